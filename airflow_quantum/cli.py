@@ -1,0 +1,126 @@
+"""The ``airflow-quantum`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from airflow_quantum import __version__
+
+EMULATOR_HELP = """\
+Serve a local emulator of Azure Quantum and IBM Quantum (Qiskit Runtime) on one port.
+
+Credentials it accepts:
+  Azure   workspace API key "emulator" (header x-ms-quantum-api-key), or an Entra token from
+          POST {url}/{tenant}/oauth2/v2.0/token with any tenant and client id and the client
+          secret "emulator"; any subscription, resource group and workspace name.
+  IBM     IBM Cloud API key "emulator" at POST {url}/identity/token; any instance CRN
+          (Service-CRN header); runtime API at {url}/api/v1.
+
+Control API (never on vendor paths): {url}/_emulator/stats, /reset, /faults, /config, /clock,
+/jobs/{id}/finish|fail|cancel; OpenAPI at {url}/_emulator/docs.
+
+Fault specs for --fault (repeatable), KIND:key=value,...:
+  status:status=429,retry_after=2,count=5      answer 429 with Retry-After to 5 requests
+  status:status=503,duration=30,vendor=ibm     IBM answers 503 for 30 seconds
+  latency:delay=1.5,path=/jobs                 slow answers
+  drop:count=3                                 drop 3 connections mid-response
+  job:outcome=fail,vendor=azure,count=1        the next Azure job fails
+  job:outcome=cancel,vendor=ibm                the next IBM job is cancelled from outside
+"""
+
+
+def _emulator_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "emulator",
+        help="serve the local Azure Quantum + IBM Quantum emulator",
+        description=EMULATOR_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--profile",
+        default="fast",
+        choices=["fast", "demo", "realistic"],
+        help="job timings: fast (tests), demo (seconds), realistic (a minute of queue)",
+    )
+    parser.add_argument("--queue-seconds", type=float, help="time a job waits in the queue")
+    parser.add_argument("--run-seconds", type=float, help="time a job runs")
+    parser.add_argument("--azure-token-lifetime", type=float, help="Entra token lifetime (s)")
+    parser.add_argument("--ibm-token-lifetime", type=float, help="IAM token lifetime (s)")
+    parser.add_argument("--sas-lifetime", type=float, help="storage SAS URL lifetime (s)")
+    parser.add_argument("--seed", type=int, help="seed for sampling and annealing")
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="SPEC", help="inject a fault (see above)"
+    )
+    parser.add_argument("--log-level", default="warning", help="uvicorn log level")
+
+
+def _run_emulator(args: argparse.Namespace) -> int:
+    from airflow_quantum.emulator.config import EmulatorConfig
+    from airflow_quantum.emulator.faults import FaultRule, parse_fault_spec
+    from airflow_quantum.emulator.server import serve_forever
+    from airflow_quantum.emulator.state import EmulatorState
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"warning: binding {args.host}: the emulator accepts well-known credentials; "
+            "expose it only on networks you trust.",
+            file=sys.stderr,
+        )
+    try:
+        config = EmulatorConfig.for_profile(
+            args.profile,
+            queue_seconds=args.queue_seconds,
+            run_seconds=args.run_seconds,
+            azure_token_lifetime=args.azure_token_lifetime,
+            ibm_token_lifetime=args.ibm_token_lifetime,
+            sas_lifetime=args.sas_lifetime,
+            seed=args.seed,
+        )
+        faults = [parse_fault_spec(spec) for spec in args.fault]
+    except (ValueError, ValidationError) as exc:
+        print(f"airflow-quantum emulator: {exc}", file=sys.stderr)
+        return 2
+
+    def on_ready(url: str) -> None:
+        print(f"airflow-quantum emulator {__version__} serving on {url}", flush=True)
+        print(f"  Azure Quantum endpoint : {url}  (API key: {config.azure_api_key})", flush=True)
+        print(f"  Entra authority host   : {url}", flush=True)
+        print(f"  IBM runtime URL        : {url}/api/v1  (API key: {config.ibm_api_key})")
+        print(f"  IBM IAM URL            : {url}", flush=True)
+        print(f"  control API            : {url}/_emulator/stats   (Ctrl-C stops)", flush=True)
+
+    state = EmulatorState(config)
+    for fault in faults:
+        if isinstance(fault, FaultRule):
+            state.faults.add(fault, state.now())
+        else:
+            state.faults.add_job_fault(fault)
+    try:
+        serve_forever(state, args.host, args.port, args.log_level, on_ready=on_ready)
+    except OSError as exc:
+        print(f"airflow-quantum emulator: cannot serve on {args.host}:{args.port}: {exc}")
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``airflow-quantum`` console script."""
+    parser = argparse.ArgumentParser(prog="airflow-quantum", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"airflow-quantum {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _emulator_parser(subparsers)
+    args = parser.parse_args(argv)
+    if args.command == "emulator":
+        return _run_emulator(args)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Settings of the emulator: credentials, timings, limits.
+
+Every field can be changed at run time through ``PATCH /_emulator/config``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: The credentials the emulator accepts, documented in ``--help`` and docs/emulator.md.
+DEFAULT_SECRET = "emulator"
+
+PROFILES: dict[str, dict[str, float]] = {
+    # Tests: jobs finish in well under a second.
+    "fast": {"queue_seconds": 0.2, "run_seconds": 0.3},
+    # Demos: long enough to watch a job move through its states and defer.
+    "demo": {"queue_seconds": 4.0, "run_seconds": 3.0},
+    # Closer to a real cloud queue; for trying out deferral and timeouts by hand.
+    "realistic": {"queue_seconds": 60.0, "run_seconds": 20.0},
+}
+
+
+class EmulatorConfig(BaseModel):
+    """Credentials, job timings and limits of one emulator instance."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    azure_api_key: str = DEFAULT_SECRET
+    azure_client_secret: str = DEFAULT_SECRET
+    ibm_api_key: str = DEFAULT_SECRET
+
+    azure_token_lifetime: float = Field(86399.0, gt=0, description="Entra token lifetime (s)")
+    ibm_token_lifetime: float = Field(3600.0, gt=0, description="IAM token lifetime (s)")
+    sas_lifetime: float = Field(3600.0, gt=0, description="storage SAS URL lifetime (s)")
+
+    queue_seconds: float = Field(PROFILES["fast"]["queue_seconds"], ge=0)
+    run_seconds: float = Field(PROFILES["fast"]["run_seconds"], ge=0)
+
+    max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    max_qubits: int = Field(24, ge=1, le=28)
+    seed: int | None = Field(None, description="seed for shot sampling and annealing")
+    storage_account: str = "devstoreaccount1"
+
+    @classmethod
+    def for_profile(cls, profile: str, **overrides: object) -> EmulatorConfig:
+        """Build a config from a named timing profile (``fast``, ``demo``, ``realistic``)."""
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
+        values: dict[str, object] = dict(PROFILES[profile])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

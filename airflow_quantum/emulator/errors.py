@@ -1,0 +1,168 @@
+"""Errors in each vendor's own shape.
+
+Every surface of the emulator answers errors the way the real service does, so a client's
+error handling can be tested against it:
+
+- ``azure``: ``{"error": {"code", "message"}}`` plus ``x-ms-error-code``
+- ``azure_blob``: Azure Storage's XML ``<Error><Code/><Message/></Error>``
+- ``entra``: OAuth2 ``{"error", "error_description": "AADSTS...", "error_codes", ...}``
+- ``ibm``: ``{"trace", "errors": [{"code", "message", "more_info"}], "status_code"}``
+- ``ibm_iam``: ``{"errorCode": "BXNIM...", "errorMessage", "context": {"requestId"}}``
+- ``control``: ``{"detail": message}`` (the emulator's own API)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from xml.sax.saxutils import escape
+
+from starlette.responses import Response
+
+#: Default error codes per HTTP status, used when a caller gives none.
+AZURE_CODES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "RequestEntityTooLarge",
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+IBM_CODES = {
+    400: 1211,
+    401: 1219,
+    403: 1217,
+    404: 1291,
+    405: 1222,
+    409: 1232,
+    413: 1213,
+    429: 1255,
+    500: 1200,
+    502: 1208,
+    503: 1209,
+    504: 1210,
+}
+IAM_CODES = {400: "BXNIM0109E", 401: "BXNIM0415E", 429: "BXNIM0429E", 500: "BXNIM0001E"}
+ENTRA_CODES = {400: ("invalid_request", 900144), 401: ("invalid_client", 7000215)}
+
+_IBM_SURFACE = re.compile(r"^/api/")
+_IAM_SURFACE = re.compile(r"^/identity/")
+_ENTRA_SURFACE = re.compile(r"^/[^/]+/oauth2/")
+_AZURE_SURFACE = re.compile(r"^/subscriptions/")
+
+
+def surface_for(path: str, storage_account: str) -> str:
+    """Which vendor surface a request path belongs to (decides the error shape)."""
+    if path.startswith("/_emulator"):
+        return "control"
+    if _IBM_SURFACE.match(path):
+        return "ibm"
+    if _IAM_SURFACE.match(path):
+        return "ibm_iam"
+    if _AZURE_SURFACE.match(path):
+        return "azure"
+    if path.startswith(f"/{storage_account}/") or path == f"/{storage_account}":
+        return "azure_blob"
+    if _ENTRA_SURFACE.match(path):
+        return "entra"
+    return "unknown"
+
+
+def vendor_of(surface: str) -> str:
+    """The vendor (``azure``, ``ibm``) or ``control`` a surface belongs to."""
+    if surface.startswith("azure") or surface == "entra":
+        return "azure"
+    if surface.startswith("ibm"):
+        return "ibm"
+    return surface
+
+
+class VendorError(Exception):
+    """An error the emulator answers in the shape of the surface that was called."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}
+
+
+def error_response(
+    surface: str,
+    status: int,
+    message: str,
+    code: str | int | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build the error response a real service would send for ``surface``."""
+    request_id = str(uuid.uuid4())
+    extra = dict(headers or {})
+    if surface in ("azure", "azure_blob", "entra"):
+        extra.setdefault("x-ms-request-id", request_id)
+    if surface == "azure":
+        code = code or AZURE_CODES.get(status, "Error")
+        extra["x-ms-error-code"] = str(code)
+        body = {"error": {"code": code, "message": message}}
+        return _json(body, status, extra)
+    if surface == "azure_blob":
+        code = code or AZURE_CODES.get(status, "Error")
+        extra["x-ms-error-code"] = str(code)
+        xml = (
+            '<?xml version="1.0" encoding="utf-8"?><Error>'
+            f"<Code>{escape(str(code))}</Code>"
+            f"<Message>{escape(message)}\nRequestId:{request_id}\n"
+            f"Time:{time.strftime('%Y-%m-%dT%H:%M:%S.0000000Z', time.gmtime())}</Message>"
+            "</Error>"
+        )
+        return Response(xml, status, headers=extra, media_type="application/xml")
+    if surface == "entra":
+        error, number = ENTRA_CODES.get(status, ("temporarily_unavailable", 50001))
+        body = {
+            "error": code or error,
+            "error_description": f"AADSTS{number}: {message}",
+            "error_codes": [number],
+            "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
+            "trace_id": request_id,
+            "correlation_id": str(uuid.uuid4()),
+        }
+        return _json(body, status, extra)
+    if surface == "ibm_iam":
+        body = {
+            "errorCode": code or IAM_CODES.get(status, "BXNIM0001E"),
+            "errorMessage": message,
+            "context": {"requestId": request_id},
+        }
+        return _json(body, status, extra)
+    if surface == "ibm":
+        body = {
+            "trace": request_id,
+            "errors": [
+                {
+                    "code": code if code is not None else IBM_CODES.get(status, 1200),
+                    "message": message,
+                    "more_info": "https://quantum.cloud.ibm.com/docs/errors",
+                }
+            ],
+            "status_code": status,
+        }
+        return _json(body, status, extra)
+    return _json({"detail": message}, status, extra)
+
+
+def _json(body: object, status: int, headers: dict[str, str]) -> Response:
+    return Response(json.dumps(body), status, headers=headers, media_type="application/json")
