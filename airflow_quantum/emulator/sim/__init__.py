@@ -1,0 +1,14 @@
+"""The emulator's simulation core: pure Python + numpy, no web or Airflow code.
+
+- :mod:`.qasm` parses OpenQASM 2/3 into a :class:`~.circuit.Circuit`;
+  :mod:`.ionq` does the same for IonQ's JSON circuits.
+- :mod:`.statevector` simulates bound circuits; :mod:`.primitives` computes what Qiskit
+  Runtime's Sampler V2 / Estimator V2 return for a pub.
+- :mod:`.annealer` solves Azure Quantum optimization (QIO) problems.
+
+Invalid input raises :class:`~.errors.SimulationError` (:class:`~.errors.QasmError` for QASM).
+"""
+
+from airflow_quantum.emulator.sim.errors import QasmError, SimulationError
+
+__all__ = ["QasmError", "SimulationError"]
