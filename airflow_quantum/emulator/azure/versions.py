@@ -1,0 +1,57 @@
+"""The data-plane ``api-version`` values the emulator accepts and what changes between them."""
+
+from __future__ import annotations
+
+from airflow_quantum.emulator.errors import VendorError
+
+#: Versions seen in use (wire notes) plus those of the published spec between them.
+#: 2025-09-01-preview is UNVERIFIED: the wire notes only say "2025-09".
+SUPPORTED_API_VERSIONS = (
+    "2022-09-12-preview",
+    "2023-11-13-preview",
+    "2024-02-01-preview",
+    "2024-03-01-preview",
+    "2024-10-01-preview",
+    "2025-09-01-preview",
+    "2025-12-01-preview",
+    "2026-01-15-preview",
+)
+LATEST_API_VERSION = SUPPORTED_API_VERSIONS[-1]
+
+#: From this version on, jobs say Queued/Finishing/Completed instead of Waiting/Succeeded.
+NEW_STATUS_VOCABULARY = "2025-12-01-preview"
+#: From this version on, DELETE /jobs/{id} deletes the job (before, it cancelled it).
+DELETE_REMOVES_JOBS = "2025-12-01-preview"
+#: From this version on, JobDetails carry lastUpdatedTime, createdBy and createdByType.
+AUDIT_FIELDS = "2026-01-15-preview"
+
+
+def check_api_version(value: str | None) -> str:
+    """The request's api-version, or the 400 the service answers when it is missing or unknown."""
+    supported = ", ".join(SUPPORTED_API_VERSIONS)
+    if not value:
+        raise VendorError(
+            400,
+            "The api-version query parameter (?api-version=) is required for all requests. "
+            f"Supported versions: {supported}.",
+            "MissingApiVersionParameter",
+        )
+    if value not in SUPPORTED_API_VERSIONS:
+        raise VendorError(
+            400,
+            f"The api-version '{value}' is not supported. Supported versions: {supported}.",
+            "UnsupportedApiVersion",
+        )
+    return value
+
+
+def uses_new_status_vocabulary(api_version: str) -> bool:
+    return api_version >= NEW_STATUS_VOCABULARY
+
+
+def delete_removes_jobs(api_version: str) -> bool:
+    return api_version >= DELETE_REMOVES_JOBS
+
+
+def has_audit_fields(api_version: str) -> bool:
+    return api_version >= AUDIT_FIELDS

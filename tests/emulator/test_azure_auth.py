@@ -1,0 +1,165 @@
+"""Authentication: Entra client-credentials tokens, bearer and API-key calls, api-version."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import requests
+from azure_support import (
+    BELL,
+    IONQ,
+    AzureWire,
+    advance_clock,
+    azure_error,
+    entra_token,
+    patch_config,
+)
+
+
+@pytest.fixture
+def wire(emulator) -> AzureWire:
+    return AzureWire(emulator.url)
+
+
+def entra_error(response: requests.Response) -> tuple[int, str]:
+    body = response.json()
+    assert body["error_description"].startswith("AADSTS")
+    assert isinstance(body["error_codes"], list) and body["trace_id"] and body["correlation_id"]
+    return response.status_code, body["error"]
+
+
+def test_client_credentials_token_for_any_tenant_and_client(emulator):
+    response = entra_token(emulator.url, tenant="72f988bf-86f1-41af-91ab-2d7cd011db47")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 86399 and body["ext_expires_in"] == 86399
+    claims = body["access_token"].split(".")[1]
+    decoded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    assert decoded["sub"] == "my-app" and decoded["exp"] - decoded["iat"] == 86399
+
+
+def test_bearer_token_authorises_workspace_calls_and_names_the_creator(emulator):
+    token = entra_token(emulator.url).json()["access_token"]
+    wire = AzureWire(emulator.url, token=token)
+    details = wire.submit(IONQ, BELL)
+    assert details["createdBy"] == "my-app" and details["createdByType"] == "Application"
+
+
+def test_token_requests_are_counted(emulator):
+    for _ in range(3):
+        entra_token(emulator.url)
+    entra_token(emulator.url, secret="wrong")
+    stats = requests.get(f"{emulator.url}/_emulator/stats", timeout=5).json()["azure"]
+    assert stats["token_requests"] == 3
+    assert stats["routes"]["POST /{tenant}/oauth2/v2.0/token"] == 4
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "error"),
+    [
+        ({"client_secret": "wrong"}, 401, "invalid_client"),
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        ({"grant_type": ""}, 400, "unsupported_grant_type"),
+        ({"scope": "https://quantum.microsoft.com/user_impersonation"}, 400, "invalid_scope"),
+        ({"client_id": ""}, 400, "invalid_request"),
+    ],
+)
+def test_entra_errors_use_the_oauth2_shape(emulator, overrides, status, error):
+    response = entra_token(emulator.url, **overrides)
+    assert entra_error(response) == (status, error)
+
+
+def test_entra_needs_form_fields(emulator):
+    missing_scope = requests.post(
+        f"{emulator.url}/t/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "client_id": "a", "client_secret": "emulator"},
+        timeout=5,
+    )
+    assert entra_error(missing_scope) == (400, "invalid_request")
+    as_json = requests.post(
+        f"{emulator.url}/t/oauth2/v2.0/token", json={"grant_type": "x"}, timeout=5
+    )
+    assert entra_error(as_json) == (400, "invalid_request")
+
+
+def test_client_secret_basic_is_accepted(emulator):
+    response = requests.post(
+        f"{emulator.url}/t/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "scope": "api://x/.default"},
+        auth=("my-app", "emulator"),
+        timeout=5,
+    )
+    assert response.status_code == 200
+
+
+def test_wrong_entra_secret_after_config_change(emulator):
+    patch_config(emulator.url, azure_client_secret="rotated")
+    assert entra_error(entra_token(emulator.url)) == (401, "invalid_client")
+    assert entra_token(emulator.url, secret="rotated").status_code == 200
+
+
+def test_missing_credentials_are_401(wire):
+    response = wire.call("GET", "/jobs", auth=False)
+    assert azure_error(response)[:2] == (401, "AuthenticationFailed")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+
+
+def test_wrong_api_key_is_401(wire):
+    response = wire.call("GET", "/jobs", headers={"x-ms-quantum-api-key": "nope"})
+    assert azure_error(response)[:2] == (401, "AuthenticationFailed")
+
+
+def test_api_key_follows_the_config(wire, emulator):
+    patch_config(emulator.url, azure_api_key="new-key")
+    assert wire.call("GET", "/jobs").status_code == 401
+    assert wire.call("GET", "/jobs", headers={"x-ms-quantum-api-key": "new-key"}).status_code == 200
+
+
+@pytest.mark.parametrize("header", ["Bearer not-a-token", "Bearer ", "Basic abc", "token"])
+def test_bad_bearer_tokens_are_401_invalid_authentication_token(wire, header):
+    response = wire.call("GET", "/jobs", auth=False, headers={"Authorization": header})
+    assert azure_error(response)[:2] == (401, "InvalidAuthenticationToken")
+
+
+def test_expired_bearer_token_is_401_expired_authentication_token(emulator):
+    patch_config(emulator.url, azure_token_lifetime=5)
+    body = entra_token(emulator.url).json()
+    assert body["expires_in"] == 5
+    wire = AzureWire(emulator.url, token=body["access_token"])
+    assert wire.call("GET", "/jobs").status_code == 200
+    advance_clock(emulator.url, 6)
+    response = wire.call("GET", "/jobs")
+    assert azure_error(response)[:2] == (401, "ExpiredAuthenticationToken")
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    renewed = AzureWire(emulator.url, token=entra_token(emulator.url).json()["access_token"])
+    assert renewed.call("GET", "/jobs").status_code == 200
+
+
+def test_api_version_is_required_and_must_be_known(wire):
+    missing = requests.get(f"{wire.workspace_url}/jobs", headers=wire.headers(), timeout=5)
+    assert azure_error(missing)[:2] == (400, "MissingApiVersionParameter")
+    unknown = wire.call("GET", "/jobs", api_version="2019-11-04-preview")
+    status, code, message = azure_error(unknown)
+    assert (status, code) == (400, "UnsupportedApiVersion") and "2026-01-15-preview" in message
+
+
+@pytest.mark.parametrize(
+    "version",
+    [
+        "2022-09-12-preview",
+        "2024-03-01-preview",
+        "2024-10-01-preview",
+        "2025-12-01-preview",
+        "2026-01-15-preview",
+    ],
+)
+def test_every_version_seen_in_use_is_accepted(wire, version):
+    assert wire.call("GET", "/jobs", api_version=version).status_code == 200
+
+
+def test_any_subscription_resource_group_and_workspace_name_work(emulator):
+    wire = AzureWire(emulator.url, workspace="Another-WS", resource_group="some.group")
+    assert wire.list()["value"] == []

@@ -1,0 +1,239 @@
+"""Bad input is always a 4xx that says what is wrong, never a 500."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+import requests
+from azure_support import BELL, IONQ, QIO, QUANTINUUM, AzureWire, azure_error, new_id, patch_config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+@pytest.fixture
+def wire(emulator) -> AzureWire:
+    return AzureWire(emulator.url)
+
+
+@pytest.fixture
+def staged(wire) -> tuple[str, str]:
+    """A job id whose container holds a valid Bell circuit, and the container SAS."""
+    job_id = new_id()
+    sas = wire.sas_uri(f"job-{job_id}")
+    assert wire.upload(sas, json.dumps(BELL).encode()).status_code == 201
+    return job_id, sas
+
+
+def put_job(wire: AzureWire, job_id: str, body) -> requests.Response:
+    if isinstance(body, bytes | str):
+        return wire.call(
+            "PUT", f"/jobs/{job_id}", data=body, headers={"Content-Type": "application/json"}
+        )
+    return wire.call("PUT", f"/jobs/{job_id}", json=body)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"", "BadRequest"),
+        (b"{not json", "BadRequest"),
+        (b"\xff\xfe", "BadRequest"),
+        (b"[1, 2]", "InvalidJobDefinition"),
+        (b'"text"', "InvalidJobDefinition"),
+        (b"null", "InvalidJobDefinition"),
+        (b'{"metadata": {"x": NaN}}', "BadRequest"),
+        (b'{"inputParams": {"shots": Infinity}}', "BadRequest"),
+    ],
+)
+def test_malformed_bodies_are_400(wire, staged, raw, code):
+    job_id, _ = staged
+    status, got, message = azure_error(put_job(wire, job_id, raw))
+    assert (status, got) == (400, code) and message
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "words"),
+    [
+        ({"target": 5}, "InvalidJobDefinition", "target"),
+        ({"providerId": None}, "InvalidJobDefinition", "providerId"),
+        ({"inputParams": []}, "InvalidJobDefinition", "inputParams"),
+        ({"tags": "a,b"}, "InvalidJobDefinition", "tags"),
+        ({"tags": [1]}, "InvalidJobDefinition", "tag"),
+        ({"priority": "Urgent"}, "InvalidJobDefinition", "priority"),
+        ({"itemType": "Session"}, "InvalidJobDefinition", "itemType"),
+        ({"id": "00000000-0000-0000-0000-000000000000"}, "InvalidJobDefinition", "differs"),
+        ({"containerUri": "not a url"}, "InvalidJobDefinition", "containerUri"),
+        (
+            {"containerUri": "https://elsewhere.example.com/c"},
+            "InvalidJobDefinition",
+            "containerUri",
+        ),
+        (
+            {"inputDataUri": "http://h/devstoreaccount1/job-x/missing"},
+            "InvalidInputData",
+            "does not exist",
+        ),
+        ({"target": "ionq.qpu.unknown"}, "InvalidTarget", "ionq.simulator"),
+        ({"target": "quantinuum.sim.h1-1e"}, "InvalidTarget", "not offered"),
+        ({"providerId": "rigetti"}, "InvalidProvider", "providers"),
+        ({"inputDataFormat": "qir.v1"}, "InvalidInputData", "ionq.circuit.v1"),
+        ({"outputDataFormat": "honeywell.quantum-results.v1"}, "InvalidInputData", "writes"),
+        ({"inputParams": {"shots": "many"}}, "InvalidInputData", "shots"),
+        ({"inputParams": {"shots": 0}}, "InvalidInputData", "shots"),
+        ({"sessionId": "no-such-session"}, "SessionNotFound", "session"),
+    ],
+)
+def test_wrong_fields_are_400_naming_the_problem(wire, staged, change, code, words):
+    job_id, sas = staged
+    body = {**wire.job_body(IONQ, sas, {"shots": 10}), **change}
+    status, got, message = azure_error(put_job(wire, job_id, body))
+    assert (status, got) == (400, code), message
+    assert words.lower() in message.lower()
+
+
+@pytest.mark.parametrize("missing", ["providerId", "target", "containerUri", "inputDataFormat"])
+def test_required_fields_are_named_when_missing(wire, staged, missing):
+    job_id, sas = staged
+    body = wire.job_body(IONQ, sas)
+    del body[missing]
+    status, code, message = azure_error(put_job(wire, job_id, body))
+    assert (status, code) == (400, "InvalidJobDefinition") and missing in message
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "words"),
+    [
+        (IONQ, {"qubits": 2, "circuit": [{"gate": "warp", "target": 0}]}, "warp"),
+        (IONQ, {"qubits": 2, "circuit": [{"gate": "h", "target": 5}]}, "Invalid IonQ circuit"),
+        (IONQ, {"qubits": 30, "circuit": []}, "at most"),
+        (IONQ, "this is not json", "not valid ionq.circuit.v1 JSON"),
+        (QIO, {"cost_function": {"version": "9", "type": "ising", "terms": []}}, "version"),
+        (
+            QIO,
+            {"cost_function": {"version": "1.0", "type": "ising", "terms": [{"c": "x"}]}},
+            "Invalid problem",
+        ),
+        (QUANTINUUM, "OPENQASM 2.0; qreg q[2]; bogus q[0];", "Invalid OpenQASM"),
+        (QUANTINUUM, "OPENQASM 2.0; qreg q[40];", "at most"),
+    ],
+)
+def test_invalid_problems_are_400_invalid_input_data_with_the_reason(wire, kind, payload, words):
+    job_id = new_id()
+    sas = wire.sas_uri(f"job-{job_id}")
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    assert wire.upload(sas, text.encode(), compress=False).status_code == 201
+    response = wire.call("PUT", f"/jobs/{job_id}", json=wire.job_body(kind, sas))
+    status, code, message = azure_error(response)
+    assert (status, code) == (400, "InvalidInputData")
+    assert words.lower() in message.lower()
+
+
+def test_corrupt_gzip_input_is_400(wire):
+    job_id = new_id()
+    sas = wire.sas_uri(f"job-{job_id}")
+    base, query = sas.split("?", 1)
+    headers = {"x-ms-blob-type": "BlockBlob", "x-ms-blob-content-encoding": "gzip"}
+    requests.put(f"{base}/inputData?{query}", data=b"\x1f\x8bnot gzip", headers=headers, timeout=5)
+    response = wire.call("PUT", f"/jobs/{job_id}", json=wire.job_body(QIO, sas))
+    status, code, message = azure_error(response)
+    assert (status, code) == (400, "InvalidInputData") and "gzip" in message
+
+
+def test_gzip_bomb_input_is_refused(wire, emulator):
+    patch_config(emulator.url, max_body_bytes=100_000)
+    job_id = new_id()
+    sas = wire.sas_uri(f"job-{job_id}")
+    bomb = gzip.compress(b" " * 1_000_000)
+    base, query = sas.split("?", 1)
+    headers = {"x-ms-blob-type": "BlockBlob", "x-ms-blob-content-encoding": "gzip"}
+    assert (
+        requests.put(f"{base}/inputData?{query}", data=bomb, headers=headers, timeout=5).status_code
+        == 201
+    )
+    response = wire.call("PUT", f"/jobs/{job_id}", json=wire.job_body(QIO, sas))
+    assert azure_error(response)[:2] == (400, "InvalidInputData")
+
+
+def test_oversized_body_is_413(wire, emulator, staged):
+    patch_config(emulator.url, max_body_bytes=1000)
+    job_id, sas = staged
+    body = wire.job_body(IONQ, sas, {"padding": "x" * 5000})
+    status, code, _ = azure_error(put_job(wire, job_id, body))
+    assert (status, code) == (413, "RequestBodyTooLarge")
+
+
+@pytest.mark.parametrize(
+    "job_id", ["x" * 37, "has space", "semi;colon", "under_score", "%F0%9F%98%80"]
+)
+def test_bad_job_ids_are_400(wire, job_id):
+    for method in ("PUT", "GET", "PATCH"):
+        response = wire.call(method, f"/jobs/{job_id}", json={})
+        status, code, _ = azure_error(response)
+        assert (status, code) == (400, "InvalidJobId"), method
+
+
+def test_unknown_routes_and_methods_are_4xx_in_azure_shape(wire):
+    assert azure_error(wire.call("GET", "/nothing-here"))[0] == 404
+    assert azure_error(wire.call("POST", "/jobs"))[0] == 405
+
+
+def test_unknown_storage_account_is_not_served(emulator):
+    response = requests.get(f"{emulator.url}/otheraccount/container/blob", timeout=5)
+    assert response.status_code == 404
+
+
+def test_body_fields_the_emulator_does_not_know_are_kept_out_of_the_way(wire, staged):
+    job_id, sas = staged
+    body = {**wire.job_body(IONQ, sas), "somethingNew": {"x": 1}, "jobType": "QuantumComputing"}
+    assert put_job(wire, job_id, body).status_code == 201
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+job_fields = st.sampled_from(
+    [
+        "id",
+        "name",
+        "providerId",
+        "target",
+        "containerUri",
+        "inputDataUri",
+        "inputDataFormat",
+        "outputDataFormat",
+        "inputParams",
+        "tags",
+        "metadata",
+        "sessionId",
+        "priority",
+        "itemType",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.one_of(json_values, st.dictionaries(job_fields, json_values, max_size=8)),
+    st.booleans(),
+)
+def test_random_json_bodies_never_cause_a_server_error(emulator_server, body, start_valid):
+    wire = AzureWire(emulator_server.url)
+    job_id = new_id()
+    sas = wire.sas_uri(f"job-{job_id}")
+    wire.upload(sas, json.dumps(BELL).encode())
+    if start_valid and isinstance(body, dict):
+        body = {**wire.job_body(IONQ, sas), **body}
+    response = wire.call("PUT", f"/jobs/{job_id}", json=body)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        azure_error(response)

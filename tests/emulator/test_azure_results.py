@@ -1,0 +1,136 @@
+"""Results in each output format: optimization, IonQ (three formats), Quantinuum."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import pytest
+from azure_support import BELL, GHZ3, IONQ, ISING, QASM_BELL, QIO, QUANTINUUM, AzureWire
+
+from airflow_quantum.emulator.sim.annealer import QIO_TARGETS
+
+
+@pytest.fixture
+def wire(emulator) -> AzureWire:
+    return AzureWire(emulator.url)
+
+
+def ising_cost(terms: list[dict], configuration: dict[str, int]) -> float:
+    total = 0.0
+    for term in terms:
+        product = 1
+        for variable in term["ids"]:
+            product *= configuration[str(variable)]
+        total += term["c"] * product
+    return total
+
+
+def brute_force_optimum(terms: list[dict], variables: int) -> float:
+    return min(
+        ising_cost(terms, {str(i): v for i, v in enumerate(values)})
+        for values in itertools.product((-1, 1), repeat=variables)
+    )
+
+
+def test_qio_job_finds_the_known_optimum_and_reports_a_consistent_cost(wire):
+    details, result = wire.run(QIO, ISING, {"params": {"sweeps": 50, "seed": 7}})
+    assert details["providerId"] == "microsoft" and details["jobType"] == "Optimization"
+    assert details["quantumComputingData"] is None
+    terms = ISING["cost_function"]["terms"]
+    assert result["version"] == "1.0"
+    assert result["configuration"] == {"0": 1, "1": -1, "2": 1}
+    assert result["cost"] == -6.0 == brute_force_optimum(terms, 3)
+    assert ising_cost(terms, result["configuration"]) == result["cost"]
+    for solution in result["solutions"]:
+        assert ising_cost(terms, solution["configuration"]) == solution["cost"]
+    assert result["parameters"]["sweeps"] == 50
+
+
+def test_qio_accepts_flat_params_and_pubo_problems(wire):
+    pubo = {
+        "cost_function": {
+            "version": "1.1",
+            "type": "pubo",
+            "terms": [{"c": -1, "ids": [0]}, {"c": -1, "ids": [1]}, {"c": 3, "ids": [0, 1]}],
+            "initial_configuration": {"0": 0, "1": 1},
+        }
+    }
+    _, result = wire.run(QIO, pubo, {"seed": 3})
+    assert result["cost"] == -1.0
+    assert result["configuration"] in ({"0": 1, "1": 0}, {"0": 0, "1": 1})
+
+
+@pytest.mark.parametrize("target", ["microsoft.tabu-parameterfree.cpu", "microsoft.qmc.cpu"])
+def test_every_qio_target_runs(wire, target):
+    _, result = wire.run(("microsoft", target, *QIO[2:]), ISING)
+    assert result["cost"] == -6.0
+
+
+def test_the_workspace_offers_exactly_the_simulator_s_qio_targets(wire):
+    status = wire.list("/providerStatus")["value"]
+    microsoft = next(p for p in status if p["id"] == "microsoft")
+    assert sorted(t["id"] for t in microsoft["targets"]) == sorted(QIO_TARGETS)
+
+
+def test_invalid_solver_params_fail_the_job_with_invalid_input_data(wire):
+    submitted = wire.submit(QIO, ISING, {"params": {"sweeps": -5}})
+    details = wire.wait(submitted["id"])
+    assert details["status"] == "Failed"
+    assert details["errorData"]["code"] == "InvalidInputData"
+    assert details["errorData"]["message"].startswith("Invalid job params")
+    assert details["costEstimate"] is None
+
+
+def test_ionq_simulator_returns_exact_probabilities_keyed_by_integer_state(wire):
+    _, result = wire.run(IONQ, GHZ3, {"shots": 100})
+    assert result == {"histogram": {"0": 0.5, "7": 0.5}}
+
+
+def test_ionq_qpu_samples_shots(wire):
+    kind = ("ionq", "ionq.qpu.aria-1", *IONQ[2:])
+    details, result = wire.run(kind, BELL, {"shots": 200})
+    histogram = result["histogram"]
+    assert set(histogram) <= {"0", "3"}
+    assert sum(histogram.values()) == pytest.approx(1.0)
+    assert all(round(value * 200) == pytest.approx(value * 200) for value in histogram.values())
+    assert details["costEstimate"]["estimatedTotal"] > 0
+
+
+def test_microsoft_quantum_results_v1_is_a_flat_label_probability_list(wire):
+    kind = ("ionq", "ionq.simulator", "ionq.circuit.v1", "microsoft.quantum-results.v1")
+    _, result = wire.run(kind, BELL)
+    assert result == {"Histogram": ["[0, 0]", 0.5, "[1, 1]", 0.5]}
+
+
+def test_microsoft_quantum_results_v2_has_histogram_and_per_shot_outcomes(wire):
+    kind = ("ionq", "ionq.simulator", "ionq.circuit.v1", "microsoft.quantum-results.v2")
+    x_on_qubit_0 = {"qubits": 2, "circuit": [{"gate": "x", "target": 0}]}
+    _, result = wire.run(kind, x_on_qubit_0, {"shots": 4})
+    assert result["DataFormat"] == "microsoft.quantum-results.v2"
+    (entry,) = result["Results"]
+    assert entry["Histogram"] == [{"Outcome": [1, 0], "Display": "[1, 0]", "Count": 4}]
+    assert entry["Shots"] == [[1, 0]] * 4
+
+
+def test_quantinuum_returns_per_shot_bitstrings_per_register(wire):
+    details, result = wire.run(QUANTINUUM, QASM_BELL, {"count": 50})
+    assert set(result) == {"c0", "c1"}
+    assert len(result["c0"]) == len(result["c1"]) == 50
+    # q0 and q1 are anti-correlated after the x; c0 is "q1 q0" (highest bit first), c1 is q1.
+    assert set(result["c0"]) <= {"01", "10"}
+    for pair, single in zip(result["c0"], result["c1"], strict=True):
+        assert pair[0] == single
+    counts = Counter(result["c0"])
+    assert 10 < counts["01"] < 40
+    assert details["costEstimate"]["events"][0]["dimensionId"] == "ehqc"
+
+
+def test_unsupported_output_format_for_a_target_is_refused(wire):
+    kind = (
+        "quantinuum",
+        "quantinuum.sim.h1-1e",
+        "honeywell.openqasm.v1",
+        "ionq.quantum-results.v1",
+    )
+    wire.submit(kind, QASM_BELL, expect=400)
