@@ -1,0 +1,160 @@
+"""Backends, configuration, properties, status and usage: the official client's start-up calls."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from ibm_support import BELL, IBMWire, ibm_error
+
+CONFIGURATION_FIELDS = {
+    "backend_name",
+    "backend_version",
+    "n_qubits",
+    "online_date",
+    "basis_gates",
+    "gates",
+    "coupling_map",
+    "local",
+    "simulator",
+    "conditional",
+    "open_pulse",
+    "memory",
+    "max_shots",
+    "max_experiments",
+    "processor_type",
+}
+
+
+@pytest.fixture
+def ibm(emulator) -> IBMWire:
+    return IBMWire(emulator.url)
+
+
+def test_official_client_start_up_sequence_is_answered(ibm):
+    listed = ibm.get("/backends", params={"include_mocks": "True"})
+    assert listed.status_code == 200
+    devices = listed.json()["devices"]
+    names = [device["name"] for device in devices]
+    assert {"ibm_fez", "ibm_torino", "ibm_brisbane", "ibm_emulator"} <= set(names)
+    for name in names:
+        config = ibm.get(f"/backends/{name}/configuration")
+        assert config.status_code == 200
+        assert set(config.json()) >= CONFIGURATION_FIELDS
+        if not config.json()["simulator"]:
+            assert ibm.get(f"/backends/{name}/properties").status_code == 200
+    usage = ibm.get("/instances/usage").json()
+    assert usage["usage_limit_reached"] is False
+    status = ibm.get("/backends/ibm_fez/status").json()
+    assert status["state"] is True and status["status"] == "active"
+    assert status["length_queue"] == 0
+
+
+def test_backend_list_entries_carry_status_qubits_and_queue_length(ibm):
+    devices = {d["name"]: d for d in ibm.get("/backends").json()["devices"]}
+    fez = devices["ibm_fez"]
+    assert fez["status"] == {"name": "online", "reason": "available"}
+    assert fez["qubits"] == 156 and fez["is_simulator"] is False
+    assert devices["ibm_torino"]["qubits"] == 133
+    assert devices["ibm_brisbane"]["qubits"] == 127
+    assert devices["ibm_emulator"]["is_simulator"] is True
+    assert all(d["status"]["name"] == "online" for d in devices.values())
+
+
+def test_configuration_has_valid_types_for_the_official_client(ibm):
+    config = ibm.get("/backends/ibm_fez/configuration").json()
+    assert config["backend_name"] == "ibm_fez"
+    assert config["n_qubits"] == 156
+    assert config["basis_gates"] == ["cz", "id", "rz", "sx", "x"]
+    assert config["gates"] == []
+    assert config["local"] is False and config["simulator"] is False
+    assert config["open_pulse"] is False and config["conditional"] is False
+    assert isinstance(config["memory"], bool)
+    assert config["max_shots"] >= 100_000
+    assert config["processor_type"]["family"] == "Heron"
+    assert isinstance(config["online_date"], str)
+
+
+def test_coupling_map_is_a_connected_heavy_hex_with_both_directions(ibm):
+    config = ibm.get("/backends/ibm_fez/configuration").json()
+    edges = {tuple(edge) for edge in config["coupling_map"]}
+    assert all((b, a) in edges for a, b in edges)
+    assert all(0 <= a < 156 and 0 <= b < 156 and a != b for a, b in edges)
+    degree = {q: 0 for q in range(156)}
+    for a, _ in edges:
+        degree[a] += 1
+    assert max(degree.values()) == 3 and min(degree.values()) >= 1
+    seen, frontier = {0}, [0]
+    while frontier:
+        node = frontier.pop()
+        for a, b in edges:
+            if a == node and b not in seen:
+                seen.add(b)
+                frontier.append(b)
+    assert len(seen) == 156
+
+
+def test_simulator_configuration_follows_max_qubits_at_run_time(ibm, emulator):
+    requests.patch(f"{emulator.url}/_emulator/config", json={"max_qubits": 10})
+    config = ibm.get("/backends/ibm_emulator/configuration").json()
+    assert config["simulator"] is True and config["n_qubits"] == 10
+    assert len(config["coupling_map"]) == 10 * 9
+
+
+def test_properties_give_per_qubit_t1_t2_readout_error_with_units_and_dates(ibm):
+    props = ibm.get("/backends/ibm_torino/properties").json()
+    assert props["backend_name"] == "ibm_torino"
+    assert len(props["qubits"]) == 133
+    first = {item["name"]: item for item in props["qubits"][0]}
+    assert first["T1"]["unit"] == "us" and first["T1"]["value"] > 0
+    assert first["T2"]["unit"] == "us" and first["T2"]["value"] > 0
+    assert 0 < first["readout_error"]["value"] < 0.1
+    assert all(item["date"] == props["last_update_date"] for item in props["qubits"][0])
+    two_qubit = [g for g in props["gates"] if g["gate"] == "cz"]
+    assert two_qubit and {p["name"] for p in two_qubit[0]["parameters"]} == {
+        "gate_error",
+        "gate_length",
+    }
+
+
+@pytest.mark.parametrize("suffix", ["status", "configuration", "properties"])
+def test_unknown_backend_is_404_in_ibm_shape(ibm, suffix):
+    answer = ibm.get(f"/backends/ibm_nowhere/{suffix}")
+    assert answer.status_code == 404
+    assert "ibm_nowhere" in ibm_error(answer)["message"]
+
+
+def test_queue_length_counts_queued_jobs_on_that_backend(ibm, emulator):
+    requests.patch(f"{emulator.url}/_emulator/config", json={"queue_seconds": 60})
+    for _ in range(3):
+        ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_torino")
+    ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_fez")
+    assert ibm.get("/backends/ibm_torino/status").json()["length_queue"] == 3
+    devices = {d["name"]: d for d in ibm.get("/backends").json()["devices"]}
+    assert devices["ibm_torino"]["queue_length"] == 3
+    assert devices["ibm_fez"]["queue_length"] == 1
+
+
+def test_instance_usage_grows_with_the_run_time_of_jobs(ibm):
+    usage = ibm.get("/instances/usage").json()
+    assert {
+        "usage_consumed_seconds",
+        "usage_limit_seconds",
+        "usage_allocation_seconds",
+        "usage_limit_reached",
+    } <= set(usage)
+    assert usage["usage_consumed_seconds"] == 0
+    job_id = ibm.submit("sampler", [[BELL, None, 10]])
+    ibm.wait(job_id)
+    after = ibm.get("/instances/usage").json()["usage_consumed_seconds"]
+    assert after >= 1
+    assert ibm.job(job_id)["usage"]["qpu_charge_time_seconds"] == after
+
+
+def test_usage_limit_reached_refuses_new_jobs_with_409(ibm, emulator):
+    ibm.wait(ibm.submit("sampler", [[BELL, None, 10]]))
+    emulator.state.config.ibm_usage_limit_seconds = 1
+    usage = ibm.get("/instances/usage").json()
+    assert usage["usage_limit_reached"] is True
+    answer = ibm.run("sampler", [[BELL, None, 10]])
+    assert answer.status_code == 409
+    assert "usage limit" in ibm_error(answer)["message"]
