@@ -12,7 +12,12 @@ from starlette.responses import Response
 from airflow_quantum import __version__
 from airflow_quantum.emulator.control import build_control_router
 from airflow_quantum.emulator.errors import VendorError, error_response, surface_for
-from airflow_quantum.emulator.middleware import BodyTooLarge, EmulatorMiddleware
+from airflow_quantum.emulator.middleware import (
+    BodyTooLarge,
+    EmulatorMiddleware,
+    InjectedDrop,
+    hide_injected_drops_from_logs,
+)
 from airflow_quantum.emulator.state import EmulatorState
 
 log = logging.getLogger(__name__)
@@ -24,6 +29,7 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
     from airflow_quantum.emulator.ibm import build_router as build_ibm_router
 
     state = state or EmulatorState()
+    hide_injected_drops_from_logs()
     app = FastAPI(
         title="airflow-quantum emulator",
         version=__version__,
@@ -76,6 +82,8 @@ def _install_error_handlers(app: FastAPI, state: EmulatorState) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, InjectedDrop):  # the response has started; nothing will be sent
+            return Response(status_code=500)
         log.exception("emulator bug while answering %s %s", request.method, request.url.path)
         return error_response(
             _surface(request, state),

@@ -21,9 +21,14 @@ async def read_json(request: Request, *, required: bool = True) -> Any:
             raise VendorError(400, "The request body is empty; a JSON document was expected.")
         return {}
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise VendorError(400, f"The request body is not valid JSON: {exc}") from exc
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; accepting them would poison later JSON answers.
+    raise ValueError(f"{name} is not a valid JSON value")
 
 
 def validate(model: type[ModelT], data: Any, what: str | None = None) -> ModelT:

@@ -37,7 +37,10 @@ class EmulatorConfig(BaseModel):
     run_seconds: float = Field(PROFILES["fast"]["run_seconds"], ge=0)
 
     max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
-    max_qubits: int = Field(24, ge=1, le=28)
+    max_qubits: int = Field(24, ge=1, le=24, description="the state-vector simulator's limit")
+    ibm_usage_limit_seconds: int = Field(
+        1_000_000, ge=0, description="IBM instance usage limit; at or over it new jobs get 409"
+    )
     seed: int | None = Field(None, description="seed for shot sampling and annealing")
     storage_account: str = "devstoreaccount1"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import math
 from typing import Any
 
@@ -17,6 +18,25 @@ from airflow_quantum.emulator.stats import RequestRecord
 
 class BodyTooLarge(Exception):
     """The request body is larger than ``config.max_body_bytes``."""
+
+
+class InjectedDrop(Exception):
+    """Raised mid-response on purpose: the server then closes the connection."""
+
+
+class _HideInjectedDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InjectedDrop))
+
+
+_DROP_FILTER = _HideInjectedDrops()
+
+
+def hide_injected_drops_from_logs() -> None:
+    """Keep uvicorn from logging a traceback for every injected connection drop."""
+    logger = logging.getLogger("uvicorn.error")
+    if _DROP_FILTER not in logger.filters:
+        logger.addFilter(_DROP_FILTER)
 
 
 class EmulatorMiddleware:
@@ -35,15 +55,28 @@ class EmulatorMiddleware:
         method: str = scope["method"]
         surface = surface_for(path, state.config.storage_account)
         vendor = vendor_of(surface)
-        status_seen = {"status": 500}
+        counted = vendor not in ("azure", "ibm")
+
+        def count(status: int) -> None:
+            nonlocal counted
+            if counted:
+                return
+            counted = True
+            route = scope.get("route")
+            template = getattr(route, "path", None) or path
+            state.stats.record_request(
+                RequestRecord(state.now(), vendor, method, template, path, status)
+            )
 
         async def send_wrapper(message: Message) -> None:
+            # Count before the answer leaves, so a client that reads the stats right after
+            # its last answer always sees that request counted.
             if message["type"] == "http.response.start":
-                status_seen["status"] = message["status"]
+                count(message["status"])
             await send(message)
 
         try:
-            if vendor in ("azure", "ibm"):
+            if not counted:
                 plan = state.faults.plan(vendor, method, path, state.now())
                 if plan.delay:
                     await asyncio.sleep(plan.delay)
@@ -61,14 +94,7 @@ class EmulatorMiddleware:
                 return
             await self.app(scope, _bounded(receive, state.config.max_body_bytes), send_wrapper)
         finally:
-            if vendor in ("azure", "ibm"):
-                route = scope.get("route")
-                template = getattr(route, "path", None) or path
-                state.stats.record_request(
-                    RequestRecord(
-                        state.now(), vendor, method, template, path, status_seen["status"]
-                    )
-                )
+            count(500)  # no answer was started: the request failed inside the app
 
 
 def _fault_response(surface: str, rule: FaultRule) -> Any:
@@ -89,7 +115,7 @@ def _fault_response(surface: str, rule: FaultRule) -> Any:
 
 
 async def _drop_connection(send: Send) -> None:
-    """Promise a body and send none: the server then closes the connection mid-response."""
+    """Start a response and abort it: the server closes the connection mid-response."""
     await send(
         {
             "type": "http.response.start",
@@ -97,7 +123,8 @@ async def _drop_connection(send: Send) -> None:
             "headers": [(b"content-length", b"1048576"), (b"content-type", b"application/json")],
         }
     )
-    await send({"type": "http.response.body", "body": b"{", "more_body": False})
+    await send({"type": "http.response.body", "body": b"{", "more_body": True})
+    raise InjectedDrop("connection dropped by an injected fault")
 
 
 def _declared_too_large(scope: Scope, limit: int) -> str | None:

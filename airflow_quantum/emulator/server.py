@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import uvicorn
 
@@ -111,6 +112,20 @@ class EmulatorServer:
         self.close()
 
 
+class _ForegroundServer(uvicorn.Server):
+    """Stops gracefully on SIGINT/SIGTERM and then exits normally.
+
+    uvicorn re-raises the signal after a graceful shutdown, which ends the process "killed by
+    signal"; an emulator stopped on purpose should exit 0 instead.
+    """
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            self.should_exit = True
+
+
 def serve_forever(
     state: EmulatorState,
     host: str,
@@ -126,8 +141,9 @@ def serve_forever(
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(4096)  # connections made right after on_ready wait in the backlog
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(
+    server = _ForegroundServer(
         uvicorn.Config(
             create_app(state),
             host=host,
