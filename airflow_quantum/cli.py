@@ -14,9 +14,9 @@ EMULATOR_HELP = """\
 Serve a local emulator of Azure Quantum and IBM Quantum (Qiskit Runtime) on one port.
 
 Credentials it accepts:
-  Azure   workspace API key "emulator" (header x-ms-quantum-api-key), or an Entra token from
-          POST {url}/{tenant}/oauth2/v2.0/token with any tenant and client id and the client
-          secret "emulator"; any subscription, resource group and workspace name.
+  Azure   workspace API key "emulator" (header x-ms-quantum-api-key), or an Entra token
+          from POST {url}/{tenant}/oauth2/v2.0/token with any tenant and client id and
+          client secret "emulator"; any subscription, resource group and workspace name.
   IBM     IBM Cloud API key "emulator" at POST {url}/identity/token; any instance CRN
           (Service-CRN header); runtime API at {url}/api/v1.
 
