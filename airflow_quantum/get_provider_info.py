@@ -7,8 +7,58 @@ from typing import Any
 from airflow_quantum import __version__
 
 
+def _text(label: str, description: str, *, secret: bool = False, default: str | None = None):
+    schema: dict[str, Any] = {"type": ["string", "null"]}
+    if secret:
+        schema["format"] = "password"
+    if default is not None:
+        schema["default"] = default
+    return {"label": label, "schema": schema, "description": description}
+
+
+AZURE_CONN_FIELDS = {
+    "tenant_id": _text("Tenant ID", "Entra ID (Azure AD) tenant of the service principal."),
+    "subscription_id": _text("Subscription ID", "Azure subscription of the workspace."),
+    "resource_group": _text("Resource group", "Resource group of the workspace."),
+    "workspace": _text("Workspace", "Azure Quantum workspace name."),
+    "location": _text("Location", "Workspace region, e.g. eastus (sets the endpoint)."),
+    "endpoint": _text(
+        "Endpoint", "Overrides https://{location}.quantum.azure.com (e.g. the local emulator)."
+    ),
+    "authority_host": _text(
+        "Authority host", "Overrides https://login.microsoftonline.com (sovereign clouds)."
+    ),
+    "api_key": _text(
+        "Workspace API key", "Use a workspace access key instead of a client secret.", secret=True
+    ),
+    "connection_string": _text(
+        "Connection string",
+        "Workspace connection string (SubscriptionId=...;ApiKey=...;QuantumEndpoint=...;); "
+        "replaces all other fields.",
+        secret=True,
+    ),
+    "api_version": _text("API version", "Data-plane api-version to send."),
+}
+
+IBM_CONN_FIELDS = {
+    "instance": _text(
+        "Instance CRN", "crn:v1:bluemix:public:quantum-computing:{region}:a/{account}:{id}::"
+    ),
+    "runtime_url": _text(
+        "Runtime URL", "Overrides the API URL derived from the CRN region (e.g. the emulator)."
+    ),
+    "iam_url": _text("IAM URL", "Overrides https://iam.cloud.ibm.com."),
+    "api_version": _text("API version", "IBM-API-Version header (a date)."),
+    "private_endpoint": {
+        "label": "Private endpoint",
+        "schema": {"type": ["boolean", "null"], "default": False},
+        "description": "Use the private-network runtime endpoint of the region.",
+    },
+}
+
+
 def get_provider_info() -> dict[str, Any]:
-    """Describe the provider to Airflow (``airflow providers list``)."""
+    """Describe the provider to Airflow (``airflow providers list``, connection forms)."""
     return {
         "package-name": "airflow-quantum",
         "name": "Quantum (Azure Quantum, IBM Quantum)",
@@ -24,6 +74,43 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "IBM Quantum",
                 "external-doc-url": "https://quantum.cloud.ibm.com/docs",
                 "tags": ["software"],
+            },
+        ],
+        "hooks": [
+            {
+                "integration-name": "Azure Quantum",
+                "python-modules": ["airflow_quantum.hooks.azure_quantum"],
+            },
+            {
+                "integration-name": "IBM Quantum",
+                "python-modules": ["airflow_quantum.hooks.ibm_quantum"],
+            },
+        ],
+        "connection-types": [
+            {
+                "hook-class-name": "airflow_quantum.hooks.azure_quantum.AzureQuantumHook",
+                "hook-name": "Azure Quantum",
+                "connection-type": "azure_quantum",
+                "conn-fields": AZURE_CONN_FIELDS,
+                "ui-field-behaviour": {
+                    "hidden-fields": ["host", "schema", "port"],
+                    "relabeling": {"login": "Client ID", "password": "Client secret"},
+                    "placeholders": {
+                        "login": "application (client) id of the service principal",
+                        "password": "client secret (or leave empty and set an API key)",
+                    },
+                },
+            },
+            {
+                "hook-class-name": "airflow_quantum.hooks.ibm_quantum.IBMQuantumHook",
+                "hook-name": "IBM Quantum",
+                "connection-type": "ibm_quantum",
+                "conn-fields": IBM_CONN_FIELDS,
+                "ui-field-behaviour": {
+                    "hidden-fields": ["host", "schema", "port", "login"],
+                    "relabeling": {"password": "IBM Cloud API key"},
+                    "placeholders": {"password": "IBM Cloud API key"},
+                },
             },
         ],
     }

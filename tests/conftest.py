@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+# Airflow reads its home at import time: give the suite its own, away from ~/airflow.
+os.environ.setdefault("AIRFLOW_HOME", str(Path(__file__).resolve().parents[1] / ".airflow-test"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+
+from airflow_quantum.clients.auth import TOKEN_CACHE
 from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
 
 #: Timings of the test emulator: short, so lifecycles finish in about half a second.
@@ -29,3 +36,11 @@ def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorServer]:
         emulator_server.start()
     yield emulator_server
     state.faults.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache() -> Iterator[None]:
+    """Each test starts without cached bearer tokens (the emulator forgets them on reset)."""
+    TOKEN_CACHE.clear()
+    yield
+    TOKEN_CACHE.clear()

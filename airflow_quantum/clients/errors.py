@@ -1,0 +1,97 @@
+"""The provider's exceptions: one small hierarchy for both vendors.
+
+Messages carry the vendor's error code, message and request id, and never a credential: the
+transport builds them from the error body and from URLs with their SAS signatures removed.
+"""
+
+from __future__ import annotations
+
+
+class QuantumError(Exception):
+    """Base class of every error raised by airflow-quantum."""
+
+
+class InvalidInputError(QuantumError, ValueError):
+    """Input rejected before anything was sent (nothing was submitted or paid for)."""
+
+
+class ConfigurationError(QuantumError, ValueError):
+    """A connection or client setting is missing or wrong."""
+
+
+class QuantumAPIError(QuantumError):
+    """The service answered with an error (or could not be reached)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        vendor: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.vendor = vendor
+        self.retry_after = retry_after
+        self.vendor_message = message
+        super().__init__(self._render(message))
+
+    def _render(self, message: str) -> str:
+        parts = []
+        if self.vendor:
+            parts.append(self.vendor)
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.code:
+            parts.append(f"code {self.code}")
+        head = " ".join(parts)
+        text = f"{head}: {message}" if head else message
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+
+class AuthenticationError(QuantumAPIError):
+    """Credentials were refused (401/403, or the token endpoint said no)."""
+
+
+class NotFoundError(QuantumAPIError):
+    """The job, session or backend does not exist (404)."""
+
+
+class RateLimitedError(QuantumAPIError):
+    """Too many requests (429) and the retries ran out."""
+
+
+class InvalidStateError(QuantumAPIError):
+    """The request does not fit the object's state, e.g. cancelling a finished job (409)."""
+
+
+class ServiceError(QuantumAPIError):
+    """The service failed or was unreachable (5xx, connection errors) after all retries."""
+
+
+class BadRequestError(QuantumAPIError):
+    """The service refused the request as invalid (400, 413, 422)."""
+
+
+class BadResponseError(QuantumAPIError):
+    """The service answered something the client cannot understand."""
+
+
+class JobTimeoutError(QuantumError, TimeoutError):
+    """A client-side wait ran out; the job itself was not cancelled."""
+
+
+class JobFailedError(QuantumError):
+    """The job ended failed (or cancelled) where a result was expected."""
+
+    def __init__(self, message: str, *, job_id: str, state: str, code: str | None = None):
+        self.job_id = job_id
+        self.state = state
+        self.code = code
+        super().__init__(message)

@@ -1,0 +1,61 @@
+"""One job-state vocabulary for both vendors, and the seed predicates built on it."""
+
+from __future__ import annotations
+
+import enum
+
+
+class JobState(str, enum.Enum):
+    """Where a job is in its life, whatever vendor runs it."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHING = "finishing"
+    CANCELLING = "cancelling"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_final(self) -> bool:
+        """The job will not change state again."""
+        return self in _FINAL
+
+    @property
+    def is_success(self) -> bool:
+        return self is JobState.SUCCEEDED
+
+
+_FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+
+
+class JobPredicates:
+    """The seed predicates (``RuntimeJob`` / ``Job``) for any model with ``state``.
+
+    Subclasses provide ``state`` (a ``JobState``) and ``error_message()``.
+    """
+
+    state: JobState
+
+    def has_completed(self) -> bool:
+        """Azure's name: the job is in a final state (succeeded, failed or cancelled)."""
+        return self.state.is_final
+
+    def in_final_state(self) -> bool:
+        """IBM's name for ``has_completed``."""
+        return self.state.is_final
+
+    def done(self) -> bool:
+        """The job finished successfully."""
+        return self.state is JobState.SUCCEEDED
+
+    def running(self) -> bool:
+        """The job is executing (including finishing up)."""
+        return self.state in (JobState.RUNNING, JobState.FINISHING)
+
+    def cancelled(self) -> bool:
+        return self.state is JobState.CANCELLED
+
+    def errored(self) -> bool:
+        return self.state is JobState.FAILED

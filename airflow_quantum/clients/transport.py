@@ -1,0 +1,502 @@
+"""One HTTP policy for both vendors, with a synchronous and an asynchronous face.
+
+Timeouts, retries with exponential backoff and jitter, ``Retry-After`` (seconds, HTTP date or
+``retry-after-ms``), one token refresh on 401, error mapping, and secret-safe messages. The
+decisions are plain functions shared by ``SyncTransport`` (``requests.Session``) and
+``AsyncTransport`` (``httpx.AsyncClient``), so the policy is written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import requests
+
+from airflow_quantum import __version__
+from airflow_quantum.clients.auth import Authenticator
+from airflow_quantum.clients.errors import (
+    AuthenticationError,
+    BadRequestError,
+    BadResponseError,
+    ConfigurationError,
+    InvalidStateError,
+    NotFoundError,
+    QuantumAPIError,
+    RateLimitedError,
+    ServiceError,
+)
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"airflow-quantum/{__version__}"
+_SECRET_QUERY_KEYS = frozenset({"sig", "signature", "apikey", "api_key", "code", "client_secret"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to wait before trying a request again."""
+
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    backoff_factor: float = 2.0
+    backoff_max: float = 60.0
+    jitter: float = 0.5
+    max_retry_after: float = 300.0
+    retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+    #: Statuses on which a non-idempotent request (POST/PATCH) may be sent again.
+    unsafe_retry_statuses: frozenset[int] = frozenset({500, 503, 504})
+    #: Whether a non-idempotent request may be retried on any status that carries Retry-After.
+    unsafe_retry_with_retry_after: bool = True
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+    def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Exponential backoff for retry number ``attempt`` (1-based), with +/- jitter."""
+        delay = min(self.backoff_max, self.backoff_base * self.backoff_factor ** (attempt - 1))
+        spread = (rng or random).uniform(-self.jitter, self.jitter)
+        return max(0.0, delay * (1 + spread))
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request to send; ``idempotent`` decides which failures may be retried."""
+
+    method: str
+    url: str
+    params: Any = None
+    json_body: Any = None
+    content: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    idempotent: bool | None = None
+    authenticated: bool = True
+    ok_statuses: frozenset[int] = frozenset()
+
+    @property
+    def safe_to_repeat(self) -> bool:
+        if self.idempotent is not None:
+            return self.idempotent
+        return self.method.upper() in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do after one attempt."""
+
+    retry: bool
+    delay: float = 0.0
+    refresh_auth: bool = False
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+
+def redact_url(url: str) -> str:
+    """The URL with SAS signatures and other secrets in its query replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    if not parts.query:
+        return url
+    query = [
+        (key, "***" if key.lower() in _SECRET_QUERY_KEYS else value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*:/")))
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secure_url(url: str, *, allow_insecure_http: bool, what: str) -> str:
+    """Refuse to send credentials over plain http to anything but loopback."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(f"{what} {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"{what} {redact_url(url)!r} uses plain http to a non-loopback host; credentials "
+            "would travel unencrypted. Use https, or set allow_insecure_http if you mean it."
+        )
+    return url.rstrip("/")
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``retry-after-ms``."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    if "retry-after-ms" in lowered:
+        try:
+            return max(0.0, float(lowered["retry-after-ms"]) / 1000)
+        except ValueError:
+            pass
+    value = lowered.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment is None:
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+def decide(
+    policy: RetryPolicy,
+    request: Request,
+    attempt: int,
+    *,
+    status: int | None,
+    headers: Mapping[str, str] | None = None,
+    connect_error: bool = False,
+    auth_refreshed: bool = False,
+    auth_refreshable: bool = False,
+    rng: random.Random | None = None,
+) -> Decision:
+    """Whether attempt number ``attempt`` (1-based) should be followed by another."""
+    if status == 401 and auth_refreshable and not auth_refreshed:
+        return Decision(retry=True, refresh_auth=True)
+    if attempt > policy.max_retries:
+        return Decision(retry=False)
+    if status is None:
+        # No answer: a connection that never opened is always safe to retry.
+        if connect_error or request.safe_to_repeat:
+            return Decision(retry=True, delay=policy.backoff(attempt, rng))
+        return Decision(retry=False)
+    if status not in policy.retry_statuses:
+        return Decision(retry=False)
+    retry_after = parse_retry_after(headers or {})
+    if not request.safe_to_repeat:
+        allowed = status in policy.unsafe_retry_statuses or (
+            retry_after is not None and policy.unsafe_retry_with_retry_after
+        )
+        if not allowed:
+            return Decision(retry=False)
+    if retry_after is not None:
+        if retry_after > policy.max_retry_after:
+            return Decision(retry=False)
+        return Decision(retry=True, delay=retry_after)
+    return Decision(retry=True, delay=policy.backoff(attempt, rng))
+
+
+def parse_error_body(
+    content: bytes, headers: Mapping[str, str]
+) -> tuple[str | None, str, str | None]:
+    """``(code, message, request_id)`` from any of the vendors' error shapes."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    request_id = lowered.get("x-ms-request-id") or lowered.get("x-request-id")
+    code = lowered.get("x-ms-error-code")
+    text = content.decode("utf-8", "replace").strip()
+    message = text[:500] or "(no error message)"
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        if isinstance(body.get("errors"), list) and body["errors"]:
+            first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
+            code = _text(first.get("code")) or code
+            message = _text(first.get("message")) or message
+            request_id = _text(body.get("trace")) or request_id
+        elif isinstance(body.get("error"), dict):
+            code = _text(body["error"].get("code")) or code
+            message = _text(body["error"].get("message")) or message
+        elif "errorCode" in body or "errorMessage" in body:
+            code = _text(body.get("errorCode")) or code
+            message = _text(body.get("errorMessage")) or message
+            context = body.get("context")
+            if isinstance(context, dict):
+                request_id = _text(context.get("requestId")) or request_id
+        elif isinstance(body.get("error"), str):
+            code = body["error"]
+            message = _text(body.get("error_description")) or message
+            request_id = _text(body.get("trace_id")) or request_id
+        elif "detail" in body:
+            message = _text(body.get("detail")) or message
+    elif text.startswith("<?xml") or text.startswith("<Error"):
+        code = _between(text, "<Code>", "</Code>") or code
+        message = (_between(text, "<Message>", "</Message>") or message).split("\n")[0]
+    return code, message, request_id
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _between(text: str, start: str, end: str) -> str | None:
+    if start in text and end in text:
+        return text.split(start, 1)[1].split(end, 1)[0]
+    return None
+
+
+def api_error(
+    vendor: str, status: int, headers: Mapping[str, str], content: bytes, method: str, url: str
+) -> QuantumAPIError:
+    """The provider's exception for an error answer."""
+    code, message, request_id = parse_error_body(content, headers)
+    message = f"{message} [{method} {redact_url(url)}]"
+    kwargs = dict(
+        status=status,
+        code=code,
+        request_id=request_id,
+        vendor=vendor,
+        retry_after=parse_retry_after(headers),
+    )
+    if status in (401, 403):
+        return AuthenticationError(message, **kwargs)
+    if status == 404:
+        return NotFoundError(message, **kwargs)
+    if status == 409:
+        return InvalidStateError(message, **kwargs)
+    if status == 429:
+        return RateLimitedError(message, **kwargs)
+    if status >= 500:
+        return ServiceError(message, **kwargs)
+    if status in (400, 405, 411, 413, 414, 415, 422):
+        return BadRequestError(message, **kwargs)
+    return QuantumAPIError(message, **kwargs)
+
+
+def unreachable_error(vendor: str, method: str, url: str, exc: BaseException) -> ServiceError:
+    return ServiceError(
+        f"could not reach the service: {type(exc).__name__} [{method} {redact_url(url)}]",
+        vendor=vendor,
+    )
+
+
+def decode_json(vendor: str, response_text: str, method: str, url: str) -> Any:
+    """Parse a JSON answer, turning garbage into ``BadResponseError``."""
+    try:
+        return json.loads(response_text) if response_text.strip() else None
+    except ValueError as exc:
+        raise BadResponseError(
+            f"the answer is not JSON ({exc}) [{method} {redact_url(url)}]", vendor=vendor
+        ) from exc
+
+
+def _base_headers(request: Request) -> dict[str, str]:
+    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    headers.update(request.headers)
+    return headers
+
+
+# ------------------------------------------------------------------------------------ faces
+
+
+class SyncTransport:
+    """Sends requests with ``requests.Session`` (pooled connections) under the policy."""
+
+    def __init__(
+        self,
+        vendor: str,
+        authenticator: Authenticator | None,
+        policy: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        verify: bool | str = True,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.vendor = vendor
+        self.authenticator = authenticator
+        self.policy = policy or RetryPolicy()
+        self.session = session or requests.Session()
+        self.verify = verify
+        self._sleep = sleep
+
+    def send(self, request: Request) -> requests.Response:
+        """Send ``request``; return the successful response or raise the provider's error."""
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            headers = _base_headers(request)
+            if request.authenticated and self.authenticator is not None:
+                headers.update(self.authenticator.headers())
+            headers["x-ms-client-request-id"] = str(uuid.uuid4())
+            try:
+                response = self.session.request(
+                    request.method,
+                    request.url,
+                    params=request.params,
+                    json=request.json_body,
+                    data=request.content,
+                    headers=headers,
+                    timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                    verify=self.verify,
+                )
+            except requests.exceptions.RequestException as exc:
+                connect_error = isinstance(exc, requests.exceptions.ConnectTimeout) or (
+                    isinstance(exc, requests.exceptions.ConnectionError)
+                    and _is_connect_failure(exc)
+                )
+                decision = decide(
+                    self.policy, request, attempt, status=None, connect_error=connect_error
+                )
+                if not decision.retry:
+                    raise unreachable_error(self.vendor, request.method, request.url, exc) from exc
+                self._log_retry(request, attempt, None, decision.delay)
+                self._sleep(decision.delay)
+                continue
+            if response.ok or response.status_code in request.ok_statuses:
+                return response
+            decision = decide(
+                self.policy,
+                request,
+                attempt,
+                status=response.status_code,
+                headers=response.headers,
+                auth_refreshed=refreshed,
+                auth_refreshable=bool(self.authenticator and self.authenticator.refreshable),
+            )
+            if not decision.retry:
+                raise api_error(
+                    self.vendor,
+                    response.status_code,
+                    response.headers,
+                    response.content,
+                    request.method,
+                    request.url,
+                )
+            if decision.refresh_auth and self.authenticator is not None:
+                refreshed = True
+                self.authenticator.invalidate(headers)
+                attempt -= 1  # a token refresh is not a retry
+            else:
+                self._log_retry(request, attempt, response.status_code, decision.delay)
+                self._sleep(decision.delay)
+
+    def json(self, request: Request) -> Any:
+        response = self.send(request)
+        return decode_json(self.vendor, response.text, request.method, request.url)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _log_retry(self, request: Request, attempt: int, status: int | None, delay: float) -> None:
+        log.info(
+            "%s %s %s -> %s; retry %d in %.2fs",
+            self.vendor,
+            request.method,
+            redact_url(request.url),
+            status or "no answer",
+            attempt,
+            delay,
+        )
+
+
+class AsyncTransport:
+    """Sends requests with ``httpx.AsyncClient`` under the same policy; never blocks the loop."""
+
+    def __init__(
+        self,
+        vendor: str,
+        authenticator: Authenticator | None,
+        policy: RetryPolicy | None = None,
+        client: httpx.AsyncClient | None = None,
+        verify: bool | str = True,
+    ) -> None:
+        self.vendor = vendor
+        self.authenticator = authenticator
+        self.policy = policy or RetryPolicy()
+        self._owns_client = client is None
+        self.client = client or httpx.AsyncClient(
+            verify=verify,
+            timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
+        )
+
+    async def send(self, request: Request) -> httpx.Response:
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            headers = _base_headers(request)
+            if request.authenticated and self.authenticator is not None:
+                headers.update(await self.authenticator.aheaders())
+            headers["x-ms-client-request-id"] = str(uuid.uuid4())
+            try:
+                response = await self.client.request(
+                    request.method,
+                    request.url,
+                    params=request.params,
+                    json=request.json_body,
+                    content=request.content,
+                    headers=headers,
+                )
+            except httpx.HTTPError as exc:
+                connect_error = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                decision = decide(
+                    self.policy, request, attempt, status=None, connect_error=connect_error
+                )
+                if not decision.retry:
+                    raise unreachable_error(self.vendor, request.method, request.url, exc) from exc
+                await asyncio.sleep(decision.delay)
+                continue
+            if response.is_success or response.status_code in request.ok_statuses:
+                return response
+            decision = decide(
+                self.policy,
+                request,
+                attempt,
+                status=response.status_code,
+                headers=response.headers,
+                auth_refreshed=refreshed,
+                auth_refreshable=bool(self.authenticator and self.authenticator.refreshable),
+            )
+            if not decision.retry:
+                raise api_error(
+                    self.vendor,
+                    response.status_code,
+                    response.headers,
+                    response.content,
+                    request.method,
+                    request.url,
+                )
+            if decision.refresh_auth and self.authenticator is not None:
+                refreshed = True
+                self.authenticator.invalidate(headers)
+                attempt -= 1
+            else:
+                await asyncio.sleep(decision.delay)
+
+    async def json(self, request: Request) -> Any:
+        response = await self.send(request)
+        return decode_json(self.vendor, response.text, request.method, request.url)
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+
+def _is_connect_failure(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when the connection never opened (so nothing reached the server)."""
+    text = repr(exc)
+    return any(
+        marker in text
+        for marker in ("NewConnectionError", "Connection refused", "Failed to establish")
+    )

@@ -1,0 +1,1 @@
+"""Airflow hooks: an Airflow connection in, a ready vendor client out."""
