@@ -5,14 +5,21 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 EMULATOR_ARGS ?=
 PYTEST_ARGS ?=
+# The official vendor clients live in a venv of their own, without Airflow: see test-official.
+OFFICIAL_VENV := .venv-official
+OFFICIAL_PY := $(OFFICIAL_VENV)/bin/python
+OFFICIAL_INSTALLED := $(OFFICIAL_VENV)/.installed
+OFFICIAL_EXCLUDES := tests/official_clients/excludes.txt
 
-.PHONY: help install test lint format emulator clean
+.PHONY: help install test test-official lint format emulator clean
 
 help:
 	@echo "make test      - set up .venv, lint, and run the whole test suite"
+	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
+	@echo "                the emulator (in .venv-official, without Airflow)"
 	@echo "make emulator  - run the local Azure Quantum + IBM Quantum emulator (EMULATOR_ARGS=...)"
 	@echo "make format    - apply ruff formatting and safe fixes"
-	@echo "make clean     - remove .venv and caches"
+	@echo "make clean     - remove .venv, .venv-official and caches"
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,9 +40,21 @@ format: $(INSTALLED)
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+$(OFFICIAL_INSTALLED): pyproject.toml $(OFFICIAL_EXCLUDES)
+	test -x $(OFFICIAL_PY) || $(PYTHON) -m venv $(OFFICIAL_VENV)
+	$(OFFICIAL_PY) -m pip install --quiet --disable-pip-version-check --upgrade pip uv
+	$(OFFICIAL_VENV)/bin/uv pip install --quiet --python $(OFFICIAL_PY) \
+		--excludes $(OFFICIAL_EXCLUDES) -e ".[emulator]" \
+		pytest pytest-timeout pytest-asyncio \
+		"azure-quantum>=3.13" "qiskit-ibm-runtime>=0.51" qiskit
+	touch $(OFFICIAL_INSTALLED)
+
+test-official: $(OFFICIAL_INSTALLED)
+	$(OFFICIAL_PY) -m pytest tests/official_clients -q $(PYTEST_ARGS)
+
 emulator: $(INSTALLED)
 	$(VENV)/bin/airflow-quantum emulator $(EMULATOR_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OFFICIAL_VENV) .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,265 @@
+"""The official ``azure-quantum`` client (3.13+) runs whole job lifecycles against the emulator.
+
+Nothing in the library is patched. The client is pointed at the emulator through its own
+constructor: ``Workspace(subscription_id=..., resource_group=..., name=..., location=...,
+credential=AzureKeyCredential("emulator"), _quantum_endpoint=emulator.url + "/")``.
+
+- ``_quantum_endpoint`` is the keyword ``Workspace.from_connection_string`` itself passes; the
+  connection-string form cannot be used because its ``QuantumEndpoint`` must match
+  ``https://{location}.quantum.azure.com/``. With the subscription, resource group, name,
+  location and endpoint all given, the client makes no ARM or Resource Graph calls.
+- The credential is the workspace API key (header ``x-ms-quantum-api-key``): the client refuses
+  bearer tokens over plain http.
+
+Run with ``make test-official``; skipped where ``azure-quantum`` is not installed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+pytest.importorskip("azure.quantum", minversion="3.13")
+
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.quantum import JobStatus, Workspace
+from azure.quantum.job import Job
+
+SUBSCRIPTION = "00000000-0000-0000-0000-0000000000a1"
+RESOURCE_GROUP = "rg-official"
+WORKSPACE = "ws-official"
+LOCATION = "eastus"
+
+IONQ_TARGET = "ionq.simulator"
+QIO_TARGET = "microsoft.simulatedannealing.cpu"
+#: How long any one wait may take: jobs finish in about half a second on the test emulator.
+WAIT = 30
+
+BELL = {
+    "qubits": 2,
+    "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}],
+}
+#: Four spins on a frustrated ring with a field: small enough to brute-force the optimum.
+ISING_TERMS = [
+    {"c": 3, "ids": [0, 1]},
+    {"c": -2, "ids": [2]},
+    {"c": 1, "ids": [1, 2]},
+    {"c": 2, "ids": [2, 3]},
+    {"c": -1, "ids": [3, 0]},
+]
+ISING = {
+    "metadata": {"name": "four spins"},
+    "cost_function": {"version": "1.0", "type": "ising", "terms": ISING_TERMS},
+}
+
+
+def ising_cost(configuration: dict[str, int]) -> float:
+    """Cost of a spin configuration (keys are spin ids as strings, values +1/-1)."""
+    total = 0.0
+    for term in ISING_TERMS:
+        product = term["c"]
+        for spin in term["ids"]:
+            product *= configuration[str(spin)]
+        total += product
+    return total
+
+
+def ising_optimum() -> float:
+    spins = sorted({spin for term in ISING_TERMS for spin in term["ids"]})
+    return min(
+        ising_cost({str(spin): value for spin, value in zip(spins, values, strict=True)})
+        for values in itertools.product((-1, 1), repeat=len(spins))
+    )
+
+
+def control(emulator: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the emulator's control API (never a vendor route)."""
+    answer = requests.request(method, f"{emulator.url}/_emulator/{path}", json=body, timeout=10)
+    answer.raise_for_status()
+    return answer.json() if answer.content else None
+
+
+@pytest.fixture
+def workspace(emulator: Any) -> Iterator[Workspace]:
+    """An official Workspace bound to the (freshly reset) emulator."""
+    with Workspace(
+        subscription_id=SUBSCRIPTION,
+        resource_group=RESOURCE_GROUP,
+        name=WORKSPACE,
+        location=LOCATION,
+        credential=AzureKeyCredential("emulator"),
+        _quantum_endpoint=f"{emulator.url}/",
+    ) as ws:
+        yield ws
+
+
+def submit_bell(workspace: Workspace, name: str, **kwargs: Any) -> Job:
+    target = workspace.get_targets(IONQ_TARGET)
+    return target.submit(BELL, name=name, shots=100, **kwargs)
+
+
+def test_targets_are_discovered_with_their_vendor_classes(workspace):
+    # The full listing keeps only providers the client has classes for (not Microsoft QIO).
+    names = {target.name for target in workspace.get_targets()}
+    assert {IONQ_TARGET, "quantinuum.sim.h1-1e"} <= names
+    ionq = workspace.get_targets(IONQ_TARGET)
+    assert type(ionq).__name__ == "IonQ"
+    assert ionq.provider_id.lower() == "ionq"
+    assert ionq.current_availability == "Available"
+    ionq_targets = workspace.get_targets(provider_id="ionq")
+    assert {target.name for target in ionq_targets} >= {IONQ_TARGET}
+    assert all(target.provider_id.lower() == "ionq" for target in ionq_targets)
+    qio = workspace.get_targets(QIO_TARGET)
+    assert (qio.name, qio.provider_id.lower()) == (QIO_TARGET, "microsoft")
+
+
+def test_ionq_bell_circuit_completes_with_exact_probabilities(workspace):
+    job = submit_bell(workspace, "bell", tags=["official", "bell"])
+    assert job.details.status == JobStatus.QUEUED
+    assert job.details.tags == ["official", "bell"]
+    assert job.details.input_data_format == "ionq.circuit.v1"
+
+    job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+
+    assert job.has_succeeded(), job.details.error_data
+    assert job.details.status == JobStatus.COMPLETED
+    assert job.details.output_data_format == "ionq.quantum-results.v1"
+    assert job.details.begin_execution_time <= job.details.end_execution_time
+    histogram = job.get_results(timeout_secs=WAIT)["histogram"]
+    assert set(histogram) == {"0", "3"}
+    assert histogram["0"] == pytest.approx(0.5)
+    assert histogram["3"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("encoding", ["", "gzip"], ids=["plain", "gzip"])
+def test_qio_ising_problem_reaches_the_optimum(workspace, encoding):
+    target = workspace.get_targets(QIO_TARGET)
+    payload = json.dumps(ISING).encode()
+    job = target.submit(
+        input_data=gzip.compress(payload) if encoding else payload,
+        name=f"ising-{encoding or 'plain'}",
+        input_data_format="microsoft.qio.v2",
+        output_data_format="microsoft.qio-results.v2",
+        content_type="application/json",
+        encoding=encoding,
+        input_params={"params": {"sweeps": 200, "restarts": 4, "seed": 11}},
+    )
+    job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+
+    assert job.has_succeeded(), job.details.error_data
+    assert job.details.provider_id.lower() == "microsoft"
+    results = job.get_results(timeout_secs=WAIT)
+    optimum = ising_optimum()
+    assert results["cost"] == pytest.approx(optimum)
+    assert ising_cost(results["configuration"]) == pytest.approx(optimum)
+    assert set(results["configuration"].values()) <= {-1, 1}
+    assert results["parameters"]["sweeps"] == 200
+
+
+def test_jobs_are_listed_fetched_filtered_renamed_and_retagged(workspace):
+    first = submit_bell(workspace, "bell-first")
+    second = submit_bell(workspace, "bell-second")
+    for job in (first, second):
+        job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+
+    listed = {job.id: job for job in workspace.list_jobs()}
+    assert {first.id, second.id} <= set(listed)
+    assert listed[first.id].details.target == IONQ_TARGET
+    # Status filters as plain strings: the client formats a JobStatus member into the filter
+    # as 'JobStatus.COMPLETED' on Python 3.11+, which matches nothing on any server.
+    filtered = workspace.list_jobs(
+        name_match="bell-f", provider=["ionq"], target=[IONQ_TARGET], status=["Completed"]
+    )
+    assert [job.id for job in filtered] == [first.id]
+    assert {job.id for job in workspace.list_jobs(name_match="bell-")} == {first.id, second.id}
+    assert workspace.list_jobs(status=["Failed"]) == []
+
+    fetched = workspace.get_job(first.id)
+    assert fetched.id == first.id
+    assert fetched.details.name == "bell-first"
+    assert fetched.details.status == JobStatus.COMPLETED
+    assert fetched.get_results(timeout_secs=WAIT)["histogram"] == pytest.approx(
+        {"0": 0.5, "3": 0.5}
+    )
+
+    first.update(name="bell-renamed", tags=["x", "y"])
+    assert first.details.name == "bell-renamed"
+    assert first.details.tags == ["x", "y"]
+    again = workspace.get_job(first.id)
+    assert (again.details.name, again.details.tags) == ("bell-renamed", ["x", "y"])
+    updated = workspace.update_job(second, tags=["only-tags"])
+    assert updated.details.tags == ["only-tags"]
+    assert updated.details.name == "bell-second"
+
+    workspace.delete_job(second)
+    with pytest.raises(ResourceNotFoundError):
+        workspace.get_job(second.id)
+    with pytest.raises(ResourceNotFoundError):
+        workspace.get_job(str(uuid.uuid4()))
+
+
+def test_a_queued_job_is_cancelled(workspace, emulator):
+    control(emulator, "PATCH", "config", {"queue_seconds": 60})
+    job = submit_bell(workspace, "to-cancel")
+    job.refresh()
+    assert job.details.status == JobStatus.QUEUED
+
+    cancelled = workspace.cancel_job(job)
+
+    assert cancelled.details.status == JobStatus.CANCELLED
+    assert cancelled.details.cancellation_time is not None
+    assert workspace.get_job(job.id).details.status == JobStatus.CANCELLED
+    job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+    assert job.has_completed() and not job.has_succeeded()
+    with pytest.raises(RuntimeError, match=r"(?i)cancelled"):
+        job.get_results(timeout_secs=WAIT)
+    with pytest.raises(HttpResponseError) as raised:
+        workspace.cancel_job(job)
+    assert raised.value.status_code == 409
+
+
+def test_a_failed_job_reports_its_error(workspace, emulator):
+    control(
+        emulator,
+        "POST",
+        "faults/jobs",
+        {"vendor": "azure", "outcome": "fail", "code": "QPUOffline", "message": "went away"},
+    )
+    job = submit_bell(workspace, "doomed")
+    job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+
+    assert job.details.status == JobStatus.FAILED
+    assert job.details.error_data.code == "QPUOffline"
+    assert job.details.error_data.message == "went away"
+    with pytest.raises(RuntimeError, match="QPUOffline"):
+        job.get_results(timeout_secs=WAIT)
+
+
+def test_jobs_run_inside_a_session(workspace):
+    target = workspace.get_targets(IONQ_TARGET)
+    with target.open_session(name="official-session") as session:
+        jobs = [target.submit(BELL, name=f"in-session-{i}", shots=10) for i in range(2)]
+        for job in jobs:
+            job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+            assert job.details.session_id == session.id
+            assert job.has_succeeded()
+    assert session.id in {listed.id for listed in workspace.list_sessions()}
+    assert {job.id for job in workspace.list_session_jobs(session.id)} == {j.id for j in jobs}
+    closed = workspace.get_session(session.id)
+    assert closed.details.status == "Succeeded"
+
+
+def test_quotas_are_listed(workspace):
+    quotas = workspace.get_quotas()
+    assert quotas, "the emulator lists workspace quotas"
+    for quota in quotas:
+        assert {"dimension", "scope", "providerId", "utilization", "limit", "period"} <= set(quota)
+    assert {"microsoft", "ionq"} <= {quota["providerId"].lower() for quota in quotas}
