@@ -40,6 +40,16 @@ AZURE_CONN_FIELDS = {
     "api_version": _text("API version", "Data-plane api-version to send."),
 }
 
+#: Transport settings both connection types accept.
+TRANSPORT_FIELDS = {
+    "verify": _text("TLS verification", "true (default), false, or the path of a CA bundle."),
+    "allow_insecure_http": {
+        "label": "Allow insecure http",
+        "schema": {"type": ["boolean", "null"], "default": False},
+        "description": "Send credentials over plain http to a non-loopback host (not advised).",
+    },
+}
+
 IBM_CONN_FIELDS = {
     "instance": _text(
         "Instance CRN", "crn:v1:bluemix:public:quantum-computing:{region}:a/{account}:{id}::"
@@ -91,7 +101,7 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-class-name": "airflow_quantum.hooks.azure_quantum.AzureQuantumHook",
                 "hook-name": "Azure Quantum",
                 "connection-type": "azure_quantum",
-                "conn-fields": AZURE_CONN_FIELDS,
+                "conn-fields": {**AZURE_CONN_FIELDS, **TRANSPORT_FIELDS},
                 "ui-field-behaviour": {
                     "hidden-fields": ["host", "schema", "port"],
                     "relabeling": {"login": "Client ID", "password": "Client secret"},
@@ -105,7 +115,7 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-class-name": "airflow_quantum.hooks.ibm_quantum.IBMQuantumHook",
                 "hook-name": "IBM Quantum",
                 "connection-type": "ibm_quantum",
-                "conn-fields": IBM_CONN_FIELDS,
+                "conn-fields": {**IBM_CONN_FIELDS, **TRANSPORT_FIELDS},
                 "ui-field-behaviour": {
                     "hidden-fields": ["host", "schema", "port", "login"],
                     "relabeling": {"password": "IBM Cloud API key"},

@@ -35,6 +35,7 @@ class WireModel(BaseModel):
                 f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
                 for err in exc.errors()[:5]
             )
+            # from None: pydantic's own text quotes the input values, which may be sensitive.
             raise BadResponseError(
                 f"unexpected {what or cls.__name__} payload: {problems}"
-            ) from exc
+            ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 
 class JobState(str, enum.Enum):
@@ -34,9 +35,14 @@ class JobPredicates:
     """The seed predicates (``RuntimeJob`` / ``Job``) for any model with ``state``.
 
     Subclasses provide ``state`` (a ``JobState``) and ``error_message()``.
+
+    ``state`` is declared for type checkers only: a class-level annotation would make pydantic
+    take it for a field of every model that mixes these predicates in (and shadow the
+    subclass's ``state`` property).
     """
 
-    state: JobState
+    if TYPE_CHECKING:
+        state: JobState
 
     def has_completed(self) -> bool:
         """Azure's name: the job is in a final state (succeeded, failed or cancelled)."""

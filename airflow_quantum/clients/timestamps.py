@@ -24,18 +24,26 @@ def parse_timestamp(value: Any) -> pendulum.DateTime | None:
         moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return pendulum.instance(moment)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return pendulum.from_timestamp(float(value), tz="UTC")
+        try:
+            return pendulum.from_timestamp(float(value), tz="UTC")
+        except (OverflowError, OSError, ValueError):
+            # Out of the platform's range (or NaN/inf): a ValueError, so that pydantic reports
+            # it as a validation error instead of letting an OverflowError escape.
+            raise ValueError(f"not a timestamp: {value!r:.40}") from None
     if not isinstance(value, str):
-        raise ValueError(f"not a timestamp: {value!r}")
+        raise ValueError(f"not a timestamp: {value!r:.40}")
     text = _FRACTION.sub(r"\1", value.strip())
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        parsed = pendulum.parse(value.strip(), tz="UTC")
+        try:
+            parsed = pendulum.parse(value.strip(), tz="UTC")
+        except (ValueError, TypeError, OverflowError):
+            parsed = None
         if not isinstance(parsed, pendulum.DateTime):
-            raise ValueError(f"not a timestamp: {value!r}") from None
+            raise ValueError(f"not a timestamp: {value!r:.40}") from None
         return parsed
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)

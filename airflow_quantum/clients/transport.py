@@ -59,6 +59,8 @@ class RetryPolicy:
     unsafe_retry_statuses: frozenset[int] = frozenset({500, 503, 504})
     #: Whether a non-idempotent request may be retried on any status that carries Retry-After.
     unsafe_retry_with_retry_after: bool = True
+    #: Statuses retried only when the answer says when (``Retry-After``), e.g. IBM's 429/413.
+    retry_after_required: frozenset[int] = frozenset()
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
 
@@ -115,6 +117,46 @@ def redact_url(url: str) -> str:
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return urlunsplit(parts._replace(query=urlencode(query, safe="*:/")))
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts SAS signatures and other URL secrets from what HTTP libraries log.
+
+    ``httpx`` logs every request URL at INFO (so in Airflow task and triggerer logs), and
+    ``urllib3`` at DEBUG; a SAS URL's ``sig`` must not appear there.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(_redact_log_arg(arg) for arg in record.args)
+        return True
+
+
+def _redact_log_arg(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value
+    elif type(value).__name__ == "URL" and type(value).__module__.startswith("httpx"):
+        text = str(value)
+    else:
+        return value
+    if "?" not in text:
+        return value
+    redacted = redact_url(text)
+    return redacted if redacted != text else value
+
+
+_REDACTING_FILTER = RedactingFilter()
+
+
+def install_log_redaction() -> None:
+    """Attach ``RedactingFilter`` to the loggers of httpx and urllib3 (idempotent)."""
+    for name in ("httpx", "urllib3.connectionpool"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(_REDACTING_FILTER)
+
+
+install_log_redaction()
 
 
 def is_loopback(host: str | None) -> bool:
@@ -191,6 +233,8 @@ def decide(
     if status not in policy.retry_statuses:
         return Decision(retry=False)
     retry_after = parse_retry_after(headers or {})
+    if retry_after is None and status in policy.retry_after_required:
+        return Decision(retry=False)
     if not request.safe_to_repeat:
         allowed = status in policy.unsafe_retry_statuses or (
             retry_after is not None and policy.unsafe_retry_with_retry_after
@@ -215,7 +259,7 @@ def parse_error_body(
     message = text[:500] or "(no error message)"
     try:
         body = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
         if isinstance(body.get("errors"), list) and body["errors"]:
@@ -295,7 +339,7 @@ def decode_json(vendor: str, response_text: str, method: str, url: str) -> Any:
     """Parse a JSON answer, turning garbage into ``BadResponseError``."""
     try:
         return json.loads(response_text) if response_text.strip() else None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadResponseError(
             f"the answer is not JSON ({exc}) [{method} {redact_url(url)}]", vendor=vendor
         ) from exc
@@ -349,6 +393,9 @@ class SyncTransport:
                     headers=headers,
                     timeout=(self.policy.connect_timeout, self.policy.read_timeout),
                     verify=self.verify,
+                    # As httpx: no redirects. requests would carry custom credential headers
+                    # (x-ms-quantum-api-key, Service-CRN) to whatever host a 3xx names.
+                    allow_redirects=False,
                 )
             except requests.exceptions.RequestException as exc:
                 connect_error = isinstance(exc, requests.exceptions.ConnectTimeout) or (
@@ -363,7 +410,7 @@ class SyncTransport:
                 self._log_retry(request, attempt, None, decision.delay)
                 self._sleep(decision.delay)
                 continue
-            if response.ok or response.status_code in request.ok_statuses:
+            if 200 <= response.status_code < 300 or response.status_code in request.ok_statuses:
                 return response
             decision = decide(
                 self.policy,

@@ -1,0 +1,42 @@
+"""Azure Quantum data-plane client (no Airflow imports): settings, auth, models, protocol,
+storage, inputs, result decoding, and the sync and async clients."""
+
+from airflow_quantum.clients.azure.client import (
+    AZURE_RETRY_POLICY,
+    AsyncAzureQuantumClient,
+    AzureQuantumClient,
+)
+from airflow_quantum.clients.azure.models import (
+    CostEstimate,
+    ErrorData,
+    JobDetails,
+    ProviderStatus,
+    Quota,
+    SessionDetails,
+    TargetStatus,
+)
+from airflow_quantum.clients.azure.settings import (
+    DEFAULT_API_VERSION,
+    ApiKeyCredential,
+    AzureQuantumSettings,
+    ClientSecretCredential,
+    parse_connection_string,
+)
+
+__all__ = [
+    "AZURE_RETRY_POLICY",
+    "DEFAULT_API_VERSION",
+    "ApiKeyCredential",
+    "AsyncAzureQuantumClient",
+    "AzureQuantumClient",
+    "AzureQuantumSettings",
+    "ClientSecretCredential",
+    "CostEstimate",
+    "ErrorData",
+    "JobDetails",
+    "ProviderStatus",
+    "Quota",
+    "SessionDetails",
+    "TargetStatus",
+    "parse_connection_string",
+]

@@ -1,0 +1,221 @@
+"""Azure Quantum payloads as pydantic models: every wire field, unknown fields kept.
+
+Attribute names are the snake_case ones of the official client's ``Job.details``; the wire's
+camelCase names are the aliases. ``JobDetails.state`` maps both status vocabularies (before and
+after ``2025-12-01-preview``) onto the shared ``JobState``.
+
+Job details carry SAS links (``containerUri``, ``inputDataUri``, ``outputDataUri``) whose ``sig``
+is a credential: ``repr`` and ``to_dict()`` show them redacted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from airflow_quantum.clients.models import Timestamp, WireModel
+from airflow_quantum.clients.state import JobPredicates, JobState
+from airflow_quantum.clients.transport import redact_url
+
+#: Wire status word (lower-cased) -> JobState; both vocabularies.
+STATUS_TO_STATE: dict[str, JobState] = {
+    "waiting": JobState.QUEUED,
+    "queued": JobState.QUEUED,
+    "executing": JobState.RUNNING,
+    "finishing": JobState.FINISHING,
+    "cancellationrequested": JobState.CANCELLING,
+    "cancelling": JobState.CANCELLING,
+    "succeeded": JobState.SUCCEEDED,
+    "completed": JobState.SUCCEEDED,
+    "failed": JobState.FAILED,
+    "cancelled": JobState.CANCELLED,
+}
+
+#: Session statuses after which a session changes no more.
+FINAL_SESSION_STATUSES = frozenset({"succeeded", "failed", "failure(s)", "timedout"})
+
+_SAS_FIELDS = ("container_uri", "input_data_uri", "output_data_uri")
+
+
+def state_of(status: Any) -> JobState:
+    """The ``JobState`` of a wire status word (case-insensitive); ``UNKNOWN`` otherwise."""
+    if not isinstance(status, str):
+        return JobState.UNKNOWN
+    return STATUS_TO_STATE.get(status.strip().lower(), JobState.UNKNOWN)
+
+
+class AzureModel(WireModel):
+    """camelCase on the wire, snake_case in Python; unknown fields kept."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Fields the service sent that this model does not know (as the official client)."""
+        return dict(self.model_extra or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON (snake_case keys, ISO timestamps), unknown fields included."""
+        return self.model_dump(mode="json")
+
+
+class ErrorData(AzureModel):
+    """``errorData``: why a job or session failed."""
+
+    code: str | None = None
+    message: str | None = None
+    target: str | None = None
+    details: list[Any] | None = None
+    innererror: Any = None
+
+    def describe(self) -> str:
+        text = ": ".join(part for part in (self.code, self.message) if part)
+        return text or "no error details"
+
+
+class UsageEvent(AzureModel):
+    """One billing dimension of a cost estimate."""
+
+    dimension_id: str | None = None
+    dimension_name: str | None = None
+    measure_unit: str | None = None
+    amount_billed: float | None = None
+    amount_consumed: float | None = None
+    unit_price: float | None = None
+
+
+class CostEstimate(AzureModel):
+    currency_code: str | None = None
+    events: list[UsageEvent] | None = None
+    estimated_total: float | None = None
+
+
+class JobDetails(AzureModel, JobPredicates):
+    """``JobDetails`` of the data-plane API (the seed's ``Job.details``)."""
+
+    id: str
+    name: str | None = None
+    item_type: str | None = None
+    provider_id: str | None = None
+    target: str | None = None
+    job_type: str | None = None
+    session_id: str | None = None
+    container_uri: str | None = None
+    input_data_uri: str | None = None
+    input_data_format: str | None = None
+    input_params: Any = None
+    metadata: Any = None
+    output_data_uri: str | None = None
+    output_data_format: str | None = None
+    status: str | None = None
+    creation_time: Timestamp = None
+    begin_execution_time: Timestamp = None
+    end_execution_time: Timestamp = None
+    cancellation_time: Timestamp = None
+    cost_estimate: CostEstimate | None = None
+    error_data: ErrorData | None = None
+    tags: list[str] | None = None
+    priority: str | None = None
+    usage: Any = None
+    quantum_computing_data: dict[str, Any] | None = None
+    is_cancelling: bool | None = None
+    last_updated_time: Timestamp = None
+    created_by: str | None = None
+    created_by_type: str | None = None
+
+    @property
+    def state(self) -> JobState:
+        """The shared state; ``isCancelling`` (older versions) turns an active job CANCELLING."""
+        state = state_of(self.status)
+        if self.is_cancelling and not state.is_final:
+            return JobState.CANCELLING
+        return state
+
+    def error_message(self) -> str | None:
+        """``"code: message"`` of a failed job, else None."""
+        if self.error_data is not None:
+            return self.error_data.describe()
+        if self.state is JobState.FAILED:
+            return f"job {self.id} failed without error details"
+        return None
+
+    def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
+        """Plain JSON; the SAS links are redacted unless ``redact=False``."""
+        data = self.model_dump(mode="json")
+        if redact:
+            for name in _SAS_FIELDS:
+                if data.get(name):
+                    data[name] = redact_url(data[name])
+        return data
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            if name in _SAS_FIELDS and isinstance(value, str):
+                yield name, redact_url(value)
+            else:
+                yield name, value
+
+
+class SessionDetails(AzureModel):
+    """``SessionDetails``: a group of jobs on one target."""
+
+    id: str
+    name: str | None = None
+    item_type: str | None = None
+    provider_id: str | None = None
+    target: str | None = None
+    job_failure_policy: str | None = None
+    status: str | None = None
+    creation_time: Timestamp = None
+    begin_execution_time: Timestamp = None
+    end_execution_time: Timestamp = None
+    cost_estimate: CostEstimate | None = None
+    error_data: ErrorData | None = None
+    last_updated_time: Timestamp = None
+    created_by: str | None = None
+    created_by_type: str | None = None
+
+    def in_final_state(self) -> bool:
+        """Succeeded, Failed, Failure(s) or TimedOut: the session changes no more."""
+        return (self.status or "").strip().lower() in FINAL_SESSION_STATUSES
+
+    def active(self) -> bool:
+        """Waiting or Executing. A closed session stays Executing while its jobs run, so this
+        does not say whether it takes new jobs (a closed one refuses them with 409)."""
+        return (self.status or "").strip().lower() in ("waiting", "executing")
+
+    def error_message(self) -> str | None:
+        return self.error_data.describe() if self.error_data is not None else None
+
+
+class TargetStatus(AzureModel):
+    id: str
+    current_availability: str | None = None
+    average_queue_time: float | None = None
+    status_page: str | None = None
+
+
+class ProviderStatus(AzureModel):
+    """``providerStatus`` item: a provider's availability and its targets'."""
+
+    id: str
+    current_availability: str | None = None
+    targets: list[TargetStatus] = Field(default_factory=list)
+
+    def target(self, target_id: str) -> TargetStatus | None:
+        wanted = target_id.strip().lower()
+        return next((t for t in self.targets if t.id.lower() == wanted), None)
+
+
+class Quota(AzureModel):
+    """``quotas`` item: usage of one billing dimension against its limit."""
+
+    dimension: str | None = None
+    scope: str | None = None
+    provider_id: str | None = None
+    utilization: float | None = None
+    holds: float | None = None
+    limit: float | None = None
+    period: str | None = None

@@ -1,0 +1,270 @@
+"""Decode Azure Quantum output blobs into plain JSON (fit for XCom).
+
+- ``microsoft.qio-results.v2``: ``configuration`` and ``cost`` of the best solution, all
+  ``solutions``, the solver's ``parameters``.
+- ``ionq.quantum-results.v1``: ``histogram`` (the service's integer keys) and, when the qubit
+  count is known, ``probabilities`` keyed by bitstring.
+- ``microsoft.quantum-results.v1``: ``probabilities`` keyed by outcome label (``"[0, 1]"``).
+- ``microsoft.quantum-results.v2``: ``counts``, ``probabilities`` and ``shots`` per result in
+  ``results`` (and those of the first result at the top level).
+- ``honeywell.quantum-results.v1`` (Quantinuum): ``counts`` per classical register, ``shots``.
+- anything else: ``data``, the parsed JSON as it is.
+
+Every decoded result has ``format``. Bitstrings are written as Qiskit prints them: the highest
+qubit first, so the integer ``1`` on two qubits is ``"01"`` (qubit 0 is ``1``).
+A payload that does not match its format raises ``BadResponseError``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping
+from numbers import Real
+from typing import Any
+
+from airflow_quantum.clients.errors import BadResponseError
+
+QIO_RESULTS = "microsoft.qio-results.v2"
+IONQ_RESULTS = "ionq.quantum-results.v1"
+MS_RESULTS_V1 = "microsoft.quantum-results.v1"
+MS_RESULTS_V2 = "microsoft.quantum-results.v2"
+HONEYWELL_RESULTS = "honeywell.quantum-results.v1"
+VENDOR = "Azure Quantum"
+
+
+def _bad(message: str) -> BadResponseError:
+    return BadResponseError(message, vendor=VENDOR)
+
+
+def parse_json(data: bytes | str | Any) -> Any:
+    """The parsed JSON of an output blob (bytes or text); parsed values pass through."""
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise _bad(f"the job output is not UTF-8 text: {exc}") from None
+    if isinstance(data, str):
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise _bad(f"the job output is not JSON: {str(exc)[:200]}") from None
+    return data
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise _bad(f"{where} is not a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise _bad(f"{where} is not finite")
+    return number
+
+
+def _count(value: Any, where: str) -> int:
+    number = _number(value, where)
+    if number < 0 or number != int(number):
+        raise _bad(f"{where} is not a non-negative whole number")
+    return int(number)
+
+
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _bad(f"{where} is not a JSON object")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _bad(f"{where} is not a list")
+    return value
+
+
+# ------------------------------------------------------------------------ QIO
+
+
+def _configuration(value: Any, where: str) -> dict[str, int]:
+    config = _object(value, where)
+    result = {}
+    for key, spin in config.items():
+        number = _number(spin, f"{where}[{key!r}]")
+        if number != int(number):
+            raise _bad(f"{where}[{key!r}] is not a whole number")
+        result[str(key)] = int(number)
+    return result
+
+
+def decode_qio(payload: Any) -> dict[str, Any]:
+    body = _object(payload, QIO_RESULTS)
+    solutions = []
+    raw_solutions = body.get("solutions")
+    if raw_solutions is not None:
+        for index, item in enumerate(_list(raw_solutions, "solutions")):
+            entry = _object(item, f"solutions[{index}]")
+            solutions.append(
+                {
+                    "configuration": _configuration(
+                        entry.get("configuration"), f"solutions[{index}].configuration"
+                    ),
+                    "cost": _number(entry.get("cost"), f"solutions[{index}].cost"),
+                }
+            )
+    if body.get("configuration") is not None:
+        best = {
+            "configuration": _configuration(body["configuration"], "configuration"),
+            "cost": _number(body.get("cost"), "cost"),
+        }
+    elif solutions:
+        best = min(solutions, key=lambda item: item["cost"])
+    else:
+        raise _bad("the optimization result has neither a configuration nor solutions")
+    if not solutions:
+        solutions = [best]
+    parameters = body.get("parameters")
+    decoded: dict[str, Any] = {
+        "format": QIO_RESULTS,
+        "version": body.get("version"),
+        "configuration": best["configuration"],
+        "cost": best["cost"],
+        "solutions": solutions,
+        "parameters": dict(_object(parameters, "parameters")) if parameters is not None else {},
+    }
+    return decoded
+
+
+# ------------------------------------------------------------------------ circuits
+
+
+def bitstring(key: int, qubits: int) -> str:
+    """The basis state ``key`` as a bitstring, highest qubit first (Qiskit's order)."""
+    return format(key, f"0{qubits}b")
+
+
+def decode_ionq(payload: Any, qubits: int | None = None) -> dict[str, Any]:
+    body = _object(payload, IONQ_RESULTS)
+    histogram_in = _object(body.get("histogram"), "histogram")
+    histogram: dict[str, float] = {}
+    states: dict[int, float] = {}
+    for key, value in histogram_in.items():
+        text = str(key).strip()
+        if not text.isdigit():
+            raise _bad(f"histogram key {text[:20]!r} is not a basis-state integer")
+        state = int(text)
+        probability = _number(value, f"histogram[{text[:20]!r}]")
+        if probability < 0:
+            raise _bad(f"histogram[{text[:20]!r}] is negative")
+        histogram[str(state)] = probability
+        states[state] = probability
+    decoded: dict[str, Any] = {"format": IONQ_RESULTS, "histogram": histogram}
+    if qubits is not None:
+        if isinstance(qubits, bool) or not isinstance(qubits, int) or qubits < 1:
+            raise _bad(f"qubits {qubits!r:.20} is not a positive integer")
+        if states and max(states).bit_length() > qubits:
+            raise _bad(f"the histogram has states beyond {qubits} qubits")
+        decoded["qubits"] = qubits
+        decoded["probabilities"] = {
+            bitstring(state, qubits): probability for state, probability in sorted(states.items())
+        }
+    return decoded
+
+
+def decode_ms_v1(payload: Any) -> dict[str, Any]:
+    body = _object(payload, MS_RESULTS_V1)
+    flat = _list(body.get("Histogram", body.get("histogram")), "Histogram")
+    if len(flat) % 2:
+        raise _bad("Histogram must alternate labels and probabilities")
+    probabilities: dict[str, float] = {}
+    for index in range(0, len(flat), 2):
+        label = flat[index]
+        if not isinstance(label, str):
+            raise _bad(f"Histogram[{index}] is not an outcome label")
+        probabilities[label] = _number(flat[index + 1], f"Histogram[{index + 1}]")
+    return {"format": MS_RESULTS_V1, "probabilities": probabilities}
+
+
+def _ms_v2_result(item: Any, where: str) -> dict[str, Any]:
+    entry = _object(item, where)
+    counts: dict[str, int] = {}
+    for index, bucket in enumerate(_list(entry.get("Histogram"), f"{where}.Histogram")):
+        bucket = _object(bucket, f"{where}.Histogram[{index}]")
+        label = bucket.get("Display")
+        if not isinstance(label, str):
+            outcome = bucket.get("Outcome")
+            if outcome is None:
+                raise _bad(f"{where}.Histogram[{index}] has neither Display nor Outcome")
+            label = json.dumps(outcome, separators=(", ", ": "))
+        counts[label] = counts.get(label, 0) + _count(
+            bucket.get("Count"), f"{where}.Histogram[{index}].Count"
+        )
+    shots_list = entry.get("Shots")
+    if shots_list is not None:
+        shots = len(_list(shots_list, f"{where}.Shots"))
+    else:
+        shots = sum(counts.values())
+    total = sum(counts.values()) or 1
+    return {
+        "counts": counts,
+        "probabilities": {label: count / total for label, count in counts.items()},
+        "shots": shots,
+    }
+
+
+def decode_ms_v2(payload: Any) -> dict[str, Any]:
+    body = _object(payload, MS_RESULTS_V2)
+    results = [
+        _ms_v2_result(item, f"Results[{index}]")
+        for index, item in enumerate(_list(body.get("Results"), "Results"))
+    ]
+    decoded: dict[str, Any] = {"format": MS_RESULTS_V2, "results": results}
+    if results:
+        decoded.update(results[0])
+    return decoded
+
+
+def decode_honeywell(payload: Any) -> dict[str, Any]:
+    body = _object(payload, HONEYWELL_RESULTS)
+    counts: dict[str, dict[str, int]] = {}
+    shots: int | None = None
+    for register, values in body.items():
+        rows = _list(values, f"register {register!r:.40}")
+        for index, row in enumerate(rows):
+            if not isinstance(row, str) or (row and set(row) - {"0", "1"}):
+                raise _bad(f"register {register!r:.40}[{index}] is not a bitstring")
+        if shots is not None and len(rows) != shots:
+            raise _bad("the registers have different numbers of shots")
+        shots = len(rows)
+        counts[str(register)] = dict(sorted(Counter(rows).items()))
+    return {"format": HONEYWELL_RESULTS, "counts": counts, "shots": shots or 0}
+
+
+_DECODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    QIO_RESULTS: decode_qio,
+    MS_RESULTS_V1: decode_ms_v1,
+    MS_RESULTS_V2: decode_ms_v2,
+    HONEYWELL_RESULTS: decode_honeywell,
+}
+
+
+def decode_results(
+    data: bytes | str | Any, output_data_format: str | None, *, qubits: int | None = None
+) -> dict[str, Any]:
+    """Decode an output blob of ``output_data_format`` into plain JSON (see the module doc).
+
+    ``qubits`` (IonQ only) adds bitstring-keyed probabilities.
+    """
+    payload = parse_json(data)
+    name = (output_data_format or "").strip()
+    key = name.lower()
+    try:
+        if key == IONQ_RESULTS:
+            return decode_ionq(payload, qubits)
+        decoder = _DECODERS.get(key)
+        if decoder is not None:
+            return decoder(payload)
+    except RecursionError:
+        raise _bad(f"the {name} result is nested too deeply") from None
+    return {"format": name or None, "data": payload}

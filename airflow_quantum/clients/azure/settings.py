@@ -1,0 +1,313 @@
+"""Where an Azure Quantum workspace lives and how to authenticate to it.
+
+``AzureQuantumSettings`` is built from plain values (no Airflow here): the workspace coordinates,
+the endpoint, the api-version and one credential, either a service principal's client secret
+(Entra ID client credentials) or the workspace API key. A workspace connection string
+(``SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;QuantumEndpoint=..;``)
+gives all of that at once.
+
+Every check raises ``ConfigurationError`` naming the field; no message ever repeats a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from airflow_quantum.clients.config import given, parse_bool, parse_verify
+from airflow_quantum.clients.errors import ConfigurationError
+from airflow_quantum.clients.transport import check_secure_url
+
+#: The newest data-plane api-version (wire notes); older ones can be configured.
+DEFAULT_API_VERSION = "2026-01-15-preview"
+DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+#: The scope of Azure Quantum bearer tokens.
+QUANTUM_SCOPE = "https://quantum.microsoft.com/.default"
+API_KEY_HEADER = "x-ms-quantum-api-key"
+
+_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
+_LOCATION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_ENDPOINT_HOST = re.compile(r"^(?P<location>[a-z0-9-]+?)(?:-v2)?\.quantum\.azure\.com$")
+
+#: Connection-string keys: canonical name -> settings field.
+CONNECTION_STRING_KEYS = {
+    "subscriptionid": "subscription_id",
+    "resourcegroupname": "resource_group",
+    "workspacename": "workspace",
+    "apikey": "api_key",
+    "quantumendpoint": "endpoint",
+}
+_CANONICAL_KEY = {
+    "subscriptionid": "SubscriptionId",
+    "resourcegroupname": "ResourceGroupName",
+    "workspacename": "WorkspaceName",
+    "apikey": "ApiKey",
+    "quantumendpoint": "QuantumEndpoint",
+}
+
+
+@dataclass(frozen=True)
+class ClientSecretCredential:
+    """An Entra ID service principal: tenant, application (client) id and client secret."""
+
+    tenant_id: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    authority_host: str = DEFAULT_AUTHORITY_HOST
+
+    @property
+    def kind(self) -> str:
+        return "client_secret"
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientSecretCredential(tenant_id={self.tenant_id!r}, client_id={self.client_id!r}, "
+            f"client_secret=***, authority_host={self.authority_host!r})"
+        )
+
+
+@dataclass(frozen=True)
+class ApiKeyCredential:
+    """The workspace API key, sent as ``x-ms-quantum-api-key``."""
+
+    api_key: str = field(repr=False)
+
+    @property
+    def kind(self) -> str:
+        return "api_key"
+
+    def __repr__(self) -> str:
+        return "ApiKeyCredential(api_key=***)"
+
+
+Credential = ClientSecretCredential | ApiKeyCredential
+
+
+@dataclass(frozen=True)
+class AzureQuantumSettings:
+    """A workspace, its endpoint, and the credential to call it with.
+
+    Build it with ``AzureQuantumSettings.create(...)`` (checks everything and derives the
+    endpoint from the location) or ``from_connection_string(...)``.
+    """
+
+    subscription_id: str
+    resource_group: str
+    workspace: str
+    endpoint: str
+    credential: Credential
+    location: str | None = None
+    api_version: str = DEFAULT_API_VERSION
+    verify: bool | str = True
+    allow_insecure_http: bool = False
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        subscription_id: str | None,
+        resource_group: str | None,
+        workspace: str | None,
+        location: str | None = None,
+        endpoint: str | None = None,
+        tenant_id: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        authority_host: str | None = None,
+        api_key: str | None = None,
+        api_version: str | None = None,
+        verify: bool | str | None = True,
+        allow_insecure_http: bool | str | None = False,
+    ) -> AzureQuantumSettings:
+        """Check every value and build the settings; ``ConfigurationError`` names what is wrong."""
+        insecure = parse_bool(allow_insecure_http, "allow_insecure_http", default=False)
+        checked_verify = parse_verify(verify)
+        subscription_id = _required(subscription_id, "subscription_id")
+        resource_group = _required(resource_group, "resource_group")
+        workspace = _required(workspace, "workspace")
+        for name, value in (
+            ("subscription_id", subscription_id),
+            ("resource_group", resource_group),
+            ("workspace", workspace),
+        ):
+            if "/" in value or any(ch.isspace() for ch in value):
+                raise ConfigurationError(f"{name} {value!r} may not contain '/' or whitespace")
+        normalized_location = normalize_location(location) if given(location) else None
+        if given(endpoint):
+            base = check_secure_url(
+                str(endpoint).strip(), allow_insecure_http=insecure, what="endpoint"
+            )
+            if urlsplit(base).query or urlsplit(base).fragment:
+                raise ConfigurationError("endpoint may not carry a query or fragment")
+        elif normalized_location:
+            base = f"https://{normalized_location}.quantum.azure.com"
+        else:
+            raise ConfigurationError(
+                "location is required (it sets the endpoint https://{location}.quantum.azure.com);"
+                " or give endpoint"
+            )
+        if normalized_location is None:
+            normalized_location = location_of_endpoint(base)
+        version = (str(api_version).strip() if given(api_version) else "") or DEFAULT_API_VERSION
+        if not _API_VERSION.match(version):
+            raise ConfigurationError(
+                f"api_version {version!r} is not a data-plane version such as "
+                f"{DEFAULT_API_VERSION!r}"
+            )
+        credential = _credential(
+            tenant_id, client_id, client_secret, authority_host, api_key, insecure
+        )
+        return cls(
+            subscription_id=subscription_id,
+            resource_group=resource_group,
+            workspace=workspace,
+            endpoint=base,
+            credential=credential,
+            location=normalized_location,
+            api_version=version,
+            verify=checked_verify,
+            allow_insecure_http=insecure,
+        )
+
+    @classmethod
+    def from_connection_string(
+        cls,
+        connection_string: str,
+        *,
+        api_version: str | None = None,
+        verify: bool | str | None = True,
+        allow_insecure_http: bool | str | None = False,
+    ) -> AzureQuantumSettings:
+        """Settings from a workspace connection string (API-key authentication)."""
+        values = parse_connection_string(connection_string)
+        return cls.create(
+            subscription_id=values["subscription_id"],
+            resource_group=values["resource_group"],
+            workspace=values["workspace"],
+            endpoint=values["endpoint"],
+            api_key=values["api_key"],
+            api_version=api_version,
+            verify=verify,
+            allow_insecure_http=allow_insecure_http,
+        )
+
+    @property
+    def workspace_url(self) -> str:
+        """``{endpoint}/subscriptions/../resourceGroups/../providers/Microsoft.Quantum/workspaces/..``."""
+        return (
+            f"{self.endpoint}/subscriptions/{quote(self.subscription_id, safe='')}"
+            f"/resourceGroups/{quote(self.resource_group, safe='')}"
+            f"/providers/Microsoft.Quantum/workspaces/{quote(self.workspace, safe='')}"
+        )
+
+    @property
+    def auth_kind(self) -> str:
+        """``client_secret`` or ``api_key``."""
+        return self.credential.kind
+
+    def describe(self) -> str:
+        """A one-line, secret-free description (for logs and test_connection)."""
+        return (
+            f"workspace {self.workspace!r} (resource group {self.resource_group!r}, subscription "
+            f"{self.subscription_id!r}) at {self.endpoint} with {self.auth_kind.replace('_', ' ')}"
+        )
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _required(value: Any, name: str) -> str:
+    if not given(value):
+        raise ConfigurationError(f"{name} is required")
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{name} must be a string, got {type(value).__name__}")
+    return value.strip()
+
+
+def normalize_location(location: Any) -> str:
+    """``"East US"`` -> ``"eastus"`` (the official client does the same)."""
+    if not isinstance(location, str):
+        raise ConfigurationError(f"location must be a string, got {type(location).__name__}")
+    text = re.sub(r"\s+", "", location).lower()
+    if not _LOCATION.match(text):
+        raise ConfigurationError(f"location {location!r} is not an Azure region such as 'eastus'")
+    return text
+
+
+def location_of_endpoint(endpoint: str) -> str | None:
+    """The region of ``https://{location}[-v2].quantum.azure.com`` (None for other hosts)."""
+    match = _ENDPOINT_HOST.match(urlsplit(endpoint).hostname or "")
+    return match.group("location") if match else None
+
+
+def _credential(
+    tenant_id: Any,
+    client_id: Any,
+    client_secret: Any,
+    authority_host: Any,
+    api_key: Any,
+    insecure: bool,
+) -> Credential:
+    has_secret = given(client_secret)
+    has_key = given(api_key)
+    if has_secret and has_key:
+        raise ConfigurationError(
+            "both a client secret (password) and api_key are set; keep only one credential"
+        )
+    if has_key:
+        if not isinstance(api_key, str):
+            raise ConfigurationError("api_key must be a string")
+        return ApiKeyCredential(api_key.strip())
+    if not has_secret:
+        raise ConfigurationError(
+            "no credential: set a client secret (password) with client_id (login) and "
+            "tenant_id, or api_key, or connection_string"
+        )
+    if not isinstance(client_secret, str):
+        raise ConfigurationError("the client secret must be a string")
+    tenant = _required(tenant_id, "tenant_id")
+    client = _required(client_id, "client_id (the connection's login)")
+    for name, value in (("tenant_id", tenant), ("client_id", client)):
+        if "/" in value or "?" in value or "#" in value:
+            raise ConfigurationError(f"{name} {value!r} may not contain '/', '?' or '#'")
+    authority = str(authority_host).strip() if given(authority_host) else DEFAULT_AUTHORITY_HOST
+    authority = check_secure_url(authority, allow_insecure_http=insecure, what="authority_host")
+    return ClientSecretCredential(tenant, client, client_secret, authority)
+
+
+def parse_connection_string(text: Any) -> dict[str, str]:
+    """The fields of a workspace connection string.
+
+    Tolerant of order, case of the keys, whitespace, a missing trailing ``;`` and ``=`` inside
+    values (base64 keys end with ``=``); unknown keys are ignored. A missing key raises
+    ``ConfigurationError`` naming it (and never echoing the API key).
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigurationError("connection_string is empty")
+    values: dict[str, str] = {}
+    for position, segment in enumerate(text.split(";"), start=1):
+        segment = segment.strip()
+        if not segment:
+            continue
+        key, sep, value = segment.partition("=")
+        if not sep:
+            raise ConfigurationError(
+                f"connection_string segment {position} is not Key=Value "
+                "(expected SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;"
+                "QuantumEndpoint=..;)"
+            )
+        canonical = key.strip().lower()
+        if canonical not in CONNECTION_STRING_KEYS:
+            continue
+        name = CONNECTION_STRING_KEYS[canonical]
+        if name in values:
+            raise ConfigurationError(f"connection_string sets {_CANONICAL_KEY[canonical]} twice")
+        values[name] = value.strip()
+    missing = [
+        _CANONICAL_KEY[key] for key, name in CONNECTION_STRING_KEYS.items() if not values.get(name)
+    ]
+    if missing:
+        raise ConfigurationError(f"connection_string is missing {', '.join(missing)}")
+    return values

@@ -1,0 +1,47 @@
+"""IBM Quantum (Qiskit Runtime) client: no Airflow imports.
+
+``IBMQuantumClient`` (sync, ``requests``) and ``AsyncIBMQuantumClient`` (async, ``httpx``) share
+the request builders and parsers of ``protocol``; ``IBMQuantumSettings`` holds the instance
+coordinates and the API key; ``decode_result`` turns primitive results into plain JSON.
+"""
+
+from __future__ import annotations
+
+from airflow_quantum.clients.ibm.client import AsyncIBMQuantumClient, IBMQuantumClient
+from airflow_quantum.clients.ibm.models import (
+    IBMBackend,
+    IBMBackendConfiguration,
+    IBMBackendProperties,
+    IBMBackendStatus,
+    IBMInstanceUsage,
+    IBMJob,
+    IBMJobMetrics,
+    IBMJobPage,
+    IBMJobStatus,
+    IBMQueueInfo,
+    IBMSession,
+    IBMSubmittedJob,
+)
+from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
+from airflow_quantum.clients.ibm.results import decode_result
+from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
+
+__all__ = [
+    "IBM_RETRY_POLICY",
+    "AsyncIBMQuantumClient",
+    "IBMBackend",
+    "IBMBackendConfiguration",
+    "IBMBackendProperties",
+    "IBMBackendStatus",
+    "IBMInstanceUsage",
+    "IBMJob",
+    "IBMJobMetrics",
+    "IBMJobPage",
+    "IBMJobStatus",
+    "IBMQuantumClient",
+    "IBMQuantumSettings",
+    "IBMQueueInfo",
+    "IBMSession",
+    "IBMSubmittedJob",
+    "decode_result",
+]

@@ -1,0 +1,386 @@
+"""The Qiskit Runtime wire protocol, written once: each operation is a ``Call``.
+
+A ``Call`` is the ``transport.Request`` to send plus how to read the answer (and, for a few
+operations, how to read an error answer). The synchronous and asynchronous clients only send
+calls, so paths, query parameters, bodies, validation and parsing live here and nowhere else.
+Inputs are validated when the call is built: a bad value raises ``InvalidInputError`` before
+anything is sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import quote
+
+from airflow_quantum.clients.errors import (
+    BadResponseError,
+    InvalidInputError,
+    InvalidStateError,
+    NotFoundError,
+    QuantumAPIError,
+)
+from airflow_quantum.clients.ibm import validation as check
+from airflow_quantum.clients.ibm.models import (
+    IBMBackend,
+    IBMBackendConfiguration,
+    IBMBackendProperties,
+    IBMBackendStatus,
+    IBMInstanceUsage,
+    IBMJob,
+    IBMJobMetrics,
+    IBMJobPage,
+    IBMSession,
+    IBMSubmittedJob,
+)
+from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
+from airflow_quantum.clients.transport import Request, RetryPolicy, decode_json
+
+VENDOR = "IBM Quantum"
+T = TypeVar("T")
+
+#: The official client's retry rules: 5xx (Cloudflare's 52x included) retried on every method,
+#: POST included (the API documents those retries as safe); 429 and 413 only on other methods
+#: and only with Retry-After; at most 5 retries with exponential backoff and jitter.
+IBM_RETRY_POLICY = RetryPolicy(
+    max_retries=5,
+    backoff_base=0.5,
+    backoff_factor=2.0,
+    backoff_max=16.0,
+    jitter=0.5,
+    retry_statuses=frozenset({408, 413, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}),
+    unsafe_retry_statuses=frozenset({500, 502, 503, 504, 520, 521, 522, 523, 524}),
+    unsafe_retry_with_retry_after=False,
+    retry_after_required=frozenset({413, 429}),
+)
+
+
+class Answer(Protocol):
+    """What both ``requests.Response`` and ``httpx.Response`` offer."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One operation: the request, how to read its answer, and how to read an error."""
+
+    request: Request
+    parse: Callable[[Answer], T]
+    on_error: Callable[[QuantumAPIError], T] | None = field(default=None)
+
+    def recover(self, error: QuantumAPIError) -> T:
+        """The value an error answer stands for (e.g. no logs: ``""``), or the error again."""
+        if self.on_error is None:
+            raise error
+        return self.on_error(error)
+
+
+@dataclass
+class JobPager:
+    """Offsets and page sizes of successive ``GET /jobs`` calls, shared by both faces.
+
+    Stops at ``limit`` jobs (None: all), at a short page, or at the server's ``count``; skips
+    ids seen already (a job submitted while paging shifts a newest-first listing by one).
+    """
+
+    limit: int | None
+    offset: int = 0
+    page_size: int = check.MAX_PAGE_SIZE
+    returned: int = 0
+    done: bool = False
+    seen: set[str] = field(default_factory=set)
+
+    def next_size(self) -> int | None:
+        """The ``limit`` of the next page, or None when paging is over."""
+        if self.done:
+            return None
+        if self.limit is None:
+            return self.page_size
+        remaining = self.limit - self.returned
+        return min(self.page_size, remaining) if remaining > 0 else None
+
+    def accept(self, page: IBMJobPage, asked: int) -> list[IBMJob]:
+        """The new jobs of ``page`` (fetched with limit ``asked``); advances the offset."""
+        self.offset += len(page.jobs)
+        fresh = [job for job in page.jobs if job.id not in self.seen]
+        if self.limit is not None:
+            fresh = fresh[: self.limit - self.returned]
+        self.seen.update(job.id for job in fresh)
+        self.returned += len(fresh)
+        if len(page.jobs) < asked or (page.count is not None and self.offset >= page.count):
+            self.done = True
+        return fresh
+
+
+class IBMProtocol:
+    """Builds the calls of one instance (its runtime URL, CRN and API version)."""
+
+    def __init__(self, settings: IBMQuantumSettings) -> None:
+        self.settings = settings
+        self.base = settings.runtime_url
+        self.headers = {"Service-CRN": settings.instance, "IBM-API-Version": settings.api_version}
+
+    # ------------------------------------------------------------------------- helpers
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+    ) -> Request:
+        headers = dict(self.headers)
+        content = None
+        if body is not None:
+            try:
+                content = json.dumps(body, allow_nan=False).encode()
+            except (TypeError, ValueError) as exc:
+                raise InvalidInputError(f"the request body is not valid JSON: {exc}") from exc
+            headers["Content-Type"] = "application/json"
+        return Request(
+            method,
+            f"{self.base}{path}",
+            params=params,
+            content=content,
+            headers=headers,
+            idempotent=idempotent,
+        )
+
+    @staticmethod
+    def json_call(request: Request, read: Callable[[Any], T]) -> Call[T]:
+        def parse(answer: Answer) -> T:
+            return read(decode_json(VENDOR, answer.text, request.method, request.url))
+
+        return Call(request, parse)
+
+    @staticmethod
+    def empty_call(
+        request: Request, on_error: Callable[[QuantumAPIError], None] | None = None
+    ) -> Call[None]:
+        return Call(request, lambda answer: None, on_error)
+
+    def _job(self, payload: Any) -> IBMJob:
+        job = IBMJob.from_wire(payload, "IBM job")
+        job.instance = self.settings.instance
+        return job
+
+    @staticmethod
+    def _job_path(job_id: str, suffix: str = "") -> str:
+        return f"/jobs/{quote(check.job_id(job_id), safe='')}{suffix}"
+
+    @staticmethod
+    def _session_path(session_id: str, suffix: str = "") -> str:
+        return f"/sessions/{quote(check.session_id(session_id), safe='')}{suffix}"
+
+    @staticmethod
+    def _backend_path(name: str, suffix: str) -> str:
+        return f"/backends/{quote(check.backend(name), safe='')}{suffix}"
+
+    # ---------------------------------------------------------------------------- jobs
+
+    def run_job(
+        self,
+        program_id: str,
+        params: Mapping[str, Any],
+        *,
+        backend: str | None = None,
+        session_id: str | None = None,
+        tags: Iterable[str] | None = None,
+        log_level: str | None = None,
+        max_execution_time: int | None = None,
+        image: str | None = None,
+        private: bool | None = None,
+    ) -> Call[IBMSubmittedJob]:
+        """``POST /jobs``: ``backend`` is required unless ``session_id`` gives one."""
+        if not isinstance(params, Mapping):
+            raise InvalidInputError(f"params must be a mapping, got {type(params).__name__}")
+        body: dict[str, Any] = {"program_id": check.program_id(program_id), "params": dict(params)}
+        if backend is not None or session_id is None:
+            body["backend"] = check.backend(backend)
+        if session_id is not None:
+            body["session_id"] = check.session_id(session_id)
+        if tags is not None:
+            body["tags"] = check.tags(tags)
+        if log_level is not None:
+            body["log_level"] = check.log_level(log_level)
+        if max_execution_time is not None:
+            body["cost"] = check.max_execution_time(max_execution_time)
+        if image is not None:
+            body["runtime"] = check.image(image)
+        if private is not None:
+            body["private"] = check.boolean(private, "private")
+        request = self.request("POST", "/jobs", body=body)
+        return self.json_call(request, lambda p: IBMSubmittedJob.from_wire(p, "job submission"))
+
+    def get_job(self, job_id: str, *, exclude_params: bool = True) -> Call[IBMJob]:
+        params = {"exclude_params": "true"} if exclude_params else None
+        request = self.request("GET", self._job_path(job_id), params=params)
+        return self.json_call(request, self._job)
+
+    def job_filters(
+        self,
+        *,
+        pending: bool | None = None,
+        program: str | None = None,
+        backend: str | None = None,
+        created_after: datetime | str | None = None,
+        created_before: datetime | str | None = None,
+        sort: str | None = None,
+        tags: Iterable[str] | None = None,
+        session_id: str | None = None,
+        exclude_params: bool = True,
+    ) -> list[tuple[str, str]]:
+        """Query parameters of ``GET /jobs`` (repeated ``tags`` must all match)."""
+        query: list[tuple[str, str]] = []
+        if pending is not None:
+            query.append(("pending", str(check.boolean(pending, "pending")).lower()))
+        if program is not None:
+            query.append(("program", check.program_id(program)))
+        if backend is not None:
+            query.append(("backend", check.backend(backend)))
+        if created_after is not None:
+            query.append(("created_after", check.moment(created_after, "created_after")))
+        if created_before is not None:
+            query.append(("created_before", check.moment(created_before, "created_before")))
+        if sort is not None:
+            query.append(("sort", check.sort_order(sort)))
+        if tags is not None:
+            query.extend(("tags", tag) for tag in check.tags(tags))
+        if session_id is not None:
+            query.append(("session_id", check.session_id(session_id)))
+        if exclude_params:
+            query.append(("exclude_params", "true"))
+        return query
+
+    def list_jobs_page(
+        self, filters: list[tuple[str, str]], *, limit: int = 10, offset: int = 0
+    ) -> Call[IBMJobPage]:
+        """One page of ``GET /jobs`` with ``filters`` from ``job_filters``."""
+        query = [
+            *filters,
+            ("limit", str(check.count(limit, "limit", minimum=1, maximum=check.MAX_PAGE_SIZE))),
+            ("offset", str(check.count(offset, "offset"))),
+        ]
+        request = self.request("GET", "/jobs", params=query)
+
+        def read(payload: Any) -> IBMJobPage:
+            page = IBMJobPage.from_wire(payload, "job list")
+            for job in page.jobs:
+                job.instance = self.settings.instance
+            return page
+
+        return self.json_call(request, read)
+
+    def cancel_job(self, job_id: str) -> Call[None]:
+        """``POST /jobs/{id}/cancel``; a 409 means the job is final already."""
+
+        def already_final(exc: QuantumAPIError) -> None:
+            if isinstance(exc, InvalidStateError):
+                raise InvalidStateError(
+                    f"job {job_id} cannot be cancelled: the job is already final (completed, "
+                    f"failed or cancelled). The service said: {exc.vendor_message}",
+                    status=exc.status,
+                    code=exc.code,
+                    request_id=exc.request_id,
+                    vendor=exc.vendor,
+                ) from exc
+            raise exc
+
+        return self.empty_call(
+            self.request("POST", self._job_path(job_id, "/cancel")), already_final
+        )
+
+    def delete_job(self, job_id: str) -> Call[None]:
+        """``DELETE /jobs/{id}`` (only final jobs can be deleted)."""
+        return self.empty_call(self.request("DELETE", self._job_path(job_id)))
+
+    def get_results(self, job_id: str) -> Call[str | None]:
+        """``GET /jobs/{id}/results``: the raw text (a failed job's is its error), None on 204."""
+        request = self.request("GET", self._job_path(job_id, "/results"))
+        return Call(request, lambda answer: None if answer.status_code == 204 else answer.text)
+
+    def get_logs(self, job_id: str) -> Call[str]:
+        """``GET /jobs/{id}/logs``; 404 (no logs yet) reads as ``""``."""
+
+        def no_logs(exc: QuantumAPIError) -> str:
+            if isinstance(exc, NotFoundError):
+                return ""
+            raise exc
+
+        request = self.request("GET", self._job_path(job_id, "/logs"))
+        return Call(request, lambda answer: answer.text, no_logs)
+
+    def get_metrics(self, job_id: str) -> Call[IBMJobMetrics]:
+        request = self.request("GET", self._job_path(job_id, "/metrics"))
+        return self.json_call(request, lambda p: IBMJobMetrics.from_wire(p, "job metrics"))
+
+    def update_tags(self, job_id: str, tags: Iterable[str]) -> Call[None]:
+        """``PUT /jobs/{id}/tags`` (replaces them all; an empty list clears them)."""
+        body = {"tags": check.tags(tags)}
+        return self.empty_call(self.request("PUT", self._job_path(job_id, "/tags"), body=body))
+
+    # ------------------------------------------------------------------------ sessions
+
+    def create_session(
+        self, backend: str, *, mode: str = "dedicated", max_ttl: int | None = None
+    ) -> Call[IBMSession]:
+        body: dict[str, Any] = {"mode": check.session_mode(mode), "backend": check.backend(backend)}
+        if max_ttl is not None:
+            body["max_ttl"] = check.count(max_ttl, "max_ttl", minimum=1)
+        request = self.request("POST", "/sessions", body=body)
+        return self.json_call(request, lambda p: IBMSession.from_wire(p, "session"))
+
+    def get_session(self, session_id: str) -> Call[IBMSession]:
+        request = self.request("GET", self._session_path(session_id))
+        return self.json_call(request, lambda p: IBMSession.from_wire(p, "session"))
+
+    def close_session(self, session_id: str) -> Call[None]:
+        """Stop accepting jobs; queued and running jobs still run."""
+        body = {"accepting_jobs": False}
+        request = self.request("PATCH", self._session_path(session_id), body=body, idempotent=True)
+        return self.empty_call(request)
+
+    def cancel_session(self, session_id: str) -> Call[None]:
+        """Close the session now: its queued jobs will not run."""
+        return self.empty_call(self.request("DELETE", self._session_path(session_id, "/close")))
+
+    # ------------------------------------------------------------- backends and usage
+
+    def list_backends(self) -> Call[list[IBMBackend]]:
+        def read(payload: Any) -> list[IBMBackend]:
+            devices = payload.get("devices") if isinstance(payload, dict) else None
+            if not isinstance(devices, list):
+                raise BadResponseError("the backend list has no devices list", vendor=VENDOR)
+            return [IBMBackend.from_wire(device, "backend") for device in devices]
+
+        return self.json_call(self.request("GET", "/backends"), read)
+
+    def get_backend_status(self, name: str) -> Call[IBMBackendStatus]:
+        request = self.request("GET", self._backend_path(name, "/status"))
+        return self.json_call(request, lambda p: IBMBackendStatus.from_wire(p, "backend status"))
+
+    def get_backend_configuration(self, name: str) -> Call[IBMBackendConfiguration]:
+        request = self.request("GET", self._backend_path(name, "/configuration"))
+        return self.json_call(
+            request, lambda p: IBMBackendConfiguration.from_wire(p, "backend configuration")
+        )
+
+    def get_backend_properties(self, name: str) -> Call[IBMBackendProperties]:
+        request = self.request("GET", self._backend_path(name, "/properties"))
+        return self.json_call(
+            request, lambda p: IBMBackendProperties.from_wire(p, "backend properties")
+        )
+
+    def get_instance_usage(self) -> Call[IBMInstanceUsage]:
+        request = self.request("GET", "/instances/usage")
+        return self.json_call(request, lambda p: IBMInstanceUsage.from_wire(p, "instance usage"))

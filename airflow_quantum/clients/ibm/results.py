@@ -1,0 +1,354 @@
+"""Turn Qiskit Runtime results (tagged JSON) into plain JSON, without qiskit or numpy.
+
+The service encodes typed values as ``{"__type__": T, "__value__": V}``. ``decode_result``
+turns a ``PrimitiveResult`` into dicts and lists that fit in XCom::
+
+    {"kind": "sampler" | "estimator" | "mixed" | "empty" | "unknown",
+     "pub_results": [...], "metadata": {...}}
+
+A sampler pub result::
+
+    {"kind": "sampler", "shape": [], "shots": 1024,
+     "counts": {"00": 517, "11": 507},               # all registers joined, see below
+     "registers": {"c": {"num_bits": 2, "shots": 1024, "counts": {...},
+                         "bitstrings": [...]}},     # bitstrings only when asked for
+     "data": {}, "metadata": {...}}
+
+Bitstrings print the highest classical bit first, as qiskit does; with several registers the
+joined ``counts`` put the last register leftmost (qiskit's ``join_data().get_counts()``). For a
+parameter sweep (pub shape ``[n, ...]``) every ``counts`` is a nested list of that shape.
+
+An estimator pub result::
+
+    {"kind": "estimator", "shape": [], "evs": 1.0, "stds": 0.01,
+     "ensemble_standard_error": 0.01, "data": {}, "metadata": {...}}
+
+``evs``/``stds``/``ensemble_standard_error`` are numbers for shape ``[]`` and nested lists of
+the pub shape otherwise. Other data fields go under ``data``, other tagged values become
+``{"type": T, "value": ...}``, datetimes ISO strings and complex numbers ``[re, im]``.
+
+Any malformed payload raises ``BadResponseError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from math import prod
+from typing import Any
+
+from airflow_quantum.clients.errors import (
+    BadResponseError,
+    InvalidStateError,
+    JobFailedError,
+)
+from airflow_quantum.clients.ibm.models import IBMJob
+from airflow_quantum.clients.npy import NpyArray, decode_ndarray, nest
+
+VENDOR = "IBM Quantum"
+_TYPE, _VALUE = "__type__", "__value__"
+_ESTIMATOR_FIELDS = ("evs", "stds", "ensemble_standard_error")
+
+
+def decode_result(
+    payload: str | bytes | Mapping[str, Any], *, bitstrings: bool = False
+) -> dict[str, Any]:
+    """Decode a ``GET /jobs/{id}/results`` body into plain JSON (see the module docstring).
+
+    ``bitstrings=True`` also returns every shot's bitstring per register (large!).
+    """
+    try:
+        if isinstance(payload, bytes | str):
+            try:
+                payload = json.loads(payload)
+            except ValueError as exc:
+                raise BadResponseError(f"the job result is not JSON: {exc}", vendor=VENDOR) from exc
+        decoded = _plain(_Decoder(bitstrings).value(payload))
+    except RecursionError as exc:
+        raise BadResponseError("the job result is nested too deeply", vendor=VENDOR) from exc
+    if not isinstance(decoded, dict) or "pub_results" not in decoded:
+        return {"kind": "unknown", "value": decoded}
+    pubs = decoded["pub_results"]
+    if not isinstance(pubs, list):
+        raise BadResponseError("the result's pub_results is not a list", vendor=VENDOR)
+    kinds = {pub.get("kind") for pub in pubs if isinstance(pub, dict)}
+    kind = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "empty")
+    metadata = decoded.get("metadata")
+    return {"kind": kind, "pub_results": pubs, "metadata": metadata if metadata is not None else {}}
+
+
+def result_or_raise(
+    job: IBMJob, results_text: str | None, *, bitstrings: bool = False
+) -> dict[str, Any]:
+    """The decoded result of a finished ``job``, or the error that explains why there is none.
+
+    ``results_text`` is the body of ``GET /jobs/{id}/results`` (None for a 204). A failed job's
+    results body is the service's error text: it becomes the ``JobFailedError`` message.
+    """
+    if job.done():
+        if results_text is None:
+            raise InvalidStateError(
+                f"job {job.id} is DONE but the service has no result for it yet (HTTP 204)",
+                vendor=VENDOR,
+            )
+        return decode_result(results_text, bitstrings=bitstrings)
+    code = str(job.reason_code) if job.reason_code is not None else None
+    if job.errored():
+        text = (results_text or "").strip()
+        message = f"IBM Quantum job {job.id} failed: {text}" if text else job.error_message()
+        raise JobFailedError(
+            message or f"job {job.id} failed", job_id=job.id, state="failed", code=code
+        )
+    if job.cancelled():
+        why = f" ({job.reason})" if job.reason else ""
+        raise JobFailedError(
+            f"IBM Quantum job {job.id} was cancelled{why}; it has no result",
+            job_id=job.id,
+            state="cancelled",
+            code=code,
+        )
+    raise InvalidStateError(
+        f"job {job.id} is {job.status.value} ({job.status_word!r}); its result is not ready",
+        vendor=VENDOR,
+    )
+
+
+# ------------------------------------------------------------------------------ bit arrays
+
+
+def _bitarray_bytes(value: Any) -> tuple[NpyArray, bytes, int]:
+    """(array, row-major bytes, num_bits) of a BitArray value, checked."""
+    if not isinstance(value, Mapping):
+        raise BadResponseError("a BitArray value must be an object", vendor=VENDOR)
+    encoded = value.get("array")
+    if isinstance(encoded, Mapping):
+        encoded = encoded.get(_VALUE)
+    array = decode_ndarray(encoded)
+    if not isinstance(array, NpyArray):
+        raise BadResponseError("a BitArray's array must be an encoded ndarray", vendor=VENDOR)
+    num_bits = value.get("num_bits")
+    if isinstance(num_bits, bool) or not isinstance(num_bits, int) or num_bits < 0:
+        raise BadResponseError(f"a BitArray's num_bits is {num_bits!r:.20}", vendor=VENDOR)
+    if len(array.shape) < 2:
+        raise BadResponseError(
+            f"a BitArray has shape {list(array.shape)}; expected [..., shots, bytes]", vendor=VENDOR
+        )
+    if array.shape[-1] != (num_bits + 7) // 8:
+        raise BadResponseError(
+            f"a BitArray of {num_bits} bits has {array.shape[-1]} bytes per shot", vendor=VENDOR
+        )
+    return array, array.row_major_bytes(), num_bits
+
+
+def _shot_values(data: bytes, width: int, num_bits: int) -> list[int]:
+    """Every shot's bits as an integer (padding bits of the top byte cleared)."""
+    mask = (1 << num_bits) - 1
+    return [int.from_bytes(data[i : i + width], "big") & mask for i in range(0, len(data), width)]
+
+
+def _counts(values: list[int], num_bits: int) -> dict[str, int]:
+    counts = Counter(values)
+    return {
+        format(value, f"0{num_bits}b") if num_bits else "": count
+        for value, count in counts.most_common()
+    }
+
+
+class _Register:
+    """One classical register's shots, per element of the pub shape."""
+
+    def __init__(self, value: Any) -> None:
+        array, data, self.num_bits = _bitarray_bytes(value)
+        self.shape = list(array.shape[:-2])
+        self.shots, width = array.shape[-2], array.shape[-1]
+        block = self.shots * width
+        elements = prod(self.shape)
+        self.values = (
+            [
+                _shot_values(data[e * block : (e + 1) * block], width, self.num_bits)
+                for e in range(elements)
+            ]
+            if width
+            else [[0] * self.shots for _ in range(elements)]
+        )
+
+    def counts(self) -> Any:
+        return nest([_counts(element, self.num_bits) for element in self.values], self.shape)
+
+    def bitstrings(self) -> Any:
+        return nest(
+            [
+                [format(v, f"0{self.num_bits}b") if self.num_bits else "" for v in element]
+                for element in self.values
+            ],
+            self.shape,
+        )
+
+    def plain(self, bitstrings: bool) -> dict[str, Any]:
+        decoded: dict[str, Any] = {
+            "num_bits": self.num_bits,
+            "shots": self.shots,
+            "counts": self.counts(),
+        }
+        if bitstrings:
+            decoded["bitstrings"] = self.bitstrings()
+        return decoded
+
+
+def _joined_counts(registers: list[_Register]) -> Any:
+    """Counts over all registers at once, the last register leftmost (None if shapes differ)."""
+    if len(registers) == 1:
+        return registers[0].counts()
+    first = registers[0]
+    if any(r.shape != first.shape or r.shots != first.shots for r in registers):
+        return None
+    elements = []
+    for index in range(len(first.values)):
+        joined: Counter[str] = Counter()
+        columns = [r.values[index] for r in reversed(registers)]
+        widths = [r.num_bits for r in reversed(registers)]
+        for shot in zip(*columns, strict=True):
+            joined[
+                "".join(format(v, f"0{w}b") if w else "" for v, w in zip(shot, widths, strict=True))
+            ] += 1
+        elements.append(dict(joined.most_common()))
+    return nest(elements, first.shape)
+
+
+# ---------------------------------------------------------------------------------- decoder
+
+
+class _Decoder:
+    """Decodes tagged values recursively; pub results become the plain shapes above."""
+
+    def __init__(self, bitstrings: bool) -> None:
+        self.bitstrings = bitstrings
+        self.handlers = {
+            "ndarray": self._ndarray,
+            "complex": self._complex,
+            "datetime": self._datetime,
+            "set": self._set,
+            "BitArray": self._bitarray,
+            "DataBin": self._databin,
+            "SamplerPubResult": self._sampler_pub,
+            "PubResult": self._pub,
+            "PrimitiveResult": self._primitive_result,
+        }
+
+    def value(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self.value(item) for item in node]
+        if not isinstance(node, Mapping):
+            return node
+        if _TYPE not in node:
+            return {str(key): self.value(item) for key, item in node.items()}
+        kind, value = node.get(_TYPE), node.get(_VALUE)
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            return {"type": kind, "value": self.value(value)}
+        try:
+            return handler(value)
+        except BadResponseError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise BadResponseError(
+                f"malformed {kind} in the job result: {type(exc).__name__}", vendor=VENDOR
+            ) from exc
+
+    def _ndarray(self, value: Any) -> Any:
+        array = decode_ndarray(value)
+        return array.tolist() if isinstance(array, NpyArray) else self.value(array)
+
+    def _complex(self, value: Any) -> list[float]:
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in value)
+        ):
+            raise BadResponseError(f"a complex value is {value!r:.40}", vendor=VENDOR)
+        return [float(value[0]), float(value[1])]
+
+    def _datetime(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise BadResponseError(f"a datetime value is {value!r:.40}", vendor=VENDOR)
+        return value
+
+    def _set(self, value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise BadResponseError("a set value must be a list", vendor=VENDOR)
+        return self.value(value)
+
+    def _bitarray(self, value: Any) -> _Register:
+        return _Register(value)
+
+    def _databin(self, value: Any) -> dict[str, Any]:
+        """``{"shape": [...], "fields": {name: decoded}}`` (BitArrays stay ``_Register``)."""
+        if not isinstance(value, Mapping):
+            raise BadResponseError("a DataBin value must be an object", vendor=VENDOR)
+        fields = value.get("fields", {})
+        shape = value.get("shape", [])
+        if not isinstance(fields, Mapping) or not isinstance(shape, list):
+            raise BadResponseError(
+                "a DataBin needs fields (an object) and shape (a list)", vendor=VENDOR
+            )
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise BadResponseError(f"a DataBin has shape {shape!r:.40}", vendor=VENDOR)
+        return {"shape": shape, "fields": {str(k): self.value(v) for k, v in fields.items()}}
+
+    def _pub_parts(self, value: Any) -> tuple[list[int], dict[str, Any], Any]:
+        if not isinstance(value, Mapping) or "data" not in value:
+            raise BadResponseError("a pub result needs data", vendor=VENDOR)
+        data = self.value(value["data"])
+        if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
+            raise BadResponseError("a pub result's data must be a DataBin", vendor=VENDOR)
+        metadata = self.value(value.get("metadata") or {})
+        return data["shape"], data["fields"], metadata
+
+    def _pub(self, value: Any) -> dict[str, Any]:
+        shape, fields, metadata = self._pub_parts(value)
+        if any(isinstance(item, _Register) for item in fields.values()):
+            return self._sampler(shape, fields, metadata)
+        pub: dict[str, Any] = {"kind": "estimator", "shape": shape}
+        for name in _ESTIMATOR_FIELDS:
+            if name in fields:
+                pub[name] = fields.pop(name)
+        pub["data"] = fields
+        pub["metadata"] = metadata
+        return pub
+
+    def _sampler_pub(self, value: Any) -> dict[str, Any]:
+        return self._sampler(*self._pub_parts(value))
+
+    def _sampler(self, shape: list[int], fields: dict[str, Any], metadata: Any) -> dict[str, Any]:
+        registers = {name: item for name, item in fields.items() if isinstance(item, _Register)}
+        others = {name: item for name, item in fields.items() if name not in registers}
+        shots = {register.shots for register in registers.values()}
+        return {
+            "kind": "sampler",
+            "shape": shape,
+            "shots": shots.pop() if len(shots) == 1 else None,
+            "counts": _joined_counts(list(registers.values())) if registers else None,
+            "registers": {name: r.plain(self.bitstrings) for name, r in registers.items()},
+            "data": others,
+            "metadata": metadata,
+        }
+
+    def _primitive_result(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping) or not isinstance(value.get("pub_results"), list):
+            raise BadResponseError("a PrimitiveResult needs a pub_results list", vendor=VENDOR)
+        return {
+            "pub_results": [self.value(pub) for pub in value["pub_results"]],
+            "metadata": self.value(value.get("metadata") or {}),
+        }
+
+
+def _plain(value: Any) -> Any:
+    """BitArrays found outside a pub result (unusual) in their plain form."""
+    if isinstance(value, _Register):
+        return value.plain(False)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,125 @@
+"""Helpers of the Azure client tests: settings for the three auth modes, emulator control calls,
+and small problems with known answers."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import requests
+
+from airflow_quantum.clients.azure import AzureQuantumSettings
+from airflow_quantum.clients.transport import RetryPolicy
+
+#: Tiny delays so that retry tests take milliseconds (Retry-After is still obeyed).
+FAST = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_factor=2.0, backoff_max=0.05)
+
+BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
+#: A frustrated four-spin ring with a field: small enough to brute-force.
+ISING_TERMS = [(3, [0, 1]), (-2, [2]), (1, [1, 2]), (2, [2, 3]), (-1, [3, 0])]
+QASM_BELL = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c0[2];
+h q[0];
+cx q[0],q[1];
+measure q[0] -> c0[0];
+measure q[1] -> c0[1];
+"""
+
+
+def ising_cost(terms: list[tuple[float, list[int]]], config: dict[str, int]) -> float:
+    total = 0.0
+    for c, ids in terms:
+        product = 1
+        for i in ids:
+            product *= config[str(i)]
+        total += c * product
+    return total
+
+
+def brute_force_minimum(terms: list[tuple[float, list[int]]]) -> float:
+    variables = sorted({i for _, ids in terms for i in ids})
+    best = None
+    for spins in itertools.product((-1, 1), repeat=len(variables)):
+        config = {str(v): s for v, s in zip(variables, spins, strict=True)}
+        cost = ising_cost(terms, config)
+        best = cost if best is None else min(best, cost)
+    return best
+
+
+def api_key_settings(url: str, key: str = "emulator", **extra: Any) -> AzureQuantumSettings:
+    return AzureQuantumSettings.create(
+        subscription_id="sub",
+        resource_group="rg",
+        workspace="ws",
+        endpoint=url,
+        api_key=key,
+        **extra,
+    )
+
+
+def entra_settings(url: str, secret: str = "emulator", **extra: Any) -> AzureQuantumSettings:
+    return AzureQuantumSettings.create(
+        subscription_id="sub",
+        resource_group="rg",
+        workspace="ws",
+        endpoint=url,
+        tenant_id="my-tenant",
+        client_id="my-client",
+        client_secret=secret,
+        authority_host=url,
+        **extra,
+    )
+
+
+def connection_string_settings(url: str, key: str = "emulator") -> AzureQuantumSettings:
+    return AzureQuantumSettings.from_connection_string(
+        f"SubscriptionId=sub;ResourceGroupName=rg;WorkspaceName=ws;ApiKey={key};"
+        f"QuantumEndpoint={url}/;"
+    )
+
+
+def control(verb: str, url: str, route: str, body: dict[str, Any] | None = None) -> Any:
+    response = requests.request(verb, f"{url}/_emulator{route}", json=body, timeout=5)
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None
+
+
+def add_fault(url: str, **rule: Any) -> None:
+    control("POST", url, "/faults", {"vendor": "azure", **rule})
+
+
+def add_job_fault(url: str, **fault: Any) -> None:
+    control("POST", url, "/faults/jobs", {"vendor": "azure", **fault})
+
+
+def patch_config(url: str, **changes: Any) -> None:
+    control("PATCH", url, "/config", changes)
+
+
+def advance_clock(url: str, seconds: float) -> None:
+    control("POST", url, "/clock/advance", {"seconds": seconds})
+
+
+def finish(url: str, job_id: str) -> None:
+    control("POST", url, f"/jobs/{job_id}/finish")
+
+
+def azure_stats(url: str) -> dict[str, Any]:
+    return control("GET", url, "/stats")["azure"]
+
+
+def requests_log(url: str) -> list[dict[str, Any]]:
+    return control("GET", url, "/requests?vendor=azure")["requests"]
+
+
+def calls(url: str, method: str, path_suffix: str, status: int | None = None) -> int:
+    """How many azure requests ``METHOD ...path_suffix`` the emulator saw (with ``status``)."""
+    return sum(
+        1
+        for record in requests_log(url)
+        if record["method"] == method
+        and record["path"].endswith(path_suffix)
+        and (status is None or record["status"] == status)
+    )
