@@ -1,0 +1,466 @@
+"""Airflow hook for Azure Quantum: an ``azure_quantum`` connection in, a ready client out.
+
+Connection (``conn_type`` ``azure_quantum``), one of three ways to authenticate:
+
+- service principal (Entra ID client credentials): ``login`` = client (application) id,
+  ``password`` = client secret, extra ``tenant_id`` (and optionally ``authority_host``);
+- workspace API key: extra ``api_key``;
+- workspace connection string: extra ``connection_string``
+  (``SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;QuantumEndpoint=..;``),
+  which replaces every other field.
+
+Other extras: ``subscription_id``, ``resource_group``, ``workspace``, ``location`` (sets the
+endpoint ``https://{location}.quantum.azure.com``), ``endpoint`` (overrides it, e.g. the local
+emulator), ``api_version``, ``verify`` (false or a CA bundle path) and ``allow_insecure_http``
+(credentials over plain http to a non-loopback host; refused otherwise).
+
+The hook's methods mirror the official ``azure.quantum`` ``Job`` (``details`` -> ``get_job``,
+``refresh``, ``has_completed``, ``wait_until_completed``, ``get_results``, ``cancel``) plus
+submission, listing, tags, sessions, provider status and quotas. Triggers use the async twins
+(``aget_job``, ``ahas_completed``, ``alist_jobs``, ``acancel_job``, ``aget_results``), which read
+the connection with the async connection API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+from airflow_quantum.clients.azure.client import (
+    DEFAULT_IONQ_TARGET,
+    DEFAULT_QIO_TARGET,
+    AsyncAzureQuantumClient,
+    AzureQuantumClient,
+    Moment,
+    StatusFilter,
+)
+from airflow_quantum.clients.azure.flows import RESULTS_TIMEOUT
+from airflow_quantum.clients.azure.inputs import IONQ_DEFAULT_SHOTS, IONQ_OUTPUT_FORMAT
+from airflow_quantum.clients.azure.models import (
+    JobDetails,
+    ProviderStatus,
+    Quota,
+    SessionDetails,
+)
+from airflow_quantum.clients.azure.protocol import check_job_id
+from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.config import given
+from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
+from airflow_quantum.hooks.base import QuantumBaseHook
+
+#: Keyword options the hook passes on to the clients (anything else is a mistake).
+_SYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "session", "sleep", "clock"})
+_ASYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "clock"})
+_EXTRA_PREFIX = "extra__azure_quantum__"
+
+
+class AzureQuantumHook(QuantumBaseHook):
+    """Interact with an Azure Quantum workspace.
+
+    :param azure_quantum_conn_id: the ``azure_quantum`` connection to use.
+    :param client_options: passed to the clients: ``retry_policy`` (a ``RetryPolicy``),
+        ``token_cache``; sync only: ``session`` (a ``requests.Session``), ``sleep``; ``clock``.
+    """
+
+    conn_name_attr = "azure_quantum_conn_id"
+    default_conn_name = "azure_quantum_default"
+    conn_type = "azure_quantum"
+    hook_name = "Azure Quantum"
+
+    def __init__(
+        self, azure_quantum_conn_id: str = default_conn_name, **client_options: Any
+    ) -> None:
+        unknown = sorted(set(client_options) - _SYNC_OPTIONS)
+        if unknown:
+            raise TypeError(f"AzureQuantumHook got unknown client options: {', '.join(unknown)}")
+        super().__init__(azure_quantum_conn_id, **client_options)
+        self.azure_quantum_conn_id = azure_quantum_conn_id
+
+    # ------------------------------------------------------------------ connection -> client
+
+    @classmethod
+    def settings_from_connection(cls, conn: Any) -> AzureQuantumSettings:
+        """Workspace settings from an Airflow connection (``ConfigurationError`` if incomplete)."""
+        extras = cls.extras(conn)
+
+        def extra(name: str) -> Any:
+            value = extras.get(name)
+            if not given(value):
+                value = extras.get(_EXTRA_PREFIX + name)
+            return value
+
+        common = {
+            "api_version": extra("api_version"),
+            "verify": extra("verify"),
+            "allow_insecure_http": extra("allow_insecure_http"),
+        }
+        conn_id = getattr(conn, "conn_id", None) or "?"
+        try:
+            connection_string = extra("connection_string")
+            if given(connection_string):
+                return AzureQuantumSettings.from_connection_string(connection_string, **common)
+            return AzureQuantumSettings.create(
+                subscription_id=extra("subscription_id"),
+                resource_group=extra("resource_group"),
+                workspace=extra("workspace"),
+                location=extra("location"),
+                endpoint=extra("endpoint"),
+                tenant_id=extra("tenant_id"),
+                client_id=conn.login,
+                client_secret=conn.password,
+                authority_host=extra("authority_host"),
+                api_key=extra("api_key"),
+                **common,
+            )
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"Azure Quantum connection {conn_id!r}: {exc}") from None
+
+    def _client_from_connection(self, conn: Any) -> AzureQuantumClient:
+        return AzureQuantumClient(self.settings_from_connection(conn), **self.client_options)
+
+    def _async_client_from_connection(self, conn: Any) -> AsyncAzureQuantumClient:
+        options = {k: v for k, v in self.client_options.items() if k in _ASYNC_OPTIONS}
+        return AsyncAzureQuantumClient(self.settings_from_connection(conn), **options)
+
+    @property
+    def settings(self) -> AzureQuantumSettings:
+        return self.client.settings
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Authenticate and read one page of jobs: ``(True, message)`` or ``(False, why)``."""
+        try:
+            client = self.client
+            next(iter(client.list_jobs(top=1, limit=1)), None)
+        except QuantumError as exc:
+            return False, str(exc)
+        except Exception as exc:  # the UI shows any failure, e.g. a missing connection
+            return False, f"{type(exc).__name__}: {exc}"
+        return True, f"Connected to {client.settings.describe()}"
+
+    # ------------------------------------------------------------------ submission
+
+    def submit_job(
+        self,
+        input_data: Any,
+        input_data_format: str,
+        output_data_format: str | None,
+        provider_id: str,
+        target: str,
+        input_params: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        session_id: str | None = None,
+        job_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> JobDetails:
+        """Upload ``input_data`` (gzip block blob) and create the job; returns its details.
+
+        ``input_data`` is bytes, text, or a dict/list (sent as JSON). ``job_id`` defaults to a
+        new GUID; passing one makes a resubmission find the existing job instead of paying
+        twice. ``options``: ``priority``, ``content_type``, ``gzip``.
+        """
+        return self.client.submit_job(
+            input_data,
+            input_data_format,
+            output_data_format,
+            provider_id,
+            target,
+            input_params=input_params,
+            name=name,
+            tags=tags,
+            session_id=session_id,
+            job_id=job_id,
+            metadata=metadata,
+            **options,
+        )
+
+    def submit_qio_problem(
+        self,
+        terms: Any = None,
+        *,
+        problem: Mapping[str, Any] | None = None,
+        target: str = DEFAULT_QIO_TARGET,
+        problem_type: str = "ising",
+        params: Mapping[str, Any] | None = None,
+        initial_configuration: Mapping[Any, int] | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        session_id: str | None = None,
+        job_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> JobDetails:
+        """Submit an Ising/PUBO problem (``microsoft.qio.v2``) from ``terms`` or ``problem``."""
+        return self.client.submit_qio_problem(
+            terms,
+            problem=problem,
+            target=target,
+            problem_type=problem_type,
+            params=params,
+            initial_configuration=initial_configuration,
+            name=name,
+            tags=tags,
+            session_id=session_id,
+            job_id=job_id,
+            metadata=metadata,
+        )
+
+    def submit_ionq_circuit(
+        self,
+        circuit: Any,
+        qubits: int | None = None,
+        *,
+        shots: int = IONQ_DEFAULT_SHOTS,
+        target: str = DEFAULT_IONQ_TARGET,
+        output_data_format: str = IONQ_OUTPUT_FORMAT,
+        gateset: str | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        session_id: str | None = None,
+        job_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> JobDetails:
+        """Submit an IonQ circuit (``ionq.circuit.v1``): a gate list or a whole document."""
+        return self.client.submit_ionq_circuit(
+            circuit,
+            qubits,
+            shots=shots,
+            target=target,
+            output_data_format=output_data_format,
+            gateset=gateset,
+            name=name,
+            tags=tags,
+            session_id=session_id,
+            job_id=job_id,
+            metadata=metadata,
+        )
+
+    # ------------------------------------------------------------------ one job
+
+    def get_job(self, job_id: str) -> JobDetails:
+        """The job's details (the official ``Job.details``)."""
+        return self.client.get_job(job_id)
+
+    def refresh(self, job: JobDetails | str) -> JobDetails:
+        """Fresh details of ``job`` (details are immutable snapshots: use the returned one)."""
+        return self.client.get_job(_job_id(job))
+
+    def has_completed(self, job_id: str) -> bool:
+        """Whether the job is in a final state (succeeded, failed or cancelled)."""
+        return self.client.get_job(job_id).has_completed()
+
+    def wait_until_completed(
+        self,
+        job_id: str,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        *,
+        backoff: bool = True,
+    ) -> JobDetails:
+        """Poll until the job is final and return its details.
+
+        Polls after 0.2 s, then 1.5 times longer each time up to ``poll_interval`` (default
+        30 s), as the official client; ``backoff=False`` polls every ``poll_interval``. After
+        ``timeout`` seconds (default: no limit) ``JobTimeoutError`` is raised and the job keeps
+        running: it is not cancelled.
+        """
+        return self.client.wait_until_completed(
+            job_id, timeout=timeout, poll_interval=poll_interval, backoff=backoff
+        )
+
+    def get_results(
+        self,
+        job_id: str,
+        timeout: float | None = RESULTS_TIMEOUT,
+        *,
+        qubits: int | None = None,
+    ) -> dict[str, Any]:
+        """Wait for the job (up to ``timeout`` s), then download and decode its output.
+
+        Returns plain JSON (see ``clients.azure.results``). A failed or cancelled job raises
+        ``JobFailedError`` with the service's ``errorData`` code and message.
+        """
+        return self.client.get_results(job_id, timeout=timeout, qubits=qubits)
+
+    def download_output(self, job: JobDetails | str) -> bytes:
+        """The raw output blob (gzip removed), renewing an expiring SAS link first."""
+        return self.client.download_output(job)
+
+    def cancel_job(self, job_id: str) -> JobDetails:
+        """Cancel the job; a job already final raises ``InvalidStateError``."""
+        job = self.client.cancel_job(job_id)
+        self.log.info("Cancelled Azure Quantum job %s (%s)", job.id, job.status)
+        return job
+
+    def update_tags(self, job_id: str, tags: list[str]) -> JobDetails:
+        """Replace the job's tags (JSON merge patch)."""
+        return self.client.update_tags(job_id, tags)
+
+    def add_tags(self, job_id: str, tags: list[str]) -> JobDetails:
+        """Add tags the job does not have yet."""
+        return self.client.add_tags(job_id, tags)
+
+    def remove_tags(self, job_id: str, tags: list[str]) -> JobDetails:
+        """Remove these tags from the job."""
+        return self.client.remove_tags(job_id, tags)
+
+    def update_job(
+        self,
+        job_id: str,
+        *,
+        name: str | None = None,
+        priority: str | None = None,
+        tags: list[str] | None = None,
+    ) -> JobDetails:
+        """Change the job's name, priority (``Standard``/``High``) or tags."""
+        return self.client.update_job(job_id, name=name, priority=priority, tags=tags)
+
+    # ------------------------------------------------------------------ listings
+
+    def list_jobs(
+        self,
+        *,
+        name_prefix: str | None = None,
+        provider: str | list[str] | None = None,
+        target: str | list[str] | None = None,
+        status: StatusFilter | None = None,
+        created_after: Moment | None = None,
+        created_before: Moment | None = None,
+        session_id: str | None = None,
+        orderby: str | None = None,
+        top: int | None = None,
+        skip: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[JobDetails]:
+        """Jobs matching every filter, following ``nextLink`` pages.
+
+        ``status`` takes ``JobState`` members (translated to the api-version's words) or wire
+        words; lists are OR-ed. ``top`` is the page size, ``limit`` the most jobs yielded.
+        """
+        return self.client.list_jobs(
+            name_prefix=name_prefix,
+            provider=provider,
+            target=target,
+            status=status,
+            created_after=created_after,
+            created_before=created_before,
+            session_id=session_id,
+            orderby=orderby,
+            top=top,
+            skip=skip,
+            limit=limit,
+        )
+
+    def get_provider_status(self) -> list[ProviderStatus]:
+        """Availability and average queue time of every provider and target."""
+        return self.client.get_provider_status()
+
+    def get_quotas(self) -> list[Quota]:
+        """The workspace's quotas and their utilisation."""
+        return self.client.get_quotas()
+
+    # ------------------------------------------------------------------ sessions
+
+    def open_session(
+        self,
+        provider_id: str,
+        target: str,
+        session_id: str | None = None,
+        name: str | None = None,
+        job_failure_policy: str = "Abort",
+    ) -> SessionDetails:
+        """Open a session on ``target``; submit jobs into it with ``session_id=``."""
+        return self.client.open_session(
+            provider_id=provider_id,
+            target=target,
+            session_id=session_id,
+            name=name,
+            job_failure_policy=job_failure_policy,
+        )
+
+    def get_session(self, session_id: str) -> SessionDetails:
+        return self.client.get_session(session_id)
+
+    def close_session(self, session_id: str) -> SessionDetails:
+        """Close the session: it takes no new jobs; its jobs run on."""
+        return self.client.close_session(session_id)
+
+    def list_sessions(self, *, limit: int | None = None) -> Iterator[SessionDetails]:
+        return self.client.list_sessions(limit=limit)
+
+    def list_session_jobs(
+        self, session_id: str, *, limit: int | None = None
+    ) -> Iterator[JobDetails]:
+        return self.client.list_session_jobs(session_id, limit=limit)
+
+    # ------------------------------------------------------------------ async (triggers)
+
+    async def aget_job(self, job_id: str) -> JobDetails:
+        check_job_id(job_id)
+        client = await self.aclient()
+        return await client.get_job(job_id)
+
+    async def ahas_completed(self, job_id: str) -> bool:
+        return (await self.aget_job(job_id)).has_completed()
+
+    async def alist_jobs(
+        self,
+        *,
+        name_prefix: str | None = None,
+        provider: str | list[str] | None = None,
+        target: str | list[str] | None = None,
+        status: StatusFilter | None = None,
+        created_after: Moment | None = None,
+        created_before: Moment | None = None,
+        session_id: str | None = None,
+        orderby: str | None = None,
+        top: int | None = None,
+        skip: int | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[JobDetails]:
+        """Async iterator of jobs (arguments as ``list_jobs``), e.g. every job not final::
+
+        async for job in hook.alist_jobs(status=[JobState.QUEUED, JobState.RUNNING]): ...
+        """
+        client = await self.aclient()
+        listing = client.list_jobs(
+            name_prefix=name_prefix,
+            provider=provider,
+            target=target,
+            status=status,
+            created_after=created_after,
+            created_before=created_before,
+            session_id=session_id,
+            orderby=orderby,
+            top=top,
+            skip=skip,
+            limit=limit,
+        )
+        async for job in listing:
+            yield job
+
+    async def acancel_job(self, job_id: str) -> JobDetails:
+        check_job_id(job_id)
+        client = await self.aclient()
+        job = await client.cancel_job(job_id)
+        self.log.info("Cancelled Azure Quantum job %s (%s)", job.id, job.status)
+        return job
+
+    async def aget_results(
+        self, job: JobDetails | str, *, qubits: int | None = None
+    ) -> dict[str, Any]:
+        """Download and decode a finished job's output (no waiting: the trigger waited).
+
+        A job still running raises ``InvalidStateError``; failed/cancelled ``JobFailedError``.
+        """
+        check_job_id(_job_id(job))
+        client = await self.aclient()
+        return await client.get_results(job, wait=False, qubits=qubits)
+
+
+def _job_id(job: JobDetails | str) -> str:
+    if isinstance(job, JobDetails):
+        return job.id
+    if isinstance(job, str):
+        return job
+    raise InvalidInputError(f"job must be a job id or JobDetails, got {type(job).__name__}")

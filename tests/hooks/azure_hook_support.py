@@ -1,0 +1,38 @@
+"""Helpers of the Azure hook tests: emulator control calls and a fast retry policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from airflow_quantum.clients.transport import RetryPolicy
+
+FAST = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_factor=2.0, backoff_max=0.05)
+BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
+
+
+def control(verb: str, url: str, route: str, body: dict[str, Any] | None = None) -> Any:
+    response = requests.request(verb, f"{url}/_emulator{route}", json=body, timeout=5)
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None
+
+
+def add_fault(url: str, **rule: Any) -> None:
+    control("POST", url, "/faults", {"vendor": "azure", **rule})
+
+
+def add_job_fault(url: str, **fault: Any) -> None:
+    control("POST", url, "/faults/jobs", {"vendor": "azure", **fault})
+
+
+def patch_config(url: str, **changes: Any) -> None:
+    control("PATCH", url, "/config", changes)
+
+
+def finish(url: str, job_id: str) -> None:
+    control("POST", url, f"/jobs/{job_id}/finish")
+
+
+def azure_stats(url: str) -> dict[str, Any]:
+    return control("GET", url, "/stats")["azure"]

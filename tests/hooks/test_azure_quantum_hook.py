@@ -1,0 +1,409 @@
+"""AzureQuantumHook against the emulator: connections, every method, sync and async faces."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from azure_hook_support import (
+    BELL,
+    FAST,
+    add_job_fault,
+    azure_stats,
+    finish,
+    patch_config,
+)
+
+from airflow_quantum.clients.azure import AsyncAzureQuantumClient, AzureQuantumClient
+from airflow_quantum.clients.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidInputError,
+    InvalidStateError,
+    JobFailedError,
+    JobTimeoutError,
+)
+from airflow_quantum.clients.state import JobState
+from airflow_quantum.get_provider_info import get_provider_info
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+
+GUID = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def hook(azure_connection):
+    hook = AzureQuantumHook(azure_connection, retry_policy=FAST)
+    yield hook
+    hook.close()
+
+
+@pytest.fixture
+def connection_string_connection(emulator, monkeypatch) -> str:
+    text = (
+        f"SubscriptionId=sub;ResourceGroupName=rg;WorkspaceName=ws;ApiKey=emulator;"
+        f"QuantumEndpoint={emulator.url}/;"
+    )
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AZURE_QUANTUM_CS",
+        json.dumps({"conn_type": "azure_quantum", "extra": {"connection_string": text}}),
+    )
+    return "azure_quantum_cs"
+
+
+@pytest.fixture
+def uri_connection(emulator, monkeypatch) -> str:
+    url = quote(emulator.url, safe="")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AZURE_QUANTUM_URI",
+        f"azure-quantum://my-client:emulator@/?tenant_id=my-tenant&subscription_id=sub"
+        f"&resource_group=rg&workspace=ws&endpoint={url}&authority_host={url}",
+    )
+    return "azure_quantum_uri"
+
+
+def _connection(monkeypatch, conn_id: str, **fields) -> str:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+    return conn_id
+
+
+# ------------------------------------------------------------------ the hook and its connection
+
+
+def test_hook_identity_matches_the_provider_info():
+    assert AzureQuantumHook.conn_name_attr == "azure_quantum_conn_id"
+    assert AzureQuantumHook.default_conn_name == "azure_quantum_default"
+    assert AzureQuantumHook.conn_type == "azure_quantum"
+    assert AzureQuantumHook.hook_name == "Azure Quantum"
+    entry = next(
+        c
+        for c in get_provider_info()["connection-types"]
+        if c["connection-type"] == "azure_quantum"
+    )
+    assert entry["hook-class-name"] == f"{AzureQuantumHook.__module__}.AzureQuantumHook"
+    assert AzureQuantumHook().azure_quantum_conn_id == "azure_quantum_default"
+    with pytest.raises(TypeError, match="unknown client options"):
+        AzureQuantumHook(retries=3)
+
+
+@pytest.mark.parametrize(
+    "conn_fixture",
+    [
+        "azure_connection",
+        "azure_entra_connection",
+        "connection_string_connection",
+        "uri_connection",
+    ],
+)
+def test_every_auth_mode_connects_and_runs_a_job(request, conn_fixture, emulator):
+    conn_id = request.getfixturevalue(conn_fixture)
+    hook = AzureQuantumHook(conn_id, retry_policy=FAST)
+    ok, message = hook.test_connection()
+    assert ok, message
+    assert "workspace 'ws'" in message
+    job = hook.submit_qio_problem([(1, [0]), (-2, [1])])
+    assert hook.get_results(job.id, timeout=30)["cost"] == -3.0
+    expected_kind = (
+        "client_secret"
+        if conn_fixture in ("azure_entra_connection", "uri_connection")
+        else "api_key"
+    )
+    assert hook.settings.auth_kind == expected_kind
+    hook.close()
+
+
+def test_wrong_api_key_and_wrong_secret(monkeypatch, emulator):
+    bad_key = _connection(
+        monkeypatch,
+        "az_bad_key",
+        conn_type="azure_quantum",
+        extra={
+            "subscription_id": "sub",
+            "resource_group": "rg",
+            "workspace": "ws",
+            "endpoint": emulator.url,
+            "api_key": "not-the-key",
+        },
+    )
+    ok, message = AzureQuantumHook(bad_key, retry_policy=FAST).test_connection()
+    assert not ok and "HTTP 401" in message
+    bad_secret = _connection(
+        monkeypatch,
+        "az_bad_secret",
+        conn_type="azure_quantum",
+        login="app",
+        password="not-the-secret",
+        extra={
+            "tenant_id": "t",
+            "subscription_id": "sub",
+            "resource_group": "rg",
+            "workspace": "ws",
+            "endpoint": emulator.url,
+            "authority_host": emulator.url,
+        },
+    )
+    with pytest.raises(AuthenticationError, match="AADSTS7000215"):
+        AzureQuantumHook(bad_secret, retry_policy=FAST).get_job(GUID)
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        (
+            {
+                "extra": {
+                    "resource_group": "rg",
+                    "workspace": "ws",
+                    "location": "eastus",
+                    "api_key": "k",
+                }
+            },
+            "subscription_id",
+        ),
+        (
+            {
+                "extra": {
+                    "subscription_id": "s",
+                    "resource_group": "rg",
+                    "workspace": "ws",
+                    "api_key": "k",
+                }
+            },
+            "location",
+        ),
+        (
+            {
+                "login": "app",
+                "password": "pw",
+                "extra": {
+                    "subscription_id": "s",
+                    "resource_group": "rg",
+                    "workspace": "ws",
+                    "location": "eastus",
+                },
+            },
+            "tenant_id",
+        ),
+        ({"extra": {"connection_string": "SubscriptionId=s;ApiKey=k"}}, "ResourceGroupName"),
+        (
+            {
+                "extra": {
+                    "subscription_id": "s",
+                    "resource_group": "rg",
+                    "workspace": "ws",
+                    "endpoint": "http://10.1.2.3",
+                    "api_key": "k",
+                }
+            },
+            "plain http",
+        ),
+    ],
+)
+def test_incomplete_connections_say_what_is_missing(monkeypatch, fields, named):
+    conn_id = _connection(monkeypatch, "az_incomplete", conn_type="azure_quantum", **fields)
+    with pytest.raises(ConfigurationError, match=named) as info:
+        AzureQuantumHook(conn_id).get_job(GUID)
+    assert "az_incomplete" in str(info.value)
+    assert AzureQuantumHook(conn_id).test_connection()[0] is False
+
+
+def test_prefixed_extras_and_text_booleans(monkeypatch, emulator):
+    conn_id = _connection(
+        monkeypatch,
+        "az_prefixed",
+        conn_type="azure_quantum",
+        extra={
+            "extra__azure_quantum__subscription_id": "sub",
+            "extra__azure_quantum__resource_group": "rg",
+            "extra__azure_quantum__workspace": "ws",
+            "extra__azure_quantum__endpoint": emulator.url,
+            "extra__azure_quantum__api_key": "emulator",
+            "allow_insecure_http": "false",
+            "verify": "true",
+            "api_version": "2025-12-01-preview",
+        },
+    )
+    hook = AzureQuantumHook(conn_id, retry_policy=FAST)
+    assert hook.test_connection()[0]
+    assert hook.settings.api_version == "2025-12-01-preview"
+
+
+# ------------------------------------------------------------------ every sync method
+
+
+def test_job_methods(hook, emulator):
+    raw = hook.submit_job(
+        {"qubits": 2, "circuit": BELL},
+        "ionq.circuit.v1",
+        "ionq.quantum-results.v1",
+        "ionq",
+        "ionq.simulator",
+        input_params={"shots": 10},
+        name="raw-bell",
+        tags=["raw"],
+        metadata={"qubits": "2", "team": "q"},
+    )
+    assert (raw.name, raw.tags, raw.provider_id) == ("raw-bell", ["raw"], "ionq")
+    assert not hook.has_completed(raw.id)
+    done = hook.wait_until_completed(raw.id, timeout=30, poll_interval=0.2)
+    assert done.done() and hook.has_completed(raw.id)
+    assert hook.refresh(raw).state is JobState.SUCCEEDED
+    assert hook.get_job(raw.id).metadata == {"qubits": "2", "team": "q"}
+    assert hook.get_results(raw.id)["probabilities"] == {"00": 0.5, "11": 0.5}
+    assert json.loads(hook.download_output(raw.id))["histogram"] == {"0": 0.5, "3": 0.5}
+
+    circuit = hook.submit_ionq_circuit(BELL, shots=50, tags=["ionq"])
+    assert hook.cancel_job(circuit.id).cancelled()
+    with pytest.raises(InvalidStateError, match="JobInFinalState"):
+        hook.cancel_job(circuit.id)
+    with pytest.raises(JobFailedError, match="cancelled"):
+        hook.get_results(circuit.id)
+
+    assert hook.update_tags(raw.id, ["a", "b"]).tags == ["a", "b"]
+    assert hook.add_tags(raw.id, ["b", "c"]).tags == ["a", "b", "c"]
+    assert hook.remove_tags(raw.id, ["a"]).tags == ["b", "c"]
+    renamed = hook.update_job(raw.id, name="renamed", priority="High")
+    assert (renamed.name, renamed.priority) == ("renamed", "High")
+
+
+def test_listing_status_quotas_and_sessions(hook, emulator):
+    session = hook.open_session("ionq", "ionq.simulator", name="my-session")
+    assert session.name == "my-session" and session.active()
+    inside = [hook.submit_ionq_circuit(BELL, session_id=session.id) for _ in range(2)]
+    outside = hook.submit_qio_problem([(1, [0])], name="qio-alone")
+    assert {j.id for j in hook.list_session_jobs(session.id)} == {j.id for j in inside}
+    assert {j.id for j in hook.list_jobs(session_id=session.id)} == {j.id for j in inside}
+    assert [j.id for j in hook.list_jobs(name_prefix="qio-")] == [outside.id]
+    assert [j.id for j in hook.list_jobs(target="microsoft.simulatedannealing.cpu")] == [outside.id]
+    finish(emulator.url, outside.id)
+    assert [j.id for j in hook.list_jobs(status="Completed")] == [outside.id]
+    assert len(list(hook.list_jobs(limit=1))) == 1
+    assert hook.get_session(session.id).id == session.id
+    closed = hook.close_session(session.id)
+    assert closed.active()  # closed, but its jobs still run
+    with pytest.raises(InvalidStateError, match="SessionClosed"):
+        hook.submit_ionq_circuit(BELL, session_id=session.id)
+    for job in inside:
+        finish(emulator.url, job.id)
+    assert hook.get_session(session.id).in_final_state()
+    assert [s.id for s in hook.list_sessions()] == [session.id]
+    statuses = hook.get_provider_status()
+    ionq = next(p for p in statuses if p.id == "ionq")
+    assert ionq.target("ionq.simulator").current_availability == "Available"
+    quotas = hook.get_quotas()
+    assert {q.dimension for q in quotas} >= {"combined_job_hours", "gs"}
+
+
+def test_failed_job_and_client_side_timeout(hook, emulator):
+    add_job_fault(
+        emulator.url, outcome="fail", code="InvalidInputData", message="Invalid job params"
+    )
+    failed = hook.submit_qio_problem([(1, [0])])
+    with pytest.raises(JobFailedError) as info:
+        hook.get_results(failed.id, timeout=30)
+    assert info.value.code == "InvalidInputData" and info.value.job_id == failed.id
+    patch_config(emulator.url, queue_seconds=60)
+    slow = hook.submit_qio_problem([(1, [0])])
+    with pytest.raises(JobTimeoutError):
+        hook.get_results(slow.id, timeout=0.3)
+    with pytest.raises(JobTimeoutError):
+        hook.wait_until_completed(slow.id, timeout=0.3, poll_interval=0.1, backoff=False)
+    assert hook.get_job(slow.id).state is JobState.QUEUED  # not cancelled
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda h: h.get_job("not-a-guid!"), "job_id"),
+        (lambda h: h.has_completed(""), "job_id"),
+        (lambda h: h.cancel_job("../../x"), "job_id"),
+        (lambda h: h.get_results("x" * 40), "job_id"),
+        (lambda h: h.wait_until_completed(GUID, timeout=-1), "timeout"),
+        (lambda h: h.submit_qio_problem([(float("nan"), [0])]), r"terms\[0\]\.c"),
+        (lambda h: h.submit_qio_problem([(1, [0])], target=""), "target"),
+        (lambda h: h.submit_qio_problem([(1, [0])], tags=["ok", 3]), r"tags\[1\]"),
+        (lambda h: h.submit_qio_problem([(1, [0])], tags="one-string"), "tags"),
+        (lambda h: h.submit_ionq_circuit([{"gate": "h", "target": 5}], qubits=2), r"circuit\[0\]"),
+        (lambda h: h.submit_ionq_circuit(BELL, shots=0), "shots"),
+        (lambda h: h.submit_job({}, "f", "g", "p", "t", job_id="bad id"), "job_id"),
+        (lambda h: h.submit_job(b"", "f", "g", "p", "t"), "input_data"),
+        (lambda h: h.submit_job({"x": object()}, "f", "g", "p", "t"), "input_data"),
+        (lambda h: h.submit_job("x", "", "g", "p", "t"), "input_data_format"),
+        (lambda h: h.submit_job("x", "f", "g", "p", "t", input_params=[1]), "input_params"),
+        (lambda h: h.update_tags(GUID, [None]), r"tags\[0\]"),
+        (lambda h: h.open_session("ionq", "ionq.simulator", job_failure_policy="Maybe"), "policy"),
+        (lambda h: list(h.list_jobs(top=5000)), "top"),
+        (lambda h: list(h.list_jobs(session_id="no good")), "session_id"),
+        (lambda h: h.refresh(42), "job"),
+    ],
+)
+def test_bad_input_is_refused_before_any_request(hook, emulator, call, field):
+    with pytest.raises(InvalidInputError, match=field):
+        call(hook)
+    assert azure_stats(emulator.url)["requests"] == 0
+
+
+# ------------------------------------------------------------------ async twins
+
+
+async def test_async_twins_read_the_connection_asynchronously(
+    azure_entra_connection, emulator, monkeypatch
+):
+    sync_hook = AzureQuantumHook(azure_entra_connection, retry_policy=FAST)
+    running = sync_hook.submit_qio_problem([(1, [0])], name="a-1")
+    finished = sync_hook.submit_ionq_circuit(BELL, name="a-2")
+    finish(emulator.url, finished.id)
+
+    def no_sync_lookup(*args, **kwargs):
+        raise AssertionError("the async path must not call the blocking get_connection")
+
+    monkeypatch.setattr(AzureQuantumHook, "get_connection", no_sync_lookup)
+    hook = AzureQuantumHook(azure_entra_connection, retry_policy=FAST)
+    try:
+        assert isinstance(await hook.aclient(), AsyncAzureQuantumClient)
+        assert (await hook.aget_job(running.id)).id == running.id
+        assert await hook.ahas_completed(finished.id)
+        assert not await hook.ahas_completed(running.id)
+        active = [
+            j.id
+            async for j in hook.alist_jobs(
+                status=[JobState.QUEUED, JobState.RUNNING, JobState.FINISHING]
+            )
+        ]
+        assert active == [running.id]
+        assert [j.id async for j in hook.alist_jobs(name_prefix="a-", limit=5)] != []
+        result = await hook.aget_results(finished.id)
+        assert result["probabilities"] == {"00": 0.5, "11": 0.5}
+        with pytest.raises(InvalidStateError, match="not finished"):
+            await hook.aget_results(running.id)
+        assert (await hook.acancel_job(running.id)).cancelled()
+        with pytest.raises(InvalidStateError):
+            await hook.acancel_job(running.id)
+        with pytest.raises(InvalidInputError):
+            await hook.aget_job("nope nope")
+    finally:
+        await hook.aclose()
+    # One token for the principal, shared by the sync and the async hook.
+    assert azure_stats(emulator.url)["token_requests"] == 1
+
+
+def test_sync_client_is_built_once(hook):
+    assert isinstance(hook.get_conn(), AzureQuantumClient)
+    assert hook.get_conn() is hook.client
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "azure-quantum:///?subscription_id=sub&resource_group=rg&workspace=ws"
+        "&endpoint={url}&api_key=emulator",
+        "azure-quantum:///?connection_string=SubscriptionId%3Dsub%3BResourceGroupName%3Drg"
+        "%3BWorkspaceName%3Dws%3BApiKey%3Demulator%3BQuantumEndpoint%3D{url}%2F%3B",
+    ],
+)
+def test_uri_connections_as_documented(monkeypatch, emulator, template):
+    monkeypatch.setenv("AIRFLOW_CONN_AZ_URI_DOC", template.format(url=quote(emulator.url, safe="")))
+    hook = AzureQuantumHook("az_uri_doc", retry_policy=FAST)
+    ok, message = hook.test_connection()
+    assert ok, message
+    assert hook.settings.auth_kind == "api_key"

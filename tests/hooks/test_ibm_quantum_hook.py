@@ -1,0 +1,366 @@
+"""IBMQuantumHook against the emulator: connection forms, every method, sync and async."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+from airflow_quantum.clients.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    InvalidStateError,
+    JobFailedError,
+    JobTimeoutError,
+    NotFoundError,
+)
+from airflow_quantum.clients.ibm import IBM_RETRY_POLICY, IBMJob, IBMJobStatus, IBMQueueInfo
+from airflow_quantum.get_provider_info import get_provider_info
+from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+
+FAST = dataclasses.replace(IBM_RETRY_POLICY, backoff_base=0.01, backoff_max=0.02)
+CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
+BELL = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\ncx q[0], q[1];\n'
+BELL_MEASURED = BELL + "c = measure q;\n"
+RY = (
+    'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float[64] theta;\nqubit[1] q;\nbit[1] m;\n'
+    "ry(theta) q[0];\nm[0] = measure q[0];\n"
+)
+SEEDED = {"simulator": {"seed_simulator": 11}}
+
+
+def control(emulator, method: str, route: str, body=None):
+    answer = requests.request(method, f"{emulator.url}/_emulator{route}", json=body, timeout=10)
+    assert answer.status_code < 300, answer.text
+    return answer.json() if answer.content else None
+
+
+def ibm_stats(emulator) -> dict:
+    return control(emulator, "GET", "/stats")["ibm"]
+
+
+def finish(emulator, job_id: str) -> None:
+    control(emulator, "POST", f"/jobs/{job_id}/finish")
+
+
+@pytest.fixture
+def hook(ibm_connection):
+    hook = IBMQuantumHook(ibm_connection, retry_policy=FAST)
+    yield hook
+    hook.close()
+
+
+def quick_result(hook, emulator, job_id, **kwargs):
+    finish(emulator, job_id)
+    return hook.result(job_id, timeout=10, poll_interval=0.02, **kwargs)
+
+
+# --------------------------------------------------------------------------- connection
+
+
+def test_hook_identity_matches_the_provider_info():
+    (declared,) = [
+        c for c in get_provider_info()["connection-types"] if c["connection-type"] == "ibm_quantum"
+    ]
+    assert declared["hook-class-name"] == "airflow_quantum.hooks.ibm_quantum.IBMQuantumHook"
+    assert IBMQuantumHook.conn_type == "ibm_quantum"
+    assert IBMQuantumHook.conn_name_attr == "ibm_quantum_conn_id"
+    assert IBMQuantumHook.default_conn_name == "ibm_quantum_default"
+    assert IBMQuantumHook.hook_name == "IBM Quantum"
+    assert IBMQuantumHook().ibm_quantum_conn_id == "ibm_quantum_default"
+    assert set(declared["conn-fields"]) <= {
+        "instance", "runtime_url", "iam_url", "api_version", "private_endpoint", "verify",
+        "allow_insecure_http",
+    }  # fmt: skip
+
+
+def test_json_connection_gives_the_settings(hook, emulator):
+    settings = hook.client.settings
+    assert settings.instance == CRN and settings.runtime_url == f"{emulator.url}/api/v1"
+    assert settings.iam_url == emulator.url and settings.api_version == "2026-04-15"
+    assert hook.get_conn() is hook.client
+
+
+def test_uri_connection_works_end_to_end(emulator, monkeypatch):
+    query = urlencode(
+        {"instance": CRN, "runtime_url": f"{emulator.url}/api/v1", "iam_url": emulator.url}
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_URI", f"ibm-quantum://:emulator@/?{query}")
+    ok, message = IBMQuantumHook("ibm_uri").test_connection()
+    assert ok, message
+    assert CRN in message
+
+
+def test_legacy_prefixed_extras_and_text_booleans(emulator, monkeypatch):
+    extra = {
+        "extra__ibm_quantum__instance": CRN,
+        "extra__ibm_quantum__runtime_url": f"{emulator.url}/api/v1",
+        "extra__ibm_quantum__iam_url": emulator.url,
+        "private_endpoint": "false",
+        "verify": "true",
+    }
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_OLD",
+        json.dumps({"conn_type": "ibm_quantum", "password": "emulator", "extra": extra}),
+    )
+    assert IBMQuantumHook("ibm_old").test_connection()[0]
+
+
+@pytest.mark.parametrize(
+    ("connection", "field"),
+    [
+        ({"extra": {"instance": CRN}}, "password"),
+        ({"password": "emulator", "extra": {}}, "instance"),
+        ({"password": "emulator", "extra": {"instance": "crn:v1:nope"}}, "instance"),
+        (
+            {"password": "emulator", "extra": {"instance": CRN, "runtime_url": "http://q.example"}},
+            "runtime_url",
+        ),
+        ({"password": "emulator", "extra": {"instance": CRN, "api_version": "v2"}}, "api_version"),
+    ],
+)
+def test_bad_connections_name_the_field(monkeypatch, connection, field):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_BAD", json.dumps({"conn_type": "ibm_quantum", **connection})
+    )
+    hook = IBMQuantumHook("ibm_bad")
+    with pytest.raises(ConfigurationError, match=field) as caught:
+        _ = hook.client
+    assert "ibm_bad" in str(caught.value)
+    ok, message = hook.test_connection()
+    assert not ok and field in message
+
+
+def test_test_connection(hook, emulator):
+    ok, message = hook.test_connection()
+    assert ok and "usage 0" in message
+    assert ibm_stats(emulator)["token_requests"] == 1
+
+
+def test_test_connection_with_a_wrong_key(emulator, monkeypatch):
+    extra = {"instance": CRN, "runtime_url": f"{emulator.url}/api/v1", "iam_url": emulator.url}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_WRONG",
+        json.dumps({"conn_type": "ibm_quantum", "password": "wrong-key-42", "extra": extra}),
+    )
+    ok, message = IBMQuantumHook("ibm_wrong").test_connection()
+    assert not ok and "BXNIM0415E" in message and "wrong-key-42" not in message
+
+
+# ------------------------------------------------------------------------------ running
+
+
+def test_sampler_result_bell(hook, emulator):
+    job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=300, options=SEEDED, tags=["t1"])
+    assert hook.status(job_id) in (IBMJobStatus.QUEUED, IBMJobStatus.RUNNING)
+    result = quick_result(hook, emulator, job_id)
+    counts = result["pub_results"][0]["counts"]
+    assert set(counts) <= {"00", "11"} and sum(counts.values()) == 300
+    assert hook.status(job_id) is IBMJobStatus.DONE
+    assert hook.get_job(job_id).tags == ["t1"]
+    json.dumps(result)  # fit for XCom
+
+
+def test_estimator_result_zz_on_bell(hook, emulator):
+    job_id = hook.run_estimator([BELL], "ZZ", "ibm_fez", precision=0.001, options=SEEDED)
+    (pub,) = quick_result(hook, emulator, job_id)["pub_results"]
+    assert pub["evs"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_parameter_sweep_and_bitstrings(hook, emulator):
+    job_id = hook.run_sampler([(RY, [[0.0], [math.pi]], 5)], "ibm_fez")
+    (pub,) = quick_result(hook, emulator, job_id, bitstrings=True)["pub_results"]
+    assert pub["shape"] == [2] and pub["counts"] == [{"0": 5}, {"1": 5}]
+    assert pub["registers"]["m"]["bitstrings"] == [["0"] * 5, ["1"] * 5]
+
+
+def test_run_job_with_raw_params_and_job_options(hook, emulator):
+    params = {"pubs": [[BELL_MEASURED, None, 10]], "options": {}, "version": 2}
+    job_id = hook.run_job("sampler", "ibm_fez", params, tags=["raw"], log_level="debug")
+    job = hook.get_job(job_id, include_params=True)
+    assert job.inputs["pubs"][0][2] == 10 and job.log_level == "DEBUG"
+    assert job.program_id == "sampler" and job.backend_name == "ibm_fez"
+
+
+def test_wait_times_out_without_cancelling(hook, emulator):
+    control(emulator, "PATCH", "/config", {"queue_seconds": 60})
+    job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
+    with pytest.raises(JobTimeoutError, match="not cancelled"):
+        hook.result(job_id, timeout=0.3, poll_interval=0.05)
+    assert hook.status(job_id) is IBMJobStatus.QUEUED
+    assert "POST /api/v1/jobs/{job_id}/cancel" not in ibm_stats(emulator)["routes"]
+
+
+def test_failed_job(hook, emulator):
+    control(
+        emulator,
+        "POST",
+        "/faults/jobs",
+        {"vendor": "ibm", "outcome": "fail", "code": "1517", "message": "Qubit 3 is broken"},
+    )
+    job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
+    with pytest.raises(JobFailedError, match="Qubit 3 is broken") as caught:
+        quick_result(hook, emulator, job_id)
+    assert caught.value.job_id == job_id and caught.value.state == "failed"
+    assert "Qubit 3 is broken" in hook.error_message(job_id)
+    assert hook.status(job_id) is IBMJobStatus.ERROR
+
+
+def test_cancelled_job(hook):
+    job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
+    assert hook.error_message(job_id) is None
+    hook.cancel_job(job_id)
+    with pytest.raises(JobFailedError, match="cancelled"):
+        hook.result(job_id, timeout=5, poll_interval=0.02)
+    with pytest.raises(InvalidStateError, match="already final"):
+        hook.cancel_job(job_id)
+
+
+def test_logs_metrics_usage_and_queue(hook, emulator):
+    first = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
+    second = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
+    assert hook.logs(second) == ""
+    assert hook.queue_position(second) == 2
+    info = hook.queue_info(second)
+    assert isinstance(info, IBMQueueInfo) and info.position == 2 and info.job_id == second
+    assert hook.usage_estimation(second) == {"quantum_seconds": pytest.approx(0.3)}
+    quick_result(hook, emulator, first)
+    quick_result(hook, emulator, second)
+    assert hook.queue_position(second) is None
+    assert f"Job {second}" in hook.logs(second)
+    metrics = hook.metrics(second)
+    assert metrics["usage"]["status"] == "complete" and metrics["timestamps"]["finished"]
+    json.dumps(metrics)
+
+
+def test_tags_listing_and_deletion(hook, emulator):
+    ids = [hook.run_sampler([BELL_MEASURED], "ibm_fez", 10, tags=["dag-x"]) for _ in range(3)]
+    assert hook.update_tags(ids[0], ["dag-x", "first"]) == ["dag-x", "first"]
+    assert [job.id for job in hook.list_jobs(tags=["dag-x", "first"])] == [ids[0]]
+    assert [job.id for job in hook.list_jobs(limit=None, sort="ASC")] == ids
+    assert len(hook.list_jobs(limit=2)) == 2
+    assert {job.id for job in hook.list_jobs(pending=True)} == set(ids)
+    quick_result(hook, emulator, ids[0])
+    hook.delete_job(ids[0])
+    with pytest.raises(NotFoundError):
+        hook.get_job(ids[0])
+
+
+def test_sessions(hook, emulator):
+    session_id = hook.open_session("ibm_fez", mode="batch", max_ttl=300)
+    job_id = hook.run_sampler([BELL_MEASURED], None, 10, session_id=session_id)
+    assert hook.get_job(job_id).session_id == session_id
+    assert hook.get_session(session_id).mode == "batch"
+    hook.close_session(session_id)
+    assert hook.get_session(session_id).accepting_jobs is False
+    quick_result(hook, emulator, job_id)  # closing lets queued jobs run
+    dedicated = hook.open_session("ibm_fez")
+    queued = hook.run_sampler([BELL_MEASURED], None, 10, session_id=dedicated)
+    hook.cancel_session(dedicated)
+    assert hook.status(queued) is IBMJobStatus.CANCELLED
+
+
+def test_backends_and_usage(hook):
+    assert "ibm_fez" in {backend.name for backend in hook.list_backends()}
+    assert hook.backend("ibm_torino").n_qubits == 133
+    assert len(hook.properties("ibm_fez").qubits) == 156
+    assert hook.properties("ibm_emulator") is None
+    assert hook.get_backend_status("ibm_fez").operational
+    assert hook.get_instance_usage().usage_limit_reached is False
+
+
+def test_qiskit_objects_when_qiskit_is_installed(hook, emulator):
+    qiskit = pytest.importorskip("qiskit")
+    from qiskit.quantum_info import SparsePauliOp
+
+    bell = qiskit.QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    measured = bell.copy()
+    measured.measure_all()
+    job_id = hook.run_sampler([measured], "ibm_fez", shots=100)
+    counts = quick_result(hook, emulator, job_id)["pub_results"][0]["counts"]
+    assert set(counts) <= {"00", "11"} and sum(counts.values()) == 100
+    observable = SparsePauliOp.from_list([("ZZ", 0.5), ("XX", 0.5)])
+    job_id = hook.run_estimator([bell], observable, "ibm_fez", precision=0.001)
+    (pub,) = quick_result(hook, emulator, job_id)["pub_results"]
+    assert pub["evs"] == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda h: h.run_sampler(["bell.qasm"], "ibm_fez"), r"circuits\[0\]"),
+        (lambda h: h.run_sampler([(BELL_MEASURED, None, 10, 5)], "ibm_fez"), r"circuits\[0\]"),
+        (lambda h: h.run_sampler([BELL_MEASURED], None), "backend"),
+        (lambda h: h.run_sampler([BELL_MEASURED], "ibm_fez", tags=list("abcdefghi")), "tags"),
+        (lambda h: h.run_estimator([BELL], None, "ibm_fez"), "observables"),
+        (lambda h: h.run_estimator([BELL], "ZQ", "ibm_fez"), "observables"),
+        (lambda h: h.get_job("job/../../x"), "job_id"),
+        (lambda h: h.status("bad id"), "job_id"),
+        (lambda h: h.update_tags("abc", ["x" * 90]), "tags"),
+        (lambda h: h.result("abc", timeout=-1), "timeout"),
+        (lambda h: h.wait_for_final_state("abc", poll_interval=0), "poll_interval"),
+        (lambda h: h.open_session("ibm_fez", mode="exclusive"), "mode"),
+        (lambda h: h.list_jobs(created_after=12), "created_after"),
+    ],
+)
+def test_bad_input_is_refused_before_any_request(hook, emulator, call, field):
+    with pytest.raises(InvalidInputError, match=field):
+        call(hook)
+    assert ibm_stats(emulator)["requests"] == 0
+
+
+def test_unknown_statuses_are_polled_with_a_warning(hook, monkeypatch, capsys):
+    answers = iter(
+        IBMJob.from_wire({"id": "j1", "state": {"status": word}})
+        for word in ("Queued", "Archiving", "Archiving", "Completed")
+    )
+    monkeypatch.setattr(hook, "get_job", lambda job_id: next(answers))
+    job = hook.wait_for_final_state("j1", poll_interval=0.01)
+    assert job.done()
+    # Airflow 3 hooks log through structlog (to stdout here), not through stdlib logging.
+    lines = [line for line in capsys.readouterr().out.splitlines() if "Archiving" in line]
+    assert len(lines) == 1 and "warning" in lines[0] and "not final" in lines[0]
+
+
+# --------------------------------------------------------------------------------- async
+
+
+async def test_async_twins(ibm_connection, emulator, monkeypatch):
+    hook = IBMQuantumHook(ibm_connection, retry_policy=FAST)
+    sync_hook = IBMQuantumHook(ibm_connection, retry_policy=FAST)
+    done = sync_hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=50)
+    waiting = sync_hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=50)
+    finish(emulator, done)
+    sync_hook.wait_for_final_state(done, timeout=5, poll_interval=0.02)
+    sync_hook.close()
+
+    def no_blocking_lookup(*args, **kwargs):
+        raise AssertionError("the async paths must not call the blocking get_connection")
+
+    monkeypatch.setattr(IBMQuantumHook, "get_connection", no_blocking_lookup)
+    try:
+        assert (await hook.aget_job(done)).done()
+        assert await hook.astatus(done) is IBMJobStatus.DONE
+        assert [job.id for job in await hook.alist_jobs(pending=True)] == [waiting]
+        assert len(await hook.alist_jobs(limit=None)) == 2
+        assert "00" in await hook.aget_results(done) or "11" in await hook.aget_results(done)
+        assert await hook.aget_results(waiting) is None
+        result = await hook.aresult(done)
+        assert set(result["pub_results"][0]["counts"]) <= {"00", "11"}
+        with pytest.raises(InvalidStateError, match="not ready"):
+            await hook.aresult(waiting)
+        assert (await hook.ametrics(done))["usage"]["status"] == "complete"
+        await hook.acancel_job(waiting)
+        assert await hook.astatus(waiting) is IBMJobStatus.CANCELLED
+        with pytest.raises(JobFailedError, match="cancelled"):
+            await hook.aresult(waiting)
+        with pytest.raises(InvalidInputError):
+            await hook.aget_job("x/y")
+    finally:
+        await hook.aclose()
