@@ -1,0 +1,1 @@
+"""Operators: submit quantum jobs, wait for them (deferred), and put their results in XCom."""

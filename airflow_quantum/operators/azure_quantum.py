@@ -1,0 +1,314 @@
+"""Azure Quantum operators: submit a job (and wait for its result), get results, cancel."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any, ClassVar
+
+from airflow.sdk import BaseOperator
+
+from airflow_quantum.clients.azure import inputs
+from airflow_quantum.clients.errors import (
+    InvalidInputError,
+    InvalidStateError,
+    JobFailedError,
+    NotFoundError,
+)
+from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.links.azure_quantum import AzureQuantumJobLink, azure_job_url
+from airflow_quantum.operators.base import QuantumJobOperator, as_list, shrink_for_xcom
+from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
+
+try:
+    from airflow.sdk.exceptions import AirflowException
+except ImportError:  # pragma: no cover
+    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
+
+#: Namespace of the deterministic job ids that make resubmission find the job it already made.
+JOB_ID_NAMESPACE = uuid.UUID("7f3b8a52-5c1e-4e6f-9a51-8f2b7c0e6d41")
+#: How many failed or cancelled earlier jobs of one task instance are skipped over.
+MAX_JOBS_PER_TASK_INSTANCE = 50
+
+
+class _AzureHookMixin:
+    azure_quantum_conn_id: str
+
+    @property
+    def conn_id(self) -> str:
+        return self.azure_quantum_conn_id
+
+    @cached_property
+    def hook(self) -> AzureQuantumHook:
+        return AzureQuantumHook(azure_quantum_conn_id=self.azure_quantum_conn_id)
+
+
+class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
+    """Submit an Azure Quantum job and (by default) return its decoded result.
+
+    Give exactly one input: ``qio_problem`` (Ising/PUBO terms, or a whole ``microsoft.qio.v2``
+    document), ``ionq_circuit`` (IonQ gates, or a whole ``ionq.circuit.v1`` document), or
+    ``input_data`` with ``input_data_format``, ``output_data_format`` and ``provider_id``.
+
+    .. code-block:: python
+
+        AzureQuantumSubmitJobOperator(
+            task_id="solve",
+            target="microsoft.simulatedannealing.cpu",
+            qio_problem=[{"c": 1, "ids": [0, 1]}, {"c": -1, "ids": [0]}],
+            input_params={"sweeps": 200, "seed": 7},
+            deferrable=True,
+        )
+
+    The job id and its portal URL go to XCom (``job_id``, ``job_url``) before any wait. A
+    retry of the same task instance finds the job an earlier try submitted (the job id is
+    derived from dag, task, run and map index) and reattaches to it unless it failed.
+
+    :param target: e.g. ``microsoft.simulatedannealing.cpu``, ``ionq.simulator``.
+    :param input_params: solver/target parameters (QIO: ``{"sweeps": ..., "seed": ...}``).
+    :param shots: shots of an IonQ circuit.
+    :param results_timeout: seconds to wait for the output once the job has succeeded.
+    See :class:`~airflow_quantum.operators.base.QuantumJobOperator` for waiting and cancelling.
+    """
+
+    vendor = "Azure Quantum"
+    trigger_class = AzureQuantumJobTrigger
+    operator_extra_links = (AzureQuantumJobLink(),)
+    template_fields: Sequence[str] = (
+        "azure_quantum_conn_id",
+        "target",
+        "input_data",
+        "input_data_format",
+        "output_data_format",
+        "provider_id",
+        "qio_problem",
+        "ionq_circuit",
+        "input_params",
+        "name",
+        "tags",
+        "session_id",
+        "metadata",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {
+        "qio_problem": "json",
+        "ionq_circuit": "json",
+        "input_data": "json",
+    }
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        azure_quantum_conn_id: str = "azure_quantum_default",
+        input_data: Any = None,
+        input_data_format: str | None = None,
+        output_data_format: str | None = None,
+        provider_id: str | None = None,
+        qio_problem: Any = None,
+        problem_type: str = "ising",
+        ionq_circuit: Any = None,
+        qubits: int | None = None,
+        shots: int | None = None,
+        input_params: dict[str, Any] | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        session_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        results_timeout: float = 300.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.azure_quantum_conn_id = azure_quantum_conn_id
+        self.target = target
+        self.input_data = input_data
+        self.input_data_format = input_data_format
+        self.output_data_format = output_data_format
+        self.provider_id = provider_id
+        self.qio_problem = qio_problem
+        self.problem_type = problem_type
+        self.ionq_circuit = ionq_circuit
+        self.qubits = qubits
+        self.shots = shots
+        self.input_params = input_params
+        self.name = name
+        self.tags = tags
+        self.session_id = session_id
+        self.metadata = metadata
+        self.results_timeout = results_timeout
+        self._free_job_id: str | None = None
+
+    @property
+    def kind(self) -> str:
+        given = [
+            name
+            for name, value in (
+                ("qio_problem", self.qio_problem),
+                ("ionq_circuit", self.ionq_circuit),
+                ("input_data", self.input_data),
+            )
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise InvalidInputError(
+                "give exactly one of qio_problem, ionq_circuit or input_data"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return given[0]
+
+    def validate_input(self) -> None:
+        if not isinstance(self.target, str) or not self.target.strip():
+            raise InvalidInputError("target must be a non-empty string")
+        tags = as_list(self.tags) or []
+        if not all(isinstance(tag, str) for tag in tags):
+            raise InvalidInputError("tags must be strings")
+        kind = self.kind
+        if kind == "qio_problem":
+            self._qio_document()
+        elif kind == "ionq_circuit":
+            inputs.ionq_circuit(self.ionq_circuit, self.qubits)
+            if self.shots is not None:
+                inputs.check_shots(self.shots)
+        else:
+            for field in ("input_data_format", "provider_id"):
+                if not getattr(self, field):
+                    raise InvalidInputError(f"{field} is required with input_data")
+
+    def _qio_document(self) -> dict[str, Any]:
+        problem = self.qio_problem
+        if isinstance(problem, dict) and "cost_function" in problem:
+            return inputs.qio_problem(problem=problem)
+        return inputs.qio_problem(problem, problem_type=self.problem_type)
+
+    def find_job(self, key: str) -> str | None:
+        # Job ids are chosen by the client: the n-th job of a task instance has a fixed id, so
+        # a retry asks for those ids instead of searching (the list API cannot filter on tags).
+        for attempt in range(MAX_JOBS_PER_TASK_INSTANCE):
+            job_id = str(uuid.uuid5(JOB_ID_NAMESPACE, f"{key}:{attempt}"))
+            try:
+                job = self.hook.get_job(job_id)
+            except NotFoundError:
+                self._free_job_id = job_id
+                return None
+            if job.state not in (JobState.FAILED, JobState.CANCELLED):
+                return job_id
+        raise AirflowException(
+            f"{MAX_JOBS_PER_TASK_INSTANCE} jobs of this task instance already failed; "
+            "clear the task with a new run to start over"
+        )
+
+    def submit(self, key: str) -> str:
+        job_id = self._free_job_id or str(uuid.uuid5(JOB_ID_NAMESPACE, f"{key}:0"))
+        common: dict[str, Any] = {
+            "name": self.name or f"{self.dag_id}.{self.task_id}",
+            "tags": [*(as_list(self.tags) or []), key],
+            "session_id": self.session_id,
+            "job_id": job_id,
+            "metadata": self.metadata,
+        }
+        kind = self.kind
+        if kind == "qio_problem":
+            job = self.hook.submit_qio_problem(
+                problem=self._qio_document(),
+                target=self.target,
+                params=self.input_params,
+                **common,
+            )
+        elif kind == "ionq_circuit":
+            job = self.hook.submit_ionq_circuit(
+                self.ionq_circuit,
+                self.qubits,
+                target=self.target,
+                **({"shots": self.shots} if self.shots is not None else {}),
+                **(
+                    {"output_data_format": self.output_data_format}
+                    if self.output_data_format
+                    else {}
+                ),
+                **common,
+            )
+        else:
+            job = self.hook.submit_job(
+                self.input_data,
+                self.input_data_format,
+                self.output_data_format,
+                self.provider_id,
+                self.target,
+                input_params=self.input_params,
+                **common,
+            )
+        self.log.info("Submitted Azure Quantum job %s to %s", job.id, self.target)
+        return job.id
+
+    def fetch_result(self, job_id: str) -> Any:
+        return self.hook.get_results(job_id, timeout=self.results_timeout)
+
+    def job_url(self, job_id: str) -> str:
+        return _portal_url(self.hook, job_id)
+
+
+def _portal_url(hook: AzureQuantumHook, job_id: str) -> str:
+    settings = hook.settings
+    return azure_job_url(
+        settings.subscription_id,
+        settings.resource_group,
+        settings.workspace,
+        job_id,
+        getattr(settings.credential, "tenant_id", None) or "",
+    )
+
+
+class AzureQuantumGetResultsOperator(_AzureHookMixin, BaseOperator):
+    """Return the decoded result of an Azure Quantum job (``Job.get_results``).
+
+    Waits up to ``timeout`` seconds on the worker for the job to finish; a failed or cancelled
+    job fails the task with the service's error code and message.
+    """
+
+    template_fields: Sequence[str] = ("job_id", "azure_quantum_conn_id")
+    operator_extra_links = (AzureQuantumJobLink(),)
+
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        azure_quantum_conn_id: str = "azure_quantum_default",
+        timeout: float = 300.0,
+        max_xcom_result_bytes: int = 1024 * 1024,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.azure_quantum_conn_id = azure_quantum_conn_id
+        self.results_timeout = timeout
+        self.max_xcom_result_bytes = max_xcom_result_bytes
+
+    def execute(self, context: Any) -> Any:
+        context["ti"].xcom_push(key="job_url", value=_portal_url(self.hook, self.job_id))
+        try:
+            result = self.hook.get_results(self.job_id, timeout=self.results_timeout)
+        except JobFailedError as exc:
+            raise AirflowException(str(exc)) from None
+        return shrink_for_xcom(result, self.max_xcom_result_bytes)[0]
+
+
+class AzureQuantumCancelJobOperator(_AzureHookMixin, BaseOperator):
+    """Cancel an Azure Quantum job; returns its final status (a finished job is left as is)."""
+
+    template_fields: Sequence[str] = ("job_id", "azure_quantum_conn_id")
+
+    def __init__(
+        self, *, job_id: str, azure_quantum_conn_id: str = "azure_quantum_default", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.azure_quantum_conn_id = azure_quantum_conn_id
+
+    def execute(self, context: Any) -> str:
+        try:
+            job = self.hook.cancel_job(self.job_id)
+        except InvalidStateError:
+            job = self.hook.get_job(self.job_id)
+            self.log.info("Azure Quantum job %s is already %s", self.job_id, job.status)
+        return job.state.value

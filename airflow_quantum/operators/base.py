@@ -1,0 +1,314 @@
+"""What every job-submitting operator shares, whatever the vendor.
+
+The life of a task: validate the input (nothing is sent if it is wrong) → find a job this task
+already submitted (idempotency key) or submit one → push the job id and its portal URL to XCom
+→ check once → wait, deferred in the triggerer or polling on the worker → fetch and decode the
+result into plain JSON for XCom. A killed or timed-out task cancels its job (``cancel_on_kill``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from airflow.sdk import BaseOperator, conf
+
+from airflow_quantum.clients.errors import (
+    InvalidInputError,
+    InvalidStateError,
+    JobFailedError,
+    QuantumError,
+)
+from airflow_quantum.clients.state import JobState
+from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
+from airflow_quantum.triggers.base import (
+    CANCELLED,
+    ERROR,
+    FAILED,
+    SUCCESS,
+    TIMEOUT,
+    QuantumJobTrigger,
+)
+
+try:
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+except ImportError:  # pragma: no cover
+    from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
+
+#: Default bound of a result returned to XCom (bytes of JSON).
+MAX_XCOM_RESULT_BYTES = 1024 * 1024
+_EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
+
+
+def default_deferrable() -> bool:
+    """``[operators] default_deferrable`` from the Airflow config (False when unset)."""
+    return conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+def idempotency_key(context: Any) -> str:
+    """A stable tag for the work of one task instance: dag, task, run and map index.
+
+    Every try of the same task instance computes the same key, so a retry can find the job an
+    earlier try submitted instead of paying for a second one. At most 40 characters.
+    """
+    ti = context["ti"]
+    identity = "|".join(
+        str(part)
+        for part in (ti.dag_id, ti.task_id, context["run_id"], getattr(ti, "map_index", -1))
+    )
+    return "airflow-" + hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def seconds(value: float | timedelta | None, name: str) -> float | None:
+    """A duration given as seconds or a timedelta, checked."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds or a timedelta")
+    return float(value)
+
+
+def shrink_for_xcom(result: Any, max_bytes: int) -> tuple[Any, bool]:
+    """The result, or a trimmed copy (longest lists and dicts cut) when its JSON is too big."""
+    if _size(result) <= max_bytes:
+        return result, False
+    keep = 4096
+    trimmed = result
+    while keep >= 1:
+        trimmed = _trim(result, keep)
+        if _size(trimmed) <= max_bytes:
+            break
+        keep //= 4
+    if isinstance(trimmed, dict):
+        trimmed = {**trimmed, "truncated": True}
+    return trimmed, True
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, default=str))
+
+
+def _trim(value: Any, keep: int) -> Any:
+    if isinstance(value, dict):
+        if len(value) > keep:
+            items = list(value.items())
+            if all(isinstance(v, int | float) for _, v in items):
+                items.sort(key=lambda item: item[1], reverse=True)  # keep the largest counts
+            value = dict(items[:keep])
+        return {key: _trim(item, keep) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_trim(item, keep) for item in value[:keep]]
+    return value
+
+
+class QuantumJobOperator(BaseOperator):
+    """Base of the operators that submit a job and (by default) wait for its result.
+
+    :param wait_for_completion: wait for the job and return its result (True), or return the
+        job id right after submission (False).
+    :param deferrable: wait in the triggerer, freeing the worker slot (default:
+        ``[operators] default_deferrable``).
+    :param poll_interval: first wait between status checks (seconds); it grows to
+        ``max_poll_interval``.
+    :param timeout: how long to wait for the job (seconds or timedelta); when it passes, the
+        job is cancelled (if ``cancel_on_kill``) and the task fails.
+    :param cancel_on_kill: cancel the remote job when the task is killed, marked failed,
+        cleared or timed out.
+    :param max_xcom_result_bytes: results whose JSON is larger are trimmed (largest counts
+        kept, ``"truncated": true``) before going to XCom.
+    """
+
+    vendor: ClassVar[str] = "quantum"
+    trigger_class: ClassVar[type[QuantumJobTrigger]]
+    ui_color = "#e8dff5"
+
+    def __init__(
+        self,
+        *,
+        wait_for_completion: bool = True,
+        deferrable: bool | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        timeout: float | timedelta | None = None,
+        cancel_on_kill: bool = True,
+        max_xcom_result_bytes: int = MAX_XCOM_RESULT_BYTES,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.wait_for_completion = wait_for_completion
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.poll_interval = seconds(poll_interval, "poll_interval")
+        self.max_poll_interval = max(seconds(max_poll_interval, "max_poll_interval"), 0.0)
+        self.wait_timeout = seconds(timeout, "timeout")
+        self.cancel_on_kill = cancel_on_kill
+        self.max_xcom_result_bytes = max_xcom_result_bytes
+        self.job_id: str | None = None
+
+    # ------------------------------------------------------------- vendor parts
+
+    @property
+    def conn_id(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def hook(self) -> Any:
+        raise NotImplementedError
+
+    def validate_input(self) -> None:
+        """Check the (rendered) input; raise ``InvalidInputError`` naming the bad field."""
+
+    def find_job(self, key: str) -> str | None:
+        """A live or succeeded job this task instance already submitted under ``key``."""
+        return None
+
+    def submit(self, key: str) -> str:
+        """Submit the job tagged with ``key``; return its id."""
+        raise NotImplementedError
+
+    def job_state(self, job_id: str) -> tuple[JobState, str | None]:
+        job = self.hook.get_job(job_id)
+        return job.state, job.error_message()
+
+    def fetch_result(self, job_id: str) -> Any:
+        """The decoded result of a succeeded job (plain JSON)."""
+        raise NotImplementedError
+
+    def cancel_job(self, job_id: str) -> None:
+        self.hook.cancel_job(job_id)
+
+    def job_url(self, job_id: str) -> str:
+        return ""
+
+    # ----------------------------------------------------------------- the life
+
+    def execute(self, context: Any) -> Any:
+        try:
+            self.validate_input()
+        except InvalidInputError as exc:
+            # Bad input will be as bad on a retry: fail now, before anything costs money.
+            raise AirflowFailException(f"{self.task_id}: {exc}") from None
+        key = idempotency_key(context)
+        job_id = self.find_job(key)
+        if job_id is not None:
+            self.log.info(
+                "Reattaching to %s job %s submitted by an earlier try", self.vendor, job_id
+            )
+        else:
+            job_id = self.submit(key)
+        self.job_id = job_id
+        ti = context["ti"]
+        ti.xcom_push(key=JOB_ID_KEY, value=job_id)
+        url = self.job_url(job_id)
+        if url:
+            ti.xcom_push(key=JOB_URL_KEY, value=url)
+            self.log.info("%s job %s: %s", self.vendor, job_id, url)
+        if not self.wait_for_completion:
+            return job_id
+        state, message = self.job_state(job_id)
+        if not state.is_final:
+            if self.deferrable:
+                self.defer(trigger=self._trigger(job_id), method_name="execute_complete")
+            state, message = self._wait_on_worker(job_id)
+        return self._finish(job_id, state, message)
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the trigger's event: fetch the result or fail with the job's message."""
+        if not isinstance(event, dict) or event.get("status") not in _EVENT_STATUSES:
+            raise AirflowException(f"{self.task_id}: unexpected trigger event {event!r:.200}")
+        self.job_id = job_id = str(event.get("job_id"))
+        status, message = event["status"], event.get("message") or ""
+        if status == SUCCESS:
+            return self._result_for_xcom(job_id)
+        raise AirflowException(f"{self.vendor} job {job_id}: {message}")
+
+    def on_kill(self) -> None:
+        """The task was killed while running on a worker: cancel its job."""
+        if self.job_id and self.cancel_on_kill:
+            self._cancel(self.job_id, "the task was killed")
+
+    # ----------------------------------------------------------------- helpers
+
+    def _trigger(self, job_id: str) -> QuantumJobTrigger:
+        deadline = time.time() + self.wait_timeout if self.wait_timeout else None
+        return self.trigger_class(
+            conn_id=self.conn_id,
+            job_id=job_id,
+            poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval,
+            deadline=deadline,
+            cancel_on_kill=self.cancel_on_kill,
+        )
+
+    def _wait_on_worker(self, job_id: str) -> tuple[JobState, str | None]:
+        deadline = time.monotonic() + self.wait_timeout if self.wait_timeout else None
+        wait = self.poll_interval
+        last: JobState | None = None
+        while True:
+            state, message = self.job_state(job_id)
+            if state is not last:
+                self.log.info("%s job %s is %s", self.vendor, job_id, state.value)
+                last = state
+            if state.is_final:
+                return state, message
+            if deadline is not None and time.monotonic() >= deadline:
+                note = "cancelled" if self._cancel_on_timeout(job_id) else "left running"
+                raise AirflowException(
+                    f"{self.vendor} job {job_id} did not finish within {self.wait_timeout:g} s; "
+                    f"the job was {note}"
+                )
+            pause = wait if deadline is None else min(wait, max(0.0, deadline - time.monotonic()))
+            time.sleep(pause)
+            wait = min(self.max_poll_interval, wait * 1.5)
+
+    def _cancel_on_timeout(self, job_id: str) -> bool:
+        return self.cancel_on_kill and self._cancel(job_id, "the wait timed out")
+
+    def _cancel(self, job_id: str, why: str) -> bool:
+        self.log.info("Cancelling %s job %s: %s", self.vendor, job_id, why)
+        try:
+            self.cancel_job(job_id)
+        except InvalidStateError:
+            self.log.info("%s job %s was already final", self.vendor, job_id)
+        except QuantumError as exc:
+            self.log.warning("Could not cancel %s job %s: %s", self.vendor, job_id, exc)
+            return False
+        return True
+
+    def _finish(self, job_id: str, state: JobState, message: str | None) -> Any:
+        if state is JobState.SUCCEEDED:
+            return self._result_for_xcom(job_id)
+        reason = message or ("was cancelled" if state is JobState.CANCELLED else "failed")
+        raise AirflowException(f"{self.vendor} job {job_id} ended {state.value}: {reason}")
+
+    def _result_for_xcom(self, job_id: str) -> Any:
+        try:
+            result = self.fetch_result(job_id)
+        except JobFailedError as exc:
+            raise AirflowException(str(exc)) from None
+        result, trimmed = shrink_for_xcom(result, self.max_xcom_result_bytes)
+        if trimmed:
+            self.log.warning(
+                "The result of %s job %s is larger than %d bytes of JSON; XCom gets a trimmed "
+                "copy (largest entries kept, 'truncated': true)",
+                self.vendor,
+                job_id,
+                self.max_xcom_result_bytes,
+            )
+        return result
+
+
+def as_list(value: Any) -> list[Any] | None:
+    """``None`` stays None, a string becomes a one-item list, a sequence a list."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence):
+        return list(value)
+    return [value]

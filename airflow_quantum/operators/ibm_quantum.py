@@ -1,0 +1,394 @@
+"""IBM Quantum (Qiskit Runtime) operators: primitives, any program, results, tags, sessions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_quantum.clients.errors import InvalidInputError, InvalidStateError, JobFailedError
+from airflow_quantum.clients.ibm import circuits as pubs
+from airflow_quantum.clients.ibm import validation
+from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+from airflow_quantum.links.ibm_quantum import IBMQuantumJobLink, ibm_job_url
+from airflow_quantum.operators.base import (
+    QuantumJobOperator,
+    as_list,
+    seconds,
+    shrink_for_xcom,
+)
+from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
+
+try:
+    from airflow.sdk.exceptions import AirflowException
+except ImportError:  # pragma: no cover
+    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
+
+
+class _IBMHookMixin:
+    ibm_quantum_conn_id: str
+
+    @property
+    def conn_id(self) -> str:
+        return self.ibm_quantum_conn_id
+
+    @cached_property
+    def hook(self) -> IBMQuantumHook:
+        return IBMQuantumHook(ibm_quantum_conn_id=self.ibm_quantum_conn_id)
+
+
+def _job_url(hook: IBMQuantumHook, job_id: str) -> str:
+    return ibm_job_url(job_id, hook.settings_from_connection(hook.connection).instance)
+
+
+class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
+    """Shared by the IBM operators that run a job: tags, idempotency, results, links."""
+
+    vendor = "IBM Quantum"
+    trigger_class = IBMQuantumJobTrigger
+    operator_extra_links = (IBMQuantumJobLink(),)
+    template_fields: Sequence[str] = ("ibm_quantum_conn_id", "backend", "session_id", "tags")
+
+    def __init__(
+        self,
+        *,
+        backend: str | None = None,
+        ibm_quantum_conn_id: str = "ibm_quantum_default",
+        session_id: str | None = None,
+        tags: list[str] | None = None,
+        bitstrings: bool = False,
+        job_options: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.backend = backend
+        self.ibm_quantum_conn_id = ibm_quantum_conn_id
+        self.session_id = session_id
+        self.tags = tags
+        self.bitstrings = bitstrings
+        self.job_options = job_options or {}
+
+    def validate_input(self) -> None:
+        if self.backend is None and self.session_id is None:
+            raise InvalidInputError("backend is required (unless the job runs in a session)")
+        if self.backend is not None:
+            validation.backend(self.backend)
+        if self.session_id is not None:
+            validation.session_id(self.session_id)
+        user_tags = validation.tags(as_list(self.tags) or [])
+        if len(user_tags) >= validation.MAX_TAGS:
+            raise InvalidInputError(
+                f"tags: at most {validation.MAX_TAGS - 1} tags (one more is the provider's "
+                f"idempotency tag), got {len(user_tags)}"
+            )
+
+    def find_job(self, key: str) -> str | None:
+        for job in self.hook.list_jobs(limit=20, tags=[key]):
+            if job.state not in (JobState.FAILED, JobState.CANCELLED):
+                return job.job_id
+        return None
+
+    def _tags(self, key: str) -> list[str]:
+        return [*(as_list(self.tags) or []), key]
+
+    def fetch_result(self, job_id: str) -> Any:
+        return self.hook.result(job_id, bitstrings=self.bitstrings)
+
+    def job_url(self, job_id: str) -> str:
+        return _job_url(self.hook, job_id)
+
+
+class IBMQuantumSamplerOperator(_IBMJobOperator):
+    """Run the Sampler V2 primitive and (by default) return counts per classical register.
+
+    .. code-block:: python
+
+        IBMQuantumSamplerOperator(
+            task_id="bell",
+            backend="ibm_fez",
+            circuits=[BELL_QASM],  # OpenQASM 3 (QuantumCircuit objects with qiskit installed)
+            shots=1000,
+            deferrable=True,
+        )
+
+    :param circuits: OpenQASM 3 strings, or ``(circuit, parameter_values, shots)`` pubs.
+    :param shots: shots for pubs that do not give their own.
+    :param options: the primitive's options, e.g. ``{"default_shots": 4000}``.
+    :param bitstrings: also return every shot's bitstring (large!).
+    """
+
+    template_fields: Sequence[str] = (*_IBMJobOperator.template_fields, "circuits", "options")
+
+    def __init__(
+        self,
+        *,
+        circuits: Any,
+        shots: int | None = None,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.circuits = circuits
+        self.shots = shots
+        self.options = options
+
+    def validate_input(self) -> None:
+        super().validate_input()
+        pubs.primitive_params(pubs.sampler_pubs(self.circuits, self.shots), self.options)
+
+    def submit(self, key: str) -> str:
+        return self.hook.run_sampler(
+            self.circuits,
+            self.backend,
+            self.shots,
+            options=self.options,
+            session_id=self.session_id,
+            tags=self._tags(key),
+            **self.job_options,
+        )
+
+
+class IBMQuantumEstimatorOperator(_IBMJobOperator):
+    """Run the Estimator V2 primitive and (by default) return expectation values.
+
+    :param circuits: OpenQASM 3 strings, or ``(circuit, observables, parameter_values,
+        precision)`` pubs (then ``observables`` is None).
+    :param observables: one observable per circuit: ``"ZZ"``, ``{"ZZ": 1.0, "XX": 0.5}``, ...
+    :param precision: target precision of the expectation values.
+    """
+
+    template_fields: Sequence[str] = (
+        *_IBMJobOperator.template_fields,
+        "circuits",
+        "observables",
+        "options",
+    )
+
+    def __init__(
+        self,
+        *,
+        circuits: Any,
+        observables: Any = None,
+        precision: float | None = None,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.circuits = circuits
+        self.observables = observables
+        self.precision = precision
+        self.options = options
+
+    def validate_input(self) -> None:
+        super().validate_input()
+        pubs.primitive_params(
+            pubs.estimator_pubs(self.circuits, self.observables, self.precision), self.options
+        )
+
+    def submit(self, key: str) -> str:
+        return self.hook.run_estimator(
+            self.circuits,
+            self.observables,
+            self.backend,
+            self.precision,
+            options=self.options,
+            session_id=self.session_id,
+            tags=self._tags(key),
+            **self.job_options,
+        )
+
+
+class IBMQuantumRunJobOperator(_IBMJobOperator):
+    """Run any Qiskit Runtime program with raw ``params`` (``RuntimeService.run``)."""
+
+    template_fields: Sequence[str] = (*_IBMJobOperator.template_fields, "program_id", "params")
+
+    def __init__(self, *, program_id: str, params: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.program_id = program_id
+        self.params = params
+
+    def validate_input(self) -> None:
+        super().validate_input()
+        validation.program_id(self.program_id)
+        if not isinstance(self.params, dict):
+            raise InvalidInputError("params must be a JSON object (dict)")
+
+    def submit(self, key: str) -> str:
+        return self.hook.run_job(
+            self.program_id,
+            self.backend,
+            self.params,
+            self.session_id,
+            self._tags(key),
+            **self.job_options,
+        )
+
+
+class IBMQuantumGetResultsOperator(_IBMHookMixin, BaseOperator):
+    """Return the decoded result of an IBM Quantum job (``RuntimeJob.result``).
+
+    Waits up to ``timeout`` seconds (None: no limit) on the worker; a failed or cancelled job
+    fails the task with the service's message.
+    """
+
+    template_fields: Sequence[str] = ("job_id", "ibm_quantum_conn_id")
+    operator_extra_links = (IBMQuantumJobLink(),)
+
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        ibm_quantum_conn_id: str = "ibm_quantum_default",
+        timeout: float | None = None,
+        bitstrings: bool = False,
+        max_xcom_result_bytes: int = 1024 * 1024,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.ibm_quantum_conn_id = ibm_quantum_conn_id
+        self.results_timeout = timeout
+        self.bitstrings = bitstrings
+        self.max_xcom_result_bytes = max_xcom_result_bytes
+
+    def execute(self, context: Any) -> Any:
+        validation.job_id(self.job_id)
+        context["ti"].xcom_push(key="job_url", value=_job_url(self.hook, self.job_id))
+        try:
+            result = self.hook.result(self.job_id, self.results_timeout, bitstrings=self.bitstrings)
+        except JobFailedError as exc:
+            raise AirflowException(str(exc)) from None
+        return shrink_for_xcom(result, self.max_xcom_result_bytes)[0]
+
+
+class IBMQuantumCancelJobOperator(_IBMHookMixin, BaseOperator):
+    """Cancel an IBM Quantum job; returns its state (a finished job is left as is)."""
+
+    template_fields: Sequence[str] = ("job_id", "ibm_quantum_conn_id")
+
+    def __init__(
+        self, *, job_id: str, ibm_quantum_conn_id: str = "ibm_quantum_default", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.ibm_quantum_conn_id = ibm_quantum_conn_id
+
+    def execute(self, context: Any) -> str:
+        try:
+            self.hook.cancel_job(self.job_id)
+        except InvalidStateError:
+            self.log.info("IBM Quantum job %s is already final", self.job_id)
+        return self.hook.get_job(self.job_id).state.value
+
+
+class IBMQuantumUpdateTagsOperator(_IBMHookMixin, BaseOperator):
+    """Replace the tags of an IBM Quantum job (``RuntimeJob.update_tags``); returns them."""
+
+    template_fields: Sequence[str] = ("job_id", "tags", "ibm_quantum_conn_id")
+
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        tags: list[str],
+        ibm_quantum_conn_id: str = "ibm_quantum_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.tags = tags
+        self.ibm_quantum_conn_id = ibm_quantum_conn_id
+
+    def execute(self, context: Any) -> list[str]:
+        return self.hook.update_tags(self.job_id, as_list(self.tags) or [])
+
+
+class IBMQuantumOpenSessionOperator(_IBMHookMixin, BaseOperator):
+    """Open a dedicated session or a batch on a backend; returns the session id.
+
+    Use it as a setup task and :class:`IBMQuantumCloseSessionOperator` as its teardown.
+    """
+
+    template_fields: Sequence[str] = ("backend", "mode", "ibm_quantum_conn_id")
+
+    def __init__(
+        self,
+        *,
+        backend: str,
+        mode: str = "dedicated",
+        max_ttl: int | None = None,
+        ibm_quantum_conn_id: str = "ibm_quantum_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.backend = backend
+        self.mode = mode
+        self.max_ttl = max_ttl
+        self.ibm_quantum_conn_id = ibm_quantum_conn_id
+
+    def execute(self, context: Any) -> str:
+        session_id = self.hook.open_session(self.backend, mode=self.mode, max_ttl=self.max_ttl)
+        self.log.info("Opened IBM Quantum %s session %s on %s", self.mode, session_id, self.backend)
+        return session_id
+
+
+class IBMQuantumCloseSessionOperator(_IBMHookMixin, BaseOperator):
+    """Close a session once its jobs are final (they are never cut short).
+
+    :param wait_for_jobs: wait until no job of the session is queued or running before
+        closing (closing also lets them finish; waiting keeps the task until they have).
+    :param timeout: stop waiting after this many seconds and close anyway (jobs still finish).
+    """
+
+    template_fields: Sequence[str] = ("session_id", "ibm_quantum_conn_id")
+
+    def __init__(
+        self,
+        *,
+        session_id: str,
+        wait_for_jobs: bool = True,
+        poll_interval: float = 5.0,
+        timeout: float | None = None,
+        ibm_quantum_conn_id: str = "ibm_quantum_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.session_id = session_id
+        self.wait_for_jobs = wait_for_jobs
+        self.poll_interval = seconds(poll_interval, "poll_interval")
+        self.wait_timeout = seconds(timeout, "timeout")
+        self.ibm_quantum_conn_id = ibm_quantum_conn_id
+
+    def execute(self, context: Any) -> None:
+        if not self.session_id:
+            self.log.info("No session to close (the setup task did not open one)")
+            return
+        if self.wait_for_jobs:
+            self._wait_for_jobs()
+        self.hook.close_session(self.session_id)
+        self.log.info("Closed IBM Quantum session %s", self.session_id)
+
+    def _wait_for_jobs(self) -> None:
+        deadline = time.monotonic() + self.wait_timeout if self.wait_timeout else None
+        while True:
+            pending = self.hook.list_jobs(limit=None, pending=True, session_id=self.session_id)
+            if not pending:
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                self.log.warning(
+                    "%d job(s) of session %s are still pending after %g s; closing the session "
+                    "anyway (they will finish, no new job is accepted)",
+                    len(pending),
+                    self.session_id,
+                    self.wait_timeout,
+                )
+                return
+            self.log.info(
+                "Waiting for %d job(s) of session %s to finish", len(pending), self.session_id
+            )
+            time.sleep(self.poll_interval)

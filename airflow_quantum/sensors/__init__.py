@@ -1,0 +1,1 @@
+"""Sensors: wait for quantum jobs (poke, reschedule, or deferred to the triggerer)."""

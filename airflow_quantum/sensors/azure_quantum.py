@@ -1,0 +1,45 @@
+"""Wait for an Azure Quantum job: the Airflow face of ``Job.wait_until_completed``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.sensors.base import QuantumJobSensor
+from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
+
+
+class AzureQuantumJobSensor(QuantumJobSensor):
+    """Waits until an Azure Quantum job is final (poke, reschedule or deferrable).
+
+    .. code-block:: python
+
+        AzureQuantumJobSensor(
+            task_id="wait",
+            job_id="{{ ti.xcom_pull(task_ids='submit', key='job_id') }}",
+            deferrable=True,
+            poke_interval=10,
+            timeout=6 * 3600,
+        )
+
+    :param azure_quantum_conn_id: the ``azure_quantum`` connection.
+    See :class:`~airflow_quantum.sensors.base.QuantumJobSensor` for the other parameters.
+    """
+
+    vendor = "Azure Quantum"
+    trigger_class = AzureQuantumJobTrigger
+
+    def __init__(
+        self, *, azure_quantum_conn_id: str = "azure_quantum_default", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.azure_quantum_conn_id = azure_quantum_conn_id
+
+    @property
+    def conn_id(self) -> str:
+        return self.azure_quantum_conn_id
+
+    @cached_property
+    def hook(self) -> AzureQuantumHook:
+        return AzureQuantumHook(azure_quantum_conn_id=self.azure_quantum_conn_id)

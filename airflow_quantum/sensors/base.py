@@ -1,0 +1,165 @@
+"""The waiting sensor both vendors share: poke, reschedule or deferrable."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from airflow.sdk import BaseSensorOperator
+
+from airflow_quantum.clients.errors import (
+    NotFoundError,
+    QuantumAPIError,
+    RateLimitedError,
+    ServiceError,
+)
+from airflow_quantum.clients.state import JobState
+from airflow_quantum.operators.base import default_deferrable
+from airflow_quantum.triggers.base import (
+    CANCELLED,
+    FAILED,
+    SUCCESS,
+    TIMEOUT,
+    QuantumJobTrigger,
+)
+
+try:
+    from airflow.sdk.exceptions import (
+        AirflowException,
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+    )
+except ImportError:  # pragma: no cover
+    from airflow.exceptions import (  # type: ignore[no-redef]
+        AirflowException,
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+    )
+
+
+class QuantumJobSensor(BaseSensorOperator):
+    """Waits until a quantum job is final; succeeds when it ends in one of ``target_states``.
+
+    :param job_id: the job to wait for (templated).
+    :param target_states: final states that make the sensor succeed (default: succeeded).
+    :param fail_on_cancel: a cancelled job fails the task (True) or succeeds it (False), unless
+        ``cancelled`` is in ``target_states``.
+    :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``).
+    :param cancel_on_kill: cancel the job if the task is killed, marked failed or cleared while
+        deferred, or times out. Off by default: a sensor watches a job it did not submit.
+    :param max_poll_interval: cap of the deferred polling interval (starts at ``poke_interval``).
+    """
+
+    vendor: ClassVar[str] = "quantum"
+    trigger_class: ClassVar[type[QuantumJobTrigger]]
+    template_fields: tuple[str, ...] = ("job_id",)
+    ui_color = "#f0e6ff"
+
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        target_states: Iterable[JobState | str] | None = None,
+        fail_on_cancel: bool = True,
+        deferrable: bool | None = None,
+        cancel_on_kill: bool = False,
+        max_poll_interval: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.target_states = frozenset(
+            JobState(state) for state in (target_states or (JobState.SUCCEEDED,))
+        )
+        unknown = [state for state in self.target_states if not state.is_final]
+        if unknown:
+            raise ValueError(f"target_states must be final states, not {sorted(unknown)}")
+        self.fail_on_cancel = fail_on_cancel
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.cancel_on_kill = cancel_on_kill
+        self.max_poll_interval = max_poll_interval
+
+    @property
+    def conn_id(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def hook(self) -> Any:
+        raise NotImplementedError
+
+    def poke(self, context: Any) -> bool:
+        try:
+            job = self.hook.get_job(self.job_id)
+        except (ServiceError, RateLimitedError) as exc:
+            self.log.warning("%s is not answering (%s); poking again later", self.vendor, exc)
+            return False
+        except NotFoundError as exc:
+            raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
+        self.log.info("%s job %s is %s", self.vendor, self.job_id, job.state.value)
+        return self._judge(job.state, job.error_message())
+
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):  # checked once before deferring
+            return None
+        timeout = self.timeout.total_seconds() if isinstance(self.timeout, timedelta) else None
+        if timeout is None and isinstance(self.timeout, int | float):
+            timeout = float(self.timeout)
+        self.defer(
+            trigger=self.trigger_class(
+                conn_id=self.conn_id,
+                job_id=self.job_id,
+                poll_interval=float(self._poke_seconds()),
+                max_poll_interval=self.max_poll_interval,
+                deadline=time.time() + timeout if timeout else None,
+                cancel_on_kill=self.cancel_on_kill,
+            ),
+            method_name="execute_complete",
+        )
+        return None
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> None:
+        """Resume after the trigger: judge the final state it reported."""
+        if not isinstance(event, dict) or "status" not in event:
+            raise AirflowException(f"{self.task_id}: unexpected trigger event {event!r:.200}")
+        status, message = event["status"], event.get("message") or ""
+        if status == TIMEOUT:
+            if self.soft_fail:
+                raise AirflowSkipException(message)
+            raise AirflowSensorTimeout(message)
+        if status in (SUCCESS, FAILED, CANCELLED) and event.get("state"):
+            self._judge(JobState(event["state"]), message)
+            return
+        raise AirflowException(f"{self.vendor} job {self.job_id}: {message}")
+
+    def on_kill(self) -> None:
+        if self.cancel_on_kill:
+            try:
+                self.hook.cancel_job(self.job_id)
+            except QuantumAPIError as exc:
+                self.log.warning("Could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
+
+    def _poke_seconds(self) -> float:
+        interval = self.poke_interval
+        return interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
+
+    def _judge(self, state: JobState, message: str | None) -> bool:
+        if not state.is_final:
+            return False
+        if state in self.target_states:
+            return True
+        if state is JobState.CANCELLED and not self.fail_on_cancel:
+            self.log.info(
+                "%s job %s was cancelled (fail_on_cancel=False)", self.vendor, self.job_id
+            )
+            return True
+        reason = message or f"ended {state.value}"
+        error = f"{self.vendor} job {self.job_id} ended {state.value}: {reason}"
+        if self.soft_fail:
+            raise AirflowSkipException(error)
+        raise AirflowFailException(error)

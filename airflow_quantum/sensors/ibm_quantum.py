@@ -1,0 +1,41 @@
+"""Wait for an IBM Quantum job: the Airflow face of ``RuntimeJob.wait_for_final_state``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+from airflow_quantum.sensors.base import QuantumJobSensor
+from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
+
+
+class IBMQuantumJobSensor(QuantumJobSensor):
+    """Waits until an IBM Quantum (Qiskit Runtime) job is final (poke, reschedule, deferrable).
+
+    .. code-block:: python
+
+        IBMQuantumJobSensor(
+            task_id="wait",
+            job_id="{{ ti.xcom_pull(task_ids='sample', key='job_id') }}",
+            deferrable=True,
+        )
+
+    :param ibm_quantum_conn_id: the ``ibm_quantum`` connection.
+    See :class:`~airflow_quantum.sensors.base.QuantumJobSensor` for the other parameters.
+    """
+
+    vendor = "IBM Quantum"
+    trigger_class = IBMQuantumJobTrigger
+
+    def __init__(self, *, ibm_quantum_conn_id: str = "ibm_quantum_default", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ibm_quantum_conn_id = ibm_quantum_conn_id
+
+    @property
+    def conn_id(self) -> str:
+        return self.ibm_quantum_conn_id
+
+    @cached_property
+    def hook(self) -> IBMQuantumHook:
+        return IBMQuantumHook(ibm_quantum_conn_id=self.ibm_quantum_conn_id)

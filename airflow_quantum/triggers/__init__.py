@@ -1,0 +1,1 @@
+"""Triggers: wait for quantum jobs in the triggerer, holding no worker slot."""

@@ -1,0 +1,22 @@
+"""Deferrable wait for Azure Quantum jobs: ``Job.wait_until_completed``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_quantum.triggers.base import QuantumJobTrigger
+
+
+class AzureQuantumJobTrigger(QuantumJobTrigger):
+    """Waits in the triggerer for an Azure Quantum job to reach a final state.
+
+    The arguments are those of :class:`~airflow_quantum.triggers.base.QuantumJobTrigger`, with
+    ``conn_id`` an ``azure_quantum`` connection.
+    """
+
+    vendor = "Azure Quantum"
+
+    def _make_hook(self) -> Any:
+        from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+
+        return AzureQuantumHook(azure_quantum_conn_id=self.conn_id)

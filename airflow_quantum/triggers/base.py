@@ -1,0 +1,224 @@
+"""One waiting loop for every vendor: polling with backoff and jitter, deadline, cancel-on-kill.
+
+Vendor triggers only name their hook (``_make_hook``); everything else lives here, so both
+vendors behave the same when the network flaps, tokens expire or a user kills the task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow_quantum.clients.errors import (
+    InvalidStateError,
+    NotFoundError,
+    QuantumAPIError,
+    QuantumError,
+    RateLimitedError,
+    ServiceError,
+)
+from airflow_quantum.clients.state import JobState
+
+try:
+    from airflow.triggers.base import BaseTrigger, TriggerEvent
+except ImportError:  # pragma: no cover
+    from airflow.sdk.bases.trigger import BaseTrigger, TriggerEvent  # type: ignore[no-redef]
+
+#: Event statuses a waiting trigger can end with.
+SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR = "success", "failed", "cancelled", "timeout", "error"
+
+#: Growth of the polling interval after each poll, up to ``max_poll_interval``.
+BACKOFF = 1.5
+#: Share of each wait drawn at random, so thousands of triggers do not poll in lockstep.
+JITTER = 0.2
+#: How long ``on_kill`` and the deadline cancel may take before giving up.
+CANCEL_TIMEOUT = 30.0
+
+
+def _spread(seconds: float) -> float:
+    return seconds * (1 + random.uniform(-JITTER, JITTER))
+
+
+class QuantumJobTrigger(BaseTrigger):
+    """Polls one job until it is final, its deadline passes, or the task is killed.
+
+    :param conn_id: Airflow connection of the vendor.
+    :param job_id: the job to wait for.
+    :param poll_interval: first wait between polls, in seconds.
+    :param max_poll_interval: cap of the growing wait.
+    :param deadline: wall-clock time (epoch seconds) after which the wait ends with ``timeout``.
+    :param cancel_on_kill: cancel the remote job when the task is killed, marked failed or
+        cleared while deferred, and when the deadline passes.
+    """
+
+    vendor = "quantum"
+
+    def __init__(
+        self,
+        conn_id: str,
+        job_id: str,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        deadline: float | None = None,
+        cancel_on_kill: bool = True,
+    ) -> None:
+        super().__init__()
+        self.conn_id = conn_id
+        self.job_id = job_id
+        self.poll_interval = float(poll_interval)
+        self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
+        self.deadline = deadline
+        self.cancel_on_kill = cancel_on_kill
+        self._hook_instance: Any = None
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Only what another triggerer needs to rebuild the wait; never a secret."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "conn_id": self.conn_id,
+                "job_id": self.job_id,
+                "poll_interval": self.poll_interval,
+                "max_poll_interval": self.max_poll_interval,
+                "deadline": self.deadline,
+                "cancel_on_kill": self.cancel_on_kill,
+            },
+        )
+
+    def _make_hook(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def hook(self) -> Any:
+        if self._hook_instance is None:
+            self._hook_instance = self._make_hook()
+        return self._hook_instance
+
+    def read_state(self, job: Any) -> tuple[JobState, str | None]:
+        """The job's state and, when it failed, the vendor's message."""
+        message = job.error_message() if job.state in (JobState.FAILED,) else None
+        return job.state, message
+
+    async def describe_wait(self, job: Any) -> str:
+        """Extra words for the state-change log line (e.g. the queue position)."""
+        return ""
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        last_state: JobState | None = None
+        wait = self.poll_interval
+        # The operator looked at the job just before deferring; a random first delay spreads
+        # the polls of triggers that start together (a triggerer restart, a mapped task).
+        delay = random.uniform(0, self.poll_interval)
+        transient_streak = 0
+        try:
+            while True:
+                await self._sleep(delay)
+                if self._deadline_passed():
+                    yield TriggerEvent(await self._timeout_event(last_state))
+                    return
+                delay = _spread(wait)
+                wait = min(self.max_poll_interval, wait * BACKOFF)
+                try:
+                    job = await self.hook.aget_job(self.job_id)
+                except (ServiceError, RateLimitedError) as exc:
+                    transient_streak += 1
+                    if transient_streak == 1 or transient_streak % 10 == 0:
+                        self.log.warning(
+                            "%s job %s: service unavailable (%s); still waiting",
+                            self.vendor,
+                            self.job_id,
+                            exc,
+                        )
+                    delay = max(delay, exc.retry_after or 0.0)
+                    continue
+                except NotFoundError as exc:
+                    yield TriggerEvent(self._event(ERROR, None, f"job not found: {exc}"))
+                    return
+                except QuantumError as exc:  # our own errors only: a bug must still crash
+                    yield TriggerEvent(self._event(ERROR, last_state, str(exc)))
+                    return
+                if transient_streak:
+                    self.log.info("%s job %s: service reachable again", self.vendor, self.job_id)
+                    transient_streak = 0
+                state, message = self.read_state(job)
+                if state is not last_state:
+                    detail = await self.describe_wait(job) if not state.is_final else ""
+                    self.log.info(
+                        "%s job %s is %s%s", self.vendor, self.job_id, state.value, detail
+                    )
+                    last_state = state
+                if state.is_final:
+                    yield TriggerEvent(self._final_event(state, message))
+                    return
+        finally:
+            await self._close_hook()
+
+    async def on_kill(self) -> None:
+        """The user killed, failed or cleared the deferred task: cancel its remote job."""
+        if not self.cancel_on_kill:
+            self.log.info(
+                "%s job %s keeps running (cancel_on_kill=False)", self.vendor, self.job_id
+            )
+            return
+        try:
+            await self._cancel("the task was killed while deferred")
+        finally:
+            await self._close_hook()
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def _deadline_passed(self) -> bool:
+        return self.deadline is not None and time.time() >= self.deadline
+
+    async def _sleep(self, seconds: float) -> None:
+        if self.deadline is not None:
+            seconds = min(seconds, max(0.0, self.deadline - time.time()))
+        await asyncio.sleep(seconds)
+
+    async def _timeout_event(self, last_state: JobState | None) -> dict[str, Any]:
+        message = f"the wait for {self.vendor} job {self.job_id} passed its deadline"
+        if self.cancel_on_kill:
+            cancelled = await self._cancel("the wait passed its deadline")
+            message += "; the job was cancelled" if cancelled else "; cancelling it failed"
+        else:
+            message += "; the job keeps running (cancel_on_kill=False)"
+        return self._event(TIMEOUT, last_state, message)
+
+    async def _cancel(self, why: str) -> bool:
+        self.log.info("cancelling %s job %s: %s", self.vendor, self.job_id, why)
+        try:
+            await asyncio.wait_for(self.hook.acancel_job(self.job_id), CANCEL_TIMEOUT)
+        except InvalidStateError:
+            self.log.info("%s job %s was already final", self.vendor, self.job_id)
+            return True
+        except (QuantumAPIError, asyncio.TimeoutError) as exc:
+            self.log.warning("could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
+            return False
+        return True
+
+    async def _close_hook(self) -> None:
+        if self._hook_instance is not None:
+            hook, self._hook_instance = self._hook_instance, None
+            await hook.aclose()
+
+    def _final_event(self, state: JobState, message: str | None) -> dict[str, Any]:
+        if state is JobState.SUCCEEDED:
+            return self._event(SUCCESS, state, f"{self.vendor} job {self.job_id} succeeded")
+        if state is JobState.CANCELLED:
+            return self._event(
+                CANCELLED, state, message or f"{self.vendor} job {self.job_id} was cancelled"
+            )
+        return self._event(
+            FAILED, state, message or f"{self.vendor} job {self.job_id} failed (no message)"
+        )
+
+    def _event(self, status: str, state: JobState | None, message: str) -> dict[str, Any]:
+        return {
+            "status": status,
+            "job_id": self.job_id,
+            "state": state.value if state is not None else None,
+            "message": message,
+        }

@@ -1,0 +1,34 @@
+"""Deferrable wait for IBM Quantum (Qiskit Runtime) jobs: ``RuntimeJob.wait_for_final_state``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_quantum.clients.errors import QuantumAPIError
+from airflow_quantum.clients.state import JobState
+from airflow_quantum.triggers.base import QuantumJobTrigger
+
+
+class IBMQuantumJobTrigger(QuantumJobTrigger):
+    """Waits in the triggerer for an IBM Quantum job to reach a final state.
+
+    The arguments are those of :class:`~airflow_quantum.triggers.base.QuantumJobTrigger`, with
+    ``conn_id`` an ``ibm_quantum`` connection.
+    """
+
+    vendor = "IBM Quantum"
+
+    def _make_hook(self) -> Any:
+        from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+
+        return IBMQuantumHook(ibm_quantum_conn_id=self.conn_id)
+
+    async def describe_wait(self, job: Any) -> str:
+        if job.state is not JobState.QUEUED:
+            return ""
+        try:
+            metrics = await self.hook.ametrics(self.job_id)
+        except QuantumAPIError:
+            return ""
+        position = metrics.get("position_in_queue")
+        return f" (queue position {position})" if position is not None else ""
