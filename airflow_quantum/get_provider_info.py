@@ -67,6 +67,19 @@ IBM_CONN_FIELDS = {
 }
 
 
+def _modules(kind: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "integration-name": "Azure Quantum",
+            "python-modules": [f"airflow_quantum.{kind}.azure_quantum"],
+        },
+        {
+            "integration-name": "IBM Quantum",
+            "python-modules": [f"airflow_quantum.{kind}.ibm_quantum"],
+        },
+    ]
+
+
 def get_provider_info() -> dict[str, Any]:
     """Describe the provider to Airflow (``airflow providers list``, connection forms)."""
     return {
@@ -85,6 +98,13 @@ def get_provider_info() -> dict[str, Any]:
                 "external-doc-url": "https://quantum.cloud.ibm.com/docs",
                 "tags": ["software"],
             },
+        ],
+        "operators": _modules("operators"),
+        "sensors": _modules("sensors"),
+        "triggers": _modules("triggers"),
+        "extra-links": [
+            "airflow_quantum.links.azure_quantum.AzureQuantumJobLink",
+            "airflow_quantum.links.ibm_quantum.IBMQuantumJobLink",
         ],
         "hooks": [
             {

@@ -10,14 +10,11 @@ PLATFORM = "https://quantum.cloud.ibm.com"
 
 
 class IBMQuantumJobLink(QuantumJobLink):
-    """Opens the job on the IBM Quantum Platform "Workloads" page."""
+    """Opens the IBM Quantum Platform "Workloads" page, filtered to the job."""
 
     name = "IBM Quantum job"
 
 
-def ibm_job_url(job_id: str, instance_crn: str | None = None) -> str:
-    """The workloads URL of one job (scoped to the instance when known)."""
-    url = f"{PLATFORM}/workloads/{quote(job_id)}"
-    if instance_crn:
-        url += f"?instance={quote(instance_crn, safe='')}"
-    return url
+def ibm_job_url(job_id: str) -> str:
+    """The workloads page searched for one job id (it lists the job; a click opens it)."""
+    return f"{PLATFORM}/workloads?search={quote(job_id, safe='')}"

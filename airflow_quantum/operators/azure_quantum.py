@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperator
 
 from airflow_quantum.clients.azure import inputs
+from airflow_quantum.clients.azure.protocol import check_job_id
 from airflow_quantum.clients.errors import (
     InvalidInputError,
     InvalidStateError,
@@ -19,7 +20,12 @@ from airflow_quantum.clients.errors import (
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.links.azure_quantum import AzureQuantumJobLink, azure_job_url
-from airflow_quantum.operators.base import QuantumJobOperator, as_list, shrink_for_xcom
+from airflow_quantum.operators.base import (
+    QuantumJobOperator,
+    as_list,
+    failing_on_bad_input,
+    shrink_for_xcom,
+)
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
 try:
@@ -159,21 +165,41 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
 
     def validate_input(self) -> None:
         if not isinstance(self.target, str) or not self.target.strip():
-            raise InvalidInputError("target must be a non-empty string")
+            raise InvalidInputError(
+                "target must be a target id such as 'microsoft.simulatedannealing.cpu', "
+                f"got {self.target!r:.60}"
+            )
         tags = as_list(self.tags) or []
-        if not all(isinstance(tag, str) for tag in tags):
-            raise InvalidInputError("tags must be strings")
+        if not all(isinstance(tag, str) and tag for tag in tags):
+            raise InvalidInputError(f"tags must be non-empty strings, got {tags!r:.60}")
+        if self.input_params is not None and not isinstance(self.input_params, dict):
+            raise InvalidInputError(
+                f"input_params must be a dict, got {type(self.input_params).__name__}"
+            )
+        if self.session_id is not None:
+            check_job_id(self.session_id, "session_id")
         kind = self.kind
+        # Name the operator's field in the message, not the client function's argument.
         if kind == "qio_problem":
-            self._qio_document()
+            _checked("qio_problem", self._qio_document)
+            _checked("input_params", inputs.qio_input_params, self.input_params)
         elif kind == "ionq_circuit":
-            inputs.ionq_circuit(self.ionq_circuit, self.qubits)
-            if self.shots is not None:
-                inputs.check_shots(self.shots)
+            _checked("ionq_circuit", inputs.ionq_circuit, self.ionq_circuit, self.qubits)
+            ignored = sorted(set(self.input_params or {}) - {"shots"})
+            if ignored:
+                raise InvalidInputError(
+                    f"input_params: with ionq_circuit only 'shots' is used, not {ignored}; "
+                    "send other target parameters with input_data"
+                )
+            if self._ionq_shots() is not None:
+                inputs.check_shots(self._ionq_shots())
         else:
             for field in ("input_data_format", "provider_id"):
                 if not getattr(self, field):
                     raise InvalidInputError(f"{field} is required with input_data")
+
+    def _ionq_shots(self) -> Any:
+        return self.shots if self.shots is not None else (self.input_params or {}).get("shots")
 
     def _qio_document(self) -> dict[str, Any]:
         problem = self.qio_problem
@@ -220,7 +246,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
                 self.ionq_circuit,
                 self.qubits,
                 target=self.target,
-                **({"shots": self.shots} if self.shots is not None else {}),
+                **({"shots": self._ionq_shots()} if self._ionq_shots() is not None else {}),
                 **(
                     {"output_data_format": self.output_data_format}
                     if self.output_data_format
@@ -246,6 +272,13 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
 
     def job_url(self, job_id: str) -> str:
         return _portal_url(self.hook, job_id)
+
+
+def _checked(field: str, check: Any, *args: Any) -> None:
+    try:
+        check(*args)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{field}: {exc}") from None
 
 
 def _portal_url(hook: AzureQuantumHook, job_id: str) -> str:
@@ -285,6 +318,8 @@ class AzureQuantumGetResultsOperator(_AzureHookMixin, BaseOperator):
         self.max_xcom_result_bytes = max_xcom_result_bytes
 
     def execute(self, context: Any) -> Any:
+        with failing_on_bad_input(self.task_id):
+            check_job_id(self.job_id)
         context["ti"].xcom_push(key="job_url", value=_portal_url(self.hook, self.job_id))
         try:
             result = self.hook.get_results(self.job_id, timeout=self.results_timeout)
@@ -306,6 +341,8 @@ class AzureQuantumCancelJobOperator(_AzureHookMixin, BaseOperator):
         self.azure_quantum_conn_id = azure_quantum_conn_id
 
     def execute(self, context: Any) -> str:
+        with failing_on_bad_input(self.task_id):
+            check_job_id(self.job_id)
         try:
             job = self.hook.cancel_job(self.job_id)
         except InvalidStateError:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -49,6 +50,10 @@ def default_deferrable() -> bool:
     return conf.getboolean("operators", "default_deferrable", fallback=False)
 
 
+#: Prefix of the idempotency tags (followed by 32 hex digits).
+IDEMPOTENCY_TAG_PREFIX = "airflow-"
+
+
 def idempotency_key(context: Any) -> str:
     """A stable tag for the work of one task instance: dag, task, run and map index.
 
@@ -60,7 +65,29 @@ def idempotency_key(context: Any) -> str:
         str(part)
         for part in (ti.dag_id, ti.task_id, context["run_id"], getattr(ti, "map_index", -1))
     )
-    return "airflow-" + hashlib.sha256(identity.encode()).hexdigest()[:32]
+    return IDEMPOTENCY_TAG_PREFIX + hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def is_idempotency_tag(tag: str) -> bool:
+    """Whether ``tag`` is an idempotency key the operators put on their jobs."""
+    return (
+        tag.startswith(IDEMPOTENCY_TAG_PREFIX)
+        and len(tag) == len(IDEMPOTENCY_TAG_PREFIX) + 32
+        and all(ch in "0123456789abcdef" for ch in tag[len(IDEMPOTENCY_TAG_PREFIX) :])
+    )
+
+
+@contextmanager
+def failing_on_bad_input(task_id: str) -> Iterator[None]:
+    """Turn ``InvalidInputError`` into ``AirflowFailException``: no retry, nothing was sent.
+
+    Client-side checks raise before any request, and bad input stays bad on a retry, so the
+    task fails at once with the message naming the field.
+    """
+    try:
+        yield
+    except InvalidInputError as exc:
+        raise AirflowFailException(f"{task_id}: {exc}") from None
 
 
 def seconds(value: float | timedelta | None, name: str) -> float | None:
@@ -75,19 +102,26 @@ def seconds(value: float | timedelta | None, name: str) -> float | None:
 
 
 def shrink_for_xcom(result: Any, max_bytes: int) -> tuple[Any, bool]:
-    """The result, or a trimmed copy (longest lists and dicts cut) when its JSON is too big."""
+    """The result, or a trimmed copy (longest lists and dicts cut) when its JSON is too big.
+
+    A trimmed dict says ``"truncated": true``. When even a one-item-per-collection copy is too
+    big (one huge string, say), a small stub ``{"truncated": true, "message": ...}`` replaces
+    it: what goes to XCom is always at most ``max_bytes`` of JSON.
+    """
     if _size(result) <= max_bytes:
         return result, False
     keep = 4096
-    trimmed = result
     while keep >= 1:
         trimmed = _trim(result, keep)
+        if isinstance(trimmed, dict):
+            trimmed = {**trimmed, "truncated": True}
         if _size(trimmed) <= max_bytes:
-            break
+            return trimmed, True
         keep //= 4
-    if isinstance(trimmed, dict):
-        trimmed = {**trimmed, "truncated": True}
-    return trimmed, True
+    return {
+        "truncated": True,
+        "message": f"the result is larger than {max_bytes} bytes of JSON even when trimmed",
+    }, True
 
 
 def _size(value: Any) -> int:
@@ -144,7 +178,10 @@ class QuantumJobOperator(BaseOperator):
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.poll_interval = seconds(poll_interval, "poll_interval")
-        self.max_poll_interval = max(seconds(max_poll_interval, "max_poll_interval"), 0.0)
+        # The cap is never below the first wait (as in the trigger), or waits would shrink.
+        self.max_poll_interval = max(
+            seconds(max_poll_interval, "max_poll_interval"), self.poll_interval
+        )
         self.wait_timeout = seconds(timeout, "timeout")
         self.cancel_on_kill = cancel_on_kill
         self.max_xcom_result_bytes = max_xcom_result_bytes
@@ -188,19 +225,18 @@ class QuantumJobOperator(BaseOperator):
     # ----------------------------------------------------------------- the life
 
     def execute(self, context: Any) -> Any:
-        try:
+        # Bad input will be as bad on a retry: fail now, before anything costs money. The
+        # submit is covered too: the clients check what they send before sending it.
+        with failing_on_bad_input(self.task_id):
             self.validate_input()
-        except InvalidInputError as exc:
-            # Bad input will be as bad on a retry: fail now, before anything costs money.
-            raise AirflowFailException(f"{self.task_id}: {exc}") from None
-        key = idempotency_key(context)
-        job_id = self.find_job(key)
-        if job_id is not None:
-            self.log.info(
-                "Reattaching to %s job %s submitted by an earlier try", self.vendor, job_id
-            )
-        else:
-            job_id = self.submit(key)
+            key = idempotency_key(context)
+            job_id = self.find_job(key)
+            if job_id is not None:
+                self.log.info(
+                    "Reattaching to %s job %s submitted by an earlier try", self.vendor, job_id
+                )
+            else:
+                job_id = self.submit(key)
         self.job_id = job_id
         ti = context["ti"]
         ti.xcom_push(key=JOB_ID_KEY, value=job_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
@@ -18,6 +18,8 @@ from airflow_quantum.links.ibm_quantum import IBMQuantumJobLink, ibm_job_url
 from airflow_quantum.operators.base import (
     QuantumJobOperator,
     as_list,
+    failing_on_bad_input,
+    is_idempotency_tag,
     seconds,
     shrink_for_xcom,
 )
@@ -27,6 +29,15 @@ try:
     from airflow.sdk.exceptions import AirflowException
 except ImportError:  # pragma: no cover
     from airflow.exceptions import AirflowException  # type: ignore[no-redef]
+
+
+#: The job options of ``run_job`` (besides program, backend, params, session and tags).
+_JOB_OPTION_CHECKS: dict[str, Any] = {
+    "log_level": validation.log_level,
+    "max_execution_time": validation.max_execution_time,
+    "image": validation.image,
+    "private": lambda value: validation.boolean(value, "private"),
+}
 
 
 class _IBMHookMixin:
@@ -39,10 +50,6 @@ class _IBMHookMixin:
     @cached_property
     def hook(self) -> IBMQuantumHook:
         return IBMQuantumHook(ibm_quantum_conn_id=self.ibm_quantum_conn_id)
-
-
-def _job_url(hook: IBMQuantumHook, job_id: str) -> str:
-    return ibm_job_url(job_id, hook.settings_from_connection(hook.connection).instance)
 
 
 class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
@@ -79,12 +86,24 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
             validation.backend(self.backend)
         if self.session_id is not None:
             validation.session_id(self.session_id)
-        user_tags = validation.tags(as_list(self.tags) or [])
+        user_tags = as_list(self.tags) or []
         if len(user_tags) >= validation.MAX_TAGS:
             raise InvalidInputError(
                 f"tags: at most {validation.MAX_TAGS - 1} tags (one more is the provider's "
                 f"idempotency tag), got {len(user_tags)}"
             )
+        validation.tags(user_tags)
+        if not isinstance(self.job_options, dict):
+            raise InvalidInputError("job_options must be a dict")
+        unknown = sorted(set(self.job_options) - set(_JOB_OPTION_CHECKS))
+        if unknown:
+            raise InvalidInputError(
+                f"job_options: unknown option(s) {', '.join(unknown)}; "
+                f"known: {', '.join(_JOB_OPTION_CHECKS)}"
+            )
+        for name, value in self.job_options.items():
+            if value is not None:
+                _JOB_OPTION_CHECKS[name](value)
 
     def find_job(self, key: str) -> str | None:
         for job in self.hook.list_jobs(limit=20, tags=[key]):
@@ -99,7 +118,7 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
         return self.hook.result(job_id, bitstrings=self.bitstrings)
 
     def job_url(self, job_id: str) -> str:
-        return _job_url(self.hook, job_id)
+        return ibm_job_url(job_id)
 
 
 class IBMQuantumSamplerOperator(_IBMJobOperator):
@@ -203,26 +222,45 @@ class IBMQuantumEstimatorOperator(_IBMJobOperator):
 
 
 class IBMQuantumRunJobOperator(_IBMJobOperator):
-    """Run any Qiskit Runtime program with raw ``params`` (``RuntimeService.run``)."""
+    """Run any Qiskit Runtime program with raw parameters (``RuntimeService.run``).
 
-    template_fields: Sequence[str] = (*_IBMJobOperator.template_fields, "program_id", "params")
+    .. code-block:: python
 
-    def __init__(self, *, program_id: str, params: dict[str, Any], **kwargs: Any) -> None:
+        IBMQuantumRunJobOperator(
+            task_id="run",
+            program_id="sampler",
+            backend="ibm_fez",
+            program_params={"version": 2, "pubs": [[BELL_QASM, None, 1000]]},
+        )
+
+    :param program_id: the program, e.g. ``sampler`` or ``estimator``.
+    :param program_params: the program's ``params`` as sent on the wire (a dict). Not named
+        ``params``: that name is taken by every Airflow operator (DAG/task params).
+    """
+
+    template_fields: Sequence[str] = (
+        *_IBMJobOperator.template_fields,
+        "program_id",
+        "program_params",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {"program_params": "json"}
+
+    def __init__(self, *, program_id: str, program_params: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.program_id = program_id
-        self.params = params
+        self.program_params = program_params
 
     def validate_input(self) -> None:
         super().validate_input()
         validation.program_id(self.program_id)
-        if not isinstance(self.params, dict):
-            raise InvalidInputError("params must be a JSON object (dict)")
+        if not isinstance(self.program_params, dict):
+            raise InvalidInputError("program_params must be a JSON object (dict)")
 
     def submit(self, key: str) -> str:
         return self.hook.run_job(
             self.program_id,
             self.backend,
-            self.params,
+            self.program_params,
             self.session_id,
             self._tags(key),
             **self.job_options,
@@ -257,8 +295,9 @@ class IBMQuantumGetResultsOperator(_IBMHookMixin, BaseOperator):
         self.max_xcom_result_bytes = max_xcom_result_bytes
 
     def execute(self, context: Any) -> Any:
-        validation.job_id(self.job_id)
-        context["ti"].xcom_push(key="job_url", value=_job_url(self.hook, self.job_id))
+        with failing_on_bad_input(self.task_id):
+            validation.job_id(self.job_id)
+        context["ti"].xcom_push(key="job_url", value=ibm_job_url(self.job_id))
         try:
             result = self.hook.result(self.job_id, self.results_timeout, bitstrings=self.bitstrings)
         except JobFailedError as exc:
@@ -279,6 +318,8 @@ class IBMQuantumCancelJobOperator(_IBMHookMixin, BaseOperator):
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
 
     def execute(self, context: Any) -> str:
+        with failing_on_bad_input(self.task_id):
+            validation.job_id(self.job_id)
         try:
             self.hook.cancel_job(self.job_id)
         except InvalidStateError:
@@ -287,7 +328,11 @@ class IBMQuantumCancelJobOperator(_IBMHookMixin, BaseOperator):
 
 
 class IBMQuantumUpdateTagsOperator(_IBMHookMixin, BaseOperator):
-    """Replace the tags of an IBM Quantum job (``RuntimeJob.update_tags``); returns them."""
+    """Replace the tags of an IBM Quantum job (``RuntimeJob.update_tags``); returns them.
+
+    The idempotency tag the submitting operator put on the job is kept, so that a retry of
+    that task still finds the job instead of submitting a second one.
+    """
 
     template_fields: Sequence[str] = ("job_id", "tags", "ibm_quantum_conn_id")
 
@@ -305,7 +350,13 @@ class IBMQuantumUpdateTagsOperator(_IBMHookMixin, BaseOperator):
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
 
     def execute(self, context: Any) -> list[str]:
-        return self.hook.update_tags(self.job_id, as_list(self.tags) or [])
+        with failing_on_bad_input(self.task_id):
+            validation.job_id(self.job_id)
+            tags = validation.tags(as_list(self.tags) or [])
+        kept = [tag for tag in self.hook.get_job(self.job_id).tags if is_idempotency_tag(tag)]
+        with failing_on_bad_input(self.task_id):
+            merged = validation.tags([*tags, *(tag for tag in kept if tag not in tags)])
+        return self.hook.update_tags(self.job_id, merged)
 
 
 class IBMQuantumOpenSessionOperator(_IBMHookMixin, BaseOperator):
@@ -332,6 +383,9 @@ class IBMQuantumOpenSessionOperator(_IBMHookMixin, BaseOperator):
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
 
     def execute(self, context: Any) -> str:
+        with failing_on_bad_input(self.task_id):
+            validation.backend(self.backend)
+            validation.session_mode(self.mode)
         session_id = self.hook.open_session(self.backend, mode=self.mode, max_ttl=self.max_ttl)
         self.log.info("Opened IBM Quantum %s session %s on %s", self.mode, session_id, self.backend)
         return session_id
@@ -365,9 +419,12 @@ class IBMQuantumCloseSessionOperator(_IBMHookMixin, BaseOperator):
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
 
     def execute(self, context: Any) -> None:
-        if not self.session_id:
+        # A template pulling the id of a setup task that failed renders as "None".
+        if not self.session_id or self.session_id == "None":
             self.log.info("No session to close (the setup task did not open one)")
             return
+        with failing_on_bad_input(self.task_id):
+            validation.session_id(self.session_id)
         if self.wait_for_jobs:
             self._wait_for_jobs()
         self.hook.close_session(self.session_id)

@@ -28,6 +28,7 @@ class AzureQuantumJobSensor(QuantumJobSensor):
     """
 
     vendor = "Azure Quantum"
+    template_fields = (*QuantumJobSensor.template_fields, "azure_quantum_conn_id")
     trigger_class = AzureQuantumJobTrigger
 
     def __init__(

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseSensorOperator
 
 from airflow_quantum.clients.errors import (
+    InvalidInputError,
     NotFoundError,
     QuantumAPIError,
     RateLimitedError,
@@ -49,8 +50,10 @@ class QuantumJobSensor(BaseSensorOperator):
     :param fail_on_cancel: a cancelled job fails the task (True) or succeeds it (False), unless
         ``cancelled`` is in ``target_states``.
     :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``).
-    :param cancel_on_kill: cancel the job if the task is killed, marked failed or cleared while
-        deferred, or times out. Off by default: a sensor watches a job it did not submit.
+    :param cancel_on_kill: cancel the job if the task is killed, marked failed or cleared (on
+        the worker or while deferred), and when a deferred wait passes its deadline (a poke or
+        reschedule timeout never cancels). Off by default: a sensor watches a job it did not
+        submit.
     :param max_poll_interval: cap of the deferred polling interval (starts at ``poke_interval``).
     """
 
@@ -97,7 +100,7 @@ class QuantumJobSensor(BaseSensorOperator):
         except (ServiceError, RateLimitedError) as exc:
             self.log.warning("%s is not answering (%s); poking again later", self.vendor, exc)
             return False
-        except NotFoundError as exc:
+        except (NotFoundError, InvalidInputError) as exc:  # a retry would not find it either
             raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
         self.log.info("%s job %s is %s", self.vendor, self.job_id, job.state.value)
         return self._judge(job.state, job.error_message())
@@ -105,7 +108,13 @@ class QuantumJobSensor(BaseSensorOperator):
     def execute(self, context: Any) -> Any:
         if not self.deferrable:
             return super().execute(context)
-        if self.poke(context):  # checked once before deferring
+        try:
+            done = self.poke(context)  # checked once before deferring
+        except AirflowFailException as exc:  # as the poke loop of BaseSensorOperator does
+            if self.soft_fail:
+                raise AirflowSkipException(str(exc)) from exc
+            raise
+        if done:
             return None
         timeout = self.timeout.total_seconds() if isinstance(self.timeout, timedelta) else None
         if timeout is None and isinstance(self.timeout, int | float):

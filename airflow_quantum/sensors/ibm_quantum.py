@@ -26,6 +26,7 @@ class IBMQuantumJobSensor(QuantumJobSensor):
     """
 
     vendor = "IBM Quantum"
+    template_fields = (*QuantumJobSensor.template_fields, "ibm_quantum_conn_id")
     trigger_class = IBMQuantumJobTrigger
 
     def __init__(self, *, ibm_quantum_conn_id: str = "ibm_quantum_default", **kwargs: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_quantum.triggers.base import QuantumJobTrigger
+from airflow_quantum.triggers.base import QuantumJobTrigger, polling_policy
 
 
 class AzureQuantumJobTrigger(QuantumJobTrigger):
@@ -17,6 +17,9 @@ class AzureQuantumJobTrigger(QuantumJobTrigger):
     vendor = "Azure Quantum"
 
     def _make_hook(self) -> Any:
+        from airflow_quantum.clients.azure.client import AZURE_RETRY_POLICY
         from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 
-        return AzureQuantumHook(azure_quantum_conn_id=self.conn_id)
+        return AzureQuantumHook(
+            azure_quantum_conn_id=self.conn_id, retry_policy=polling_policy(AZURE_RETRY_POLICY)
+        )

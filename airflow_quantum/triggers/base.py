@@ -10,17 +10,18 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from airflow_quantum.clients.errors import (
     InvalidStateError,
     NotFoundError,
-    QuantumAPIError,
     QuantumError,
     RateLimitedError,
     ServiceError,
 )
 from airflow_quantum.clients.state import JobState
+from airflow_quantum.clients.transport import RetryPolicy
 
 try:
     from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -30,12 +31,29 @@ except ImportError:  # pragma: no cover
 #: Event statuses a waiting trigger can end with.
 SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR = "success", "failed", "cancelled", "timeout", "error"
 
+#: Retries one status request may make inside the transport: the trigger's own loop keeps
+#: waiting through outages, so a poll should give up early rather than back off for a minute.
+POLL_RETRIES = 2
+#: Longest transport backoff inside one poll, in seconds.
+POLL_BACKOFF_MAX = 10.0
+
 #: Growth of the polling interval after each poll, up to ``max_poll_interval``.
 BACKOFF = 1.5
 #: Share of each wait drawn at random, so thousands of triggers do not poll in lockstep.
 JITTER = 0.2
-#: How long ``on_kill`` and the deadline cancel may take before giving up.
-CANCEL_TIMEOUT = 30.0
+#: How long ``on_kill`` and the deadline cancel may take before giving up: under the
+#: triggerer's own bound on ``on_kill`` (``[triggerer] on_kill_timeout``, 30 s by default), so
+#: the trigger logs its own warning and closes its client rather than being cut off.
+CANCEL_TIMEOUT = 20.0
+
+
+def polling_policy(policy: RetryPolicy) -> RetryPolicy:
+    """A vendor's retry policy cut down for one poll of a waiting trigger."""
+    return replace(
+        policy,
+        max_retries=min(policy.max_retries, POLL_RETRIES),
+        backoff_max=min(policy.backoff_max, POLL_BACKOFF_MAX),
+    )
 
 
 def _spread(seconds: float) -> float:
@@ -181,20 +199,25 @@ class QuantumJobTrigger(BaseTrigger):
     async def _timeout_event(self, last_state: JobState | None) -> dict[str, Any]:
         message = f"the wait for {self.vendor} job {self.job_id} passed its deadline"
         if self.cancel_on_kill:
-            cancelled = await self._cancel("the wait passed its deadline")
-            message += "; the job was cancelled" if cancelled else "; cancelling it failed"
+            outcome = await self._cancel("the wait passed its deadline")
+            message += {
+                True: "; the job was cancelled",
+                None: "; the job had already ended",
+                False: "; cancelling it failed",
+            }[outcome]
         else:
             message += "; the job keeps running (cancel_on_kill=False)"
         return self._event(TIMEOUT, last_state, message)
 
-    async def _cancel(self, why: str) -> bool:
+    async def _cancel(self, why: str) -> bool | None:
+        """True: cancelled; None: the job was already final; False: the cancel failed."""
         self.log.info("cancelling %s job %s: %s", self.vendor, self.job_id, why)
         try:
             await asyncio.wait_for(self.hook.acancel_job(self.job_id), CANCEL_TIMEOUT)
         except InvalidStateError:
             self.log.info("%s job %s was already final", self.vendor, self.job_id)
-            return True
-        except (QuantumAPIError, asyncio.TimeoutError) as exc:
+            return None
+        except (QuantumError, asyncio.TimeoutError) as exc:
             self.log.warning("could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
             return False
         return True

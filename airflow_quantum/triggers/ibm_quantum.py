@@ -6,7 +6,7 @@ from typing import Any
 
 from airflow_quantum.clients.errors import QuantumAPIError
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.triggers.base import QuantumJobTrigger
+from airflow_quantum.triggers.base import QuantumJobTrigger, polling_policy
 
 
 class IBMQuantumJobTrigger(QuantumJobTrigger):
@@ -19,9 +19,12 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
     vendor = "IBM Quantum"
 
     def _make_hook(self) -> Any:
+        from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
         from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
-        return IBMQuantumHook(ibm_quantum_conn_id=self.conn_id)
+        return IBMQuantumHook(
+            ibm_quantum_conn_id=self.conn_id, retry_policy=polling_policy(IBM_RETRY_POLICY)
+        )
 
     async def describe_wait(self, job: Any) -> str:
         if job.state is not JobState.QUEUED:

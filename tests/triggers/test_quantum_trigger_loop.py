@@ -147,6 +147,19 @@ async def test_deadline_cancels_the_job_and_reports_timeout():
     assert "was cancelled" in event["message"]
 
 
+async def test_deadline_reached_as_the_job_ends_does_not_claim_a_cancel():
+    hook = ScriptedHook([JobState.RUNNING], cancel_error=InvalidStateError("final", status=409))
+    event = await _first_event(_trigger(hook, deadline=time.time() + 0.05))
+    assert event["status"] == "timeout" and hook.cancels == 1
+    assert "had already ended" in event["message"] and "was cancelled" not in event["message"]
+
+
+async def test_a_failing_cancel_at_the_deadline_is_reported():
+    hook = ScriptedHook([JobState.RUNNING], cancel_error=ServiceError("down", status=503))
+    event = await _first_event(_trigger(hook, deadline=time.time() + 0.05))
+    assert event["status"] == "timeout" and "cancelling it failed" in event["message"]
+
+
 async def test_deadline_without_cancel_on_kill_leaves_the_job():
     hook = ScriptedHook([JobState.RUNNING])
     event = await _first_event(_trigger(hook, deadline=time.time() + 0.1, cancel_on_kill=False))
@@ -195,3 +208,13 @@ async def test_a_killed_wait_closes_its_hook():
     with pytest.raises(asyncio.CancelledError):
         await task
     assert hook.closed and hook.cancels == 0
+
+
+def test_vendor_triggers_poll_with_a_short_transport_retry_budget():
+    from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
+    from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
+
+    for trigger_class in (AzureQuantumJobTrigger, IBMQuantumJobTrigger):
+        hook = trigger_class(conn_id="any", job_id="j")._make_hook()
+        policy = hook.client_options["retry_policy"]
+        assert policy.max_retries == 2 and policy.backoff_max <= 10.0
