@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 EMULATOR_ARGS ?=
+DEMO_ARGS ?=
 PYTEST_ARGS ?=
 # The official vendor clients live in a venv of their own, without Airflow: see test-official.
 OFFICIAL_VENV := .venv-official
@@ -11,9 +12,10 @@ OFFICIAL_PY := $(OFFICIAL_VENV)/bin/python
 OFFICIAL_INSTALLED := $(OFFICIAL_VENV)/.installed
 OFFICIAL_EXCLUDES := tests/official_clients/excludes.txt
 
-.PHONY: help install test test-official lint format emulator clean
+.PHONY: help install test test-official lint format emulator demo clean
 
 help:
+	@echo "make demo      - run every example DAG against the local emulator (about two minutes)"
 	@echo "make test      - set up .venv, lint, and run the whole test suite"
 	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
 	@echo "                the emulator (in .venv-official, without Airflow)"
@@ -55,6 +57,11 @@ test-official: $(OFFICIAL_INSTALLED)
 emulator: $(INSTALLED)
 	$(VENV)/bin/airflow-quantum emulator $(EMULATOR_ARGS)
 
+# Airflow home .airflow-demo (its metadata DB is migrated once, then reused); DEMO_ARGS=... to
+# pick DAGs or timings (see `airflow-quantum demo --help`).
+demo: $(INSTALLED)
+	$(VENV)/bin/airflow-quantum demo $(DEMO_ARGS)
+
 clean:
-	rm -rf $(VENV) $(OFFICIAL_VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OFFICIAL_VENV) .airflow-demo .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

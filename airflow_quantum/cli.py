@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -109,15 +110,54 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_parser(subparsers: argparse._SubParsersAction) -> None:
+    from airflow_quantum.demo import DEMO_QUEUE_SECONDS, DEMO_RUN_SECONDS
+
+    parser = subparsers.add_parser(
+        "demo",
+        help="run every example DAG against the local emulator and summarise the results",
+        description="Start the emulator in-process, run each example DAG with `airflow dags "
+        "test` in an Airflow home of its own (.airflow-demo), and print what each produced.",
+    )
+    parser.add_argument("dag_ids", nargs="*", metavar="DAG_ID", help="only these DAGs")
+    parser.add_argument("--home", type=Path, help="Airflow home (default: .airflow-demo)")
+    parser.add_argument("--dags-folder", type=Path, help="DAGs to run (default: example_dags)")
+    parser.add_argument(
+        "--queue-seconds", type=float, default=DEMO_QUEUE_SECONDS, help="emulated queue time"
+    )
+    parser.add_argument(
+        "--run-seconds", type=float, default=DEMO_RUN_SECONDS, help="emulated run time"
+    )
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from airflow_quantum.demo import run_demo
+
+    try:
+        return run_demo(
+            home=args.home,
+            dags_folder=args.dags_folder,
+            dag_ids=args.dag_ids,
+            queue_seconds=args.queue_seconds,
+            run_seconds=args.run_seconds,
+        )
+    except KeyboardInterrupt:
+        print("\nairflow-quantum demo: interrupted", file=sys.stderr)
+        return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``airflow-quantum`` console script."""
     parser = argparse.ArgumentParser(prog="airflow-quantum", description=__doc__)
     parser.add_argument("--version", action="version", version=f"airflow-quantum {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _emulator_parser(subparsers)
+    _demo_parser(subparsers)
     args = parser.parse_args(argv)
     if args.command == "emulator":
         return _run_emulator(args)
+    if args.command == "demo":
+        return _run_demo(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -1,0 +1,207 @@
+"""Every example DAG, run by a real ``airflow dags test`` against the in-process emulator.
+
+Besides the results (read back from the metadata DB's XComs), each test proves that the waits
+went through the triggers: the task instance's audit trail reads running → deferred → running
+→ success, the emulator saw the job still unfinished when the task deferred and finished before
+it resumed, and the emulator answered GETs of that job from the trigger while the task was
+deferred, the last of them after the job had finished.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import pytest
+import requests
+from e2e_support import EXAMPLE_DAGS, AirflowE2E, DagResult, load_example
+
+from airflow_quantum import demo
+
+pytestmark = pytest.mark.slow
+
+#: The tasks of each example DAG that wait deferred: (task id, map index, the task whose
+#: ``job_id`` XCom names the job waited for).
+DEFERRED_TASKS: dict[str, list[tuple[str, int, str]]] = {
+    "example_azure_quantum_qio": [("solve", -1, "solve")],
+    "example_azure_quantum_ionq": [("wait_for_ghz", -1, "submit_ghz")],
+    "example_ibm_quantum_sampler": [("sample_bell", -1, "sample_bell")],
+    "example_ibm_quantum_estimator": [("estimate", -1, "estimate")],
+    "example_ibm_quantum_session": [("phase_sweep", i, "phase_sweep") for i in range(4)],
+    "example_quantum_cross_vendor": [
+        ("ghz_on_ionq", -1, "ghz_on_ionq"),
+        ("ghz_on_ibm", -1, "ghz_on_ibm"),
+    ],
+}
+
+
+def succeeded(airflow_e2e: AirflowE2E, dag_id: str) -> DagResult:
+    """The DAG's run, asserted successful (with the path of Airflow's output if not)."""
+    result = airflow_e2e.run_dag(dag_id)
+    where = f"see {result.run.log_path}"
+    assert result.run.returncode == 0, (
+        f"airflow dags test {dag_id} exited {result.run.returncode}; {where}"
+    )
+    assert result.record is not None, f"no DAG run of {dag_id}; {where}"
+    assert result.record.state == "success", f"{dag_id}: {result.record.failed_tasks()}; {where}"
+    assert not result.record.failed_tasks(), where
+    return result
+
+
+def test_every_example_dag_is_run_by_the_demo_and_these_tests():
+    files = {path.stem for path in EXAMPLE_DAGS.glob("*.py")}
+    assert files == set(demo.DEMO_DAGS) == set(DEFERRED_TASKS)
+
+
+@pytest.mark.parametrize("dag_id", demo.DEMO_DAGS)
+def test_dag_succeeds_and_every_wait_goes_through_the_trigger(airflow_e2e: AirflowE2E, dag_id):
+    result = succeeded(airflow_e2e, dag_id)
+    record = result.record
+    assert record is not None
+    expected = {(task_id, index) for task_id, index, _ in DEFERRED_TASKS[dag_id]}
+    assert set(record.deferred_tasks()) == expected
+    output = result.output()
+    for task_id, index, source in DEFERRED_TASKS[dag_id]:
+        job_id = record.xcom(source, "job_id", index)
+        assert isinstance(job_id, str) and job_id, f"no job_id XCom for {source}[{index}]"
+        label = f"{dag_id}.{task_id}[{index}] (job {job_id})"
+
+        events = record.events[(task_id, index)]
+        assert [event for event, _ in events] == ["running", "deferred", "running", "success"]
+        deferred_at, resumed_at = events[1][1], events[2][1]
+
+        base = airflow_e2e.emulator.url
+        job = requests.get(f"{base}/_emulator/jobs/{job_id}", timeout=10).json()
+        assert job["created_at"] < deferred_at < job["ended_at"] < resumed_at, (label, job)
+
+        gets = [
+            request["time"]
+            for request in requests.get(f"{base}/_emulator/requests", timeout=10).json()["requests"]
+            if request["method"] == "GET" and request["path"].endswith(f"/jobs/{job_id}")
+        ]
+        while_deferred = [t for t in gets if deferred_at < t < resumed_at]
+        assert while_deferred, f"{label}: no poll while deferred"
+        assert max(while_deferred) >= job["ended_at"], f"{label}: nobody saw it finish"
+        # ... and the polls were the trigger's: it logged the final state it saw.
+        assert any(
+            f"job {job_id} is succeeded" in line and "airflow_quantum.triggers." in line
+            for line in output.splitlines()
+        ), label
+    assert output.count("[DAG TEST] running trigger in line") == len(expected)
+
+
+def test_qio_finds_the_brute_force_optimum(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_azure_quantum_qio").record
+    assert record is not None
+    dag_module = load_example("example_azure_quantum_qio")
+    spins = sorted({i for term in dag_module.ISING_TERMS for i in term["ids"]})
+    optimum = min(
+        dag_module.ising_cost(dict(zip(map(str, spins), values, strict=True)))
+        for values in itertools.product((-1, 1), repeat=len(spins))
+    )
+    solve, report = record.xcom("solve"), record.xcom("report")
+    assert solve["format"] == "microsoft.qio-results.v2"
+    assert solve["cost"] == pytest.approx(optimum)
+    assert report["cost"] == pytest.approx(optimum)
+    assert dag_module.ising_cost(report["configuration"]) == pytest.approx(optimum)
+    total = sum(w for _, _, w in dag_module.EDGES)
+    assert report["cut"] == pytest.approx((total - optimum) / 2)
+    assert record.xcom("solve", "job_url").startswith("https://portal.azure.com/")
+
+
+def test_ionq_ghz_histogram_has_only_000_and_111(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_azure_quantum_ionq").record
+    assert record is not None
+    assert record.xcom("submit_ghz") == record.xcom("submit_ghz", "job_id")
+    probabilities = record.xcom("histogram")
+    assert set(probabilities) == {"000", "111"}
+    assert sum(probabilities.values()) == pytest.approx(1.0)
+    assert all(p == pytest.approx(0.5, abs=0.1) for p in probabilities.values())
+
+
+def test_ibm_sampler_bell_counts_are_only_00_and_11(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_ibm_quantum_sampler").record
+    assert record is not None
+    result = record.xcom("sample_bell")
+    assert result["kind"] == "sampler"
+    counts = record.xcom("histogram")
+    assert counts == result["pub_results"][0]["counts"]
+    assert set(counts) == {"00", "11"}
+    assert sum(counts.values()) == 1000
+    assert min(counts.values()) > 400
+    assert record.xcom("sample_bell", "job_url").startswith("https://quantum.cloud.ibm.com/")
+
+
+def test_ibm_estimator_bell_correlations(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_ibm_quantum_estimator").record
+    assert record is not None
+    assert record.xcom("estimate")["kind"] == "estimator"
+    data = record.xcom("correlations")
+    assert data["evs"]["ZZ"] == pytest.approx(1.0, abs=0.1)
+    assert data["evs"]["XX"] == pytest.approx(1.0, abs=0.1)
+    assert data["evs"]["YY"] == pytest.approx(-1.0, abs=0.1)
+    assert data["fidelity"] == pytest.approx(1.0, abs=0.1)
+
+
+def test_ibm_session_sweep_runs_in_one_batch_closed_by_the_teardown(
+    airflow_e2e: AirflowE2E, monkeypatch
+):
+    record = succeeded(airflow_e2e, "example_ibm_quantum_session").record
+    assert record is not None
+    session_id = record.xcom("open_batch")
+    rows = record.xcom("summary")
+    dag_module = load_example("example_ibm_quantum_session")
+    assert [row["degrees"] for row in rows] == dag_module.PHASES
+    for row in rows:
+        expected = math.cos(math.radians(row["degrees"]) / 2) ** 2
+        assert row["expected"] == pytest.approx(expected)
+        assert row["p1"] == pytest.approx(expected, abs=0.12)
+
+    connection = airflow_e2e.env["AIRFLOW_CONN_IBM_QUANTUM_DEFAULT"]
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_QUANTUM_DEFAULT", connection)
+    from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+
+    hook = IBMQuantumHook()
+    jobs = hook.list_jobs(limit=None, session_id=session_id)
+    sweep_jobs = {record.xcom("phase_sweep", "job_id", i) for i in range(len(rows))}
+    assert {job.job_id for job in jobs} == sweep_jobs
+    session = hook.get_session(session_id)
+    assert session.mode == "batch"
+    assert session.accepting_jobs is False  # closed by the teardown
+
+
+def test_cross_vendor_distributions_agree(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_quantum_cross_vendor").record
+    assert record is not None
+    data = record.xcom("compare")
+    assert set(data["ionq"]) == {"000", "111"}
+    assert set(data["ibm"]) <= {"000", "111"}
+    expected = _tvd(data["ionq"], data["ibm"])
+    assert data["tvd"] == pytest.approx(expected)
+    assert data["tvd"] < 0.1
+
+
+def _tvd(p: dict[str, float], q: dict[str, float]) -> float:
+    return sum(abs(p.get(k, 0) - q.get(k, 0)) for k in set(p) | set(q)) / 2
+
+
+def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
+    """The demo's summary of every run: deferrals and results, read from the metadata DB."""
+    glyphs = demo.Glyphs()
+    text: dict[str, Any] = {}
+    for dag_id in demo.DEMO_DAGS:
+        result = succeeded(airflow_e2e, dag_id)
+        assert result.record is not None
+        text[dag_id] = "\n".join(demo.render_run(result.record, result.run.log_path, glyphs))
+    for dag_id, deferred in DEFERRED_TASKS.items():
+        for task_id, _, _ in deferred:
+            assert f"{task_id}" in text[dag_id]
+        assert "running → deferred → running → success  (trigger: job " in text[dag_id]
+        assert "could not summarise" not in text[dag_id]
+    assert "\n00 █" in text["example_ibm_quantum_sampler"]
+    assert "\n11 █" in text["example_ibm_quantum_sampler"]
+    assert "best cost" in text["example_azure_quantum_qio"]
+    assert "<ZZ> = +" in text["example_ibm_quantum_estimator"]
+    assert "total variation distance" in text["example_quantum_cross_vendor"]
+    assert "180°" in text["example_ibm_quantum_session"]
