@@ -354,6 +354,72 @@ def _base_headers(request: Request) -> dict[str, str]:
 # ------------------------------------------------------------------------------------ faces
 
 
+class _Attempts:
+    """The retry bookkeeping of one request; both faces drive it, only the I/O differs."""
+
+    def __init__(self, transport: SyncTransport | AsyncTransport, request: Request) -> None:
+        self.transport = transport
+        self.request = request
+        self.attempt = 0
+        self.refreshed = False
+        self.sent: dict[str, str] = {}
+
+    def start(self, auth_headers: Mapping[str, str]) -> dict[str, str]:
+        """Headers for the next attempt."""
+        self.attempt += 1
+        self.sent = _base_headers(self.request)
+        self.sent.update(auth_headers)
+        self.sent["x-ms-client-request-id"] = str(uuid.uuid4())
+        return self.sent
+
+    def after_failure(self, exc: Exception, connect_error: bool) -> float:
+        """No answer came: the wait before the next attempt, or the provider's error."""
+        transport, request = self.transport, self.request
+        decision = decide(
+            transport.policy, request, self.attempt, status=None, connect_error=connect_error
+        )
+        if not decision.retry:
+            raise unreachable_error(transport.vendor, request.method, request.url, exc) from exc
+        self._log_retry(None, decision.delay)
+        return decision.delay
+
+    def after_answer(self, status: int, headers: Mapping[str, str], content: bytes) -> float | None:
+        """None when the answer is the result; else the wait before trying again."""
+        transport, request = self.transport, self.request
+        if 200 <= status < 300 or status in request.ok_statuses:
+            return None
+        authenticator = transport.authenticator
+        decision = decide(
+            transport.policy,
+            request,
+            self.attempt,
+            status=status,
+            headers=headers,
+            auth_refreshed=self.refreshed,
+            auth_refreshable=bool(authenticator and authenticator.refreshable),
+        )
+        if not decision.retry:
+            raise api_error(transport.vendor, status, headers, content, request.method, request.url)
+        if decision.refresh_auth and authenticator is not None:
+            self.refreshed = True
+            authenticator.invalidate(self.sent)
+            self.attempt -= 1  # a token refresh is not a retry
+            return 0.0
+        self._log_retry(status, decision.delay)
+        return decision.delay
+
+    def _log_retry(self, status: int | None, delay: float) -> None:
+        log.info(
+            "%s %s %s -> %s; retry %d in %.2fs",
+            self.transport.vendor,
+            self.request.method,
+            redact_url(self.request.url),
+            status or "no answer",
+            self.attempt,
+            delay,
+        )
+
+
 class SyncTransport:
     """Sends requests with ``requests.Session`` (pooled connections) under the policy."""
 
@@ -375,14 +441,10 @@ class SyncTransport:
 
     def send(self, request: Request) -> requests.Response:
         """Send ``request``; return the successful response or raise the provider's error."""
-        attempt = 0
-        refreshed = False
+        attempts = _Attempts(self, request)
+        authenticator = self.authenticator if request.authenticated else None
         while True:
-            attempt += 1
-            headers = _base_headers(request)
-            if request.authenticated and self.authenticator is not None:
-                headers.update(self.authenticator.headers())
-            headers["x-ms-client-request-id"] = str(uuid.uuid4())
+            auth = authenticator.headers() if authenticator is not None else {}
             try:
                 response = self.session.request(
                     request.method,
@@ -390,7 +452,7 @@ class SyncTransport:
                     params=request.params,
                     json=request.json_body,
                     data=request.content,
-                    headers=headers,
+                    headers=attempts.start(auth),
                     timeout=(self.policy.connect_timeout, self.policy.read_timeout),
                     verify=self.verify,
                     # As httpx: no redirects. requests would carry custom credential headers
@@ -402,41 +464,13 @@ class SyncTransport:
                     isinstance(exc, requests.exceptions.ConnectionError)
                     and _is_connect_failure(exc)
                 )
-                decision = decide(
-                    self.policy, request, attempt, status=None, connect_error=connect_error
-                )
-                if not decision.retry:
-                    raise unreachable_error(self.vendor, request.method, request.url, exc) from exc
-                self._log_retry(request, attempt, None, decision.delay)
-                self._sleep(decision.delay)
+                self._sleep(attempts.after_failure(exc, connect_error))
                 continue
-            if 200 <= response.status_code < 300 or response.status_code in request.ok_statuses:
+            delay = attempts.after_answer(response.status_code, response.headers, response.content)
+            if delay is None:
                 return response
-            decision = decide(
-                self.policy,
-                request,
-                attempt,
-                status=response.status_code,
-                headers=response.headers,
-                auth_refreshed=refreshed,
-                auth_refreshable=bool(self.authenticator and self.authenticator.refreshable),
-            )
-            if not decision.retry:
-                raise api_error(
-                    self.vendor,
-                    response.status_code,
-                    response.headers,
-                    response.content,
-                    request.method,
-                    request.url,
-                )
-            if decision.refresh_auth and self.authenticator is not None:
-                refreshed = True
-                self.authenticator.invalidate(headers)
-                attempt -= 1  # a token refresh is not a retry
-            else:
-                self._log_retry(request, attempt, response.status_code, decision.delay)
-                self._sleep(decision.delay)
+            if delay:
+                self._sleep(delay)
 
     def json(self, request: Request) -> Any:
         response = self.send(request)
@@ -444,17 +478,6 @@ class SyncTransport:
 
     def close(self) -> None:
         self.session.close()
-
-    def _log_retry(self, request: Request, attempt: int, status: int | None, delay: float) -> None:
-        log.info(
-            "%s %s %s -> %s; retry %d in %.2fs",
-            self.vendor,
-            request.method,
-            redact_url(request.url),
-            status or "no answer",
-            attempt,
-            delay,
-        )
 
 
 class AsyncTransport:
@@ -478,14 +501,11 @@ class AsyncTransport:
         )
 
     async def send(self, request: Request) -> httpx.Response:
-        attempt = 0
-        refreshed = False
+        """Send ``request``; return the successful response or raise the provider's error."""
+        attempts = _Attempts(self, request)
+        authenticator = self.authenticator if request.authenticated else None
         while True:
-            attempt += 1
-            headers = _base_headers(request)
-            if request.authenticated and self.authenticator is not None:
-                headers.update(await self.authenticator.aheaders())
-            headers["x-ms-client-request-id"] = str(uuid.uuid4())
+            auth = await authenticator.aheaders() if authenticator is not None else {}
             try:
                 response = await self.client.request(
                     request.method,
@@ -493,43 +513,17 @@ class AsyncTransport:
                     params=request.params,
                     json=request.json_body,
                     content=request.content,
-                    headers=headers,
+                    headers=attempts.start(auth),
                 )
             except httpx.HTTPError as exc:
                 connect_error = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                decision = decide(
-                    self.policy, request, attempt, status=None, connect_error=connect_error
-                )
-                if not decision.retry:
-                    raise unreachable_error(self.vendor, request.method, request.url, exc) from exc
-                await asyncio.sleep(decision.delay)
+                await asyncio.sleep(attempts.after_failure(exc, connect_error))
                 continue
-            if response.is_success or response.status_code in request.ok_statuses:
+            delay = attempts.after_answer(response.status_code, response.headers, response.content)
+            if delay is None:
                 return response
-            decision = decide(
-                self.policy,
-                request,
-                attempt,
-                status=response.status_code,
-                headers=response.headers,
-                auth_refreshed=refreshed,
-                auth_refreshable=bool(self.authenticator and self.authenticator.refreshable),
-            )
-            if not decision.retry:
-                raise api_error(
-                    self.vendor,
-                    response.status_code,
-                    response.headers,
-                    response.content,
-                    request.method,
-                    request.url,
-                )
-            if decision.refresh_auth and self.authenticator is not None:
-                refreshed = True
-                self.authenticator.invalidate(headers)
-                attempt -= 1
-            else:
-                await asyncio.sleep(decision.delay)
+            if delay:
+                await asyncio.sleep(delay)
 
     async def json(self, request: Request) -> Any:
         response = await self.send(request)
