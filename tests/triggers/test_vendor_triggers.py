@@ -70,6 +70,8 @@ async def test_success_event_is_small_and_logs_each_state_once(
     def blocking_lookup(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a trigger must read its connection with the async API")
 
+    # Phases long enough that even a starved event loop polls each of them at least once.
+    configure(emulator, queue_seconds=0.5, run_seconds=1.5)
     job_id = vendor.submit()
     monkeypatch.setattr(QuantumBaseHook, "get_connection", classmethod(blocking_lookup))
     trigger = vendor.trigger(job_id)
