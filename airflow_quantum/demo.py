@@ -372,7 +372,11 @@ def _render_estimator(run: DagRunRecord, g: Glyphs) -> list[str]:
         f"<{name}> = {value:+.3f} {g.plus_minus} {stds.get(name, 0.0):.3f}"
         for name, value in evs.items()
     ]
-    lines.append(f"fidelity with the ideal Bell state: {data.get('fidelity', float('nan')):.3f}")
+    fidelity, spread = data.get("fidelity", float("nan")), data.get("fidelity_std", 0.0)
+    lines.append(
+        f"fidelity with the ideal Bell state: {fidelity:.3f} {g.plus_minus} {spread:.3f} "
+        "(an estimate: shot noise can take it a little above 1)"
+    )
     return lines
 
 
