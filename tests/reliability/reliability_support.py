@@ -1,0 +1,308 @@
+"""A real Airflow deployment, started and stopped by the reliability tests themselves.
+
+The processes are those of a small production install: ``airflow scheduler`` (LocalExecutor),
+``airflow triggerer``, ``airflow dag-processor`` and ``airflow api-server``, each a subprocess
+in its own process group with its output in a log file, sharing one SQLite metadata DB. The
+emulator runs in the test process; the ``AIRFLOW_CONN_*`` variables of the processes point at
+it. Tests drive Airflow as an operator of the platform would: through the public REST API
+(``/api/v2``, a JWT from ``/auth/token`` of the simple auth manager).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from airflow_quantum import demo
+from airflow_quantum.emulator import EmulatorServer
+
+HERE = Path(__file__).resolve().parent
+RELIABILITY_DAGS = HERE / "dags"
+PROCESSES = ("api-server", "scheduler", "dag-processor", "triggerer")
+FINAL_RUN_STATES = frozenset({"success", "failed"})
+ADMIN = ("admin", "admin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def deployment_env(home: Path, api_port: int, emulator_url: str) -> dict[str, str]:
+    """The environment of every Airflow process of the deployment."""
+    env = demo.airflow_env(home, RELIABILITY_DAGS, demo.emulator_connections(emulator_url))
+    api = f"http://127.0.0.1:{api_port}"
+    env.update(
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__PARALLELISM="4",
+        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{api}/execution/",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(home / "passwords.json"),
+        AIRFLOW__API__BASE_URL=api,
+        AIRFLOW__API__HOST="127.0.0.1",
+        AIRFLOW__API__PORT=str(api_port),
+        AIRFLOW__API__WORKERS="1",
+        # One secret for every process: the api-server checks the tokens the others sign.
+        AIRFLOW__API_AUTH__JWT_SECRET="airflow-quantum-reliability-tests",
+        AIRFLOW__API__SECRET_KEY="airflow-quantum-reliability-tests",
+        # A killed triggerer's triggers move to a live one after a few seconds, not 30.
+        AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC="1",
+        AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD="6",
+        AIRFLOW__TRIGGERER__ON_KILL_TIMEOUT="30",
+        AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC="1",
+        AIRFLOW__SCHEDULER__TRIGGER_TIMEOUT_CHECK_INTERVAL="2",
+        AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="10",
+        AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="600",
+        AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",
+        AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+    )
+    return env
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.5) -> Any:
+    """Call ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except (httpx.HTTPError, OSError) as exc:
+            last_error, value = exc, None
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(
+        f"timed out after {timeout:g} s waiting for {what} (last error {last_error})"
+    )
+
+
+@dataclass
+class AirflowProcess:
+    """One long-running ``airflow <command>`` subprocess, in a process group of its own."""
+
+    command: str
+    env: Mapping[str, str]
+    log_dir: Path
+    popen: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log_path = self.log_dir / f"{self.command}.{self.starts}.log"
+        with log_path.open("wb") as log:
+            self.popen = subprocess.Popen(
+                demo.airflow_command(self.command),
+                env=dict(self.env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no goodbye, as when a machine dies."""
+        self._signal_group(signal.SIGKILL)
+        assert self.popen is not None
+        self.popen.wait(timeout=30)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the process group, then SIGKILL what is left after ``grace`` seconds."""
+        if self.popen is None:
+            return
+        self._signal_group(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=grace)
+        self._signal_group(signal.SIGKILL)
+        self.popen.wait(timeout=30)
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        assert self.popen is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
+
+
+@dataclass
+class AirflowDeployment:
+    """The processes of a deployment, its REST API and the emulator they talk to."""
+
+    home: Path
+    env: dict[str, str]
+    api_url: str
+    emulator: EmulatorServer
+    processes: dict[str, AirflowProcess] = field(default_factory=dict)
+    _client: httpx.Client | None = None
+
+    # ------------------------------------------------------------------- processes
+
+    def start(self, timeout: float = 180.0) -> None:
+        log_dir = self.home / "process-logs"
+        log_dir.mkdir(exist_ok=True)
+        for command in PROCESSES:
+            self.processes[command] = AirflowProcess(command, self.env, log_dir)
+            self.processes[command].start()
+        wait_for(self._healthy, timeout, "the Airflow processes to report healthy")
+
+    def stop(self) -> None:
+        for command in reversed(PROCESSES):
+            if command in self.processes:
+                self.processes[command].stop()
+        if self._client is not None:
+            self._client.close()
+
+    def _healthy(self) -> bool:
+        for command, process in self.processes.items():
+            if not process.alive():
+                raise RuntimeError(f"airflow {command} exited; see {self.home / 'process-logs'}")
+        health = httpx.get(f"{self.api_url}/api/v2/monitor/health", timeout=5).json()
+        return all(
+            health.get(part, {}).get("status") == "healthy"
+            for part in ("metadatabase", "scheduler", "triggerer", "dag_processor")
+        )
+
+    def kill_triggerer(self) -> None:
+        self.processes["triggerer"].kill()
+
+    def start_triggerer(self) -> None:
+        self.processes["triggerer"].start()
+
+    def process_log(self, command: str) -> str:
+        process = self.processes[command]
+        path = process.log_dir / f"{command}.{process.starts}.log"
+        return path.read_text(errors="replace")
+
+    # ------------------------------------------------------------------- REST API
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            token = httpx.post(
+                f"{self.api_url}/auth/token",
+                json={"username": ADMIN[0], "password": ADMIN[1]},
+                timeout=30,
+            )
+            token.raise_for_status()
+            self._client = httpx.Client(
+                base_url=f"{self.api_url}/api/v2",
+                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+                timeout=30,
+            )
+        return self._client
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.client.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise AssertionError(f"{method} {path}: HTTP {response.status_code} {response.text}")
+        return response.json() if response.content else None
+
+    def wait_for_dags(self, dag_ids: list[str], timeout: float = 120.0) -> None:
+        def parsed() -> bool:
+            return all(self.client.get(f"/dags/{d}").status_code == 200 for d in dag_ids)
+
+        wait_for(parsed, timeout, f"the DAGs {dag_ids} to be parsed")
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        run = self.api(
+            "POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}}
+        )
+        return run["dag_run_id"]
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 120.0) -> str:
+        return wait_for(
+            lambda: (state := self.run_state(dag_id, run_id)) in FINAL_RUN_STATES and state,
+            timeout,
+            f"DAG run {dag_id}/{run_id} to end",
+        )
+
+    def task(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+        return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")
+
+    def wait_for_task_state(
+        self, dag_id: str, run_id: str, task_id: str, states: set[str], timeout: float = 90.0
+    ) -> dict[str, Any]:
+        return wait_for(
+            lambda: (ti := self.task(dag_id, run_id, task_id))["state"] in states and ti,
+            timeout,
+            f"task {task_id} of {dag_id}/{run_id} to be one of {sorted(states)}",
+        )
+
+    def set_task_state(self, dag_id: str, run_id: str, task_id: str, state: str) -> Any:
+        return self.api(
+            "PATCH",
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}",
+            json={"new_state": state},
+        )
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        entry = self.api(
+            "GET",
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
+            params={"deserialize": "true"},
+        )
+        value = entry["value"]
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
+        body = self.api(
+            "GET",
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            params={"full_content": "true"},
+            headers={"Accept": "application/json"},
+        )
+        content = body.get("content", body) if isinstance(body, dict) else body
+        return json.dumps(content) if not isinstance(content, str) else content
+
+    # ------------------------------------------------------------------- workers
+
+    def task_runner_pids(self, ti_uuid: str) -> list[int]:
+        """Pids of the process running a task instance (titled ``airflow worker -- <uuid>``)."""
+        pids = []
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            cmdline = " ".join(proc.info.get("cmdline") or [])
+            if f"airflow worker -- {ti_uuid}" in cmdline:
+                pids.append(proc.info["pid"])
+        return pids
+
+    # ------------------------------------------------------------------- emulator
+
+    def emulator_api(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = httpx.request(
+            method, f"{self.emulator.url}/_emulator{path}", timeout=30, **kwargs
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def stats(self, vendor: str = "ibm") -> dict[str, Any]:
+        return self.emulator_api("GET", "/stats")[vendor]
+
+    def requests(self, vendor: str = "ibm") -> list[dict[str, Any]]:
+        body = self.emulator_api("GET", "/requests", params={"vendor": vendor})
+        return body["requests"] if isinstance(body, dict) else body

@@ -1,0 +1,233 @@
+"""Reliability scenarios on a real deployment: each counts what the service saw.
+
+The processes (scheduler with the LocalExecutor, triggerer, dag-processor, api-server) and the
+emulator are shared by the whole module (``tests/reliability/conftest.py``); every test resets
+the emulator, triggers its DAG through the REST API and reads the outcome back from the API and
+from the emulator's statistics. See docs/reliability.md for the promises each test proves.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from typing import Any
+
+import pytest
+from reliability_support import AirflowDeployment, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+CANCEL_ROUTE = "POST /api/v1/jobs/{job_id}/cancel"
+#: A job's status (a faulted answer is logged with its path as route: match the path).
+POLL_PATH = re.compile(r"^/api/v1/jobs/[^/]+$")
+
+
+def deferred_job(deployment: AirflowDeployment, dag_id: str) -> tuple[str, str]:
+    """Trigger ``dag_id``; return (run id, job id) once ``sample`` waits in the triggerer."""
+    run_id = deployment.trigger(dag_id)
+    deployment.wait_for_task_state(dag_id, run_id, "sample", {"deferred"})
+    job_id = deployment.xcom(dag_id, run_id, "sample", "job_id")
+    wait_for_polls(deployment, 1)
+    return run_id, job_id
+
+
+def job_polls(deployment: AirflowDeployment) -> list[dict[str, Any]]:
+    return [r for r in deployment.requests() if r["method"] == "GET" and POLL_PATH.match(r["path"])]
+
+
+def wait_for_polls(deployment: AirflowDeployment, more_than: int, timeout: float = 60) -> None:
+    """Wait until the job route has seen more than ``more_than`` GETs (the trigger polls)."""
+    wait_for(
+        lambda: len(job_polls(deployment)) > more_than,
+        timeout,
+        f"more than {more_than} polls of the job",
+        interval=0.2,
+    )
+
+
+def emulator_job(deployment: AirflowDeployment, job_id: str) -> dict[str, Any]:
+    return deployment.emulator_api("GET", f"/jobs/{job_id}")
+
+
+def assert_bell_counts(deployment: AirflowDeployment, dag_id: str, run_id: str) -> None:
+    summary = deployment.xcom(dag_id, run_id, "summarize")
+    assert summary["shots"] == 200
+    assert set(summary["counts"]) <= {"00", "11"}, summary  # a Bell state, noiseless emulator
+
+
+def test_triggerer_sigkilled_mid_wait_resumes_with_one_job(deployment: AirflowDeployment) -> None:
+    """(1) The triggerer dies (SIGKILL) while a job waits; a new one finishes the wait."""
+    dag_id = "reliability_wait"
+    run_id, job_id = deferred_job(deployment, dag_id)
+    deployment.kill_triggerer()
+    polls_while_dead = len(job_polls(deployment))
+    time.sleep(3)
+    assert len(job_polls(deployment)) == polls_while_dead  # nobody waits any more
+    deployment.start_triggerer()
+    wait_for_polls(deployment, polls_while_dead, timeout=90)  # the new triggerer took it over
+    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+
+    assert deployment.wait_for_run(dag_id, run_id) == "success"
+    assert_bell_counts(deployment, dag_id, run_id)
+    stats = deployment.stats()
+    assert stats["jobs_submitted"] == 1
+    assert stats["routes"].get(CANCEL_ROUTE, 0) == 0  # a restart is not a kill
+    assert deployment.task(dag_id, run_id, "sample")["try_number"] == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("fail", "Reliability scenario: the backend failed the job"),
+        ("cancel", "cancelled"),
+    ],
+)
+def test_job_ended_from_outside_fails_task_and_skips_downstream(
+    deployment: AirflowDeployment, action: str, expected: str
+) -> None:
+    """(9) The job fails, or an administrator cancels it: the task fails, nothing runs after."""
+    dag_id = "reliability_wait"
+    run_id, job_id = deferred_job(deployment, dag_id)
+    body = {"code": "1517", "message": expected} if action == "fail" else None
+    deployment.emulator_api("POST", f"/jobs/{job_id}/{action}", json=body)
+
+    assert deployment.wait_for_run(dag_id, run_id) == "failed"
+    sample = deployment.task(dag_id, run_id, "sample")
+    assert sample["state"] == "failed"
+    assert deployment.task(dag_id, run_id, "summarize")["state"] == "upstream_failed"
+    log = deployment.task_log(dag_id, run_id, "sample", sample["try_number"])
+    assert f"IBM Quantum job {job_id}: " in log
+    assert expected in log
+    assert deployment.stats()["jobs_submitted"] == 1
+
+
+def test_deferral_timeout_cancels_job_and_says_so(deployment: AirflowDeployment) -> None:
+    """(5) The wait passes its timeout: the job is cancelled and the failure says so."""
+    dag_id = "reliability_timeout"
+    run_id, job_id = deferred_job(deployment, dag_id)
+
+    assert deployment.wait_for_run(dag_id, run_id, timeout=90) == "failed"
+    sample = deployment.task(dag_id, run_id, "sample")
+    assert sample["state"] == "failed"
+    assert deployment.task(dag_id, run_id, "summarize")["state"] == "upstream_failed"
+    assert emulator_job(deployment, job_id)["phase"] == "cancelled"
+    log = deployment.task_log(dag_id, run_id, "sample", sample["try_number"])
+    assert "passed its deadline; the job was cancelled" in log
+    stats = deployment.stats()
+    assert stats["jobs_submitted"] == 1
+    assert stats["routes"].get(CANCEL_ROUTE) == 1
+
+
+def test_marking_deferred_task_failed_cancels_job(deployment: AirflowDeployment) -> None:
+    """(4) A user marks the deferred task failed: the trigger's on_kill cancels the job."""
+    dag_id = "reliability_wait"
+    run_id, job_id = deferred_job(deployment, dag_id)
+    deployment.set_task_state(dag_id, run_id, "sample", "failed")
+
+    wait_for(
+        lambda: emulator_job(deployment, job_id)["phase"] == "cancelled",
+        60,
+        f"job {job_id} to be cancelled",
+    )
+    assert deployment.wait_for_run(dag_id, run_id) == "failed"
+    assert deployment.task(dag_id, run_id, "sample")["state"] == "failed"
+    stats = deployment.stats()
+    assert stats["jobs_submitted"] == 1
+    assert stats["routes"].get(CANCEL_ROUTE) == 1
+
+
+def test_tokens_expiring_mid_wait_cost_one_request_per_lifetime(
+    deployment: AirflowDeployment,
+) -> None:
+    """(6) IAM tokens live 4 s during a 16 s wait: refreshed once per lifetime, not per poll."""
+    lifetime = 4.0
+    deployment.emulator_api("PATCH", "/config", json={"ibm_token_lifetime": lifetime})
+    dag_id = "reliability_wait"
+    run_id, job_id = deferred_job(deployment, dag_id)
+    time.sleep(16)
+    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+    assert deployment.wait_for_run(dag_id, run_id) == "success"
+    assert_bell_counts(deployment, dag_id, run_id)
+
+    requests = deployment.requests()
+    polls = [r for r in requests if r["method"] == "GET" and POLL_PATH.match(r["path"])]
+    first, last = polls[1]["time"], polls[-1]["time"]  # polls[0]: the operator's own check
+    tokens = [r for r in requests if r["route"] == "/identity/token" and first <= r["time"] <= last]
+    wait_polls = [r for r in polls if first <= r["time"] <= last]
+    # Refreshed at 80 % of the lifetime: at most one token per 0.8 lifetime of waiting, plus
+    # one for a token the shared triggerer cached before the emulator reset forgot it (a 401).
+    allowed = int((last - first) / (0.8 * lifetime)) + 2
+    unauthorized = sum(r["status"] == 401 for r in requests)
+    print(
+        f"\n[tokens] wait {last - first:.1f} s, {len(wait_polls)} polls, "
+        f"{len(tokens)} token requests (allowed {allowed}), 401s {unauthorized}"
+    )
+    assert len(tokens) <= allowed
+    assert len(tokens) < len(wait_polls)
+    assert unauthorized <= 1
+    fresh = [r for r in wait_polls if tokens and r["time"] > tokens[0]["time"]]
+    assert all(r["status"] == 200 for r in fresh)  # no poll failed on an expired token
+    assert deployment.stats()["jobs_submitted"] == 1
+
+
+def test_rate_limits_and_5xx_bursts_are_waited_out(deployment: AirflowDeployment) -> None:
+    """(7) 429 + Retry-After (3 s), then 5 s of 503s: the wait succeeds, never polls early."""
+    dag_id = "reliability_wait"
+    run_id, job_id = deferred_job(deployment, dag_id)
+    rule = {"vendor": "ibm", "method": "GET", "path": POLL_PATH.pattern}
+    deployment.emulator_api(
+        "POST",
+        "/faults",
+        json={**rule, "kind": "status", "status": 429, "retry_after": 3, "count": 3},
+    )
+    wait_for(
+        lambda: not deployment.emulator_api("GET", "/faults")["rules"],
+        60,
+        "the three 429 answers to be served",
+    )
+    deployment.emulator_api(
+        "POST", "/faults", json={**rule, "kind": "status", "status": 503, "duration": 5}
+    )
+    time.sleep(7)
+    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+    assert deployment.wait_for_run(dag_id, run_id) == "success"
+    assert_bell_counts(deployment, dag_id, run_id)
+
+    polls = sorted(job_polls(deployment), key=lambda r: r["time"])
+    gaps_after_429 = [
+        after["time"] - before["time"]
+        for before, after in itertools.pairwise(polls)
+        if before["status"] == 429
+    ]
+    statuses = [r["status"] for r in polls]
+    print(
+        f"\n[rate limits] {statuses.count(429)}x429, {statuses.count(503)}x503, "
+        f"min gap after 429 {min(gaps_after_429):.2f} s (Retry-After 3 s)"
+    )
+    assert statuses.count(429) == 3
+    assert statuses.count(503) >= 1
+    assert min(gaps_after_429) >= 3.0 - 0.05
+    assert statuses[-1] == 200
+    assert deployment.stats()["jobs_submitted"] == 1
+
+
+def test_service_unreachable_for_a_minute_then_back(deployment: AirflowDeployment) -> None:
+    """(8) The service is down for 60 s (connection refused), then back with the same jobs."""
+    dag_id = "reliability_wait"
+    run_id, job_id = deferred_job(deployment, dag_id)
+    polls_before = len(job_polls(deployment))
+    deployment.emulator.stop()
+    try:
+        time.sleep(60)
+        assert deployment.task(dag_id, run_id, "sample")["state"] == "deferred"  # still waiting
+    finally:
+        deployment.emulator.start()
+    wait_for_polls(deployment, polls_before, timeout=60)  # the trigger polls again
+    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+
+    assert deployment.wait_for_run(dag_id, run_id) == "success"
+    assert_bell_counts(deployment, dag_id, run_id)
+    assert deployment.stats()["jobs_submitted"] == 1
+    assert deployment.task(dag_id, run_id, "sample")["try_number"] == 1
