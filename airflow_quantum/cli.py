@@ -28,6 +28,7 @@ Fault specs for --fault (repeatable), KIND:key=value,...:
   status:status=429,retry_after=2,count=5      answer 429 with Retry-After to 5 requests
   status:status=503,duration=30,vendor=ibm     IBM answers 503 for 30 seconds
   latency:delay=1.5,path=/jobs                 slow answers
+  late:delay=5,method=POST,vendor=ibm          handle the request, answer 5 s later
   drop:count=3                                 drop 3 connections mid-response
   job:outcome=fail,vendor=azure,count=1        the next Azure job fails
   job:outcome=cancel,vendor=ibm                the next IBM job is cancelled from outside

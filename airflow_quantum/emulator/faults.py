@@ -1,8 +1,10 @@
 """Fault injection: HTTP faults on the vendor paths and outcomes forced on new jobs.
 
 HTTP faults (``FaultRule``) match requests by vendor, method and a path regular expression and
-then answer an error status (with ``Retry-After`` when asked), add latency, or drop the
-connection. Each rule lives for ``count`` matching requests and/or ``duration`` seconds.
+then answer an error status (with ``Retry-After`` when asked), add latency before the request
+is handled, hold the answer back after it was handled ("late": the job exists, the client does
+not know yet), or drop the connection. Each rule lives for ``count`` matching requests
+and/or ``duration`` seconds.
 
 Job faults (``JobFault``) make the next submitted jobs fail with a vendor error code, or be
 cancelled from outside once they start running.
@@ -19,6 +21,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Vendor = Literal["azure", "ibm", "any"]
+#: Rule kinds that only add time, and so combine with any other rule.
+_TIMING_KINDS = frozenset({"latency", "late"})
 
 
 class FaultRule(BaseModel):
@@ -27,7 +31,7 @@ class FaultRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
-    kind: Literal["status", "latency", "drop"]
+    kind: Literal["status", "latency", "late", "drop"]
     vendor: Vendor = "any"
     method: str | None = None
     path: str | None = Field(None, description="regular expression searched in the path")
@@ -36,7 +40,9 @@ class FaultRule(BaseModel):
     message: str | None = None
     retry_after: float | None = Field(None, ge=0, description="seconds, sent as Retry-After")
     retry_after_format: Literal["seconds", "http-date", "ms"] = "seconds"
-    delay: float = Field(0.0, ge=0, le=600, description="latency: seconds to wait")
+    delay: float = Field(
+        0.0, ge=0, le=600, description="latency/late: seconds to wait before/after handling"
+    )
     count: int | None = Field(None, ge=1, description="how many matching requests it affects")
     duration: float | None = Field(None, gt=0, description="seconds it stays active")
     probability: float = Field(1.0, gt=0, le=1)
@@ -81,6 +87,8 @@ class FaultPlan:
     """What the middleware does to one request."""
 
     delay: float = 0.0
+    #: Seconds to hold the answer back after the request was handled ("late" rules).
+    late: float = 0.0
     status_rule: FaultRule | None = None
     drop: bool = False
 
@@ -135,12 +143,14 @@ class FaultInjector:
             rule = active.rule
             if not self._matches(rule, vendor, method, path):
                 continue
-            if (plan.status_rule is not None or plan.drop) and rule.kind != "latency":
+            if (plan.status_rule is not None or plan.drop) and rule.kind not in _TIMING_KINDS:
                 continue
             if rule.probability < 1.0 and self._rng.random() >= rule.probability:
                 continue
             if rule.kind == "latency":
                 plan.delay += rule.delay
+            elif rule.kind == "late":
+                plan.late += rule.delay
             elif rule.kind == "drop":
                 plan.drop = True
             else:

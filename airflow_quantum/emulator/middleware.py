@@ -68,16 +68,21 @@ class EmulatorMiddleware:
                 RequestRecord(state.now(), vendor, method, template, path, status)
             )
 
+        late = 0.0
+
         async def send_wrapper(message: Message) -> None:
             # Count before the answer leaves, so a client that reads the stats right after
             # its last answer always sees that request counted.
             if message["type"] == "http.response.start":
                 count(message["status"])
+                if late:
+                    await asyncio.sleep(late)  # handled already; the answer comes late
             await send(message)
 
         try:
             if not counted:
                 plan = state.faults.plan(vendor, method, path, state.now())
+                late = plan.late
                 if plan.delay:
                     await asyncio.sleep(plan.delay)
                 if plan.drop:

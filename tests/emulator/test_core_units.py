@@ -90,6 +90,14 @@ class TestFaults:
         plan = faults.plan("azure", "GET", "/x", 0)
         assert plan.delay == 0.5 and plan.status_rule.status == 503
 
+    def test_late_rule_delays_the_answer_and_stacks_with_a_status_fault(self):
+        faults = FaultInjector()
+        faults.add(FaultRule(kind="late", delay=2.0, count=1), now=0)
+        faults.add(FaultRule(kind="status", status=503, count=1), now=0)
+        plan = faults.plan("ibm", "POST", "/api/v1/jobs", 0)
+        assert (plan.late, plan.delay, plan.status_rule.status) == (2.0, 0.0, 503)
+        assert faults.plan("ibm", "POST", "/api/v1/jobs", 0).late == 0.0
+
     def test_job_faults_are_taken_once_per_count_and_per_vendor(self):
         faults = FaultInjector()
         faults.add_job_fault(JobFault(vendor="ibm", outcome="fail", count=2))

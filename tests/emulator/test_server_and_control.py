@@ -220,3 +220,35 @@ def test_cli_help_documents_the_credentials():
         check=True,
     ).stdout
     assert 'API key "emulator"' in output and "client secret" in output
+
+
+def test_late_fault_handles_the_request_and_answers_after_the_delay(emulator):
+    """A client that gives up during a late answer leaves the job created behind it."""
+    token = requests.post(
+        f"{emulator.url}/identity/token",
+        data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "emulator"},
+        timeout=5,
+    ).json()["access_token"]
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Service-CRN": "crn:v1:bluemix:public:quantum-computing:us-east:a/x:y::",
+    }
+    qasm = 'OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; bit[1] c; x q[0]; c = measure q;'
+    body = {
+        "program_id": "sampler",
+        "backend": "ibm_fez",
+        "params": {"pubs": [[qasm]], "version": 2},
+    }
+    requests.post(
+        f"{emulator.url}/_emulator/faults",
+        json={"kind": "late", "delay": 1.5, "count": 1, "method": "POST", "path": "/api/v1/jobs$"},
+    )
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(f"{emulator.url}/api/v1/jobs", json=body, headers=headers, timeout=0.5)
+    stats = requests.get(f"{emulator.url}/_emulator/stats").json()["ibm"]
+    assert stats["jobs_submitted"] == 1
+    listed = requests.get(f"{emulator.url}/api/v1/jobs", headers=headers, timeout=5).json()
+    assert listed["count"] == 1
+    started = time.monotonic()
+    answer = requests.post(f"{emulator.url}/api/v1/jobs", json=body, headers=headers, timeout=5)
+    assert answer.status_code == 200 and time.monotonic() - started < 1.0
