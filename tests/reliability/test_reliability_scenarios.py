@@ -9,7 +9,9 @@ from the emulator's statistics. See docs/reliability.md for the promises each te
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import signal
 import time
 from typing import Any
 
@@ -231,3 +233,38 @@ def test_service_unreachable_for_a_minute_then_back(deployment: AirflowDeploymen
     assert_bell_counts(deployment, dag_id, run_id)
     assert deployment.stats()["jobs_submitted"] == 1
     assert deployment.task(dag_id, run_id, "sample")["try_number"] == 1
+
+
+def test_worker_killed_after_submit_retry_reattaches_to_the_same_job(
+    deployment: AirflowDeployment,
+) -> None:
+    """(3) The worker dies after the job was created but before its id reached XCom."""
+    dag_id = "reliability_retry"
+    # The service creates the job at once and holds its answer back: the worker is killed
+    # while it waits for it, so no job id ever reaches XCom from the first try.
+    deployment.emulator_api(
+        "POST",
+        "/faults",
+        json={"kind": "late", "delay": 60, "count": 1, "method": "POST", "path": "/api/v1/jobs$"},
+    )
+    run_id = deployment.trigger(dag_id)
+    wait_for(lambda: deployment.stats()["jobs_submitted"] == 1, 90, "the first try's submit")
+    first_try = deployment.task(dag_id, run_id, "sample")
+    pids = wait_for(
+        lambda: deployment.task_runner_pids(first_try["id"]), 30, "the task's worker process"
+    )
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(AssertionError, match="HTTP 404"):  # the first try never got its job id
+        deployment.xcom(dag_id, run_id, "sample", "job_id")
+
+    # The retry finds the job by its idempotency tag and waits for it instead of paying again.
+    retried = deployment.wait_for_task_state(dag_id, run_id, "sample", {"deferred"}, timeout=120)
+    assert retried["try_number"] == 2
+    job_id = deployment.xcom(dag_id, run_id, "sample", "job_id")
+    assert emulator_job(deployment, job_id)["phase"] in ("queued", "running")
+    assert deployment.stats()["jobs_submitted"] == 1
+    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+    assert deployment.wait_for_run(dag_id, run_id) == "success"
+    assert_bell_counts(deployment, dag_id, run_id)
+    assert deployment.stats()["jobs_submitted"] == 1
