@@ -20,6 +20,7 @@ from airflow_quantum.clients.errors import (
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.links.azure_quantum import AzureQuantumJobLink, azure_job_url
+from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.operators.base import (
     QuantumJobOperator,
     as_list,
@@ -320,7 +321,7 @@ class AzureQuantumGetResultsOperator(_AzureHookMixin, BaseOperator):
     def execute(self, context: Any) -> Any:
         with failing_on_bad_input(self.task_id):
             check_job_id(self.job_id)
-        context["ti"].xcom_push(key="job_url", value=_portal_url(self.hook, self.job_id))
+        context["ti"].xcom_push(key=JOB_URL_KEY, value=_portal_url(self.hook, self.job_id))
         try:
             result = self.hook.get_results(self.job_id, timeout=self.results_timeout)
         except JobFailedError as exc:

@@ -14,6 +14,7 @@ from airflow_quantum.clients.ibm import circuits as pubs
 from airflow_quantum.clients.ibm import validation
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.links.ibm_quantum import IBMQuantumJobLink, ibm_job_url
 from airflow_quantum.operators.base import (
     QuantumJobOperator,
@@ -297,7 +298,7 @@ class IBMQuantumGetResultsOperator(_IBMHookMixin, BaseOperator):
     def execute(self, context: Any) -> Any:
         with failing_on_bad_input(self.task_id):
             validation.job_id(self.job_id)
-        context["ti"].xcom_push(key="job_url", value=ibm_job_url(self.job_id))
+        context["ti"].xcom_push(key=JOB_URL_KEY, value=ibm_job_url(self.job_id))
         try:
             result = self.hook.result(self.job_id, self.results_timeout, bitstrings=self.bitstrings)
         except JobFailedError as exc:
