@@ -21,15 +21,16 @@ from typing import Any
 from airflow_quantum.clients.auth import secret_fingerprint
 from airflow_quantum.clients.config import parse_bool
 from airflow_quantum.clients.errors import ConfigurationError
+from airflow_quantum.clients.transport import POOL_SIZE
 from airflow_quantum.hooks.base import QuantumBaseHook
 from airflow_quantum.triggers.poller import SharedPoller
 
 #: How long a connection read serves the waits that start after it (a triggerer restart
 #: starts thousands within seconds). An edited connection is seen by waits starting later.
 CONNECTION_TTL = 5.0
-#: Requests one scope has in flight at most; more wait their turn (in order). Far beyond a
-#: few dozen, one HTTP client spends its time managing its pool instead of sending.
-MAX_CONCURRENT_REQUESTS = 32
+#: Requests one scope has in flight at most; more wait their turn (in order). One per pooled
+#: connection of the client: beyond that, httpx spends its time managing its pool.
+MAX_CONCURRENT_REQUESTS = POOL_SIZE
 #: The connection extra that turns shared polling off (``false``) for every wait using it.
 SHARED_POLLING_EXTRA = "shared_polling"
 

@@ -646,7 +646,7 @@ class AsyncAzureQuantumClient(_AzureQuantumClientBase):
             request = self.protocol.next_page(page.next_link)
 
     async def pending_job_pages(
-        self, page_size: int = PENDING_PAGE_SIZE, max_pages: int | None = None
+        self, page_size: int | None = None, max_pages: int | None = None
     ) -> AsyncIterator[list[ListedJob]]:
         """Pages of the workspace's jobs that are not final (a ``State`` filter), unparsed.
 
@@ -662,7 +662,7 @@ class AsyncAzureQuantumClient(_AzureQuantumClientBase):
             created_before=None,
             session_id=None,
             orderby=None,
-            top=page_size,
+            top=page_size or PENDING_PAGE_SIZE,
             skip=None,
             limit=None,
         )

@@ -39,6 +39,9 @@ from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy, SyncT
 
 T = TypeVar("T")
 
+#: Page size of the pending-jobs listing: the most the service gives in one page.
+PENDING_PAGE_SIZE = MAX_PAGE_SIZE
+
 
 class _Operations:
     """Every runtime API operation, once. Returns the value (sync) or an awaitable (async)."""
@@ -302,7 +305,7 @@ class AsyncIBMQuantumClient(_Operations):
                 yield job
 
     async def pending_job_pages(
-        self, page_size: int = MAX_PAGE_SIZE, max_pages: int | None = None
+        self, page_size: int | None = None, max_pages: int | None = None
     ) -> AsyncIterator[list[ListedJob]]:
         """Pages of the instance's jobs that are not final (``pending=true``), unparsed.
 
@@ -310,6 +313,7 @@ class AsyncIBMQuantumClient(_Operations):
         ends while the listing is paged shifts the later pages by one, so a pending job may be
         missed: callers confirm jobs they did not see with ``get_job``.
         """
+        page_size = page_size or PENDING_PAGE_SIZE
         offset, pages = 0, 0
         while max_pages is None or pages < max_pages:
             jobs, total = await self._send(
