@@ -80,16 +80,19 @@ class Waiter:
         """The next news: a job model, ``CONFIRM``, or None once ``timeout`` seconds passed."""
         if self._news is not None:
             news, self._news = self._news, None
-            return news
-        loop = asyncio.get_running_loop()
-        future = self._future = loop.create_future()
-        timer = None if timeout is None else loop.call_later(timeout, _settle, future, None)
-        try:
-            return await future
-        finally:
-            self._future = None
-            if timer is not None:
-                timer.cancel()
+        else:
+            loop = asyncio.get_running_loop()
+            future = self._future = loop.create_future()
+            timer = None if timeout is None else loop.call_later(timeout, _settle, future, None)
+            try:
+                news = await future
+            finally:
+                self._future = None
+                if timer is not None:
+                    timer.cancel()
+        if isinstance(news, BaseException):
+            raise news  # the poller itself broke: the wait must fail loudly, not hang
+        return news
 
     def deliver(self, news: Any) -> None:
         future = self._future
@@ -197,6 +200,12 @@ class SharedPoller:
                         for waiter in waiters
                     )
                     self._next_round = min(self._next_round, started + spread(interval))
+        except Exception as exc:  # a bug: every wait fails with it rather than wait forever
+            log.exception("%s: the shared poller stopped", self.vendor)
+            for waiters in self._waiters.values():
+                for waiter in waiters:
+                    waiter.deliver(RuntimeError(f"the shared poller stopped: {exc!r}"))
+            raise
         finally:
             if self._task is asyncio.current_task():
                 self._task = None

@@ -29,6 +29,7 @@ from airflow_quantum.clients.ibm import client as ibm_client
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.triggers import poller as poller_module
 from airflow_quantum.triggers import scope as scopes
+from airflow_quantum.triggers import timing
 from airflow_quantum.triggers.scope import live_scopes
 
 #: The emulator's route names (from its statistics) of the two kinds of status request.
@@ -271,3 +272,26 @@ async def test_an_edited_connection_gets_a_new_scope(vendor, emulator, monkeypat
     events = [event for result in await asyncio.gather(first, second) for event in result]
     assert {event["status"] for event in events} == {"success"}
     assert live_scopes() == []
+
+
+async def test_a_broken_poller_fails_its_waits_instead_of_leaving_them_hanging(
+    vendor, emulator, monkeypatch
+):
+    async def broken(self: Any, wanted: set[str], listed: dict[str, Any]) -> None:
+        raise ZeroDivisionError("a bug in the poller")
+
+    monkeypatch.setattr(poller_module.SharedPoller, "_sort", broken)
+    configure(emulator, queue_seconds=30.0)
+    trigger = vendor.trigger(vendor.submit(), poll_interval=0.05, max_poll_interval=0.05)
+    with pytest.raises(RuntimeError, match="shared poller stopped"):
+        await run_trigger(trigger)
+    assert live_scopes() == []
+
+
+def test_the_round_interval_is_the_backoff_curve_in_closed_form():
+    """The interval a wait reaches by ×1.5 per poll equals p + age/2 at the poll times."""
+    poll, cap, age, wait = 2.0, 1000.0, 0.0, 2.0
+    for _ in range(8):
+        assert timing.interval_at_age(poll, cap, age) == pytest.approx(wait)
+        age, wait = age + wait, wait * timing.BACKOFF
+    assert timing.interval_at_age(poll, 60.0, 10_000) == 60.0
