@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from airflow_quantum.clients.errors import (
+    InvalidInputError,
     InvalidStateError,
     NotFoundError,
     QuantumError,
@@ -93,6 +94,10 @@ class QuantumJobTrigger(BaseTrigger):
         self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
         self.deadline = deadline
         self.cancel_on_kill = cancel_on_kill
+        if shared_polling is not None and not isinstance(shared_polling, bool):
+            raise InvalidInputError(
+                f"shared_polling must be True, False or None, got {shared_polling!r:.40}"
+            )
         self.shared_polling = shared_polling
         self._scope: scopes.ConnectionScope | None = None
 

@@ -25,11 +25,13 @@ from airflow_face_support import (
 
 from airflow_quantum.clients.auth import TOKEN_CACHE
 from airflow_quantum.clients.azure import client as azure_client
+from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import client as ibm_client
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.triggers import poller as poller_module
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers import timing
+from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 from airflow_quantum.triggers.scope import live_scopes
 
 #: The emulator's route names (from its statistics) of the two kinds of status request.
@@ -241,6 +243,11 @@ async def test_per_job_polling_by_kwarg_or_connection_extra(vendor, emulator, mo
     (event,) = await run_trigger(vendor.trigger(job_id))
     assert event["status"] == "success"
     assert since(before, counts(emulator, vendor.name))["list"] == 0
+
+
+def test_shared_polling_kwarg_must_be_a_boolean_or_none():
+    with pytest.raises(InvalidInputError, match="shared_polling"):
+        IBMQuantumJobTrigger(conn_id="c", job_id="j", shared_polling="false")
 
 
 async def test_bad_shared_polling_extra_is_an_error_event_naming_it(vendor, monkeypatch):
