@@ -79,6 +79,15 @@ async def poller_of(tasks: list[asyncio.Task]) -> Any:
     raise AssertionError("no shared poller appeared")
 
 
+async def wait_with_poller(vendor: Any, jobs: list[str], interval: float) -> tuple[list, Any]:
+    """Wait for each job (polling every ``interval``): the events, and the shared poller."""
+    triggers = [vendor.trigger(j, poll_interval=interval, max_poll_interval=interval) for j in jobs]
+    tasks = [asyncio.ensure_future(run_trigger(trigger)) for trigger in triggers]
+    poller = await poller_of(tasks)
+    events = [event for result in await asyncio.gather(*tasks) for event in result]
+    return events, poller
+
+
 # ----------------------------------------------------------------------------- scale
 
 
@@ -131,10 +140,7 @@ async def test_paged_listing_finds_every_wait(vendor, emulator, monkeypatch):
     configure(emulator, queue_seconds=1.5)
     jobs = submit_many(vendor, 14)
     before = counts(emulator, vendor.name)
-    triggers = [vendor.trigger(j, poll_interval=0.15, max_poll_interval=0.15) for j in jobs]
-    tasks = [asyncio.ensure_future(run_trigger(trigger)) for trigger in triggers]
-    poller = await poller_of(tasks)
-    events = [event for result in await asyncio.gather(*tasks) for event in result]
+    events, poller = await wait_with_poller(vendor, jobs, 0.15)
     assert {event["status"] for event in events} == {"success"}
     seen = since(before, counts(emulator, vendor.name))
     assert seen["list"] > poller.rounds  # rounds read several pages
@@ -159,10 +165,7 @@ async def test_failing_listing_falls_back_to_one_get_per_job(vendor, emulator, c
     )
     jobs = submit_many(vendor, 3)
     before = counts(emulator, vendor.name)
-    triggers = [vendor.trigger(j, poll_interval=0.1, max_poll_interval=0.1) for j in jobs]
-    tasks = [asyncio.ensure_future(run_trigger(trigger)) for trigger in triggers]
-    poller = await poller_of(tasks)
-    events = [event for result in await asyncio.gather(*tasks) for event in result]
+    events, poller = await wait_with_poller(vendor, jobs, 0.1)
     assert {event["status"] for event in events} == {"success"}
     seen = since(before, counts(emulator, vendor.name))
     # Every round failed (the last one may still have been listing when the waits ended).
