@@ -73,7 +73,8 @@ class _LoopScopes:
     """The scopes and recent connection reads of one event loop."""
 
     scopes: dict[tuple[str, str, str], ConnectionScope] = field(default_factory=dict)
-    reads: dict[str, tuple[float, asyncio.Task[Any]]] = field(default_factory=dict)
+    #: conn_id -> (when read, the read in flight or the connection it found)
+    reads: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
 
 _LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopScopes] = (
@@ -136,17 +137,27 @@ async def read_connection(conn_id: str) -> Any:
     reads = _loop_scopes().reads
     now = time.monotonic()
     entry = reads.get(conn_id)
-    if entry is None or (entry[1].done() and now - entry[0] > CONNECTION_TTL):
-        task = asyncio.get_running_loop().create_task(QuantumBaseHook.aget_connection(conn_id))
-        reads[conn_id] = entry = (now, task)
-        task.add_done_callback(lambda done: _forget_failed(reads, conn_id, done))
-    return await asyncio.shield(entry[1])
+    if entry is not None:
+        read_at, value = entry
+        if isinstance(value, asyncio.Task):
+            return await asyncio.shield(value)
+        if now - read_at <= CONNECTION_TTL:
+            return value
+    task = asyncio.get_running_loop().create_task(QuantumBaseHook.aget_connection(conn_id))
+    reads[conn_id] = (now, task)
+    task.add_done_callback(lambda done: _read_done(reads, conn_id, done))
+    return await asyncio.shield(task)
 
 
-def _forget_failed(reads: dict[str, tuple[float, Any]], conn_id: str, task: Any) -> None:
-    failed = task.cancelled() or task.exception() is not None
-    if failed and conn_id in reads and reads[conn_id][1] is task:
+def _read_done(reads: dict[str, tuple[float, Any]], conn_id: str, task: Any) -> None:
+    """Keep the connection a read found (not the task: it would pin the event loop)."""
+    entry = reads.get(conn_id)
+    if entry is None or entry[1] is not task:
+        return
+    if task.cancelled() or task.exception() is not None:
         del reads[conn_id]
+    else:
+        reads[conn_id] = (entry[0], task.result())
 
 
 def _fingerprint(conn: Any) -> str:

@@ -28,6 +28,7 @@ from airflow_quantum.clients.azure import client as azure_client
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import client as ibm_client
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.hooks.base import QuantumBaseHook
 from airflow_quantum.triggers import poller as poller_module
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers import timing
@@ -91,9 +92,17 @@ async def wait_with_poller(vendor: Any, jobs: list[str], interval: float) -> tup
 # ----------------------------------------------------------------------------- scale
 
 
-async def test_hundreds_of_waits_share_listings_and_one_token(emulator, request):
-    """100 waits per vendor in one loop: one token request per connection for all of them,
-    and about one GET per job in all."""
+async def test_hundreds_of_waits_share_listings_and_one_token(emulator, request, monkeypatch):
+    """100 waits per vendor in one loop: one connection read and one token request per
+    connection for all of them, and about one GET per job in all."""
+    reads: list[str] = []
+    real_read = QuantumBaseHook.aget_connection.__func__
+
+    async def counted_read(cls: Any, conn_id: str) -> Any:
+        reads.append(conn_id)
+        return await real_read(cls, conn_id)
+
+    monkeypatch.setattr(QuantumBaseHook, "aget_connection", classmethod(counted_read))
     configure(emulator, queue_seconds=1.5, run_seconds=0.3, azure_token_lifetime=3600)
     ibm = make_vendor("ibm", request)
     azure = make_vendor("azure", request)
@@ -110,6 +119,7 @@ async def test_hundreds_of_waits_share_listings_and_one_token(emulator, request)
     events = await wait_all(triggers)
 
     assert len(events) == 200 and {event["status"] for event in events} == {"success"}
+    assert sorted(reads) == sorted([ibm.conn_id, azure.conn_id])
     for name, job_ids in jobs.items():
         seen = since(before[name], counts(emulator, name))
         # One token for all the waits of a connection (single-flight at the start).
