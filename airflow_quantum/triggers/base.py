@@ -233,6 +233,8 @@ class QuantumJobTrigger(BaseTrigger):
                 last_state = state
             if state.is_final:
                 return self._final_event(state, message)
+            # Hold no job model while waiting: thousands of waits would keep thousands.
+            job = news = None
 
     # ------------------------------------------------------------------------------ helpers
 
