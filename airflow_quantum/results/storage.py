@@ -17,6 +17,7 @@ from airflow_quantum.clients.errors import InvalidInputError
 SECTION = "quantum"
 #: Default bound of a result returned to XCom (bytes of JSON), ``[quantum] max_xcom_result_bytes``.
 DEFAULT_MAX_XCOM_RESULT_BYTES = 1024 * 1024
+_LOCAL_PROTOCOLS = frozenset({"file", "local"})
 
 
 def max_xcom_result_bytes() -> int:
@@ -71,12 +72,18 @@ def raw_sibling(path: ObjectStoragePath) -> ObjectStoragePath:
 
 
 def write_json(path: ObjectStoragePath, value: Any) -> int:
-    """Write ``value`` as JSON to ``path`` (folders made as needed); returns the bytes written."""
+    """Write ``value`` as JSON to ``path``; returns the bytes written."""
     return write_bytes(path, json.dumps(value, default=str).encode())
 
 
 def write_bytes(path: ObjectStoragePath, data: bytes) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path``; returns the bytes written.
+
+    Folders are made on local disks only: on object stores there are none to make, and
+    s3fs's ``mkdir`` would create a missing bucket instead of failing on it.
+    """
+    if path.protocol in _LOCAL_PROTOCOLS:
+        path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return len(data)
 
