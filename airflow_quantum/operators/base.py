@@ -223,7 +223,7 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
             ti.xcom_push(key=JOB_URL_KEY, value=url)
             self.log.info("%s job %s: %s", self.vendor, job_id, url)
         if not self.wait_for_completion:
-            self.record_facts(context, self.job_facts(job_id))
+            self.record_job(context, job_id)
             return job_id
         state, message = self.job_state(job_id)
         if not state.is_final:

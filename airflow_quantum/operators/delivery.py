@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from airflow_quantum.clients.errors import InvalidInputError
+from airflow.sdk import Asset
+
+from airflow_quantum.clients.errors import InvalidInputError, QuantumError
 from airflow_quantum.results.assets import attach_to_outlets
 from airflow_quantum.results.storage import (
     SECTION,
@@ -61,6 +63,8 @@ class ResultDelivery:
     outlets: Any
     log: Any
     _job_facts: JobFacts | None = None
+    #: (job id, result) of the job handled, until its facts are asked for.
+    _facts_source: tuple[str, Any] | None = None
 
     # ---------------------------------------------------------------- vendor parts
 
@@ -86,13 +90,14 @@ class ResultDelivery:
 
     def deliver(self, context: Any, job_id: str, result: Any) -> Any:
         """Store the result where it belongs; what XCom gets (the result or a summary)."""
-        facts = self.job_facts(job_id, result)
         size = json_size(result)
         limit = self.max_xcom_result_bytes or max_xcom_result_bytes()
         path = self._storage_for(context, job_id, size, limit)
         if path is None:
             value = self._unstored(job_id, result, size, limit)
+            self.record_job(context, job_id, result)
         else:
+            facts = self.job_facts(job_id, result)
             facts.results_uri = str(path)
             self._write(path, lambda: write_json(path, result))
             if self.store_raw_payload:
@@ -107,12 +112,34 @@ class ResultDelivery:
                 facts.results_uri,
             )
             value = {**facts.as_dict(), "results_bytes": size, **highlights(result)}
-        self.record_facts(context, facts)
+            self._job_facts = facts
+            self._tag_outlets(context, facts)
         return value
 
-    def record_facts(self, context: Any, facts: JobFacts) -> None:
-        """Keep the facts for OpenLineage and put them on the outlet assets' events."""
-        self._job_facts = facts
+    def record_job(self, context: Any, job_id: str, result: Any = None) -> None:
+        """Remember the job for OpenLineage; put its facts on the outlet assets' events.
+
+        The facts cost a request to the service, made only when something needs them.
+        """
+        self._facts_source = (job_id, result)
+        self._job_facts = None
+        if any(isinstance(outlet, Asset) for outlet in self.outlets or ()):
+            self._tag_outlets(context, self.known_facts())
+
+    def known_facts(self) -> JobFacts | None:
+        """The facts of the job the task handled (None if it handled none)."""
+        if self._job_facts is None and self._facts_source is not None:
+            job_id, result = self._facts_source
+            try:
+                self._job_facts = self.job_facts(job_id, result)
+            except QuantumError as exc:
+                self.log.warning(
+                    "Could not read the facts of %s job %s: %s", self.vendor, job_id, exc
+                )
+                return JobFacts(vendor=self.vendor, job_id=job_id, status=None)
+        return self._job_facts
+
+    def _tag_outlets(self, context: Any, facts: JobFacts) -> None:
         named = attach_to_outlets(context, self.outlets, facts)
         if named:
             self.log.info("Asset event(s) of %s carry job %s", ", ".join(named), facts.job_id)
@@ -122,13 +149,12 @@ class ResultDelivery:
 
         None when the OpenLineage provider is not installed or the task ran no job.
         """
-        if self._job_facts is None:
-            return None
         try:
             from airflow_quantum.results.lineage import operator_lineage
         except ImportError:
             return None
-        return operator_lineage(self._job_facts)
+        facts = self.known_facts()
+        return None if facts is None else operator_lineage(facts)
 
     # ---------------------------------------------------------------- helpers
 

@@ -25,7 +25,7 @@ class JobFacts:
     job_id: str
     #: The IBM backend or the Azure target.
     backend: str | None = None
-    status: str = "succeeded"
+    status: str | None = "succeeded"
     #: Shots of the job: an int, or one per pub when an IBM job's pubs differ.
     shots: int | list[int] | None = None
     #: The vendor's usage record (IBM ``usage``, Azure ``usage`` / cost estimate).

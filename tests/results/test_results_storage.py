@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from airflow.sdk import Asset, ObjectStoragePath
+from airflow.sdk import Asset
 from airflow.sdk.execution_time.context import OutletEventAccessors
 from airflow_face_support import BELL_IONQ, BELL_QASM, ISING, FakeTI, make_context, stats
 from moto_support import SECRET_KEY, MotoS3, moto_s3
@@ -61,8 +61,11 @@ def rendered(op: Any, context: dict[str, Any]) -> Any:
     return op
 
 
-def key_of(uri: str) -> str:
-    return ObjectStoragePath(uri).key
+def big_sampler(**options: Any) -> IBMQuantumSamplerOperator:
+    """A Bell sampler that returns every shot's bitstring: a result that grows with shots."""
+    return IBMQuantumSamplerOperator(
+        task_id="big", backend="ibm_fez", circuits=[BELL_QASM], bitstrings=True, **options, **FAST
+    )
 
 
 # --------------------------------------------------------------------------- results_path
@@ -164,9 +167,7 @@ def test_a_result_too_big_for_xcom_goes_to_the_configured_base_path(
         task_id="small", backend="ibm_fez", circuits=[BELL_QASM], shots=50, **FAST
     )
     assert small.execute(make_context(small))["kind"] == "sampler"  # under 2000 bytes: XCom
-    big = IBMQuantumSamplerOperator(
-        task_id="big", backend="ibm_fez", circuits=[BELL_QASM], shots=400, bitstrings=True, **FAST
-    )
+    big = big_sampler(shots=400)
     ti = FakeTI(task_id="big", map_index=3)
     summary = big.execute(make_context(big, ti=ti))
     key = f"auto/{ti.dag_id}/{ti.run_id}/big.3.json"
@@ -179,15 +180,7 @@ def test_a_result_too_big_for_xcom_goes_to_the_configured_base_path(
 def test_without_a_place_to_write_a_big_result_is_trimmed_and_the_log_says_how(
     connections, emulator, capsys
 ):
-    op = IBMQuantumSamplerOperator(
-        task_id="big",
-        backend="ibm_fez",
-        circuits=[BELL_QASM],
-        shots=1000,
-        bitstrings=True,
-        max_xcom_result_bytes=3000,
-        **FAST,
-    )
+    op = big_sampler(shots=1000, max_xcom_result_bytes=3000)
     result = op.execute(make_context(op))
     assert result["truncated"] is True and len(json.dumps(result)) <= 3000
     assert "Set results_path or [quantum] results_base_path" in capsys.readouterr().out
@@ -202,15 +195,7 @@ def test_with_the_object_storage_xcom_backend_a_big_result_is_returned_whole(
     )
     monkeypatch.setenv("AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH", RESULTS + "/xcom")
     monkeypatch.setenv("AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD", "1000")
-    op = IBMQuantumSamplerOperator(
-        task_id="big",
-        backend="ibm_fez",
-        circuits=[BELL_QASM],
-        shots=1000,
-        bitstrings=True,
-        max_xcom_result_bytes=3000,
-        **FAST,
-    )
+    op = big_sampler(shots=1000, max_xcom_result_bytes=3000)
     result = op.execute(make_context(op))
     assert "truncated" not in result
     assert len(result["pub_results"][0]["registers"]["c"]["bitstrings"]) == 1000
