@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from airflow.providers.openlineage.extractors.manager import ExtractorManager
+from airflow.sdk import ObjectStoragePath
 from airflow.utils.state import TaskInstanceState
 from airflow_face_support import BELL_QASM, ISING, FakeTI, make_context
 from openlineage.client.serde import Serde
@@ -24,17 +25,20 @@ FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
 
 
 def test_openlineage_finds_the_job_facet_and_the_results_file(ibm_connection, tmp_path):
-    target = tmp_path / "out" / "bell.json"
+    target = tmp_path / "out" / "sample.json"
     op = IBMQuantumSamplerOperator(
         task_id="sample",
         backend="ibm_fez",
         circuits=[BELL_QASM],
         shots=100,
-        results_path=target.as_uri(),
+        # An ObjectStoragePath is a template field as a URL is.
+        results_path=ObjectStoragePath(tmp_path.as_uri() + "/out/{{ ti.task_id }}.json"),
         **FAST,
     )
     ti = FakeTI(task_id="sample")
-    summary = op.execute(make_context(op, ti=ti))
+    context = make_context(op, ti=ti)
+    op.render_template_fields(context)
+    summary = op.execute(context)
     assert json.loads(target.read_text())["kind"] == "sampler"  # local folders are made
 
     # What the OpenLineage listener does when the task succeeds.
