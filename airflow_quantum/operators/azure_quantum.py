@@ -22,7 +22,7 @@ from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.links.azure_quantum import AzureQuantumJobLink, azure_job_url
 from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.operators.base import QuantumJobOperator, as_list, failing_on_bad_input
-from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
+from airflow_quantum.operators.delivery import ResultDelivery
 from airflow_quantum.results.summary import JobFacts
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
@@ -336,9 +336,7 @@ class AzureQuantumGetResultsOperator(_AzureHookMixin, ResultDelivery, BaseOperat
         self.job_id = job_id
         self.azure_quantum_conn_id = azure_quantum_conn_id
         self.results_timeout = timeout
-        self.results_path = results_path
-        self.store_raw_payload = store_raw_payload
-        self.max_xcom_result_bytes = checked_xcom_limit(max_xcom_result_bytes)
+        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
 
     def execute(self, context: Any) -> Any:
         with failing_on_bad_input(self.task_id):

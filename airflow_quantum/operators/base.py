@@ -25,7 +25,7 @@ from airflow_quantum.clients.errors import (
 )
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
-from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
+from airflow_quantum.operators.delivery import ResultDelivery
 from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
 from airflow_quantum.results.trim import shrink_for_xcom
 from airflow_quantum.triggers.base import (
@@ -159,9 +159,7 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         )
         self.wait_timeout = seconds(timeout, "timeout")
         self.cancel_on_kill = cancel_on_kill
-        self.results_path = results_path
-        self.store_raw_payload = store_raw_payload
-        self.max_xcom_result_bytes = checked_xcom_limit(max_xcom_result_bytes)
+        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
         self.job_id: str | None = None
 
     # ------------------------------------------------------------- vendor parts

@@ -51,9 +51,8 @@ def checked_xcom_limit(value: Any) -> int | None:
 class ResultDelivery:
     """Mixin of the operators that return a job's result (see the module docstring).
 
-    The operator sets ``results_path``, ``store_raw_payload`` and ``max_xcom_result_bytes``
-    in its ``__init__`` and has ``results_path`` among its template fields; the vendor mixin
-    provides ``job_facts`` and ``raw_payload``.
+    The operator calls ``init_delivery`` in its ``__init__`` and has ``results_path`` among
+    its template fields; the vendor mixin provides ``job_facts`` and ``raw_payload``.
     """
 
     vendor: ClassVar[str]
@@ -65,6 +64,14 @@ class ResultDelivery:
     _job_facts: JobFacts | None = None
     #: (job id, result) of the job handled, until its facts are asked for.
     _facts_source: tuple[str, Any] | None = None
+
+    def init_delivery(
+        self, results_path: Any, store_raw_payload: bool, max_xcom_result_bytes: int | None
+    ) -> None:
+        """Set the options (from the operator's ``__init__``)."""
+        self.results_path = results_path
+        self.store_raw_payload = store_raw_payload
+        self.max_xcom_result_bytes = checked_xcom_limit(max_xcom_result_bytes)
 
     # ---------------------------------------------------------------- vendor parts
 

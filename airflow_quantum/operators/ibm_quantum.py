@@ -23,7 +23,7 @@ from airflow_quantum.operators.base import (
     is_idempotency_tag,
     seconds,
 )
-from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
+from airflow_quantum.operators.delivery import ResultDelivery
 from airflow_quantum.results.summary import JobFacts, ibm_shots
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
@@ -320,9 +320,7 @@ class IBMQuantumGetResultsOperator(_IBMHookMixin, ResultDelivery, BaseOperator):
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
         self.results_timeout = timeout
         self.bitstrings = bitstrings
-        self.results_path = results_path
-        self.store_raw_payload = store_raw_payload
-        self.max_xcom_result_bytes = checked_xcom_limit(max_xcom_result_bytes)
+        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
 
     def execute(self, context: Any) -> Any:
         with failing_on_bad_input(self.task_id):
