@@ -21,6 +21,7 @@ from airflow_quantum.clients.errors import InvalidInputError, QuantumError
 from airflow_quantum.results.assets import attach_to_outlets
 from airflow_quantum.results.storage import (
     SECTION,
+    base_folder,
     default_path,
     max_xcom_result_bytes,
     raw_sibling,
@@ -87,9 +88,12 @@ class ResultDelivery:
 
     def check_delivery(self) -> None:
         """Check the rendered options before anything is submitted (names the field)."""
+        base = results_base_path()
         if self.results_path is not None:
             storage_path(self.results_path)
-        elif self.store_raw_payload and results_base_path() is None:
+        elif base is not None:
+            base_folder(base)
+        elif self.store_raw_payload:
             raise InvalidInputError(
                 f"store_raw_payload needs a results_path or [{SECTION}] results_base_path "
                 "to write the payload to"

@@ -42,13 +42,17 @@ def storage_path(value: Any, field: str = "results_path") -> ObjectStoragePath:
     return path
 
 
+def base_folder(base: str) -> ObjectStoragePath:
+    """``[quantum] results_base_path`` as a folder, checked (the error names the setting)."""
+    return _open(base, f"[{SECTION}] results_base_path")
+
+
 def default_path(base: str, context: Any) -> ObjectStoragePath:
     """``{base}/{dag_id}/{run_id}/{task_id}[.{map_index}].json`` for the task instance."""
     ti = context["ti"]
     map_index = getattr(ti, "map_index", -1)
     name = ti.task_id + (f".{map_index}" if map_index is not None and map_index >= 0 else "")
-    folder = _open(base, f"[{SECTION}] results_base_path")
-    return folder / ti.dag_id / context["run_id"] / f"{name}.json"
+    return base_folder(base) / ti.dag_id / context["run_id"] / f"{name}.json"
 
 
 def _open(value: Any, field: str) -> ObjectStoragePath:

@@ -212,11 +212,15 @@ def test_with_the_object_storage_xcom_backend_a_big_result_is_returned_whole(
         ({"results_path": RESULTS + "/folder/"}, "results_path must name a file"),
         ({"results_path": "nosuchfs://bucket/x.json"}, "results_path: cannot open nosuchfs://"),
         ({"store_raw_payload": True}, "store_raw_payload needs a results_path"),
+        ({"base": "/var/results"}, r"\[quantum\] results_base_path must be .* a URL"),
     ],
 )
 def test_bad_results_options_fail_before_anything_is_submitted(
-    connections, emulator, options, message
+    connections, emulator, monkeypatch, options, message
 ):
+    options = dict(options)
+    if "base" in options:
+        monkeypatch.setenv("AIRFLOW__QUANTUM__RESULTS_BASE_PATH", options.pop("base"))
     op = IBMQuantumSamplerOperator(
         task_id="sample", backend="ibm_fez", circuits=[BELL_QASM], **options, **FAST
     )
