@@ -55,7 +55,7 @@ ENTRA_CODES = {400: ("invalid_request", 900144), 401: ("invalid_client", 7000215
 
 _IBM_SURFACE = re.compile(r"^/api/")
 _IAM_SURFACE = re.compile(r"^/identity/")
-_ENTRA_SURFACE = re.compile(r"^/[^/]+/oauth2/")
+_ENTRA_SURFACE = re.compile(r"^/[^/]+/(?:oauth2/|v2\.0/\.well-known/)")
 _MSI_SURFACE = re.compile(r"^/msi/")
 _AZURE_SURFACE = re.compile(r"^/subscriptions/")
 

@@ -19,12 +19,17 @@ import logging
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow_quantum.clients.auth import Token, TokenSource, secret_fingerprint
 from airflow_quantum.clients.azure.settings import QUANTUM_SCOPE, AzureIdentityCredential
 from airflow_quantum.clients.errors import AuthenticationError, BadResponseError
 
 IDENTITY_VENDOR = "Entra ID (azure-identity)"
+#: Authority hosts Microsoft's instance discovery knows (azure-identity's public constants).
+_MICROSOFT_AUTHORITIES = frozenset(
+    {"login.microsoftonline.com", "login.chinacloudapi.cn", "login.microsoftonline.us"}
+)
 #: azure-core logs every request and response header at INFO: too chatty for task logs.
 _HTTP_LOGGER = "azure.core.pipeline.policies.http_logging_policy"
 
@@ -39,6 +44,10 @@ def build_identity_credential(settings: AzureIdentityCredential) -> Any:
     common: dict[str, Any] = {}
     if settings.authority_host:
         common["authority"] = settings.authority_host
+        if _host(settings.authority_host) not in _MICROSOFT_AUTHORITIES:
+            # Instance discovery asks login.microsoftonline.com about the authority: a private
+            # cloud, Azure Stack or the emulator is unknown there (or it is unreachable).
+            common["disable_instance_discovery"] = True
     method = settings.method
     if method == "managed_identity":
         return identity.ManagedIdentityCredential(client_id=settings.client_id)
@@ -60,6 +69,10 @@ def build_identity_credential(settings: AzureIdentityCredential) -> Any:
     if settings.tenant_id:
         chain["workload_identity_tenant_id"] = settings.tenant_id
     return identity.DefaultAzureCredential(**chain)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 class AzureIdentitySource(TokenSource):
