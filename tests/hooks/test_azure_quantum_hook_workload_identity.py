@@ -127,38 +127,33 @@ def token_calls(server, bundle) -> dict[str, int]:
     return {k: v for k, v in stats["azure"]["routes"].items() if "/{tenant}/" in k}
 
 
-def test_workload_identity_exchanges_the_federated_token_file(https, monkeypatch, tmp_path):
+def workload_hook(https, monkeypatch, token_file: str) -> AzureQuantumHook:
     server, bundle = https
-    hook = hook_for(
+    return hook_for(
         monkeypatch,
         server,
         bundle,
         login="workload-app-id",
         credential="workload_identity",
         tenant_id="my-tenant",
-        token_file=federated_token(tmp_path / "token"),
+        token_file=token_file,
     )
+
+
+def test_workload_identity_exchanges_the_federated_token_file(https, monkeypatch, tmp_path):
+    server, bundle = https
+    hook = workload_hook(https, monkeypatch, federated_token(tmp_path / "token"))
     ok, message = hook.test_connection()
     assert ok, message
     job = hook.submit_qio_problem(ISING, params={"sweeps": 10, "seed": 1})
     assert job.created_by == "workload-app-id"
     assert hook.get_results(job.id, timeout=10)["cost"] == pytest.approx(-1.0)
-    calls = token_calls(server, bundle)
-    assert calls["POST /{tenant}/oauth2/v2.0/token"] == 1
-    assert calls == {"POST /{tenant}/oauth2/v2.0/token": 1}
+    assert token_calls(server, bundle) == {"POST /{tenant}/oauth2/v2.0/token": 1}
 
 
 def test_a_token_file_for_another_audience_is_refused(https, monkeypatch, tmp_path):
-    server, bundle = https
-    hook = hook_for(
-        monkeypatch,
-        server,
-        bundle,
-        login="workload-app-id",
-        credential="workload_identity",
-        tenant_id="my-tenant",
-        token_file=federated_token(tmp_path / "token", audience="api://somewhere-else"),
-    )
+    token_file = federated_token(tmp_path / "token", audience="api://somewhere-else")
+    hook = workload_hook(https, monkeypatch, token_file)
     ok, message = hook.test_connection()
     assert not ok
     assert "workload_identity" in message and "AzureADTokenExchange" in message
