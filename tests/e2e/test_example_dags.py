@@ -205,6 +205,7 @@ def _tvd(p: dict[str, float], q: dict[str, float]) -> float:
     return sum(abs(p.get(k, 0) - q.get(k, 0)) for k in set(p) | set(q)) / 2
 
 
+@pytest.mark.timeout(900)  # run alone, it runs every example DAG itself (in the suite: cached)
 def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
     """The demo's summary of every run: deferrals and results, read from the metadata DB."""
     glyphs = demo.Glyphs()
