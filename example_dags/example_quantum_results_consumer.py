@@ -36,6 +36,7 @@ GHZ_SHOTS = Asset("quantum_ghz_shots")
     tags=["example", "quantum", "object-storage", "assets"],
 )
 def example_quantum_results_consumer():
+    # --8<-- [start:analyse]
     @task(inlets=[GHZ_SHOTS])
     def analyse(triggering_asset_events=None, inlet_events=None) -> dict[str, Any]:
         events = (triggering_asset_events or {}).get(GHZ_SHOTS) or inlet_events[GHZ_SHOTS]
@@ -56,6 +57,8 @@ def example_quantum_results_consumer():
         }
         print(json.dumps(summary, indent=2))
         return summary
+
+    # --8<-- [end:analyse]
 
     analyse()
 

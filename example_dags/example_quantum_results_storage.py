@@ -28,9 +28,11 @@ from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
 #: A Heron device (native gates rz, sx, cz; qubits 0-1-2 form a chain).
 BACKEND = "ibm_fez"
 SHOTS = 2000
+# --8<-- [start:asset]
 #: What the consumer DAG is scheduled on; the event's extra says which job and where.
 GHZ_SHOTS = Asset("quantum_ghz_shots")
 RESULTS_BASE = "{{ var.value.get('quantum_results_base', 'file:///tmp/airflow-quantum-results') }}"
+# --8<-- [end:asset]
 
 GHZ_QASM = """OPENQASM 3.0;
 include "stdgates.inc";
@@ -66,6 +68,7 @@ c[2] = measure $2;
     tags=["example", "quantum", "ibm-quantum", "object-storage", "assets"],
 )
 def example_quantum_results_storage():
+    # --8<-- [start:sample_ghz]
     IBMQuantumSamplerOperator(
         task_id="sample_ghz",
         circuits=[GHZ_QASM],
@@ -79,6 +82,7 @@ def example_quantum_results_storage():
         poll_interval=1,
         timeout=6 * 3600,
     )
+    # --8<-- [end:sample_ghz]
 
 
 example_quantum_results_storage()
