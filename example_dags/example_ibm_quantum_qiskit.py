@@ -20,6 +20,7 @@ against the local emulator or IBM Quantum: only the `ibm_quantum_default` connec
 
 from __future__ import annotations
 
+# --8<-- [start:circuits]
 import math
 from typing import Any
 
@@ -57,6 +58,9 @@ def bell_circuit() -> QuantumCircuit:
     return transpile(circuit, **HERON, optimization_level=1, seed_transpiler=1)
 
 
+# --8<-- [end:circuits]
+
+
 @dag(
     dag_id="example_ibm_quantum_qiskit",
     schedule=None,
@@ -65,6 +69,7 @@ def bell_circuit() -> QuantumCircuit:
     tags=["example", "quantum", "ibm-quantum", "qiskit"],
 )
 def example_ibm_quantum_qiskit():
+    # --8<-- [start:operators]
     sweep = IBMQuantumSamplerOperator(
         task_id="rotation_sweep",
         # One pub: (circuit, parameter values of shape (angles, parameters), shots).
@@ -86,7 +91,9 @@ def example_ibm_quantum_qiskit():
         poll_interval=1,
         timeout=6 * 3600,
     )
+    # --8<-- [end:operators]
 
+    # --8<-- [start:report]
     @task(multiple_outputs=False)
     def report(sweep_result: dict[str, Any], estimates: dict[str, Any]) -> dict[str, Any]:
         from airflow_quantum.clients.ibm.qiskit_interop import to_primitive_result
@@ -103,6 +110,8 @@ def example_ibm_quantum_qiskit():
         for name, std in zip(OBSERVABLES, map(float, data.stds), strict=True):
             print(f"<{name}> = {evs[name]:+.3f} ± {std:.3f}")
         return {"angles": ANGLES.tolist(), "p11": p11, "evs": evs}
+
+    # --8<-- [end:report]
 
     report(sweep.output, correlators.output)
 
