@@ -75,6 +75,39 @@ IBM_CONN_FIELDS = {
 }
 
 
+#: The ``[quantum]`` section of the Airflow config (``airflow config list`` shows it).
+CONFIG = {
+    "quantum": {
+        "description": "Where the quantum operators put results that outgrow XCom.",
+        "options": {
+            "results_base_path": {
+                "description": (
+                    "Object storage URL under which results larger than "
+                    "max_xcom_result_bytes are written as "
+                    "{base}/{dag_id}/{run_id}/{task_id}.json when the task has no results_path; "
+                    "XCom then gets the URI and a summary. Empty: such results are trimmed "
+                    "(or left whole to the object-storage XCom backend when it is configured).\n"
+                ),
+                "version_added": "0.1.0",
+                "type": "string",
+                "example": "s3://aws_default@bucket/quantum-results",
+                "default": "",
+            },
+            "max_xcom_result_bytes": {
+                "description": (
+                    "Results whose JSON is larger do not go to XCom whole (operators' "
+                    "max_xcom_result_bytes overrides it).\n"
+                ),
+                "version_added": "0.1.0",
+                "type": "integer",
+                "example": "262144",
+                "default": "1048576",
+            },
+        },
+    }
+}
+
+
 def _modules(kind: str) -> list[dict[str, Any]]:
     return [
         {
@@ -110,6 +143,7 @@ def get_provider_info() -> dict[str, Any]:
         "operators": _modules("operators"),
         "sensors": _modules("sensors"),
         "triggers": _modules("triggers"),
+        "config": CONFIG,
         "extra-links": [
             "airflow_quantum.links.azure_quantum.AzureQuantumJobLink",
             "airflow_quantum.links.ibm_quantum.IBMQuantumJobLink",
