@@ -187,9 +187,18 @@ class AirflowProcess:
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM the process group, then SIGKILL what is left after ``grace`` seconds."""
+        self.terminate()
+        self.finish(grace)
+
+    def terminate(self) -> None:
+        """Ask the process group to exit (SIGTERM) without waiting."""
+        if self.popen is not None:
+            self._signal_group(signal.SIGTERM)
+
+    def finish(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds for a terminated process, then SIGKILL its group."""
         if self.popen is None:
             return
-        self._signal_group(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=grace)
         self._signal_group(signal.SIGKILL)
@@ -230,9 +239,14 @@ class AirflowDeployment:
                 self.processes[name].start()
         wait_for(self._healthy, timeout, "the Airflow processes to report healthy")
 
-    def stop(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            process.stop()
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop every process at once: one shared grace period, not one per process."""
+        processes = list(self.processes.values())
+        for process in processes:
+            process.terminate()
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.finish(max(0.0, deadline - time.monotonic()))
         if self._client is not None:
             self._client.close()
 
