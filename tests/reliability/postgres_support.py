@@ -24,12 +24,14 @@ INSTALL_HINT = (
     "PATH: install them with `apt-get install -y postgresql` (.ci/run does this on CI)"
 )
 SUPERUSER = "airflow"
+#: Where Debian's postgresql-<version> packages put their server binaries (<version>/bin).
+DEBIAN_ROOT = Path("/usr/lib/postgresql")
 
 
 def postgres_bin_dir() -> Path:
     """The directory holding ``initdb`` and ``pg_ctl`` (newest Debian version first)."""
     candidates = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
+        DEBIAN_ROOT.glob("*/bin"),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
         reverse=True,
     )
