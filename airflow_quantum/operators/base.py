@@ -9,6 +9,7 @@ result into plain JSON for XCom. A killed or timed-out task cancels its job (``c
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -94,14 +95,19 @@ def failing_on_bad_input(task_id: str) -> Iterator[None]:
         raise AirflowFailException(f"{task_id}: {exc}") from None
 
 
-def seconds(value: float | timedelta | None, name: str) -> float | None:
-    """A duration given as seconds or a timedelta, checked."""
-    if value is None:
+def seconds(value: float | timedelta | None, name: str, *, required: bool = False) -> float | None:
+    """A duration given as seconds or a timedelta, checked (``InvalidInputError`` naming it).
+
+    ``None`` passes through (no limit) unless ``required``.
+    """
+    if value is None and not required:
         return None
     if isinstance(value, timedelta):
         value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds or a timedelta")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise InvalidInputError(
+            f"{name} must be a positive number of seconds or a timedelta, not {value!r:.40}"
+        )
     return float(value)
 
 
@@ -152,10 +158,10 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         super().__init__(**kwargs)
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poll_interval = seconds(poll_interval, "poll_interval")
+        self.poll_interval = seconds(poll_interval, "poll_interval", required=True)
         # The cap is never below the first wait (as in the trigger), or waits would shrink.
         self.max_poll_interval = max(
-            seconds(max_poll_interval, "max_poll_interval"), self.poll_interval
+            seconds(max_poll_interval, "max_poll_interval", required=True), self.poll_interval
         )
         self.wait_timeout = seconds(timeout, "timeout")
         self.cancel_on_kill = cancel_on_kill
