@@ -12,13 +12,16 @@ OFFICIAL_PY := $(OFFICIAL_VENV)/bin/python
 OFFICIAL_INSTALLED := $(OFFICIAL_VENV)/.installed
 OFFICIAL_EXCLUDES := tests/official_clients/excludes.txt
 
-.PHONY: help install test test-official lint format emulator demo clean
+DOCS_INSTALLED := $(VENV)/.docs-installed
+
+.PHONY: help install test test-official lint format emulator demo docs clean
 
 help:
 	@echo "make demo      - run every example DAG against the local emulator (about two minutes)"
 	@echo "make test      - set up .venv, lint, and run the whole test suite"
 	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
 	@echo "                the emulator (in .venv-official, without Airflow)"
+	@echo "make docs      - build the documentation site (strict) into site/"
 	@echo "make emulator  - run the local Azure Quantum + IBM Quantum emulator (EMULATOR_ARGS=...)"
 	@echo "make format    - apply ruff formatting and safe fixes"
 	@echo "make clean     - remove .venv, .venv-official and caches"
@@ -54,6 +57,14 @@ $(OFFICIAL_INSTALLED): pyproject.toml $(OFFICIAL_EXCLUDES)
 test-official: $(OFFICIAL_INSTALLED)
 	$(OFFICIAL_PY) -m pytest tests/official_clients -q $(PYTEST_ARGS)
 
+$(DOCS_INSTALLED): $(INSTALLED)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev,docs]"
+	touch $(DOCS_INSTALLED)
+
+# Strict: a broken link, a missing snippet of example_dags/ or a bad docstring reference fails.
+docs: $(DOCS_INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
 emulator: $(INSTALLED)
 	$(VENV)/bin/airflow-quantum emulator $(EMULATOR_ARGS)
 
@@ -63,5 +74,5 @@ demo: $(INSTALLED)
 	$(VENV)/bin/airflow-quantum demo $(DEMO_ARGS)
 
 clean:
-	rm -rf $(VENV) $(OFFICIAL_VENV) .airflow-demo .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OFFICIAL_VENV) site .airflow-demo .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -15,6 +15,7 @@ the end-to-end tests in ``tests/e2e``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import sqlite3
@@ -35,7 +36,11 @@ DEMO_DAGS: tuple[str, ...] = (
     "example_ibm_quantum_sampler",
     "example_ibm_quantum_estimator",
     "example_ibm_quantum_session",
+    "example_ibm_quantum_qiskit",
     "example_quantum_cross_vendor",
+    # The consumer reads the asset event the producer's run made: it runs after it.
+    "example_quantum_results_storage",
+    "example_quantum_results_consumer",
 )
 #: Job timings of the demo's emulator: long enough for every wait to go through a trigger and
 #: show a job queued, then running; short enough for the whole demo to take about two minutes.
@@ -86,6 +91,11 @@ def emulator_connections(url: str) -> dict[str, str]:
         "AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT": json.dumps(azure),
         "AIRFLOW_CONN_IBM_QUANTUM_DEFAULT": json.dumps(ibm),
     }
+
+
+def results_variables(base: str) -> dict[str, str]:
+    """``AIRFLOW_VAR_*``: where ``example_quantum_results_storage`` writes (a URL)."""
+    return {"AIRFLOW_VAR_QUANTUM_RESULTS_BASE": base}
 
 
 def airflow_env(
@@ -395,6 +405,20 @@ def _render_session(run: DagRunRecord, g: Glyphs) -> list[str]:
     return lines
 
 
+def _render_qiskit(run: DagRunRecord, g: Glyphs) -> list[str]:
+    data = run.xcom("report") or {}
+    lines = ["qiskit circuits: RY(θ) + CNOT sweep, P(11) against sin²(θ/2)"]
+    for theta, p11 in zip(data.get("angles", []), data.get("p11", []), strict=True):
+        ideal = math.sin(theta / 2) ** 2
+        lines.append(f"θ = {theta:.3f}  {p11:.3f}  {ideal:.3f}  {bar(p11, g, width=24)}")
+    evs = data.get("evs", {})
+    lines.append(
+        "Bell state, SparsePauliOp observables: "
+        + ", ".join(f"<{name}> = {value:+.3f}" for name, value in evs.items())
+    )
+    return lines
+
+
 def _render_cross_vendor(run: DagRunRecord, g: Glyphs) -> list[str]:
     data = run.xcom("compare") or {}
     ionq, ibm = data.get("ionq", {}), data.get("ibm", {})
@@ -417,13 +441,39 @@ def _render_any(run: DagRunRecord, g: Glyphs) -> list[str]:
     return lines
 
 
+def _render_results_storage(run: DagRunRecord, g: Glyphs) -> list[str]:
+    summary = run.xcom("sample_ghz") or {}
+    top = (summary.get("top_counts") or [{}])[0]
+    return [
+        f"GHZ state on {summary['backend']}, {summary['shots']} shots kept one by one "
+        f"({summary['results_bytes']:,} bytes of JSON): written to object storage",
+        f"results  {summary['results_uri']}",
+        f"raw      {summary.get('raw_results_uri', '-')}",
+        "XCom and the asset event quantum_ghz_shots carry the summary: top counts "
+        + ", ".join(f"{k}: {v}" for k, v in top.items()),
+    ]
+
+
+def _render_results_consumer(run: DagRunRecord, g: Glyphs) -> list[str]:
+    data = run.xcom("analyse") or {}
+    return [
+        f"Read job {data['job_id']}'s {data['shots']} shots from the URI of the asset event",
+        f"counts recomputed from the shots match the service's: {data['counts_match']}",
+        f"P(000) + P(111) = {data['ghz_fraction']:.3f}; "
+        f"consecutive shots equal: {data['repeat_fraction']:.3f} (about 0.5 if independent)",
+    ]
+
+
 RENDERERS: dict[str, Callable[[DagRunRecord, Glyphs], list[str]]] = {
     "example_azure_quantum_qio": _render_qio,
     "example_azure_quantum_ionq": _render_ionq,
     "example_ibm_quantum_sampler": _render_sampler,
     "example_ibm_quantum_estimator": _render_estimator,
     "example_ibm_quantum_session": _render_session,
+    "example_ibm_quantum_qiskit": _render_qiskit,
     "example_quantum_cross_vendor": _render_cross_vendor,
+    "example_quantum_results_storage": _render_results_storage,
+    "example_quantum_results_consumer": _render_results_consumer,
 }
 
 
@@ -500,6 +550,7 @@ def run_demo(
     started = time.monotonic()
     with EmulatorServer(config) as emulator:
         env = airflow_env(home, dags_folder, emulator_connections(emulator.url))
+        env.update(results_variables((home / "results").as_uri()))
         say(f"airflow-quantum demo: {len(dag_ids)} example DAGs against the local emulator")
         timings = f"jobs queue {queue_seconds:g} s, run {run_seconds:g} s"
         say(f"  emulator     {emulator.url}  ({timings})")

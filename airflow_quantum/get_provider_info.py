@@ -37,6 +37,14 @@ AZURE_CONN_FIELDS = {
         "replaces all other fields.",
         secret=True,
     ),
+    "credential": _text(
+        "azure-identity credential",
+        "Instead of a secret or key: default, managed_identity, workload_identity, environment "
+        "or azure_cli (needs airflow-quantum[azure]). Client ID = a user-assigned identity.",
+    ),
+    "token_file": _text(
+        "Federated token file", "Workload identity token file (else AZURE_FEDERATED_TOKEN_FILE)."
+    ),
     "api_version": _text("API version", "Data-plane api-version to send."),
 }
 
@@ -64,6 +72,39 @@ IBM_CONN_FIELDS = {
         "schema": {"type": ["boolean", "null"], "default": False},
         "description": "Use the private-network runtime endpoint of the region.",
     },
+}
+
+
+#: The ``[quantum]`` section of the Airflow config (``airflow config list`` shows it).
+CONFIG = {
+    "quantum": {
+        "description": "Where the quantum operators put results that outgrow XCom.",
+        "options": {
+            "results_base_path": {
+                "description": (
+                    "Object storage URL under which results larger than "
+                    "max_xcom_result_bytes are written as "
+                    "{base}/{dag_id}/{run_id}/{task_id}.json when the task has no results_path; "
+                    "XCom then gets the URI and a summary. Empty: such results are trimmed "
+                    "(or left whole to the object-storage XCom backend when it is configured).\n"
+                ),
+                "version_added": "0.1.0",
+                "type": "string",
+                "example": "s3://aws_default@bucket/quantum-results",
+                "default": "",
+            },
+            "max_xcom_result_bytes": {
+                "description": (
+                    "Results whose JSON is larger do not go to XCom whole (operators' "
+                    "max_xcom_result_bytes overrides it).\n"
+                ),
+                "version_added": "0.1.0",
+                "type": "integer",
+                "example": "262144",
+                "default": "1048576",
+            },
+        },
+    }
 }
 
 
@@ -102,6 +143,7 @@ def get_provider_info() -> dict[str, Any]:
         "operators": _modules("operators"),
         "sensors": _modules("sensors"),
         "triggers": _modules("triggers"),
+        "config": CONFIG,
         "extra-links": [
             "airflow_quantum.links.azure_quantum.AzureQuantumJobLink",
             "airflow_quantum.links.ibm_quantum.IBMQuantumJobLink",
@@ -127,7 +169,7 @@ def get_provider_info() -> dict[str, Any]:
                     "relabeling": {"login": "Client ID", "password": "Client secret"},
                     "placeholders": {
                         "login": "application (client) id of the service principal",
-                        "password": "client secret (or leave empty and set an API key)",
+                        "password": "client secret (or leave empty: API key or credential)",
                     },
                 },
             },

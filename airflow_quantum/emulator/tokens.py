@@ -64,6 +64,10 @@ class TokenStore:
             return TokenCheck.EXPIRED
         return TokenCheck.VALID
 
+    def issued(self, vendor: str | None = None) -> list[IssuedToken]:
+        """Every token still remembered (of one vendor if given): tests hunt them in logs."""
+        return [t for t in self._tokens.values() if vendor is None or t.vendor == vendor]
+
     def reset(self) -> None:
         self._tokens.clear()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from functools import cached_property
@@ -59,10 +60,19 @@ class QuantumBaseHook(BaseHook):
         return self.client
 
     async def aclient(self) -> Any:
-        """The asynchronous vendor client (built once per hook, in the running loop)."""
+        """The asynchronous vendor client (built once per hook, used in the running loop).
+
+        It is built in a worker thread: ``httpx.AsyncClient`` loads the CA bundle into an SSL
+        context when created, which blocked the triggerer's loop for 0.2-0.5 s per trigger
+        start on a busy machine.
+        """
         if self._async_client is None:
             conn = await self.aconnection()
-            self._async_client = self._async_client_from_connection(conn)
+            client = await asyncio.to_thread(self._async_client_from_connection, conn)
+            if self._async_client is None:  # another coroutine may have built one meanwhile
+                self._async_client = client
+            else:
+                await client.aclose()
         return self._async_client
 
     async def apending_job_pages(self, max_pages: int | None = None) -> AsyncIterator[list[Any]]:

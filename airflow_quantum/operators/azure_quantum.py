@@ -21,12 +21,9 @@ from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.links.azure_quantum import AzureQuantumJobLink, azure_job_url
 from airflow_quantum.links.base import JOB_URL_KEY
-from airflow_quantum.operators.base import (
-    QuantumJobOperator,
-    as_list,
-    failing_on_bad_input,
-    shrink_for_xcom,
-)
+from airflow_quantum.operators.base import QuantumJobOperator, as_list, failing_on_bad_input
+from airflow_quantum.operators.delivery import ResultDelivery
+from airflow_quantum.results.summary import JobFacts
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
 try:
@@ -41,6 +38,7 @@ MAX_JOBS_PER_TASK_INSTANCE = 50
 
 
 class _AzureHookMixin:
+    vendor: ClassVar[str] = "Azure Quantum"
     azure_quantum_conn_id: str
 
     @property
@@ -50,6 +48,24 @@ class _AzureHookMixin:
     @cached_property
     def hook(self) -> AzureQuantumHook:
         return AzureQuantumHook(azure_quantum_conn_id=self.azure_quantum_conn_id)
+
+    def job_facts(self, job_id: str, result: Any = None) -> JobFacts:
+        job = self.hook.get_job(job_id)
+        params = job.input_params if isinstance(job.input_params, dict) else {}
+        usage = job.usage if isinstance(job.usage, dict) and job.usage else None
+        if usage is None and job.cost_estimate is not None:
+            usage = job.cost_estimate.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return JobFacts(
+            vendor=self.vendor,
+            job_id=job_id,
+            backend=job.target,
+            status=job.state.value,
+            shots=params.get("shots"),
+            usage=usage or None,
+        )
+
+    def raw_payload(self, job_id: str) -> bytes:
+        return self.hook.download_output(job_id)
 
 
 class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
@@ -80,7 +96,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
     See :class:`~airflow_quantum.operators.base.QuantumJobOperator` for waiting and cancelling.
     """
 
-    vendor = "Azure Quantum"
     trigger_class = AzureQuantumJobTrigger
     operator_extra_links = (AzureQuantumJobLink(),)
     template_fields: Sequence[str] = (
@@ -97,6 +112,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         "tags",
         "session_id",
         "metadata",
+        "results_path",
     )
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "qio_problem": "json",
@@ -293,14 +309,16 @@ def _portal_url(hook: AzureQuantumHook, job_id: str) -> str:
     )
 
 
-class AzureQuantumGetResultsOperator(_AzureHookMixin, BaseOperator):
+class AzureQuantumGetResultsOperator(_AzureHookMixin, ResultDelivery, BaseOperator):
     """Return the decoded result of an Azure Quantum job (``Job.get_results``).
 
     Waits up to ``timeout`` seconds on the worker for the job to finish; a failed or cancelled
-    job fails the task with the service's error code and message.
+    job fails the task with the service's error code and message. ``results_path``,
+    ``store_raw_payload``, ``max_xcom_result_bytes`` and ``outlets`` work as for
+    :class:`~airflow_quantum.operators.base.QuantumJobOperator`.
     """
 
-    template_fields: Sequence[str] = ("job_id", "azure_quantum_conn_id")
+    template_fields: Sequence[str] = ("job_id", "azure_quantum_conn_id", "results_path")
     operator_extra_links = (AzureQuantumJobLink(),)
 
     def __init__(
@@ -309,24 +327,27 @@ class AzureQuantumGetResultsOperator(_AzureHookMixin, BaseOperator):
         job_id: str,
         azure_quantum_conn_id: str = "azure_quantum_default",
         timeout: float = 300.0,
-        max_xcom_result_bytes: int = 1024 * 1024,
+        results_path: Any = None,
+        store_raw_payload: bool = False,
+        max_xcom_result_bytes: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.job_id = job_id
         self.azure_quantum_conn_id = azure_quantum_conn_id
         self.results_timeout = timeout
-        self.max_xcom_result_bytes = max_xcom_result_bytes
+        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
 
     def execute(self, context: Any) -> Any:
         with failing_on_bad_input(self.task_id):
             check_job_id(self.job_id)
+            self.check_delivery()
         context["ti"].xcom_push(key=JOB_URL_KEY, value=_portal_url(self.hook, self.job_id))
         try:
             result = self.hook.get_results(self.job_id, timeout=self.results_timeout)
         except JobFailedError as exc:
             raise AirflowException(str(exc)) from None
-        return shrink_for_xcom(result, self.max_xcom_result_bytes)[0]
+        return self.deliver(context, self.job_id, result)
 
 
 class AzureQuantumCancelJobOperator(_AzureHookMixin, BaseOperator):

@@ -9,7 +9,7 @@ result into plain JSON for XCom. A killed or timed-out task cancels its job (``c
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +26,9 @@ from airflow_quantum.clients.errors import (
 )
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
+from airflow_quantum.operators.delivery import ResultDelivery
+from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
+from airflow_quantum.results.trim import shrink_for_xcom
 from airflow_quantum.triggers.base import (
     CANCELLED,
     ERROR,
@@ -40,8 +43,10 @@ try:
 except ImportError:  # pragma: no cover
     from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
 
-#: Default bound of a result returned to XCom (bytes of JSON).
-MAX_XCOM_RESULT_BYTES = 1024 * 1024
+#: Default bound of a result returned to XCom (bytes of JSON); ``[quantum]
+#: max_xcom_result_bytes`` changes it.
+MAX_XCOM_RESULT_BYTES = DEFAULT_MAX_XCOM_RESULT_BYTES
+__all__ = ["MAX_XCOM_RESULT_BYTES", "QuantumJobOperator", "shrink_for_xcom"]
 _EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
 
 
@@ -90,58 +95,23 @@ def failing_on_bad_input(task_id: str) -> Iterator[None]:
         raise AirflowFailException(f"{task_id}: {exc}") from None
 
 
-def seconds(value: float | timedelta | None, name: str) -> float | None:
-    """A duration given as seconds or a timedelta, checked."""
-    if value is None:
+def seconds(value: float | timedelta | None, name: str, *, required: bool = False) -> float | None:
+    """A duration given as seconds or a timedelta, checked (``InvalidInputError`` naming it).
+
+    ``None`` passes through (no limit) unless ``required``.
+    """
+    if value is None and not required:
         return None
     if isinstance(value, timedelta):
         value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds or a timedelta")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise InvalidInputError(
+            f"{name} must be a positive number of seconds or a timedelta, not {value!r:.40}"
+        )
     return float(value)
 
 
-def shrink_for_xcom(result: Any, max_bytes: int) -> tuple[Any, bool]:
-    """The result, or a trimmed copy (longest lists and dicts cut) when its JSON is too big.
-
-    A trimmed dict says ``"truncated": true``. When even a one-item-per-collection copy is too
-    big (one huge string, say), a small stub ``{"truncated": true, "message": ...}`` replaces
-    it: what goes to XCom is always at most ``max_bytes`` of JSON.
-    """
-    if _size(result) <= max_bytes:
-        return result, False
-    keep = 4096
-    while keep >= 1:
-        trimmed = _trim(result, keep)
-        if isinstance(trimmed, dict):
-            trimmed = {**trimmed, "truncated": True}
-        if _size(trimmed) <= max_bytes:
-            return trimmed, True
-        keep //= 4
-    return {
-        "truncated": True,
-        "message": f"the result is larger than {max_bytes} bytes of JSON even when trimmed",
-    }, True
-
-
-def _size(value: Any) -> int:
-    return len(json.dumps(value, default=str))
-
-
-def _trim(value: Any, keep: int) -> Any:
-    if isinstance(value, dict):
-        if len(value) > keep:
-            items = list(value.items())
-            if all(isinstance(v, int | float) for _, v in items):
-                items.sort(key=lambda item: item[1], reverse=True)  # keep the largest counts
-            value = dict(items[:keep])
-        return {key: _trim(item, keep) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_trim(item, keep) for item in value[:keep]]
-    return value
-
-
-class QuantumJobOperator(BaseOperator):
+class QuantumJobOperator(ResultDelivery, BaseOperator):
     """Base of the operators that submit a job and (by default) wait for its result.
 
     :param wait_for_completion: wait for the job and return its result (True), or return the
@@ -154,8 +124,17 @@ class QuantumJobOperator(BaseOperator):
         job is cancelled (if ``cancel_on_kill``) and the task fails.
     :param cancel_on_kill: cancel the remote job when the task is killed, marked failed,
         cleared or timed out.
-    :param max_xcom_result_bytes: results whose JSON is larger are trimmed (largest counts
-        kept, ``"truncated": true``) before going to XCom.
+    :param results_path: write the whole result there as JSON (an ``ObjectStoragePath`` or a
+        URL, templated, e.g. ``s3://aws_default@bucket/{{ run_id }}/{{ ti.task_id }}.json``);
+        XCom then gets the URI and a summary.
+    :param store_raw_payload: also write the vendor's raw payload beside it
+        (``name.raw.json``).
+    :param max_xcom_result_bytes: results whose JSON is larger go to ``[quantum]
+        results_base_path`` when set, else are trimmed (largest counts kept,
+        ``"truncated": true``) before going to XCom. Default: ``[quantum]
+        max_xcom_result_bytes`` (1 MiB).
+
+    ``outlets`` that are Assets get the job's facts in their event's ``extra``.
     """
 
     vendor: ClassVar[str] = "quantum"
@@ -171,20 +150,22 @@ class QuantumJobOperator(BaseOperator):
         max_poll_interval: float = 60.0,
         timeout: float | timedelta | None = None,
         cancel_on_kill: bool = True,
-        max_xcom_result_bytes: int = MAX_XCOM_RESULT_BYTES,
+        results_path: Any = None,
+        store_raw_payload: bool = False,
+        max_xcom_result_bytes: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poll_interval = seconds(poll_interval, "poll_interval")
+        self.poll_interval = seconds(poll_interval, "poll_interval", required=True)
         # The cap is never below the first wait (as in the trigger), or waits would shrink.
         self.max_poll_interval = max(
-            seconds(max_poll_interval, "max_poll_interval"), self.poll_interval
+            seconds(max_poll_interval, "max_poll_interval", required=True), self.poll_interval
         )
         self.wait_timeout = seconds(timeout, "timeout")
         self.cancel_on_kill = cancel_on_kill
-        self.max_xcom_result_bytes = max_xcom_result_bytes
+        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
         self.job_id: str | None = None
 
     # ------------------------------------------------------------- vendor parts
@@ -228,6 +209,7 @@ class QuantumJobOperator(BaseOperator):
         # Bad input will be as bad on a retry: fail now, before anything costs money. The
         # submit is covered too: the clients check what they send before sending it.
         with failing_on_bad_input(self.task_id):
+            self.check_delivery()
             self.validate_input()
             key = idempotency_key(context)
             job_id = self.find_job(key)
@@ -245,13 +227,14 @@ class QuantumJobOperator(BaseOperator):
             ti.xcom_push(key=JOB_URL_KEY, value=url)
             self.log.info("%s job %s: %s", self.vendor, job_id, url)
         if not self.wait_for_completion:
+            self.record_job(context, job_id)
             return job_id
         state, message = self.job_state(job_id)
         if not state.is_final:
             if self.deferrable:
                 self.defer(trigger=self._trigger(job_id), method_name="execute_complete")
             state, message = self._wait_on_worker(job_id)
-        return self._finish(job_id, state, message)
+        return self._finish(context, job_id, state, message)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Resume after the trigger's event: fetch the result or fail with the job's message."""
@@ -260,7 +243,7 @@ class QuantumJobOperator(BaseOperator):
         self.job_id = job_id = str(event.get("job_id"))
         status, message = event["status"], event.get("message") or ""
         if status == SUCCESS:
-            return self._result_for_xcom(job_id)
+            return self._result_for_xcom(context, job_id)
         raise AirflowException(f"{self.vendor} job {job_id}: {message}")
 
     def on_kill(self) -> None:
@@ -316,27 +299,18 @@ class QuantumJobOperator(BaseOperator):
             return False
         return True
 
-    def _finish(self, job_id: str, state: JobState, message: str | None) -> Any:
+    def _finish(self, context: Any, job_id: str, state: JobState, message: str | None) -> Any:
         if state is JobState.SUCCEEDED:
-            return self._result_for_xcom(job_id)
+            return self._result_for_xcom(context, job_id)
         reason = message or ("was cancelled" if state is JobState.CANCELLED else "failed")
         raise AirflowException(f"{self.vendor} job {job_id} ended {state.value}: {reason}")
 
-    def _result_for_xcom(self, job_id: str) -> Any:
+    def _result_for_xcom(self, context: Any, job_id: str) -> Any:
         try:
             result = self.fetch_result(job_id)
         except JobFailedError as exc:
             raise AirflowException(str(exc)) from None
-        result, trimmed = shrink_for_xcom(result, self.max_xcom_result_bytes)
-        if trimmed:
-            self.log.warning(
-                "The result of %s job %s is larger than %d bytes of JSON; XCom gets a trimmed "
-                "copy (largest entries kept, 'truncated': true)",
-                self.vendor,
-                job_id,
-                self.max_xcom_result_bytes,
-            )
-        return result
+        return self.deliver(context, job_id, result)
 
 
 def as_list(value: Any) -> list[Any] | None:

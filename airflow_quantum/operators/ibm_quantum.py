@@ -22,8 +22,9 @@ from airflow_quantum.operators.base import (
     failing_on_bad_input,
     is_idempotency_tag,
     seconds,
-    shrink_for_xcom,
 )
+from airflow_quantum.operators.delivery import ResultDelivery
+from airflow_quantum.results.summary import JobFacts, ibm_shots
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
 try:
@@ -42,6 +43,7 @@ _JOB_OPTION_CHECKS: dict[str, Any] = {
 
 
 class _IBMHookMixin:
+    vendor: ClassVar[str] = "IBM Quantum"
     ibm_quantum_conn_id: str
 
     @property
@@ -52,14 +54,35 @@ class _IBMHookMixin:
     def hook(self) -> IBMQuantumHook:
         return IBMQuantumHook(ibm_quantum_conn_id=self.ibm_quantum_conn_id)
 
+    def job_facts(self, job_id: str, result: Any = None) -> JobFacts:
+        job = self.hook.get_job(job_id)
+        usage = job.usage.model_dump(mode="json", exclude_none=True) if job.usage else None
+        return JobFacts(
+            vendor=self.vendor,
+            job_id=job_id,
+            backend=job.backend,
+            status=job.state.value,
+            shots=ibm_shots(result),
+            usage=usage or None,
+        )
+
+    def raw_payload(self, job_id: str) -> bytes:
+        raw = self.hook.client.get_results(job_id) or ""
+        return raw if isinstance(raw, bytes) else str(raw).encode()
+
 
 class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
     """Shared by the IBM operators that run a job: tags, idempotency, results, links."""
 
-    vendor = "IBM Quantum"
     trigger_class = IBMQuantumJobTrigger
     operator_extra_links = (IBMQuantumJobLink(),)
-    template_fields: Sequence[str] = ("ibm_quantum_conn_id", "backend", "session_id", "tags")
+    template_fields: Sequence[str] = (
+        "ibm_quantum_conn_id",
+        "backend",
+        "session_id",
+        "tags",
+        "results_path",
+    )
 
     def __init__(
         self,
@@ -130,12 +153,13 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
         IBMQuantumSamplerOperator(
             task_id="bell",
             backend="ibm_fez",
-            circuits=[BELL_QASM],  # OpenQASM 3 (QuantumCircuit objects with qiskit installed)
+            circuits=[BELL_QASM],  # OpenQASM 3, or QuantumCircuits with the qiskit extra
             shots=1000,
             deferrable=True,
         )
 
-    :param circuits: OpenQASM 3 strings, or ``(circuit, parameter_values, shots)`` pubs.
+    :param circuits: OpenQASM 3 strings or qiskit ``QuantumCircuit`` objects (exported to
+        OpenQASM 3 when the operator is created), or ``(circuit, parameter_values, shots)`` pubs.
     :param shots: shots for pubs that do not give their own.
     :param options: the primitive's options, e.g. ``{"default_shots": 4000}``.
     :param bitstrings: also return every shot's bitstring (large!).
@@ -152,7 +176,9 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.circuits = circuits
+        # qiskit objects become OpenQASM 3 / Pauli dicts now, so that templating and DAG
+        # serialization only ever see plain JSON.
+        self.circuits = pubs.plain_inputs(circuits, "circuits")
         self.shots = shots
         self.options = options
 
@@ -175,9 +201,10 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
 class IBMQuantumEstimatorOperator(_IBMJobOperator):
     """Run the Estimator V2 primitive and (by default) return expectation values.
 
-    :param circuits: OpenQASM 3 strings, or ``(circuit, observables, parameter_values,
-        precision)`` pubs (then ``observables`` is None).
-    :param observables: one observable per circuit: ``"ZZ"``, ``{"ZZ": 1.0, "XX": 0.5}``, ...
+    :param circuits: OpenQASM 3 strings or ``QuantumCircuit`` objects, or ``(circuit,
+        observables, parameter_values, precision)`` pubs (then ``observables`` is None).
+    :param observables: one observable per circuit: ``"ZZ"``, ``{"ZZ": 1.0, "XX": 0.5}``, a
+        qiskit ``SparsePauliOp``, ...
     :param precision: target precision of the expectation values.
     """
 
@@ -198,8 +225,8 @@ class IBMQuantumEstimatorOperator(_IBMJobOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.circuits = circuits
-        self.observables = observables
+        self.circuits = pubs.plain_inputs(circuits, "circuits")
+        self.observables = pubs.plain_inputs(observables, "observables")
         self.precision = precision
         self.options = options
 
@@ -268,14 +295,16 @@ class IBMQuantumRunJobOperator(_IBMJobOperator):
         )
 
 
-class IBMQuantumGetResultsOperator(_IBMHookMixin, BaseOperator):
+class IBMQuantumGetResultsOperator(_IBMHookMixin, ResultDelivery, BaseOperator):
     """Return the decoded result of an IBM Quantum job (``RuntimeJob.result``).
 
     Waits up to ``timeout`` seconds (None: no limit) on the worker; a failed or cancelled job
-    fails the task with the service's message.
+    fails the task with the service's message. ``results_path``, ``store_raw_payload``,
+    ``max_xcom_result_bytes`` and ``outlets`` work as for
+    :class:`~airflow_quantum.operators.base.QuantumJobOperator`.
     """
 
-    template_fields: Sequence[str] = ("job_id", "ibm_quantum_conn_id")
+    template_fields: Sequence[str] = ("job_id", "ibm_quantum_conn_id", "results_path")
     operator_extra_links = (IBMQuantumJobLink(),)
 
     def __init__(
@@ -285,7 +314,9 @@ class IBMQuantumGetResultsOperator(_IBMHookMixin, BaseOperator):
         ibm_quantum_conn_id: str = "ibm_quantum_default",
         timeout: float | None = None,
         bitstrings: bool = False,
-        max_xcom_result_bytes: int = 1024 * 1024,
+        results_path: Any = None,
+        store_raw_payload: bool = False,
+        max_xcom_result_bytes: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -293,17 +324,18 @@ class IBMQuantumGetResultsOperator(_IBMHookMixin, BaseOperator):
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
         self.results_timeout = timeout
         self.bitstrings = bitstrings
-        self.max_xcom_result_bytes = max_xcom_result_bytes
+        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
 
     def execute(self, context: Any) -> Any:
         with failing_on_bad_input(self.task_id):
             validation.job_id(self.job_id)
+            self.check_delivery()
         context["ti"].xcom_push(key=JOB_URL_KEY, value=ibm_job_url(self.job_id))
         try:
             result = self.hook.result(self.job_id, self.results_timeout, bitstrings=self.bitstrings)
         except JobFailedError as exc:
             raise AirflowException(str(exc)) from None
-        return shrink_for_xcom(result, self.max_xcom_result_bytes)[0]
+        return self.deliver(context, self.job_id, result)
 
 
 class IBMQuantumCancelJobOperator(_IBMHookMixin, BaseOperator):

@@ -17,7 +17,7 @@ from airflow_quantum.clients.errors import (
     ServiceError,
 )
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.operators.base import default_deferrable
+from airflow_quantum.operators.base import default_deferrable, seconds
 from airflow_quantum.triggers.base import (
     CANCELLED,
     FAILED,
@@ -40,6 +40,24 @@ except ImportError:  # pragma: no cover
         AirflowSensorTimeout,
         AirflowSkipException,
     )
+
+
+def final_states(target_states: Iterable[JobState | str] | None) -> frozenset[JobState]:
+    """The job states a sensor waits for (default: succeeded); ``InvalidInputError`` unless
+    every one is a known final state."""
+    if isinstance(target_states, str | JobState):
+        target_states = [target_states]
+    try:
+        states = frozenset(JobState(state) for state in (target_states or (JobState.SUCCEEDED,)))
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            f"target_states must be final job states "
+            f"({', '.join(s.value for s in JobState if s.is_final)}), not {target_states!r:.80}"
+        ) from None
+    unknown = sorted(state.value for state in states if not state.is_final)
+    if unknown:
+        raise InvalidInputError(f"target_states must be final states, not {unknown}")
+    return states
 
 
 class QuantumJobSensor(BaseSensorOperator):
@@ -75,16 +93,11 @@ class QuantumJobSensor(BaseSensorOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.job_id = job_id
-        self.target_states = frozenset(
-            JobState(state) for state in (target_states or (JobState.SUCCEEDED,))
-        )
-        unknown = [state for state in self.target_states if not state.is_final]
-        if unknown:
-            raise ValueError(f"target_states must be final states, not {sorted(unknown)}")
+        self.target_states = final_states(target_states)
         self.fail_on_cancel = fail_on_cancel
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.cancel_on_kill = cancel_on_kill
-        self.max_poll_interval = max_poll_interval
+        self.max_poll_interval = seconds(max_poll_interval, "max_poll_interval", required=True)
 
     @property
     def conn_id(self) -> str:

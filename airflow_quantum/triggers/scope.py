@@ -73,6 +73,8 @@ class _LoopScopes:
     """The scopes and recent connection reads of one event loop."""
 
     scopes: dict[tuple[str, str, str], ConnectionScope] = field(default_factory=dict)
+    #: Scopes being made (their client is built in a worker thread).
+    making: dict[tuple[str, str, str], asyncio.Task[ConnectionScope]] = field(default_factory=dict)
     #: conn_id -> (when read, the read in flight or the connection it found)
     reads: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
@@ -94,30 +96,40 @@ async def acquire(kind: str, conn_id: str, make_hook: Callable[[], Any]) -> Conn
     """The scope of ``conn_id`` for waits of ``kind`` (made on first use); release it after.
 
     Raises what reading the connection raises, and ``ConfigurationError`` for a connection
-    the vendor's client cannot use.
+    the vendor's client cannot use. Waits starting together share one scope being made.
     """
     loop_scopes = _loop_scopes()
     conn = await read_connection(conn_id)
     key = (kind, conn_id, _fingerprint(conn))
     scope = loop_scopes.scopes.get(key)
     if scope is None:
-        extras = QuantumBaseHook.extras(conn)
-        try:
-            shared = parse_bool(
-                extras.get(SHARED_POLLING_EXTRA), SHARED_POLLING_EXTRA, default=True
+        making = loop_scopes.making.get(key)
+        if making is None:
+            making = asyncio.get_running_loop().create_task(
+                _make_scope(loop_scopes, key, conn, make_hook)
             )
-        except ConfigurationError as exc:
-            raise ConfigurationError(f"connection {conn_id!r}: extra {exc}") from None
-        hook = make_hook()
-        hook.bind_connection(conn)
-        await hook.aclient()  # a connection the client cannot use fails here, once
-        # Another wait may have made the same scope while this one built its client.
-        scope = loop_scopes.scopes.get(key)
-        if scope is None:
-            scope = loop_scopes.scopes[key] = ConnectionScope(key, hook, shared)
-        else:
-            await hook.aclose()
+            loop_scopes.making[key] = making
+            making.add_done_callback(lambda _: loop_scopes.making.pop(key, None))
+        scope = await asyncio.shield(making)
     scope.users += 1
+    return scope
+
+
+async def _make_scope(
+    loop_scopes: _LoopScopes, key: tuple[str, str, str], conn: Any, make_hook: Callable[[], Any]
+) -> ConnectionScope:
+    try:
+        shared = parse_bool(
+            QuantumBaseHook.extras(conn).get(SHARED_POLLING_EXTRA),
+            SHARED_POLLING_EXTRA,
+            default=True,
+        )
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"connection {key[1]!r}: extra {exc}") from None
+    hook = make_hook()
+    hook.bind_connection(conn)
+    await hook.aclient()  # a connection the client cannot use fails here, once
+    scope = loop_scopes.scopes[key] = ConnectionScope(key, hook, shared)
     return scope
 
 

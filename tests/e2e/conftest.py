@@ -1,4 +1,4 @@
-"""The session's Airflow home, metadata DB and emulator for the end-to-end tests."""
+"""The session's Airflow home, metadata DB, emulator and S3 (moto) for the end-to-end tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from e2e_support import E2E_CONFIG, EXAMPLE_DAGS, AirflowE2E
+from moto_support import moto_s3
 
 from airflow_quantum import demo
 from airflow_quantum.emulator import EmulatorServer
@@ -14,7 +15,13 @@ from airflow_quantum.emulator import EmulatorServer
 @pytest.fixture(scope="session")
 def airflow_e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowE2E]:
     home = tmp_path_factory.mktemp("airflow-home")
-    with EmulatorServer(E2E_CONFIG.model_copy()) as emulator:
-        env = demo.airflow_env(home, EXAMPLE_DAGS, demo.emulator_connections(emulator.url))
+    with EmulatorServer(E2E_CONFIG.model_copy()) as emulator, moto_s3() as s3:
+        connections = {
+            **demo.emulator_connections(emulator.url),
+            "AIRFLOW_CONN_AWS_DEFAULT": s3.connection(),
+        }
+        env = demo.airflow_env(home, EXAMPLE_DAGS, connections)
+        # The results example writes to S3 here (the demo: a folder of its Airflow home).
+        env.update(demo.results_variables(f"s3://aws_default@{s3.bucket}/results"))
         demo.migrate(env, home, home / "db-migrate.log")
-        yield AirflowE2E(home, env, emulator, demo.MetadataDB(home / "airflow.db"))
+        yield AirflowE2E(home, env, emulator, demo.MetadataDB(home / "airflow.db"), s3)

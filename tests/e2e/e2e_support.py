@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from airflow_quantum import demo
 from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
@@ -42,6 +43,8 @@ class AirflowE2E:
     env: dict[str, str]
     emulator: EmulatorServer
     db: demo.MetadataDB
+    #: moto's S3 server (``moto_support.MotoS3``), the ``aws_default`` connection's endpoint.
+    s3: Any = None
     results: dict[str, DagResult] = field(default_factory=dict)
 
     def run_dag(self, dag_id: str) -> DagResult:

@@ -10,7 +10,9 @@ deferred, the last of them after the job had finished.
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import sqlite3
 from typing import Any
 
 import pytest
@@ -29,15 +31,25 @@ DEFERRED_TASKS: dict[str, list[tuple[str, int, str]]] = {
     "example_ibm_quantum_sampler": [("sample_bell", -1, "sample_bell")],
     "example_ibm_quantum_estimator": [("estimate", -1, "estimate")],
     "example_ibm_quantum_session": [("phase_sweep", i, "phase_sweep") for i in range(4)],
+    "example_ibm_quantum_qiskit": [
+        ("rotation_sweep", -1, "rotation_sweep"),
+        ("correlators", -1, "correlators"),
+    ],
     "example_quantum_cross_vendor": [
         ("ghz_on_ionq", -1, "ghz_on_ionq"),
         ("ghz_on_ibm", -1, "ghz_on_ibm"),
     ],
+    "example_quantum_results_storage": [("sample_ghz", -1, "sample_ghz")],
+    "example_quantum_results_consumer": [],
 }
+#: DAGs that read what another DAG's run left (an asset event): that one runs first.
+UPSTREAM = {"example_quantum_results_consumer": "example_quantum_results_storage"}
 
 
 def succeeded(airflow_e2e: AirflowE2E, dag_id: str) -> DagResult:
     """The DAG's run, asserted successful (with the path of Airflow's output if not)."""
+    if dag_id in UPSTREAM:
+        succeeded(airflow_e2e, UPSTREAM[dag_id])
     result = airflow_e2e.run_dag(dag_id)
     where = f"see {result.run.log_path}"
     assert result.run.returncode == 0, (
@@ -171,6 +183,21 @@ def test_ibm_session_sweep_runs_in_one_batch_closed_by_the_teardown(
     assert session.accepting_jobs is False  # closed by the teardown
 
 
+def test_ibm_qiskit_objects_sweep_and_observables(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_ibm_quantum_qiskit").record
+    assert record is not None
+    sweep = record.xcom("rotation_sweep")["pub_results"][0]
+    assert sweep["shape"] == [5] and len(sweep["counts"]) == 5
+    assert set(sweep["counts"][0]) == {"00"} and set(sweep["counts"][-1]) == {"11"}
+    report = record.xcom("report")
+    for theta, p11 in zip(report["angles"], report["p11"], strict=True):
+        assert p11 == pytest.approx(math.sin(theta / 2) ** 2, abs=0.1)
+        assert p11 == sweep["counts"][report["angles"].index(theta)].get("11", 0) / 400
+    assert report["evs"]["ZZ"] == pytest.approx(1.0, abs=0.1)
+    assert report["evs"]["XX"] == pytest.approx(1.0, abs=0.1)
+    assert report["evs"]["YY"] == pytest.approx(-1.0, abs=0.1)
+
+
 def test_cross_vendor_distributions_agree(airflow_e2e: AirflowE2E):
     record = succeeded(airflow_e2e, "example_quantum_cross_vendor").record
     assert record is not None
@@ -182,10 +209,56 @@ def test_cross_vendor_distributions_agree(airflow_e2e: AirflowE2E):
     assert data["tvd"] < 0.1
 
 
+def test_results_go_to_s3_and_the_asset_event_names_them(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_quantum_results_storage").record
+    assert record is not None
+    summary = record.xcom("sample_ghz")
+    job_id = record.xcom("sample_ghz", "job_id")
+    key = f"results/example_quantum_results_storage/{record.run_id}/ghz.json"
+    bucket = airflow_e2e.s3.bucket
+    assert summary["results_uri"] == f"s3://aws_default@{bucket}/{key}"
+    assert summary["raw_results_uri"] == summary["results_uri"].replace(".json", ".raw.json")
+    stored = airflow_e2e.s3.read_json(key)  # straight from moto, not through the provider
+    pub = stored["pub_results"][0]
+    assert len(pub["registers"]["c"]["bitstrings"]) == summary["shots"] == 2000
+    assert summary["top_counts"] == [pub["counts"]] and set(pub["counts"]) == {"000", "111"}
+    assert json.loads(airflow_e2e.s3.read_bytes(key.replace(".json", ".raw.json")))
+    assert "bitstrings" not in json.dumps(summary)
+
+    extra = _latest_asset_event(airflow_e2e, "quantum_ghz_shots", record.run_id)
+    assert extra["job_id"] == job_id and extra["vendor"] == "IBM Quantum"
+    assert extra["results_uri"] == summary["results_uri"] and extra["backend"] == "ibm_fez"
+    assert extra["shots"] == 2000 and extra["usage"]["seconds"] > 0
+
+
+def test_the_consumer_dag_reads_the_shots_the_asset_event_points_at(airflow_e2e: AirflowE2E):
+    producer = succeeded(airflow_e2e, "example_quantum_results_storage").record
+    record = succeeded(airflow_e2e, "example_quantum_results_consumer").record
+    assert producer is not None and record is not None
+    data = record.xcom("analyse")
+    assert data["job_id"] == producer.xcom("sample_ghz", "job_id")
+    assert data["results_uri"] == producer.xcom("sample_ghz")["results_uri"]
+    assert data["shots"] == 2000 and data["counts_match"] is True
+    assert data["ghz_fraction"] == 1.0  # the emulator is noiseless
+    assert 0.4 < data["repeat_fraction"] < 0.6
+
+
+def _latest_asset_event(airflow_e2e: AirflowE2E, asset: str, run_id: str) -> dict[str, Any]:
+    with sqlite3.connect(f"file:{airflow_e2e.home / 'airflow.db'}?mode=ro", uri=True) as db:
+        row = db.execute(
+            "SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id "
+            "WHERE a.name = ? AND e.source_run_id = ? ORDER BY e.id DESC LIMIT 1",
+            (asset, run_id),
+        ).fetchone()
+    assert row is not None, f"no event of asset {asset} from run {run_id}"
+    return json.loads(row[0])
+
+
 def _tvd(p: dict[str, float], q: dict[str, float]) -> float:
     return sum(abs(p.get(k, 0) - q.get(k, 0)) for k in set(p) | set(q)) / 2
 
 
+@pytest.mark.timeout(900)  # run alone, it runs every example DAG itself (in the suite: cached)
 def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
     """The demo's summary of every run: deferrals and results, read from the metadata DB."""
     glyphs = demo.Glyphs()
@@ -197,7 +270,8 @@ def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
     for dag_id, deferred in DEFERRED_TASKS.items():
         for task_id, _, _ in deferred:
             assert f"{task_id}" in text[dag_id]
-        assert "running → deferred → running → success  (trigger: job " in text[dag_id]
+        if deferred:  # the results consumer runs no job
+            assert "running → deferred → running → success  (trigger: job " in text[dag_id]
         assert "could not summarise" not in text[dag_id]
     assert "\n00 █" in text["example_ibm_quantum_sampler"]
     assert "\n11 █" in text["example_ibm_quantum_sampler"]
@@ -205,3 +279,6 @@ def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
     assert "<ZZ> = +" in text["example_ibm_quantum_estimator"]
     assert "total variation distance" in text["example_quantum_cross_vendor"]
     assert "180°" in text["example_ibm_quantum_session"]
+    assert "<YY> = -" in text["example_ibm_quantum_qiskit"]
+    assert "written to object storage" in text["example_quantum_results_storage"]
+    assert "match the service's: True" in text["example_quantum_results_consumer"]

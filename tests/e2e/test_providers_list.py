@@ -86,3 +86,13 @@ def test_connection_form_widgets_come_from_the_provider(cli_json):
         widget = widgets[f"extra__{conn_type}__{field_name}"]
         assert widget["class"] == HOOKS[conn_type][0]
         assert widget["package_name"] == "airflow-quantum"
+
+
+def test_the_quantum_config_section_comes_with_its_defaults(airflow_e2e: AirflowE2E):
+    """``[quantum]`` (results_base_path, max_xcom_result_bytes) is the provider's config."""
+    done = airflow_e2e.airflow("config", "get-value", "quantum", "max_xcom_result_bytes")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "1048576"
+    listed = airflow_e2e.airflow("config", "list", "--section", "quantum", "--defaults")
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    assert "results_base_path" in listed.stdout

@@ -6,7 +6,14 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from reliability_support import AirflowDeployment, deployment_env, free_port
+from postgres_support import PostgresServer
+from reliability_support import (
+    SECRETS,
+    AirflowDeployment,
+    deployment_env,
+    free_port,
+    secret_connections,
+)
 
 from airflow_quantum import demo
 from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
@@ -45,3 +52,58 @@ def deployment(airflow_deployment: AirflowDeployment) -> Iterator[AirflowDeploym
     if not airflow_deployment.processes["triggerer"].alive():
         airflow_deployment.start_triggerer()
     yield airflow_deployment
+
+
+# --------------------------------------------------------------- PostgreSQL, two triggerers
+
+HA_DAG_IDS = ["reliability_wait", "reliability_secrets"]
+
+
+@pytest.fixture(scope="module")
+def postgres_deployment(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[AirflowDeployment, PostgresServer]]:
+    """Scheduler, two triggerers, dag-processor and api-server sharing a PostgreSQL DB."""
+    home = tmp_path_factory.mktemp("airflow-postgres")
+    config = RELIABILITY_CONFIG.model_copy(
+        update={
+            "ibm_api_key": SECRETS["ibm_api_key"],
+            "azure_api_key": SECRETS["azure_api_key"],
+            "azure_client_secret": SECRETS["entra_client_secret"],
+        }
+    )
+    server = PostgresServer(free_port())
+    server.start()
+    try:
+        server.create_database("airflow")
+        with EmulatorServer(config) as emulator:
+            port = free_port()
+            env = deployment_env(home, port, emulator.url)
+            env.update(secret_connections(emulator.url))
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = server.url("airflow")
+            (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
+            demo.migrate(env, home, home / "db-migrate.log")
+            deployment = AirflowDeployment(
+                home, env, f"http://127.0.0.1:{port}", emulator, triggerers=2
+            )
+            try:
+                deployment.start()
+                deployment.wait_for_dags(HA_DAG_IDS)
+                yield deployment, server
+            finally:
+                deployment.stop()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def ha(
+    postgres_deployment: tuple[AirflowDeployment, PostgresServer],
+) -> tuple[AirflowDeployment, PostgresServer]:
+    """The PostgreSQL deployment, emulator reset, every process (both triggerers) running."""
+    deployment, server = postgres_deployment
+    deployment.emulator_api("POST", "/reset")
+    for process in deployment.processes.values():
+        if not process.alive():
+            process.start()
+    return deployment, server

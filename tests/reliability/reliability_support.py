@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -73,6 +74,53 @@ def deployment_env(home: Path, api_port: int, emulator_url: str) -> dict[str, st
     return env
 
 
+#: Credentials of the PostgreSQL deployment: distinctive values, so that finding one anywhere
+#: Airflow keeps text is a leak (tests/reliability/test_reliability_ha_secrets.py).
+SECRETS = {
+    "ibm_api_key": "IBMKEY-3f9a1c7e-known-secret",
+    "azure_api_key": "AZKEY-8b2d4f60-known-secret",
+    "entra_client_secret": "ENTRA-5e7c9a1b-known-secret",
+    "wrong_ibm_api_key": "BADIBM-0c4e8a2f-known-secret",
+    "wrong_entra_secret": "BADENTRA-6a9d3b7e-known-secret",
+}
+
+
+def secret_connections(url: str) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` of the PostgreSQL deployment, each credential kind with its secret."""
+    workspace = {
+        "endpoint": url,
+        "subscription_id": "00000000-0000-0000-0000-000000000001",
+        "resource_group": "reliability",
+        "workspace": "reliability",
+    }
+
+    def ibm(api_key: str) -> str:
+        extra = {"instance": demo.EMULATOR_CRN, "runtime_url": f"{url}/api/v1", "iam_url": url}
+        return json.dumps({"conn_type": "ibm_quantum", "password": api_key, "extra": extra})
+
+    def entra(secret: str) -> str:
+        extra = {**workspace, "tenant_id": "reliability-tenant", "authority_host": url}
+        return json.dumps(
+            {
+                "conn_type": "azure_quantum",
+                "login": "reliability-app",
+                "password": secret,
+                "extra": extra,
+            }
+        )
+
+    api_key = {**workspace, "api_key": SECRETS["azure_api_key"]}
+    return {
+        "AIRFLOW_CONN_IBM_QUANTUM_DEFAULT": ibm(SECRETS["ibm_api_key"]),
+        "AIRFLOW_CONN_IBM_QUANTUM_WRONG": ibm(SECRETS["wrong_ibm_api_key"]),
+        "AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT": json.dumps(
+            {"conn_type": "azure_quantum", "extra": api_key}
+        ),
+        "AIRFLOW_CONN_AZURE_QUANTUM_ENTRA": entra(SECRETS["entra_client_secret"]),
+        "AIRFLOW_CONN_AZURE_QUANTUM_WRONG": entra(SECRETS["wrong_entra_secret"]),
+    }
+
+
 def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.5) -> Any:
     """Call ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -92,18 +140,29 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: floa
 
 @dataclass
 class AirflowProcess:
-    """One long-running ``airflow <command>`` subprocess, in a process group of its own."""
+    """One long-running ``airflow <command>`` subprocess, in a process group of its own.
+
+    ``name`` tells apart two processes of one command (``triggerer``, ``triggerer-2``); the
+    output of the n-th start goes to ``<log_dir>/<name>.<n>.log``.
+    """
 
     command: str
     env: Mapping[str, str]
     log_dir: Path
+    name: str = ""
     popen: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
+    def __post_init__(self) -> None:
+        self.name = self.name or self.command
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / f"{self.name}.{self.starts}.log"
+
     def start(self) -> None:
         self.starts += 1
-        log_path = self.log_dir / f"{self.command}.{self.starts}.log"
-        with log_path.open("wb") as log:
+        with self.log_path.open("wb") as log:
             self.popen = subprocess.Popen(
                 demo.airflow_command(self.command),
                 env=dict(self.env),
@@ -128,9 +187,18 @@ class AirflowProcess:
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM the process group, then SIGKILL what is left after ``grace`` seconds."""
+        self.terminate()
+        self.finish(grace)
+
+    def terminate(self) -> None:
+        """Ask the process group to exit (SIGTERM) without waiting."""
+        if self.popen is not None:
+            self._signal_group(signal.SIGTERM)
+
+    def finish(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds for a terminated process, then SIGKILL its group."""
         if self.popen is None:
             return
-        self._signal_group(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=grace)
         self._signal_group(signal.SIGKILL)
@@ -144,12 +212,17 @@ class AirflowProcess:
 
 @dataclass
 class AirflowDeployment:
-    """The processes of a deployment, its REST API and the emulator they talk to."""
+    """The processes of a deployment, its REST API and the emulator they talk to.
+
+    ``triggerers`` > 1 starts that many ``airflow triggerer`` processes (named ``triggerer``,
+    ``triggerer-2``, ...): high availability needs a database they can share (PostgreSQL).
+    """
 
     home: Path
     env: dict[str, str]
     api_url: str
     emulator: EmulatorServer
+    triggerers: int = 1
     processes: dict[str, AirflowProcess] = field(default_factory=dict)
     _client: httpx.Client | None = None
 
@@ -159,14 +232,21 @@ class AirflowDeployment:
         log_dir = self.home / "process-logs"
         log_dir.mkdir(exist_ok=True)
         for command in PROCESSES:
-            self.processes[command] = AirflowProcess(command, self.env, log_dir)
-            self.processes[command].start()
+            copies = self.triggerers if command == "triggerer" else 1
+            for n in range(1, copies + 1):
+                name = command if n == 1 else f"{command}-{n}"
+                self.processes[name] = AirflowProcess(command, self.env, log_dir, name)
+                self.processes[name].start()
         wait_for(self._healthy, timeout, "the Airflow processes to report healthy")
 
-    def stop(self) -> None:
-        for command in reversed(PROCESSES):
-            if command in self.processes:
-                self.processes[command].stop()
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop every process at once: one shared grace period, not one per process."""
+        processes = list(self.processes.values())
+        for process in processes:
+            process.terminate()
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.finish(max(0.0, deadline - time.monotonic()))
         if self._client is not None:
             self._client.close()
 
@@ -186,10 +266,14 @@ class AirflowDeployment:
     def start_triggerer(self) -> None:
         self.processes["triggerer"].start()
 
-    def process_log(self, command: str) -> str:
-        process = self.processes[command]
-        path = process.log_dir / f"{command}.{process.starts}.log"
-        return path.read_text(errors="replace")
+    def process_log(self, name: str) -> str:
+        """Output of the latest start of process ``name``."""
+        return self.processes[name].log_path.read_text(errors="replace")
+
+    def all_process_output(self) -> str:
+        """Output of every start of every process of the deployment."""
+        log_dir = self.home / "process-logs"
+        return "\n".join(p.read_text(errors="replace") for p in sorted(log_dir.glob("*.log")))
 
     # ------------------------------------------------------------------- REST API
 
@@ -306,3 +390,44 @@ class AirflowDeployment:
     def requests(self, vendor: str = "ibm") -> list[dict[str, Any]]:
         body = self.emulator_api("GET", "/requests", params={"vendor": vendor})
         return body["requests"] if isinstance(body, dict) else body
+
+
+# ---------------------------------------------------------------------- scenario helpers
+
+CANCEL_ROUTE = "POST /api/v1/jobs/{job_id}/cancel"
+#: A status request: the job's GET, or the listing of pending jobs the triggerer's shared
+#: poller reads (a faulted answer is logged with its path as route: match the path).
+POLL_PATH = re.compile(r"^/api/v1/jobs(/[^/]+)?$")
+
+
+def deferred_job(deployment: AirflowDeployment, dag_id: str) -> tuple[str, str]:
+    """Trigger ``dag_id``; return (run id, job id) once ``sample`` waits in the triggerer."""
+    run_id = deployment.trigger(dag_id)
+    deployment.wait_for_task_state(dag_id, run_id, "sample", {"deferred"})
+    job_id = deployment.xcom(dag_id, run_id, "sample", "job_id")
+    wait_for_polls(deployment, 2)  # beyond the operator's listing and check: the trigger
+    return run_id, job_id
+
+
+def job_polls(deployment: AirflowDeployment) -> list[dict[str, Any]]:
+    return [r for r in deployment.requests() if r["method"] == "GET" and POLL_PATH.match(r["path"])]
+
+
+def wait_for_polls(deployment: AirflowDeployment, more_than: int, timeout: float = 60) -> None:
+    """Wait until the job route has seen more than ``more_than`` GETs (the trigger polls)."""
+    wait_for(
+        lambda: len(job_polls(deployment)) > more_than,
+        timeout,
+        f"more than {more_than} polls of the job",
+        interval=0.2,
+    )
+
+
+def emulator_job(deployment: AirflowDeployment, job_id: str) -> dict[str, Any]:
+    return deployment.emulator_api("GET", f"/jobs/{job_id}")
+
+
+def assert_bell_counts(deployment: AirflowDeployment, dag_id: str, run_id: str) -> None:
+    summary = deployment.xcom(dag_id, run_id, "summarize")
+    assert summary["shots"] == 200
+    assert set(summary["counts"]) <= {"00", "11"}, summary  # a Bell state, noiseless emulator

@@ -10,54 +10,23 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import signal
 import time
-from typing import Any
 
 import pytest
-from reliability_support import AirflowDeployment, wait_for
+from reliability_support import (
+    CANCEL_ROUTE,
+    POLL_PATH,
+    AirflowDeployment,
+    assert_bell_counts,
+    deferred_job,
+    emulator_job,
+    job_polls,
+    wait_for,
+    wait_for_polls,
+)
 
 pytestmark = pytest.mark.slow
-
-
-CANCEL_ROUTE = "POST /api/v1/jobs/{job_id}/cancel"
-#: A status request: the job's GET, or the listing of pending jobs the triggerer's shared
-#: poller reads (a faulted answer is logged with its path as route: match the path).
-POLL_PATH = re.compile(r"^/api/v1/jobs(/[^/]+)?$")
-
-
-def deferred_job(deployment: AirflowDeployment, dag_id: str) -> tuple[str, str]:
-    """Trigger ``dag_id``; return (run id, job id) once ``sample`` waits in the triggerer."""
-    run_id = deployment.trigger(dag_id)
-    deployment.wait_for_task_state(dag_id, run_id, "sample", {"deferred"})
-    job_id = deployment.xcom(dag_id, run_id, "sample", "job_id")
-    wait_for_polls(deployment, 2)  # beyond the operator's listing and check: the trigger
-    return run_id, job_id
-
-
-def job_polls(deployment: AirflowDeployment) -> list[dict[str, Any]]:
-    return [r for r in deployment.requests() if r["method"] == "GET" and POLL_PATH.match(r["path"])]
-
-
-def wait_for_polls(deployment: AirflowDeployment, more_than: int, timeout: float = 60) -> None:
-    """Wait until the job route has seen more than ``more_than`` GETs (the trigger polls)."""
-    wait_for(
-        lambda: len(job_polls(deployment)) > more_than,
-        timeout,
-        f"more than {more_than} polls of the job",
-        interval=0.2,
-    )
-
-
-def emulator_job(deployment: AirflowDeployment, job_id: str) -> dict[str, Any]:
-    return deployment.emulator_api("GET", f"/jobs/{job_id}")
-
-
-def assert_bell_counts(deployment: AirflowDeployment, dag_id: str, run_id: str) -> None:
-    summary = deployment.xcom(dag_id, run_id, "summarize")
-    assert summary["shots"] == 200
-    assert set(summary["counts"]) <= {"00", "11"}, summary  # a Bell state, noiseless emulator
 
 
 def test_triggerer_sigkilled_mid_wait_resumes_with_one_job(deployment: AirflowDeployment) -> None:

@@ -1,0 +1,65 @@
+"""OpenLineage facets of a quantum job (needs ``apache-airflow-providers-openlineage``).
+
+Imported only by ``get_openlineage_facets_on_complete``, so the operators work without the
+OpenLineage provider installed (see the ``openlineage`` extra).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+from airflow.providers.openlineage.extractors import OperatorLineage
+from openlineage.client.event_v2 import Dataset
+from openlineage.client.facet_v2 import RunFacet
+
+from airflow_quantum.results.summary import JobFacts
+
+#: The key of the run facet in the OpenLineage event.
+FACET_NAME = "quantumJob"
+SCHEMA_URL = (
+    "https://github.com/airflow-quantum/airflow-quantum/blob/main/docs/operators.md#openlineage"
+)
+
+
+@attrs.define(kw_only=True)
+class QuantumJobRunFacet(RunFacet):
+    """The quantum job a task ran: vendor, job id, backend or target, shots, status, results."""
+
+    vendor: str
+    # OpenLineage facets are camelCase on the wire.
+    jobId: str
+    backend: str | None = None
+    shots: Any = None
+    status: str | None = None
+    resultsUri: str | None = None
+
+    @staticmethod
+    def _get_schema() -> str:
+        return SCHEMA_URL
+
+
+def operator_lineage(facts: JobFacts) -> OperatorLineage:
+    """The run facet of the job, and its results file as an output dataset when stored."""
+    facet = QuantumJobRunFacet(
+        vendor=facts.vendor,
+        jobId=facts.job_id,
+        backend=facts.backend,
+        shots=facts.shots,
+        status=facts.status,
+        resultsUri=facts.results_uri,
+    )
+    outputs = [_dataset(uri) for uri in (facts.results_uri, facts.raw_results_uri) if uri]
+    return OperatorLineage(outputs=outputs, run_facets={FACET_NAME: facet})
+
+
+def _dataset(uri: str) -> Dataset:
+    """OpenLineage's naming: namespace ``scheme://bucket`` (``file`` locally), name the key.
+
+    The connection id in the URL's user part is left out: it is Airflow's, not the data's.
+    """
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    namespace = f"{parts.scheme}://{host}" if host else parts.scheme
+    return Dataset(namespace=namespace, name=parts.path.lstrip("/"))

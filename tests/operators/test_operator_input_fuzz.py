@@ -1,0 +1,388 @@
+"""Fuzzing the operators' and sensors' input checks, and the connection parsers (hypothesis).
+
+Whatever a DAG author passes, an operator either works or fails with the provider's own error:
+``InvalidInputError`` / ``ConfigurationError`` from the constructor, or at run time the
+``AirflowFailException`` that carries the ``InvalidInputError`` message (no retry), or another
+``QuantumError`` the service's answer maps to. Never a bare ``ValueError``, ``TypeError``,
+``KeyError``... And whatever failed, the emulator saw no new job: a bad input costs nothing.
+
+Each example runs the operator's real ``execute`` against the emulator over loopback HTTP
+(``wait_for_completion=False``, so a valid input returns the job id after submitting).
+Response parsers (job models, result decoders, IAM/Entra answers, error bodies) are fuzzed in
+tests/clients/test_*_client_properties.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from airflow_face_support import BELL_IONQ, BELL_QASM, ISING, make_context, stats
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+from airflow_quantum.operators.azure_quantum import (
+    AzureQuantumCancelJobOperator,
+    AzureQuantumGetResultsOperator,
+    AzureQuantumSubmitJobOperator,
+)
+from airflow_quantum.operators.ibm_quantum import (
+    IBMQuantumCancelJobOperator,
+    IBMQuantumEstimatorOperator,
+    IBMQuantumGetResultsOperator,
+    IBMQuantumOpenSessionOperator,
+    IBMQuantumRunJobOperator,
+    IBMQuantumSamplerOperator,
+    IBMQuantumUpdateTagsOperator,
+)
+from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
+from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
+
+try:
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowFailException
+except ImportError:  # pragma: no cover
+    from airflow.exceptions import AirflowFailException  # type: ignore[no-redef]
+    from airflow.models import Connection  # type: ignore[no-redef]
+
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# ------------------------------------------------------------------------------ strategies
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+json_values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+#: Text that is almost an identifier: the interesting edge of id and name checks.
+names = st.from_regex(r"[A-Za-z0-9_.\-/ %$]{0,70}", fullmatch=True) | st.text(max_size=80)
+
+
+def mutated(text: str) -> st.SearchStrategy[str]:
+    """``text`` with a slice replaced by random text (broken programs, close to real ones)."""
+    return st.builds(
+        lambda start, length, insert: text[:start] + insert + text[start + length :],
+        st.integers(0, len(text)),
+        st.integers(0, 12),
+        st.text(max_size=6),
+    )
+
+
+def sometimes(valid: Any, wrong: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly-valid fields keep the other fields' checks reachable."""
+    return st.just(valid) | wrong
+
+
+BELL_NO_MEASURE = BELL_QASM.replace("bit[2] c;\n", "").replace("c = measure q;\n", "")
+circuits = sometimes([BELL_QASM], mutated(BELL_QASM).map(lambda t: [t]) | json_values)
+shots = sometimes(100, st.integers(-3, 10**9) | st.floats() | st.text(max_size=5) | json_values)
+tag_lists = st.none() | st.lists(names, max_size=12) | json_values
+backends = sometimes("ibm_fez", names | json_values)
+job_options = sometimes(
+    {},
+    st.dictionaries(
+        st.sampled_from(["log_level", "max_execution_time", "image", "private", "bogus"]),
+        json_values,
+        max_size=3,
+    )
+    | json_values,
+)
+paulis = st.text(alphabet="IXYZxq ", max_size=4)
+observables = sometimes(
+    "ZZ", paulis | st.dictionaries(paulis, json_values | st.floats(), max_size=3) | json_values
+)
+ising_terms = st.lists(
+    st.fixed_dictionaries(
+        {"c": st.floats() | st.integers() | scalars, "ids": st.lists(st.integers(-2, 40) | scalars)}
+    ),
+    max_size=4,
+)
+durations = sometimes(1.0, st.floats() | st.integers(-5, 5) | st.text(max_size=3) | json_values)
+
+
+# ------------------------------------------------------------------------------ the check
+
+
+def outcome_is_clean(build: Any, emulator: Any, vendor: str) -> None:
+    """Build the operator and run it; only provider errors, and no job for bad input."""
+    before = stats(emulator, vendor)["jobs_submitted"]
+    try:
+        operator = build()
+    except QuantumError as exc:
+        event(f"constructor: {type(exc).__name__}")
+        return
+    try:
+        operator.execute(make_context(operator))
+    except AirflowFailException as exc:
+        event("refused before sending")
+        assert str(exc).startswith(f"{operator.task_id}: "), exc
+        assert stats(emulator, vendor)["jobs_submitted"] == before
+    except QuantumError as exc:
+        event(f"service answered {type(exc).__name__}")
+        assert stats(emulator, vendor)["jobs_submitted"] == before
+    else:
+        event("ran")
+
+
+def no_wait(**kwargs: Any) -> dict[str, Any]:
+    return {"wait_for_completion": False, "deferrable": False, **kwargs}
+
+
+# ------------------------------------------------------------------------------ IBM
+
+
+@FUZZ
+@given(
+    circuits=circuits,
+    backend=backends,
+    shots=st.none() | shots,
+    tags=tag_lists,
+    options=st.none() | json_values,
+    job_options=job_options,
+    poll=durations,
+)
+def test_ibm_sampler_inputs(
+    emulator, ibm_connection, circuits, backend, shots, tags, options, job_options, poll
+):
+    outcome_is_clean(
+        lambda: IBMQuantumSamplerOperator(
+            task_id="sample",
+            **no_wait(
+                circuits=circuits,
+                backend=backend,
+                shots=shots,
+                tags=tags,
+                options=options,
+                job_options=job_options,
+                poll_interval=poll,
+            ),
+        ),
+        emulator,
+        "ibm",
+    )
+
+
+@FUZZ
+@given(
+    circuits=sometimes(
+        [BELL_NO_MEASURE], mutated(BELL_NO_MEASURE).map(lambda t: [t]) | json_values
+    ),
+    observables=observables,
+    precision=st.none() | st.floats() | scalars,
+    backend=backends,
+    session_id=st.none() | names,
+)
+def test_ibm_estimator_inputs(
+    emulator, ibm_connection, circuits, observables, precision, backend, session_id
+):
+    outcome_is_clean(
+        lambda: IBMQuantumEstimatorOperator(
+            task_id="estimate",
+            **no_wait(
+                circuits=circuits,
+                observables=observables,
+                precision=precision,
+                backend=backend,
+                session_id=session_id,
+            ),
+        ),
+        emulator,
+        "ibm",
+    )
+
+
+@FUZZ
+@given(program_id=sometimes("sampler", names | json_values), params=json_values, backend=backends)
+def test_ibm_run_job_inputs(emulator, ibm_connection, program_id, params, backend):
+    outcome_is_clean(
+        lambda: IBMQuantumRunJobOperator(
+            task_id="run", **no_wait(program_id=program_id, program_params=params, backend=backend)
+        ),
+        emulator,
+        "ibm",
+    )
+
+
+@FUZZ
+@given(job_id=names | json_values, tags=tag_lists, which=st.integers(0, 3))
+def test_ibm_job_id_operators_and_sensor(emulator, ibm_connection, job_id, tags, which):
+    builders = [
+        lambda: IBMQuantumGetResultsOperator(task_id="results", job_id=job_id, timeout=1),
+        lambda: IBMQuantumCancelJobOperator(task_id="cancel", job_id=job_id),
+        lambda: IBMQuantumUpdateTagsOperator(task_id="tag", job_id=job_id, tags=tags),
+        lambda: IBMQuantumOpenSessionOperator(task_id="open", backend=job_id, mode=tags),
+    ]
+    outcome_is_clean(builders[which], emulator, "ibm")
+
+
+# ------------------------------------------------------------------------------ Azure
+
+
+@FUZZ
+@given(
+    kind=st.sampled_from(["qio", "ionq", "raw", "none", "two"]),
+    target=sometimes("microsoft.simulatedannealing.cpu", names | json_values),
+    terms=sometimes(ISING, ising_terms | json_values),
+    problem_type=sometimes("ising", names),
+    circuit=sometimes(BELL_IONQ, json_values),
+    qubits=st.none() | st.integers(-2, 40) | scalars,
+    shots=st.none() | shots,
+    input_params=st.none() | json_values,
+    tags=tag_lists,
+    name=st.none() | names,
+    session_id=st.none() | names,
+)
+def test_azure_submit_inputs(
+    emulator,
+    azure_connection,
+    kind,
+    target,
+    terms,
+    problem_type,
+    circuit,
+    qubits,
+    shots,
+    input_params,
+    tags,
+    name,
+    session_id,
+):
+    given_input = {
+        "qio": {"qio_problem": terms, "problem_type": problem_type},
+        "ionq": {"ionq_circuit": circuit, "qubits": qubits, "shots": shots},
+        "raw": {"input_data": circuit, "input_data_format": name, "provider_id": problem_type},
+        "none": {},
+        "two": {"qio_problem": terms, "ionq_circuit": circuit},
+    }[kind]
+    outcome_is_clean(
+        lambda: AzureQuantumSubmitJobOperator(
+            task_id="submit",
+            **no_wait(
+                target=target,
+                input_params=input_params,
+                tags=tags,
+                name=name,
+                session_id=session_id,
+                **given_input,
+            ),
+        ),
+        emulator,
+        "azure",
+    )
+
+
+@FUZZ
+@given(job_id=names | json_values, which=st.integers(0, 1))
+def test_azure_job_id_operators(emulator, azure_connection, job_id, which):
+    builders = [
+        lambda: AzureQuantumGetResultsOperator(task_id="results", job_id=job_id),
+        lambda: AzureQuantumCancelJobOperator(task_id="cancel", job_id=job_id),
+    ]
+    outcome_is_clean(builders[which], emulator, "azure")
+
+
+# ------------------------------------------------------------------------------ sensors
+
+
+@FUZZ
+@given(
+    target_states=st.none()
+    | st.lists(names | st.sampled_from(["succeeded", "running"]))
+    | json_values,
+    max_poll=durations,
+    azure=st.booleans(),
+)
+def test_sensor_constructors(target_states, max_poll, azure):
+    sensor = AzureQuantumJobSensor if azure else IBMQuantumJobSensor
+    try:
+        built = sensor(
+            task_id="wait", job_id="j", target_states=target_states, max_poll_interval=max_poll
+        )
+    except InvalidInputError as exc:
+        assert "target_states" in str(exc) or "max_poll_interval" in str(exc)
+    else:
+        assert all(state.is_final for state in built.target_states)
+        assert built.max_poll_interval > 0 and math.isfinite(built.max_poll_interval)
+
+
+# ------------------------------------------------------------------------------ connections
+
+extras = st.fixed_dictionaries(
+    {},
+    optional={
+        key: names | json_values
+        for key in (
+            "endpoint",
+            "location",
+            "subscription_id",
+            "resource_group",
+            "workspace",
+            "tenant_id",
+            "authority_host",
+            "api_key",
+            "connection_string",
+            "verify",
+            "allow_insecure_http",
+            "api_version",
+            "instance",
+            "runtime_url",
+            "iam_url",
+            "region",
+            "private_endpoint",
+            "channel",
+        )
+    },
+)
+
+
+@FUZZ
+@given(login=st.none() | names, password=st.none() | names, extra=extras, azure=st.booleans())
+def test_connection_fields(login, password, extra, azure):
+    hook = AzureQuantumHook if azure else IBMQuantumHook
+    conn = Connection(
+        conn_id="fuzzed",
+        conn_type="azure_quantum" if azure else "ibm_quantum",
+        login=login,
+        password=password,
+        extra=json.dumps(extra),
+    )
+    try:
+        hook.settings_from_connection(conn)
+    except ConfigurationError as exc:
+        assert "'fuzzed'" in str(exc)
+        if password and len(password) >= 4:
+            assert password not in str(exc)  # a secret is never echoed
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "field"),
+    [("not a url", "endpoint"), ("ftp://example.com", "endpoint"), ("http://", "endpoint")],
+)
+def test_an_endpoint_that_is_not_a_url_is_named(endpoint, field):
+    conn = Connection(
+        conn_id="bad",
+        conn_type="azure_quantum",
+        extra=json.dumps(
+            {
+                "endpoint": endpoint,
+                "api_key": "k",
+                "subscription_id": "s",
+                "resource_group": "r",
+                "workspace": "w",
+            }
+        ),
+    )
+    with pytest.raises(ConfigurationError, match=field):
+        AzureQuantumHook.settings_from_connection(conn)
