@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import threading
 import time
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -99,12 +100,19 @@ def secret_fingerprint(*parts: str) -> str:
 
 
 class TokenCache:
-    """Process-wide store of bearer tokens, one per credential."""
+    """Process-wide store of bearer tokens, one per credential.
+
+    Fetches are single-flight: threads wait on a lock, and coroutines of one event loop share
+    one in-flight fetch (a task), so 10,000 waits that start together cause one token request.
+    A failed fetch fails all its waiters alike; the next caller tries again.
+    """
 
     def __init__(self) -> None:
         self._tokens: dict[str, Token] = {}
         self._thread_locks: dict[str, threading.Lock] = {}
-        self._async_locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._flights: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, asyncio.Task[Token]]
+        ] = weakref.WeakKeyDictionary()
         self._guard = threading.Lock()
         self.fetches = 0
 
@@ -126,12 +134,23 @@ class TokenCache:
         token = self._tokens.get(key)
         if token is not None and token.usable():
             return token
-        async with self._async_lock(key):
-            token = self._tokens.get(key)
-            if token is None or not token.usable():
-                token = await source.afetch()
-                self.fetches += 1
-                self._tokens[key] = token
+        loop = asyncio.get_running_loop()
+        with self._guard:
+            flights = self._flights.setdefault(loop, {})
+        flight = flights.get(key)
+        if flight is None:
+            flight = loop.create_task(self._afetch(source, key))
+            flights[key] = flight
+            flight.add_done_callback(lambda done: _landed(flights, key, done))
+        # shield: a waiter that is cancelled must not cancel the fetch the others wait for.
+        return await asyncio.shield(flight)
+
+    async def _afetch(self, source: TokenSource, key: str) -> Token:
+        token = self._tokens.get(key)  # another thread may have fetched it meanwhile
+        if token is None or not token.usable():
+            token = await source.afetch()
+            self.fetches += 1
+            self._tokens[key] = token
         return token
 
     def drop(self, key: str, value: str | None = None) -> None:
@@ -148,10 +167,12 @@ class TokenCache:
         with self._guard:
             return self._thread_locks.setdefault(key, threading.Lock())
 
-    def _async_lock(self, key: str) -> asyncio.Lock:
-        loop_id = id(asyncio.get_running_loop())
-        with self._guard:
-            return self._async_locks.setdefault((key, loop_id), asyncio.Lock())
+
+def _landed(flights: dict[str, asyncio.Task[Token]], key: str, flight: asyncio.Task[Token]) -> None:
+    if flights.get(key) is flight:
+        del flights[key]
+    if not flight.cancelled():
+        flight.exception()  # its waiters got it; never "exception was never retrieved"
 
 
 #: The cache every client of this process shares.

@@ -1,7 +1,8 @@
-"""Building blocks of the vendors' pydantic models: lenient config and timestamp fields."""
+"""Building blocks of the vendors' models: lenient config, timestamp fields, listed jobs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pendulum
@@ -39,3 +40,16 @@ class WireModel(BaseModel):
             raise BadResponseError(
                 f"unexpected {what or cls.__name__} payload: {problems}"
             ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedJob:
+    """A job as a listing shows it, not parsed into a model yet.
+
+    ``status`` holds the wire's status words as they are (a cheap, comparable value): a waiter
+    only parses ``raw`` into the vendor's model when ``status`` changed since the last listing.
+    """
+
+    id: str
+    status: tuple[Any, ...]
+    raw: dict[str, Any]

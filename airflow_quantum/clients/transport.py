@@ -41,6 +41,10 @@ from airflow_quantum.clients.errors import (
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"airflow-quantum/{__version__}"
+#: Connections one async client keeps open at most (all of them reused: see AsyncTransport).
+POOL_SIZE = 16
+#: Seconds an idle pooled connection is kept (below the servers' usual 5 s).
+KEEPALIVE_EXPIRY = 4.0
 _SECRET_QUERY_KEYS = frozenset({"sig", "signature", "apikey", "api_key", "code", "client_secret"})
 
 
@@ -498,6 +502,15 @@ class AsyncTransport:
         self.client = client or httpx.AsyncClient(
             verify=verify,
             timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
+            # httpx keeps only 20 idle connections by default: a client shared by many
+            # coroutines would open and close a connection for most requests beyond that.
+            # Idle ones are dropped before common servers' 5 s keep-alive timeout (uvicorn's),
+            # so a request is never sent on a connection the server is closing.
+            limits=httpx.Limits(
+                max_connections=POOL_SIZE,
+                max_keepalive_connections=POOL_SIZE,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+            ),
         )
 
     async def send(self, request: Request) -> httpx.Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from functools import cached_property
 from typing import Any
 
@@ -29,13 +31,20 @@ class QuantumBaseHook(BaseHook):
         self.conn_id = conn_id
         self.client_options = client_options
         self._async_client: Any = None
+        self._bound_connection: Any = None
 
     @cached_property
     def connection(self) -> Any:
         return self.get_connection(self.conn_id)
 
+    def bind_connection(self, conn: Any) -> None:
+        """Use ``conn`` (read already, e.g. by a trigger) instead of looking it up again."""
+        self._bound_connection = conn
+
     async def aconnection(self) -> Any:
         """The connection, read without blocking the event loop."""
+        if self._bound_connection is not None:
+            return self._bound_connection
         getter = getattr(type(self), "aget_connection", None)
         if getter is not None:
             return await getter(self.conn_id)
@@ -65,6 +74,21 @@ class QuantumBaseHook(BaseHook):
             else:
                 await client.aclose()
         return self._async_client
+
+    async def apending_job_pages(self, max_pages: int | None = None) -> AsyncIterator[list[Any]]:
+        """Pages of the jobs that are not final yet, as ``ListedJob`` (the shared poller's view).
+
+        Every job the account can list is there, other users' too; a job may be missed while
+        the listing shifts under the paging, so callers confirm what they did not see.
+        """
+        client = await self.aclient()
+        async with aclosing(client.pending_job_pages(max_pages=max_pages)) as pages:
+            async for page in pages:
+                yield page
+
+    def job_from_listing(self, listed: Any) -> Any:
+        """The vendor's job model of a ``ListedJob`` (after ``apending_job_pages``)."""
+        return self._async_client.job_from_listing(listed)
 
     async def aclose(self) -> None:
         """Close the async client's connections."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_quantum.clients.azure.client import AZURE_RETRY_POLICY
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.triggers.base import QuantumJobTrigger, polling_policy
 
 
@@ -17,9 +19,8 @@ class AzureQuantumJobTrigger(QuantumJobTrigger):
     vendor = "Azure Quantum"
 
     def _make_hook(self) -> Any:
-        from airflow_quantum.clients.azure.client import AZURE_RETRY_POLICY
-        from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
-
+        # Imported with the trigger, not here: importing the hook's modules takes about a
+        # second, which would stall the triggerer's event loop at the first wait.
         return AzureQuantumHook(
             azure_quantum_conn_id=self.conn_id, retry_policy=polling_policy(AZURE_RETRY_POLICY)
         )

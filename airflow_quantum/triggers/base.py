@@ -2,18 +2,23 @@
 
 Vendor triggers only name their hook (``_make_hook``); everything else lives here, so both
 vendors behave the same when the network flaps, tokens expire or a user kills the task.
+
+The waits of one connection in one triggerer share its connection read, one hook (one HTTP
+client, one token) and, by default, one poller that lists the pending jobs once per round
+instead of asking for each job (see ``scope`` and ``poller``); per-job polling stays one
+option away (``shared_polling=False``, or the connection extra ``shared_polling: false``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 from airflow_quantum.clients.errors import (
+    InvalidInputError,
     InvalidStateError,
     NotFoundError,
     QuantumError,
@@ -22,6 +27,9 @@ from airflow_quantum.clients.errors import (
 )
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import RetryPolicy
+from airflow_quantum.triggers import scope as scopes
+from airflow_quantum.triggers.poller import CONFIRM
+from airflow_quantum.triggers.schedules import OwnPolls, SharedPolls
 
 try:
     from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -37,10 +45,6 @@ POLL_RETRIES = 2
 #: Longest transport backoff inside one poll, in seconds.
 POLL_BACKOFF_MAX = 10.0
 
-#: Growth of the polling interval after each poll, up to ``max_poll_interval``.
-BACKOFF = 1.5
-#: Share of each wait drawn at random, so thousands of triggers do not poll in lockstep.
-JITTER = 0.2
 #: How long ``on_kill`` and the deadline cancel may take before giving up: under the
 #: triggerer's own bound on ``on_kill`` (``[triggerer] on_kill_timeout``, 30 s by default), so
 #: the trigger logs its own warning and closes its client rather than being cut off.
@@ -56,10 +60,6 @@ def polling_policy(policy: RetryPolicy) -> RetryPolicy:
     )
 
 
-def _spread(seconds: float) -> float:
-    return seconds * (1 + random.uniform(-JITTER, JITTER))
-
-
 class QuantumJobTrigger(BaseTrigger):
     """Polls one job until it is final, its deadline passes, or the task is killed.
 
@@ -70,6 +70,9 @@ class QuantumJobTrigger(BaseTrigger):
     :param deadline: wall-clock time (epoch seconds) after which the wait ends with ``timeout``.
     :param cancel_on_kill: cancel the remote job when the task is killed, marked failed or
         cleared while deferred, and when the deadline passes.
+    :param shared_polling: follow the job through the connection's shared poller (one listing
+        of pending jobs per round for all waits of the triggerer) instead of one ``GET`` per
+        job and interval. None (default): the connection's extra ``shared_polling``, else on.
     """
 
     vendor = "quantum"
@@ -82,6 +85,7 @@ class QuantumJobTrigger(BaseTrigger):
         max_poll_interval: float = 60.0,
         deadline: float | None = None,
         cancel_on_kill: bool = True,
+        shared_polling: bool | None = None,
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
@@ -90,7 +94,12 @@ class QuantumJobTrigger(BaseTrigger):
         self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
         self.deadline = deadline
         self.cancel_on_kill = cancel_on_kill
-        self._hook_instance: Any = None
+        if shared_polling is not None and not isinstance(shared_polling, bool):
+            raise InvalidInputError(
+                f"shared_polling must be True, False or None, got {shared_polling!r:.40}"
+            )
+        self.shared_polling = shared_polling
+        self._scope: scopes.ConnectionScope | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Only what another triggerer needs to rebuild the wait; never a secret."""
@@ -103,17 +112,20 @@ class QuantumJobTrigger(BaseTrigger):
                 "max_poll_interval": self.max_poll_interval,
                 "deadline": self.deadline,
                 "cancel_on_kill": self.cancel_on_kill,
+                "shared_polling": self.shared_polling,
             },
         )
 
     def _make_hook(self) -> Any:
+        """A new hook for the connection (the scope makes one and shares it)."""
         raise NotImplementedError
 
     @property
     def hook(self) -> Any:
-        if self._hook_instance is None:
-            self._hook_instance = self._make_hook()
-        return self._hook_instance
+        """The hook of the connection scope this wait holds (only while it holds one)."""
+        if self._scope is None:
+            raise RuntimeError(f"{type(self).__name__} holds no connection scope right now")
+        return self._scope.hook
 
     def read_state(self, job: Any) -> tuple[JobState, str | None]:
         """The job's state and, when it failed, the vendor's message."""
@@ -125,54 +137,9 @@ class QuantumJobTrigger(BaseTrigger):
         return ""
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        last_state: JobState | None = None
-        wait = self.poll_interval
-        # The operator looked at the job just before deferring; a random first delay spreads
-        # the polls of triggers that start together (a triggerer restart, a mapped task).
-        delay = random.uniform(0, self.poll_interval)
-        transient_streak = 0
-        try:
-            while True:
-                await self._sleep(delay)
-                if self._deadline_passed():
-                    yield TriggerEvent(await self._timeout_event(last_state))
-                    return
-                delay = _spread(wait)
-                wait = min(self.max_poll_interval, wait * BACKOFF)
-                try:
-                    job = await self.hook.aget_job(self.job_id)
-                except (ServiceError, RateLimitedError) as exc:
-                    transient_streak += 1
-                    if transient_streak == 1 or transient_streak % 10 == 0:
-                        self.log.warning(
-                            "%s job %s: service unavailable (%s); still waiting",
-                            self.vendor,
-                            self.job_id,
-                            exc,
-                        )
-                    delay = max(delay, exc.retry_after or 0.0)
-                    continue
-                except NotFoundError as exc:
-                    yield TriggerEvent(self._event(ERROR, None, f"job not found: {exc}"))
-                    return
-                except QuantumError as exc:  # our own errors only: a bug must still crash
-                    yield TriggerEvent(self._event(ERROR, last_state, str(exc)))
-                    return
-                if transient_streak:
-                    self.log.info("%s job %s: service reachable again", self.vendor, self.job_id)
-                    transient_streak = 0
-                state, message = self.read_state(job)
-                if state is not last_state:
-                    detail = await self.describe_wait(job) if not state.is_final else ""
-                    self.log.info(
-                        "%s job %s is %s%s", self.vendor, self.job_id, state.value, detail
-                    )
-                    last_state = state
-                if state.is_final:
-                    yield TriggerEvent(self._final_event(state, message))
-                    return
-        finally:
-            await self._close_hook()
+        # The connection is given back before the event goes out: the triggerer may take its
+        # time to close this generator after a single-event trigger fired.
+        yield TriggerEvent(await self._wait())
 
     async def on_kill(self) -> None:
         """The user killed, failed or cleared the deferred task: cancel its remote job."""
@@ -182,24 +149,104 @@ class QuantumJobTrigger(BaseTrigger):
             )
             return
         try:
-            await self._cancel("the task was killed while deferred")
+            scope = await self._acquire()
+        except QuantumError as exc:
+            self.log.warning("could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
+            return
+        try:
+            await self._cancel("the task was killed while deferred", scope)
         finally:
-            await self._close_hook()
+            await scopes.release(scope)
+
+    # ------------------------------------------------------------------------- the loop
+
+    async def _wait(self) -> dict[str, Any]:
+        try:
+            scope = await self._acquire()
+        except QuantumError as exc:  # e.g. a connection the client cannot use
+            return self._event(ERROR, None, str(exc))
+        self._scope = scope
+        polls = self._schedule(scope)
+        try:
+            return await self._follow(scope, polls)
+        finally:
+            polls.close()
+            self._scope = None
+            await scopes.release(scope)
+
+    async def _acquire(self) -> scopes.ConnectionScope:
+        kind = f"{type(self).__module__}.{type(self).__qualname__}"
+        return await scopes.acquire(kind, self.conn_id, self._make_hook)
+
+    def _schedule(self, scope: scopes.ConnectionScope) -> OwnPolls | SharedPolls:
+        shared = scope.shared_polling if self.shared_polling is None else self.shared_polling
+        if shared and hasattr(scope.hook, "apending_job_pages"):
+            poller = scope.poller(self.vendor)
+            return SharedPolls(
+                poller, self.job_id, self.poll_interval, self.max_poll_interval, self.deadline
+            )
+        return OwnPolls(self.poll_interval, self.max_poll_interval, self.deadline)
+
+    async def _follow(
+        self, scope: scopes.ConnectionScope, polls: OwnPolls | SharedPolls
+    ) -> dict[str, Any]:
+        last_state: JobState | None = None
+        transient_streak = 0
+        while True:
+            news = await polls.next()
+            if self._deadline_passed():
+                return await self._timeout_event(last_state, scope)
+            if news is None:
+                continue
+            if news is CONFIRM:
+                try:
+                    async with scope.slots:
+                        job = await scope.hook.aget_job(self.job_id)
+                except (ServiceError, RateLimitedError) as exc:
+                    transient_streak += 1
+                    if transient_streak == 1 or transient_streak % 10 == 0:
+                        self.log.warning(
+                            "%s job %s: service unavailable (%s); still waiting",
+                            self.vendor,
+                            self.job_id,
+                            exc,
+                        )
+                    polls.back_off(exc.retry_after or 0.0)
+                    polls.saw_error()
+                    continue
+                except NotFoundError as exc:
+                    return self._event(ERROR, None, f"job not found: {exc}")
+                except QuantumError as exc:  # our own errors only: a bug must still crash
+                    return self._event(ERROR, last_state, str(exc))
+            else:
+                job = news
+            if transient_streak:
+                self.log.info("%s job %s: service reachable again", self.vendor, self.job_id)
+                transient_streak = 0
+            state, message = self.read_state(job)
+            if state is not last_state:
+                detail = ""
+                if not state.is_final:
+                    async with scope.slots:
+                        detail = await self.describe_wait(job)
+                self.log.info("%s job %s is %s%s", self.vendor, self.job_id, state.value, detail)
+                last_state = state
+            if state.is_final:
+                return self._final_event(state, message)
+            # Hold no job model while waiting: thousands of waits would keep thousands.
+            job = news = None
 
     # ------------------------------------------------------------------------------ helpers
 
     def _deadline_passed(self) -> bool:
         return self.deadline is not None and time.time() >= self.deadline
 
-    async def _sleep(self, seconds: float) -> None:
-        if self.deadline is not None:
-            seconds = min(seconds, max(0.0, self.deadline - time.time()))
-        await asyncio.sleep(seconds)
-
-    async def _timeout_event(self, last_state: JobState | None) -> dict[str, Any]:
+    async def _timeout_event(
+        self, last_state: JobState | None, scope: scopes.ConnectionScope
+    ) -> dict[str, Any]:
         message = f"the wait for {self.vendor} job {self.job_id} passed its deadline"
         if self.cancel_on_kill:
-            outcome = await self._cancel("the wait passed its deadline")
+            outcome = await self._cancel("the wait passed its deadline", scope)
             message += {
                 True: "; the job was cancelled",
                 None: "; the job had already ended",
@@ -209,11 +256,11 @@ class QuantumJobTrigger(BaseTrigger):
             message += "; the job keeps running (cancel_on_kill=False)"
         return self._event(TIMEOUT, last_state, message)
 
-    async def _cancel(self, why: str) -> bool | None:
+    async def _cancel(self, why: str, scope: scopes.ConnectionScope) -> bool | None:
         """True: cancelled; None: the job was already final; False: the cancel failed."""
         self.log.info("cancelling %s job %s: %s", self.vendor, self.job_id, why)
         try:
-            await asyncio.wait_for(self.hook.acancel_job(self.job_id), CANCEL_TIMEOUT)
+            await asyncio.wait_for(scope.hook.acancel_job(self.job_id), CANCEL_TIMEOUT)
         except InvalidStateError:
             self.log.info("%s job %s was already final", self.vendor, self.job_id)
             return None
@@ -221,11 +268,6 @@ class QuantumJobTrigger(BaseTrigger):
             self.log.warning("could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
             return False
         return True
-
-    async def _close_hook(self) -> None:
-        if self._hook_instance is not None:
-            hook, self._hook_instance = self._hook_instance, None
-            await hook.aclose()
 
     def _final_event(self, state: JobState, message: str | None) -> dict[str, Any]:
         if state is JobState.SUCCEEDED:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_quantum.clients.errors import QuantumAPIError
+from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
 from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.triggers.base import QuantumJobTrigger, polling_policy
 
 
@@ -19,9 +21,8 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
     vendor = "IBM Quantum"
 
     def _make_hook(self) -> Any:
-        from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
-        from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
-
+        # Imported with the trigger, not here: importing the hook's modules takes about a
+        # second, which would stall the triggerer's event loop at the first wait.
         return IBMQuantumHook(
             ibm_quantum_conn_id=self.conn_id, retry_policy=polling_policy(IBM_RETRY_POLICY)
         )

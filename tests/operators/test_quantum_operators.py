@@ -166,6 +166,7 @@ def test_azure_ionq_circuit_deferred_pushes_xcom_first_and_resumes_with_counts(
         "max_poll_interval": 0.1,
         "deadline": None,
         "cancel_on_kill": True,
+        "shared_polling": None,
     }
     result = plain_json(resume(op, context, deferred))
     assert result["format"] == "ionq.quantum-results.v1"

@@ -395,8 +395,9 @@ class AirflowDeployment:
 # ---------------------------------------------------------------------- scenario helpers
 
 CANCEL_ROUTE = "POST /api/v1/jobs/{job_id}/cancel"
-#: A job's status (a faulted answer is logged with its path as route: match the path).
-POLL_PATH = re.compile(r"^/api/v1/jobs/[^/]+$")
+#: A status request: the job's GET, or the listing of pending jobs the triggerer's shared
+#: poller reads (a faulted answer is logged with its path as route: match the path).
+POLL_PATH = re.compile(r"^/api/v1/jobs(/[^/]+)?$")
 
 
 def deferred_job(deployment: AirflowDeployment, dag_id: str) -> tuple[str, str]:
@@ -404,7 +405,7 @@ def deferred_job(deployment: AirflowDeployment, dag_id: str) -> tuple[str, str]:
     run_id = deployment.trigger(dag_id)
     deployment.wait_for_task_state(dag_id, run_id, "sample", {"deferred"})
     job_id = deployment.xcom(dag_id, run_id, "sample", "job_id")
-    wait_for_polls(deployment, 1)
+    wait_for_polls(deployment, 2)  # beyond the operator's listing and check: the trigger
     return run_id, job_id
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,8 +52,20 @@ class ScriptedHook:
         if self.cancel_error:
             raise self.cancel_error
 
+    def bind_connection(self, conn: Any) -> None:
+        """The scope hands over the connection it read (the script needs none)."""
+
+    async def aclient(self) -> ScriptedHook:
+        return self
+
     async def aclose(self) -> None:
         self.closed = True
+
+
+@pytest.fixture(autouse=True)
+def _connection(monkeypatch):
+    """The triggers read their connection (``conn``) before they use the scripted hook."""
+    monkeypatch.setenv("AIRFLOW_CONN_CONN", json.dumps({"conn_type": "generic"}))
 
 
 class ScriptedTrigger(QuantumJobTrigger):
@@ -88,6 +101,7 @@ def test_serialize_holds_only_ids_and_polling_settings():
         "max_poll_interval": 60.0,
         "deadline": 123.0,
         "cancel_on_kill": True,
+        "shared_polling": None,
     }
     assert ScriptedTrigger(**kwargs).serialize() == (path, kwargs)
 

@@ -32,9 +32,11 @@ from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.base import QuantumBaseHook
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
+from airflow_quantum.triggers.scope import live_scopes
 
-#: The job GET each vendor's trigger polls, as the emulator's statistics name the route.
-POLL_ROUTE = {"azure": "/jobs/{job_id}", "ibm": "GET /api/v1/jobs/{job_id}"}
+#: Status requests as the emulator's statistics name their routes: one job, or the listing
+#: of pending jobs the shared poller reads.
+STATUS_ROUTES = ("/jobs/{job_id}", "/jobs")
 
 
 @pytest.fixture(params=["azure", "ibm"])
@@ -43,11 +45,12 @@ def vendor(request):
 
 
 def polls(emulator, vendor) -> int:
+    """Status requests so far: GETs of one job plus listings of jobs."""
     routes = stats(emulator, vendor.name)["routes"]
     return sum(
         count
         for route, count in routes.items()
-        if route.startswith("GET ") and route.endswith(POLL_ROUTE[vendor.name].split(" ")[-1])
+        if route.startswith("GET ") and route.endswith(STATUS_ROUTES)
     )
 
 
@@ -81,7 +84,7 @@ async def test_success_event_is_small_and_logs_each_state_once(
     (event,) = events
     check_small_event(event, job_id)
     assert event["status"] == "success" and event["state"] == "succeeded"
-    assert trigger._hook_instance is None  # the async client was closed
+    assert live_scopes() == []  # the connection's client was closed with the last wait
     logged = capsys.readouterr().out
     for state in ("queued", "running", "succeeded"):
         assert logged.count(f"job {job_id} is {state}") == 1, logged
@@ -161,7 +164,7 @@ async def test_on_kill_cancels_the_remote_job(vendor, emulator):
         await task
     await trigger.on_kill()
     assert phase(emulator, job_id) == "cancelled"
-    assert trigger._hook_instance is None
+    assert live_scopes() == []
 
 
 async def test_on_kill_with_cancel_on_kill_false_leaves_the_job(vendor, emulator):
@@ -219,6 +222,7 @@ def test_serialize_round_trip_rebuilds_an_equal_trigger(cls):
         "max_poll_interval": 30.0,
         "deadline": 1_900_000_000.5,
         "cancel_on_kill": False,
+        "shared_polling": None,
     }
     json.dumps(kwargs)  # the triggerer stores them as JSON
     module, _, name = path.rpartition(".")
@@ -239,6 +243,7 @@ async def test_serialized_kwargs_hold_no_secret(vendor, emulator):
         "max_poll_interval",
         "deadline",
         "cancel_on_kill",
+        "shared_polling",
     }
     text = json.dumps(kwargs) + json.dumps(event) + repr(trigger)
     assert SECRET not in text and emulator.url not in text

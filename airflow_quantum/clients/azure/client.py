@@ -36,6 +36,7 @@ from airflow_quantum.clients.azure.models import (
     SessionDetails,
 )
 from airflow_quantum.clients.azure.protocol import (
+    ACTIVE_STATES,
     VENDOR,
     AzureQuantumProtocol,
     build_job_filter,
@@ -45,6 +46,7 @@ from airflow_quantum.clients.azure.protocol import (
 )
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.errors import BadResponseError, InvalidInputError, QuantumError
+from airflow_quantum.clients.models import ListedJob
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import (
     AsyncTransport,
@@ -68,6 +70,10 @@ AZURE_RETRY_POLICY = RetryPolicy(
     backoff_max=120.0,
     jitter=0.2,
 )
+
+#: Page size of the pending-jobs listing: 10,000 waiting jobs take 20 requests, and one page
+#: (about 0.5 MB of JSON) decodes in a few milliseconds, so the event loop never stalls.
+PENDING_PAGE_SIZE = 500
 
 StatusFilter = JobState | str | list[JobState | str] | tuple[JobState | str, ...]
 Moment = datetime | date | str
@@ -614,21 +620,62 @@ class AsyncAzureQuantumClient(_AzureQuantumClientBase):
     async def _iterate(
         self, request: Request, parse: Callable[[Any], M], what: str, limit: int | None
     ) -> AsyncIterator[M]:
-        seen: set[str] = set()
         count = 0
-        while True:
-            page = parse_page(payload(await self.transport.send(request)), what)
-            for item in page.items:
+        async for items in self._pages(request, what):
+            for item in items:
                 yield parse(item)
                 count += 1
                 if limit is not None and count >= limit:
                     return
-            if not page.next_link:
+
+    async def _pages(
+        self, request: Request, what: str, max_pages: int | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """The raw items of each page, following ``nextLink`` (at most ``max_pages``)."""
+        seen: set[str] = set()
+        pages = 0
+        while True:
+            page = parse_page(payload(await self.transport.send(request)), what)
+            pages += 1
+            yield page.items
+            if not page.next_link or (max_pages is not None and pages >= max_pages):
                 return
             if page.next_link in seen:
                 raise BadResponseError(f"the {what} listing's nextLink loops", vendor=VENDOR)
             seen.add(page.next_link)
             request = self.protocol.next_page(page.next_link)
+
+    async def pending_job_pages(
+        self, page_size: int | None = None, max_pages: int | None = None
+    ) -> AsyncIterator[list[ListedJob]]:
+        """Pages of the workspace's jobs that are not final (a ``State`` filter), unparsed.
+
+        A job that ends while the listing is paged may shift a later page, so a pending job
+        may be missed: callers confirm jobs they did not see with ``get_job``.
+        """
+        request = self._jobs_request(
+            name_prefix=None,
+            provider=None,
+            target=None,
+            status=list(ACTIVE_STATES),
+            created_after=None,
+            created_before=None,
+            session_id=None,
+            orderby=None,
+            top=page_size or PENDING_PAGE_SIZE,
+            skip=None,
+            limit=None,
+        )
+        async for items in self._pages(request, "JobDetails", max_pages):
+            yield [
+                ListedJob(item["id"], (item.get("status"),), item)
+                for item in items
+                if isinstance(item, dict) and isinstance(item.get("id"), str)
+            ]
+
+    def job_from_listing(self, listed: ListedJob) -> JobDetails:
+        """The ``JobDetails`` of a job from ``pending_job_pages``."""
+        return self.protocol.parse_job(listed.raw)
 
     # -- jobs
 

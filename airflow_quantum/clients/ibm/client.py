@@ -34,9 +34,13 @@ from airflow_quantum.clients.ibm.protocol import (
 from airflow_quantum.clients.ibm.results import result_or_raise
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum.clients.ibm.validation import MAX_PAGE_SIZE, count
+from airflow_quantum.clients.models import ListedJob
 from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy, SyncTransport
 
 T = TypeVar("T")
+
+#: Page size of the pending-jobs listing: the most the service gives in one page.
+PENDING_PAGE_SIZE = MAX_PAGE_SIZE
 
 
 class _Operations:
@@ -299,6 +303,31 @@ class AsyncIBMQuantumClient(_Operations):
             )
             for job in pager.accept(page, size):
                 yield job
+
+    async def pending_job_pages(
+        self, page_size: int | None = None, max_pages: int | None = None
+    ) -> AsyncIterator[list[ListedJob]]:
+        """Pages of the instance's jobs that are not final (``pending=true``), unparsed.
+
+        Stops at a short page, at the server's ``count``, or after ``max_pages``. A job that
+        ends while the listing is paged shifts the later pages by one, so a pending job may be
+        missed: callers confirm jobs they did not see with ``get_job``.
+        """
+        page_size = page_size or PENDING_PAGE_SIZE
+        offset, pages = 0, 0
+        while max_pages is None or pages < max_pages:
+            jobs, total = await self._send(
+                self.protocol.pending_jobs_page(limit=page_size, offset=offset)
+            )
+            pages += 1
+            offset += len(jobs)
+            yield jobs
+            if len(jobs) < page_size or (total is not None and offset >= total):
+                return
+
+    def job_from_listing(self, listed: ListedJob) -> IBMJob:
+        """The ``IBMJob`` of a job from ``pending_job_pages``."""
+        return self.protocol.job_from_listing(listed)
 
     async def get_result(self, job: IBMJob | str, *, bitstrings: bool = False) -> dict[str, Any]:
         """As ``IBMQuantumClient.get_result``, without blocking the loop."""

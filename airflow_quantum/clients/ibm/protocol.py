@@ -37,6 +37,7 @@ from airflow_quantum.clients.ibm.models import (
     IBMSubmittedJob,
 )
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
+from airflow_quantum.clients.models import ListedJob
 from airflow_quantum.clients.transport import Request, RetryPolicy, decode_json
 
 VENDOR = "IBM Quantum"
@@ -281,6 +282,25 @@ class IBMProtocol:
 
         return self.json_call(request, read)
 
+    def pending_jobs_page(
+        self, *, limit: int = check.MAX_PAGE_SIZE, offset: int = 0
+    ) -> Call[tuple[list[ListedJob], int | None]]:
+        """One page of the instance's jobs that are not final, oldest first, unparsed.
+
+        ``GET /jobs?pending=true&sort=ASC``: oldest first, so jobs submitted while a listing is
+        paged land after it instead of shifting it. Answers ``(jobs, count)``.
+        """
+        query = [
+            *self.job_filters(pending=True, sort="ASC"),
+            ("limit", str(check.count(limit, "limit", minimum=1, maximum=check.MAX_PAGE_SIZE))),
+            ("offset", str(check.count(offset, "offset"))),
+        ]
+        return self.json_call(self.request("GET", "/jobs", params=query), listed_jobs)
+
+    def job_from_listing(self, listed: ListedJob) -> IBMJob:
+        """The ``IBMJob`` of a listed job."""
+        return self._job(listed.raw)
+
     def cancel_job(self, job_id: str) -> Call[None]:
         """``POST /jobs/{id}/cancel``; a 409 means the job is final already."""
 
@@ -384,3 +404,22 @@ class IBMProtocol:
     def get_instance_usage(self) -> Call[IBMInstanceUsage]:
         request = self.request("GET", "/instances/usage")
         return self.json_call(request, lambda p: IBMInstanceUsage.from_wire(p, "instance usage"))
+
+
+def listed_jobs(payload: Any) -> tuple[list[ListedJob], int | None]:
+    """The jobs of a ``GET /jobs`` answer, unparsed, and the server's ``count``."""
+    jobs = payload.get("jobs") if isinstance(payload, dict) else None
+    if not isinstance(jobs, list):
+        raise BadResponseError("the job list has no 'jobs' list", vendor=VENDOR)
+    listed = []
+    for item in jobs:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            state = item.get("state") if isinstance(item.get("state"), dict) else {}
+            status = (
+                item.get("status"),
+                state.get("status"),
+                state.get("reason_code", state.get("reasonCode")),
+            )
+            listed.append(ListedJob(item["id"], status, item))
+    count = payload.get("count")
+    return listed, count if isinstance(count, int) and not isinstance(count, bool) else None
