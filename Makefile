@@ -6,19 +6,23 @@ INSTALLED := $(VENV)/.installed
 EMULATOR_ARGS ?=
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+# e.g. BENCH_ARGS=--quick (a smoke run), or --sizes 100,1000 --no-poke; see benchmarks/run.py.
+BENCH_ARGS ?=
 # The official vendor clients live in a venv of their own, without Airflow: see test-official.
 OFFICIAL_VENV := .venv-official
 OFFICIAL_PY := $(OFFICIAL_VENV)/bin/python
 OFFICIAL_INSTALLED := $(OFFICIAL_VENV)/.installed
 OFFICIAL_EXCLUDES := tests/official_clients/excludes.txt
 
-.PHONY: help install test test-official lint format emulator demo clean
+.PHONY: help install test test-official lint format emulator demo bench clean
 
 help:
 	@echo "make demo      - run every example DAG against the local emulator (about two minutes)"
 	@echo "make test      - set up .venv, lint, and run the whole test suite"
 	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
 	@echo "                the emulator (in .venv-official, without Airflow)"
+	@echo "make bench     - wait-capacity, baseline and decoding benchmarks (under 15 minutes);"
+	@echo "                results in benchmarks/results/, table into docs/performance.md"
 	@echo "make emulator  - run the local Azure Quantum + IBM Quantum emulator (EMULATOR_ARGS=...)"
 	@echo "make format    - apply ruff formatting and safe fixes"
 	@echo "make clean     - remove .venv, .venv-official and caches"
@@ -53,6 +57,10 @@ $(OFFICIAL_INSTALLED): pyproject.toml $(OFFICIAL_EXCLUDES)
 
 test-official: $(OFFICIAL_INSTALLED)
 	$(OFFICIAL_PY) -m pytest tests/official_clients -q $(PYTEST_ARGS)
+
+# The official decoder is timed in .venv-official, beside ours, on the same payloads.
+bench: $(INSTALLED) $(OFFICIAL_INSTALLED)
+	$(PY) -m benchmarks.run --docs docs/performance.md $(BENCH_ARGS)
 
 emulator: $(INSTALLED)
 	$(VENV)/bin/airflow-quantum emulator $(EMULATOR_ARGS)
