@@ -16,7 +16,10 @@ import sys
 import time
 from importlib.metadata import version
 
-from qiskit_ibm_runtime.utils.json import RuntimeDecoder
+try:
+    from qiskit_ibm_runtime.json import RuntimeDecoder
+except ImportError:  # qiskit-ibm-runtime < 0.48
+    from qiskit_ibm_runtime.utils.json import RuntimeDecoder
 
 
 def decode_counts(text: str) -> list[dict[str, int]]:
