@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks import decoding, machine, report
+from benchmarks import decoding, machine, poke_baseline, report, triggerer_run
 from benchmarks.jobs import submit_templates
 from benchmarks.support import ROOT, EmulatorProcess
 from benchmarks.wait_capacity import MAX_POLL_INTERVAL, POLL_INTERVAL, measure
@@ -112,6 +112,33 @@ def main(argv: list[str] | None = None) -> int:
                     emulator, templates, n, mode, settle_seconds=args.settle, workdir=workdir
                 )
                 results["waits"].append(row)
+            for n in args.triggerer_sizes:
+                print(f"[bench] airflow triggerer x {n} ...", file=sys.stderr, flush=True)
+                results["waits"].append(
+                    triggerer_run.measure(
+                        emulator, templates, n, settle_seconds=args.settle, workdir=workdir
+                    )
+                )
+            if args.triggerer_sizes:
+                results["notes"].append(
+                    "The real-triggerer rows measure the whole `airflow triggerer` process tree "
+                    "(supervisor and trigger runner); RSS per wait counts from the tree's RSS at "
+                    "its first poll. Its task instances were written to the DB as `defer()` "
+                    "leaves them, not by N worker processes."
+                )
+            if not args.no_poke:
+                print("[bench] poke-mode sensor process ...", file=sys.stderr, flush=True)
+                results["waits"].append(
+                    poke_baseline.measure(
+                        emulator, templates, settle_seconds=args.settle, workdir=workdir
+                    )
+                )
+                results["notes"].append(
+                    "The poke-mode baseline ran one `airflow tasks test` process (the task "
+                    "runs in it; a LocalExecutor or Celery worker adds a supervisor process "
+                    "per task, so the real cost is higher). N waits need N such processes: "
+                    "its RSS is that of one process, to be multiplied by N."
+                )
         if not args.no_decoding:
             print("[bench] result decoding ...", file=sys.stderr, flush=True)
             results["decoding"] = decoding.run(
