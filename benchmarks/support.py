@@ -230,14 +230,34 @@ class Worker:
         return json.loads(out.decode().strip().splitlines()[-1])
 
 
-def status_requests(stats: dict[str, Any]) -> int:
-    """Job-status reads (``GET .../jobs/{job_id}``) of both vendors so far."""
+def _reads(stats: dict[str, Any], vendors: list[str], suffix: str) -> int:
     return sum(
         count
-        for vendor in stats.values()
-        for route, count in vendor["routes"].items()
-        if route.startswith("GET ") and route.endswith("/jobs/{job_id}")
+        for vendor in vendors
+        for route, count in stats.get(vendor, {}).get("routes", {}).items()
+        if route.startswith("GET ") and route.endswith(suffix)
     )
+
+
+def status_requests(stats: dict[str, Any]) -> int:
+    """Job-status reads (``GET .../jobs/{job_id}``) of both vendors so far."""
+    return _reads(stats, list(stats), "/jobs/{job_id}")
+
+
+def waits_started(before: dict[str, Any], now: dict[str, Any], jobs: dict[str, int]) -> bool:
+    """Whether every vendor's waits have polled: each job read once, or a listing of jobs.
+
+    Per-job polling reads every job; shared polling lists the pending jobs of a connection
+    instead (``GET .../jobs``), which covers every wait registered with the poller.
+    """
+    for vendor, count in jobs.items():
+        if not count:
+            continue
+        reads = _reads(now, [vendor], "/jobs/{job_id}") - _reads(before, [vendor], "/jobs/{job_id}")
+        lists = _reads(now, [vendor], "/jobs") - _reads(before, [vendor], "/jobs")
+        if reads < count and not lists:
+            return False
+    return True
 
 
 def worker_env(url: str, home: Path) -> dict[str, str]:

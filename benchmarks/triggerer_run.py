@@ -22,7 +22,7 @@ from airflow_quantum import demo
 from benchmarks import airflow_home
 from benchmarks.jobs import clone_jobs
 from benchmarks.process_tree import TreeSampler
-from benchmarks.support import EmulatorProcess, stats_delta, status_requests, summary
+from benchmarks.support import EmulatorProcess, stats_delta, summary, waits_started
 from benchmarks.wait_capacity import MAX_POLL_INTERVAL, POLL_INTERVAL
 
 TIMEOUT = 600.0
@@ -84,10 +84,11 @@ def measure(
     try:
         deadline = time.monotonic() + TIMEOUT
         idle_rss = None
-        while (reads := status_requests(emulator.stats()) - status_requests(before)) < n:
+        counts = {"ibm": len(jobs.ibm), "azure": len(jobs.azure)}
+        while not waits_started(before, now := emulator.stats(), counts):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the triggerer did not poll every job; see {log_path}")
-            if reads and idle_rss is None:
+            if idle_rss is None and now != before:
                 # Started, triggers loaded, first poll just made: clients are built per poll.
                 idle_rss = sampler.rss_mb()
             time.sleep(0.5)

@@ -18,8 +18,8 @@ from benchmarks.support import (
     EmulatorProcess,
     Worker,
     stats_delta,
-    status_requests,
     summary,
+    waits_started,
     worker_env,
 )
 
@@ -55,7 +55,8 @@ def measure(
 ) -> dict[str, Any]:
     """One row of the wait-capacity table.
 
-    The jobs sit in the queue until every waiter has polled once (its setup is done) and then
+    The jobs sit in the queue until every waiter has polled once (its setup is done; with
+    shared polling: until its connection's poller listed the jobs) and then
     ``settle_seconds`` more, so that polling has reached its pace; then the emulator ends them
     all at one instant, from which detection latency is counted.
     """
@@ -63,14 +64,14 @@ def measure(
     jobs_file = workdir / f"jobs-{mode}-{n}.json"
     jobs_file.write_text(json.dumps(jobs.as_dict()))
     before = emulator.stats()
-    first_polls = status_requests(before) + n
+    counts = {"ibm": len(jobs.ibm), "azure": len(jobs.azure)}
     worker = Worker(
         _worker_command(mode, jobs_file, emulator.url),
         worker_env(emulator.url, workdir / "airflow-home"),
         workdir / f"worker-{mode}-{n}.log",
     )
     deadline = time.monotonic() + SETUP_TIMEOUT
-    while status_requests(emulator.stats()) < first_polls:
+    while not waits_started(before, emulator.stats(), counts):
         if not worker.alive() or time.monotonic() > deadline:
             return _failed(mode, n, worker, "the waiters did not all poll once")
         time.sleep(0.5)

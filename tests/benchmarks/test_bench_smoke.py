@@ -51,8 +51,9 @@ def test_figures_come_from_the_emulator_counters(quick_run):
             for route, count in vendor["routes"].items()
             if route.startswith("GET ") and route.endswith("/jobs/{job_id}")
         )
-        # Every wait polled at least once before its job ended, and once more to see it end.
-        assert status_reads >= 2 * row["n"]
+        # Every wait read its job at least once: to see it end (or to confirm what a shared
+        # poller's listing showed).
+        assert status_reads >= row["n"]
         assert row["requests"] == sum(v["requests"] for v in row["traffic"].values())
         assert row["token_requests"] >= 1
         assert row["peak_rss_mb"] > 0 and row["peak_rss_mb"] >= row["rss_before_mb"]
