@@ -63,7 +63,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     parser.add_argument("--sizes", type=_sizes, help="bare-trigger sizes (100,1000,10000)")
-    parser.add_argument("--thread-sizes", type=_sizes, help="thread baseline sizes (100,1000)")
+    parser.add_argument(
+        "--thread-sizes", type=_sizes, help='thread baseline sizes (100,1000; "" for none)'
+    )
     parser.add_argument("--triggerer-sizes", type=_sizes, help="real-triggerer sizes (200)")
     parser.add_argument("--no-poke", action="store_true", help="skip the poke-sensor baseline")
     parser.add_argument("--no-decoding", action="store_true", help="skip result decoding")
@@ -72,9 +74,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--docs", type=Path, help="rewrite this file's generated region")
     args = parser.parse_args(argv)
     quick = args.quick
-    args.sizes = args.sizes or ([6] if quick else [100, 1000, 10000])
-    args.thread_sizes = args.thread_sizes or ([6] if quick else [100, 1000])
-    args.triggerer_sizes = args.triggerer_sizes or ([4] if quick else [200])
+    # An empty list (e.g. --thread-sizes "") skips that part.
+    if args.sizes is None:
+        args.sizes = [6] if quick else [100, 1000, 10000]
+    if args.thread_sizes is None:
+        args.thread_sizes = [6] if quick else [100, 1000]
+    if args.triggerer_sizes is None:
+        args.triggerer_sizes = [4] if quick else [200]
     args.settle = args.settle if args.settle is not None else (2.0 if quick else 20.0)
     return args
 
