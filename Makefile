@@ -14,13 +14,16 @@ OFFICIAL_PY := $(OFFICIAL_VENV)/bin/python
 OFFICIAL_INSTALLED := $(OFFICIAL_VENV)/.installed
 OFFICIAL_EXCLUDES := tests/official_clients/excludes.txt
 
-.PHONY: help install test test-official lint format emulator demo bench clean
+DOCS_INSTALLED := $(VENV)/.docs-installed
+
+.PHONY: help install test test-official lint format emulator demo docs bench clean
 
 help:
 	@echo "make demo      - run every example DAG against the local emulator (about two minutes)"
 	@echo "make test      - set up .venv, lint, and run the whole test suite"
 	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
 	@echo "                the emulator (in .venv-official, without Airflow)"
+	@echo "make docs      - build the documentation site (strict) into site/"
 	@echo "make bench     - wait-capacity, baseline and decoding benchmarks (under 15 minutes);"
 	@echo "                results in benchmarks/results/, table into docs/performance.md"
 	@echo "make emulator  - run the local Azure Quantum + IBM Quantum emulator (EMULATOR_ARGS=...)"
@@ -58,6 +61,14 @@ $(OFFICIAL_INSTALLED): pyproject.toml $(OFFICIAL_EXCLUDES)
 test-official: $(OFFICIAL_INSTALLED)
 	$(OFFICIAL_PY) -m pytest tests/official_clients -q $(PYTEST_ARGS)
 
+$(DOCS_INSTALLED): $(INSTALLED)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev,docs]"
+	touch $(DOCS_INSTALLED)
+
+# Strict: a broken link, a missing snippet of example_dags/ or a bad docstring reference fails.
+docs: $(DOCS_INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
 # The official decoder is timed in .venv-official, beside ours, on the same payloads.
 bench: $(INSTALLED) $(OFFICIAL_INSTALLED)
 	$(PY) -m benchmarks.run --docs docs/performance.md $(BENCH_ARGS)
@@ -71,5 +82,5 @@ demo: $(INSTALLED)
 	$(VENV)/bin/airflow-quantum demo $(DEMO_ARGS)
 
 clean:
-	rm -rf $(VENV) $(OFFICIAL_VENV) .airflow-demo .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OFFICIAL_VENV) site .airflow-demo .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -93,6 +93,8 @@ def _run_emulator(args: argparse.Namespace) -> int:
         print(f"airflow-quantum emulator {__version__} serving on {url}", flush=True)
         print(f"  Azure Quantum endpoint : {url}  (API key: {config.azure_api_key})", flush=True)
         print(f"  Entra authority host   : {url}", flush=True)
+        identity = f"{url}/msi/token  (IDENTITY_HEADER: {config.azure_identity_header})"
+        print(f"  managed identity       : {identity}", flush=True)
         print(f"  IBM runtime URL        : {url}/api/v1  (API key: {config.ibm_api_key})")
         print(f"  IBM IAM URL            : {url}", flush=True)
         print(f"  control API            : {url}/_emulator/stats   (Ctrl-C stops)", flush=True)

@@ -15,6 +15,7 @@ the end-to-end tests in ``tests/e2e``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import sqlite3
@@ -35,6 +36,7 @@ DEMO_DAGS: tuple[str, ...] = (
     "example_ibm_quantum_sampler",
     "example_ibm_quantum_estimator",
     "example_ibm_quantum_session",
+    "example_ibm_quantum_qiskit",
     "example_quantum_cross_vendor",
 )
 #: Job timings of the demo's emulator: long enough for every wait to go through a trigger and
@@ -395,6 +397,20 @@ def _render_session(run: DagRunRecord, g: Glyphs) -> list[str]:
     return lines
 
 
+def _render_qiskit(run: DagRunRecord, g: Glyphs) -> list[str]:
+    data = run.xcom("report") or {}
+    lines = ["qiskit circuits: RY(θ) + CNOT sweep, P(11) against sin²(θ/2)"]
+    for theta, p11 in zip(data.get("angles", []), data.get("p11", []), strict=True):
+        ideal = math.sin(theta / 2) ** 2
+        lines.append(f"θ = {theta:.3f}  {p11:.3f}  {ideal:.3f}  {bar(p11, g, width=24)}")
+    evs = data.get("evs", {})
+    lines.append(
+        "Bell state, SparsePauliOp observables: "
+        + ", ".join(f"<{name}> = {value:+.3f}" for name, value in evs.items())
+    )
+    return lines
+
+
 def _render_cross_vendor(run: DagRunRecord, g: Glyphs) -> list[str]:
     data = run.xcom("compare") or {}
     ionq, ibm = data.get("ionq", {}), data.get("ibm", {})
@@ -423,6 +439,7 @@ RENDERERS: dict[str, Callable[[DagRunRecord, Glyphs], list[str]]] = {
     "example_ibm_quantum_sampler": _render_sampler,
     "example_ibm_quantum_estimator": _render_estimator,
     "example_ibm_quantum_session": _render_session,
+    "example_ibm_quantum_qiskit": _render_qiskit,
     "example_quantum_cross_vendor": _render_cross_vendor,
 }
 

@@ -37,6 +37,14 @@ AZURE_CONN_FIELDS = {
         "replaces all other fields.",
         secret=True,
     ),
+    "credential": _text(
+        "azure-identity credential",
+        "Instead of a secret or key: default, managed_identity, workload_identity, environment "
+        "or azure_cli (needs airflow-quantum[azure]). Client ID = a user-assigned identity.",
+    ),
+    "token_file": _text(
+        "Federated token file", "Workload identity token file (else AZURE_FEDERATED_TOKEN_FILE)."
+    ),
     "api_version": _text("API version", "Data-plane api-version to send."),
 }
 
@@ -127,7 +135,7 @@ def get_provider_info() -> dict[str, Any]:
                     "relabeling": {"login": "Client ID", "password": "Client secret"},
                     "placeholders": {
                         "login": "application (client) id of the service principal",
-                        "password": "client secret (or leave empty and set an API key)",
+                        "password": "client secret (or leave empty: API key or credential)",
                     },
                 },
             },

@@ -48,6 +48,7 @@ GHZ_CIRCUIT: list[dict[str, Any]] = [
     tags=["example", "quantum", "azure-quantum", "ionq", "sensor"],
 )
 def example_azure_quantum_ionq():
+    # --8<-- [start:submit_and_wait]
     submit_ghz = AzureQuantumSubmitJobOperator(
         task_id="submit_ghz",
         target="ionq.simulator",
@@ -69,6 +70,7 @@ def example_azure_quantum_ionq():
     )
 
     get_results = AzureQuantumGetResultsOperator(task_id="get_results", job_id=submit_ghz.output)
+    # --8<-- [end:submit_and_wait]
 
     @task(multiple_outputs=False)  # one XCom holding the whole dict
     def histogram(result: dict[str, Any]) -> dict[str, float]:

@@ -60,6 +60,7 @@ def ising_cost(configuration: dict[str, int]) -> float:
     tags=["example", "quantum", "azure-quantum", "optimization"],
 )
 def example_azure_quantum_qio():
+    # --8<-- [start:solve]
     solve = AzureQuantumSubmitJobOperator(
         task_id="solve",
         target="microsoft.simulatedannealing.cpu",
@@ -72,6 +73,7 @@ def example_azure_quantum_qio():
         poll_interval=1,  # first check after about a second, then less and less often
         timeout=3600,  # give up (and cancel the job) after an hour
     )
+    # --8<-- [end:solve]
 
     @task(multiple_outputs=False)  # one XCom holding the whole dict
     def report(result: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,7 @@ c[1] = measure $1;
     tags=["example", "quantum", "ibm-quantum", "sampler"],
 )
 def example_ibm_quantum_sampler():
+    # --8<-- [start:sample_bell]
     sample_bell = IBMQuantumSamplerOperator(
         task_id="sample_bell",
         circuits=[BELL_QASM],
@@ -80,6 +81,7 @@ def example_ibm_quantum_sampler():
         return counts
 
     histogram(sample_bell.output)
+    # --8<-- [end:sample_bell]
 
 
 example_ibm_quantum_sampler()

@@ -59,6 +59,7 @@ c[0] = measure $0;
     tags=["example", "quantum", "ibm-quantum", "session", "setup-teardown"],
 )
 def example_ibm_quantum_session():
+    # --8<-- [start:batch]
     open_batch = IBMQuantumOpenSessionOperator(
         task_id="open_batch", backend=BACKEND, mode="batch", max_ttl=3600
     )
@@ -77,6 +78,7 @@ def example_ibm_quantum_session():
     close_batch = IBMQuantumCloseSessionOperator(
         task_id="close_batch", session_id=open_batch.output, poll_interval=1
     )
+    # --8<-- [end:batch]
 
     @task
     def summary(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,8 +92,10 @@ def example_ibm_quantum_session():
             rows.append({"degrees": degrees, "p1": p1, "expected": expected})
         return rows
 
+    # --8<-- [start:wiring]
     open_batch >> phase_sweep >> close_batch.as_teardown(setups=open_batch)
     summary(phase_sweep.output)
+    # --8<-- [end:wiring]
 
 
 example_ibm_quantum_session()

@@ -19,6 +19,16 @@ class ConfigurationError(QuantumError, ValueError):
     """A connection or client setting is missing or wrong."""
 
 
+class MissingExtraError(ConfigurationError):
+    """A feature needs an optional extra that is not installed; the message names the extra."""
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs the {module} package: pip install 'airflow-quantum[{extra}]'"
+        )
+
+
 class QuantumAPIError(QuantumError):
     """The service answered with an error (or could not be reached)."""
 

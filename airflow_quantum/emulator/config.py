@@ -27,6 +27,8 @@ class EmulatorConfig(BaseModel):
 
     azure_api_key: str = DEFAULT_SECRET
     azure_client_secret: str = DEFAULT_SECRET
+    #: IDENTITY_HEADER of the emulated App Service managed identity (GET /msi/token).
+    azure_identity_header: str = DEFAULT_SECRET
     ibm_api_key: str = DEFAULT_SECRET
 
     azure_token_lifetime: float = Field(86399.0, gt=0, description="Entra token lifetime (s)")

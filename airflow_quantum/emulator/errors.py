@@ -55,7 +55,8 @@ ENTRA_CODES = {400: ("invalid_request", 900144), 401: ("invalid_client", 7000215
 
 _IBM_SURFACE = re.compile(r"^/api/")
 _IAM_SURFACE = re.compile(r"^/identity/")
-_ENTRA_SURFACE = re.compile(r"^/[^/]+/oauth2/")
+_ENTRA_SURFACE = re.compile(r"^/[^/]+/(?:oauth2/|v2\.0/\.well-known/)")
+_MSI_SURFACE = re.compile(r"^/msi/")
 _AZURE_SURFACE = re.compile(r"^/subscriptions/")
 
 
@@ -73,6 +74,8 @@ def surface_for(path: str, storage_account: str) -> str:
         return "azure_blob"
     if _ENTRA_SURFACE.match(path):
         return "entra"
+    if _MSI_SURFACE.match(path):
+        return "azure_msi"
     return "unknown"
 
 
@@ -114,6 +117,10 @@ def error_response(
     extra = dict(headers or {})
     if surface in ("azure", "azure_blob", "entra"):
         extra.setdefault("x-ms-request-id", request_id)
+    if surface == "azure_msi":  # App Service's managed-identity endpoint
+        return _json(
+            {"statusCode": status, "message": message, "correlationId": request_id}, status, extra
+        )
     if surface == "azure":
         code = code or AZURE_CODES.get(status, "Error")
         extra["x-ms-error-code"] = str(code)

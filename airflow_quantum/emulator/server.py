@@ -21,7 +21,9 @@ class EmulatorServer:
     """The emulator served by uvicorn in a background thread.
 
     ``port=0`` picks a free port. ``stop()`` keeps the state, so ``start()`` again serves the
-    same jobs on the same port (a service that was unreachable for a while)::
+    same jobs on the same port (a service that was unreachable for a while). With
+    ``ssl_certfile``/``ssl_keyfile`` it serves https (clients such as azure-identity refuse
+    plain-http authorities)::
 
         with EmulatorServer() as emulator:
             requests.get(f"{emulator.url}/_emulator/stats")
@@ -33,8 +35,12 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         log_level: str = "warning",
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
     ) -> None:
         self.state = EmulatorState(config)
+        self.ssl_certfile = ssl_certfile
+        self.ssl_keyfile = ssl_keyfile
         self.app = create_app(self.state)
         self.host = host
         self.port = port
@@ -44,9 +50,10 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:8765``."""
+        """Base URL, e.g. ``http://127.0.0.1:8765`` (``https://`` when serving TLS)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.ssl_certfile else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     @property
     def ibm_runtime_url(self) -> str:
@@ -69,6 +76,8 @@ class EmulatorServer:
             lifespan="off",
             timeout_keep_alive=30,
             backlog=4096,
+            ssl_certfile=self.ssl_certfile,
+            ssl_keyfile=self.ssl_keyfile,
         )
         server = uvicorn.Server(config)
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]

@@ -1,10 +1,14 @@
 """Airflow hook for Azure Quantum: an ``azure_quantum`` connection in, a ready client out.
 
-Connection (``conn_type`` ``azure_quantum``), one of three ways to authenticate:
+Connection (``conn_type`` ``azure_quantum``), one of four ways to authenticate:
 
 - service principal (Entra ID client credentials): ``login`` = client (application) id,
   ``password`` = client secret, extra ``tenant_id`` (and optionally ``authority_host``);
 - workspace API key: extra ``api_key``;
+- an azure-identity credential (the ``azure`` extra): extra ``credential`` = ``default``,
+  ``managed_identity``, ``workload_identity``, ``environment`` or ``azure_cli``, with optional
+  ``login`` (a user-assigned identity's or workload identity's client id), ``tenant_id``,
+  ``token_file`` (workload identity) and ``authority_host``;
 - workspace connection string: extra ``connection_string``
   (``SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;QuantumEndpoint=..;``),
   which replaces every other field.
@@ -110,6 +114,8 @@ class AzureQuantumHook(QuantumBaseHook):
                 client_secret=conn.password,
                 authority_host=extra("authority_host"),
                 api_key=extra("api_key"),
+                credential=extra("credential"),
+                token_file=extra("token_file"),
                 **common,
             )
         except ConfigurationError as exc:

@@ -28,6 +28,7 @@ from airflow_quantum.clients.errors import (
     QuantumError,
 )
 from airflow_quantum.clients.ibm import circuits as pubs
+from airflow_quantum.clients.ibm import qiskit_interop
 from airflow_quantum.clients.ibm.client import AsyncIBMQuantumClient, IBMQuantumClient
 from airflow_quantum.clients.ibm.models import (
     IBMBackend,
@@ -243,14 +244,21 @@ class IBMQuantumHook(QuantumBaseHook):
         *,
         poll_interval: float = 0.5,
         bitstrings: bool = False,
-    ) -> dict[str, Any]:
+        as_qiskit: bool = False,
+    ) -> Any:
         """Wait for the job, then return its result as plain JSON (see ``decode_result``).
 
+        ``as_qiskit=True`` returns qiskit's ``PrimitiveResult`` instead (``SamplerPubResult``
+        with a ``BitArray`` per register, or ``PubResult`` with ``evs``/``stds``), built from
+        the decoded result; it needs the ``qiskit`` extra (checked before any request).
         ``JobFailedError`` with the service's message if the job failed or was cancelled;
         ``JobTimeoutError`` (job not cancelled) after ``timeout`` seconds.
         """
+        if as_qiskit:
+            qiskit_interop.require_qiskit("as_qiskit=True")
         job = self.wait_for_final_state(job_id, timeout, poll_interval)
-        return self.client.get_result(job, bitstrings=bitstrings)
+        decoded = self.client.get_result(job, bitstrings=bitstrings or as_qiskit)
+        return qiskit_interop.to_primitive_result(decoded) if as_qiskit else decoded
 
     def error_message(self, job_id: str) -> str | None:
         """Why the job failed (the service's results text, else its reason); None otherwise."""
@@ -394,10 +402,15 @@ class IBMQuantumHook(QuantumBaseHook):
         client = await self.aclient()
         return await client.get_results(job_id)
 
-    async def aresult(self, job_id: str, *, bitstrings: bool = False) -> dict[str, Any]:
+    async def aresult(
+        self, job_id: str, *, bitstrings: bool = False, as_qiskit: bool = False
+    ) -> Any:
         """The decoded result of a final job, without waiting (see ``result``)."""
+        if as_qiskit:
+            qiskit_interop.require_qiskit("as_qiskit=True")
         client = await self.aclient()
-        return await client.get_result(job_id, bitstrings=bitstrings)
+        decoded = await client.get_result(job_id, bitstrings=bitstrings or as_qiskit)
+        return qiskit_interop.to_primitive_result(decoded) if as_qiskit else decoded
 
     async def ametrics(self, job_id: str) -> dict[str, Any]:
         client = await self.aclient()

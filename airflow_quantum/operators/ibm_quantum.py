@@ -130,12 +130,13 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
         IBMQuantumSamplerOperator(
             task_id="bell",
             backend="ibm_fez",
-            circuits=[BELL_QASM],  # OpenQASM 3 (QuantumCircuit objects with qiskit installed)
+            circuits=[BELL_QASM],  # OpenQASM 3, or QuantumCircuits with the qiskit extra
             shots=1000,
             deferrable=True,
         )
 
-    :param circuits: OpenQASM 3 strings, or ``(circuit, parameter_values, shots)`` pubs.
+    :param circuits: OpenQASM 3 strings or qiskit ``QuantumCircuit`` objects (exported to
+        OpenQASM 3 when the operator is created), or ``(circuit, parameter_values, shots)`` pubs.
     :param shots: shots for pubs that do not give their own.
     :param options: the primitive's options, e.g. ``{"default_shots": 4000}``.
     :param bitstrings: also return every shot's bitstring (large!).
@@ -152,7 +153,9 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.circuits = circuits
+        # qiskit objects become OpenQASM 3 / Pauli dicts now, so that templating and DAG
+        # serialization only ever see plain JSON.
+        self.circuits = pubs.plain_inputs(circuits, "circuits")
         self.shots = shots
         self.options = options
 
@@ -175,9 +178,10 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
 class IBMQuantumEstimatorOperator(_IBMJobOperator):
     """Run the Estimator V2 primitive and (by default) return expectation values.
 
-    :param circuits: OpenQASM 3 strings, or ``(circuit, observables, parameter_values,
-        precision)`` pubs (then ``observables`` is None).
-    :param observables: one observable per circuit: ``"ZZ"``, ``{"ZZ": 1.0, "XX": 0.5}``, ...
+    :param circuits: OpenQASM 3 strings or ``QuantumCircuit`` objects, or ``(circuit,
+        observables, parameter_values, precision)`` pubs (then ``observables`` is None).
+    :param observables: one observable per circuit: ``"ZZ"``, ``{"ZZ": 1.0, "XX": 0.5}``, a
+        qiskit ``SparsePauliOp``, ...
     :param precision: target precision of the expectation values.
     """
 
@@ -198,8 +202,8 @@ class IBMQuantumEstimatorOperator(_IBMJobOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.circuits = circuits
-        self.observables = observables
+        self.circuits = pubs.plain_inputs(circuits, "circuits")
+        self.observables = pubs.plain_inputs(observables, "observables")
         self.precision = precision
         self.options = options
 

@@ -29,6 +29,10 @@ DEFERRED_TASKS: dict[str, list[tuple[str, int, str]]] = {
     "example_ibm_quantum_sampler": [("sample_bell", -1, "sample_bell")],
     "example_ibm_quantum_estimator": [("estimate", -1, "estimate")],
     "example_ibm_quantum_session": [("phase_sweep", i, "phase_sweep") for i in range(4)],
+    "example_ibm_quantum_qiskit": [
+        ("rotation_sweep", -1, "rotation_sweep"),
+        ("correlators", -1, "correlators"),
+    ],
     "example_quantum_cross_vendor": [
         ("ghz_on_ionq", -1, "ghz_on_ionq"),
         ("ghz_on_ibm", -1, "ghz_on_ibm"),
@@ -171,6 +175,21 @@ def test_ibm_session_sweep_runs_in_one_batch_closed_by_the_teardown(
     assert session.accepting_jobs is False  # closed by the teardown
 
 
+def test_ibm_qiskit_objects_sweep_and_observables(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_ibm_quantum_qiskit").record
+    assert record is not None
+    sweep = record.xcom("rotation_sweep")["pub_results"][0]
+    assert sweep["shape"] == [5] and len(sweep["counts"]) == 5
+    assert set(sweep["counts"][0]) == {"00"} and set(sweep["counts"][-1]) == {"11"}
+    report = record.xcom("report")
+    for theta, p11 in zip(report["angles"], report["p11"], strict=True):
+        assert p11 == pytest.approx(math.sin(theta / 2) ** 2, abs=0.1)
+        assert p11 == sweep["counts"][report["angles"].index(theta)].get("11", 0) / 400
+    assert report["evs"]["ZZ"] == pytest.approx(1.0, abs=0.1)
+    assert report["evs"]["XX"] == pytest.approx(1.0, abs=0.1)
+    assert report["evs"]["YY"] == pytest.approx(-1.0, abs=0.1)
+
+
 def test_cross_vendor_distributions_agree(airflow_e2e: AirflowE2E):
     record = succeeded(airflow_e2e, "example_quantum_cross_vendor").record
     assert record is not None
@@ -186,6 +205,7 @@ def _tvd(p: dict[str, float], q: dict[str, float]) -> float:
     return sum(abs(p.get(k, 0) - q.get(k, 0)) for k in set(p) | set(q)) / 2
 
 
+@pytest.mark.timeout(900)  # run alone, it runs every example DAG itself (in the suite: cached)
 def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
     """The demo's summary of every run: deferrals and results, read from the metadata DB."""
     glyphs = demo.Glyphs()
@@ -205,3 +225,4 @@ def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
     assert "<ZZ> = +" in text["example_ibm_quantum_estimator"]
     assert "total variation distance" in text["example_quantum_cross_vendor"]
     assert "180°" in text["example_ibm_quantum_session"]
+    assert "<YY> = -" in text["example_ibm_quantum_qiskit"]

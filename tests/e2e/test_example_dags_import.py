@@ -62,6 +62,7 @@ def test_examples_use_only_the_public_face(path):
     }
     ours = {name for name in imported if name.startswith("airflow_quantum")}
     assert ours <= {
+        "airflow_quantum.clients.ibm.qiskit_interop",  # to_primitive_result, for qiskit users
         "airflow_quantum.operators.azure_quantum",
         "airflow_quantum.operators.ibm_quantum",
         "airflow_quantum.sensors.azure_quantum",

@@ -163,3 +163,51 @@ def test_every_version_seen_in_use_is_accepted(wire, version):
 def test_any_subscription_resource_group_and_workspace_name_work(emulator):
     wire = AzureWire(emulator.url, workspace="Another-WS", resource_group="some.group")
     assert wire.list()["value"] == []
+
+
+def _jwt(claims: dict) -> str:
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.c2ln"
+
+
+FEDERATED = {"iss": "https://issuer.test", "sub": "sa", "aud": ["api://AzureADTokenExchange"]}
+
+
+@pytest.mark.parametrize(
+    ("assertion", "assertion_type", "status", "words"),
+    [
+        (_jwt({**FEDERATED, "exp": 4102444800}), None, 200, "access_token"),
+        (_jwt({**FEDERATED, "exp": 4102444800}), "urn:other", 400, "client_assertion_type"),
+        ("not-a-jwt", None, 400, "not a JWT"),
+        (_jwt({**FEDERATED, "exp": 1}), None, 401, "expired"),
+        (_jwt({**FEDERATED, "aud": "api://elsewhere", "exp": 4102444800}), None, 401, "audience"),
+        (_jwt({"aud": FEDERATED["aud"], "exp": 4102444800}), None, 400, "iss or sub"),
+    ],
+)
+def test_federated_client_assertions_workload_identity(
+    emulator, assertion, assertion_type, status, words
+):
+    response = requests.post(
+        f"{emulator.url}/t/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "app",
+            "scope": "https://quantum.microsoft.com/.default",
+            "client_assertion_type": assertion_type
+            or "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+        timeout=5,
+    )
+    assert response.status_code == status
+    assert words in response.text
+
+
+def test_openid_configuration_points_at_the_token_endpoint(emulator):
+    config = requests.get(
+        f"{emulator.url}/my-tenant/v2.0/.well-known/openid-configuration", timeout=5
+    ).json()
+    assert config["token_endpoint"] == f"{emulator.url}/my-tenant/oauth2/v2.0/token"
+    assert config["issuer"] == f"{emulator.url}/my-tenant/v2.0"

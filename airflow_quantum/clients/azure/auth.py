@@ -1,4 +1,4 @@
-"""Azure Quantum credentials: Entra ID client-credentials tokens, or the workspace API key.
+"""Azure Quantum credentials: Entra ID tokens (client secret, or azure-identity), or the API key.
 
 Tokens go through the process-wide ``TOKEN_CACHE``: one token per service principal, shared by
 every client and hook (sync and async), replaced at 80% of its lifetime and dropped after a 401.
@@ -22,6 +22,7 @@ from airflow_quantum.clients.azure.settings import (
     API_KEY_HEADER,
     QUANTUM_SCOPE,
     ApiKeyCredential,
+    AzureIdentityCredential,
     AzureQuantumSettings,
     ClientSecretCredential,
 )
@@ -174,5 +175,9 @@ def build_authenticator(
     credential = settings.credential
     if isinstance(credential, ApiKeyCredential):
         return StaticHeaderAuth(API_KEY_HEADER, credential.api_key)
+    if isinstance(credential, AzureIdentityCredential):
+        from airflow_quantum.clients.azure.identity import AzureIdentitySource
+
+        return BearerAuth(AzureIdentitySource(credential), cache)
     source = EntraClientSecretSource(credential, verify=settings.verify, policy=policy)
     return BearerAuth(source, cache)

@@ -1,8 +1,10 @@
 """Where an Azure Quantum workspace lives and how to authenticate to it.
 
 ``AzureQuantumSettings`` is built from plain values (no Airflow here): the workspace coordinates,
-the endpoint, the api-version and one credential, either a service principal's client secret
-(Entra ID client credentials) or the workspace API key. A workspace connection string
+the endpoint, the api-version and one credential: a service principal's client secret (Entra ID
+client credentials), the workspace API key, or an azure-identity credential (managed identity,
+workload identity, environment, Azure CLI or the DefaultAzureCredential chain; the ``azure``
+extra). A workspace connection string
 (``SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;QuantumEndpoint=..;``)
 gives all of that at once.
 
@@ -11,13 +13,14 @@ Every check raises ``ConfigurationError`` naming the field; no message ever repe
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from airflow_quantum.clients.config import given, parse_bool, parse_verify
-from airflow_quantum.clients.errors import ConfigurationError
+from airflow_quantum.clients.errors import ConfigurationError, MissingExtraError
 from airflow_quantum.clients.transport import check_secure_url
 
 #: The newest data-plane api-version (wire notes); older ones can be configured.
@@ -82,7 +85,32 @@ class ApiKeyCredential:
         return "ApiKeyCredential(api_key=***)"
 
 
-Credential = ClientSecretCredential | ApiKeyCredential
+#: azure-identity credentials a connection can choose with ``credential``.
+IDENTITY_METHODS = ("default", "managed_identity", "workload_identity", "environment", "azure_cli")
+
+
+@dataclass(frozen=True)
+class AzureIdentityCredential:
+    """A credential of the ``azure-identity`` package, chosen by ``method``.
+
+    ``client_id`` is a user-assigned managed identity's client id or the workload identity's
+    application id; ``tenant_id``, ``client_id`` and ``token_file`` default to azure-identity's
+    environment variables (``AZURE_TENANT_ID``, ``AZURE_CLIENT_ID``,
+    ``AZURE_FEDERATED_TOKEN_FILE``). No secret is held here.
+    """
+
+    method: str
+    tenant_id: str | None = None
+    client_id: str | None = None
+    authority_host: str | None = None
+    token_file: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.method
+
+
+Credential = ClientSecretCredential | ApiKeyCredential | AzureIdentityCredential
 
 
 @dataclass(frozen=True)
@@ -120,8 +148,14 @@ class AzureQuantumSettings:
         api_version: str | None = None,
         verify: bool | str | None = True,
         allow_insecure_http: bool | str | None = False,
+        credential: str | None = None,
+        token_file: str | None = None,
     ) -> AzureQuantumSettings:
-        """Check every value and build the settings; ``ConfigurationError`` names what is wrong."""
+        """Check every value and build the settings; ``ConfigurationError`` names what is wrong.
+
+        ``credential`` picks an azure-identity credential (one of ``IDENTITY_METHODS``) instead
+        of a client secret or an API key.
+        """
         insecure = parse_bool(allow_insecure_http, "allow_insecure_http", default=False)
         checked_verify = parse_verify(verify)
         subscription_id = _required(subscription_id, "subscription_id")
@@ -156,15 +190,27 @@ class AzureQuantumSettings:
                 f"api_version {version!r} is not a data-plane version such as "
                 f"{DEFAULT_API_VERSION!r}"
             )
-        credential = _credential(
-            tenant_id, client_id, client_secret, authority_host, api_key, insecure
-        )
+        if given(credential):
+            chosen: Credential = _identity_credential(
+                credential,
+                tenant_id,
+                client_id,
+                client_secret,
+                authority_host,
+                api_key,
+                token_file,
+                insecure,
+            )
+        else:
+            chosen = _credential(
+                tenant_id, client_id, client_secret, authority_host, api_key, insecure
+            )
         return cls(
             subscription_id=subscription_id,
             resource_group=resource_group,
             workspace=workspace,
             endpoint=base,
-            credential=credential,
+            credential=chosen,
             location=normalized_location,
             api_version=version,
             verify=checked_verify,
@@ -204,7 +250,7 @@ class AzureQuantumSettings:
 
     @property
     def auth_kind(self) -> str:
-        """``client_secret`` or ``api_key``."""
+        """``client_secret``, ``api_key`` or an azure-identity method (``managed_identity``...)."""
         return self.credential.kind
 
     def describe(self) -> str:
@@ -275,6 +321,49 @@ def _credential(
     authority = str(authority_host).strip() if given(authority_host) else DEFAULT_AUTHORITY_HOST
     authority = check_secure_url(authority, allow_insecure_http=insecure, what="authority_host")
     return ClientSecretCredential(tenant, client, client_secret, authority)
+
+
+def _identity_credential(
+    method: Any,
+    tenant_id: Any,
+    client_id: Any,
+    client_secret: Any,
+    authority_host: Any,
+    api_key: Any,
+    token_file: Any,
+    insecure: bool,
+) -> AzureIdentityCredential:
+    if not isinstance(method, str) or method.strip().lower() not in IDENTITY_METHODS:
+        raise ConfigurationError(
+            f"credential {str(method)[:40]!r} is not one of {', '.join(IDENTITY_METHODS)}"
+        )
+    method = method.strip().lower()
+    if given(client_secret) or given(api_key):
+        raise ConfigurationError(
+            f"credential {method!r} takes no client secret (password) or api_key; "
+            "keep only one credential"
+        )
+    if (
+        importlib.util.find_spec("azure") is None
+        or importlib.util.find_spec("azure.identity") is None
+    ):
+        raise MissingExtraError(f"credential {method!r}", "azure", "azure-identity")
+    values = {}
+    for name, value in (
+        ("tenant_id", tenant_id),
+        ("client_id", client_id),
+        ("token_file", token_file),
+    ):
+        if given(value):
+            if not isinstance(value, str):
+                raise ConfigurationError(f"{name} must be a string")
+            values[name] = value.strip()
+    authority = None
+    if given(authority_host):
+        authority = check_secure_url(
+            str(authority_host).strip(), allow_insecure_http=insecure, what="authority_host"
+        )
+    return AzureIdentityCredential(method, authority_host=authority, **values)
 
 
 def parse_connection_string(text: Any) -> dict[str, str]:

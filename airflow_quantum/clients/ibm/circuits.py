@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_quantum.clients.errors import InvalidInputError
+from airflow_quantum.clients.ibm import qiskit_interop
+from airflow_quantum.clients.ibm.qiskit_interop import QISKIT_HINT
 
 _PAULI = re.compile(r"^[IXYZ]+$")
 #: Comments and blank space an OpenQASM program may start with.
@@ -28,17 +30,6 @@ _FIRST_STATEMENT = re.compile(
     r"|def\b|defcal\b|defcalgrammar\b|cal\b|let\b|barrier\b|#?pragma\b|@)"
 )
 _MAX_NESTING = 32
-QISKIT_HINT = "install qiskit (pip install qiskit) to pass qiskit objects"
-
-
-def _qiskit_types() -> tuple[type, ...] | None:
-    """``(QuantumCircuit, SparsePauliOp, Pauli)`` when qiskit is importable."""
-    try:
-        from qiskit import QuantumCircuit
-        from qiskit.quantum_info import Pauli, SparsePauliOp
-    except ImportError:
-        return None
-    return QuantumCircuit, SparsePauliOp, Pauli
 
 
 def _kind(value: Any) -> str:
@@ -56,17 +47,9 @@ def circuit(value: Any, where: str = "circuit") -> str | dict[str, Any]:
         if not isinstance(value.get("__value__"), str):
             raise InvalidInputError(f"{where}: a QPY circuit's __value__ must be a base64 string")
         return dict(value)
-    types = _qiskit_types()
-    if types is not None and isinstance(value, types[0]):
-        from qiskit import qasm3
-
-        try:
-            return qasm3.dumps(value)
-        except Exception as exc:  # qiskit's exporter raises several exception types
-            raise InvalidInputError(
-                f"{where}: qiskit could not export the circuit to OpenQASM 3: {exc}"
-            ) from exc
-    if types is not None:
+    if qiskit_interop.is_circuit(value):
+        return qasm(qiskit_interop.circuit_to_qasm3(value, where), where)
+    if qiskit_interop.qiskit_installed():
         expected, hint = "an OpenQASM 3 string or a qiskit QuantumCircuit", ""
     else:
         expected, hint = "an OpenQASM 3 string", f" ({QISKIT_HINT} such as QuantumCircuit)"
@@ -84,6 +67,28 @@ def qasm(text: str, where: str = "circuit") -> str:
             f"(it starts with {body[:40]!r})"
         )
     return text
+
+
+def plain_inputs(value: Any, where: str, _depth: int = 0) -> Any:
+    """``value`` with qiskit circuits and observables, and numpy arrays, as plain JSON.
+
+    Operators call it in ``__init__``, so that template rendering and DAG serialization only
+    see strings, lists and dicts. Anything else (XComArgs, templates, OpenQASM text) is left
+    as it is, to be checked when the task runs.
+    """
+    if _depth > _MAX_NESTING or isinstance(value, str | bytes | int | float | bool | None):
+        return value
+    if qiskit_interop.is_circuit(value):
+        return circuit(value, where)
+    if qiskit_interop.is_observable(value):
+        return observable(value, where)
+    if type(value).__module__.split(".")[0] == "numpy" and hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return [plain_inputs(item, f"{where}[{i}]", _depth + 1) for i, item in enumerate(value)]
+    if type(value) is dict:
+        return {k: plain_inputs(v, f"{where}[{k!r}]", _depth + 1) for k, v in value.items()}
+    return value
 
 
 # ------------------------------------------------------------------------------ observables
@@ -116,14 +121,12 @@ def observable(value: Any, where: str = "observable") -> dict[str, float]:
             pauli = _pauli(label, where)
             terms[pauli] = terms.get(pauli, 0.0) + _coefficient(coefficient, f"{where}[{label!r}]")
         return terms
-    types = _qiskit_types()
-    if types is not None and isinstance(value, types[1] | types[2]):
-        operator = types[1](value)
+    if qiskit_interop.is_observable(value):
         terms = {}
-        for label, coefficient in operator.to_list():
+        for label, coefficient in qiskit_interop.observable_terms(value, where):
             terms[label] = terms.get(label, 0.0) + _coefficient(coefficient, f"{where}[{label!r}]")
         return terms
-    hint = f" ({QISKIT_HINT} such as SparsePauliOp)" if types is None else ""
+    hint = "" if qiskit_interop.qiskit_installed() else f" ({QISKIT_HINT} such as SparsePauliOp)"
     raise InvalidInputError(
         f"{where} must be a Pauli string such as 'ZZ', a {{pauli: coefficient}} mapping or a "
         f"SparsePauliOp, got {_kind(value)}{hint}"

@@ -3,6 +3,7 @@
 ``build_router`` wires the pieces around one ``AzureStore``:
 
 - ``auth``: ``POST /{tenant}/oauth2/v2.0/token`` and the checks on workspace calls
+- ``identity``: ``GET /msi/token``, the App Service managed-identity endpoint
 - ``storage``: the blob account at ``/{account}/{container}/{blob}``, authorised by SAS
 - ``jobs``, ``sessions``, ``workspace``: the routes under
   ``/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Quantum/workspaces/{ws}``
@@ -14,6 +15,7 @@ from fastapi import APIRouter
 
 from airflow_quantum.emulator.azure.auth import build_entra_router
 from airflow_quantum.emulator.azure.details import Renderer
+from airflow_quantum.emulator.azure.identity import build_managed_identity_router
 from airflow_quantum.emulator.azure.jobs import build_jobs_router
 from airflow_quantum.emulator.azure.sessions import build_sessions_router
 from airflow_quantum.emulator.azure.storage import build_storage_router
@@ -33,6 +35,7 @@ def build_router(state: EmulatorState) -> APIRouter:
     router.include_router(build_jobs_router(state, store, renderer, JobFactory(state, store)))
     router.include_router(build_sessions_router(state, store, renderer))
     router.include_router(build_entra_router(state, store))
+    router.include_router(build_managed_identity_router(state, store))
     router.include_router(build_storage_router(state, store, renderer.materialize_blob))
     return router
 

@@ -1,7 +1,9 @@
 """Authentication: the emulated Entra ID token endpoint and the checks on workspace calls.
 
 Workspace calls authenticate with the workspace API key (``x-ms-quantum-api-key``) or with a
-bearer token issued by ``POST /{tenant}/oauth2/v2.0/token`` (client credentials).
+bearer token issued by ``POST /{tenant}/oauth2/v2.0/token`` (client credentials, with a client
+secret or a federated client assertion as workload identity sends). MSAL-based clients first
+read ``GET /{tenant}/v2.0/.well-known/openid-configuration``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -23,6 +27,9 @@ from airflow_quantum.emulator.tokens import TokenCheck
 
 #: The resource whose ``/.default`` scope the official client asks for.
 QUANTUM_RESOURCE = "https://quantum.microsoft.com"
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#: The audience of federated tokens exchanged with Entra ID (workload identity).
+FEDERATED_AUDIENCE = "api://AzureADTokenExchange"
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,25 @@ class Principal:
 def build_entra_router(state: EmulatorState, store: AzureStore) -> APIRouter:
     """``POST /{tenant}/oauth2/v2.0/token``: client-credentials tokens for any tenant."""
     router = APIRouter(tags=["azure entra id"])
+
+    @router.get("/{tenant}/v2.0/.well-known/openid-configuration")
+    async def openid_configuration(request: Request, tenant: str) -> JSONResponse:
+        base = f"{str(request.base_url).rstrip('/')}/{tenant}"
+        return JSONResponse(
+            {
+                "issuer": f"{base}/v2.0",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_types_supported": ["code", "id_token", "code id_token", "token"],
+                "grant_types_supported": ["client_credentials"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "client_secret_basic",
+                    "private_key_jwt",
+                ],
+            }
+        )
 
     @router.post("/{tenant}/oauth2/v2.0/token")
     async def token(request: Request, tenant: str) -> JSONResponse:
@@ -59,14 +85,17 @@ def build_entra_router(state: EmulatorState, store: AzureStore) -> APIRouter:
         if scope is None:
             raise _entra(400, "The request body must contain the following parameter: 'scope'.")
         _check_scope(scope)
-        if client_secret is None:
+        assertion = _one(form, "client_assertion")
+        if assertion is not None:
+            _check_assertion(_one(form, "client_assertion_type"), assertion)
+        elif client_secret is None:
             raise _entra(
                 401,
                 "The request body must contain the following parameter: 'client_assertion' or "
                 "'client_secret'.",
                 "invalid_client",
             )
-        if not hmac.compare_digest(
+        elif not hmac.compare_digest(
             client_secret.encode(), state.config.azure_client_secret.encode()
         ):
             raise _entra(
@@ -189,6 +218,37 @@ def _client_credentials(
         client_id = client_id or basic_id
         client_secret = client_secret if client_secret is not None else basic_secret
     return client_id, client_secret
+
+
+def _check_assertion(assertion_type: str | None, assertion: str) -> None:
+    """A federated token (workload identity): a JWT for Entra's token exchange, not expired.
+
+    Any issuer and subject are trusted (a real app lists them as federated credentials); the
+    signature is not checked.
+    """
+    if assertion_type != JWT_BEARER:
+        raise _entra(400, f"client_assertion_type must be {JWT_BEARER}.")
+    try:
+        payload = assertion.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        raise _entra(400, "The client assertion is not a JWT.", "invalid_client") from None
+    if not isinstance(claims, dict) or not all(
+        isinstance(claims.get(name), str) and claims[name] for name in ("iss", "sub")
+    ):
+        raise _entra(400, "The client assertion has no iss or sub claim.", "invalid_client")
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if FEDERATED_AUDIENCE not in audiences:
+        raise _entra(
+            401,
+            f"No matching federated identity record found for presented assertion audience "
+            f"{audience!r}; expected {FEDERATED_AUDIENCE}.",
+            "invalid_client",
+        )
+    expires = claims.get("exp")
+    if not isinstance(expires, int | float) or expires <= time.time():
+        raise _entra(401, "The client assertion is expired or has no exp claim.", "invalid_client")
 
 
 def _check_scope(scope: str) -> None:

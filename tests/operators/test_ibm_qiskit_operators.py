@@ -1,0 +1,118 @@
+"""qiskit objects through the IBM operators and hook, against the emulator.
+
+A DAG holding ``QuantumCircuit``/``SparsePauliOp``/numpy arguments serializes (as the DAG
+processor does) to plain JSON, runs, and the hook hands back qiskit's own result objects.
+``example_ibm_quantum_qiskit`` runs the same under a real ``airflow dags test`` (tests/e2e).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import sys
+
+import numpy as np
+import pytest
+from airflow_face_support import make_context, stats
+
+from airflow_quantum.clients.errors import MissingExtraError
+from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+from airflow_quantum.operators.ibm_quantum import (
+    IBMQuantumEstimatorOperator,
+    IBMQuantumSamplerOperator,
+)
+
+qiskit = pytest.importorskip("qiskit")
+from airflow.sdk import DAG  # noqa: E402
+from airflow.serialization.serialized_objects import DagSerialization  # noqa: E402
+from qiskit import QuantumCircuit, qasm3  # noqa: E402
+from qiskit.circuit import Parameter  # noqa: E402
+from qiskit.primitives import PrimitiveResult  # noqa: E402
+from qiskit.quantum_info import SparsePauliOp  # noqa: E402
+
+FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
+ANGLES = np.array([[0.0], [math.pi]])
+
+
+def rotation() -> QuantumCircuit:
+    circuit = QuantumCircuit(2)
+    circuit.ry(Parameter("theta"), 0)
+    circuit.cx(0, 1)
+    circuit.measure_all()
+    return circuit
+
+
+def bell() -> QuantumCircuit:
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    return circuit
+
+
+def qiskit_dag() -> DAG:
+    with DAG("qiskit_objects", schedule=None) as dag:
+        IBMQuantumSamplerOperator(
+            task_id="sweep", circuits=[(rotation(), ANGLES, 100)], backend="ibm_fez", **FAST
+        )
+        IBMQuantumEstimatorOperator(
+            task_id="energy",
+            circuits=[bell()],
+            observables=[[SparsePauliOp("ZZ"), SparsePauliOp(["XX", "YY"], [0.5, -0.5])]],
+            precision=0.02,
+            backend="ibm_fez",
+            **FAST,
+        )
+    return dag
+
+
+def test_a_dag_of_qiskit_objects_serializes_to_plain_json():
+    dag = qiskit_dag()
+    serialized = DagSerialization.to_dict(dag)
+    text = json.dumps(serialized)
+    assert "QuantumCircuit(" not in text and "SparsePauliOp(" not in text
+    restored = DagSerialization.from_dict(json.loads(text))
+    sweep, energy = restored.get_task("sweep"), restored.get_task("energy")
+    assert sweep.circuits == [[qasm3.dumps(rotation()), [[0.0], [math.pi]], 100]]
+    assert energy.circuits == [qasm3.dumps(bell())]
+    assert energy.observables == [[{"ZZ": 1.0}, {"XX": 0.5, "YY": -0.5}]]
+
+
+def test_operators_run_qiskit_objects(ibm_connection, emulator):
+    dag = qiskit_dag()
+    sweep = dag.get_task("sweep").execute(make_context(dag.get_task("sweep")))
+    (pub,) = sweep["pub_results"]
+    assert pub["shape"] == [2] and pub["counts"] == [{"00": 100}, {"11": 100}]
+    energy = dag.get_task("energy").execute(make_context(dag.get_task("energy")))
+    evs = energy["pub_results"][0]["evs"]
+    assert evs[0] == pytest.approx(1.0, abs=0.1)
+    assert evs[1] == pytest.approx(1.0, abs=0.1)  # (<XX> - <YY>) / 2 of the Bell state
+
+
+def test_hook_returns_qiskit_results_on_request(ibm_connection, emulator):
+    hook = IBMQuantumHook()
+    job_id = hook.run_sampler([(rotation(), ANGLES, 64)], "ibm_fez")
+    result = hook.result(job_id, timeout=10, poll_interval=0.02, as_qiskit=True)
+    assert isinstance(result, PrimitiveResult)
+    meas = result[0].data.meas
+    assert meas.shape == (2,) and meas.num_shots == 64
+    assert meas.get_counts(0) == {"00": 64} and meas.get_counts(1) == {"11": 64}
+    plain = hook.result(job_id)["pub_results"][0]["counts"]
+    assert [meas.get_counts(i) for i in range(2)] == plain
+
+    async def fetch():
+        try:
+            return await hook.aresult(job_id, as_qiskit=True)
+        finally:
+            await hook.aclose()
+
+    assert asyncio.run(fetch())[0].data.meas.get_counts(1) == {"11": 64}
+
+
+def test_as_qiskit_without_qiskit_fails_before_any_request(ibm_connection, emulator, monkeypatch):
+    for name in [name for name in sys.modules if name.split(".")[0] == "qiskit"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "qiskit", None)
+    with pytest.raises(MissingExtraError, match=r"as_qiskit=True.*airflow-quantum\[qiskit\]"):
+        IBMQuantumHook().result("someid", as_qiskit=True)
+    assert stats(emulator, "ibm")["requests"] == 0

@@ -1,0 +1,55 @@
+"""A real api-server, scheduler, dag-processor and triggerer with the example DAGs, and a
+browser, for the UI tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from ui_support import (
+    ADMIN,
+    CHROMIUM,
+    EXAMPLE_DAGS,
+    UI_EMULATOR,
+    UI_TASKS,
+    AirflowDeployment,
+    chromium,
+    deployment_env,
+    free_port,
+)
+
+from airflow_quantum import demo
+from airflow_quantum.emulator import EmulatorServer
+
+
+@pytest.fixture(scope="session")
+def airflow_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowDeployment]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    home = tmp_path_factory.mktemp("airflow-ui")
+    with EmulatorServer(UI_EMULATOR.model_copy()) as emulator:
+        port = free_port()
+        env = deployment_env(home, port, emulator.url)
+        env["AIRFLOW__CORE__DAGS_FOLDER"] = str(EXAMPLE_DAGS)
+        (home / "passwords.json").write_text(json.dumps(dict([ADMIN])))
+        demo.migrate(env, home, home / "db-migrate.log")
+        deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
+        try:
+            deployment.start()
+            deployment.wait_for_dags([dag_id for dag_id, _ in UI_TASKS])
+            yield deployment
+        finally:
+            # Stop the four processes side by side: one after the other takes ~20 s.
+            with ThreadPoolExecutor(len(deployment.processes) or 1) as pool:
+                list(pool.map(lambda process: process.stop(), deployment.processes.values()))
+            deployment.stop()
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path):
+    """A page of a fresh Chromium profile (its own user-data-dir)."""
+    with chromium(tmp_path / "chromium-profile") as context:
+        yield context.pages[0] if context.pages else context.new_page()
