@@ -179,7 +179,7 @@ def peak_rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1e3
+                return int(line.split()[1]) * 1024 / 1e6  # kB in /proc means KiB
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
