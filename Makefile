@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed
 EMULATOR_ARGS ?=
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+# e.g. BENCH_ARGS=--quick (a smoke run), or --sizes 100,1000 --no-poke; see benchmarks/run.py.
+BENCH_ARGS ?=
 # The official vendor clients live in a venv of their own, without Airflow: see test-official.
 OFFICIAL_VENV := .venv-official
 OFFICIAL_PY := $(OFFICIAL_VENV)/bin/python
@@ -14,7 +16,7 @@ OFFICIAL_EXCLUDES := tests/official_clients/excludes.txt
 
 DOCS_INSTALLED := $(VENV)/.docs-installed
 
-.PHONY: help install test test-official lint format emulator demo docs clean
+.PHONY: help install test test-official lint format emulator demo docs bench clean
 
 help:
 	@echo "make demo      - run every example DAG against the local emulator (about two minutes)"
@@ -22,6 +24,8 @@ help:
 	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
 	@echo "                the emulator (in .venv-official, without Airflow)"
 	@echo "make docs      - build the documentation site (strict) into site/"
+	@echo "make bench     - wait-capacity, baseline and decoding benchmarks (under 15 minutes);"
+	@echo "                results in benchmarks/results/, table into docs/performance.md"
 	@echo "make emulator  - run the local Azure Quantum + IBM Quantum emulator (EMULATOR_ARGS=...)"
 	@echo "make format    - apply ruff formatting and safe fixes"
 	@echo "make clean     - remove .venv, .venv-official and caches"
@@ -64,6 +68,10 @@ $(DOCS_INSTALLED): $(INSTALLED)
 # Strict: a broken link, a missing snippet of example_dags/ or a bad docstring reference fails.
 docs: $(DOCS_INSTALLED)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# The official decoder is timed in .venv-official, beside ours, on the same payloads.
+bench: $(INSTALLED) $(OFFICIAL_INSTALLED)
+	$(PY) -m benchmarks.run --docs docs/performance.md $(BENCH_ARGS)
 
 emulator: $(INSTALLED)
 	$(VENV)/bin/airflow-quantum emulator $(EMULATOR_ARGS)

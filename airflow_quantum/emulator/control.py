@@ -21,6 +21,23 @@ class ClockAdvance(BaseModel):
     seconds: float = Field(gt=0)
 
 
+class CloneJob(BaseModel):
+    """Body of ``POST /_emulator/jobs/{job_id}/clone``."""
+
+    model_config = ConfigDict(extra="forbid")
+    count: int = Field(default=1, ge=1, le=100_000)
+    #: Timings of the twins (default: the original's).
+    queue_seconds: float | None = Field(default=None, ge=0)
+    run_seconds: float | None = Field(default=None, ge=0)
+
+
+class FinishJobs(BaseModel):
+    """Body of ``POST /_emulator/jobs/finish``."""
+
+    model_config = ConfigDict(extra="forbid")
+    ids: list[str] = Field(min_length=1, max_length=100_000)
+
+
 class FailJob(BaseModel):
     """Body of ``POST /_emulator/jobs/{job_id}/fail``."""
 
@@ -110,6 +127,19 @@ def build_control_router(state: EmulatorState) -> APIRouter:
             raise VendorError(404, f"No job {job_id!r} in the emulator.")
         return job
 
+    @router.post("/jobs/finish")
+    async def finish_jobs(request: Request) -> dict[str, Any]:
+        """End many jobs at one instant (jobs already final are left as they are)."""
+        body = validate(FinishJobs, await read_json(request, required=False))
+        jobs = [_job(job_id) for job_id in body.ids]  # all known, or nothing changes
+        now = state.now()
+        finished = 0
+        for job in jobs:
+            if not job.phase(now).final:
+                job.finish_now(now)
+                finished += 1
+        return {"finished": finished, "finished_at": now}
+
     @router.get("/jobs/{job_id}")
     async def job_info(job_id: str) -> dict[str, Any]:
         job = _job(job_id)
@@ -128,6 +158,25 @@ def build_control_router(state: EmulatorState) -> APIRouter:
         job = _job(job_id)
         job.finish_now(state.now())
         return {"id": job_id, "phase": job.phase(state.now()).value}
+
+    @router.post("/jobs/{job_id}/clone", status_code=201)
+    async def clone_job(job_id: str, request: Request) -> dict[str, Any]:
+        """``count`` twins of a job submitted now: many waiting jobs without many submissions."""
+        job = _job(job_id)
+        body = validate(CloneJob, await read_json(request, required=False))
+        store = state.stores[job.vendor]
+        now = state.now()
+        ids = []
+        for _ in range(body.count):
+            twin = job.copy_as(store.new_job_id(), now)
+            if body.queue_seconds is not None:
+                twin.queue_seconds = body.queue_seconds
+            if body.run_seconds is not None:
+                twin.run_seconds = body.run_seconds
+            store.clone(job_id, twin)
+            state.jobs.add(twin, None)
+            ids.append(twin.job_id)
+        return {"ids": ids, "created_at": now, "ends_at": twin.scheduled_end}
 
     @router.post("/jobs/{job_id}/fail")
     async def fail_job(job_id: str, request: Request) -> dict[str, Any]:

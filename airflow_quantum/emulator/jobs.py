@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from airflow_quantum.emulator.clock import Clock
@@ -139,6 +139,10 @@ class EmulatedJob:
 
     def cancel(self, now: float) -> None:
         self.cancelled_at = now
+
+    def copy_as(self, job_id: str, now: float) -> EmulatedJob:
+        """A twin submitted at ``now``: same timings, outcome and (shared) computed result."""
+        return replace(self, job_id=job_id, created_at=now, cancelled_at=None, wire={})
 
     def finish_now(self, now: float) -> None:
         """Make the job end at ``now`` (control API): skip what is left of queue and run."""

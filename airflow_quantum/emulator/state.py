@@ -8,7 +8,7 @@ from typing import Protocol
 from airflow_quantum.emulator.clock import Clock
 from airflow_quantum.emulator.config import EmulatorConfig
 from airflow_quantum.emulator.faults import FaultInjector
-from airflow_quantum.emulator.jobs import JobRegistry
+from airflow_quantum.emulator.jobs import EmulatedJob, JobRegistry
 from airflow_quantum.emulator.stats import Stats
 from airflow_quantum.emulator.tokens import TokenStore
 
@@ -17,6 +17,10 @@ class VendorStore(Protocol):
     """Vendor-specific state (blobs, sessions, ...) that ``reset`` clears."""
 
     def reset(self) -> None: ...
+
+    def new_job_id(self) -> str: ...
+
+    def clone(self, job_id: str, job: EmulatedJob) -> bool: ...
 
 
 class EmulatorState:

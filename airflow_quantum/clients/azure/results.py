@@ -89,6 +89,10 @@ def _list(value: Any, where: str) -> list[Any]:
 
 def _configuration(value: Any, where: str) -> dict[str, int]:
     config = _object(value, where)
+    # Fast path for what the service sends (string keys, int spins): one pass at C speed,
+    # which matters with 10,000-variable configurations times many solutions.
+    if all(type(spin) is int for spin in config.values()):
+        return {str(key): spin for key, spin in config.items()}
     result = {}
     for key, spin in config.items():
         number = _number(spin, f"{where}[{key!r}]")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from airflow_quantum.emulator.jobs import EmulatedJob
@@ -113,6 +114,29 @@ class AzureStore:
         self.jobs[record.id] = record
         self.workspace_jobs[record.workspace][record.id] = record
         self.outputs[(record.output_container, record.output_blob)] = record.id
+
+    def clone(self, job_id: str, job: EmulatedJob) -> bool:
+        """Add a twin of job ``job_id`` (same workspace, target and input) living as ``job``.
+
+        The twin writes its output to a blob of its own beside the original's.
+        """
+        record = self.jobs.get(job_id)
+        if record is None:
+            return False
+        twin = replace(
+            record,
+            job=job,
+            tags=list(record.tags),
+            session_id=None,
+            output_blob=f"{record.output_blob}-{job.job_id}",
+            usage={},
+            output_written=False,
+        )
+        self.add_job(twin)
+        return True
+
+    def new_job_id(self) -> str:
+        return str(uuid.uuid4())
 
     def remove_job(self, record: AzureJob) -> None:
         self.jobs.pop(record.id, None)

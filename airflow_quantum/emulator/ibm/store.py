@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from airflow_quantum.emulator.jobs import EmulatedJob, Phase
@@ -112,6 +112,17 @@ class IBMStore:
     def add(self, record: IBMJobRecord) -> None:
         self.jobs[record.job_id] = record
         self.pending[record.job_id] = record
+
+    def clone(self, job_id: str, job: EmulatedJob) -> bool:
+        """Add a twin of job ``job_id`` (same instance, program and params) living as ``job``."""
+        record = self.jobs.get(job_id)
+        if record is None:
+            return False
+        self.add(replace(record, job=job, tags=list(record.tags), session_id=None))
+        return True
+
+    def new_job_id(self) -> str:
+        return new_id()
 
     def remove(self, record: IBMJobRecord, now: float) -> None:
         """Forget a final job (its usage stays counted)."""
