@@ -157,6 +157,7 @@ def build_control_router(state: EmulatorState) -> APIRouter:
     async def finish_job(job_id: str) -> dict[str, Any]:
         job = _job(job_id)
         job.finish_now(state.now())
+        await job.computation_done()
         return {"id": job_id, "phase": job.phase(state.now()).value}
 
     @router.post("/jobs/{job_id}/clone", status_code=201)
@@ -191,6 +192,7 @@ def build_control_router(state: EmulatorState) -> APIRouter:
         )
         job.failure_at_start = False
         job.finish_now(now)
+        await job.computation_done()
         return {"id": job_id, "phase": job.phase(state.now()).value}
 
     @router.post("/jobs/{job_id}/cancel")

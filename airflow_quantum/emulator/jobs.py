@@ -8,6 +8,8 @@ vendor maps ``Phase`` onto its own status words.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +34,8 @@ class Phase(str, enum.Enum):
         return self in (Phase.SUCCEEDED, Phase.FAILED, Phase.CANCELLED)
 
 
+#: Longest a control call that ends a job waits for its computation, in seconds.
+COMPUTE_WAIT = 30.0
 #: Share of the run time reported as "finishing" by vocabularies that have that word.
 FINISHING_SHARE = 0.2
 
@@ -149,6 +153,18 @@ class EmulatedJob:
         elapsed = max(0.0, now - self.created_at)
         self.queue_seconds = min(self.queue_seconds, elapsed)
         self.run_seconds = max(0.0, min(self.run_seconds, elapsed - self.queue_seconds))
+
+    async def computation_done(self, timeout: float = COMPUTE_WAIT) -> None:
+        """Wait (without blocking the loop) until the worker thread has computed the result.
+
+        A job cannot end before its computation: callers that just forced the job's end wait
+        here, so that what they answer is the final phase rather than a few milliseconds of
+        "running" (a failed computation is a failed job, not an error here).
+        """
+        if self.result_future is None or self.result_future.done():
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self.result_future)), timeout)
 
 
 class JobFailureError(Exception):
