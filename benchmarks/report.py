@@ -17,6 +17,7 @@ BEGIN = "<!-- BEGIN GENERATED: make bench rewrites this region -->"
 END = "<!-- END GENERATED -->"
 MODES = {
     "triggers": "bare triggers (one event loop)",
+    "triggers-per-job": "bare triggers, per-job polling (`shared_polling=False`)",
     "triggerer": "real `airflow triggerer`",
     "threads": "baseline: thread per job",
     "poke": "baseline: poke-mode sensor, 1 process per wait (1 measured)",
@@ -39,12 +40,24 @@ def _ratio(ours: Any, theirs: Any) -> str:
     return f"{theirs / ours:.1f}x"
 
 
+def _detection_ratio(row: dict[str, Any]) -> str:
+    interval, p50 = row.get("poll_interval_at_end_s"), row["latency_s"].get("p50")
+    if not interval or p50 is None:
+        return "–"
+    return f"{p50 / interval:.2f}x of {interval:.0f} s"
+
+
+def _gc_full_max(row: dict[str, Any]) -> float | None:
+    return ((row.get("gc_pauses") or {}).get("gen2") or {}).get("max_ms")
+
+
 def wait_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         "| waits | mode | events ok / errors | peak RSS MB | RSS per wait KB | CPU s "
         "| loop lag p50 / p99 / max ms | requests per wait | requests/min | requests per "
-        "wait-hour | token requests | detection p50 / p95 s |",
-        "|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|",
+        "wait-hour | token requests | detection p50 / p95 s | detection p50 / poll interval "
+        "| GC full pass max ms |",
+        "|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for row in rows:
         if "failed" in row:
@@ -64,7 +77,8 @@ def wait_table(rows: list[dict[str, Any]]) -> list[str]:
             f"| {_num(lag.get('p50'))} / {_num(lag.get('p99'))} / {_num(lag.get('max'), 0)} "
             f"| {_num(row['requests_per_job'])} | {_num(row['requests_per_minute'], 0)} "
             f"| {_num(row['requests_per_job_hour'], 0)} | {_num(row['token_requests'])} "
-            f"| {_num(latency['p50'], 2)} / {_num(latency['p95'], 2)} |"
+            f"| {_num(latency['p50'], 2)} / {_num(latency['p95'], 2)} "
+            f"| {_detection_ratio(row)} | {_num(_gc_full_max(row), 0)} |"
         )
     return lines
 

@@ -66,6 +66,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--thread-sizes", type=_sizes, help='thread baseline sizes (100,1000; "" for none)'
     )
+    parser.add_argument(
+        "--per-job-sizes", type=_sizes, help='bare triggers with per-job polling (1000; "" none)'
+    )
     parser.add_argument("--triggerer-sizes", type=_sizes, help="real-triggerer sizes (200)")
     parser.add_argument("--no-poke", action="store_true", help="skip the poke-sensor baseline")
     parser.add_argument("--no-decoding", action="store_true", help="skip result decoding")
@@ -79,6 +82,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.sizes = [6] if quick else [100, 1000, 10000]
     if args.thread_sizes is None:
         args.thread_sizes = [6] if quick else [100, 1000]
+    if args.per_job_sizes is None:
+        args.per_job_sizes = [6] if quick else [1000]
     if args.triggerer_sizes is None:
         args.triggerer_sizes = [4] if quick else [200]
     args.settle = args.settle if args.settle is not None else (2.0 if quick else 20.0)
@@ -107,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         with EmulatorProcess() as emulator:
             templates = submit_templates(emulator)
             plan = [("triggers", n) for n in args.sizes]
+            plan += [("triggers-per-job", n) for n in args.per_job_sizes]
             plan += [("threads", n) for n in args.thread_sizes]
             for mode, n in plan:
                 why = _too_big(results["waits"], mode, n)

@@ -7,6 +7,7 @@ measured process holds only the waiting side.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import re
@@ -195,12 +196,45 @@ class LagTicker:
     period: float = 0.05
     overshoots: list[float] = field(default_factory=list)
 
+    spikes: list[tuple[float, float]] = field(default_factory=list)
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        start = loop.time()
         while True:
             due = loop.time() + self.period
             await asyncio.sleep(self.period)
-            self.overshoots.append(max(0.0, loop.time() - due))
+            late = max(0.0, loop.time() - due)
+            self.overshoots.append(late)
+            if late > 0.05:
+                self.spikes.append((round(due - start, 2), round(late * 1e3, 1)))
+
+
+@dataclass
+class GcPauses:
+    """Records how long each garbage-collector pass stopped the process, per generation."""
+
+    pauses: dict[int, list[float]] = field(default_factory=lambda: {0: [], 1: [], 2: []})
+    _started: float = 0.0
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._started)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            f"gen{gen}": {"count": len(p), "max_ms": round(max(p, default=0.0) * 1e3, 1)}
+            for gen, p in self.pauses.items()
+        }
 
 
 class Worker:

@@ -36,7 +36,7 @@ def quick_run(tmp_path_factory) -> dict:
 
 def test_every_wait_ends_with_a_success_event(quick_run):
     modes = {row["mode"] for row in quick_run["waits"]}
-    assert modes == {"triggers", "threads", "poke", "triggerer"}
+    assert modes == {"triggers", "triggers-per-job", "threads", "poke", "triggerer"}
     for row in quick_run["waits"]:
         assert "failed" not in row, row.get("failed")
         assert row["errors"] == 0
