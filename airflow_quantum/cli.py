@@ -57,6 +57,12 @@ def _emulator_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sas-lifetime", type=float, help="storage SAS URL lifetime (s)")
     parser.add_argument("--seed", type=int, help="seed for sampling and annealing")
     parser.add_argument(
+        "--azure-status-words",
+        choices=["legacy", "current"],
+        help="Azure job status words at every api-version: legacy (Waiting ... Succeeded, what "
+        "the real service answers; the default) or current (Queued ... Completed)",
+    )
+    parser.add_argument(
         "--fault", action="append", default=[], metavar="SPEC", help="inject a fault (see above)"
     )
     parser.add_argument("--log-level", default="warning", help="uvicorn log level")
@@ -83,6 +89,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
             ibm_token_lifetime=args.ibm_token_lifetime,
             sas_lifetime=args.sas_lifetime,
             seed=args.seed,
+            azure_status_words=args.azure_status_words,
         )
         faults = [parse_fault_spec(spec) for spec in args.fault]
     except (ValueError, ValidationError) as exc:

@@ -5,6 +5,8 @@ Every field can be changed at run time through ``PATCH /_emulator/config``.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 #: The credentials the emulator accepts, documented in ``--help`` and docs/emulator.md.
@@ -45,6 +47,11 @@ class EmulatorConfig(BaseModel):
     )
     seed: int | None = Field(None, description="seed for shot sampling and annealing")
     storage_account: str = "devstoreaccount1"
+    #: Azure job status words at every api-version: ``legacy`` (Waiting, Executing, Finishing,
+    #: Succeeded: what the real service answers) or ``current`` (Queued, ..., Completed).
+    azure_status_words: Literal["legacy", "current"] = Field(
+        "legacy", description="Azure job status vocabulary: legacy (real traffic) or current"
+    )
 
     @classmethod
     def for_profile(cls, profile: str, **overrides: object) -> EmulatorConfig:

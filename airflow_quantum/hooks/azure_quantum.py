@@ -340,8 +340,9 @@ class AzureQuantumHook(QuantumBaseHook):
     ) -> Iterator[JobDetails]:
         """Jobs matching every filter, following ``nextLink`` pages.
 
-        ``status`` takes ``JobState`` members (translated to the api-version's words) or wire
-        words; lists are OR-ed. ``top`` is the page size, ``limit`` the most jobs yielded.
+        ``status`` takes ``JobState`` members or wire words; each names the words of both
+        status vocabularies (``Succeeded`` and ``Completed``...); lists are OR-ed. ``top`` is
+        the page size, ``limit`` the most jobs yielded.
         """
         return self.client.list_jobs(
             name_prefix=name_prefix,

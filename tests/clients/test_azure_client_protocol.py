@@ -104,30 +104,30 @@ def test_filter_grammar_from_keywords():
         status=JobState.SUCCEEDED,
         created_after=date(2024, 1, 1),
         session_id=JOB,
-        api_version=OLD,
     )
     assert query == (
         "startswith(Name, 'it''s') and (ProviderId eq 'ionq') and "
         "(Target eq 'ionq.simulator' or Target eq 'ionq.qpu.aria-1') and "
-        "(State eq 'Succeeded') and CreationTime ge 2024-01-01 and "
+        "(State eq 'Succeeded' or State eq 'Completed') and CreationTime ge 2024-01-01 and "
         f"SessionId eq '{JOB}'"
     )
-    assert build_job_filter(api_version=NEW) is None
+    assert build_job_filter() is None
     after = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
-    assert build_job_filter(created_after=after, api_version=NEW) == (
-        "CreationTime ge 2024-05-01T12:00:00.000000Z"
-    )
+    assert build_job_filter(created_after=after) == ("CreationTime ge 2024-05-01T12:00:00.000000Z")
 
 
-def test_status_words_follow_the_vocabulary_of_the_api_version():
-    assert status_words([JobState.SUCCEEDED], NEW) == ["Completed"]
-    assert status_words([JobState.SUCCEEDED], OLD) == ["Succeeded"]
-    assert status_words(["Waiting"], NEW) == ["Queued"]
-    assert status_words(["queued", "Executing"], OLD) == ["Waiting", "Executing"]
-    assert status_words([JobState.CANCELLING], NEW) == ["CancellationRequested", "Cancelling"]
-    assert status_words(["SomethingNew"], NEW) == ["SomethingNew"]
+def test_status_words_name_both_vocabularies_whatever_the_api_version():
+    # Real traffic says Waiting/Finishing/Succeeded at 2025-12-01-preview; the spec also names
+    # Queued/Completed: a filter that names one word only misses the jobs that say the other.
+    assert status_words([JobState.SUCCEEDED]) == ["Succeeded", "Completed"]
+    assert status_words(["Completed"]) == ["Succeeded", "Completed"]
+    assert status_words(["Waiting"]) == ["Waiting", "Queued"]
+    assert status_words(["queued", "Executing"]) == ["Waiting", "Queued", "Executing"]
+    assert status_words([JobState.FINISHING]) == ["Finishing"]
+    assert status_words([JobState.CANCELLING]) == ["CancellationRequested", "Cancelling"]
+    assert status_words(["SomethingNew"]) == ["SomethingNew"]
     with pytest.raises(InvalidInputError):
-        status_words([JobState.UNKNOWN], NEW)
+        status_words([JobState.UNKNOWN])
 
 
 @pytest.mark.parametrize(

@@ -23,13 +23,14 @@ def statuses_over_time(wire: AzureWire, url: str, job_id: str) -> list[str]:
     return seen
 
 
-def test_classic_vocabulary_goes_waiting_executing_succeeded(wire, emulator):
+def test_legacy_vocabulary_goes_waiting_executing_finishing_succeeded(wire, emulator):
+    # The words of real traffic (recorded at 2025-12-01-preview), Finishing included.
     wire = wire.with_version(CLASSIC)
     job_id = wire.submit(IONQ, BELL)["id"]
     assert statuses_over_time(wire, emulator.url, job_id) == [
         "Waiting",
         "Executing",
-        "Executing",
+        "Finishing",
         "Succeeded",
     ]
     details = wire.get_job(job_id)
@@ -37,7 +38,8 @@ def test_classic_vocabulary_goes_waiting_executing_succeeded(wire, emulator):
     assert "lastUpdatedTime" not in details
 
 
-def test_new_vocabulary_goes_queued_executing_finishing_completed(wire, emulator):
+def test_current_vocabulary_goes_queued_executing_finishing_completed(wire, emulator):
+    patch_config(emulator.url, azure_status_words="current")
     job_id = wire.submit(IONQ, BELL)["id"]
     assert statuses_over_time(wire, emulator.url, job_id) == [
         "Queued",

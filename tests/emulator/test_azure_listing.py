@@ -9,11 +9,13 @@ from azure_support import (
     CLASSIC,
     IONQ,
     ISING,
+    LATEST,
     QIO,
     AzureWire,
     advance_clock,
     azure_error,
     new_id,
+    patch_config,
 )
 
 
@@ -54,7 +56,7 @@ def names(page: dict) -> list[str]:
         ("State ne 'Cancelled' and startswith(Name, 'alpha')", ["alpha-0", "alpha-2"]),
         ("(ProviderId eq 'ionq' or ProviderId eq 'microsoft') and Name eq 'beta-4'", ["beta-4"]),
         ("JobType eq 'Optimization'", ["beta-3", "beta-4"]),
-        ("not (JobType eq 'Optimization') and Status eq 'Completed'", ["alpha-0", "alpha-2"]),
+        ("not (JobType eq 'Optimization') and Status eq 'Succeeded'", ["alpha-0", "alpha-2"]),
         ("ItemType eq 'Job' and SessionId eq null and Name eq 'alpha-0'", ["alpha-0"]),
         ("$ItemType eq 'Job' and Name in ('alpha-2', 'beta-3')", ["alpha-2", "beta-3"]),
         ("endswith(Name, '-4') or contains(Name, 'a-0')", ["alpha-0", "beta-4"]),
@@ -68,12 +70,21 @@ def test_filter_grammar_selects_jobs(wire, five_jobs, expression, expected):
     assert sorted(names(page)) == (everything if expected is None else expected)
 
 
-def test_status_filter_accepts_either_vocabulary(wire, five_jobs):
-    assert len(wire.list(filter="State eq 'Succeeded'")["value"]) == 4
-    classic = wire.with_version(CLASSIC)
-    page = classic.list(filter="State eq 'Completed'")
-    assert len(page["value"]) == 4
-    assert {job["status"] for job in page["value"]} == {"Succeeded"}
+@pytest.mark.parametrize(
+    ("vocabulary", "shown", "other"),
+    [("legacy", "Succeeded", "Completed"), ("current", "Completed", "Succeeded")],
+)
+def test_status_filter_matches_only_the_words_jobs_show(
+    wire, five_jobs, emulator, vocabulary, shown, other
+):
+    patch_config(emulator.url, azure_status_words=vocabulary)
+    for version in (CLASSIC, LATEST):
+        versioned = wire.with_version(version)
+        page = versioned.list(filter=f"State eq '{shown.lower()}'")
+        assert len(page["value"]) == 4 and {job["status"] for job in page["value"]} == {shown}
+        assert versioned.list(filter=f"State eq '{other}'")["value"] == []
+        both = versioned.list(filter=f"(State eq '{shown}' or State eq '{other}')")
+        assert len(both["value"]) == 4
 
 
 def test_creation_time_date_filter_compares_calendar_days(wire, five_jobs):

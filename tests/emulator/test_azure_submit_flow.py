@@ -35,10 +35,17 @@ def wire(emulator) -> AzureWire:
 
 
 @pytest.mark.parametrize(
-    ("api_version", "statuses"),
-    [(CLASSIC, ("Waiting", "Succeeded")), (LATEST, ("Queued", "Completed"))],
+    ("api_version", "vocabulary", "statuses"),
+    [
+        (CLASSIC, "legacy", ("Waiting", "Succeeded")),
+        (LATEST, "legacy", ("Waiting", "Succeeded")),
+        (LATEST, "current", ("Queued", "Completed")),
+    ],
 )
-def test_official_client_submit_flow_runs_a_bell_circuit(wire, emulator, api_version, statuses):
+def test_official_client_submit_flow_runs_a_bell_circuit(
+    wire, emulator, api_version, vocabulary, statuses
+):
+    patch_config(emulator.url, azure_status_words=vocabulary)
     wire = wire.with_version(api_version)
     job_id = new_id()
     sas = wire.sas_uri(f"job-{job_id}")
@@ -239,7 +246,7 @@ def test_jobs_are_scoped_per_workspace(wire, emulator):
 
 
 def test_statuses_in_the_first_new_vocabulary_version_include_finishing(wire, emulator):
-    patch_config(emulator.url, queue_seconds=10, run_seconds=10)
+    patch_config(emulator.url, queue_seconds=10, run_seconds=10, azure_status_words="current")
     wire = wire.with_version(FIRST_NEW)
     job_id = wire.submit(IONQ, BELL, {"shots": 5})["id"]
     seen = [wire.get_job(job_id)["status"]]

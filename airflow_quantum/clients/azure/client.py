@@ -127,7 +127,6 @@ class _AzureQuantumClientBase:
             created_after=created_after,
             created_before=created_before,
             session_id=session_id,
-            api_version=self.protocol.api_version,
         )
         params = list_params(filter=query, orderby=orderby, top=top, skip=skip)
         return self.protocol.list_jobs(params)

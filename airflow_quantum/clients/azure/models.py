@@ -19,19 +19,30 @@ from airflow_quantum.clients.models import Timestamp, WireModel
 from airflow_quantum.clients.state import JobPredicates, JobState
 from airflow_quantum.clients.transport import redact_url
 
-#: Wire status word (lower-cased) -> JobState; both vocabularies.
-STATUS_TO_STATE: dict[str, JobState] = {
-    "waiting": JobState.QUEUED,
-    "queued": JobState.QUEUED,
-    "executing": JobState.RUNNING,
-    "finishing": JobState.FINISHING,
-    "cancellationrequested": JobState.CANCELLING,
-    "cancelling": JobState.CANCELLING,
-    "succeeded": JobState.SUCCEEDED,
-    "completed": JobState.SUCCEEDED,
-    "failed": JobState.FAILED,
-    "cancelled": JobState.CANCELLED,
+#: Every job status word of the wire and its JobState: the one status table of the client.
+#: Two vocabularies are in use at every api-version: the legacy one (Waiting, Executing,
+#: Finishing, Succeeded), which the service's real traffic shows, and the current one (Queued,
+#: Executing, Finishing, Completed, CancellationRequested, Cancelling) of the 2025-12 spec.
+STATUS_WORDS: dict[str, JobState] = {
+    "Waiting": JobState.QUEUED,
+    "Queued": JobState.QUEUED,
+    "Executing": JobState.RUNNING,
+    "Finishing": JobState.FINISHING,
+    "CancellationRequested": JobState.CANCELLING,
+    "Cancelling": JobState.CANCELLING,
+    "Succeeded": JobState.SUCCEEDED,
+    "Completed": JobState.SUCCEEDED,
+    "Failed": JobState.FAILED,
+    "Cancelled": JobState.CANCELLED,
 }
+#: The same table keyed by lower-cased word (the service's words are matched case-insensitively).
+STATUS_TO_STATE: dict[str, JobState] = {word.lower(): st for word, st in STATUS_WORDS.items()}
+
+
+def words_of(state: JobState) -> tuple[str, ...]:
+    """Every wire word (both vocabularies) that means ``state``; empty for ``UNKNOWN``."""
+    return tuple(word for word, named in STATUS_WORDS.items() if named is state)
+
 
 #: Session statuses after which a session changes no more.
 FINAL_SESSION_STATUSES = frozenset({"succeeded", "failed", "failure(s)", "timedout"})

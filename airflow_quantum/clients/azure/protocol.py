@@ -23,6 +23,7 @@ from airflow_quantum.clients.azure.models import (
     Quota,
     SessionDetails,
     state_of,
+    words_of,
 )
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.errors import BadResponseError, InvalidInputError
@@ -32,9 +33,9 @@ from airflow_quantum.clients.transport import Request, redact_url
 M = TypeVar("M")
 
 VENDOR = "Azure Quantum"
-#: From this api-version on, jobs are cancelled with ``POST :cancel`` (before: ``DELETE``) and
-#: status words are Queued/Finishing/Completed (before: Waiting/Succeeded).
-NEW_VOCABULARY_VERSION = "2025-12-01-preview"
+#: From this api-version on, jobs are cancelled with ``POST :cancel`` (before: ``DELETE``).
+#: (Status words do not follow the api-version: both vocabularies are answered at every version.)
+CANCEL_ACTION_VERSION = "2025-12-01-preview"
 #: From this api-version on, ``PATCH /jobs/{id}`` takes a JSON Merge Patch (before: JSON Patch).
 MERGE_PATCH_VERSION = "2025-09-01-preview"
 MAX_PAGE_SIZE = 1000
@@ -43,25 +44,6 @@ _ITEM_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ORDERBY = re.compile(r"^\s*[A-Za-z][A-Za-z]*(\s+(asc|desc))?\s*$", re.IGNORECASE)
 
-#: JobState -> wire words, per vocabulary.
-_CLASSIC_WORDS = {
-    JobState.QUEUED: ("Waiting",),
-    JobState.RUNNING: ("Executing",),
-    JobState.FINISHING: ("Executing",),
-    JobState.CANCELLING: ("Executing",),
-    JobState.SUCCEEDED: ("Succeeded",),
-    JobState.FAILED: ("Failed",),
-    JobState.CANCELLED: ("Cancelled",),
-}
-_NEW_WORDS = {
-    JobState.QUEUED: ("Queued",),
-    JobState.RUNNING: ("Executing",),
-    JobState.FINISHING: ("Finishing",),
-    JobState.CANCELLING: ("CancellationRequested", "Cancelling"),
-    JobState.SUCCEEDED: ("Completed",),
-    JobState.FAILED: ("Failed",),
-    JobState.CANCELLED: ("Cancelled",),
-}
 ACTIVE_STATES = (
     JobState.QUEUED,
     JobState.RUNNING,
@@ -152,18 +134,20 @@ def _values(value: Any, what: str) -> list[str]:
     return result
 
 
-def status_words(states: Iterable[JobState | str], api_version: str) -> list[str]:
-    """Wire status words for ``states`` in the vocabulary of ``api_version``.
+def status_words(states: Iterable[JobState | str]) -> list[str]:
+    """Every wire status word, in both vocabularies, for ``states``.
 
-    ``JobState`` members are translated; strings are taken as wire words (``Succeeded``...).
+    ``JobState`` members and known wire words (either vocabulary, any case) name a state, and
+    bring all of its words: ``Succeeded`` gives ``Succeeded`` and ``Completed``, so that a
+    filter finds the job whichever vocabulary the service answers in. Other strings are sent
+    as they are.
     """
-    table = _NEW_WORDS if api_version >= NEW_VOCABULARY_VERSION else _CLASSIC_WORDS
     words: list[str] = []
     for item in states:
         state = item if isinstance(item, JobState) else _state_named(item)
         if state is JobState.UNKNOWN:
             raise InvalidInputError("status: UNKNOWN cannot be filtered on")
-        candidates: Iterable[str] = table[state] if state is not None else (str(item),)
+        candidates: Iterable[str] = words_of(state) if state is not None else (str(item),)
         words.extend(word for word in candidates if word not in words)
     return words
 
@@ -201,12 +185,12 @@ def build_job_filter(
     created_after: datetime | date | str | None = None,
     created_before: datetime | date | str | None = None,
     session_id: str | None = None,
-    api_version: str,
 ) -> str | None:
     """The OData filter the official client writes, from keyword filters (AND-ed).
 
     ``startswith(Name, 'abc') and (ProviderId eq 'ionq') and (Target eq 'ionq.simulator') and
-    (State eq 'Succeeded') and CreationTime ge 2024-01-01``. Lists are OR-ed within a field.
+    (State eq 'Succeeded' or State eq 'Completed') and CreationTime ge 2024-01-01``. Lists are
+    OR-ed within a field; a status names the words of both vocabularies (``status_words``).
     """
     clauses: list[str] = []
     if name_prefix is not None:
@@ -223,7 +207,7 @@ def build_job_filter(
                 "(" + " or ".join(f"{field} eq {_quote_literal(str(w))}" for w in words) + ")"
             )
     if status is not None:
-        words = status_words(_values(status, "status"), api_version)
+        words = status_words(_values(status, "status"))
         clauses.append("(" + " or ".join(f"State eq {_quote_literal(w)}" for w in words) + ")")
     if created_after is not None:
         clauses.append(f"CreationTime ge {_time_literal(created_after, 'created_after')}")
@@ -309,8 +293,8 @@ class AzureQuantumProtocol:
     # -- helpers
 
     @property
-    def new_vocabulary(self) -> bool:
-        return self.api_version >= NEW_VOCABULARY_VERSION
+    def uses_cancel_action(self) -> bool:
+        return self.api_version >= CANCEL_ACTION_VERSION
 
     @property
     def uses_merge_patch(self) -> bool:
@@ -343,7 +327,7 @@ class AzureQuantumProtocol:
 
     def cancel_job(self, job_id: str) -> Request:
         """``POST /jobs/{id}:cancel`` (200 or 204), or ``DELETE /jobs/{id}`` before 2025-12."""
-        if self.new_vocabulary:
+        if self.uses_cancel_action:
             return Request(
                 "POST",
                 self._job_path(job_id, ":cancel"),

@@ -15,7 +15,7 @@ from airflow_quantum.emulator.azure.statuses import SessionState, job_status
 from airflow_quantum.emulator.azure.storage import blob_url, container_url, write_blob
 from airflow_quantum.emulator.azure.store import AzureJob, AzureSession, AzureStore
 from airflow_quantum.emulator.azure.targets import find_target
-from airflow_quantum.emulator.azure.versions import has_audit_fields, uses_new_status_vocabulary
+from airflow_quantum.emulator.azure.versions import has_audit_fields
 from airflow_quantum.emulator.clock import iso_utc
 from airflow_quantum.emulator.jobs import Phase
 from airflow_quantum.emulator.state import EmulatorState
@@ -94,6 +94,7 @@ class Renderer:
             output_blob = PENDING_OUTPUT_BLOB
         failure = job.failure(now)
         started, ended = job.started_at(now), job.ended_at(now)
+        words = self.state.config.azure_status_words
         details: dict[str, Any] = {
             "id": record.id,
             "name": record.name,
@@ -109,7 +110,7 @@ class Renderer:
             "metadata": record.metadata,
             "outputDataUri": self.blob_link(ws.base_url, record.output_container, output_blob),
             "outputDataFormat": record.output_data_format,
-            "status": job_status(phase, ws.api_version),
+            "status": job_status(phase, words),
             "creationTime": iso_utc(job.created_at),
             "beginExecutionTime": iso_utc(started),
             "endExecutionTime": iso_utc(ended),
@@ -127,7 +128,8 @@ class Renderer:
                 else {"count": record.quantum_computing_count}
             ),
         }
-        if not uses_new_status_vocabulary(ws.api_version):
+        if words == "legacy":
+            # Real traffic (legacy words) carries isCancelling, though no spec names it.
             details["isCancelling"] = False
         if has_audit_fields(ws.api_version):
             moments = [job.created_at, started, ended, record.updated_at]

@@ -21,7 +21,6 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from airflow_quantum.emulator.azure.statuses import in_vocabulary
 from airflow_quantum.emulator.clock import parse_iso
 from airflow_quantum.emulator.errors import VendorError
 
@@ -116,11 +115,10 @@ def _tokenize(text: str) -> list[_Token]:
 
 
 class _Parser:
-    def __init__(self, text: str, fields: Mapping[str, str], api_version: str) -> None:
+    def __init__(self, text: str, fields: Mapping[str, str]) -> None:
         self.tokens = _tokenize(text)
         self.index = 0
         self.fields = fields
-        self.api_version = api_version
 
     def parse(self) -> Predicate:
         if not self.tokens:
@@ -268,9 +266,9 @@ class _Parser:
         if literal.kind != "text":
             raise FilterError(f"{field} must be compared with a quoted string")
         if kind == "status":
-            # Either vocabulary matches: 'Succeeded' finds jobs the caller sees as 'Completed'.
-            words = {literal.value.lower(), in_vocabulary(literal.value, self.api_version).lower()}
-            return _Literal("words", frozenset(words))
+            # Only the word the job shows matches (any case): 'Completed' does not find a job
+            # that says 'Succeeded'. A client that wants both names both.
+            return _Literal("words", frozenset({literal.value.lower()}))
         return literal
 
 
@@ -355,7 +353,7 @@ def _comparison(name: str, kind: str, op: str, literal: _Literal) -> Predicate:
     return predicate
 
 
-def compile_filter(text: str | None, fields: Mapping[str, str], api_version: str) -> Predicate:
+def compile_filter(text: str | None, fields: Mapping[str, str]) -> Predicate:
     """A predicate over rows (lower-case field name -> value); FilterError if invalid."""
     if not text or not text.strip():
         return lambda row: True
@@ -363,7 +361,7 @@ def compile_filter(text: str | None, fields: Mapping[str, str], api_version: str
         raise FilterError(f"the filter is longer than {MAX_FILTER_LENGTH} characters")
     if " " not in text and re.search(r"%[0-9A-Fa-f]{2}", text):
         text = unquote(text)  # encoded twice by some clients
-    return _Parser(text, fields, api_version).parse()
+    return _Parser(text, fields).parse()
 
 
 def compile_orderby(text: str | None, fields: Mapping[str, str]) -> list[tuple[str, bool]]:

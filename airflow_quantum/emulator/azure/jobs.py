@@ -37,7 +37,7 @@ from airflow_quantum.emulator.errors import VendorError
 from airflow_quantum.emulator.state import EmulatorState
 
 
-def job_row(record: AzureJob, now: float, api_version: str) -> dict[str, Any]:
+def job_row(record: AzureJob, now: float, vocabulary: str) -> dict[str, Any]:
     """The filterable and sortable fields of a job (lower-case names)."""
     job = record.job
     return {
@@ -45,7 +45,7 @@ def job_row(record: AzureJob, now: float, api_version: str) -> dict[str, Any]:
         "name": record.name,
         "providerid": record.provider_id,
         "target": record.target,
-        "status": job_status(job.phase(now), api_version),
+        "status": job_status(job.phase(now), vocabulary),
         "creationtime": job.created_at,
         "beginexecutiontime": job.started_at(now),
         "endexecutiontime": job.ended_at(now),
@@ -68,7 +68,7 @@ def listing(
     """Filter, order and page ``(row, item)`` pairs; answer ``{"value", "nextLink"}``."""
     params = request.query_params
     try:
-        predicate = compile_filter(query_value(params, "filter"), fields, ws.api_version)
+        predicate = compile_filter(query_value(params, "filter"), fields)
         order = compile_orderby(query_value(params, "orderby"), fields)
     except FilterError as exc:
         raise filter_error(exc) from None
@@ -126,7 +126,8 @@ def build_jobs_router(
         ws = workspace_call(request, state, store)
         now = state.now()
         records = store.workspace_jobs.get(ws.key, {}).values()
-        entries = [(job_row(record, now, ws.api_version), record) for record in records]
+        words = state.config.azure_status_words
+        entries = [(job_row(record, now, words), record) for record in records]
         return listing(request, ws, entries, JOB_FIELDS, lambda r: renderer.job(r, ws))
 
     def cancel(record: AzureJob, ws: Workspace) -> None:
@@ -135,8 +136,8 @@ def build_jobs_router(
         if phase.final:
             raise VendorError(
                 409,
-                f"Job {record.id} is already {job_status(phase, ws.api_version)}; only jobs that "
-                "have not finished can be cancelled.",
+                f"Job {record.id} is already {job_status(phase, state.config.azure_status_words)}; "
+                "only jobs that have not finished can be cancelled.",
                 "JobInFinalState",
             )
         record.job.cancel(now)

@@ -161,7 +161,7 @@ def build_sessions_router(state: EmulatorState, store: AzureStore, renderer: Ren
         session = lookup(ws, session_id)
         now = state.now()
         entries = [
-            (job_row(record, now, ws.api_version), record)
+            (job_row(record, now, state.config.azure_status_words), record)
             for record in session_jobs(store, session)
         ]
         return listing(request, ws, entries, JOB_FIELDS, lambda r: renderer.job(r, ws))

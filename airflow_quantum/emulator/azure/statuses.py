@@ -1,17 +1,22 @@
-"""Status words of jobs (which depend on the api-version) and of sessions."""
+"""Status words of jobs (one of two vocabularies, chosen by the emulator's config) and of sessions.
+
+The real service answers the legacy words (Waiting, Executing, Finishing, Succeeded) at every
+api-version, 2025-12 included; the 2025-12 spec also names Queued and Completed. The emulator
+answers one vocabulary at every api-version (``azure_status_words``, default ``legacy``), and a
+``State`` filter matches the words it answers, no others: a client must name both.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from airflow_quantum.emulator.azure.store import AzureJob, AzureSession
-from airflow_quantum.emulator.azure.versions import uses_new_status_vocabulary
 from airflow_quantum.emulator.jobs import Phase
 
-_CLASSIC = {
+_LEGACY = {
     Phase.QUEUED: "Waiting",
     Phase.RUNNING: "Executing",
-    Phase.FINISHING: "Executing",
+    Phase.FINISHING: "Finishing",
     Phase.SUCCEEDED: "Succeeded",
     Phase.FAILED: "Failed",
     Phase.CANCELLED: "Cancelled",
@@ -24,24 +29,15 @@ _CURRENT = {
     Phase.FAILED: "Failed",
     Phase.CANCELLED: "Cancelled",
 }
-# Words of one vocabulary in the other, so that a filter on State works with either.
-_TO_CLASSIC = {"queued": "Waiting", "finishing": "Executing", "completed": "Succeeded"}
-_TO_CURRENT = {"waiting": "Queued", "succeeded": "Completed"}
+VOCABULARIES = {"legacy": _LEGACY, "current": _CURRENT}
 
 #: An open session with no running job times out after this much inactivity (seconds).
 SESSION_IDLE_TIMEOUT = 600.0
 
 
-def job_status(phase: Phase, api_version: str) -> str:
-    """The ``status`` word of a job in ``phase`` for a caller using ``api_version``."""
-    words = _CURRENT if uses_new_status_vocabulary(api_version) else _CLASSIC
-    return words[phase]
-
-
-def in_vocabulary(word: str, api_version: str) -> str:
-    """Translate a status word into the vocabulary of ``api_version`` (for filters)."""
-    table = _TO_CURRENT if uses_new_status_vocabulary(api_version) else _TO_CLASSIC
-    return table.get(word.lower(), word)
+def job_status(phase: Phase, vocabulary: str) -> str:
+    """The ``status`` word of a job in ``phase``, in ``vocabulary`` (``legacy``/``current``)."""
+    return VOCABULARIES[vocabulary][phase]
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,6 @@ SUPPORTED_API_VERSIONS = (
 )
 LATEST_API_VERSION = SUPPORTED_API_VERSIONS[-1]
 
-#: From this version on, jobs say Queued/Finishing/Completed instead of Waiting/Succeeded.
-NEW_STATUS_VOCABULARY = "2025-12-01-preview"
 #: From this version on, DELETE /jobs/{id} deletes the job (before, it cancelled it).
 DELETE_REMOVES_JOBS = "2025-12-01-preview"
 #: From this version on, JobDetails carry lastUpdatedTime, createdBy and createdByType.
@@ -43,10 +41,6 @@ def check_api_version(value: str | None) -> str:
             "UnsupportedApiVersion",
         )
     return value
-
-
-def uses_new_status_vocabulary(api_version: str) -> bool:
-    return api_version >= NEW_STATUS_VOCABULARY
 
 
 def delete_removes_jobs(api_version: str) -> bool:

@@ -102,7 +102,7 @@ def build_workspace_router(
             entries.append((session_row(session, current), session))
         for record in store.workspace_jobs.get(ws.key, {}).values():
             if record.session_id is None:
-                entries.append((job_row(record, now, ws.api_version), record))
+                entries.append((job_row(record, now, state.config.azure_status_words), record))
         entries.sort(key=lambda entry: entry[0]["creationtime"])
 
         def render(item: Any) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""``AzureQuantumHook`` against both status vocabularies of the service (legacy and current).
+
+The emulator answers one vocabulary at every api-version and filters on the words it answers
+only, as the service may: the hook's status filters must name both (see docs/emulator.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from azure_hook_support import BELL, finish, patch_config
+
+from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+
+WORDS = {"legacy": ("Waiting", "Succeeded"), "current": ("Queued", "Completed")}
+
+
+@pytest.fixture(params=["legacy", "current"])
+def vocabulary(request, emulator) -> str:
+    patch_config(emulator.url, azure_status_words=request.param, queue_seconds=600)
+    return request.param
+
+
+@pytest.fixture(params=["2024-10-01-preview", None])
+def hook(request, emulator, monkeypatch) -> AzureQuantumHook:
+    """The hook at an old api-version, or at the connection's default (the newest)."""
+    extra = {
+        "subscription_id": "sub",
+        "resource_group": "rg",
+        "workspace": "ws",
+        "endpoint": emulator.url,
+        "api_key": "emulator",
+    }
+    if request.param:
+        extra["api_version"] = request.param
+    conn = {"conn_type": "azure_quantum", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_AZURE_QUANTUM_WORDS", json.dumps(conn))
+    return AzureQuantumHook("azure_quantum_words")
+
+
+async def test_hook_filters_and_states_work_in_either_vocabulary(hook, emulator, vocabulary):
+    queued_word, done_word = WORDS[vocabulary]
+    queued = hook.submit_ionq_circuit(BELL, shots=10, name="words-queued")
+    done = hook.submit_ionq_circuit(BELL, shots=10, name="words-done")
+    assert queued.status == queued_word and queued.state is JobState.QUEUED
+    finish(emulator.url, done.id)
+    assert hook.get_job(done.id).status == done_word
+    assert hook.has_completed(done.id) and not hook.has_completed(queued.id)
+    for status in ("Succeeded", "Completed", JobState.SUCCEEDED):
+        assert [j.id for j in hook.list_jobs(status=status)] == [done.id], status
+    pending = [j.id async for j in hook.alist_jobs(status=[JobState.QUEUED, JobState.RUNNING])]
+    assert pending == [queued.id]
+    assert (await hook.aget_job(done.id)).done()
