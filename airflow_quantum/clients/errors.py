@@ -81,6 +81,14 @@ class InvalidStateError(QuantumAPIError):
     """The request does not fit the object's state, e.g. cancelling a finished job (409)."""
 
 
+class SessionClosedError(InvalidStateError):
+    """A job was sent to a session that is closed, failed or timed out: open a new session.
+
+    The service answers 400 ``InvalidJobDefinition`` ("Session is already in a terminal
+    state"); it is an ``InvalidStateError`` because the request was fine, the session not.
+    """
+
+
 class ServiceError(QuantumAPIError):
     """The service failed or was unreachable (5xx, connection errors) after all retries."""
 

@@ -22,7 +22,8 @@ The hook's methods mirror the official ``azure.quantum`` ``Job`` (``details`` ->
 ``refresh``, ``has_completed``, ``wait_until_completed``, ``get_results``, ``cancel``) plus
 submission, listing, tags, sessions, provider status and quotas. Triggers use the async twins
 (``aget_job``, ``ahas_completed``, ``alist_jobs``, ``acancel_job``, ``aget_results``), which read
-the connection with the async connection API.
+the connection with the async connection API. ``queue_info``/``queue_position`` (as the IBM
+hook's) need api-version 2026-08-01-preview.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from airflow_quantum.clients.azure.models import (
     SessionDetails,
 )
 from airflow_quantum.clients.azure.protocol import check_job_id
+from airflow_quantum.clients.azure.queue import AzureQueueInfo
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.config import given
 from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
@@ -288,6 +290,15 @@ class AzureQuantumHook(QuantumBaseHook):
         """
         return self.client.get_results(job_id, timeout=timeout, qubits=qubits)
 
+    def queue_info(self, job_id: str) -> AzureQueueInfo | None:
+        """Queue position and estimated start (api-version 2026-08-01-preview on), else None."""
+        return self.client.queue_info(job_id)
+
+    def queue_position(self, job_id: str) -> int | None:
+        """Position in the queue; None when not queued, or not offered at this api-version."""
+        info = self.client.queue_info(job_id)
+        return None if info is None else info.position
+
     def download_output(self, job: JobDetails | str) -> bytes:
         """The raw output blob (gzip removed), renewing an expiring SAS link first."""
         return self.client.download_output(job)
@@ -406,6 +417,10 @@ class AzureQuantumHook(QuantumBaseHook):
         check_job_id(job_id)
         client = await self.aclient()
         return await client.get_job(job_id)
+
+    async def aqueue_info(self, job_id: str) -> AzureQueueInfo | None:
+        client = await self.aclient()
+        return await client.queue_info(job_id)
 
     async def ahas_completed(self, job_id: str) -> bool:
         return (await self.aget_job(job_id)).has_completed()

@@ -181,6 +181,14 @@ class AzureWire:
         assert response.status_code == 200, response.text
         return response.json()["sasUri"]
 
+    def ensure_container(self, container_sas: str) -> None:
+        """What the official client did before 2026-01-15-preview (recorded): GET the
+        container, and on 404 ContainerNotFound create it."""
+        base, query = container_sas.split("?", 1)
+        url = f"{base}?restype=container&{query}"
+        if requests.get(url, timeout=10).status_code == 404:
+            assert requests.put(url, timeout=10).status_code == 201
+
     def upload(
         self,
         container_sas: str,
@@ -242,6 +250,7 @@ class AzureWire:
         """The official client's submit: SAS, gzip upload, PUT job; returns JobDetails."""
         job_id = job_id or new_id()
         container_sas = self.sas_uri(f"job-{job_id}")
+        self.ensure_container(container_sas)
         data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
         uploaded = self.upload(
             container_sas,

@@ -62,8 +62,10 @@ def test_session_runs_jobs_and_closing_makes_it_succeeded(wire):
 def test_closed_session_refuses_new_jobs(wire):
     session_id = open_session(wire)
     wire.call("POST", f"/sessions/{session_id}:close")
-    response = wire.submit(IONQ, BELL, sessionId=session_id, expect=409)
-    assert response["error"]["code"] == "SessionClosed"
+    # As recorded at 2025-12-01-preview: 400 InvalidJobDefinition, not 409.
+    response = wire.submit(IONQ, BELL, sessionId=session_id, expect=400)
+    assert response["error"]["code"] == "InvalidJobDefinition"
+    assert response["error"]["message"].startswith("Session is already in a terminal state.")
 
 
 def test_abort_policy_fails_the_session_at_the_first_failed_job(wire, emulator):
@@ -73,8 +75,9 @@ def test_abort_policy_fails_the_session_at_the_first_failed_job(wire, emulator):
     assert failed["status"] == "Failed"
     details = wire.call("GET", f"/sessions/{session_id}").json()
     assert details["status"] == "Failed" and details["errorData"]["code"] == "SessionFailed"
-    refused = wire.submit(IONQ, BELL, sessionId=session_id, expect=409)
-    assert refused["error"]["code"] == "SessionFailed"
+    refused = wire.submit(IONQ, BELL, sessionId=session_id, expect=400)
+    assert refused["error"]["code"] == "InvalidJobDefinition"
+    assert "terminal state" in refused["error"]["message"]
 
 
 def test_continue_policy_keeps_accepting_jobs_and_ends_with_failures(wire, emulator):
@@ -91,8 +94,9 @@ def test_idle_open_session_times_out(wire, emulator):
     session_id = open_session(wire)
     advance_clock(emulator.url, 601)
     assert wire.call("GET", f"/sessions/{session_id}").json()["status"] == "TimedOut"
-    refused = wire.submit(IONQ, BELL, sessionId=session_id, expect=409)
-    assert refused["error"]["code"] == "SessionTimedOut"
+    refused = wire.submit(IONQ, BELL, sessionId=session_id, expect=400)
+    assert refused["error"]["code"] == "InvalidJobDefinition"
+    assert "terminal state" in refused["error"]["message"]
     assert wire.call("POST", f"/sessions/{session_id}:close").json()["status"] == "TimedOut"
 
 

@@ -52,6 +52,7 @@ def test_official_client_submit_flow_runs_a_bell_circuit(
     assert sas.startswith(f"{emulator.url}/devstoreaccount1/job-{job_id}?")
     fields = sas_fields(sas)
     assert {"sv", "se", "sr", "sp", "sig"} <= set(fields) and fields["sr"] == "c"
+    wire.ensure_container(sas)  # a no-op from 2026-01-15-preview: the service created it
 
     data = gzip.compress(json.dumps(BELL).encode())
     headers = {
@@ -163,11 +164,15 @@ def test_short_sas_lifetime_from_config_expires_links(wire, emulator):
 
 
 def test_older_clients_create_the_container_explicitly(wire):
+    wire = wire.with_version(CLASSIC)
     container = f"job-{new_id()}"
     sas = wire.sas_uri(container)
     base, query = sas.split("?", 1)
     url = f"{base}?restype=container&{query}"
     assert storage_error(requests.get(url, timeout=5)) == (404, "ContainerNotFound")
+    # Before 2026-01-15-preview a Put Blob into the missing container is refused (recorded).
+    refused = wire.upload(sas, b"{}")
+    assert storage_error(refused) == (404, "ContainerNotFound")
     assert requests.put(url, timeout=5).status_code == 201
     assert requests.get(url, timeout=5).status_code == 200
     assert storage_error(requests.put(url, timeout=5)) == (409, "ContainerAlreadyExists")

@@ -119,7 +119,8 @@ def test_oversized_chunked_body_is_refused_too(emulator):
             yield b"y" * 500
 
     workspace = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Quantum/workspaces/w"
-    url = f"{emulator.url}{workspace}/jobs/1?api-version=2024-10-01-preview"
+    job = "00000000-0000-0000-0000-000000000001"
+    url = f"{emulator.url}{workspace}/jobs/{job}?api-version=2024-10-01-preview"
     answer = requests.put(
         url, data=chunks(), headers={"x-ms-quantum-api-key": "emulator"}, timeout=5
     )

@@ -23,6 +23,7 @@ from airflow_quantum.clients.errors import (
     InvalidStateError,
     JobFailedError,
     JobTimeoutError,
+    SessionClosedError,
 )
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.get_provider_info import get_provider_info
@@ -281,7 +282,8 @@ def test_listing_status_quotas_and_sessions(hook, emulator):
     assert hook.get_session(session.id).id == session.id
     closed = hook.close_session(session.id)
     assert closed.active()  # closed, but its jobs still run
-    with pytest.raises(InvalidStateError, match="SessionClosed"):
+    # The service answers 400 InvalidJobDefinition ("terminal state"); the client names it.
+    with pytest.raises(SessionClosedError, match=f"session {session.id} accepts no more jobs"):
         hook.submit_ionq_circuit(BELL, session_id=session.id)
     for job in inside:
         finish(emulator.url, job.id)

@@ -175,7 +175,8 @@ def test_azure_ionq_circuit_deferred_pushes_xcom_first_and_resumes_with_counts(
 
 def test_azure_generic_input_data_with_tags_params_and_session(connections, emulator):
     hook = AzureQuantumHook()
-    session = hook.open_session("ionq", "ionq.simulator", session_id="sess-1", name="s")
+    session_id = "5e551000-0000-4000-8000-000000000001"  # the service takes GUIDs only
+    session = hook.open_session("ionq", "ionq.simulator", session_id=session_id, name="s")
     op = AzureQuantumSubmitJobOperator(
         task_id="raw",
         target="ionq.simulator",
@@ -193,7 +194,7 @@ def test_azure_generic_input_data_with_tags_params_and_session(connections, emul
     job_id = op.execute(context)
     assert job_id == context["ti"].pushed("job_id")
     job = hook.get_job(job_id)
-    assert job.name == "raw bell" and job.session_id == "sess-1"
+    assert job.name == "raw bell" and job.session_id == session_id
     assert job.input_params == {"shots": 64}
     assert job.tags[:2] == ["team-a", "nightly"] and job.tags[2].startswith("airflow-")
     assert job.output_data_format == "microsoft.quantum-results.v1"

@@ -44,6 +44,7 @@ from airflow_quantum.clients.azure.protocol import (
     list_params,
     parse_page,
 )
+from airflow_quantum.clients.azure.queue import AsyncQueuePosition, SyncQueuePosition
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.errors import BadResponseError, InvalidInputError, QuantumError
 from airflow_quantum.clients.models import ListedJob
@@ -213,7 +214,7 @@ def _check_tags_arg(tags: Any) -> list[str]:
 # ============================================================================ sync face
 
 
-class AzureQuantumClient(_AzureQuantumClientBase):
+class AzureQuantumClient(SyncQueuePosition, _AzureQuantumClientBase):
     """Synchronous Azure Quantum client on ``requests.Session`` (pooled connections)."""
 
     def __init__(
@@ -570,7 +571,7 @@ class AzureQuantumClient(_AzureQuantumClientBase):
 # ============================================================================ async face
 
 
-class AsyncAzureQuantumClient(_AzureQuantumClientBase):
+class AsyncAzureQuantumClient(AsyncQueuePosition, _AzureQuantumClientBase):
     """Asynchronous Azure Quantum client on ``httpx.AsyncClient``; never blocks the loop."""
 
     def __init__(

@@ -36,15 +36,19 @@ from airflow_quantum.clients.azure.storage import (
     download_request,
     needs_renewal,
     parse_blob_url,
+    upload_input,
     upload_request,
 )
 from airflow_quantum.clients.errors import (
     AuthenticationError,
+    BadRequestError,
     BadResponseError,
     InvalidInputError,
     InvalidStateError,
     JobFailedError,
     JobTimeoutError,
+    QuantumAPIError,
+    SessionClosedError,
 )
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import Request, decode_json
@@ -279,12 +283,7 @@ def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDe
         content_type=submission.content_type,
         content_encoding=submission.content_encoding,
     )
-    try:
-        yield upload
-    except InvalidStateError as exc:
-        if exc.code != "BlobAlreadyExists":
-            raise
-        log.info("Input blob of job %s already exists (an earlier attempt); reusing it", job_id)
+    yield from upload_input(upload, container_sas, job_id)
     body = job_body(
         job_id=job_id,
         container_uri=container_sas,
@@ -293,8 +292,11 @@ def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDe
     )
     try:
         response = yield protocol.create_job(job_id, body)
-    except InvalidStateError as exc:
-        if exc.code != "JobAlreadyExists":
+    except (BadRequestError, InvalidStateError) as exc:
+        closed = _session_closed(exc, submission.body_fields.get("session_id"))
+        if closed is not None:
+            raise closed from exc
+        if not isinstance(exc, InvalidStateError) or exc.code != "JobAlreadyExists":
             raise
         existing = yield from get_job(protocol, job_id)
         if not _same_submission(existing, submission):
@@ -304,6 +306,28 @@ def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDe
     job = protocol.parse_job(payload(response))
     log.info("Submitted Azure Quantum job %s to %s (%s)", job.id, job.target, job.status)
     return job
+
+
+#: Codes of a job refused by a session that accepts no more jobs: the service's 400 (recorded)
+#: and the 409s of earlier emulators and services.
+_SESSION_CLOSED_CODES = frozenset({"SessionClosed", "SessionFailed", "SessionTimedOut"})
+
+
+def _session_closed(exc: QuantumAPIError, session_id: str | None) -> SessionClosedError | None:
+    """A ``SessionClosedError`` when ``exc`` says the job's session takes no more jobs."""
+    if session_id is None:
+        return None
+    terminal = exc.code == "InvalidJobDefinition" and "terminal state" in exc.vendor_message
+    if not terminal and exc.code not in _SESSION_CLOSED_CODES:
+        return None
+    return SessionClosedError(
+        f"session {session_id} accepts no more jobs: it is closed, failed or timed out; open a "
+        f"new session for this job. The service said: {exc.vendor_message}",
+        status=exc.status,
+        code=exc.code,
+        request_id=exc.request_id,
+        vendor=exc.vendor,
+    )
 
 
 def _same_submission(job: JobDetails, submission: Submission) -> bool:

@@ -132,6 +132,8 @@ class JobDetails(AzureModel, JobPredicates):
     usage: Any = None
     quantum_computing_data: dict[str, Any] | None = None
     is_cancelling: bool | None = None
+    #: When the service last changed the job (real traffic at 2025-12; null on older jobs).
+    last_modified_time: Timestamp = None
     last_updated_time: Timestamp = None
     created_by: str | None = None
     created_by_type: str | None = None

@@ -40,7 +40,6 @@ CANCEL_ACTION_VERSION = "2025-12-01-preview"
 MERGE_PATCH_VERSION = "2025-09-01-preview"
 MAX_PAGE_SIZE = 1000
 
-_ITEM_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ORDERBY = re.compile(r"^\s*[A-Za-z][A-Za-z]*(\s+(asc|desc))?\s*$", re.IGNORECASE)
 
@@ -56,12 +55,11 @@ ACTIVE_STATES = (
 
 
 def check_job_id(job_id: Any, what: str = "job_id") -> str:
-    """A job or session id as the service accepts it (a GUID, or GUID characters, ≤36)."""
-    if not isinstance(job_id, str) or not _ITEM_ID.match(job_id):
+    """A job or session id as the service accepts it: a GUID (other ids get 400 there)."""
+    if not isinstance(job_id, str) or not _GUID.match(job_id):
         shown = job_id[:60] if isinstance(job_id, str) else type(job_id).__name__
         raise InvalidInputError(
-            f"{what} {shown!r} is not a valid id: use a GUID (at most 36 letters, digits and "
-            "hyphens)"
+            f"{what} {shown!r} is not a valid id: use a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
         )
     return job_id
 

@@ -18,15 +18,25 @@ import base64
 import gzip
 import hashlib
 import ipaddress
+import logging
 import re
 import time
 import zlib
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
-from airflow_quantum.clients.errors import BadResponseError, InvalidInputError
+from airflow_quantum.clients.errors import (
+    BadResponseError,
+    InvalidInputError,
+    InvalidStateError,
+    NotFoundError,
+)
 from airflow_quantum.clients.transport import Request, is_loopback, redact_url
+
+log = logging.getLogger(__name__)
 
 STORAGE_API_VERSION = "2023-11-03"
 #: A SAS link expiring within this many seconds is renewed before it is used.
@@ -192,6 +202,46 @@ def upload_request(
         ok_statuses=frozenset({201}),
     )
     return request, location
+
+
+def create_container_request(container_sas_url: str) -> Request:
+    """``PUT {container}?restype=container`` with the container SAS: 201, or 409 if it exists.
+
+    Before 2026-01-15-preview the service does not create the job's container; a Put Blob into
+    it answers 404 ``ContainerNotFound`` until the client creates it (recorded real traffic).
+    """
+    location = parse_blob_url(container_sas_url)
+    query = "restype=container" + (f"&{location.query}" if location.query else "")
+    return Request(
+        "PUT",
+        f"{location.container_url}?{query}",
+        headers={"x-ms-version": STORAGE_API_VERSION},
+        authenticated=False,
+        ok_statuses=frozenset({201}),
+    )
+
+
+def upload_input(upload: Request, container_sas: str, job_id: str) -> Generator[Request, Any, None]:
+    """A flow step: put the input blob; create the container first if the service has not (before
+    2026-01-15-preview it answers 404 ``ContainerNotFound``, as recorded)."""
+    for attempt in (1, 2):
+        try:
+            yield upload
+            return
+        except InvalidStateError as exc:
+            if exc.code != "BlobAlreadyExists":
+                raise
+            log.info("Input blob of job %s already exists (an earlier attempt); reusing it", job_id)
+            return
+        except NotFoundError as exc:
+            if exc.code != "ContainerNotFound" or attempt == 2:
+                raise
+        log.info("Creating the storage container of job %s", job_id)
+        try:
+            yield create_container_request(container_sas)
+        except InvalidStateError as exc:
+            if exc.code != "ContainerAlreadyExists":
+                raise
 
 
 def download_request(url: str) -> Request:

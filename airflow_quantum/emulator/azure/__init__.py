@@ -5,7 +5,7 @@
 - ``auth``: ``POST /{tenant}/oauth2/v2.0/token`` and the checks on workspace calls
 - ``identity``: ``GET /msi/token``, the App Service managed-identity endpoint
 - ``storage``: the blob account at ``/{account}/{container}/{blob}``, authorised by SAS
-- ``jobs``, ``sessions``, ``workspace``: the routes under
+- ``jobs``, ``queue``, ``sessions``, ``workspace``: the routes under
   ``/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Quantum/workspaces/{ws}``
 """
 
@@ -17,6 +17,7 @@ from airflow_quantum.emulator.azure.auth import build_entra_router
 from airflow_quantum.emulator.azure.details import Renderer
 from airflow_quantum.emulator.azure.identity import build_managed_identity_router
 from airflow_quantum.emulator.azure.jobs import build_jobs_router
+from airflow_quantum.emulator.azure.queue import build_queue_router
 from airflow_quantum.emulator.azure.sessions import build_sessions_router
 from airflow_quantum.emulator.azure.storage import build_storage_router
 from airflow_quantum.emulator.azure.store import AzureStore
@@ -32,6 +33,7 @@ def build_router(state: EmulatorState) -> APIRouter:
     renderer = Renderer(state, store)
     router = APIRouter()
     router.include_router(build_workspace_router(state, store, renderer))
+    router.include_router(build_queue_router(state, store))  # before GET /jobs/{id}
     router.include_router(build_jobs_router(state, store, renderer, JobFactory(state, store)))
     router.include_router(build_sessions_router(state, store, renderer))
     router.include_router(build_entra_router(state, store))

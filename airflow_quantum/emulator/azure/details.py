@@ -8,6 +8,7 @@ from airflow_quantum.emulator.azure.context import Workspace
 from airflow_quantum.emulator.azure.sas import (
     BLOB_PERMISSIONS,
     CONTAINER_PERMISSIONS,
+    CONTAINER_READ_LIST,
     READ,
     SasSigner,
 )
@@ -42,11 +43,17 @@ class Renderer:
         query = self._query(container, blob, permissions)
         return f"{blob_url(base_url, self.state.config.storage_account, container, blob)}?{query}"
 
-    def sas_uri(self, base_url: str, container: str, blob: str | None) -> str:
+    def sas_uri(
+        self,
+        base_url: str,
+        container: str,
+        blob: str | None,
+        container_permissions: str = CONTAINER_PERMISSIONS,
+    ) -> str:
         """What ``POST /storage/sasUri`` hands out: a container (rcwl) or blob (rcw) SAS URL."""
         if blob is not None:
             return self.blob_link(base_url, container, blob, BLOB_PERMISSIONS)
-        query = self._query(container, None, CONTAINER_PERMISSIONS)
+        query = self._query(container, None, container_permissions)
         return f"{container_url(base_url, self.state.config.storage_account, container)}?{query}"
 
     def _query(self, container: str, blob: str | None, permissions: str) -> str:
@@ -103,7 +110,7 @@ class Renderer:
             "target": record.target,
             "jobType": record.job_type,
             "sessionId": record.session_id,
-            "containerUri": self.sas_uri(ws.base_url, record.container, None),
+            "containerUri": self.sas_uri(ws.base_url, record.container, None, CONTAINER_READ_LIST),
             "inputDataUri": self.blob_link(ws.base_url, record.input_container, record.input_blob),
             "inputDataFormat": record.input_data_format,
             "inputParams": record.input_params,
@@ -131,11 +138,13 @@ class Renderer:
         if words == "legacy":
             # Real traffic (legacy words) carries isCancelling, though no spec names it.
             details["isCancelling"] = False
+        moments = [job.created_at, started, ended, record.updated_at]
+        if phase is Phase.CANCELLED:
+            moments.append(job.cancelled_at)
+        # Recorded in real traffic at 2025-12-01-preview (and null on jobs of 2024).
+        details["lastModifiedTime"] = iso_utc(max(m for m in moments if m is not None))
         if has_audit_fields(ws.api_version):
-            moments = [job.created_at, started, ended, record.updated_at]
-            if phase is Phase.CANCELLED:
-                moments.append(job.cancelled_at)
-            details["lastUpdatedTime"] = iso_utc(max(m for m in moments if m is not None))
+            details["lastUpdatedTime"] = details["lastModifiedTime"]
             details["createdBy"] = record.created_by
             details["createdByType"] = record.created_by_type
         return details

@@ -23,6 +23,8 @@ SAS_VERSION = "2023-11-03"
 START_SKEW = 300.0
 
 CONTAINER_PERMISSIONS = "rcwl"
+#: The job's ``containerUri`` in JobDetails: read and list only (as recorded: ``sr=c&sp=rl``).
+CONTAINER_READ_LIST = "rl"
 BLOB_PERMISSIONS = "rcw"
 READ = "r"
 

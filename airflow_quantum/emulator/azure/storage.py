@@ -83,6 +83,14 @@ def new_etag(now: float) -> str:
     return f'"0x8D{(int(now * 1e7) + next(_etags)) & 0xFFFFFFFFFFFFF:013X}"'
 
 
+def ensure_container(store: AzureStore, name: str, now: float) -> Container:
+    """The container ``name``, created empty if it does not exist yet."""
+    box = store.containers.get(name)
+    if box is None:
+        box = store.containers[name] = Container(name, now, new_etag(now))
+    return box
+
+
 def write_blob(
     store: AzureStore,
     container: str,
@@ -93,10 +101,8 @@ def write_blob(
     content_encoding: str | None = None,
     metadata: dict[str, str] | None = None,
 ) -> Blob:
-    """Store a block blob, creating its container if needed."""
-    box = store.containers.get(container)
-    if box is None:
-        box = store.containers[container] = Container(container, now, new_etag(now))
+    """Store a block blob, creating its container if needed (the service's own writes)."""
+    box = ensure_container(store, container, now)
     old = box.blobs.get(name)
     blob = Blob(
         data=data,
@@ -225,6 +231,8 @@ def build_storage_router(
             check_container_name(container)
         except ValueError as exc:
             raise VendorError(400, f"{exc}.", "InvalidResourceName") from None
+        # Before 2026-01-15-preview the client creates the container (the service does not).
+        _container(container)
         _check_conditions(headers, existing)
         data = await request.body()
         md5 = headers.get("content-md5")

@@ -21,8 +21,10 @@ from airflow_quantum.emulator.errors import VendorError
 from airflow_quantum.emulator.jobs import EmulatedJob, JobFailure
 from airflow_quantum.emulator.state import EmulatorState
 
-#: Job and session ids: GUIDs, or any id of GUID characters up to GUID length.
-ITEM_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
+#: Job and session ids: GUIDs (the spec's pattern; the service answers 400 to other ids).
+ITEM_ID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 DEFAULT_INPUT_BLOB = "inputData"
 #: Decompressed input blobs are refused above this many times the request body limit.
 INFLATE_FACTOR = 4
@@ -56,7 +58,7 @@ def check_item_id(item_id: str, what: str = "job") -> str:
         raise VendorError(
             400,
             f"The {what} id {item_id[:60]!r} is not valid: use a GUID "
-            "(at most 36 letters, digits and hyphens).",
+            "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
             "InvalidJobId" if what == "job" else "InvalidSessionId",
         )
     return item_id
@@ -281,23 +283,11 @@ class JobFactory:
             )
         jobs = [self.store.jobs[j] for j in session.job_ids if j in self.store.jobs]
         current = session_state(session, jobs, self.state.now())
-        if session.closed_at is not None:
-            raise VendorError(
-                409,
-                f"The session {session_id} is closed and accepts no new jobs.",
-                "SessionClosed",
-            )
-        if current.status == "Failed":
-            raise VendorError(
-                409,
-                f"The session {session_id} has failed (a job failed and its jobFailurePolicy is "
-                "Abort); it accepts no new jobs.",
-                "SessionFailed",
-            )
-        if current.status == "TimedOut":
-            raise VendorError(
-                409,
-                f"The session {session_id} timed out and accepts no new jobs.",
-                "SessionTimedOut",
+        if session.closed_at is not None or current.status in ("Failed", "TimedOut"):
+            # As recorded: 400 InvalidJobDefinition, whether closed, failed or timed out.
+            raise _definition(
+                "Session is already in a terminal state. This may have been due to failures in "
+                f"prior jobs in the session. (session {session_id}: "
+                f"{'closed' if session.closed_at is not None else current.status})"
             )
         return session

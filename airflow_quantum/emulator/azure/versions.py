@@ -15,6 +15,7 @@ SUPPORTED_API_VERSIONS = (
     "2025-09-01-preview",
     "2025-12-01-preview",
     "2026-01-15-preview",
+    "2026-08-01-preview",
 )
 LATEST_API_VERSION = SUPPORTED_API_VERSIONS[-1]
 
@@ -22,6 +23,11 @@ LATEST_API_VERSION = SUPPORTED_API_VERSIONS[-1]
 DELETE_REMOVES_JOBS = "2025-12-01-preview"
 #: From this version on, JobDetails carry lastUpdatedTime, createdBy and createdByType.
 AUDIT_FIELDS = "2026-01-15-preview"
+#: From this version on, ``POST /storage/sasUri`` creates the job's container; before it, a Put
+#: Blob into a missing container answers 404 ContainerNotFound and the client creates it.
+SERVICE_CREATES_CONTAINERS = "2026-01-15-preview"
+#: From this version on, ``Jobs_GetQueuePosition`` exists.
+QUEUE_POSITION = "2026-08-01-preview"
 
 
 def check_api_version(value: str | None) -> str:
@@ -49,3 +55,11 @@ def delete_removes_jobs(api_version: str) -> bool:
 
 def has_audit_fields(api_version: str) -> bool:
     return api_version >= AUDIT_FIELDS
+
+
+def service_creates_containers(api_version: str) -> bool:
+    return api_version >= SERVICE_CREATES_CONTAINERS
+
+
+def has_queue_position(api_version: str) -> bool:
+    return api_version >= QUEUE_POSITION

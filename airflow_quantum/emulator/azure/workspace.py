@@ -20,9 +20,14 @@ from airflow_quantum.emulator.azure.filters import JOB_FIELDS, SESSION_FIELDS, p
 from airflow_quantum.emulator.azure.jobs import job_row, listing
 from airflow_quantum.emulator.azure.sessions import session_jobs, session_row
 from airflow_quantum.emulator.azure.statuses import session_state
-from airflow_quantum.emulator.azure.storage import MAX_BLOB_NAME, check_container_name
+from airflow_quantum.emulator.azure.storage import (
+    MAX_BLOB_NAME,
+    check_container_name,
+    ensure_container,
+)
 from airflow_quantum.emulator.azure.store import AzureJob, AzureStore
 from airflow_quantum.emulator.azure.targets import PROVIDERS, find_target, targets_of
+from airflow_quantum.emulator.azure.versions import service_creates_containers
 from airflow_quantum.emulator.bodies import describe_validation_error
 from airflow_quantum.emulator.errors import VendorError
 from airflow_quantum.emulator.jobs import Phase
@@ -61,6 +66,8 @@ def build_workspace_router(
             raise VendorError(
                 400, f"blobName must have 1 to {MAX_BLOB_NAME} characters.", "InvalidBlobName"
             )
+        if spec.blob_name is None and service_creates_containers(ws.api_version):
+            ensure_container(store, spec.container_name, state.now())
         uri = renderer.sas_uri(ws.base_url, spec.container_name, spec.blob_name)
         return reply(request, {"sasUri": uri})
 

@@ -1,0 +1,59 @@
+"""Queue position of Azure jobs (api-version 2026-08-01-preview) through the hook and trigger,
+as the IBM hook and trigger surface theirs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from airflow_face_support import run_trigger
+from azure_hook_support import BELL, finish, patch_config
+
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
+
+
+def connect(emulator, monkeypatch, conn_id: str, api_version: str) -> str:
+    extra = {
+        "subscription_id": "sub",
+        "resource_group": "rg",
+        "workspace": "ws",
+        "endpoint": emulator.url,
+        "api_key": "emulator",
+        "api_version": api_version,
+    }
+    conn = json.dumps({"conn_type": "azure_quantum", "extra": extra})
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", conn)
+    return conn_id
+
+
+@pytest.fixture
+def hook(emulator, monkeypatch) -> AzureQuantumHook:
+    return AzureQuantumHook(connect(emulator, monkeypatch, "azure_queue", "2026-08-01-preview"))
+
+
+def test_hook_surfaces_the_queue_position(hook, emulator, monkeypatch):
+    patch_config(emulator.url, queue_seconds=600)
+    first, second = (hook.submit_ionq_circuit(BELL, shots=10).id for _ in range(2))
+    assert hook.queue_position(second) == 2
+    info = hook.queue_info(first)
+    assert (info.job_id, info.position) == (first, 1) and info.estimated_start_time
+    finish(emulator.url, first)
+    assert hook.queue_position(first) is None and hook.queue_position(second) == 1
+    older = AzureQuantumHook(connect(emulator, monkeypatch, "azure_old", "2026-01-15-preview"))
+    assert older.queue_info(second) is None and older.queue_position(second) is None
+
+
+async def test_trigger_logs_the_queue_position_while_queued(hook, emulator, capsys):
+    patch_config(emulator.url, queue_seconds=1.0)
+    first = hook.submit_ionq_circuit(BELL, shots=10).id
+    second = hook.submit_ionq_circuit(BELL, shots=10).id
+    trigger = AzureQuantumJobTrigger(
+        conn_id="azure_queue", job_id=second, poll_interval=0.05, max_poll_interval=0.1
+    )
+    (event,) = await run_trigger(trigger)
+    assert event["status"] == "success"
+    logged = capsys.readouterr().out
+    (line,) = [line for line in logged.splitlines() if f"job {second} is queued" in line]
+    assert "(queue position 2)" in line, line
+    assert hook.get_job(first).done()
