@@ -259,7 +259,8 @@ def parse_error_body(
     lowered = {key.lower(): value for key, value in headers.items()}
     request_id = lowered.get("x-ms-request-id") or lowered.get("x-request-id")
     code = lowered.get("x-ms-error-code")
-    text = content.decode("utf-8", "replace").strip()
+    # Azure Storage starts its XML errors with a byte-order mark (recorded real traffic).
+    text = content.decode("utf-8", "replace").lstrip("\ufeff").strip()
     message = text[:500] or "(no error message)"
     try:
         body = json.loads(text) if text else None

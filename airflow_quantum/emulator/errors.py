@@ -129,8 +129,8 @@ def error_response(
     if surface == "azure_blob":
         code = code or AZURE_CODES.get(status, "Error")
         extra["x-ms-error-code"] = str(code)
-        xml = (
-            '<?xml version="1.0" encoding="utf-8"?><Error>'
+        xml = (  # with the byte-order mark real Storage errors start with (recorded)
+            '\ufeff<?xml version="1.0" encoding="utf-8"?><Error>'
             f"<Code>{escape(str(code))}</Code>"
             f"<Message>{escape(message)}\nRequestId:{request_id}\n"
             f"Time:{time.strftime('%Y-%m-%dT%H:%M:%S.0000000Z', time.gmtime())}</Message>"

@@ -97,8 +97,8 @@ def azure_error(response: requests.Response) -> tuple[int, str, str]:
 def storage_error(response: requests.Response) -> tuple[int, str]:
     """(status, code) of an Azure Storage XML error."""
     assert response.headers["content-type"].startswith("application/xml"), response.text
-    text = response.text
-    assert text.startswith('<?xml version="1.0" encoding="utf-8"?><Error><Code>'), text
+    text = response.content.decode("utf-8")  # .text may drop the byte-order mark
+    assert text.startswith('\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>'), text
     code = text.split("<Code>", 1)[1].split("</Code>", 1)[0]
     assert response.headers["x-ms-error-code"] == code
     return response.status_code, code

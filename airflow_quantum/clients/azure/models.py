@@ -196,7 +196,8 @@ class SessionDetails(AzureModel):
 
     def active(self) -> bool:
         """Waiting or Executing. A closed session stays Executing while its jobs run, so this
-        does not say whether it takes new jobs (a closed one refuses them with 409)."""
+        does not say whether it takes new jobs (a closed one refuses them: 400
+        ``InvalidJobDefinition``, raised as ``SessionClosedError``)."""
         return (self.status or "").strip().lower() in ("waiting", "executing")
 
     def error_message(self) -> str | None:
