@@ -89,6 +89,7 @@ def shape_differences(
     actual: Any,
     *,
     keys: Iterable[str] | None = None,
+    maps: Iterable[str] = (),
     path: str = "$",
 ) -> list[str]:
     """Where ``actual`` (a JSON value) does not have the shape of ``expected`` (a JSON value).
@@ -96,14 +97,27 @@ def shape_differences(
     Every key of an ``expected`` object must be in ``actual``, recursively, with a value of the
     same shape; ``null`` on either side matches anything (a field that is null at one moment of
     a job's life and set at another). ``keys`` limits the top-level keys compared (e.g. the
-    fields a client reads); keys that only ``actual`` has are not differences.
+    fields a client reads); keys that only ``actual`` has are not differences. ``maps`` names
+    the paths (``$.histogram``, ``$`` for the top level) of objects whose keys are data, not
+    field names (a histogram's outcomes): there only the values' shapes are compared.
     """
-    return _compare(shape_of(expected), shape_of(actual), keys, path)
+    return _compare(shape_of(expected), shape_of(actual), keys, frozenset(maps), path)
 
 
-def _compare(expected: Any, actual: Any, keys: Iterable[str] | None, path: str) -> list[str]:
+def _values(shape: dict[str, Any]) -> dict[str, Any]:
+    merged: Any = None
+    for item in shape.values():
+        merged = _merge(merged, item)
+    return {"*": merged} if merged is not None else {}
+
+
+def _compare(
+    expected: Any, actual: Any, keys: Iterable[str] | None, maps: frozenset[str], path: str
+) -> list[str]:
     if expected == NULL or actual == NULL:
         return []
+    if path in maps and isinstance(expected, dict) and isinstance(actual, dict):
+        expected, actual = _values(expected), _values(actual)
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [f"{path}: expected an object, got {_name(actual)}"]
@@ -111,14 +125,14 @@ def _compare(expected: Any, actual: Any, keys: Iterable[str] | None, path: str) 
         problems = [f"{path}.{key}: missing" for key in wanted if key not in actual]
         for key in wanted:
             if key in actual:
-                problems += _compare(expected[key], actual[key], None, f"{path}.{key}")
+                problems += _compare(expected[key], actual[key], None, maps, f"{path}.{key}")
         return problems
     if isinstance(expected, list):
         if not isinstance(actual, list):
             return [f"{path}: expected a list, got {_name(actual)}"]
         if not expected or not actual:
             return []
-        return _compare(expected[0], actual[0], None, f"{path}[]")
+        return _compare(expected[0], actual[0], None, maps, f"{path}[]")
     if expected != actual:
         return [f"{path}: expected {expected}, got {_name(actual)}"]
     return []

@@ -18,7 +18,7 @@ from airflow_quantum.emulator.azure.store import AzureJob, AzureSession, AzureSt
 from airflow_quantum.emulator.azure.targets import find_target
 from airflow_quantum.emulator.azure.versions import has_audit_fields
 from airflow_quantum.emulator.clock import iso_utc
-from airflow_quantum.emulator.jobs import Phase
+from airflow_quantum.emulator.jobs import FINISHING_SHARE, Phase
 from airflow_quantum.emulator.state import EmulatorState
 
 #: Name the service gives the output blob before a job has written it.
@@ -101,6 +101,9 @@ class Renderer:
             output_blob = PENDING_OUTPUT_BLOB
         failure = job.failure(now)
         started, ended = job.started_at(now), job.ended_at(now)
+        if phase is Phase.FINISHING and ended is None:
+            # Recorded: a Finishing job already has its end time (execution is over).
+            ended = job.scheduled_end - FINISHING_SHARE * job.run_seconds
         words = self.state.config.azure_status_words
         details: dict[str, Any] = {
             "id": record.id,
