@@ -89,7 +89,13 @@ def control(emulator: Any, method: str, path: str, body: dict[str, Any] | None =
 
 @pytest.fixture
 def workspace(emulator: Any) -> Iterator[Workspace]:
-    """An official Workspace bound to the (freshly reset) emulator."""
+    """An official Workspace bound to the (freshly reset) emulator.
+
+    The emulator answers the current status words here (Queued, Completed), which these tests
+    compare with the client's ``JobStatus`` members; the legacy words real traffic shows are
+    checked on their own below.
+    """
+    control(emulator, "PATCH", "config", {"azure_status_words": "current"})
     with Workspace(
         subscription_id=SUBSCRIPTION,
         resource_group=RESOURCE_GROUP,
@@ -162,6 +168,17 @@ def test_qio_ising_problem_reaches_the_optimum(workspace, encoding):
     assert ising_cost(results["configuration"]) == pytest.approx(optimum)
     assert set(results["configuration"].values()) <= {-1, 1}
     assert results["parameters"]["sweeps"] == 200
+
+
+def test_legacy_status_words_are_understood(workspace, emulator):
+    """Real traffic says Waiting/Succeeded: the official client waits, succeeds and filters."""
+    control(emulator, "PATCH", "config", {"azure_status_words": "legacy"})
+    job = submit_bell(workspace, "bell-legacy")
+    assert job.details.status == "Waiting"
+    job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+    assert job.has_completed() and job.has_succeeded() and job.details.status == "Succeeded"
+    assert [j.id for j in workspace.list_jobs(status=["Succeeded"])] == [job.id]
+    assert workspace.list_jobs(status=["Completed"]) == []  # only the words jobs show match
 
 
 def test_jobs_are_listed_fetched_filtered_renamed_and_retagged(workspace):
