@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 import requests
 
 from airflow_quantum.clients.transport import RetryPolicy
@@ -36,3 +38,22 @@ def finish(url: str, job_id: str) -> None:
 
 def azure_stats(url: str) -> dict[str, Any]:
     return control("GET", url, "/stats")["azure"]
+
+
+def emulator_connection(
+    url: str, monkeypatch: pytest.MonkeyPatch, conn_id: str, api_version: str | None = None
+) -> str:
+    """An ``azure_quantum`` connection ``conn_id`` to the emulator (API key), at
+    ``api_version`` (None: the connection's default, the newest)."""
+    extra = {
+        "subscription_id": "sub",
+        "resource_group": "rg",
+        "workspace": "ws",
+        "endpoint": url,
+        "api_key": "emulator",
+    }
+    if api_version:
+        extra["api_version"] = api_version
+    conn = json.dumps({"conn_type": "azure_quantum", "extra": extra})
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", conn)
+    return conn_id

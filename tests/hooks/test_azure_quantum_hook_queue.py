@@ -3,33 +3,19 @@ as the IBM hook and trigger surface theirs."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from airflow_face_support import run_trigger
-from azure_hook_support import BELL, finish, patch_config
+from azure_hook_support import BELL, emulator_connection, finish, patch_config
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
 
-def connect(emulator, monkeypatch, conn_id: str, api_version: str) -> str:
-    extra = {
-        "subscription_id": "sub",
-        "resource_group": "rg",
-        "workspace": "ws",
-        "endpoint": emulator.url,
-        "api_key": "emulator",
-        "api_version": api_version,
-    }
-    conn = json.dumps({"conn_type": "azure_quantum", "extra": extra})
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", conn)
-    return conn_id
-
-
 @pytest.fixture
 def hook(emulator, monkeypatch) -> AzureQuantumHook:
-    return AzureQuantumHook(connect(emulator, monkeypatch, "azure_queue", "2026-08-01-preview"))
+    return AzureQuantumHook(
+        emulator_connection(emulator.url, monkeypatch, "azure_queue", "2026-08-01-preview")
+    )
 
 
 def test_hook_surfaces_the_queue_position(hook, emulator, monkeypatch):
@@ -40,7 +26,9 @@ def test_hook_surfaces_the_queue_position(hook, emulator, monkeypatch):
     assert (info.job_id, info.position) == (first, 1) and info.estimated_start_time
     finish(emulator.url, first)
     assert hook.queue_position(first) is None and hook.queue_position(second) == 1
-    older = AzureQuantumHook(connect(emulator, monkeypatch, "azure_old", "2026-01-15-preview"))
+    older = AzureQuantumHook(
+        emulator_connection(emulator.url, monkeypatch, "azure_old", "2026-01-15-preview")
+    )
     assert older.queue_info(second) is None and older.queue_position(second) is None
 
 

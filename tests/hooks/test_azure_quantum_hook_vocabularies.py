@@ -6,10 +6,8 @@ only, as the service may: the hook's status filters must name both (see docs/emu
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from azure_hook_support import BELL, finish, patch_config
+from azure_hook_support import BELL, emulator_connection, finish, patch_config
 
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
@@ -26,18 +24,9 @@ def vocabulary(request, emulator) -> str:
 @pytest.fixture(params=["2024-10-01-preview", None])
 def hook(request, emulator, monkeypatch) -> AzureQuantumHook:
     """The hook at an old api-version, or at the connection's default (the newest)."""
-    extra = {
-        "subscription_id": "sub",
-        "resource_group": "rg",
-        "workspace": "ws",
-        "endpoint": emulator.url,
-        "api_key": "emulator",
-    }
-    if request.param:
-        extra["api_version"] = request.param
-    conn = {"conn_type": "azure_quantum", "extra": extra}
-    monkeypatch.setenv("AIRFLOW_CONN_AZURE_QUANTUM_WORDS", json.dumps(conn))
-    return AzureQuantumHook("azure_quantum_words")
+    return AzureQuantumHook(
+        emulator_connection(emulator.url, monkeypatch, "azure_quantum_words", request.param)
+    )
 
 
 async def test_hook_filters_and_states_work_in_either_vocabulary(hook, emulator, vocabulary):
