@@ -253,3 +253,25 @@ def test_late_fault_handles_the_request_and_answers_after_the_delay(emulator):
     started = time.monotonic()
     answer = requests.post(f"{emulator.url}/api/v1/jobs", json=body, headers=headers, timeout=5)
     assert answer.status_code == 200 and time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [([], "legacy"), (["--azure-status-words", "current"], "current")],
+)
+def test_the_emulator_command_sets_the_azure_status_words(monkeypatch, argv, words):
+    from airflow_quantum import cli
+    from airflow_quantum.emulator import server
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(server, "serve_forever", lambda state, *a, **k: served.update(s=state))
+    assert cli.main(["emulator", *argv]) == 0
+    assert served["s"].config.azure_status_words == words  # type: ignore[attr-defined]
+
+
+def test_the_emulator_command_refuses_unknown_status_words(capsys):
+    from airflow_quantum import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["emulator", "--azure-status-words", "newest"])
+    assert "invalid choice: 'newest'" in capsys.readouterr().err
