@@ -29,6 +29,21 @@ BELL_QASM2 = (
     'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
     "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
 )
+#: Base-profile QIR (LLVM text): a Toffoli on three qubits, all measured. The resource
+#: estimator's recorded sample has these counts (one CCZ, three measurements).
+TOFFOLI_QIR = (
+    "define void @main() #0 {\nentry:\n"
+    "  call void @__quantum__qis__ccx__body(ptr null, ptr inttoptr (i64 1 to ptr), "
+    "ptr inttoptr (i64 2 to ptr))\n"
+    + "".join(
+        f"  call void @__quantum__qis__mz__body({q}, {q})\n"
+        for q in ("ptr null", "ptr inttoptr (i64 1 to ptr)", "ptr inttoptr (i64 2 to ptr)")
+    )
+    + "  ret void\n}\n"
+    "declare void @__quantum__qis__ccx__body(ptr, ptr, ptr)\n"
+    "declare void @__quantum__qis__mz__body(ptr, ptr)\n"
+    'attributes #0 = { "entry_point" "required_num_qubits"="3" "required_num_results"="3" }\n'
+)
 #: Two spins that want to differ, and a field on spin 0: ground states cost -2 (historic QIO).
 ISING = [{"c": 1, "ids": [0, 1]}, {"c": -1, "ids": [0]}]
 #: The secret of every emulator connection: it must show up nowhere.
