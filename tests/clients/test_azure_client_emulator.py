@@ -104,6 +104,17 @@ def test_qir_bell_job_on_ionq_and_quantinuum(client, emulator, bitcode):
     assert calls(emulator.url, "PUT", "/inputData", 201) == 2
 
 
+def test_rigetti_quil_through_submit_job(client, emulator):
+    quil = "DECLARE ro BIT[2]\nX 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
+    job = client.submit_job(
+        quil, "rigetti.quil.v1", None, "rigetti", "rigetti.sim.qvm", input_params={"shots": 8}
+    )
+    assert job.output_data_format == "rigetti.quil-results.v1"
+    result = client.get_results(job.id, timeout=30)
+    assert result["counts"] == {"ro": {"10": 8}} and result["readout"]["ro"] == [[0, 1]] * 8
+    assert calls(emulator.url, "PUT", "/inputData", 201) == 1  # the program, uploaded once
+
+
 def test_the_resource_estimator_through_the_client(client):
     job = client.submit_qir(
         bell_qir(), target="microsoft.estimator", input_params={"errorBudget": 0.01}

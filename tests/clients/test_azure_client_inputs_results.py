@@ -215,6 +215,15 @@ def test_quantinuum_counts_per_register():
         decode_results({"c0": ["12"]}, "honeywell.quantum-results.v1")
 
 
+def test_rigetti_readout_counted_by_bitstring_highest_index_first():
+    payload = {"ro": [[1, 0], [1, 0], [0, 0]], "theta": [[0.5], [0.5], [0.5]]}
+    decoded = decode_results(json.dumps(payload), "rigetti.quil-results.v1")
+    assert decoded["counts"] == {"ro": {"00": 1, "01": 2}}  # REAL regions are not counted
+    assert decoded["shots"] == 3 and decoded["readout"] == payload
+    with pytest.raises(BadResponseError, match="numbers of shots"):
+        decode_results({"ro": [[0]], "b": [[0], [1]]}, "rigetti.quil-results.v1")
+
+
 def test_resource_estimates_single_and_batched():
     estimate = {
         "status": "success",
@@ -237,8 +246,8 @@ def test_resource_estimates_single_and_batched():
 
 
 def test_unknown_formats_come_back_parsed_with_their_name():
-    assert decode_results(b'{"anything": [1]}', "rigetti.quil-results.v1") == {
-        "format": "rigetti.quil-results.v1",
+    assert decode_results(b'{"anything": [1]}', "pasqal.pulser-results.v1") == {
+        "format": "pasqal.pulser-results.v1",
         "data": {"anything": [1]},
     }
 

@@ -105,7 +105,7 @@ def test_malformed_bodies_are_400(wire, staged, raw, code):
         ({"target": "quantinuum.sim.h2-1e"}, "InvalidTarget", "not offered"),
         ({"target": "quantinuum.sim.h1-1e"}, "InvalidTarget", "retired"),
         ({"target": "microsoft.simulatedannealing.cpu"}, "InvalidTarget", "retired"),
-        ({"providerId": "rigetti"}, "InvalidProvider", "providers"),
+        ({"providerId": "dwave"}, "InvalidProvider", "providers"),
         ({"inputDataFormat": "rigetti.quil.v1"}, "InvalidInputData", "ionq.circuit.v1, qir.v1"),
         ({"inputDataFormat": "qir.v1"}, "InvalidInputData", "Invalid QIR"),
         ({"outputDataFormat": "honeywell.quantum-results.v1"}, "InvalidInputData", "writes"),

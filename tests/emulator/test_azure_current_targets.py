@@ -137,3 +137,47 @@ def test_an_openqasm_job_cannot_ask_for_qir_results(wire):
 def test_ionq_json_circuits_still_run_beside_qir(wire):
     _, result = wire.run(IONQ, BELL, {"shots": 10})
     assert result == {"histogram": {"0": 0.5, "3": 0.5}}
+
+
+RIGETTI = ("rigetti", "rigetti.sim.qvm", "rigetti.quil.v1", "rigetti.quil-results.v1")
+BELL_QUIL = """DECLARE ro BIT[2]
+H 0
+CNOT 0 1
+MEASURE 0 ro[0]
+MEASURE 1 ro[1]
+"""
+
+
+def test_rigetti_quil_gives_one_readout_row_per_shot(wire):
+    details, result = wire.run(RIGETTI, BELL_QUIL, {"shots": 40})
+    assert details["providerId"] == "rigetti"
+    assert set(result) == {"ro"} and len(result["ro"]) == 40
+    assert {tuple(row) for row in result["ro"]} <= {(0, 0), (1, 1)}
+
+
+def test_rigetti_substitutions_run_once_per_parameter_set(wire):
+    program = "DECLARE ro BIT[1]\nDECLARE theta REAL[1]\nRX(theta[0]) 0\nMEASURE 0 ro[0]\n"
+    params = {"count": 5, "substitutions": {"theta": [[0.0], [3.141592653589793]]}}
+    _, result = wire.run(RIGETTI, program, params)
+    assert result["ro"] == [[0]] * 5 + [[1]] * 5  # RX(0) then RX(pi)
+
+
+@pytest.mark.parametrize(
+    ("program", "params", "words"),
+    [
+        ("DEFGATE G:\n    1, 0\n    0, 1\n", {}, "DEFGATE"),
+        ("DECLARE ro BIT[1]\nMEASURE 0 ro[3]\n", {}, "outside ro"),
+        ("DECLARE ro BIT[1]\nDECLARE t REAL[1]\nRX(t[0]) 0\n", {}, "substitutions"),
+        ("H 0 1\n", {}, "qubit"),
+    ],
+)
+def test_bad_quil_is_refused_with_the_reason(wire, program, params, words):
+    response = wire.submit(RIGETTI, program, params, expect=400)
+    assert response["error"]["code"] == "InvalidInputData"
+    assert words in response["error"]["message"]
+
+
+def test_rigetti_runs_qir_too(wire):
+    kind = ("rigetti", "rigetti.qpu.cepheus-1-108q", "qir.v1", "microsoft.quantum-results.v2")
+    _, result = wire.run(kind, bell_qir(), {"shots": 30})
+    assert {tuple(shot) for shot in result["Results"][0]["Shots"]} <= {(0, 0), (1, 1)}

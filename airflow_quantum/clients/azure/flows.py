@@ -188,6 +188,8 @@ def _default_content_type(input_data_format: str) -> str:
         return "application/qasm"  # as the official client's Quantinuum target sends it
     if "qir" in fmt:
         return "qir.v1"
+    if "quil" in fmt:
+        return "text/plain"  # as the official client's Rigetti target sends Quil
     return "application/json"
 
 

@@ -8,6 +8,8 @@
 - ``microsoft.quantum-results.v2``: ``counts``, ``probabilities`` and ``shots`` per result in
   ``results`` (and those of the first result at the top level).
 - ``honeywell.quantum-results.v1`` (Quantinuum): ``counts`` per classical register, ``shots``.
+- ``rigetti.quil-results.v1``: ``readout`` (the rows of each region as sent), ``counts`` per
+  region by bitstring (highest index first), ``shots``.
 - ``microsoft.resource-estimates.v1`` (the estimator): ``physical_qubits``, ``runtime_ns``,
   ``code_distance``, ``logical_qubits`` and the whole ``estimate`` (``items``: one per batch item).
 - anything else: ``data``, the parsed JSON as it is.
@@ -34,6 +36,7 @@ MS_RESULTS_V1 = "microsoft.quantum-results.v1"
 MS_RESULTS_V2 = "microsoft.quantum-results.v2"
 HONEYWELL_RESULTS = "honeywell.quantum-results.v1"
 ESTIMATES = "microsoft.resource-estimates.v1"
+RIGETTI_RESULTS = "rigetti.quil-results.v1"
 VENDOR = "Azure Quantum"
 
 
@@ -272,7 +275,24 @@ def decode_estimates(payload: Any) -> dict[str, Any]:
     return {"format": ESTIMATES, **_estimate(payload, ESTIMATES)}
 
 
+def decode_rigetti(payload: Any) -> dict[str, Any]:
+    """Rigetti read-out: one row per shot and region; bit regions counted by bitstring."""
+    body = _object(payload, RIGETTI_RESULTS)
+    counts: dict[str, dict[str, int]] = {}
+    shots = None
+    for region, rows in body.items():
+        rows = _list(rows, f"region {region!r:.40}")
+        if shots is not None and len(rows) != shots:
+            raise _bad("the read-out regions have different numbers of shots")
+        shots = len(rows)
+        if all(isinstance(row, list) and all(v in (0, 1) for v in row) for row in rows):
+            tally = Counter("".join(str(int(v)) for v in reversed(row)) for row in rows)
+            counts[str(region)] = dict(sorted(tally.items()))
+    return {"format": RIGETTI_RESULTS, "readout": dict(body), "counts": counts, "shots": shots or 0}
+
+
 _DECODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    RIGETTI_RESULTS: decode_rigetti,
     ESTIMATES: decode_estimates,
     QIO_RESULTS: decode_qio,
     MS_RESULTS_V1: decode_ms_v1,

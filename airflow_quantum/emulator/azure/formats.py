@@ -75,6 +75,10 @@ def prepare(
         return prepare_qir(target, output_format, data, input_params, seed, max_qubits)
     if target.family == "qio":
         return _prepare_qio(target, data, input_params, seed)
+    if target.family == "rigetti":
+        from airflow_quantum.emulator.azure.rigetti_jobs import prepare_rigetti
+
+        return prepare_rigetti(target, output_format, data, input_params, seed, max_qubits)
     if target.family == "ionq":
         return _prepare_ionq(target, output_format, data, input_params, seed, max_qubits)
     return _prepare_quantinuum(target, output_format, data, input_params, seed, max_qubits)

@@ -1,7 +1,7 @@
 """Providers and targets every emulated workspace offers, with their formats and limits.
 
 The offered targets are today's (names as in the official ``azure-quantum`` client's target
-classes): IonQ, Quantinuum H2/Helios and the Microsoft resource estimator. Retired targets
+classes): IonQ, Quantinuum H2/Helios, Rigetti and the Microsoft resource estimator. Retired targets
 (the QIO optimization solvers, Quantinuum H1) are not offered; ``retirement`` says when they
 went and what to use instead, and ``HISTORIC_TARGETS`` keeps what is needed to show the
 details and results of jobs that ran on them before.
@@ -21,6 +21,8 @@ MS_RESULTS_V2 = "microsoft.quantum-results.v2"
 QUANTINUUM_INPUT = "honeywell.openqasm.v1"
 QUANTINUUM_OUTPUT = "honeywell.quantum-results.v1"
 ESTIMATES_OUTPUT = "microsoft.resource-estimates.v1"
+RIGETTI_INPUT = "rigetti.quil.v1"
+RIGETTI_OUTPUT = "rigetti.quil-results.v1"
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,10 @@ class Target:
     """One target: who provides it, what it reads and writes, how many qubits it has.
 
     ``family`` picks how jobs run: ``ionq`` (IonQ JSON circuits or QIR), ``quantinuum``
-    (OpenQASM 2 or QIR), ``estimator`` (QIR, resource estimates) or ``qio`` (the retired
-    annealers: historic jobs only). ``queue_factor`` scales the configured queue time in
-    ``providerStatus``; ``output_formats[0]`` is the default output of the first input format,
-    ``qir_output`` the default of a QIR job.
+    (OpenQASM 2 or QIR), ``rigetti`` (Quil or QIR), ``estimator`` (QIR, resource estimates)
+    or ``qio`` (the retired annealers: historic jobs only). ``queue_factor`` scales the
+    configured queue time in ``providerStatus``; ``output_formats[0]`` is the default output of
+    the first input format, ``qir_output`` the default of a QIR job.
     """
 
     id: str
@@ -156,6 +158,23 @@ TARGETS: dict[str, Target] = {
             _quantinuum(f"quantinuum.{kind}.{system}{suffix}", qubits, queue)
             for system, qubits in (("h2-1", 56), ("h2-2", 56), ("helios-1", 98))
             for kind, suffix, queue in (("sim", "sc", 0.5), ("sim", "e", 2), ("qpu", "", 60))
+        ),
+        *(
+            Target(
+                tid,
+                "rigetti",
+                "rigetti",
+                (RIGETTI_INPUT, QIR_INPUT),
+                (RIGETTI_OUTPUT, MS_RESULTS_V2, MS_RESULTS_V1),
+                simulator,
+                qubits,
+                "https://qcs.rigetti.com/qpus",
+                queue,
+            )
+            for tid, simulator, qubits, queue in (
+                ("rigetti.sim.qvm", True, 20, 1),
+                ("rigetti.qpu.cepheus-1-108q", False, 108, 30),
+            )
         ),
         Target(
             "microsoft.estimator",
