@@ -77,7 +77,14 @@ def plant(state: EmulatorState, store: AzureStore, spec: HistoricJob) -> AzureJo
     output_format = target.default_output_format
     data = spec.input.encode() if isinstance(spec.input, str) else json.dumps(spec.input).encode()
     try:
-        prepared = prepare(target, output_format, data, spec.input_params, state.next_seed(), 20)
+        prepared = prepare(
+            target,
+            output_format,
+            data,
+            spec.input_params,
+            state.next_seed(),
+            state.config.max_qubits,
+        )
     except InputError as exc:
         raise VendorError(400, str(exc), "InvalidInputData") from None
     now = state.now()
