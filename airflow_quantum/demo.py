@@ -15,23 +15,24 @@ the end-to-end tests in ``tests/e2e``.
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from airflow_quantum.clients.azure.targets import retirement
+from airflow_quantum.demo_render import Glyphs, render_run, ti_label
+
 #: The example DAGs, in the order the demo runs them.
 DEMO_DAGS: tuple[str, ...] = (
-    "example_azure_quantum_qio",
+    "example_azure_quantum_quantinuum",
     "example_azure_quantum_ionq",
     "example_ibm_quantum_sampler",
     "example_ibm_quantum_estimator",
@@ -52,11 +53,6 @@ DAG_TIMEOUT = 600.0
 
 #: The IBM instance the emulator is told about (any well-formed CRN is accepted).
 EMULATOR_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
-_TRIGGER_LINE = re.compile(
-    r"(?P<vendor>Azure Quantum|IBM Quantum) job (?P<job>\S+) is (?P<state>\w+).*"
-    r"airflow_quantum\.triggers\."
-)
-_TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
 
 
 # ------------------------------------------------------------------------------ environment
@@ -209,7 +205,7 @@ class DagRunRecord:
 
     def failed_tasks(self) -> list[str]:
         return sorted(
-            _ti_label(task_id, index)
+            ti_label(task_id, index)
             for (task_id, index), state in self.tasks.items()
             if state not in ("success", "skipped")
         )
@@ -275,235 +271,6 @@ def _epoch(dttm: str) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
-
-
-def _ti_label(task_id: str, map_index: int) -> str:
-    return task_id if map_index < 0 else f"{task_id}[{map_index}]"
-
-
-def trigger_states(log_path: Path) -> dict[tuple[str, int], list[tuple[str, str]]]:
-    """The job states each task's trigger logged, read from a ``dags test`` log.
-
-    (task_id, map_index) → [(job id, state), ...] in the order the trigger saw them.
-    """
-    seen: dict[tuple[str, int], list[tuple[str, str]]] = {}
-    current: tuple[str, int] | None = None
-    try:
-        text = log_path.read_text(errors="replace")
-    except OSError:
-        return seen
-    for line in text.splitlines():
-        start = _TASK_START.search(line)
-        if start:
-            current = (start["task"], int(start["index"]))
-            continue
-        match = _TRIGGER_LINE.search(line)
-        if match and current is not None:
-            seen.setdefault(current, []).append((match["job"], match["state"]))
-    return seen
-
-
-# ------------------------------------------------------------------------------ rendering
-
-
-@dataclass
-class Glyphs:
-    """Characters the terminal can show (a plain-ASCII fallback for other encodings)."""
-
-    bar: str = "█"
-    ok: str = "✓"
-    failed: str = "✗"
-    arrow: str = "→"
-    plus_minus: str = "±"
-
-    @classmethod
-    def for_stream(cls, stream: Any) -> Glyphs:
-        encoding = getattr(stream, "encoding", None) or "ascii"
-        try:
-            "█✓✗→±⟨⟩Φ".encode(encoding)
-        except (LookupError, UnicodeEncodeError):
-            return cls(bar="#", ok="ok", failed="x", arrow="->", plus_minus="+/-")
-        return cls()
-
-
-def bar(fraction: float, glyphs: Glyphs, width: int = 32) -> str:
-    return glyphs.bar * max(0, round(fraction * width))
-
-
-def _histogram(counts: Mapping[str, float], glyphs: Glyphs, *, as_int: bool) -> list[str]:
-    total = sum(counts.values()) or 1
-    lines = []
-    for outcome, value in sorted(counts.items()):
-        shown = f"{int(value)}" if as_int else f"{value:.3f}"
-        lines.append(f"{outcome} {bar(value / total, glyphs):<32} {shown}")
-    return lines
-
-
-def _render_qio(run: DagRunRecord, g: Glyphs) -> list[str]:
-    report = run.xcom("report") or {}
-    solve = run.xcom("solve") or {}
-    configuration = report.get("configuration", {})
-    spins = " ".join(f"{k}:{v:+d}" for k, v in sorted(configuration.items(), key=_by_int))
-    groups = report.get("groups", [[], []])
-    return [
-        "Max-Cut of an 8-node graph as an Ising problem (microsoft.simulatedannealing.cpu)",
-        f"best cost {report['cost']:g}: cut weight {report['cut']:g} "
-        f"({len(solve.get('solutions', []))} solutions returned)",
-        f"groups {groups[0]} | {groups[1]}",
-        f"spins  {spins}",
-    ]
-
-
-def _by_int(item: tuple[str, Any]) -> int:
-    return int(item[0])
-
-
-def _render_ionq(run: DagRunRecord, g: Glyphs) -> list[str]:
-    probabilities = run.xcom("histogram") or {}
-    return [
-        "GHZ state on ionq.simulator (submit, deferrable sensor, get results): probabilities",
-        *_histogram(probabilities, g, as_int=False),
-    ]
-
-
-def _render_sampler(run: DagRunRecord, g: Glyphs) -> list[str]:
-    counts = run.xcom("histogram") or {}
-    return [
-        f"Bell state on ibm_fez, Sampler V2, {sum(counts.values())} shots: counts",
-        *_histogram(counts, g, as_int=True),
-    ]
-
-
-def _render_estimator(run: DagRunRecord, g: Glyphs) -> list[str]:
-    data = run.xcom("correlations") or {}
-    evs, stds = data.get("evs", {}), data.get("stds", {})
-    lines = ["Bell state on ibm_fez, Estimator V2: expectation values"]
-    lines += [
-        f"<{name}> = {value:+.3f} {g.plus_minus} {stds.get(name, 0.0):.3f}"
-        for name, value in evs.items()
-    ]
-    fidelity, spread = data.get("fidelity", float("nan")), data.get("fidelity_std", 0.0)
-    lines.append(
-        f"fidelity with the ideal Bell state: {fidelity:.3f} {g.plus_minus} {spread:.3f} "
-        "(an estimate: shot noise can take it a little above 1)"
-    )
-    return lines
-
-
-def _render_session(run: DagRunRecord, g: Glyphs) -> list[str]:
-    rows = run.xcom("summary") or []
-    session = run.xcom("open_batch")
-    lines = [
-        f"Phase sweep, {len(rows)} sampler jobs in one batch ({session}), closed by a teardown",
-        "theta   P(1)   cos²(θ/2)",
-    ]
-    for row in rows:
-        lines.append(
-            f"{row['degrees']:>4}°  {row['p1']:.3f}  {row['expected']:.3f}  "
-            f"{bar(row['p1'], g, width=24)}"
-        )
-    return lines
-
-
-def _render_qiskit(run: DagRunRecord, g: Glyphs) -> list[str]:
-    data = run.xcom("report") or {}
-    lines = ["qiskit circuits: RY(θ) + CNOT sweep, P(11) against sin²(θ/2)"]
-    for theta, p11 in zip(data.get("angles", []), data.get("p11", []), strict=True):
-        ideal = math.sin(theta / 2) ** 2
-        lines.append(f"θ = {theta:.3f}  {p11:.3f}  {ideal:.3f}  {bar(p11, g, width=24)}")
-    evs = data.get("evs", {})
-    lines.append(
-        "Bell state, SparsePauliOp observables: "
-        + ", ".join(f"<{name}> = {value:+.3f}" for name, value in evs.items())
-    )
-    return lines
-
-
-def _render_cross_vendor(run: DagRunRecord, g: Glyphs) -> list[str]:
-    data = run.xcom("compare") or {}
-    ionq, ibm = data.get("ionq", {}), data.get("ibm", {})
-    lines = ["GHZ state on both vendors: probabilities", "outcome   IonQ    IBM"]
-    for outcome in sorted(set(ionq) | set(ibm)):
-        lines.append(f"{outcome:>7} {ionq.get(outcome, 0.0):6.3f} {ibm.get(outcome, 0.0):6.3f}")
-    lines.append(f"total variation distance {data.get('tvd', float('nan')):.3f}")
-    return lines
-
-
-def _render_any(run: DagRunRecord, g: Glyphs) -> list[str]:
-    """Any other DAG: the return values of its tasks, shortened."""
-    lines = []
-    for (task_id, index, key), value in sorted(run.xcoms.items()):
-        if key == "return_value":
-            text = json.dumps(value, default=str)
-            lines.append(
-                f"{_ti_label(task_id, index)}: {text[:100]}{'…' if len(text) > 100 else ''}"
-            )
-    return lines
-
-
-def _render_results_storage(run: DagRunRecord, g: Glyphs) -> list[str]:
-    summary = run.xcom("sample_ghz") or {}
-    top = (summary.get("top_counts") or [{}])[0]
-    return [
-        f"GHZ state on {summary['backend']}, {summary['shots']} shots kept one by one "
-        f"({summary['results_bytes']:,} bytes of JSON): written to object storage",
-        f"results  {summary['results_uri']}",
-        f"raw      {summary.get('raw_results_uri', '-')}",
-        "XCom and the asset event quantum_ghz_shots carry the summary: top counts "
-        + ", ".join(f"{k}: {v}" for k, v in top.items()),
-    ]
-
-
-def _render_results_consumer(run: DagRunRecord, g: Glyphs) -> list[str]:
-    data = run.xcom("analyse") or {}
-    return [
-        f"Read job {data['job_id']}'s {data['shots']} shots from the URI of the asset event",
-        f"counts recomputed from the shots match the service's: {data['counts_match']}",
-        f"P(000) + P(111) = {data['ghz_fraction']:.3f}; "
-        f"consecutive shots equal: {data['repeat_fraction']:.3f} (about 0.5 if independent)",
-    ]
-
-
-RENDERERS: dict[str, Callable[[DagRunRecord, Glyphs], list[str]]] = {
-    "example_azure_quantum_qio": _render_qio,
-    "example_azure_quantum_ionq": _render_ionq,
-    "example_ibm_quantum_sampler": _render_sampler,
-    "example_ibm_quantum_estimator": _render_estimator,
-    "example_ibm_quantum_session": _render_session,
-    "example_ibm_quantum_qiskit": _render_qiskit,
-    "example_quantum_cross_vendor": _render_cross_vendor,
-    "example_quantum_results_storage": _render_results_storage,
-    "example_quantum_results_consumer": _render_results_consumer,
-}
-
-
-def deferral_lines(run: DagRunRecord, log_path: Path, g: Glyphs) -> list[str]:
-    """One line per deferred task: its states, and the job states its trigger saw."""
-    seen = trigger_states(log_path)
-    lines = []
-    for key in run.deferred_tasks():
-        states = f" {g.arrow} ".join(event for event, _ in run.events[key])
-        jobs = seen.get(key, [])
-        trail = ""
-        if jobs:
-            job_id = jobs[0][0]
-            short = job_id if len(job_id) <= 12 else job_id[:8] + "…"
-            trail = f"  (trigger: job {short} " + f" {g.arrow} ".join(s for _, s in jobs) + ")"
-        lines.append(f"{_ti_label(*key)}: {states}{trail}")
-    return lines
-
-
-def render_run(run: DagRunRecord, log_path: Path, g: Glyphs) -> list[str]:
-    """The summary lines of a successful run (deferrals, then what it produced)."""
-    renderer = RENDERERS.get(run.dag_id, _render_any)
-    try:
-        produced = renderer(run, g)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        produced = [f"(could not summarise the XComs: {exc!r})", *_render_any(run, g)]
-    return [*deferral_lines(run, log_path, g), *produced]
-
-
-# ------------------------------------------------------------------------------ the demo
 
 
 def _display(path: Path) -> str:
@@ -590,6 +357,8 @@ def run_demo(
             say(f"    Airflow's output: {_display(run.log_path)}")
             results.append((dag_id, False, run.seconds, why))
         stats = emulator.state.stats.as_dict()
+        azure_jobs = emulator.state.stores["azure"].jobs.values()
+        azure_targets = sorted({job.target for job in azure_jobs})
 
     total = time.monotonic() - started
     failed = [dag_id for dag_id, ok, _, _ in results if not ok]
@@ -600,6 +369,13 @@ def run_demo(
         mark = g.ok if ok else g.failed
         say(f"  {mark} {dag_id:<32} {seconds:5.1f} s{'  ' + why if why else ''}")
     say(f"  {jobs} quantum jobs run by the emulator; Airflow logs in {_display(logs)}")
+    retired = [target for target in azure_targets if retirement(target)]
+    if retired:
+        say(f"  {g.failed} Azure jobs ran on retired targets: {', '.join(retired)}")
+        return 1
+    if azure_targets:
+        say(f"  Azure targets used: {', '.join(azure_targets)}")
+        say("  all current (Azure Quantum optimization (QIO) and Quantinuum H1 are retired)")
     if failed:
         names = ", ".join(failed)
         say(f"{len(failed)} of {len(results)} example DAGs failed: {names} ({total:.0f} s)")

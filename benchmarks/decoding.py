@@ -1,7 +1,8 @@
 """Result decoding: ours against the official decoders, on the same payload bytes.
 
 IBM: ``decode_result`` (pure Python, no numpy) against qiskit-ibm-runtime's ``RuntimeDecoder`` +
-``get_counts()``, which runs in ``.venv-official`` (see ``decode_official.py``). Azure QIO:
+``get_counts()``, which runs in ``.venv-official`` (see ``decode_official.py``). Azure QIO (the
+results of historic jobs, still readable):
 ``decode_results`` against ``json.loads``, which is all the official client does with the blob.
 """
 

@@ -22,7 +22,7 @@ class JobSet:
 
 
 def submit_templates(emulator: EmulatorProcess) -> tuple[str, str]:
-    """Submit one IBM sampler and one Azure QIO job through the hooks, and let them finish."""
+    """Submit one IBM sampler and one Azure IonQ job through the hooks, and let them finish."""
     os.environ.update(connections(emulator.url))
     from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
     from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
@@ -31,7 +31,9 @@ def submit_templates(emulator: EmulatorProcess) -> tuple[str, str]:
     azure_hook = AzureQuantumHook(azure_quantum_conn_id=AZURE_CONN_ID)
     try:
         ibm_id = ibm_hook.run_sampler([BELL], "ibm_fez", shots=100)
-        azure_id = azure_hook.submit_qio_problem([(1, [0, 1]), (-1, [1])]).id
+        azure_id = azure_hook.submit_ionq_circuit(
+            [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}], shots=100
+        ).id
     finally:
         ibm_hook.close()
         azure_hook.close()

@@ -24,13 +24,45 @@ BELL_QASM = (
     "c = measure q;\n"
 )
 BELL_IONQ = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
-#: Two spins that want to differ, and a field on spin 0: ground states cost -2.
+#: A Bell pair for Quantinuum's H2 targets (OpenQASM 2): only "00" and "11".
+BELL_QASM2 = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+    "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
+)
+#: Base-profile QIR (LLVM text): a Toffoli on three qubits, all measured. The resource
+#: estimator's recorded sample has these counts (one CCZ, three measurements).
+TOFFOLI_QIR = (
+    "define void @main() #0 {\nentry:\n"
+    "  call void @__quantum__qis__ccx__body(ptr null, ptr inttoptr (i64 1 to ptr), "
+    "ptr inttoptr (i64 2 to ptr))\n"
+    + "".join(
+        f"  call void @__quantum__qis__mz__body({q}, {q})\n"
+        for q in ("ptr null", "ptr inttoptr (i64 1 to ptr)", "ptr inttoptr (i64 2 to ptr)")
+    )
+    + "  ret void\n}\n"
+    "declare void @__quantum__qis__ccx__body(ptr, ptr, ptr)\n"
+    "declare void @__quantum__qis__mz__body(ptr, ptr)\n"
+    'attributes #0 = { "entry_point" "required_num_qubits"="3" "required_num_results"="3" }\n'
+)
+#: Two spins that want to differ, and a field on spin 0: ground states cost -2 (historic QIO).
 ISING = [{"c": 1, "ids": [0, 1]}, {"c": -1, "ids": [0]}]
 #: The secret of every emulator connection: it must show up nowhere.
 SECRET = "emulator"
 
 
 # ----------------------------------------------------------------------- emulator control
+
+
+def plant_qio(emulator: Any, terms: Any = ISING, **extra: Any) -> str:
+    """A finished historic QIO job in the default test workspace; its id."""
+    body = {
+        "subscription_id": "sub",
+        "resource_group": "rg",
+        "workspace": "ws",
+        "input": {"cost_function": {"version": "1.0", "type": "ising", "terms": terms}},
+        **extra,
+    }
+    return control(emulator, "POST", "/azure/historic-jobs", body)["id"]
 
 
 def control(emulator: Any, method: str, route: str, body: Any = None) -> Any:
@@ -83,9 +115,9 @@ class Vendor:
     hook: Any
 
     def submit(self, **kwargs: Any) -> str:
-        """A small real job (a QIO problem / a Bell sampler), queued now."""
+        """A small real job (a Quantinuum H2 Bell program / a Bell sampler), queued now."""
         if self.name == "azure":
-            return self.hook.submit_qio_problem(ISING, **kwargs).id
+            return self.hook.submit_quantinuum_program(BELL_QASM2, shots=100, **kwargs).id
         return self.hook.run_sampler([BELL_QASM], "ibm_fez", 100, **kwargs)
 
     def trigger(self, job_id: str, **kwargs: Any) -> QuantumJobTrigger:

@@ -113,3 +113,7 @@ class JobFailedError(QuantumError):
         self.state = state
         self.code = code
         super().__init__(message)
+
+
+class RetiredTargetError(InvalidInputError):
+    """The job names a target (or an input format) the service retired; nothing was sent."""

@@ -32,8 +32,6 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from airflow_quantum.clients.azure.client import (
-    DEFAULT_IONQ_TARGET,
-    DEFAULT_QIO_TARGET,
     AsyncAzureQuantumClient,
     AzureQuantumClient,
     Moment,
@@ -50,6 +48,11 @@ from airflow_quantum.clients.azure.models import (
 from airflow_quantum.clients.azure.protocol import check_job_id
 from airflow_quantum.clients.azure.queue import AzureQueueInfo
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.azure.targets import (
+    DEFAULT_IONQ_TARGET,
+    DEFAULT_QUANTINUUM_TARGET,
+    retired_qio,
+)
 from airflow_quantum.clients.config import given
 from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
 from airflow_quantum.hooks.base import QuantumBaseHook
@@ -183,35 +186,35 @@ class AzureQuantumHook(QuantumBaseHook):
             **options,
         )
 
-    def submit_qio_problem(
+    def submit_qio_problem(self, *args: Any, **kwargs: Any) -> JobDetails:
+        """Retired: optimization (QIO) accepts no jobs; raises ``RetiredTargetError``.
+
+        Read earlier QIO jobs with :meth:`get_job` and :meth:`get_results`.
+        """
+        raise retired_qio(kwargs.get("target"))
+
+    def submit_quantinuum_program(
         self,
-        terms: Any = None,
+        program: str,
         *,
-        problem: Mapping[str, Any] | None = None,
-        target: str = DEFAULT_QIO_TARGET,
-        problem_type: str = "ising",
-        params: Mapping[str, Any] | None = None,
-        initial_configuration: Mapping[Any, int] | None = None,
-        name: str | None = None,
-        tags: list[str] | None = None,
-        session_id: str | None = None,
-        job_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
+        shots: int = IONQ_DEFAULT_SHOTS,
+        target: str = DEFAULT_QUANTINUUM_TARGET,
+        **common: Any,
     ) -> JobDetails:
-        """Submit an Ising/PUBO problem (``microsoft.qio.v2``) from ``terms`` or ``problem``."""
-        return self.client.submit_qio_problem(
-            terms,
-            problem=problem,
-            target=target,
-            problem_type=problem_type,
-            params=params,
-            initial_configuration=initial_configuration,
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
-        )
+        """Submit an OpenQASM 2 program to Quantinuum (``honeywell.openqasm.v1``).
+
+        ``common``: ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
+        """
+        return self.client.submit_quantinuum_program(program, shots=shots, target=target, **common)
+
+    def submit_qir(self, qir: bytes | str, *, target: str, **options: Any) -> JobDetails:
+        """Submit QIR (``qir.v1``: bitcode or LLVM text) to ``target``.
+
+        ``options``: ``shots``, ``entry_point``, ``arguments``, ``items`` (estimator batches),
+        ``input_params`` (e.g. the estimator's ``errorBudget``), ``output_data_format``,
+        ``provider_id``, ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
+        """
+        return self.client.submit_qir(qir, target=target, **options)
 
     def submit_ionq_circuit(
         self,

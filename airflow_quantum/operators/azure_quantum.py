@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, ClassVar
@@ -10,7 +11,8 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperator
 
 from airflow_quantum.clients.azure import inputs
-from airflow_quantum.clients.azure.protocol import check_job_id
+from airflow_quantum.clients.azure.protocol import check_job_id, check_json_object
+from airflow_quantum.clients.azure.targets import check_current, retired_qio
 from airflow_quantum.clients.errors import (
     InvalidInputError,
     InvalidStateError,
@@ -71,27 +73,35 @@ class _AzureHookMixin:
 class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
     """Submit an Azure Quantum job and (by default) return its decoded result.
 
-    Give exactly one input: ``qio_problem`` (Ising/PUBO terms, or a whole ``microsoft.qio.v2``
-    document), ``ionq_circuit`` (IonQ gates, or a whole ``ionq.circuit.v1`` document), or
-    ``input_data`` with ``input_data_format``, ``output_data_format`` and ``provider_id``.
+    Give exactly one input: ``ionq_circuit`` (IonQ gates, or a whole ``ionq.circuit.v1``
+    document), ``quantinuum_program`` (OpenQASM 2 text for the Quantinuum H2/Helios targets),
+    ``qir`` (QIR bitcode or LLVM text, for any QIR target including the resource estimator
+    ``microsoft.estimator``), or ``input_data`` with ``input_data_format``,
+    ``output_data_format`` and ``provider_id``.
 
     .. code-block:: python
 
         AzureQuantumSubmitJobOperator(
-            task_id="solve",
-            target="microsoft.simulatedannealing.cpu",
-            qio_problem=[{"c": 1, "ids": [0, 1]}, {"c": -1, "ids": [0]}],
-            input_params={"sweeps": 200, "seed": 7},
+            task_id="bell",
+            target="quantinuum.sim.h2-1e",
+            quantinuum_program=BELL_QASM2,
+            shots=200,
             deferrable=True,
         )
+
+    ``qio_problem`` is retired with Azure Quantum optimization (QIO): the task fails before
+    anything is sent, saying what to use instead. Earlier QIO jobs stay readable with
+    :class:`AzureQuantumGetResultsOperator`.
 
     The job id and its portal URL go to XCom (``job_id``, ``job_url``) before any wait. A
     retry of the same task instance finds the job an earlier try submitted (the job id is
     derived from dag, task, run and map index) and reattaches to it unless it failed.
 
-    :param target: e.g. ``microsoft.simulatedannealing.cpu``, ``ionq.simulator``.
-    :param input_params: solver/target parameters (QIO: ``{"sweeps": ..., "seed": ...}``).
-    :param shots: shots of an IonQ circuit.
+    :param target: e.g. ``ionq.simulator``, ``quantinuum.sim.h2-1e``, ``microsoft.estimator``.
+    :param input_params: target parameters (with ``qir``: e.g. the estimator's
+        ``{"errorBudget": 0.001}``, or ``{"items": [...]}`` for a batch).
+    :param entry_point: the QIR entry point (default: the module's only one).
+    :param shots: shots of a circuit, program or QIR job (not for the estimator).
     :param results_timeout: seconds to wait for the output once the job has succeeded.
     See :class:`~airflow_quantum.operators.base.QuantumJobOperator` for waiting and cancelling.
     """
@@ -107,6 +117,8 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         "provider_id",
         "qio_problem",
         "ionq_circuit",
+        "quantinuum_program",
+        "qir",
         "input_params",
         "name",
         "tags",
@@ -117,6 +129,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "qio_problem": "json",
         "ionq_circuit": "json",
+        "quantinuum_program": "py",
         "input_data": "json",
     }
 
@@ -132,6 +145,9 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         qio_problem: Any = None,
         problem_type: str = "ising",
         ionq_circuit: Any = None,
+        quantinuum_program: str | None = None,
+        qir: bytes | str | None = None,
+        entry_point: str | None = None,
         qubits: int | None = None,
         shots: int | None = None,
         input_params: dict[str, Any] | None = None,
@@ -150,8 +166,18 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         self.output_data_format = output_data_format
         self.provider_id = provider_id
         self.qio_problem = qio_problem
+        if qio_problem is not None:
+            warnings.warn(
+                "qio_problem is retired with Azure Quantum optimization (QIO): the task will "
+                "fail; use ionq_circuit, quantinuum_program or qir on a current target",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self.problem_type = problem_type
         self.ionq_circuit = ionq_circuit
+        self.quantinuum_program = quantinuum_program
+        self.qir = qir
+        self.entry_point = entry_point
         self.qubits = qubits
         self.shots = shots
         self.input_params = input_params
@@ -169,13 +195,15 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             for name, value in (
                 ("qio_problem", self.qio_problem),
                 ("ionq_circuit", self.ionq_circuit),
+                ("quantinuum_program", self.quantinuum_program),
+                ("qir", self.qir),
                 ("input_data", self.input_data),
             )
             if value is not None
         ]
         if len(given) != 1:
             raise InvalidInputError(
-                "give exactly one of qio_problem, ionq_circuit or input_data"
+                "give exactly one of ionq_circuit, quantinuum_program, qir or input_data"
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return given[0]
@@ -183,8 +211,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
     def validate_input(self) -> None:
         if not isinstance(self.target, str) or not self.target.strip():
             raise InvalidInputError(
-                "target must be a target id such as 'microsoft.simulatedannealing.cpu', "
-                f"got {self.target!r:.60}"
+                f"target must be a target id such as 'ionq.simulator', got {self.target!r:.60}"
             )
         tags = as_list(self.tags) or []
         if not all(isinstance(tag, str) and tag for tag in tags):
@@ -196,33 +223,29 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         if self.session_id is not None:
             check_job_id(self.session_id, "session_id")
         kind = self.kind
-        # Name the operator's field in the message, not the client function's argument.
         if kind == "qio_problem":
-            _checked("qio_problem", self._qio_document)
-            _checked("input_params", inputs.qio_input_params, self.input_params)
-        elif kind == "ionq_circuit":
+            raise retired_qio(self.target)
+        check_current(self.target, self.input_data_format)
+        # Name the operator's field in the message, not the client function's argument.
+        if kind == "ionq_circuit":
             _checked("ionq_circuit", inputs.ionq_circuit, self.ionq_circuit, self.qubits)
-            ignored = sorted(set(self.input_params or {}) - {"shots"})
-            if ignored:
-                raise InvalidInputError(
-                    f"input_params: with ionq_circuit only 'shots' is used, not {ignored}; "
-                    "send other target parameters with input_data"
-                )
-            if self._ionq_shots() is not None:
-                inputs.check_shots(self._ionq_shots())
+            _only_shots(self.input_params, kind)
+        elif kind == "quantinuum_program":
+            _checked("quantinuum_program", inputs.quantinuum_program, self.quantinuum_program)
+            _only_shots(self.input_params, kind)
+        elif kind == "qir":
+            _checked("qir", inputs.qir_program, self.qir)
         else:
             for field in ("input_data_format", "provider_id"):
                 if not getattr(self, field):
                     raise InvalidInputError(f"{field} is required with input_data")
+        if kind in ("qir", "input_data") and self.input_params is not None:
+            check_json_object(self.input_params, "input_params")
+        if kind != "input_data" and self._ionq_shots() is not None:
+            _checked("shots", inputs.check_shots, self._ionq_shots())
 
     def _ionq_shots(self) -> Any:
         return self.shots if self.shots is not None else (self.input_params or {}).get("shots")
-
-    def _qio_document(self) -> dict[str, Any]:
-        problem = self.qio_problem
-        if isinstance(problem, dict) and "cost_function" in problem:
-            return inputs.qio_problem(problem=problem)
-        return inputs.qio_problem(problem, problem_type=self.problem_type)
 
     def find_job(self, key: str) -> str | None:
         # Job ids are chosen by the client: the n-th job of a task instance has a fixed id, so
@@ -251,11 +274,24 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             "metadata": self.metadata,
         }
         kind = self.kind
-        if kind == "qio_problem":
-            job = self.hook.submit_qio_problem(
-                problem=self._qio_document(),
+        shots = self._ionq_shots()
+        if kind == "quantinuum_program":
+            job = self.hook.submit_quantinuum_program(
+                self.quantinuum_program,
                 target=self.target,
-                params=self.input_params,
+                **({"shots": shots} if shots is not None else {}),
+                **common,
+            )
+        elif kind == "qir":
+            params = {k: v for k, v in (self.input_params or {}).items() if k != "shots"}
+            job = self.hook.submit_qir(
+                self.qir,
+                target=self.target,
+                shots=shots,
+                entry_point=self.entry_point,
+                input_params=params,
+                output_data_format=self.output_data_format,
+                provider_id=self.provider_id,
                 **common,
             )
         elif kind == "ionq_circuit":
@@ -289,6 +325,15 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
 
     def job_url(self, job_id: str) -> str:
         return _portal_url(self.hook, job_id)
+
+
+def _only_shots(input_params: dict[str, Any] | None, kind: str) -> None:
+    ignored = sorted(set(input_params or {}) - {"shots"})
+    if ignored:
+        raise InvalidInputError(
+            f"input_params: with {kind} only 'shots' is used, not {ignored}; "
+            "send other target parameters with input_data"
+        )
 
 
 def _checked(field: str, check: Any, *args: Any) -> None:

@@ -46,9 +46,10 @@ def json_size(value: Any) -> int:
 def highlights(result: Any) -> dict[str, Any]:
     """The headline of a decoded result, at most ``MAX_HIGHLIGHTS_BYTES`` of JSON.
 
-    Azure QIO: the best configuration and its cost; IonQ / Microsoft histograms: the most
-    probable outcomes; IBM sampler: the top counts of each pub; IBM estimator: the expectation
-    values and standard deviations. Anything else: nothing.
+    Azure (historic) QIO: the best configuration and its cost; IonQ / Microsoft histograms: the
+    most probable outcomes; Quantinuum: the top counts of each register; the resource
+    estimator: physical qubits, runtime and code distance; IBM sampler: the top counts of each
+    pub; IBM estimator: the expectation values and standard deviations. Anything else: nothing.
     """
     if not isinstance(result, dict):
         return {}
@@ -57,6 +58,13 @@ def highlights(result: Any) -> dict[str, Any]:
         found["best"] = {"cost": result["cost"], "configuration": result.get("configuration")}
     if isinstance(result.get("probabilities"), dict):
         found["top_probabilities"] = _top(result["probabilities"])
+    counts = result.get("counts")
+    if isinstance(counts, dict) and all(isinstance(c, dict) for c in counts.values()):
+        found["top_counts"] = {register: _top(c) for register, c in counts.items()}
+    if "physical_qubits" in result:
+        found["estimate"] = {
+            key: result.get(key) for key in ("physical_qubits", "runtime_ns", "code_distance")
+        }
     pubs = [pub for pub in result.get("pub_results") or [] if isinstance(pub, dict)]
     if any(isinstance(pub.get("counts"), dict) for pub in pubs):
         found["top_counts"] = [_top(pub.get("counts") or {}) for pub in pubs]

@@ -123,3 +123,45 @@ def calls(url: str, method: str, path_suffix: str, status: int | None = None) ->
         and record["path"].endswith(path_suffix)
         and (status is None or record["status"] == status)
     )
+
+
+#: A one-gate IonQ job: what these tests submit when any job will do (QIO is retired).
+X0 = [{"gate": "x", "target": 0}]
+
+
+def plant_qio(
+    url: str,
+    terms: list[tuple[float, list[int]]],
+    workspace: tuple[str, str, str] = ("sub", "rg", "ws"),
+    **extra: Any,
+) -> str:
+    """A finished historic QIO job in ``workspace`` (the emulator's control API); its id."""
+    problem = {
+        "cost_function": {
+            "version": "1.0",
+            "type": "ising",
+            "terms": [{"c": c, "ids": ids} for c, ids in terms],
+        }
+    }
+    subscription, group, name = workspace
+    body = {
+        "subscription_id": subscription,
+        "resource_group": group,
+        "workspace": name,
+        "input": problem,
+        **extra,
+    }
+    return control("POST", url, "/azure/historic-jobs", body)["id"]
+
+
+def bell_qir(*, bitcode: bool = True) -> bytes | str:
+    """A base-profile Bell program built with pyqir (bitcode, or its LLVM text)."""
+    from pyqir import BasicQisBuilder, SimpleModule
+
+    module = SimpleModule("bell", num_qubits=2, num_results=2)
+    qis = BasicQisBuilder(module.builder)
+    qis.h(module.qubits[0])
+    qis.cx(module.qubits[0], module.qubits[1])
+    qis.mz(module.qubits[0], module.results[0])
+    qis.mz(module.qubits[1], module.results[1])
+    return module.bitcode() if bitcode else module.ir()

@@ -10,11 +10,13 @@ from azure_client_support import (
     FAST,
     ISING_TERMS,
     QASM_BELL,
+    X0,
     add_fault,
     add_job_fault,
     advance_clock,
     api_key_settings,
     azure_stats,
+    bell_qir,
     brute_force_minimum,
     calls,
     connection_string_settings,
@@ -22,16 +24,19 @@ from azure_client_support import (
     finish,
     ising_cost,
     patch_config,
+    plant_qio,
     requests_log,
 )
 
 from airflow_quantum.clients.azure import AsyncAzureQuantumClient, AzureQuantumClient
 from airflow_quantum.clients.errors import (
     AuthenticationError,
+    InvalidInputError,
     InvalidStateError,
     JobFailedError,
     JobTimeoutError,
     NotFoundError,
+    RetiredTargetError,
     ServiceError,
 )
 from airflow_quantum.clients.state import JobState
@@ -52,20 +57,77 @@ def entra_client(emulator):
 # ------------------------------------------------------------------ lifecycles and results
 
 
-def test_qio_result_is_the_brute_force_optimum(client, emulator):
-    job = client.submit_qio_problem(ISING_TERMS, params={"seed": 7}, tags=["qio"])
-    assert job.state is JobState.QUEUED and job.tags == ["qio"]
+def test_historic_qio_result_is_still_the_brute_force_optimum(client, emulator):
+    job = client.get_job(
+        plant_qio(emulator.url, ISING_TERMS, input_params={"seed": 7}, tags=["qio"])
+    )
+    assert job.state is JobState.SUCCEEDED and job.tags == ["qio"]
     assert job.input_data_format == "microsoft.qio.v2"
+    assert job.target == "microsoft.simulatedannealing.cpu"
     result = client.get_results(job.id, timeout=30)
+    assert result["format"] == "microsoft.qio-results.v2"
     assert result["cost"] == brute_force_minimum(ISING_TERMS)
     assert ising_cost(ISING_TERMS, result["configuration"]) == result["cost"]
     assert all(
         ising_cost(ISING_TERMS, s["configuration"]) == s["cost"] for s in result["solutions"]
     )
-    done = client.get_job(job.id)
-    assert done.done() and done.end_execution_time >= done.begin_execution_time
-    # The blob went up gzip-compressed as a block blob with If-None-Match.
-    assert calls(emulator.url, "PUT", "/inputData", 201) == 1
+    assert job.done() and job.end_execution_time >= job.begin_execution_time
+
+
+async def test_qio_submissions_are_refused_before_anything_is_sent(client, emulator):
+    with pytest.raises(RetiredTargetError, match="retired") as raised:
+        client.submit_qio_problem(ISING_TERMS, params={"seed": 7})
+    assert "ionq.simulator" in str(raised.value)
+    with pytest.raises(RetiredTargetError, match="h2-1e"):
+        client.submit_job(
+            QASM_BELL, "honeywell.openqasm.v1", None, "quantinuum", "quantinuum.sim.h1-1e"
+        )
+    with pytest.raises(RetiredTargetError):
+        client.open_session(provider_id="microsoft", target="microsoft.tabu.cpu")
+    async with AsyncAzureQuantumClient(api_key_settings(emulator.url)) as aclient:
+        with pytest.raises(RetiredTargetError):
+            await aclient.submit_qio_problem(ISING_TERMS)
+    assert azure_stats(emulator.url)["requests"] == 0
+
+
+@pytest.mark.parametrize("bitcode", [True, False], ids=["bitcode", "llvm-text"])
+def test_qir_bell_job_on_ionq_and_quantinuum(client, emulator, bitcode):
+    for target in ("ionq.simulator", "quantinuum.sim.h2-1e"):
+        job = client.submit_qir(bell_qir(bitcode=bitcode), target=target, shots=50)
+        assert job.input_data_format == "qir.v1"
+        assert job.output_data_format == "microsoft.quantum-results.v2"
+        assert job.input_params == {"arguments": [], "shots": 50}
+        assert job.provider_id == target.split(".")[0]
+        result = client.get_results(job.id, timeout=30)
+        assert set(result["counts"]) <= {"[0, 0]", "[1, 1]"} and result["shots"] == 50
+    # Each program went up once, as a block blob with If-None-Match.
+    assert calls(emulator.url, "PUT", "/inputData", 201) == 2
+
+
+def test_rigetti_quil_through_submit_job(client, emulator):
+    quil = "DECLARE ro BIT[2]\nX 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
+    job = client.submit_job(
+        quil, "rigetti.quil.v1", None, "rigetti", "rigetti.sim.qvm", input_params={"shots": 8}
+    )
+    assert job.output_data_format == "rigetti.quil-results.v1"
+    result = client.get_results(job.id, timeout=30)
+    assert result["counts"] == {"ro": {"10": 8}} and result["readout"]["ro"] == [[0, 1]] * 8
+    assert calls(emulator.url, "PUT", "/inputData", 201) == 1  # the program, uploaded once
+
+
+def test_the_resource_estimator_through_the_client(client):
+    job = client.submit_qir(
+        bell_qir(), target="microsoft.estimator", input_params={"errorBudget": 0.01}
+    )
+    assert job.provider_id == "microsoft-qc"
+    assert job.output_data_format == "microsoft.resource-estimates.v1"
+    result = client.get_results(job.id, timeout=30)
+    assert result["format"] == "microsoft.resource-estimates.v1"
+    assert result["logical_qubits"] == 2 * 2 + 4 + 1
+    assert result["physical_qubits"] == result["estimate"]["physicalCounts"]["physicalQubits"]
+    assert result["estimate"]["jobParams"]["errorBudget"] == 0.01
+    with pytest.raises(InvalidInputError, match="no shots"):
+        client.submit_qir(bell_qir(), target="microsoft.estimator", shots=10)
 
 
 def test_ionq_bell_state(client):
@@ -94,7 +156,7 @@ def test_quantinuum_counts_from_an_openqasm_job(client):
         "honeywell.openqasm.v1",
         "honeywell.quantum-results.v1",
         "quantinuum",
-        "quantinuum.sim.h1-1e",
+        "quantinuum.sim.h2-1e",
         input_params={"count": 40},
     )
     result = client.get_results(job.id, timeout=30)
@@ -112,7 +174,7 @@ async def test_async_client_lifecycle_with_entra_token(emulator):
         result = await client.get_results(done, wait=False)
         assert result["probabilities"] == {"00": 0.5, "11": 0.5}
         assert [j.id async for j in client.list_jobs(name_prefix="bell-")] == [job.id]
-        other = await client.submit_qio_problem([(1, [0])])
+        other = await client.submit_ionq_circuit(X0)
         cancelled = await client.cancel_job(other.id)
         assert cancelled.cancelled()
         paged = [j.id async for j in client.list_jobs(top=1, orderby="CreationTime asc")]
@@ -132,7 +194,7 @@ async def test_async_client_lifecycle_with_entra_token(emulator):
 
 def test_connection_string_client(emulator):
     with AzureQuantumClient(connection_string_settings(emulator.url)) as client:
-        job = client.submit_qio_problem([(1, [0]), (-1, [1])])
+        job = client.submit_ionq_circuit(BELL)
         assert client.get_job(job.id).id == job.id
 
 
@@ -157,7 +219,7 @@ def test_missing_job_is_not_found(client):
 def test_short_lived_tokens_are_fetched_once_per_lifetime_not_per_call(emulator):
     patch_config(emulator.url, azure_token_lifetime=2)
     with AzureQuantumClient(entra_settings(emulator.url), retry_policy=FAST) as client:
-        job = client.submit_qio_problem([(1, [0])])
+        job = client.submit_ionq_circuit(X0)
         started, polls = time.monotonic(), 0
         while time.monotonic() - started < 4.2:
             client.get_job(job.id)
@@ -171,7 +233,7 @@ def test_short_lived_tokens_are_fetched_once_per_lifetime_not_per_call(emulator)
 
 
 def test_token_expired_on_the_server_is_refreshed_once(entra_client, emulator):
-    job = entra_client.submit_qio_problem([(1, [0])])
+    job = entra_client.submit_ionq_circuit(X0)
     advance_clock(emulator.url, 90_000)  # past the 86399 s lifetime, server side only
     assert entra_client.get_job(job.id).id == job.id
     stats = azure_stats(emulator.url)
@@ -180,7 +242,7 @@ def test_token_expired_on_the_server_is_refreshed_once(entra_client, emulator):
 
 async def test_async_token_expired_on_the_server_is_refreshed_once(emulator):
     async with AsyncAzureQuantumClient(entra_settings(emulator.url), retry_policy=FAST) as client:
-        job = await client.submit_qio_problem([(1, [0])])
+        job = await client.submit_ionq_circuit(X0)
         advance_clock(emulator.url, 90_000)
         assert (await client.get_job(job.id)).id == job.id
     stats = azure_stats(emulator.url)
@@ -192,18 +254,18 @@ async def test_async_token_expired_on_the_server_is_refreshed_once(emulator):
 
 def test_output_sas_expiring_soon_is_renewed_before_download(client, emulator):
     patch_config(emulator.url, sas_lifetime=60)  # less than the five-minute margin
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     finish(emulator.url, job.id)
     done = client.get_job(job.id)
     advance_clock(emulator.url, 120)  # the link in `done` is now expired on the server
     before = calls(emulator.url, "POST", "/storage/sasUri")
-    assert client.get_results(done, wait=False)["cost"] == -1.0
+    assert client.get_results(done, wait=False)["probabilities"] == {"1": 1.0}
     assert calls(emulator.url, "POST", "/storage/sasUri") == before + 1
     assert calls(emulator.url, "GET", "/rawOutputData", 403) == 0
 
 
 def test_output_sas_refused_by_storage_is_renewed_once(client, emulator):
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     finish(emulator.url, job.id)
     done = client.get_job(job.id)  # link valid for an hour by the client's clock
     advance_clock(emulator.url, 7200)  # ...but expired by the storage's clock
@@ -244,14 +306,14 @@ async def test_async_429_retry_after_is_obeyed(emulator):
 
 
 def test_5xx_burst_is_retried(client, emulator):
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     add_fault(emulator.url, kind="status", status=503, count=3, path=f"/jobs/{job.id}$")
     assert client.get_job(job.id).id == job.id
     assert calls(emulator.url, "GET", f"/jobs/{job.id}", 503) == 3
 
 
 def test_gives_up_after_the_limit_with_a_clear_error(client, emulator):
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     add_fault(emulator.url, kind="status", status=503, count=10, path=f"/jobs/{job.id}$")
     with pytest.raises(ServiceError) as info:
         client.get_job(job.id)
@@ -262,21 +324,21 @@ def test_gives_up_after_the_limit_with_a_clear_error(client, emulator):
 
 
 def test_dropped_connection_on_get_is_retried(client, emulator):
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     add_fault(emulator.url, kind="drop", count=2, path=f"/jobs/{job.id}$")
     assert client.get_job(job.id).id == job.id
 
 
 async def test_async_dropped_connection_and_5xx_are_retried(emulator):
     async with AsyncAzureQuantumClient(api_key_settings(emulator.url), retry_policy=FAST) as c:
-        job = await c.submit_qio_problem([(1, [0])])
+        job = await c.submit_ionq_circuit(X0)
         add_fault(emulator.url, kind="drop", count=1, path=f"/jobs/{job.id}$")
         add_fault(emulator.url, kind="status", status=500, count=1, path=f"/jobs/{job.id}$")
         assert (await c.get_job(job.id)).id == job.id
 
 
 def test_post_is_not_retried_on_502_without_retry_after(client, emulator):
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     add_fault(emulator.url, kind="status", status=502, count=1, method="POST", path=":cancel$")
     with pytest.raises(ServiceError, match="HTTP 502"):
         client.cancel_job(job.id)
@@ -292,14 +354,14 @@ def test_post_is_not_retried_on_502_without_retry_after(client, emulator):
         method="POST",
         path="sasUri",
     )
-    assert client.submit_qio_problem([(1, [0])]).id
+    assert client.submit_ionq_circuit(X0).id
     assert calls(emulator.url, "POST", "/storage/sasUri") == 2 + 2
 
 
 def test_job_put_is_retried_with_the_same_id_and_creates_one_job(client, emulator):
     add_fault(emulator.url, kind="status", status=500, count=1, method="PUT", path="/jobs/")
     add_fault(emulator.url, kind="drop", count=1, method="PUT", path="/jobs/")
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     puts = [r for r in requests_log(emulator.url) if r["method"] == "PUT" and "/jobs/" in r["path"]]
     assert len(puts) == 3 and {r["path"] for r in puts} == {puts[0]["path"]}
     assert puts[0]["path"].endswith(job.id)
@@ -308,12 +370,12 @@ def test_job_put_is_retried_with_the_same_id_and_creates_one_job(client, emulato
 
 def test_resubmitting_with_the_same_id_finds_the_existing_job(client, emulator):
     job_id = "9a9a9a9a-0000-4000-8000-000000000001"
-    first = client.submit_qio_problem([(1, [0])], job_id=job_id)
-    again = client.submit_qio_problem([(1, [0])], job_id=job_id)
+    first = client.submit_ionq_circuit(X0, job_id=job_id)
+    again = client.submit_ionq_circuit(X0, job_id=job_id)
     assert again.id == first.id == job_id
     assert azure_stats(emulator.url)["jobs_submitted"] == 1
     with pytest.raises(InvalidStateError, match="JobAlreadyExists"):
-        client.submit_ionq_circuit(BELL, job_id=job_id)
+        client.submit_quantinuum_program(QASM_BELL, job_id=job_id)
 
 
 # ------------------------------------------------------------------ waiting, failures, listing
@@ -321,7 +383,7 @@ def test_resubmitting_with_the_same_id_finds_the_existing_job(client, emulator):
 
 def test_failed_job_raises_job_failed_error_with_the_service_code(client, emulator):
     add_job_fault(emulator.url, outcome="fail", code="InvalidInputData", message="bad params")
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     with pytest.raises(JobFailedError, match="InvalidInputData: bad params") as info:
         client.get_results(job.id, timeout=30)
     assert info.value.code == "InvalidInputData" and info.value.state == "failed"
@@ -329,7 +391,7 @@ def test_failed_job_raises_job_failed_error_with_the_service_code(client, emulat
 
 def test_wait_timeout_does_not_cancel_the_job(client, emulator):
     patch_config(emulator.url, queue_seconds=60)
-    job = client.submit_qio_problem([(1, [0])])
+    job = client.submit_ionq_circuit(X0)
     started = time.monotonic()
     with pytest.raises(JobTimeoutError, match="not cancelled"):
         client.wait_until_completed(job.id, timeout=0.5, poll_interval=0.1)
@@ -338,8 +400,8 @@ def test_wait_timeout_does_not_cancel_the_job(client, emulator):
 
 
 def test_listing_follows_next_links_and_filters(client, emulator):
-    ids = [client.submit_qio_problem([(1, [0])], name=f"batch-{i}").id for i in range(5)]
-    other = client.submit_ionq_circuit(BELL, name="other")
+    ids = [client.submit_ionq_circuit(X0, name=f"batch-{i}").id for i in range(5)]
+    other = client.submit_quantinuum_program(QASM_BELL, name="other")
     for job_id in ids[:2]:
         finish(emulator.url, job_id)
     listed = [job.id for job in client.list_jobs(name_prefix="batch-", top=2)]
@@ -349,18 +411,18 @@ def test_listing_follows_next_links_and_filters(client, emulator):
     assert done == set(ids[:2])
     active = {j.id for j in client.list_jobs(status=[JobState.QUEUED, JobState.RUNNING])}
     assert active == set(ids[2:]) | {other.id}
-    assert [j.id for j in client.list_jobs(provider="ionq")] == [other.id]
+    assert [j.id for j in client.list_jobs(provider="quantinuum")] == [other.id]
     assert len(list(client.list_jobs(limit=3, orderby="CreationTime desc"))) == 3
 
 
 def test_older_api_version_cancels_with_delete_and_patches_with_json_patch(emulator):
     settings = api_key_settings(emulator.url, api_version="2024-10-01-preview")
     with AzureQuantumClient(settings, retry_policy=FAST) as client:
-        job = client.submit_qio_problem([(1, [0])])
+        job = client.submit_ionq_circuit(X0)
         assert job.status == "Waiting" and job.is_cancelling is False
         assert client.update_tags(job.id, ["a", "b"]).tags == ["a", "b"]
         assert client.cancel_job(job.id).status == "Cancelled"
-        finished = client.submit_qio_problem([(1, [0])])
+        finished = client.submit_ionq_circuit(X0)
         finish(emulator.url, finished.id)
         assert [j.id for j in client.list_jobs(status=JobState.SUCCEEDED)] == [finished.id]
     assert calls(emulator.url, "DELETE", f"/jobs/{job.id}") == 1

@@ -1,4 +1,4 @@
-"""QIO/IonQ input helpers (checked before sending) and result decoders on known payloads."""
+"""Input helpers (checked before sending), retired targets, result decoders on known payloads."""
 
 from __future__ import annotations
 
@@ -8,92 +8,82 @@ import math
 import pytest
 
 from airflow_quantum.clients.azure.inputs import (
-    check_qio_problem,
     check_shots,
     ionq_circuit,
-    qio_input_params,
-    qio_problem,
+    qir_input_params,
+    qir_program,
+    quantinuum_program,
 )
 from airflow_quantum.clients.azure.results import bitstring, decode_results
-from airflow_quantum.clients.errors import BadResponseError, InvalidInputError
+from airflow_quantum.clients.azure.targets import check_current
+from airflow_quantum.clients.errors import BadResponseError, InvalidInputError, RetiredTargetError
 
-# ------------------------------------------------------------------ QIO problems
+# ------------------------------------------------------------------ Quantinuum and QIR
 
-
-def test_qio_problem_from_tuples_and_dicts():
-    document = qio_problem([(3, [0, 1]), {"c": -2.5, "ids": (2,)}], name="demo")
-    assert document == {
-        "cost_function": {
-            "version": "1.0",
-            "type": "ising",
-            "terms": [{"c": 3, "ids": [0, 1]}, {"c": -2.5, "ids": [2]}],
-        },
-        "metadata": {"name": "demo"},
-    }
-    pubo = qio_problem([(1, [0])], problem_type="pubo", initial_configuration={0: 1, "1": 0})
-    assert pubo["cost_function"]["version"] == "1.1"
-    assert pubo["cost_function"]["initial_configuration"] == {"0": 1, "1": 0}
+BELL_QASM2 = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\n'
 
 
-@pytest.mark.parametrize(
-    ("terms", "message"),
-    [
-        ([], "empty"),
-        ([(math.nan, [0])], r"terms\[0\]\.c must be finite"),
-        ([(1, [0]), (math.inf, [1])], r"terms\[1\]\.c must be finite"),
-        ([(1, [0]), ("2", [1])], r"terms\[1\]\.c must be a number"),
-        ([(True, [0])], r"terms\[0\]\.c must be a number"),
-        ([(1, [-1])], r"terms\[0\]\.ids must be non-negative integers"),
-        ([(1, [0]), (1, [0.5])], r"terms\[1\]\.ids"),
-        ([(1, [True])], r"terms\[0\]\.ids"),
-        ([(1, "01")], r"terms\[0\]\.ids must be a list"),
-        ([(1,)], r"terms\[0\] must be"),
-        ([{"ids": [0]}], r"terms\[0\] has no coefficient"),
-        ("3x+1", "terms must be a list"),
-    ],
-)
-def test_bad_terms_name_the_index(terms, message):
-    with pytest.raises(InvalidInputError, match=message):
-        qio_problem(terms)
-
-
-def test_qio_problem_arguments():
-    with pytest.raises(InvalidInputError, match="exactly one"):
-        qio_problem()
-    with pytest.raises(InvalidInputError, match="problem_type"):
-        qio_problem([(1, [0])], problem_type="qubo")
-    with pytest.raises(InvalidInputError, match="initial_configuration"):
-        qio_problem([(1, [0])], initial_configuration={0: 0})  # ising spins are +-1
-
-
-def test_whole_problem_documents_are_checked():
-    grouped = {
-        "cost_function": {
-            "type": "pubo_grouped",
-            "version": "1.0",
-            "terms": [],
-            "terms_slc": [{"c": 2, "terms": [{"c": 1, "ids": [0]}, {"c": -1, "ids": [1]}]}],
-        }
-    }
-    assert check_qio_problem(grouped)["cost_function"]["terms_slc"][0]["c"] == 2
-    for bad, message in [
-        ({"cost_function": {"type": "ising"}}, "terms is missing"),
-        ({"cost_function": {"type": "maxcut", "terms": []}}, "type must be one of"),
-        ({"cost_function": {"type": "ising", "terms": [{"c": 1, "ids": [-3]}]}}, r"terms\[0\]"),
-        ({"cost_function": {"type": "ising", "terms_slc": []}}, "grouped"),
-        ({}, "cost_function"),
-    ]:
+def test_quantinuum_programs_must_be_openqasm_2_text():
+    assert quantinuum_program("// a comment\n" + BELL_QASM2).endswith("h q[0];\n")
+    for bad, message in (
+        (b"OPENQASM 2.0;", "OpenQASM 2 text"),
+        ("   ", "empty"),
+        ('OPENQASM 3.0;\ninclude "stdgates.inc";', "OPENQASM 2.0"),
+    ):
         with pytest.raises(InvalidInputError, match=message):
-            check_qio_problem(bad)
+            quantinuum_program(bad)
 
 
-def test_qio_params():
-    assert qio_input_params({"sweeps": 10, "seed": 3}) == {"params": {"sweeps": 10, "seed": 3}}
-    assert qio_input_params(None) == {"params": {}}
-    with pytest.raises(InvalidInputError, match="beta_start"):
-        qio_input_params({"beta_start": math.nan})
-    with pytest.raises(InvalidInputError):
-        qio_input_params({"sweeps": object()})
+def test_qir_programs_are_bitcode_or_llvm_text():
+    bitcode = b"BC\xc0\xde\x35\x14"
+    assert qir_program(bitcode) == bitcode
+    text = "define void @main() #0 {\nentry:\n  ret void\n}\n"
+    assert qir_program(text) == text.encode()
+    assert qir_program(text.encode()) == text.encode()
+    for bad, message in (
+        (b"\xff\xfe\x00", "neither LLVM bitcode"),
+        ("; only a comment", "defines no function"),
+        (42, "bitcode \\(bytes\\) or LLVM text"),
+    ):
+        with pytest.raises(InvalidInputError, match=message):
+            qir_program(bad)
+
+
+def test_qir_input_params_as_the_official_client_sends_them():
+    assert qir_input_params() == {"arguments": []}
+    assert qir_input_params(entry_point="main", shots=10, extra={"errorBudget": 0.01}) == {
+        "entryPoint": "main",
+        "arguments": [],
+        "shots": 10,
+        "errorBudget": 0.01,
+    }
+    batch = qir_input_params(items=[{"errorBudget": 0.1}, {"errorBudget": 0.01}])
+    assert batch["items"] == [{"errorBudget": 0.1}, {"errorBudget": 0.01}]
+    for kwargs, message in (
+        ({"entry_point": ""}, "entry_point"),
+        ({"arguments": "x"}, "arguments must be a list"),
+        ({"shots": 0}, "shots"),
+        ({"items": []}, "items"),
+        ({"items": [3]}, "every item"),
+    ):
+        with pytest.raises(InvalidInputError, match=message):
+            qir_input_params(**kwargs)
+
+
+def test_retired_targets_and_the_qio_format_are_refused_naming_a_replacement():
+    for target, instead in (
+        ("microsoft.simulatedannealing.cpu", "ionq.simulator"),
+        ("Microsoft.Tabu-ParameterFree.CPU", "microsoft.estimator"),
+        ("quantinuum.sim.h1-1e", "quantinuum.sim.h2-1e"),
+        ("quantinuum.qpu.h1-2", "helios-1"),
+    ):
+        with pytest.raises(RetiredTargetError, match="retired") as raised:
+            check_current(target)
+        assert instead in str(raised.value)
+    with pytest.raises(RetiredTargetError, match=r"microsoft\.qio\.v2"):
+        check_current("ionq.simulator", "microsoft.qio.v2")
+    for current in ("ionq.simulator", "quantinuum.sim.h2-1e", "microsoft.estimator"):
+        check_current(current, "qir.v1")  # no error
 
 
 # ------------------------------------------------------------------ IonQ circuits
@@ -225,9 +215,39 @@ def test_quantinuum_counts_per_register():
         decode_results({"c0": ["12"]}, "honeywell.quantum-results.v1")
 
 
+def test_rigetti_readout_counted_by_bitstring_highest_index_first():
+    payload = {"ro": [[1, 0], [1, 0], [0, 0]], "theta": [[0.5], [0.5], [0.5]]}
+    decoded = decode_results(json.dumps(payload), "rigetti.quil-results.v1")
+    assert decoded["counts"] == {"ro": {"00": 1, "01": 2}}  # REAL regions are not counted
+    assert decoded["shots"] == 3 and decoded["readout"] == payload
+    with pytest.raises(BadResponseError, match="numbers of shots"):
+        decode_results({"ro": [[0]], "b": [[0], [1]]}, "rigetti.quil-results.v1")
+
+
+def test_resource_estimates_single_and_batched():
+    estimate = {
+        "status": "success",
+        "physicalCounts": {
+            "physicalQubits": 16856,
+            "runtime": 36400,
+            "breakdown": {"algorithmicLogicalQubits": 12},
+        },
+        "logicalQubit": {"codeDistance": 7, "physicalQubits": 98},
+    }
+    decoded = decode_results(json.dumps(estimate), "microsoft.resource-estimates.v1")
+    assert decoded["format"] == "microsoft.resource-estimates.v1"
+    assert (decoded["physical_qubits"], decoded["runtime_ns"]) == (16856, 36400)
+    assert (decoded["code_distance"], decoded["logical_qubits"]) == (7, 12)
+    assert decoded["estimate"] == estimate
+    batch = decode_results([estimate, estimate], "microsoft.resource-estimates.v1")
+    assert [item["physical_qubits"] for item in batch["items"]] == [16856, 16856]
+    with pytest.raises(BadResponseError, match="physicalCounts"):
+        decode_results({"status": "success"}, "microsoft.resource-estimates.v1")
+
+
 def test_unknown_formats_come_back_parsed_with_their_name():
-    assert decode_results(b'{"anything": [1]}', "rigetti.quil-results.v1") == {
-        "format": "rigetti.quil-results.v1",
+    assert decode_results(b'{"anything": [1]}', "pasqal.pulser-results.v1") == {
+        "format": "pasqal.pulser-results.v1",
         "data": {"anything": [1]},
     }
 

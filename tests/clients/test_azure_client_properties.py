@@ -1,7 +1,8 @@
 """Property tests: malformed input raises only the provider's own errors (``QuantumError``).
 
-Random JSON goes into the JobDetails parser, the result decoders, the QIO/IonQ validators and
-the connection-string parser; nothing may escape as KeyError, TypeError, ValidationError...
+Random JSON goes into the JobDetails parser, the result decoders, the IonQ/Quantinuum/QIR
+validators and the connection-string parser; nothing may escape as KeyError, TypeError,
+ValidationError...
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from contextlib import suppress
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_quantum.clients.azure.inputs import check_qio_problem, ionq_circuit, qio_problem
+from airflow_quantum.clients.azure.inputs import (
+    ionq_circuit,
+    qir_input_params,
+    qir_program,
+    quantinuum_program,
+)
 from airflow_quantum.clients.azure.models import JobDetails, ProviderStatus, SessionDetails
 from airflow_quantum.clients.azure.results import decode_results
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings, parse_connection_string
@@ -63,6 +69,7 @@ timestamps = st.sampled_from(
 ) | st.text(max_size=25)
 FORMATS = [
     "microsoft.qio-results.v2",
+    "microsoft.resource-estimates.v1",
     "ionq.quantum-results.v1",
     "microsoft.quantum-results.v1",
     "microsoft.quantum-results.v2",
@@ -145,14 +152,14 @@ def test_format_shaped_results_raise_only_provider_errors(fmt, payload):
 
 
 @SETTINGS
-@given(json_values, st.sampled_from(["ising", "pubo", "ising_grouped", 3]))
-def test_qio_validators_raise_only_provider_errors(terms, problem_type):
+@given(json_values | st.binary(max_size=64), json_values)
+def test_quantinuum_and_qir_validators_raise_only_provider_errors(program, params):
     with suppress(QuantumError):
-        qio_problem(terms, problem_type=problem_type)
+        quantinuum_program(program)
     with suppress(QuantumError):
-        check_qio_problem({"cost_function": {"type": problem_type, "terms": terms}})
+        qir_program(program)
     with suppress(QuantumError):
-        check_qio_problem(terms)
+        qir_input_params(entry_point=program, arguments=params, items=params)
 
 
 @SETTINGS

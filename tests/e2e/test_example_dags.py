@@ -9,7 +9,6 @@ deferred, the last of them after the job had finished.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import sqlite3
@@ -26,7 +25,11 @@ pytestmark = pytest.mark.slow
 #: The tasks of each example DAG that wait deferred: (task id, map index, the task whose
 #: ``job_id`` XCom names the job waited for).
 DEFERRED_TASKS: dict[str, list[tuple[str, int, str]]] = {
-    "example_azure_quantum_qio": [("solve", -1, "solve")],
+    "example_azure_quantum_quantinuum": [
+        ("bell_openqasm", -1, "bell_openqasm"),
+        ("bell_qir", -1, "bell_qir"),
+        ("estimate", -1, "estimate"),
+    ],
     "example_azure_quantum_ionq": [("wait_for_ghz", -1, "submit_ghz")],
     "example_ibm_quantum_sampler": [("sample_bell", -1, "sample_bell")],
     "example_ibm_quantum_estimator": [("estimate", -1, "estimate")],
@@ -103,23 +106,22 @@ def test_dag_succeeds_and_every_wait_goes_through_the_trigger(airflow_e2e: Airfl
     assert output.count("[DAG TEST] running trigger in line") == len(expected)
 
 
-def test_qio_finds_the_brute_force_optimum(airflow_e2e: AirflowE2E):
-    record = succeeded(airflow_e2e, "example_azure_quantum_qio").record
+def test_quantinuum_bell_pair_in_openqasm_and_qir_and_the_estimate(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_azure_quantum_quantinuum").record
     assert record is not None
-    dag_module = load_example("example_azure_quantum_qio")
-    spins = sorted({i for term in dag_module.ISING_TERMS for i in term["ids"]})
-    optimum = min(
-        dag_module.ising_cost(dict(zip(map(str, spins), values, strict=True)))
-        for values in itertools.product((-1, 1), repeat=len(spins))
-    )
-    solve, report = record.xcom("solve"), record.xcom("report")
-    assert solve["format"] == "microsoft.qio-results.v2"
-    assert solve["cost"] == pytest.approx(optimum)
-    assert report["cost"] == pytest.approx(optimum)
-    assert dag_module.ising_cost(report["configuration"]) == pytest.approx(optimum)
-    total = sum(w for _, _, w in dag_module.EDGES)
-    assert report["cut"] == pytest.approx((total - optimum) / 2)
-    assert record.xcom("solve", "job_url").startswith("https://portal.azure.com/")
+    openqasm, qir = record.xcom("bell_openqasm"), record.xcom("bell_qir")
+    assert openqasm["format"] == "honeywell.quantum-results.v1" and openqasm["shots"] == 200
+    assert set(openqasm["counts"]["c"]) == {"00", "11"}
+    assert qir["format"] == "microsoft.quantum-results.v2" and qir["shots"] == 200
+    assert set(qir["counts"]) == {"[0, 0]", "[1, 1]"}
+    estimate, report = record.xcom("estimate"), record.xcom("report")
+    assert estimate["format"] == "microsoft.resource-estimates.v1"
+    # The Toffoli program is the estimator's recorded sample: 3 qubits, one CCZ, 3 measurements.
+    assert estimate["estimate"]["logicalCounts"]["cczCount"] == 1
+    assert (report["physical_qubits"], report["code_distance"]) == (16856, 7)
+    assert sum(report["openqasm_counts"].values()) == sum(report["qir_counts"].values()) == 200
+    for task_id in ("bell_openqasm", "bell_qir", "estimate"):
+        assert record.xcom(task_id, "job_url").startswith("https://portal.azure.com/")
 
 
 def test_ionq_ghz_histogram_has_only_000_and_111(airflow_e2e: AirflowE2E):
@@ -275,7 +277,8 @@ def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
         assert "could not summarise" not in text[dag_id]
     assert "\n00 █" in text["example_ibm_quantum_sampler"]
     assert "\n11 █" in text["example_ibm_quantum_sampler"]
-    assert "best cost" in text["example_azure_quantum_qio"]
+    assert "quantinuum.sim.h2-1e" in text["example_azure_quantum_quantinuum"]
+    assert "16,856 physical qubits" in text["example_azure_quantum_quantinuum"]
     assert "<ZZ> = +" in text["example_ibm_quantum_estimator"]
     assert "total variation distance" in text["example_quantum_cross_vendor"]
     assert "180°" in text["example_ibm_quantum_session"]

@@ -58,6 +58,7 @@ measure q[1] -> c1[0];
 """
 
 IONQ = ("ionq", "ionq.simulator", "ionq.circuit.v1", "ionq.quantum-results.v1")
+#: Retired (submissions are refused); historic jobs are planted with ``AzureWire.plant_qio``.
 QIO = (
     "Microsoft",
     "microsoft.simulatedannealing.cpu",
@@ -66,10 +67,33 @@ QIO = (
 )
 QUANTINUUM = (
     "quantinuum",
-    "quantinuum.sim.h1-1e",
+    "quantinuum.sim.h2-1e",
     "honeywell.openqasm.v1",
     "honeywell.quantum-results.v1",
 )
+IONQ_QIR = ("ionq", "ionq.simulator", "qir.v1", "microsoft.quantum-results.v2")
+QUANTINUUM_QIR = ("quantinuum", "quantinuum.sim.h2-1e", "qir.v1", "microsoft.quantum-results.v2")
+ESTIMATOR = ("microsoft-qc", "microsoft.estimator", "qir.v1", "microsoft.resource-estimates.v1")
+
+
+def bell_qir(*, bitcode: bool = True, rotations: int = 0, ccx: bool = False) -> bytes:
+    """A base-profile Bell program (plus optional rotations / a Toffoli) built with pyqir."""
+    from pyqir import BasicQisBuilder, SimpleModule
+
+    module = SimpleModule("bell", num_qubits=3, num_results=2)
+    qis = BasicQisBuilder(module.builder)
+    q, r = module.qubits, module.results
+    qis.h(q[0])
+    qis.cx(q[0], q[1])
+    for i in range(rotations):
+        qis.rz(0.1 * (i + 1), q[2])
+    if ccx:
+        qis.h(q[2])
+        qis.t(q[2])
+        qis.cx(q[0], q[2])
+    qis.mz(q[0], r[0])
+    qis.mz(q[1], r[1])
+    return module.bitcode() if bitcode else module.ir().encode()
 
 
 def new_id() -> str:
@@ -251,18 +275,35 @@ class AzureWire:
         job_id = job_id or new_id()
         container_sas = self.sas_uri(f"job-{job_id}")
         self.ensure_container(container_sas)
-        data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-        uploaded = self.upload(
-            container_sas,
-            data,
-            compress=not isinstance(payload, str),
-            content_type="text/plain" if isinstance(payload, str) else "application/json",
-        )
+        if isinstance(payload, bytes):  # QIR, sent as the official client sends it
+            data, compress, content_type = payload, False, "qir.v1"
+        elif isinstance(payload, str):
+            data, compress, content_type = payload.encode(), False, "application/qasm"
+        else:
+            data, compress, content_type = json.dumps(payload).encode(), True, "application/json"
+        uploaded = self.upload(container_sas, data, compress=compress, content_type=content_type)
         assert uploaded.status_code == 201, uploaded.text
         body = self.job_body(kind, container_sas, input_params, **extra)
         response = self.call("PUT", f"/jobs/{job_id}", json=body)
         assert response.status_code == expect, response.text
         return response.json()
+
+    def plant_qio(
+        self, problem: Any, input_params: dict[str, Any] | None = None, **extra: Any
+    ) -> str:
+        """A finished historic QIO job in this workspace (control API); returns its id."""
+        ws = self.workspace_url.split("/subscriptions/", 1)[1].split("/")
+        body = {
+            "subscription_id": ws[0],
+            "resource_group": ws[2],
+            "workspace": ws[6],
+            "input": problem,
+            "input_params": input_params or {},
+            **extra,
+        }
+        response = requests.post(f"{self.url}/_emulator/azure/historic-jobs", json=body, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["id"]
 
     def finish(self, job_id: str) -> None:
         requests.post(f"{self.url}/_emulator/jobs/{job_id}/finish", timeout=10)

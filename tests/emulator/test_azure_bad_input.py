@@ -7,9 +7,35 @@ import json
 
 import pytest
 import requests
-from azure_support import BELL, IONQ, QIO, QUANTINUUM, AzureWire, azure_error, new_id, patch_config
+from azure_support import (
+    BELL,
+    ESTIMATOR,
+    IONQ,
+    IONQ_QIR,
+    QUANTINUUM,
+    AzureWire,
+    azure_error,
+    new_id,
+    patch_config,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+_QIR_HEAD = "define void @main() #0 {\nentry:\n"
+_QIR_TAIL = (
+    "}\ndeclare void @__quantum__qis__warp__body(ptr)\n"
+    "declare i1 @__quantum__qis__read_result__body(ptr)\n"
+    'attributes #0 = { "entry_point" "required_num_qubits"="1" "required_num_results"="1" }\n'
+)
+#: QIR calling a gate no simulator knows.
+WARP_QIR = _QIR_HEAD + "  call void @__quantum__qis__warp__body(ptr null)\n  ret void\n" + _QIR_TAIL
+#: QIR that branches on a measurement: adaptive profile, not base.
+BRANCHING_QIR = (
+    _QIR_HEAD
+    + "  %r = call i1 @__quantum__qis__read_result__body(ptr null)\n"
+    + "  br i1 %r, label %a, label %b\na:\n  ret void\nb:\n  ret void\n"
+    + _QIR_TAIL
+)
 
 
 @pytest.fixture
@@ -76,9 +102,12 @@ def test_malformed_bodies_are_400(wire, staged, raw, code):
             "does not exist",
         ),
         ({"target": "ionq.qpu.unknown"}, "InvalidTarget", "ionq.simulator"),
-        ({"target": "quantinuum.sim.h1-1e"}, "InvalidTarget", "not offered"),
-        ({"providerId": "rigetti"}, "InvalidProvider", "providers"),
-        ({"inputDataFormat": "qir.v1"}, "InvalidInputData", "ionq.circuit.v1"),
+        ({"target": "quantinuum.sim.h2-1e"}, "InvalidTarget", "not offered"),
+        ({"target": "quantinuum.sim.h1-1e"}, "InvalidTarget", "retired"),
+        ({"target": "microsoft.simulatedannealing.cpu"}, "InvalidTarget", "retired"),
+        ({"providerId": "dwave"}, "InvalidProvider", "providers"),
+        ({"inputDataFormat": "rigetti.quil.v1"}, "InvalidInputData", "ionq.circuit.v1, qir.v1"),
+        ({"inputDataFormat": "qir.v1"}, "InvalidInputData", "Invalid QIR"),
         ({"outputDataFormat": "honeywell.quantum-results.v1"}, "InvalidInputData", "writes"),
         ({"inputParams": {"shots": "many"}}, "InvalidInputData", "shots"),
         ({"inputParams": {"shots": 0}}, "InvalidInputData", "shots"),
@@ -109,12 +138,10 @@ def test_required_fields_are_named_when_missing(wire, staged, missing):
         (IONQ, {"qubits": 2, "circuit": [{"gate": "h", "target": 5}]}, "Invalid IonQ circuit"),
         (IONQ, {"qubits": 30, "circuit": []}, "at most"),
         (IONQ, "this is not json", "not valid ionq.circuit.v1 JSON"),
-        (QIO, {"cost_function": {"version": "9", "type": "ising", "terms": []}}, "version"),
-        (
-            QIO,
-            {"cost_function": {"version": "1.0", "type": "ising", "terms": [{"c": "x"}]}},
-            "Invalid problem",
-        ),
+        (IONQ_QIR, "this is not LLVM", "Invalid QIR"),
+        (IONQ_QIR, WARP_QIR, "__quantum__qis__warp__body"),
+        (IONQ_QIR, BRANCHING_QIR, "base-profile"),
+        (ESTIMATOR, WARP_QIR, "not supported"),
         (QUANTINUUM, "OPENQASM 2.0; qreg q[2]; bogus q[0];", "Invalid OpenQASM"),
         (QUANTINUUM, "OPENQASM 2.0; qreg q[40];", "at most"),
     ],
@@ -136,7 +163,7 @@ def test_corrupt_gzip_input_is_400(wire):
     base, query = sas.split("?", 1)
     headers = {"x-ms-blob-type": "BlockBlob", "x-ms-blob-content-encoding": "gzip"}
     requests.put(f"{base}/inputData?{query}", data=b"\x1f\x8bnot gzip", headers=headers, timeout=5)
-    response = wire.call("PUT", f"/jobs/{job_id}", json=wire.job_body(QIO, sas))
+    response = wire.call("PUT", f"/jobs/{job_id}", json=wire.job_body(IONQ, sas))
     status, code, message = azure_error(response)
     assert (status, code) == (400, "InvalidInputData") and "gzip" in message
 
@@ -152,7 +179,7 @@ def test_gzip_bomb_input_is_refused(wire, emulator):
         requests.put(f"{base}/inputData?{query}", data=bomb, headers=headers, timeout=5).status_code
         == 201
     )
-    response = wire.call("PUT", f"/jobs/{job_id}", json=wire.job_body(QIO, sas))
+    response = wire.call("PUT", f"/jobs/{job_id}", json=wire.job_body(IONQ, sas))
     assert azure_error(response)[:2] == (400, "InvalidInputData")
 
 

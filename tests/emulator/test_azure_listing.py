@@ -10,7 +10,6 @@ from azure_support import (
     IONQ,
     ISING,
     LATEST,
-    QIO,
     AzureWire,
     advance_clock,
     azure_error,
@@ -26,13 +25,14 @@ def wire(emulator) -> AzureWire:
 
 @pytest.fixture
 def five_jobs(wire, emulator) -> list[str]:
-    """alpha-0..2 on ionq (alpha-1 cancelled), beta-3..4 on microsoft; one second apart."""
+    """alpha-0..2 on ionq (alpha-1 cancelled), beta-3..4 historic QIO jobs planted in the
+    workspace (the service takes no new QIO jobs); one second apart."""
     ids = []
     for i in range(5):
         if i < 3:
             job = wire.submit(IONQ, BELL, {"shots": 5}, name=f"alpha-{i}")
         else:
-            job = wire.submit(QIO, ISING, name=f"beta-{i}")
+            job = {"id": wire.plant_qio(ISING, name=f"beta-{i}", age_seconds=0.003)}
         ids.append(job["id"])
         if i == 1:
             assert wire.call("POST", f"/jobs/{job['id']}:cancel").status_code == 200
@@ -158,9 +158,15 @@ def test_provider_status_lists_providers_with_targets_and_pages(wire):
     page = wire.list("/providerStatus")
     assert page["nextLink"] is None
     by_id = {provider["id"]: provider for provider in page["value"]}
-    assert set(by_id) == {"microsoft", "ionq", "quantinuum"}
+    assert set(by_id) == {"microsoft-qc", "ionq", "quantinuum", "rigetti"}
     ionq = {target["id"] for target in by_id["ionq"]["targets"]}
-    assert ionq == {"ionq.simulator", "ionq.qpu.aria-1", "ionq.qpu.forte-1"}
+    assert ionq == {
+        "ionq.simulator",
+        "ionq.qpu.aria-1",
+        "ionq.qpu.forte-1",
+        "ionq.qpu.forte-enterprise-1",
+    }
+    assert [t["id"] for t in by_id["microsoft-qc"]["targets"]] == ["microsoft.estimator"]
     for provider in page["value"]:
         assert provider["currentAvailability"] in ("Available", "Degraded", "Unavailable")
         for target in provider["targets"]:

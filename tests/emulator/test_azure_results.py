@@ -1,4 +1,4 @@
-"""Results in each output format: optimization, IonQ (three formats), Quantinuum."""
+"""Results in each output format: IonQ (three formats), Quantinuum, historic optimization."""
 
 from __future__ import annotations
 
@@ -33,8 +33,16 @@ def brute_force_optimum(terms: list[dict], variables: int) -> float:
     )
 
 
-def test_qio_job_finds_the_known_optimum_and_reports_a_consistent_cost(wire):
-    details, result = wire.run(QIO, ISING, {"params": {"sweeps": 50, "seed": 7}})
+def historic(wire: AzureWire, problem, params=None, **extra):
+    """Details and result of a historic (pre-retirement) QIO job, read over the wire."""
+    details = wire.get_job(wire.plant_qio(problem, params, **extra))
+    return details, wire.result(details)
+
+
+def test_historic_qio_job_keeps_its_optimum_and_a_consistent_cost(wire):
+    details, result = historic(wire, ISING, {"params": {"sweeps": 50, "seed": 7}})
+    assert details["status"] in ("Succeeded", "Completed") and details["target"] == QIO[1]
+    assert details["outputDataFormat"] == "microsoft.qio-results.v2"
     assert details["providerId"] == "microsoft" and details["jobType"] == "Optimization"
     assert details["quantumComputingData"] is None
     terms = ISING["cost_function"]["terms"]
@@ -47,7 +55,7 @@ def test_qio_job_finds_the_known_optimum_and_reports_a_consistent_cost(wire):
     assert result["parameters"]["sweeps"] == 50
 
 
-def test_qio_accepts_flat_params_and_pubo_problems(wire):
+def test_historic_qio_jobs_with_flat_params_and_pubo_problems(wire):
     pubo = {
         "cost_function": {
             "version": "1.1",
@@ -56,26 +64,44 @@ def test_qio_accepts_flat_params_and_pubo_problems(wire):
             "initial_configuration": {"0": 0, "1": 1},
         }
     }
-    _, result = wire.run(QIO, pubo, {"seed": 3})
+    _, result = historic(wire, pubo, {"seed": 3})
     assert result["cost"] == -1.0
     assert result["configuration"] in ({"0": 1, "1": 0}, {"0": 0, "1": 1})
 
 
 @pytest.mark.parametrize("target", ["microsoft.tabu-parameterfree.cpu", "microsoft.qmc.cpu"])
-def test_every_qio_target_runs(wire, target):
-    _, result = wire.run(("microsoft", target, *QIO[2:]), ISING)
+def test_historic_jobs_of_every_qio_target_are_readable(wire, target):
+    details, result = historic(wire, ISING, target=target)
+    assert details["target"] == target
     assert result["cost"] == -6.0
 
 
-def test_the_workspace_offers_exactly_the_simulator_s_qio_targets(wire):
-    status = wire.list("/providerStatus")["value"]
-    microsoft = next(p for p in status if p["id"] == "microsoft")
-    assert sorted(t["id"] for t in microsoft["targets"]) == sorted(QIO_TARGETS)
+def test_the_workspace_offers_today_s_targets_with_availability_and_queue_times(wire):
+    status = {p["id"]: p for p in wire.list("/providerStatus")["value"]}
+    assert set(status) == {"ionq", "quantinuum", "rigetti", "microsoft-qc"}
+    offered = {t["id"]: t for p in status.values() for t in p["targets"]}
+    assert {
+        "ionq.simulator",
+        "ionq.qpu.forte-1",
+        "quantinuum.sim.h2-1e",
+        "quantinuum.qpu.h2-1",
+        "quantinuum.sim.helios-1sc",
+        "microsoft.estimator",
+    } <= set(offered)
+    retired = [t for t in offered if t in QIO_TARGETS or ".h1-" in t]
+    assert retired == []
+    for target in offered.values():
+        assert target["currentAvailability"] == "Available"
+        assert isinstance(target["averageQueueTime"], int) and target["averageQueueTime"] >= 0
+    # QPUs queue longer than their simulators.
+    assert (
+        offered["quantinuum.qpu.h2-1"]["averageQueueTime"]
+        > (offered["quantinuum.sim.h2-1sc"]["averageQueueTime"])
+    )
 
 
-def test_invalid_solver_params_fail_the_job_with_invalid_input_data(wire):
-    submitted = wire.submit(QIO, ISING, {"params": {"sweeps": -5}})
-    details = wire.wait(submitted["id"])
+def test_invalid_solver_params_failed_the_historic_job_with_invalid_input_data(wire):
+    details = wire.get_job(wire.plant_qio(ISING, {"params": {"sweeps": -5}}))
     assert details["status"] == "Failed"
     assert details["errorData"]["code"] == "InvalidInputData"
     assert details["errorData"]["message"].startswith("Invalid job params")
@@ -129,7 +155,7 @@ def test_quantinuum_returns_per_shot_bitstrings_per_register(wire):
 def test_unsupported_output_format_for_a_target_is_refused(wire):
     kind = (
         "quantinuum",
-        "quantinuum.sim.h1-1e",
+        "quantinuum.sim.h2-1e",
         "honeywell.openqasm.v1",
         "ionq.quantum-results.v1",
     )

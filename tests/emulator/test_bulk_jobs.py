@@ -59,7 +59,10 @@ def test_ibm_clones_wait_then_end_together_with_the_original_result(emulator, ib
 
 
 def test_azure_clones_have_their_own_output_blob(emulator, azure_hook):
-    original = azure_hook.submit_qio_problem([(1, [0]), (-2, [1])]).id
+    program = (
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nx q[1];\nmeasure q -> c;\n'
+    )
+    original = azure_hook.submit_quantinuum_program(program, shots=20).id
     _finished(emulator, original)
     clones = _control(
         emulator, "POST", f"/jobs/{original}/clone", json={"count": 2, "run_seconds": 0}
@@ -70,7 +73,7 @@ def test_azure_clones_have_their_own_output_blob(emulator, azure_hook):
         job = azure_hook.get_job(job_id)
         assert job.state is JobState.SUCCEEDED
         outputs.add(job.output_data_uri.split("?")[0])
-        assert azure_hook.get_results(job_id)["configuration"] == {"0": -1, "1": 1}
+        assert azure_hook.get_results(job_id)["counts"] == {"c": {"10": 20}}
     assert len(outputs) == 2
 
 

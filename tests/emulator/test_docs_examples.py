@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,9 +35,47 @@ def test_ibm_walkthrough_drives_a_bell_job_to_its_counts(emulator):
     assert "tags: HTTP 204" in output and "delete: HTTP 204" in output
 
 
-def test_azure_walkthrough_solves_the_ising_triangle(emulator):
+def test_azure_walkthrough_runs_a_bell_program_on_a_current_target(emulator):
     output = _run("azure-lifecycle.sh", emulator.url)
+    assert "quantinuum.sim.h2-1e  Available  queue" in output
+    offered = output.split("retired target: ", 1)[0]
+    assert ".cpu" not in offered and ".h1-" not in offered  # no retired target is offered
     assert "upload: HTTP 201" in output
     assert "status: Succeeded" in output  # the legacy words, the emulator's default
-    assert '"cost":-2' in output
+    assert "shots: 100" in output
+    counts = json.loads(output.split("counts of register c: ", 1)[1].splitlines()[0])
+    assert set(counts) <= {"00", "11"} and sum(counts.values()) == 100
+    assert 'tags: ["curl-demo","done"]' in output
+    retired = output.split("retired target: ", 1)[1].splitlines()[0]
+    assert retired.startswith("InvalidTarget:") and "retired" in retired and "ionq" in retired
     assert emulator.state.stats.vendors["azure"].jobs_submitted == 1
+
+
+def test_azure_walkthrough_leaves_no_temporary_files(emulator, tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        ["bash", str(EXAMPLES / "azure-lifecycle.sh"), emulator.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_azure_walkthrough_says_it_needs_jq(tmp_path):
+    # A PATH with bash and the basic tools but no jq.
+    for tool in ("bash", "dirname", "env"):
+        found = shutil.which(tool)
+        if found:
+            (tmp_path / tool).symlink_to(found)
+    done = subprocess.run(
+        [str(tmp_path / "bash"), str(EXAMPLES / "azure-lifecycle.sh")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": str(tmp_path)},
+    )
+    assert done.returncode == 2
+    assert "needs jq" in done.stderr

@@ -12,6 +12,19 @@ from airflow_quantum.clients.transport import RetryPolicy
 
 FAST = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_factor=2.0, backoff_max=0.05)
 BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
+#: X on qubit 1 of two: the deterministic job these tests run when any job will do.
+X_ON_1 = [{"gate": "x", "target": 1}]
+#: Its result: qubit 1 set, written highest qubit first.
+X_ON_1_PROBABILITIES = {"10": 1.0}
+#: An OpenQASM 2 Bell program for the Quantinuum targets.
+QASM_BELL = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0],q[1];
+measure q -> c;
+"""
 
 
 def control(verb: str, url: str, route: str, body: dict[str, Any] | None = None) -> Any:

@@ -9,6 +9,9 @@ import pytest
 from azure_hook_support import (
     BELL,
     FAST,
+    QASM_BELL,
+    X_ON_1,
+    X_ON_1_PROBABILITIES,
     add_job_fault,
     azure_stats,
     finish,
@@ -102,8 +105,8 @@ def test_every_auth_mode_connects_and_runs_a_job(request, conn_fixture, emulator
     ok, message = hook.test_connection()
     assert ok, message
     assert "workspace 'ws'" in message
-    job = hook.submit_qio_problem([(1, [0]), (-2, [1])])
-    assert hook.get_results(job.id, timeout=30)["cost"] == -3.0
+    job = hook.submit_ionq_circuit(X_ON_1, qubits=2)
+    assert hook.get_results(job.id, timeout=30)["probabilities"] == X_ON_1_PROBABILITIES
     expected_kind = (
         "client_secret"
         if conn_fixture in ("azure_entra_connection", "uri_connection")
@@ -271,11 +274,11 @@ def test_listing_status_quotas_and_sessions(hook, emulator):
     session = hook.open_session("ionq", "ionq.simulator", name="my-session")
     assert session.name == "my-session" and session.active()
     inside = [hook.submit_ionq_circuit(BELL, session_id=session.id) for _ in range(2)]
-    outside = hook.submit_qio_problem([(1, [0])], name="qio-alone")
+    outside = hook.submit_quantinuum_program(QASM_BELL, name="h2-alone")
     assert {j.id for j in hook.list_session_jobs(session.id)} == {j.id for j in inside}
     assert {j.id for j in hook.list_jobs(session_id=session.id)} == {j.id for j in inside}
-    assert [j.id for j in hook.list_jobs(name_prefix="qio-")] == [outside.id]
-    assert [j.id for j in hook.list_jobs(target="microsoft.simulatedannealing.cpu")] == [outside.id]
+    assert [j.id for j in hook.list_jobs(name_prefix="h2-")] == [outside.id]
+    assert [j.id for j in hook.list_jobs(target="quantinuum.sim.h2-1e")] == [outside.id]
     finish(emulator.url, outside.id)
     assert [j.id for j in hook.list_jobs(status="Completed")] == [outside.id]
     assert len(list(hook.list_jobs(limit=1))) == 1
@@ -300,12 +303,12 @@ def test_failed_job_and_client_side_timeout(hook, emulator):
     add_job_fault(
         emulator.url, outcome="fail", code="InvalidInputData", message="Invalid job params"
     )
-    failed = hook.submit_qio_problem([(1, [0])])
+    failed = hook.submit_ionq_circuit(X_ON_1)
     with pytest.raises(JobFailedError) as info:
         hook.get_results(failed.id, timeout=30)
     assert info.value.code == "InvalidInputData" and info.value.job_id == failed.id
     patch_config(emulator.url, queue_seconds=60)
-    slow = hook.submit_qio_problem([(1, [0])])
+    slow = hook.submit_ionq_circuit(X_ON_1)
     with pytest.raises(JobTimeoutError):
         hook.get_results(slow.id, timeout=0.3)
     with pytest.raises(JobTimeoutError):
@@ -321,10 +324,17 @@ def test_failed_job_and_client_side_timeout(hook, emulator):
         (lambda h: h.cancel_job("../../x"), "job_id"),
         (lambda h: h.get_results("x" * 40), "job_id"),
         (lambda h: h.wait_until_completed(GUID, timeout=-1), "timeout"),
-        (lambda h: h.submit_qio_problem([(float("nan"), [0])]), r"terms\[0\]\.c"),
-        (lambda h: h.submit_qio_problem([(1, [0])], target=""), "target"),
-        (lambda h: h.submit_qio_problem([(1, [0])], tags=["ok", 3]), r"tags\[1\]"),
-        (lambda h: h.submit_qio_problem([(1, [0])], tags="one-string"), "tags"),
+        (lambda h: h.submit_qio_problem([(1, [0])]), "retired"),
+        (lambda h: h.submit_ionq_circuit(BELL, target="quantinuum.sim.h1-1e"), "retired"),
+        (lambda h: h.submit_ionq_circuit(BELL, target=""), "target"),
+        (lambda h: h.submit_ionq_circuit(BELL, tags=["ok", 3]), r"tags\[1\]"),
+        (lambda h: h.submit_ionq_circuit(BELL, tags="one-string"), "tags"),
+        (lambda h: h.submit_quantinuum_program("OPENQASM 3.0;"), "OPENQASM 2.0"),
+        (lambda h: h.submit_qir(b"\xff\xfe", target="ionq.simulator"), "bitcode"),
+        (
+            lambda h: h.submit_qir("define void @main() {}", target="microsoft.estimator", shots=5),
+            "shots",
+        ),
         (lambda h: h.submit_ionq_circuit([{"gate": "h", "target": 5}], qubits=2), r"circuit\[0\]"),
         (lambda h: h.submit_ionq_circuit(BELL, shots=0), "shots"),
         (lambda h: h.submit_job({}, "f", "g", "p", "t", job_id="bad id"), "job_id"),
@@ -352,7 +362,7 @@ async def test_async_twins_read_the_connection_asynchronously(
     azure_entra_connection, emulator, monkeypatch
 ):
     sync_hook = AzureQuantumHook(azure_entra_connection, retry_policy=FAST)
-    running = sync_hook.submit_qio_problem([(1, [0])], name="a-1")
+    running = sync_hook.submit_ionq_circuit(X_ON_1, name="a-1")
     finished = sync_hook.submit_ionq_circuit(BELL, name="a-2")
     finish(emulator.url, finished.id)
 

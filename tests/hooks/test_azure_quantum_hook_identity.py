@@ -23,7 +23,7 @@ from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 
 identity = pytest.importorskip("azure.identity")
 
-ISING = [{"c": 1.0, "ids": [0, 1]}]
+X_ON_1 = [{"gate": "x", "target": 1}]  # a deterministic job: qubit 1 set
 WORKSPACE = {"subscription_id": "sub", "resource_group": "rg", "workspace": "ws"}
 #: azure-identity reads these; a developer's shell must not change which credential answers.
 AZURE_ENV = (
@@ -68,9 +68,9 @@ def test_user_assigned_managed_identity_runs_a_job_sync_and_async(managed_identi
     ok, message = hook.test_connection()
     assert ok, message
     assert "with managed identity" in message
-    job = hook.submit_qio_problem(ISING, params={"sweeps": 10, "seed": 1})
+    job = hook.submit_ionq_circuit(X_ON_1, qubits=2)
     assert job.created_by == "uami-client-id"  # the identity the emulator issued the token to
-    assert hook.get_results(job.id, timeout=10)["cost"] == pytest.approx(-1.0)
+    assert hook.get_results(job.id, timeout=10)["probabilities"] == {"10": 1.0}
 
     async def poll():
         async_hook = AzureQuantumHook()
@@ -87,7 +87,7 @@ def test_default_azure_credential_finds_the_managed_identity(managed_identity, m
     hook = connect(monkeypatch, managed_identity, credential="default")
     ok, message = hook.test_connection()
     assert ok, message
-    job = hook.submit_qio_problem(ISING)
+    job = hook.submit_ionq_circuit(X_ON_1)
     assert job.created_by == "00000000-0000-0000-0000-00000000a11d"  # system-assigned
     assert routes(managed_identity)["GET /msi/token"] == 1
 

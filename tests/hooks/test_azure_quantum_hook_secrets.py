@@ -108,7 +108,7 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
     add_fault(url, kind="status", status=500, count=10, path=f"/jobs/{job.id}$")
     failing(lambda: hook.get_job(job.id))
     add_job_fault(url, outcome="fail", code="InternalError")
-    failed = hook.submit_qio_problem([(1, [0])])
+    failed = hook.submit_ionq_circuit([{"gate": "x", "target": 0}])
     failing(lambda: hook.get_results(failed.id, timeout=30))
     # Wrong credentials and broken connections.
     failing(lambda: AzureQuantumHook(wrong_secret, retry_policy=FAST).get_job(job.id))
@@ -117,7 +117,7 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
     texts.append(AzureQuantumHook(wrong_key, retry_policy=FAST).test_connection()[1])
 
     keyed_hook = AzureQuantumHook(keyed, retry_policy=FAST)
-    keyed_job = keyed_hook.submit_qio_problem([(1, [0])])
+    keyed_job = keyed_hook.submit_ionq_circuit([{"gate": "x", "target": 0}])
     texts += [
         repr(keyed_hook.client),
         repr(keyed_hook.settings),

@@ -39,6 +39,8 @@ WORKSPACE = "ws-official"
 LOCATION = "eastus"
 
 IONQ_TARGET = "ionq.simulator"
+QUANTINUUM_TARGET = "quantinuum.sim.h2-1e"
+#: Retired: the service takes no new jobs for it; historic jobs stay readable.
 QIO_TARGET = "microsoft.simulatedannealing.cpu"
 #: How long any one wait may take: jobs finish in about half a second on the test emulator.
 WAIT = 30
@@ -59,6 +61,27 @@ ISING = {
     "metadata": {"name": "four spins"},
     "cost_function": {"version": "1.0", "type": "ising", "terms": ISING_TERMS},
 }
+BELL_QASM2 = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0],q[1];
+measure q -> c;
+"""
+
+
+def bell_qir() -> bytes:
+    """A base-profile Bell program as QIR bitcode, built with pyqir (the emulator's extra)."""
+    from pyqir import BasicQisBuilder, SimpleModule
+
+    module = SimpleModule("main", num_qubits=2, num_results=2)
+    qis = BasicQisBuilder(module.builder)
+    qis.h(module.qubits[0])
+    qis.cx(module.qubits[0], module.qubits[1])
+    qis.mz(module.qubits[0], module.results[0])
+    qis.mz(module.qubits[1], module.results[1])
+    return module.bitcode()
 
 
 def ising_cost(configuration: dict[str, int]) -> float:
@@ -113,9 +136,13 @@ def submit_bell(workspace: Workspace, name: str, **kwargs: Any) -> Job:
 
 
 def test_targets_are_discovered_with_their_vendor_classes(workspace):
-    # The full listing keeps only providers the client has classes for (not Microsoft QIO).
+    # Today's targets, each with the client's class for its provider; no retired one.
     names = {target.name for target in workspace.get_targets()}
-    assert {IONQ_TARGET, "quantinuum.sim.h1-1e"} <= names
+    assert {IONQ_TARGET, QUANTINUUM_TARGET, "quantinuum.qpu.helios-1"} <= names
+    assert not {name for name in names if name.endswith(".cpu") or ".h1-" in name}
+    h2 = workspace.get_targets(QUANTINUUM_TARGET)
+    assert type(h2).__name__ == "Quantinuum"
+    assert h2.provider_id.lower() == "quantinuum" and h2.average_queue_time >= 0
     ionq = workspace.get_targets(IONQ_TARGET)
     assert type(ionq).__name__ == "IonQ"
     assert ionq.provider_id.lower() == "ionq"
@@ -123,8 +150,7 @@ def test_targets_are_discovered_with_their_vendor_classes(workspace):
     ionq_targets = workspace.get_targets(provider_id="ionq")
     assert {target.name for target in ionq_targets} >= {IONQ_TARGET}
     assert all(target.provider_id.lower() == "ionq" for target in ionq_targets)
-    qio = workspace.get_targets(QIO_TARGET)
-    assert (qio.name, qio.provider_id.lower()) == (QIO_TARGET, "microsoft")
+    assert not workspace.get_targets(QIO_TARGET)
 
 
 def test_ionq_bell_circuit_completes_with_exact_probabilities(workspace):
@@ -146,22 +172,106 @@ def test_ionq_bell_circuit_completes_with_exact_probabilities(workspace):
 
 
 @pytest.mark.parametrize("encoding", ["", "gzip"], ids=["plain", "gzip"])
-def test_qio_ising_problem_reaches_the_optimum(workspace, encoding):
-    target = workspace.get_targets(QIO_TARGET)
-    payload = json.dumps(ISING).encode()
+def test_quantinuum_h2_openqasm_program_gives_per_shot_registers(workspace, encoding):
+    target = workspace.get_targets(QUANTINUUM_TARGET)
+    payload = BELL_QASM2.encode()
     job = target.submit(
         input_data=gzip.compress(payload) if encoding else payload,
-        name=f"ising-{encoding or 'plain'}",
-        input_data_format="microsoft.qio.v2",
-        output_data_format="microsoft.qio-results.v2",
-        content_type="application/json",
+        name=f"bell-h2-{encoding or 'plain'}",
+        shots=50,
         encoding=encoding,
-        input_params={"params": {"sweeps": 200, "restarts": 4, "seed": 11}},
+    )
+    assert job.details.input_data_format == "honeywell.openqasm.v1"
+    assert job.details.input_params == {"shots": 50}
+    job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+
+    assert job.has_succeeded(), job.details.error_data
+    assert job.details.output_data_format == "honeywell.quantum-results.v1"
+    results = job.get_results(timeout_secs=WAIT)
+    assert len(results["c"]) == 50 and set(results["c"]) <= {"00", "11"}
+
+
+@pytest.mark.parametrize("target_name", [IONQ_TARGET, QUANTINUUM_TARGET])
+def test_qir_bitcode_is_simulated_in_the_microsoft_results_v2_shape(workspace, target_name):
+    target = workspace.get_targets(target_name)
+    job = target.submit(
+        input_data=bell_qir(),
+        name="bell-qir",
+        shots=100,
+        input_data_format="qir.v1",
+        output_data_format="microsoft.quantum-results.v2",
+        content_type="qir.v1",
+        input_params={"entryPoint": "main", "arguments": []},
     )
     job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
 
     assert job.has_succeeded(), job.details.error_data
+    probabilities = job.get_results(timeout_secs=WAIT)
+    assert set(probabilities) <= {"[0, 0]", "[1, 1]"}
+    assert sum(probabilities.values()) == pytest.approx(1.0)
+    histogram = job.get_results_histogram(timeout_secs=WAIT)
+    assert sum(entry["count"] for entry in histogram.values()) == 100
+    shots = job.get_results_shots(timeout_secs=WAIT)
+    assert len(shots) == 100 and all(shot in ([0, 0], [1, 1]) for shot in shots)
+
+
+def test_the_resource_estimator_returns_a_resource_estimate(workspace):
+    from azure.quantum.target import Target
+
+    estimator = Target(
+        workspace,
+        name="microsoft.estimator",
+        provider_id="microsoft-qc",
+        input_data_format="qir.v1",
+        output_data_format="microsoft.resource-estimates.v1",
+        content_type="qir.v1",
+    )
+    job = estimator.submit(
+        bell_qir(), name="estimate", input_params={"entryPoint": "main", "errorBudget": 0.01}
+    )
+    job.wait_until_completed(timeout_secs=WAIT, print_progress=False)
+
+    assert job.has_succeeded(), job.details.error_data
+    estimate = job.get_results(timeout_secs=WAIT)
+    assert estimate["status"] == "success"
+    assert estimate["logicalCounts"]["numQubits"] == 2
+    assert estimate["physicalCounts"]["physicalQubits"] > 0
+    assert estimate["jobParams"]["errorBudget"] == 0.01
+
+
+def test_retired_targets_are_refused_and_historic_qio_jobs_stay_readable(workspace, emulator):
+    from azure.quantum.target import Target
+
+    qio = Target(
+        workspace,
+        name=QIO_TARGET,
+        provider_id="Microsoft",
+        input_data_format="microsoft.qio.v2",
+        output_data_format="microsoft.qio-results.v2",
+        content_type="application/json",
+    )
+    with pytest.raises(HttpResponseError) as refused:
+        qio.submit(json.dumps(ISING).encode(), name="too-late")
+    assert refused.value.status_code == 400
+    assert "retired" in str(refused.value) and IONQ_TARGET in str(refused.value)
+
+    planted = control(
+        emulator,
+        "POST",
+        "azure/historic-jobs",
+        {
+            "subscription_id": SUBSCRIPTION,
+            "resource_group": RESOURCE_GROUP,
+            "workspace": WORKSPACE,
+            "input": ISING,
+            "input_params": {"params": {"sweeps": 200, "restarts": 4, "seed": 11}},
+            "name": "ising-2023",
+        },
+    )
+    job = workspace.get_job(planted["id"])
+    assert job.has_succeeded() and job.details.target == QIO_TARGET
     assert job.details.provider_id.lower() == "microsoft"
+    assert job.details.input_data_format == "microsoft.qio.v2"
     results = job.get_results(timeout_secs=WAIT)
     optimum = ising_optimum()
     assert results["cost"] == pytest.approx(optimum)

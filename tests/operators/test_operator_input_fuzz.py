@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 import pytest
-from airflow_face_support import BELL_IONQ, BELL_QASM, ISING, make_context, stats
+from airflow_face_support import BELL_IONQ, BELL_QASM, BELL_QASM2, ISING, make_context, stats
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -232,9 +232,15 @@ def test_ibm_job_id_operators_and_sensor(emulator, ibm_connection, job_id, tags,
 
 @FUZZ
 @given(
-    kind=st.sampled_from(["qio", "ionq", "raw", "none", "two"]),
-    target=sometimes("microsoft.simulatedannealing.cpu", names | json_values),
+    kind=st.sampled_from(["qio", "ionq", "quantinuum", "qir", "raw", "none", "two"]),
+    target=sometimes(
+        "quantinuum.sim.h2-1e",
+        st.sampled_from(["ionq.simulator", "microsoft.estimator", "quantinuum.sim.h1-1e"])
+        | names
+        | json_values,
+    ),
     terms=sometimes(ISING, ising_terms | json_values),
+    program=sometimes(BELL_QASM2, st.text(max_size=40) | st.binary(max_size=40) | json_values),
     problem_type=sometimes("ising", names),
     circuit=sometimes(BELL_IONQ, json_values),
     qubits=st.none() | st.integers(-2, 40) | scalars,
@@ -250,6 +256,7 @@ def test_azure_submit_inputs(
     kind,
     target,
     terms,
+    program,
     problem_type,
     circuit,
     qubits,
@@ -262,9 +269,11 @@ def test_azure_submit_inputs(
     given_input = {
         "qio": {"qio_problem": terms, "problem_type": problem_type},
         "ionq": {"ionq_circuit": circuit, "qubits": qubits, "shots": shots},
+        "quantinuum": {"quantinuum_program": program, "shots": shots},
+        "qir": {"qir": program, "shots": shots, "entry_point": name},
         "raw": {"input_data": circuit, "input_data_format": name, "provider_id": problem_type},
         "none": {},
-        "two": {"qio_problem": terms, "ionq_circuit": circuit},
+        "two": {"quantinuum_program": program, "ionq_circuit": circuit},
     }[kind]
     outcome_is_clean(
         lambda: AzureQuantumSubmitJobOperator(

@@ -17,6 +17,7 @@ import pytest
 from airflow_face_support import (
     BELL_IONQ,
     BELL_QASM,
+    BELL_QASM2,
     ISING,
     FakeTI,
     configure,
@@ -24,6 +25,7 @@ from airflow_face_support import (
     job_fault,
     make_context,
     phase,
+    plant_qio,
     run_trigger,
     stats,
     wait_for,
@@ -64,6 +66,12 @@ except ImportError:  # pragma: no cover
 
 BELL_NO_MEASURE = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n'
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
+#: Base-profile QIR text (the estimator reads it as it reads bitcode).
+ESTIMATE_ME = (
+    "define void @main() #0 {\nentry:\n  call void @__quantum__qis__t__body(ptr null)\n"
+    "  ret void\n}\ndeclare void @__quantum__qis__t__body(ptr)\n"
+    'attributes #0 = { "entry_point" "required_num_qubits"="1" "required_num_results"="0" }\n'
+)
 AZURE_URL = (
     "https://portal.azure.com/#/resource/subscriptions/sub/resourceGroups/rg/providers/"
     "Microsoft.Quantum/Workspaces/ws/job_management?microsoft_azure_quantum_jobid="
@@ -71,11 +79,11 @@ AZURE_URL = (
 IBM_URL = "https://quantum.cloud.ibm.com/workloads?search="
 
 
-def qio(task_id: str = "solve", **kwargs: Any) -> AzureQuantumSubmitJobOperator:
+def quantinuum(task_id: str = "bell_h2", **kwargs: Any) -> AzureQuantumSubmitJobOperator:
     options = {
-        "target": "microsoft.simulatedannealing.cpu",
-        "qio_problem": ISING,
-        "input_params": {"sweeps": 100, "seed": 7},
+        "target": "quantinuum.sim.h2-1e",
+        "quantinuum_program": BELL_QASM2,
+        "shots": 100,
         "deferrable": False,
         **FAST,
         **kwargs,
@@ -95,7 +103,7 @@ def sampler(task_id: str = "sample", **kwargs: Any) -> IBMQuantumSamplerOperator
     return IBMQuantumSamplerOperator(task_id=task_id, **options)
 
 
-SUBMITTERS = {"azure": qio, "ibm": sampler}
+SUBMITTERS = {"azure": quantinuum, "ibm": sampler}
 TRIGGERS = {"azure": AzureQuantumJobTrigger, "ibm": IBMQuantumJobTrigger}
 
 
@@ -127,13 +135,13 @@ def submitted(emulator, vendor: str) -> int:
 # --------------------------------------------------------------------------- Azure submit
 
 
-def test_azure_qio_waits_on_the_worker_and_returns_the_decoded_result(connections, emulator):
-    op = qio()
+def test_azure_quantinuum_waits_on_the_worker_and_returns_the_decoded_result(connections, emulator):
+    op = quantinuum()
     context = make_context(op)
     result = plain_json(op.execute(context))
-    assert result["format"] == "microsoft.qio-results.v2"
-    assert result["cost"] == -2.0 and result["configuration"] == {"0": 1, "1": -1}
-    assert result["parameters"]["sweeps"] == 100 and result["parameters"]["seed"] == 7
+    assert result["format"] == "honeywell.quantum-results.v1"
+    assert result["shots"] == 100
+    assert set(result["counts"]["c"]) <= {"00", "11"} and sum(result["counts"]["c"].values()) == 100
     ti = context["ti"]
     job_id = ti.pushed("job_id")
     assert [key for key, _ in ti.pushes] == ["job_id", "job_url"]
@@ -213,7 +221,7 @@ def test_azure_ionq_circuit_takes_shots_from_input_params(connections, emulator)
 
 
 def test_wait_for_completion_false_returns_the_job_id(connections, emulator):
-    for factory in (qio, sampler):
+    for factory in (quantinuum, sampler):
         op = factory(wait_for_completion=False)
         context = make_context(op)
         job_id = op.execute(context)
@@ -293,18 +301,24 @@ def test_ibm_get_results_cancel_and_update_tags(connections, emulator):
 
 def test_azure_get_results_and_cancel(connections, emulator):
     hook = AzureQuantumHook()
-    done = hook.submit_qio_problem(ISING).id
+    done = hook.submit_quantinuum_program(BELL_QASM2, shots=20).id
     control(emulator, "POST", f"/jobs/{done}/finish")
     context = make_context()
     result = AzureQuantumGetResultsOperator(task_id="get", job_id=done).execute(context)
-    assert result["cost"] == -2.0 and context["ti"].pushed("job_url") == AZURE_URL + done
+    assert sum(result["counts"]["c"].values()) == 20
+    assert context["ti"].pushed("job_url") == AZURE_URL + done
+    # A historic QIO job (the service takes no new ones) still gives its result.
+    historic = plant_qio(emulator)
+    old = AzureQuantumGetResultsOperator(task_id="old", job_id=historic).execute(context)
+    assert old["format"] == "microsoft.qio-results.v2"
+    assert old["cost"] == -2.0 and old["configuration"] == {"0": 1, "1": -1}
     assert AzureQuantumCancelJobOperator(task_id="c", job_id=done).execute(context) == "succeeded"
 
     job_fault(emulator, "azure", outcome="fail", code="InvalidInputData", message="bad terms")
-    failed = hook.submit_qio_problem(ISING).id
+    failed = hook.submit_quantinuum_program(BELL_QASM2).id
     with pytest.raises(AirflowException, match="bad terms"):
         AzureQuantumGetResultsOperator(task_id="get2", job_id=failed, timeout=10).execute(context)
-    live = hook.submit_qio_problem(ISING).id
+    live = hook.submit_quantinuum_program(BELL_QASM2).id
     assert AzureQuantumCancelJobOperator(task_id="c2", job_id=live).execute(context) == "cancelled"
 
 
@@ -383,7 +397,7 @@ def test_a_retry_after_a_failed_job_submits_a_new_one(connections, emulator, ven
 def test_each_task_instance_has_its_own_job(connections, emulator):
     ids = set()
     for fields in ({}, {"map_index": 0}, {"map_index": 1}, {"run_id": "scheduled__2"}):
-        for make in (qio, sampler):
+        for make in (quantinuum, sampler):
             op = make(wait_for_completion=False)
             ids.add(op.execute(make_context(op, **fields)))
     assert len(ids) == 8
@@ -392,17 +406,47 @@ def test_each_task_instance_has_its_own_job(connections, emulator):
 
 # --------------------------------------------------------------------------- bad input
 
+
+def retired_qio_operator() -> AzureQuantumSubmitJobOperator:
+    """A QIO task: deprecated when built (the task will fail), refused when run."""
+    with pytest.warns(DeprecationWarning, match="retired"):
+        return AzureQuantumSubmitJobOperator(
+            task_id="x", target="microsoft.simulatedannealing.cpu", qio_problem=ISING
+        )
+
+
 BAD_INPUT = [
-    pytest.param(lambda: qio(target=""), "target", id="azure-empty-target"),
+    pytest.param(lambda: quantinuum(target=""), "target", id="azure-empty-target"),
     pytest.param(
-        lambda: qio(qio_problem=[{"c": "lots", "ids": [0, 1]}]), "qio_problem", id="azure-ising-c"
+        lambda: quantinuum(quantinuum_program="OPENQASM 3.0; qubit q;"),
+        "quantinuum_program",
+        id="azure-qasm3-for-quantinuum",
     ),
     pytest.param(
-        lambda: qio(input_params={"sweeps": float("nan")}), "input_params", id="azure-nan-param"
+        lambda: quantinuum(input_params={"noise": 0.1}), "input_params", id="azure-h2-params"
     ),
-    pytest.param(lambda: qio(tags=["ok", ""]), "tags", id="azure-empty-tag"),
-    pytest.param(lambda: qio(session_id="not a session!"), "session_id", id="azure-session"),
-    pytest.param(lambda: qio(ionq_circuit=BELL_IONQ), "ionq_circuit", id="azure-two-inputs"),
+    pytest.param(
+        lambda: AzureQuantumSubmitJobOperator(
+            task_id="x",
+            target="microsoft.estimator",
+            qir=ESTIMATE_ME,
+            input_params={"errorBudget": float("nan")},
+        ),
+        "input_params",
+        id="azure-nan-param",
+    ),
+    pytest.param(
+        lambda: AzureQuantumSubmitJobOperator(task_id="x", target="ionq.simulator", qir=b"\xff"),
+        "qir",
+        id="azure-qir-not-llvm",
+    ),
+    pytest.param(lambda: retired_qio_operator(), "retired", id="azure-qio-retired"),
+    pytest.param(
+        lambda: quantinuum(target="quantinuum.sim.h1-1e"), "retired", id="azure-h1-retired"
+    ),
+    pytest.param(lambda: quantinuum(tags=["ok", ""]), "tags", id="azure-empty-tag"),
+    pytest.param(lambda: quantinuum(session_id="not a session!"), "session_id", id="azure-session"),
+    pytest.param(lambda: quantinuum(ionq_circuit=BELL_IONQ), "ionq_circuit", id="azure-two-inputs"),
     pytest.param(
         lambda: AzureQuantumSubmitJobOperator(
             task_id="x", target="ionq.simulator", ionq_circuit="h q[0]"
@@ -630,7 +674,7 @@ def test_extra_links_read_the_pushed_url(connections, emulator, monkeypatch):
 
     monkeypatch.setattr(XCom, "get_one", classmethod(get_one))
     for make, link, prefix in (
-        (qio, AzureQuantumJobLink(), AZURE_URL),
+        (quantinuum, AzureQuantumJobLink(), AZURE_URL),
         (sampler, IBMQuantumJobLink(), IBM_URL),
     ):
         op = make(wait_for_completion=False)
@@ -646,8 +690,9 @@ def test_extra_links_read_the_pushed_url(connections, emulator, monkeypatch):
 def test_template_fields_cover_what_a_user_templates():
     assert {
         "target",
-        "qio_problem",
         "ionq_circuit",
+        "quantinuum_program",
+        "qir",
         "input_data",
         "input_params",
         "tags",

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from airflow.providers.openlineage.extractors.manager import ExtractorManager
 from airflow.sdk import ObjectStoragePath
 from airflow.utils.state import TaskInstanceState
-from airflow_face_support import BELL_QASM, ISING, FakeTI, make_context
+from airflow_face_support import BELL_QASM, BELL_QASM2, FakeTI, make_context
 from openlineage.client.serde import Serde
 
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
@@ -61,10 +61,10 @@ def test_openlineage_finds_the_job_facet_and_the_results_file(ibm_connection, tm
 
 def test_a_job_without_stored_results_has_the_facet_and_no_output(azure_connection):
     op = AzureQuantumSubmitJobOperator(
-        task_id="solve",
-        target="microsoft.simulatedannealing.cpu",
-        qio_problem=ISING,
-        input_params={"sweeps": 50, "seed": 1},
+        task_id="bell_h2",
+        target="quantinuum.sim.h2-1e",
+        quantinuum_program=BELL_QASM2,
+        shots=50,
         **FAST,
     )
     assert op.get_openlineage_facets_on_complete(None) is None  # nothing ran yet
@@ -73,7 +73,7 @@ def test_a_job_without_stored_results_has_the_facet_and_no_output(azure_connecti
     assert lineage.outputs == []
     facet = lineage.run_facets[FACET_NAME]
     assert facet.vendor == "Azure Quantum"
-    assert facet.backend == "microsoft.simulatedannealing.cpu" and facet.resultsUri is None
+    assert facet.backend == "quantinuum.sim.h2-1e" and facet.resultsUri is None
 
 
 BLOCKED = textwrap.dedent(

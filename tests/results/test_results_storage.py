@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 from airflow.sdk import Asset
 from airflow.sdk.execution_time.context import OutletEventAccessors
-from airflow_face_support import BELL_IONQ, BELL_QASM, ISING, FakeTI, make_context, stats
+from airflow_face_support import (
+    BELL_IONQ,
+    BELL_QASM,
+    BELL_QASM2,
+    TOFFOLI_QIR,
+    FakeTI,
+    make_context,
+    plant_qio,
+    stats,
+)
 from moto_support import SECRET_KEY, MotoS3, moto_s3
 
 from airflow_quantum.clients.ibm.results import decode_result
@@ -122,9 +131,11 @@ def test_raw_payload_goes_beside_the_result(connections, s3, emulator):
     assert summary["evs"] == [pytest.approx(1.0, abs=0.2)] and summary["shots"] > 0
 
 
-def test_azure_get_results_operator_stores_qio_result_and_raw_output(connections, s3, emulator):
+def test_azure_get_results_operator_stores_a_historic_qio_result_and_raw_output(
+    connections, s3, emulator
+):
     hook = AzureQuantumHook()
-    job = hook.submit_qio_problem(ISING, params={"sweeps": 50, "seed": 3})
+    job = hook.get_job(plant_qio(emulator, input_params={"params": {"sweeps": 50, "seed": 3}}))
     op = AzureQuantumGetResultsOperator(
         task_id="get",
         job_id=job.id,
@@ -153,6 +164,37 @@ def test_azure_ionq_submit_summary_has_top_probabilities_and_usage(connections, 
     assert summary["top_probabilities"] == {"00": 0.5, "11": 0.5}
     assert summary["shots"] == 100 and summary["usage"]
     assert s3.read_json("ionq/bell.json")["probabilities"] == {"00": 0.5, "11": 0.5}
+
+
+def test_azure_quantinuum_and_estimator_summaries_have_their_headlines(connections, s3, emulator):
+    bell = AzureQuantumSubmitJobOperator(
+        task_id="bell_h2",
+        target="quantinuum.sim.h2-1e",
+        quantinuum_program=BELL_QASM2,
+        shots=100,
+        results_path=RESULTS + "/h2/bell.json",
+        **FAST,
+    )
+    summary = bell.execute(make_context(bell))
+    (register,) = summary["top_counts"]
+    assert set(summary["top_counts"][register]) <= {"00", "11"}
+    assert sum(summary["top_counts"][register].values()) == 100
+    assert s3.read_json("h2/bell.json")["counts"] == summary["top_counts"]
+    estimate = AzureQuantumSubmitJobOperator(
+        task_id="estimate",
+        target="microsoft.estimator",
+        qir=TOFFOLI_QIR,
+        results_path=RESULTS + "/estimates/toffoli.json",
+        **FAST,
+    )
+    headline = estimate.execute(make_context(estimate))["estimate"]
+    stored = s3.read_json("estimates/toffoli.json")
+    assert headline == {
+        "physical_qubits": stored["physical_qubits"],
+        "runtime_ns": stored["runtime_ns"],
+        "code_distance": stored["code_distance"],
+    }
+    assert headline["physical_qubits"] == 16856  # the estimator's recorded sample
 
 
 # --------------------------------------------------------------------------- size threshold

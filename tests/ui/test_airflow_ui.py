@@ -109,12 +109,13 @@ def expected_portal_urls(deployment: AirflowDeployment, runs: dict[str, str]) ->
     azure = json.loads(
         demo.emulator_connections(deployment.emulator.url)["AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT"]
     )["extra"]
-    ibm_run, azure_run = runs["example_ibm_quantum_sampler"], runs["example_azure_quantum_qio"]
+    azure_dag = "example_azure_quantum_quantinuum"
+    ibm_run, azure_run = runs["example_ibm_quantum_sampler"], runs[azure_dag]
     ibm_job = deployment.xcom("example_ibm_quantum_sampler", ibm_run, "sample_bell", "job_id")
-    azure_job = deployment.xcom("example_azure_quantum_qio", azure_run, "solve", "job_id")
+    azure_job = deployment.xcom(azure_dag, azure_run, "bell_openqasm", "job_id")
     return {
         ("example_ibm_quantum_sampler", "sample_bell", "IBM Quantum job"): ibm_job_url(ibm_job),
-        ("example_azure_quantum_qio", "solve", "Azure Quantum job"): azure_job_url(
+        (azure_dag, "bell_openqasm", "Azure Quantum job"): azure_job_url(
             azure["subscription_id"], azure["resource_group"], azure["workspace"], azure_job
         ),
     }

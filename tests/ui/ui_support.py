@@ -33,8 +33,14 @@ __all__ = ["ADMIN", "AirflowDeployment", "deployment_env", "free_port", "wait_fo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = ROOT / "example_dags"
-#: The example DAGs whose runs the UI tests open, and their quantum task (it has the link).
-UI_TASKS = [("example_ibm_quantum_sampler", "sample_bell"), ("example_azure_quantum_qio", "solve")]
+#: The example DAGs whose runs the UI tests open, and their quantum tasks (they have the link;
+#: the first of each DAG is the one whose link is clicked).
+UI_TASKS = [
+    ("example_ibm_quantum_sampler", "sample_bell"),
+    ("example_azure_quantum_quantinuum", "bell_openqasm"),
+    ("example_azure_quantum_quantinuum", "bell_qir"),
+    ("example_azure_quantum_quantinuum", "estimate"),
+]
 #: Jobs stay queued until a test finishes them (``/_emulator/jobs/{id}/finish``).
 UI_EMULATOR = EmulatorConfig(queue_seconds=3600.0, run_seconds=0.2, seed=7)
 CHROMIUM = Path("/usr/bin/chromium")

@@ -10,8 +10,8 @@ No Airflow here: the clients are usable on their own::
     settings = AzureQuantumSettings.create(subscription_id="...", resource_group="rg",
                                            workspace="ws", location="eastus", api_key="...")
     with AzureQuantumClient(settings) as client:
-        job = client.submit_qio_problem([(3, [0, 1]), (-2, [2])])
-        print(client.get_results(job.id)["configuration"])
+        job = client.submit_ionq_circuit([{"gate": "h", "target": 0}], shots=100)
+        print(client.get_results(job.id)["probabilities"])
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import httpx
 import requests
 
 from airflow_quantum.clients.auth import TokenCache
-from airflow_quantum.clients.azure import flows, inputs
+from airflow_quantum.clients.azure import flows, inputs, submissions
 from airflow_quantum.clients.azure.auth import build_authenticator
-from airflow_quantum.clients.azure.flows import Flow, Pause, Submission, payload
+from airflow_quantum.clients.azure.flows import Flow, Pause, payload
 from airflow_quantum.clients.azure.models import (
     JobDetails,
     ProviderStatus,
@@ -46,6 +46,11 @@ from airflow_quantum.clients.azure.protocol import (
 )
 from airflow_quantum.clients.azure.queue import AsyncQueuePosition, SyncQueuePosition
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.azure.targets import (
+    DEFAULT_IONQ_TARGET,
+    DEFAULT_QUANTINUUM_TARGET,
+    retired_qio,
+)
 from airflow_quantum.clients.errors import BadResponseError, InvalidInputError, QuantumError
 from airflow_quantum.clients.models import ListedJob
 from airflow_quantum.clients.state import JobState
@@ -59,8 +64,6 @@ from airflow_quantum.clients.transport import (
 T = TypeVar("T")
 M = TypeVar("M")
 
-DEFAULT_QIO_TARGET = "microsoft.simulatedannealing.cpu"
-DEFAULT_IONQ_TARGET = "ionq.simulator"
 
 #: The official client's policy: 408/429/5xx retried with backoff 0.8 s x 2^n (at most 120 s),
 #: ``Retry-After`` honoured; POST/PATCH only on 500/503/504 or with ``Retry-After``.
@@ -131,75 +134,6 @@ class _AzureQuantumClientBase:
         )
         params = list_params(filter=query, orderby=orderby, top=top, skip=skip)
         return self.protocol.list_jobs(params)
-
-    @staticmethod
-    def _qio_submission(
-        terms: Any,
-        *,
-        problem: Mapping[str, Any] | None,
-        target: str,
-        problem_type: str,
-        params: Mapping[str, Any] | None,
-        initial_configuration: Mapping[Any, int] | None,
-        name: str | None,
-        tags: list[str] | None,
-        session_id: str | None,
-        job_id: str | None,
-        metadata: Mapping[str, Any] | None,
-    ) -> Submission:
-        document = inputs.qio_problem(
-            terms,
-            problem=problem,
-            problem_type=problem_type,
-            name=name,
-            initial_configuration=initial_configuration,
-        )
-        return flows.prepare_submission(
-            input_data=document,
-            input_data_format=inputs.QIO_INPUT_FORMAT,
-            output_data_format=inputs.QIO_OUTPUT_FORMAT,
-            provider_id=inputs.QIO_PROVIDER,
-            target=target,
-            input_params=inputs.qio_input_params(params),
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
-        )
-
-    @staticmethod
-    def _ionq_submission(
-        circuit: Any,
-        qubits: int | None,
-        *,
-        shots: int,
-        target: str,
-        output_data_format: str,
-        gateset: str | None,
-        name: str | None,
-        tags: list[str] | None,
-        session_id: str | None,
-        job_id: str | None,
-        metadata: Mapping[str, Any] | None,
-    ) -> Submission:
-        document = inputs.ionq_circuit(circuit, qubits, gateset=gateset)
-        shots = inputs.check_shots(shots)
-        # The qubit count rides along in the metadata so results can be shown as bitstrings.
-        meta = {"qubits": str(document["qubits"]), **dict(metadata or {})}
-        return flows.prepare_submission(
-            input_data=document,
-            input_data_format=inputs.IONQ_INPUT_FORMAT,
-            output_data_format=output_data_format,
-            provider_id=inputs.IONQ_PROVIDER,
-            target=target,
-            input_params={"shots": shots},
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=meta,
-        )
 
 
 def _check_limit(limit: Any) -> None:
@@ -327,29 +261,64 @@ class AzureQuantumClient(SyncQueuePosition, _AzureQuantumClientBase):
         )
         return self._run(flows.submit(self.protocol, submission))
 
-    def submit_qio_problem(
+    def submit_qio_problem(self, *args: Any, **kwargs: Any) -> JobDetails:
+        """Retired: optimization (QIO) accepts no jobs; raises ``RetiredTargetError``."""
+        raise retired_qio(kwargs.get("target"))
+
+    def submit_quantinuum_program(
         self,
-        terms: Any = None,
+        program: str,
         *,
-        problem: Mapping[str, Any] | None = None,
-        target: str = DEFAULT_QIO_TARGET,
-        problem_type: str = "ising",
-        params: Mapping[str, Any] | None = None,
-        initial_configuration: Mapping[Any, int] | None = None,
+        shots: int = inputs.IONQ_DEFAULT_SHOTS,
+        target: str = DEFAULT_QUANTINUUM_TARGET,
         name: str | None = None,
         tags: list[str] | None = None,
         session_id: str | None = None,
         job_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> JobDetails:
-        """Submit a ``microsoft.qio.v2`` problem built from ``terms`` (or a whole ``problem``)."""
-        submission = self._qio_submission(
-            terms,
-            problem=problem,
+        """Submit an OpenQASM 2 program to a Quantinuum target (H2 emulator by default)."""
+        submission = submissions.quantinuum_submission(
+            program,
+            shots=shots,
             target=target,
-            problem_type=problem_type,
-            params=params,
-            initial_configuration=initial_configuration,
+            name=name,
+            tags=tags,
+            session_id=session_id,
+            job_id=job_id,
+            metadata=metadata,
+        )
+        return self._run(flows.submit(self.protocol, submission))
+
+    def submit_qir(
+        self,
+        qir: bytes | str,
+        *,
+        target: str,
+        shots: int | None = None,
+        entry_point: str | None = None,
+        arguments: list[Any] | None = None,
+        items: list[Mapping[str, Any]] | None = None,
+        input_params: Mapping[str, Any] | None = None,
+        output_data_format: str | None = None,
+        provider_id: str | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        session_id: str | None = None,
+        job_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> JobDetails:
+        """Submit QIR (bitcode or LLVM text) to ``target`` (``microsoft.estimator`` too)."""
+        submission = submissions.qir_submission(
+            qir,
+            target=target,
+            shots=shots,
+            entry_point=entry_point,
+            arguments=arguments,
+            items=items,
+            input_params=input_params,
+            output_data_format=output_data_format,
+            provider_id=provider_id,
             name=name,
             tags=tags,
             session_id=session_id,
@@ -374,7 +343,7 @@ class AzureQuantumClient(SyncQueuePosition, _AzureQuantumClientBase):
         metadata: Mapping[str, Any] | None = None,
     ) -> JobDetails:
         """Submit an ``ionq.circuit.v1`` circuit (a gate list, or a whole document)."""
-        submission = self._ionq_submission(
+        submission = submissions.ionq_submission(
             circuit,
             qubits,
             shots=shots,
@@ -715,28 +684,64 @@ class AsyncAzureQuantumClient(AsyncQueuePosition, _AzureQuantumClientBase):
         )
         return await self._run(flows.submit(self.protocol, submission))
 
-    async def submit_qio_problem(
+    async def submit_qio_problem(self, *args: Any, **kwargs: Any) -> JobDetails:
+        """Retired: optimization (QIO) accepts no jobs; raises ``RetiredTargetError``."""
+        raise retired_qio(kwargs.get("target"))
+
+    async def submit_quantinuum_program(
         self,
-        terms: Any = None,
+        program: str,
         *,
-        problem: Mapping[str, Any] | None = None,
-        target: str = DEFAULT_QIO_TARGET,
-        problem_type: str = "ising",
-        params: Mapping[str, Any] | None = None,
-        initial_configuration: Mapping[Any, int] | None = None,
+        shots: int = inputs.IONQ_DEFAULT_SHOTS,
+        target: str = DEFAULT_QUANTINUUM_TARGET,
         name: str | None = None,
         tags: list[str] | None = None,
         session_id: str | None = None,
         job_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> JobDetails:
-        submission = self._qio_submission(
-            terms,
-            problem=problem,
+        """Submit an OpenQASM 2 program to a Quantinuum target (H2 emulator by default)."""
+        submission = submissions.quantinuum_submission(
+            program,
+            shots=shots,
             target=target,
-            problem_type=problem_type,
-            params=params,
-            initial_configuration=initial_configuration,
+            name=name,
+            tags=tags,
+            session_id=session_id,
+            job_id=job_id,
+            metadata=metadata,
+        )
+        return await self._run(flows.submit(self.protocol, submission))
+
+    async def submit_qir(
+        self,
+        qir: bytes | str,
+        *,
+        target: str,
+        shots: int | None = None,
+        entry_point: str | None = None,
+        arguments: list[Any] | None = None,
+        items: list[Mapping[str, Any]] | None = None,
+        input_params: Mapping[str, Any] | None = None,
+        output_data_format: str | None = None,
+        provider_id: str | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        session_id: str | None = None,
+        job_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> JobDetails:
+        """Submit QIR (bitcode or LLVM text) to ``target`` (``microsoft.estimator`` too)."""
+        submission = submissions.qir_submission(
+            qir,
+            target=target,
+            shots=shots,
+            entry_point=entry_point,
+            arguments=arguments,
+            items=items,
+            input_params=input_params,
+            output_data_format=output_data_format,
+            provider_id=provider_id,
             name=name,
             tags=tags,
             session_id=session_id,
@@ -760,7 +765,7 @@ class AsyncAzureQuantumClient(AsyncQueuePosition, _AzureQuantumClientBase):
         job_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> JobDetails:
-        submission = self._ionq_submission(
+        submission = submissions.ionq_submission(
             circuit,
             qubits,
             shots=shots,

@@ -39,6 +39,7 @@ from airflow_quantum.clients.azure.storage import (
     upload_input,
     upload_request,
 )
+from airflow_quantum.clients.azure.targets import check_current
 from airflow_quantum.clients.errors import (
     AuthenticationError,
     BadRequestError,
@@ -151,6 +152,7 @@ def open_session(
     session_id = check_job_id(session_id, "session_id") if session_id else new_job_id()
     if job_failure_policy not in ("Abort", "Continue"):
         raise InvalidInputError("job_failure_policy must be 'Abort' or 'Continue'")
+    check_current(target)
     body = {
         "id": session_id,
         "name": check_name(name, "name") if name is not None else session_id,
@@ -187,9 +189,11 @@ class Submission:
 def _default_content_type(input_data_format: str) -> str:
     fmt = input_data_format.lower()
     if "qasm" in fmt:
-        return "text/plain"
+        return "application/qasm"  # as the official client's Quantinuum target sends it
     if "qir" in fmt:
         return "qir.v1"
+    if "quil" in fmt:
+        return "text/plain"  # as the official client's Rigetti target sends Quil
     return "application/json"
 
 
@@ -219,6 +223,7 @@ def prepare_submission(
         ("input_data_format", input_data_format),
     ):
         check_name(value, field)
+    check_current(target, input_data_format)
     if output_data_format is not None:
         check_name(output_data_format, "output_data_format")
     if name is not None:

@@ -1,10 +1,11 @@
 """Job inputs built and checked before anything is sent (nothing is paid for a typo).
 
-- ``qio_problem``: a ``microsoft.qio.v2`` optimization problem (Ising or PUBO) from terms
-  ``[(c, [ids]), ...]`` or ``[{"c": c, "ids": [...]}, ...]``, or a whole problem document.
 - ``ionq_circuit``: an ``ionq.circuit.v1`` circuit (QIS or native gate set), and ``check_shots``.
+- ``quantinuum_program``: an OpenQASM 2 program (``honeywell.openqasm.v1``).
+- ``qir_program`` and ``qir_input_params``: QIR (``qir.v1``: LLVM bitcode, or its text form) and
+  the ``entryPoint``/``arguments``/``shots``/``items`` parameters sent with it.
 
-Every problem raises ``InvalidInputError`` naming the term or gate index and the field.
+Every problem raises ``InvalidInputError`` naming the gate index or the field.
 """
 
 from __future__ import annotations
@@ -16,19 +17,21 @@ from typing import Any
 
 from airflow_quantum.clients.errors import InvalidInputError
 
-QIO_INPUT_FORMAT = "microsoft.qio.v2"
-QIO_OUTPUT_FORMAT = "microsoft.qio-results.v2"
-QIO_PROVIDER = "microsoft"
 IONQ_INPUT_FORMAT = "ionq.circuit.v1"
 IONQ_OUTPUT_FORMAT = "ionq.quantum-results.v1"
 IONQ_PROVIDER = "ionq"
 IONQ_DEFAULT_SHOTS = 500
+QUANTINUUM_INPUT_FORMAT = "honeywell.openqasm.v1"
+QUANTINUUM_OUTPUT_FORMAT = "honeywell.quantum-results.v1"
+QUANTINUUM_PROVIDER = "quantinuum"
+QIR_INPUT_FORMAT = "qir.v1"
+#: What a QIR job writes unless it asks otherwise (the official client's fallback).
+QIR_OUTPUT_FORMAT = "microsoft.quantum-results.v2"
+ESTIMATES_OUTPUT_FORMAT = "microsoft.resource-estimates.v1"
+BITCODE_MAGIC = b"BC\xc0\xde"
 
-PROBLEM_TYPES = ("ising", "pubo", "ising_grouped", "pubo_grouped")
-MAX_TERMS = 1_000_000
 MAX_SHOTS = 1_000_000
 MAX_IONQ_QUBITS = 1_000
-_MAX_ID = 2**63
 
 # gate -> (number of targets (1 = any number of single-qubit applications), parameter)
 _QIS_GATES: dict[str, tuple[int, str | None]] = {
@@ -66,177 +69,6 @@ def _finite(value: Any, where: str) -> int | float:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-# ------------------------------------------------------------------------ QIO
-
-
-def _term(term: Any, where: str) -> dict[str, Any]:
-    if isinstance(term, Mapping):
-        if "c" in term:
-            coefficient = term["c"]
-        elif "w" in term:
-            coefficient = term["w"]
-        else:
-            raise InvalidInputError(f"{where} has no coefficient 'c'")
-        if "ids" not in term:
-            raise InvalidInputError(f"{where} has no 'ids'")
-        ids = term["ids"]
-    elif isinstance(term, list | tuple) and len(term) == 2:
-        coefficient, ids = term
-    else:
-        raise InvalidInputError(
-            f"{where} must be (c, [ids]) or {{'c': c, 'ids': [ids]}}, got {_show(term)}"
-        )
-    c = _finite(coefficient, f"{where}.c")
-    if isinstance(ids, str | bytes) or not isinstance(ids, Iterable) or isinstance(ids, Mapping):
-        raise InvalidInputError(f"{where}.ids must be a list of variable ids")
-    checked = []
-    for var in ids:
-        if not _is_int(var) or not 0 <= var < _MAX_ID:
-            raise InvalidInputError(f"{where}.ids must be non-negative integers, got {_show(var)}")
-        checked.append(int(var))
-    return {"c": c, "ids": checked}
-
-
-def _terms(terms: Any, where: str) -> list[dict[str, Any]]:
-    if isinstance(terms, str | bytes | Mapping) or not isinstance(terms, Iterable):
-        raise InvalidInputError(f"{where} must be a list of terms")
-    result = []
-    for index, term in enumerate(terms):
-        if index >= MAX_TERMS:
-            raise InvalidInputError(f"{where} has more than {MAX_TERMS} terms")
-        result.append(_term(term, f"{where}[{index}]"))
-    return result
-
-
-def _initial_configuration(raw: Any, kind: str) -> dict[str, int]:
-    if not isinstance(raw, Mapping):
-        raise InvalidInputError("initial_configuration must map variable ids to values")
-    domain = (-1, 1) if kind.startswith("ising") else (0, 1)
-    result = {}
-    for key, value in raw.items():
-        text = str(key) if _is_int(key) else key
-        if not isinstance(text, str) or not text.isdigit() or len(text) > 19:
-            raise InvalidInputError(f"initial_configuration key {_show(key)} is not a variable id")
-        if not _is_int(value) or value not in domain:
-            raise InvalidInputError(
-                f"initial_configuration[{text}] must be {domain[0]} or {domain[1]}, "
-                f"got {_show(value)}"
-            )
-        result[text] = int(value)
-    return result
-
-
-def qio_problem(
-    terms: Any = None,
-    *,
-    problem: Mapping[str, Any] | None = None,
-    problem_type: str = "ising",
-    name: str | None = None,
-    initial_configuration: Mapping[Any, int] | None = None,
-) -> dict[str, Any]:
-    """A checked ``microsoft.qio.v2`` document, from ``terms`` or from a whole ``problem``.
-
-    ``terms``: ``[(3, [0, 1]), (-2, [2])]`` or ``[{"c": 3, "ids": [0, 1]}, ...]``.
-    ``problem_type``: ``ising`` (spins ±1) or ``pubo`` (0/1); ``*_grouped`` for whole documents.
-    """
-    if (terms is None) == (problem is None):
-        raise InvalidInputError("give either terms or problem (exactly one)")
-    if problem is not None:
-        return check_qio_problem(problem)
-    if problem_type not in ("ising", "pubo"):
-        raise InvalidInputError(
-            f"problem_type must be 'ising' or 'pubo' for terms, got {_show(problem_type)}"
-        )
-    checked = _terms(terms, "terms")
-    if not checked:
-        raise InvalidInputError("terms is empty: the problem needs at least one term")
-    function: dict[str, Any] = {"version": "1.0", "type": problem_type, "terms": checked}
-    if initial_configuration is not None:
-        function["version"] = "1.1"
-        function["initial_configuration"] = _initial_configuration(
-            initial_configuration, problem_type
-        )
-    document: dict[str, Any] = {"cost_function": function}
-    if name is not None:
-        if not isinstance(name, str):
-            raise InvalidInputError("name must be a string")
-        document["metadata"] = {"name": name}
-    return document
-
-
-def check_qio_problem(problem: Any) -> dict[str, Any]:
-    """Check a whole ``microsoft.qio.v2`` document and return a normalised copy."""
-    if not isinstance(problem, Mapping):
-        raise InvalidInputError("problem must be a JSON object with a 'cost_function'")
-    function = problem.get("cost_function")
-    if not isinstance(function, Mapping):
-        raise InvalidInputError("problem.cost_function must be an object")
-    kind = function.get("type")
-    if kind not in PROBLEM_TYPES:
-        raise InvalidInputError(
-            f"problem.cost_function.type must be one of {', '.join(PROBLEM_TYPES)}, "
-            f"got {_show(kind)}"
-        )
-    version = function.get("version", "1.0")
-    if version not in ("1.0", "1.1"):
-        raise InvalidInputError(
-            f"problem.cost_function.version must be '1.0' or '1.1', got {_show(version)}"
-        )
-    out: dict[str, Any] = {"version": version, "type": kind}
-    slc = function.get("terms_slc")
-    if slc is not None:
-        if not kind.endswith("_grouped"):
-            raise InvalidInputError(f"terms_slc needs a grouped type ('{kind}_grouped')")
-        if isinstance(slc, str | bytes | Mapping) or not isinstance(slc, Iterable):
-            raise InvalidInputError("problem.cost_function.terms_slc must be a list")
-        groups = []
-        for index, group in enumerate(slc):
-            where = f"problem.cost_function.terms_slc[{index}]"
-            if not isinstance(group, Mapping):
-                raise InvalidInputError(f"{where} must be an object with 'c' and 'terms'")
-            inner = _terms(group.get("terms"), f"{where}.terms")
-            if not inner:
-                raise InvalidInputError(f"{where}.terms is empty")
-            groups.append({"c": _finite(group.get("c"), f"{where}.c"), "terms": inner})
-        out["terms_slc"] = groups
-    raw_terms = function.get("terms", [] if slc is not None else None)
-    if raw_terms is None:
-        raise InvalidInputError("problem.cost_function.terms is missing")
-    out["terms"] = _terms(raw_terms, "problem.cost_function.terms")
-    if not out["terms"] and not out.get("terms_slc"):
-        raise InvalidInputError("problem.cost_function.terms is empty")
-    if function.get("initial_configuration") is not None:
-        out["initial_configuration"] = _initial_configuration(
-            function["initial_configuration"], kind
-        )
-        out["version"] = "1.1"
-    document: dict[str, Any] = {"cost_function": out}
-    metadata = problem.get("metadata")
-    if metadata is not None:
-        if not isinstance(metadata, Mapping):
-            raise InvalidInputError("problem.metadata must be an object")
-        document["metadata"] = dict(metadata)
-    return document
-
-
-def qio_input_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``inputParams`` of a QIO job: ``{"params": {...}}`` (sweeps, beta_start, seed, ...)."""
-    if params is None:
-        return {"params": {}}
-    if not isinstance(params, Mapping):
-        raise InvalidInputError("params must be a dict of solver parameters")
-    checked = {}
-    for key, value in params.items():
-        if not isinstance(key, str):
-            raise InvalidInputError(f"params key {_show(key)} is not a string")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidInputError(f"params.{key} must be finite")
-        if value is not None and not isinstance(value, str | bool | Real | list | dict):
-            raise InvalidInputError(f"params.{key} must be a JSON value, got {_show(value)}")
-        checked[key] = int(value) if _is_int(value) else value
-    return {"params": checked}
 
 
 # ------------------------------------------------------------------------ IonQ
@@ -357,3 +189,91 @@ def check_shots(shots: Any, what: str = "shots") -> int:
     if not _is_int(shots) or not 1 <= shots <= MAX_SHOTS:
         raise InvalidInputError(f"{what} must be an integer between 1 and {MAX_SHOTS}")
     return int(shots)
+
+
+# ------------------------------------------------------------------------ Quantinuum
+
+
+def quantinuum_program(program: Any) -> str:
+    """A checked OpenQASM 2 program for Quantinuum (``OPENQASM 2.0;`` header, some text)."""
+    if not isinstance(program, str):
+        raise InvalidInputError(
+            f"the program must be OpenQASM 2 text, got {type(program).__name__}"
+        )
+    body = program.strip()
+    if not body:
+        raise InvalidInputError("the program is empty")
+    first = next(
+        (
+            line.strip()
+            for line in body.splitlines()
+            if line.strip() and not line.strip().startswith("//")
+        ),
+        "",
+    )
+    if not first.replace(" ", "").startswith("OPENQASM2"):
+        raise InvalidInputError(
+            "the program must start with 'OPENQASM 2.0;' (Quantinuum reads OpenQASM 2), "
+            f"got {_show(first)}"
+        )
+    return program
+
+
+# ------------------------------------------------------------------------ QIR
+
+
+def qir_program(qir: Any) -> bytes:
+    """QIR as the bytes to upload: LLVM bitcode as is, or the text form (``.ll``) encoded."""
+    if isinstance(qir, bytes | bytearray):
+        data = bytes(qir)
+        if data.startswith(BITCODE_MAGIC):
+            return data
+        try:
+            qir = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInputError(
+                "qir bytes are neither LLVM bitcode (they start with 'BC\\xc0\\xde') "
+                "nor UTF-8 LLVM text"
+            ) from None
+    if not isinstance(qir, str):
+        raise InvalidInputError(
+            f"qir must be LLVM bitcode (bytes) or LLVM text (str), got {type(qir).__name__}"
+        )
+    if "define " not in qir:
+        raise InvalidInputError("qir text defines no function: it needs an entry point")
+    return qir.encode("utf-8")
+
+
+def qir_input_params(
+    *,
+    entry_point: str | None = None,
+    arguments: Any = None,
+    shots: int | None = None,
+    items: Any = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``inputParams`` of a QIR job, as the official client sends them.
+
+    ``entryPoint`` names the entry function (the module's only one when omitted), ``arguments``
+    its arguments (base-profile entry points take none), ``items`` a batch (the estimator).
+    """
+    params: dict[str, Any] = dict(extra or {})
+    if entry_point is not None:
+        if not isinstance(entry_point, str) or not entry_point:
+            raise InvalidInputError("entry_point must be a function name")
+        params["entryPoint"] = entry_point
+    if arguments is not None:
+        if not isinstance(arguments, list):
+            raise InvalidInputError("arguments must be a list")
+        params["arguments"] = arguments
+    else:
+        params.setdefault("arguments", [])
+    if shots is not None:
+        params["shots"] = check_shots(shots)
+    if items is not None:
+        if not isinstance(items, list) or not items:
+            raise InvalidInputError("items must be a non-empty list of parameter objects")
+        if not all(isinstance(item, Mapping) for item in items):
+            raise InvalidInputError("every item must be an object of parameters")
+        params["items"] = [dict(item) for item in items]
+    return params

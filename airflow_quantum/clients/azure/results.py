@@ -8,6 +8,10 @@
 - ``microsoft.quantum-results.v2``: ``counts``, ``probabilities`` and ``shots`` per result in
   ``results`` (and those of the first result at the top level).
 - ``honeywell.quantum-results.v1`` (Quantinuum): ``counts`` per classical register, ``shots``.
+- ``rigetti.quil-results.v1``: ``readout`` (the rows of each region as sent), ``counts`` per
+  region by bitstring (highest index first), ``shots``.
+- ``microsoft.resource-estimates.v1`` (the estimator): ``physical_qubits``, ``runtime_ns``,
+  ``code_distance``, ``logical_qubits`` and the whole ``estimate`` (``items``: one per batch item).
 - anything else: ``data``, the parsed JSON as it is.
 
 Every decoded result has ``format``. Bitstrings are written as Qiskit prints them: the highest
@@ -31,6 +35,8 @@ IONQ_RESULTS = "ionq.quantum-results.v1"
 MS_RESULTS_V1 = "microsoft.quantum-results.v1"
 MS_RESULTS_V2 = "microsoft.quantum-results.v2"
 HONEYWELL_RESULTS = "honeywell.quantum-results.v1"
+ESTIMATES = "microsoft.resource-estimates.v1"
+RIGETTI_RESULTS = "rigetti.quil-results.v1"
 VENDOR = "Azure Quantum"
 
 
@@ -245,7 +251,49 @@ def decode_honeywell(payload: Any) -> dict[str, Any]:
     return {"format": HONEYWELL_RESULTS, "counts": counts, "shots": shots or 0}
 
 
+def _estimate(document: Any, where: str) -> dict[str, Any]:
+    body = _object(document, where)
+    physical = _object(body.get("physicalCounts"), f"{where}.physicalCounts")
+    breakdown = _object(physical.get("breakdown"), f"{where}.physicalCounts.breakdown")
+    logical = _object(body.get("logicalQubit"), f"{where}.logicalQubit")
+    return {
+        "physical_qubits": _count(physical.get("physicalQubits"), f"{where} physicalQubits"),
+        "runtime_ns": _number(physical.get("runtime"), f"{where} runtime"),
+        "code_distance": _count(logical.get("codeDistance"), f"{where} codeDistance"),
+        "logical_qubits": _count(
+            breakdown.get("algorithmicLogicalQubits"), f"{where} algorithmicLogicalQubits"
+        ),
+        "estimate": dict(body),
+    }
+
+
+def decode_estimates(payload: Any) -> dict[str, Any]:
+    """A resource estimate (or a batch of them) with its headline figures."""
+    if isinstance(payload, list):
+        items = [_estimate(item, f"{ESTIMATES}[{i}]") for i, item in enumerate(payload)]
+        return {"format": ESTIMATES, "items": items}
+    return {"format": ESTIMATES, **_estimate(payload, ESTIMATES)}
+
+
+def decode_rigetti(payload: Any) -> dict[str, Any]:
+    """Rigetti read-out: one row per shot and region; bit regions counted by bitstring."""
+    body = _object(payload, RIGETTI_RESULTS)
+    counts: dict[str, dict[str, int]] = {}
+    shots = None
+    for region, rows in body.items():
+        rows = _list(rows, f"region {region!r:.40}")
+        if shots is not None and len(rows) != shots:
+            raise _bad("the read-out regions have different numbers of shots")
+        shots = len(rows)
+        if all(isinstance(row, list) and all(v in (0, 1) for v in row) for row in rows):
+            tally = Counter("".join(str(int(v)) for v in reversed(row)) for row in rows)
+            counts[str(region)] = dict(sorted(tally.items()))
+    return {"format": RIGETTI_RESULTS, "readout": dict(body), "counts": counts, "shots": shots or 0}
+
+
 _DECODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    RIGETTI_RESULTS: decode_rigetti,
+    ESTIMATES: decode_estimates,
     QIO_RESULTS: decode_qio,
     MS_RESULTS_V1: decode_ms_v1,
     MS_RESULTS_V2: decode_ms_v2,

@@ -5,6 +5,7 @@
 - ``auth``: ``POST /{tenant}/oauth2/v2.0/token`` and the checks on workspace calls
 - ``identity``: ``GET /msi/token``, the App Service managed-identity endpoint
 - ``storage``: the blob account at ``/{account}/{container}/{blob}``, authorised by SAS
+- ``historic``: ``POST /_emulator/azure/historic-jobs``, finished jobs of retired targets
 - ``jobs``, ``queue``, ``sessions``, ``workspace``: the routes under
   ``/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Quantum/workspaces/{ws}``
 """
@@ -15,6 +16,7 @@ from fastapi import APIRouter
 
 from airflow_quantum.emulator.azure.auth import build_entra_router
 from airflow_quantum.emulator.azure.details import Renderer
+from airflow_quantum.emulator.azure.historic import build_historic_router
 from airflow_quantum.emulator.azure.identity import build_managed_identity_router
 from airflow_quantum.emulator.azure.jobs import build_jobs_router
 from airflow_quantum.emulator.azure.queue import build_queue_router
@@ -39,6 +41,7 @@ def build_router(state: EmulatorState) -> APIRouter:
     router.include_router(build_entra_router(state, store))
     router.include_router(build_managed_identity_router(state, store))
     router.include_router(build_storage_router(state, store, renderer.materialize_blob))
+    router.include_router(build_historic_router(state, store))
     return router
 
 

@@ -15,7 +15,7 @@ from airflow_quantum.emulator.azure.sas import (
 from airflow_quantum.emulator.azure.statuses import SessionState, job_status
 from airflow_quantum.emulator.azure.storage import blob_url, container_url, write_blob
 from airflow_quantum.emulator.azure.store import AzureJob, AzureSession, AzureStore
-from airflow_quantum.emulator.azure.targets import find_target
+from airflow_quantum.emulator.azure.targets import find_any_target
 from airflow_quantum.emulator.azure.versions import has_audit_fields
 from airflow_quantum.emulator.clock import iso_utc
 from airflow_quantum.emulator.jobs import FINISHING_SHARE, Phase
@@ -153,13 +153,15 @@ class Renderer:
         return details
 
     def _cost(self, record: AzureJob) -> dict[str, Any]:
-        target = find_target(record.target)
+        target = find_any_target(record.target)
         usage = record.usage
         events: list[dict[str, Any]] = []
         if target is None or target.family == "qio":
             job = record.job
             hours = max(0.0, (job.ended_at(self.state.now()) or 0.0) - job.starts_at) / 3600
             events.append(_event("jobhours", "Job Hours", "Hours", hours, 0.0))
+        elif target.family == "estimator":
+            pass  # resource estimation is free: no billable events
         elif target.family == "ionq":
             shots = usage.get("shots", 0)
             prices = _IONQ_QPU_PRICES if not target.simulator else {"gs1q": 0.0, "gs2q": 0.0}

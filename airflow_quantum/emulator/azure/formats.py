@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from airflow_quantum.emulator.azure.targets import MS_RESULTS_V1, MS_RESULTS_V2, Target
+from airflow_quantum.emulator.azure.targets import MS_RESULTS_V1, MS_RESULTS_V2, QIR_INPUT, Target
 from airflow_quantum.emulator.jobs import JobFailureError
 
 DEFAULT_SHOTS = 500
@@ -66,13 +66,22 @@ def prepare(
     input_params: Mapping[str, Any],
     seed: int,
     max_qubits: int,
+    input_format: str | None = None,
 ) -> PreparedJob:
     """Validate the decoded input of a job for ``target``; InputError says what is wrong."""
+    if input_format == QIR_INPUT:
+        from airflow_quantum.emulator.azure.qir_jobs import prepare_qir
+
+        return prepare_qir(target, output_format, data, input_params, seed, max_qubits)
     if target.family == "qio":
         return _prepare_qio(target, data, input_params, seed)
+    if target.family == "rigetti":
+        from airflow_quantum.emulator.azure.rigetti_jobs import prepare_rigetti
+
+        return prepare_rigetti(target, output_format, data, input_params, seed, max_qubits)
     if target.family == "ionq":
         return _prepare_ionq(target, output_format, data, input_params, seed, max_qubits)
-    return _prepare_quantinuum(target, data, input_params, seed, max_qubits)
+    return _prepare_quantinuum(target, output_format, data, input_params, seed, max_qubits)
 
 
 def _json_input(data: bytes, what: str) -> Any:
@@ -88,7 +97,7 @@ def _simulation_errors() -> type[Exception]:
     return SimulationError
 
 
-def _guarded(compute: Callable[[], Any], prefix: str = "") -> Callable[[], bytes]:
+def guarded(compute: Callable[[], Any], prefix: str = "") -> Callable[[], bytes]:
     """Run ``compute`` and encode its result as the output blob's JSON bytes.
 
     A simulation error found while running becomes the job's InvalidInputData failure.
@@ -148,7 +157,7 @@ def _prepare_qio(
     # Solver parameters are checked by the solver: like the service, a bad one fails the job
     # with errorData {"code": "InvalidInputData", "message": "Invalid job params: ..."}.
     return PreparedJob(
-        _guarded(lambda: annealer.solve(problem, target.id, params, seed), "Invalid job params: "),
+        guarded(lambda: annealer.solve(problem, target.id, params, seed), "Invalid job params: "),
         usage={"terms": len(problem.terms), "variables": len(problem.variables)},
     )
 
@@ -172,7 +181,7 @@ def _qubit_limit(target: Target, max_qubits: int) -> int:
     return min(max_qubits, target.max_qubits or max_qubits)
 
 
-def _gate_counts(circuit: Any) -> dict[str, int]:
+def gate_counts(circuit: Any) -> dict[str, int]:
     from airflow_quantum.emulator.sim.circuit import GateOp, Measure
 
     counts = {"oneQubitGates": 0, "multiQubitGates": 0, "measurements": 0}
@@ -225,9 +234,9 @@ def _prepare_ionq(
             }
         return {"histogram": {str(key): probabilities[key] for key in sorted(probabilities)}}
 
-    counts = _gate_counts(circuit)
+    counts = gate_counts(circuit)
     return PreparedJob(
-        _guarded(compute),
+        guarded(compute),
         quantum_computing_count=1,
         usage={"shots": shots, "qubits": width, **counts},
     )
@@ -272,6 +281,7 @@ def _ms_results_v2(samples: list[int], width: int) -> dict[str, Any]:
 
 def _prepare_quantinuum(
     target: Target,
+    output_format: str,
     data: bytes,
     input_params: Mapping[str, Any],
     seed: int,
@@ -279,6 +289,12 @@ def _prepare_quantinuum(
 ) -> PreparedJob:
     from airflow_quantum.emulator.sim.qasm import parse_qasm
     from airflow_quantum.emulator.sim.statevector import sample_memory
+
+    if output_format != target.default_output_format:
+        raise InputError(
+            f"an OpenQASM job on {target.id} writes {target.default_output_format}, not "
+            f"{output_format[:60]!r} (QIR jobs write microsoft.quantum-results.v2)"
+        )
 
     simulation_error = _simulation_errors()
     try:
@@ -313,9 +329,9 @@ def _prepare_quantinuum(
             for register, bits in memory.items()
         }
 
-    counts = _gate_counts(circuit)
+    counts = gate_counts(circuit)
     return PreparedJob(
-        _guarded(compute),
+        guarded(compute),
         quantum_computing_count=1,
         usage={"shots": shots, "qubits": circuit.num_qubits, **counts},
     )

@@ -15,7 +15,14 @@ from airflow_quantum.emulator.azure.patching import check_name, check_priority, 
 from airflow_quantum.emulator.azure.statuses import session_state
 from airflow_quantum.emulator.azure.storage import parse_storage_uri
 from airflow_quantum.emulator.azure.store import AzureJob, AzureSession, AzureStore
-from airflow_quantum.emulator.azure.targets import PROVIDERS, Target, find_target, targets_of
+from airflow_quantum.emulator.azure.targets import (
+    PROVIDERS,
+    RETIRED_INPUT_FORMATS,
+    Target,
+    find_target,
+    retirement,
+    targets_of,
+)
 from airflow_quantum.emulator.bodies import describe_validation_error
 from airflow_quantum.emulator.errors import VendorError
 from airflow_quantum.emulator.jobs import EmulatedJob, JobFailure
@@ -82,7 +89,13 @@ def parse_submission(body: Any) -> JobSubmission:
 
 
 def resolve_target(provider_id: str, target_id: str) -> Target:
-    """The target, checked against the provider (both case-insensitive); 400 otherwise."""
+    """The target, checked against the provider (both case-insensitive); 400 otherwise.
+
+    A retired target is refused first, with a message that says so and names its successor.
+    """
+    retired = retirement(target_id)
+    if retired is not None:
+        raise VendorError(400, retired.message(target_id.strip().lower()), "InvalidTarget")
     provider = provider_id.strip().lower()
     if provider not in PROVIDERS:
         raise VendorError(
@@ -160,12 +173,15 @@ class JobFactory:
         except VendorError as exc:
             raise _definition(exc.message) from None
         target = resolve_target(spec.provider_id, spec.target)
+        retired_format = RETIRED_INPUT_FORMATS.get(spec.input_data_format)
+        if retired_format is not None:
+            raise _input(retired_format.message(spec.input_data_format))
         if spec.input_data_format not in target.input_formats:
             raise _input(
                 f"The input data format {spec.input_data_format[:60]!r} is not supported by "
                 f"{target.id}; it reads {', '.join(target.input_formats)}."
             )
-        output_format = spec.output_data_format or target.default_output_format
+        output_format = spec.output_data_format or target.default_output_for(spec.input_data_format)
         if output_format not in target.output_formats:
             raise _input(
                 f"The output data format {output_format[:60]!r} is not supported by "
@@ -176,7 +192,7 @@ class JobFactory:
             session = self._open_session(ws, spec.session_id, target)
         where = blob_locations(spec, state.config.storage_account)
         input_params = spec.input_params or {}
-        prepared = self._prepare(target, output_format, where, input_params)
+        prepared = self._prepare(target, output_format, where, input_params, spec.input_data_format)
 
         job = self._new_job(job_id, target)
         record = AzureJob(
@@ -219,6 +235,7 @@ class JobFactory:
         output_format: str,
         where: BlobLocations,
         input_params: dict[str, Any],
+        input_format: str,
     ) -> PreparedJob:
         """Read, decode and validate the input blob; 400 InvalidInputData if it cannot run."""
         config = self.state.config
@@ -239,6 +256,7 @@ class JobFactory:
                 input_params,
                 self.state.next_seed(),
                 config.max_qubits,
+                input_format,
             )
         except InputError as exc:
             raise _input(str(exc)) from None

@@ -1,4 +1,11 @@
-"""Providers and targets every emulated workspace offers, with their formats and limits."""
+"""Providers and targets every emulated workspace offers, with their formats and limits.
+
+The offered targets are today's (names as in the official ``azure-quantum`` client's target
+classes): IonQ, Quantinuum H2/Helios, Rigetti and the Microsoft resource estimator. Retired targets
+(the QIO optimization solvers, Quantinuum H1) are not offered; ``retirement`` says when they
+went and what to use instead, and ``HISTORIC_TARGETS`` keeps what is needed to show the
+details and results of jobs that ran on them before.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +13,27 @@ from dataclasses import dataclass
 
 QIO_INPUT = "microsoft.qio.v2"
 QIO_OUTPUT = "microsoft.qio-results.v2"
+QIR_INPUT = "qir.v1"
 IONQ_INPUT = "ionq.circuit.v1"
 IONQ_OUTPUT = "ionq.quantum-results.v1"
 MS_RESULTS_V1 = "microsoft.quantum-results.v1"
 MS_RESULTS_V2 = "microsoft.quantum-results.v2"
 QUANTINUUM_INPUT = "honeywell.openqasm.v1"
 QUANTINUUM_OUTPUT = "honeywell.quantum-results.v1"
+ESTIMATES_OUTPUT = "microsoft.resource-estimates.v1"
+RIGETTI_INPUT = "rigetti.quil.v1"
+RIGETTI_OUTPUT = "rigetti.quil-results.v1"
 
 
 @dataclass(frozen=True)
 class Target:
     """One target: who provides it, what it reads and writes, how many qubits it has.
 
-    ``family`` picks how jobs run: ``qio`` (annealer), ``ionq`` (IonQ JSON circuits) or
-    ``quantinuum`` (OpenQASM 2). ``prices`` are USD per unit of each usage dimension.
+    ``family`` picks how jobs run: ``ionq`` (IonQ JSON circuits or QIR), ``quantinuum``
+    (OpenQASM 2 or QIR), ``rigetti`` (Quil or QIR), ``estimator`` (QIR, resource estimates)
+    or ``qio`` (the retired annealers: historic jobs only). ``queue_factor`` scales the
+    configured queue time in ``providerStatus``; ``output_formats[0]`` is the default output of
+    the first input format, ``qir_output`` the default of a QIR job.
     """
 
     id: str
@@ -31,14 +45,34 @@ class Target:
     max_qubits: int | None = None
     status_page: str | None = None
     queue_factor: float = 1.0
+    qir_output: str = MS_RESULTS_V2
 
     @property
     def default_output_format(self) -> str:
         return self.output_formats[0]
 
+    def default_output_for(self, input_format: str) -> str:
+        """The output format a job gets when it names none (QIR jobs differ)."""
+        return self.qir_output if input_format == QIR_INPUT else self.default_output_format
+
     @property
     def job_type(self) -> str:
         return "Optimization" if self.family == "qio" else "QuantumComputing"
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """Why a target is no longer offered, and what replaces it."""
+
+    when: str
+    replacement: str
+
+    def message(self, target_id: str) -> str:
+        return (
+            f"The target {target_id!r} was retired ({self.when}) and no longer accepts jobs; "
+            f"use {self.replacement} instead. Details and results of its earlier jobs can "
+            "still be read."
+        )
 
 
 _QIO_SOLVERS = (
@@ -53,74 +87,136 @@ _QIO_SOLVERS = (
 QIO_TARGET_IDS = tuple(f"microsoft.{name}.cpu" for name in _QIO_SOLVERS) + tuple(
     f"microsoft.{name}-parameterfree.cpu" for name in _QIO_SOLVERS if name != "qmc"
 )
+_QIO_RETIREMENT = Retirement(
+    "Azure Quantum optimization (QIO) was retired; the official client removed it in February 2024",
+    "a circuit target such as 'ionq.simulator' or 'quantinuum.sim.h2-1e', or "
+    "'microsoft.estimator' for resource estimates",
+)
+_H1_RETIREMENT = Retirement(
+    "Quantinuum's H1 systems were retired in October 2025",
+    "the H2 or Helios targets ('quantinuum.sim.h2-1e', 'quantinuum.sim.h2-1sc', "
+    "'quantinuum.qpu.h2-1', 'quantinuum.qpu.helios-1')",
+)
+_H1_TARGET_IDS = (
+    "quantinuum.sim.h1-1e",
+    "quantinuum.sim.h1-1sc",
+    "quantinuum.qpu.h1-1",
+    "quantinuum.sim.h1-2e",
+    "quantinuum.sim.h1-2sc",
+    "quantinuum.qpu.h1-2",
+)
+RETIRED: dict[str, Retirement] = {
+    **dict.fromkeys(QIO_TARGET_IDS, _QIO_RETIREMENT),
+    **dict.fromkeys(_H1_TARGET_IDS, _H1_RETIREMENT),
+}
+#: Input formats nothing reads any more.
+RETIRED_INPUT_FORMATS: dict[str, Retirement] = {QIO_INPUT: _QIO_RETIREMENT}
 
-_IONQ_FORMATS = (IONQ_OUTPUT, MS_RESULTS_V1, MS_RESULTS_V2)
+_IONQ_OUTPUTS = (IONQ_OUTPUT, MS_RESULTS_V1, MS_RESULTS_V2)
+_QUANTINUUM_OUTPUTS = (QUANTINUUM_OUTPUT, MS_RESULTS_V2, MS_RESULTS_V1)
 _IONQ_STATUS = "https://status.ionq.co"
 _QUANTINUUM_STATUS = "https://www.quantinuum.com/hardware"
+
+
+def _ionq(tid: str, simulator: bool, qubits: int, queue: float) -> Target:
+    return Target(
+        tid,
+        "ionq",
+        "ionq",
+        (IONQ_INPUT, QIR_INPUT),
+        _IONQ_OUTPUTS,
+        simulator,
+        qubits,
+        _IONQ_STATUS,
+        queue,
+    )
+
+
+def _quantinuum(tid: str, qubits: int, queue: float) -> Target:
+    return Target(
+        tid,
+        "quantinuum",
+        "quantinuum",
+        (QUANTINUUM_INPUT, QIR_INPUT),
+        _QUANTINUUM_OUTPUTS,
+        ".sim." in tid,
+        qubits,
+        _QUANTINUUM_STATUS,
+        queue,
+    )
+
 
 TARGETS: dict[str, Target] = {
     target.id: target
     for target in (
+        _ionq("ionq.simulator", True, 29, 1),
+        _ionq("ionq.qpu.aria-1", False, 25, 30),
+        _ionq("ionq.qpu.forte-1", False, 36, 40),
+        _ionq("ionq.qpu.forte-enterprise-1", False, 36, 40),
+        # Syntax checkers ("sc") answer at once; emulators ("e") queue a little; QPUs a lot.
         *(
-            Target(tid, "microsoft", "qio", (QIO_INPUT,), (QIO_OUTPUT,), True)
-            for tid in QIO_TARGET_IDS
+            _quantinuum(f"quantinuum.{kind}.{system}{suffix}", qubits, queue)
+            for system, qubits in (("h2-1", 56), ("h2-2", 56), ("helios-1", 98))
+            for kind, suffix, queue in (("sim", "sc", 0.5), ("sim", "e", 2), ("qpu", "", 60))
+        ),
+        *(
+            Target(
+                tid,
+                "rigetti",
+                "rigetti",
+                (RIGETTI_INPUT, QIR_INPUT),
+                (RIGETTI_OUTPUT, MS_RESULTS_V2, MS_RESULTS_V1),
+                simulator,
+                qubits,
+                "https://qcs.rigetti.com/qpus",
+                queue,
+            )
+            for tid, simulator, qubits, queue in (
+                ("rigetti.sim.qvm", True, 20, 1),
+                ("rigetti.qpu.cepheus-1-108q", False, 108, 30),
+            )
         ),
         Target(
-            "ionq.simulator", "ionq", "ionq", (IONQ_INPUT,), _IONQ_FORMATS, True, 29, _IONQ_STATUS
-        ),
-        Target(
-            "ionq.qpu.aria-1",
-            "ionq",
-            "ionq",
-            (IONQ_INPUT,),
-            _IONQ_FORMATS,
-            False,
-            25,
-            _IONQ_STATUS,
-            30,
-        ),
-        Target(
-            "ionq.qpu.forte-1",
-            "ionq",
-            "ionq",
-            (IONQ_INPUT,),
-            _IONQ_FORMATS,
-            False,
-            36,
-            _IONQ_STATUS,
-            40,
-        ),
-        Target(
-            "quantinuum.sim.h1-1e",
-            "quantinuum",
-            "quantinuum",
-            (QUANTINUUM_INPUT,),
-            (QUANTINUUM_OUTPUT,),
+            "microsoft.estimator",
+            "microsoft-qc",
+            "estimator",
+            (QIR_INPUT,),
+            (ESTIMATES_OUTPUT,),
             True,
-            20,
-            _QUANTINUUM_STATUS,
-            2,
-        ),
-        Target(
-            "quantinuum.qpu.h1-1",
-            "quantinuum",
-            "quantinuum",
-            (QUANTINUUM_INPUT,),
-            (QUANTINUUM_OUTPUT,),
-            False,
-            20,
-            _QUANTINUUM_STATUS,
-            60,
+            None,
+            None,
+            0.5,
+            ESTIMATES_OUTPUT,
         ),
     )
+}
+
+#: Targets of jobs that ran before their retirement: their details and results stay readable.
+HISTORIC_TARGETS: dict[str, Target] = {
+    **{
+        tid: Target(tid, "microsoft", "qio", (QIO_INPUT,), (QIO_OUTPUT,), True)
+        for tid in QIO_TARGET_IDS
+    },
+    **{tid: _quantinuum(tid, 20, 2) for tid in _H1_TARGET_IDS},
 }
 
 PROVIDERS: tuple[str, ...] = tuple(dict.fromkeys(target.provider for target in TARGETS.values()))
 
 
 def find_target(target_id: str) -> Target | None:
-    """The target named ``target_id`` (targets are matched case-insensitively)."""
+    """The offered target named ``target_id`` (targets are matched case-insensitively)."""
     return TARGETS.get(target_id.strip().lower())
+
+
+def find_any_target(target_id: str) -> Target | None:
+    """An offered or a retired target: what a stored job ran on."""
+    key = target_id.strip().lower()
+    return TARGETS.get(key) or HISTORIC_TARGETS.get(key)
+
+
+def retirement(target_id: str) -> Retirement | None:
+    """Why ``target_id`` is no longer offered, if it was retired."""
+    return RETIRED.get(target_id.strip().lower())
 
 
 def targets_of(provider: str) -> list[Target]:

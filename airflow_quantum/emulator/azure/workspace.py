@@ -26,7 +26,7 @@ from airflow_quantum.emulator.azure.storage import (
     ensure_container,
 )
 from airflow_quantum.emulator.azure.store import AzureJob, AzureStore
-from airflow_quantum.emulator.azure.targets import PROVIDERS, find_target, targets_of
+from airflow_quantum.emulator.azure.targets import PROVIDERS, find_any_target, targets_of
 from airflow_quantum.emulator.azure.versions import service_creates_containers
 from airflow_quantum.emulator.bodies import describe_validation_error
 from airflow_quantum.emulator.errors import VendorError
@@ -139,7 +139,7 @@ def _quotas(records: list[AzureJob], now: float) -> list[dict[str, Any]]:
     credits = {"hqc": 0.0, "ehqc": 0.0}
     for record in records:
         phase = record.job.phase(now)
-        target = find_target(record.target)
+        target = find_any_target(record.target)
         if target is None:
             continue
         if target.family == "qio":

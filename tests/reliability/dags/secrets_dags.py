@@ -21,7 +21,15 @@ cz $0, $1;
 c[0] = measure $0;
 c[1] = measure $1;
 """
-ISING = [{"c": 1, "ids": [0, 1]}, {"c": -1, "ids": [0]}]
+#: The same Bell pair for Quantinuum's H2 emulator (OpenQASM 2).
+BELL_QASM2 = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0],q[1];
+measure q -> c;
+"""
 WAIT = {"deferrable": True, "poll_interval": 1, "max_poll_interval": 2}
 
 
@@ -40,9 +48,9 @@ def _azure(task_id: str, conn_id: str) -> AzureQuantumSubmitJobOperator:
     return AzureQuantumSubmitJobOperator(
         task_id=task_id,
         azure_quantum_conn_id=conn_id,
-        target="microsoft.simulatedannealing.cpu",
-        qio_problem=ISING,
-        input_params={"sweeps": 50, "seed": 7},
+        target="quantinuum.sim.h2-1e",
+        quantinuum_program=BELL_QASM2,
+        shots=100,
         **WAIT,
     )
 
