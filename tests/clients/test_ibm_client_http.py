@@ -219,7 +219,7 @@ def test_listing_pages_filters_and_sorts(client, emulator):
     wait_final(client, ids[0])
     pending = {j.id for j in client.list_jobs(pending=True)}
     assert ids[0] not in pending and ids[1] in pending
-    assert list(client.list_jobs(backend="ibm_torino")) == []
+    assert list(client.list_jobs(backend="ibm_marrakesh")) == []
 
 
 def test_sessions_and_batches(client, emulator):

@@ -15,7 +15,8 @@ from airflow_quantum.emulator.clock import parse_iso
 from airflow_quantum.emulator.errors import VendorError
 from airflow_quantum.emulator.ibm import programs, views
 from airflow_quantum.emulator.ibm.auth import Caller
-from airflow_quantum.emulator.ibm.backends import get_backend, num_qubits
+from airflow_quantum.emulator.ibm.backends import get_backend
+from airflow_quantum.emulator.ibm.isa import NON_ISA_CODE
 from airflow_quantum.emulator.ibm.store import IBMJobRecord, IBMStore, new_id
 from airflow_quantum.emulator.jobs import EmulatedJob, JobFailure, Phase
 from airflow_quantum.emulator.state import EmulatorState
@@ -111,7 +112,7 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
         program = programs.prepare(
             spec.program_id,
             spec.params,
-            backend_qubits=num_qubits(backend, state),
+            backend=backend,
             max_qubits=config.max_qubits,
             seed=state.next_seed(),
         )
@@ -145,7 +146,11 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
             private=bool(spec.private),
         )
         fault = state.faults.take_job_fault("ibm")
-        if fault is not None and fault.outcome == "fail":
+        if program.non_isa is not None:
+            # Accepted, then failed by the service's validation before it runs (code 1517).
+            job.forced_failure = JobFailure(NON_ISA_CODE, program.non_isa)
+            job.failure_at_start = True
+        elif fault is not None and fault.outcome == "fail":
             job.forced_failure = JobFailure(
                 fault.code or INJECTED_FAILURE_CODE,
                 fault.message or "Job failed during execution (injected by the emulator).",
@@ -155,7 +160,7 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
         elif spec.cost is not None and job.run_seconds > spec.cost:
             job.cancelled_at = job.starts_at + spec.cost
             record.ran_too_long = True
-        state.jobs.add(job, program.compute)
+        state.jobs.add(job, None if program.non_isa else program.compute)
         store.add(record)
         if session is not None:
             session.job_ids.append(job.job_id)
