@@ -40,3 +40,59 @@ TEXTBOOK_BELL = (
     'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\ncx q[0], q[1];\n'
     "c = measure q;\n"
 )
+
+#: The same circuits without measurements, for the estimator.
+ISA_BELL_NO_MEASURE = ISA_BELL.replace("bit[2] c;\n", "").replace("c = measure q;\n", "")
+ISA_RY_NO_MEASURE = ISA_RY_SWEEP.replace("bit[1] meas;\n", "").replace(
+    "meas[0] = measure q[0];\n", ""
+)
+
+
+# ---------------------------------------------------------------- the same, as qiskit objects
+
+
+def qiskit_hadamard(circuit, qubit: int) -> None:
+    """Append H in Heron's basis, rz(pi/2) sx rz(pi/2), to a qiskit ``QuantumCircuit``."""
+    import math
+
+    circuit.rz(math.pi / 2, qubit)
+    circuit.sx(qubit)
+    circuit.rz(math.pi / 2, qubit)
+
+
+def qiskit_isa_bell(measure: bool = False):
+    """The ISA Bell circuit as a qiskit ``QuantumCircuit`` (``measure_all`` when asked)."""
+    from qiskit import QuantumCircuit
+
+    circuit = QuantumCircuit(2)
+    qiskit_hadamard(circuit, 0)
+    qiskit_hadamard(circuit, 1)
+    circuit.cz(0, 1)
+    qiskit_hadamard(circuit, 1)
+    if measure:
+        circuit.measure_all()
+    return circuit
+
+
+def qiskit_isa_rotation(registers: str = "measure_all"):
+    """ry(theta) on qubit 0 then cx(0, 1), in Heron's basis (fractional rx), measured.
+
+    ``registers``: ``"measure_all"`` (register ``meas``) or ``"c"`` (a 2-bit register ``c``).
+    """
+    import math
+
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter
+
+    circuit = QuantumCircuit(2, 2) if registers == "c" else QuantumCircuit(2)
+    circuit.rz(-math.pi / 2, 0)
+    circuit.rx(Parameter("theta"), 0)
+    circuit.rz(math.pi / 2, 0)
+    qiskit_hadamard(circuit, 1)  # cx(0, 1) = H(1) cz(0, 1) H(1)
+    circuit.cz(0, 1)
+    qiskit_hadamard(circuit, 1)
+    if registers == "c":
+        circuit.measure([0, 1], [0, 1])
+    else:
+        circuit.measure_all()
+    return circuit

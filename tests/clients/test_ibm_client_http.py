@@ -240,7 +240,7 @@ def test_sessions_and_batches(client, emulator):
 
 def test_backends_and_instance_usage(client):
     names = {backend.name for backend in client.list_backends()}
-    assert {"ibm_fez", "ibm_emulator"} <= names
+    assert {"ibm_fez", "ibm_marrakesh", "ibm_kingston"} <= names
     status = client.get_backend_status("ibm_fez")
     assert status.operational and status.length_queue == 0
     configuration = client.get_backend_configuration("ibm_fez")
@@ -249,7 +249,7 @@ def test_backends_and_instance_usage(client):
     properties = client.get_backend_properties("ibm_fez")
     assert len(properties.qubits) == 156
     with pytest.raises(NotFoundError):
-        client.get_backend_properties("ibm_emulator")
+        client.get_backend_properties("ibm_nowhere")
     usage = client.get_instance_usage()
     assert usage.usage_limit_reached is False and usage.usage_consumed_seconds == 0
 

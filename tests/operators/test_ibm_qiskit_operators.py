@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import pytest
 from airflow_face_support import make_context, stats
+from ibm_circuits import qiskit_isa_bell, qiskit_isa_rotation
 
 from airflow_quantum.clients.errors import MissingExtraError
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
@@ -27,7 +28,6 @@ qiskit = pytest.importorskip("qiskit")
 from airflow.sdk import DAG  # noqa: E402
 from airflow.serialization.serialized_objects import DagSerialization  # noqa: E402
 from qiskit import QuantumCircuit, qasm3  # noqa: E402
-from qiskit.circuit import Parameter  # noqa: E402
 from qiskit.primitives import PrimitiveResult  # noqa: E402
 from qiskit.quantum_info import SparsePauliOp  # noqa: E402
 
@@ -36,18 +36,13 @@ ANGLES = np.array([[0.0], [math.pi]])
 
 
 def rotation() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.ry(Parameter("theta"), 0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
+    """ry(theta) then cx, measured: an ISA circuit of ibm_fez (see ibm_circuits)."""
+    return qiskit_isa_rotation()
 
 
 def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    return circuit
+    """The Bell state, unmeasured: an ISA circuit of ibm_fez."""
+    return qiskit_isa_bell()
 
 
 def qiskit_dag() -> DAG:

@@ -14,6 +14,7 @@ import pytest
 from airflow.sdk import Asset
 from airflow.sdk.execution_time.context import OutletEventAccessors
 from airflow_face_support import BELL_IONQ, BELL_QASM, ISING, FakeTI, make_context, stats
+from ibm_circuits import ISA_BELL_NO_MEASURE
 from moto_support import SECRET_KEY, MotoS3, moto_s3
 
 from airflow_quantum.clients.ibm.results import decode_result
@@ -35,7 +36,7 @@ except ImportError:  # pragma: no cover
 
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
 RESULTS = "s3://aws_default@quantum-results"
-BELL_NO_MEASURE = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n'
+BELL_NO_MEASURE = ISA_BELL_NO_MEASURE
 
 
 @pytest.fixture(scope="module")
