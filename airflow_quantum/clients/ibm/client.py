@@ -29,7 +29,7 @@ from airflow_quantum.clients.ibm.isa import (
     checks_isa,
     unknown_backend,
 )
-from airflow_quantum.clients.ibm.models import IBMJob, IBMJobPage
+from airflow_quantum.clients.ibm.models import IBMBackendConfiguration, IBMJob, IBMJobPage
 from airflow_quantum.clients.ibm.protocol import (
     IBM_RETRY_POLICY,
     VENDOR,
@@ -241,6 +241,7 @@ class IBMQuantumClient(_Operations):
         self.settings = settings
         self.protocol = IBMProtocol(settings)
         self._targets: dict[str, BackendTarget] = {}
+        self._configurations: dict[str, IBMBackendConfiguration] = {}
         policy = retry_policy or IBM_RETRY_POLICY
         self._owns_session = session is None
         self._session = session or requests.Session()
@@ -277,12 +278,21 @@ class IBMQuantumClient(_Operations):
         """The backend's instruction set, from its configuration (fetched once per client)."""
         target = self._targets.get(name)
         if target is None:
+            configuration = self.cached_configuration(name)
+            target = self._targets[name] = BackendTarget.from_configuration(configuration)
+        return target
+
+    def cached_configuration(self, name: str) -> IBMBackendConfiguration:
+        """The backend's configuration, fetched once per client; ``InvalidInputError`` naming
+        the instance's backends when it has no such backend."""
+        configuration = self._configurations.get(name)
+        if configuration is None:
             try:
                 configuration = self.get_backend_configuration(name)
             except NotFoundError:
                 raise unknown_backend(name, [b.name for b in self.list_backends()]) from None
-            target = self._targets[name] = BackendTarget.from_configuration(configuration)
-        return target
+            self._configurations[name] = configuration
+        return configuration
 
     def authenticate(self) -> None:
         """Make sure an IAM token can be had for the API key (``AuthenticationError`` if not)."""
