@@ -326,3 +326,11 @@ async def test_async_polls_run_concurrently(aclient, emulator):
     ids = [(await aclient.run_job("sampler", params, backend="ibm_fez")).id for _ in range(3)]
     jobs = await asyncio.gather(*(aclient.get_job(job_id) for job_id in ids * 5))
     assert {job.id for job in jobs} == set(ids)
+
+
+def test_calibration_id_is_sent_with_the_job(client):
+    submitted = sampler(client, [BELL], 10, calibration_id="cal-2026-11-30")
+    job = client.get_job(submitted.id)
+    assert job.model_extra["calibration_id"] == "cal-2026-11-30"
+    with pytest.raises(InvalidInputError, match="calibration_id"):
+        sampler(client, [BELL], 10, calibration_id="")

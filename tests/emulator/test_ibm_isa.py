@@ -85,3 +85,12 @@ def test_gates_on_pairs_of_the_published_heron_coupling_run(ibm, backend):
     )
     job_id = ibm.submit("sampler", [[circuit, None, 20]], backend=backend)
     assert ibm.wait(job_id)["state"]["status"] == "Completed"
+
+
+def test_calibration_id_is_accepted_on_jobs_and_backend_reads(ibm):
+    job_id = ibm.submit("sampler", [[ISA_BELL, None, 10]], calibration_id="cal-2026-11-30")
+    assert ibm.job(job_id)["calibration_id"] == "cal-2026-11-30"
+    for suffix in ("configuration", "properties"):
+        answer = ibm.get(f"/backends/ibm_fez/{suffix}", params={"calibration_id": "cal-1"})
+        assert answer.status_code == 200
+    assert ibm.run("sampler", [[ISA_BELL, None, 10]], calibration_id=7).status_code == 400

@@ -51,6 +51,8 @@ class JobRequest(BaseModel):
     log_level: StrictStr | None = None
     cost: StrictInt | None = Field(None, ge=0, le=MAX_COST)
     private: StrictBool | None = None
+    #: Run with this calibration of the backend (the emulator has one per day; any id is kept).
+    calibration_id: Annotated[StrictStr, Field(min_length=1, max_length=128)] | None = None
 
 
 class TagsRequest(BaseModel):
@@ -144,6 +146,7 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
             log_level=spec.log_level.upper() if spec.log_level else None,
             cost=spec.cost,
             private=bool(spec.private),
+            calibration_id=spec.calibration_id,
         )
         fault = state.faults.take_job_fault("ibm")
         if program.non_isa is not None:
