@@ -13,7 +13,7 @@ from starlette.responses import Response
 from airflow_quantum.emulator.bodies import read_json, validate
 from airflow_quantum.emulator.clock import parse_iso
 from airflow_quantum.emulator.errors import VendorError
-from airflow_quantum.emulator.ibm import programs, views
+from airflow_quantum.emulator.ibm import executor, programs, views
 from airflow_quantum.emulator.ibm.auth import Caller
 from airflow_quantum.emulator.ibm.backends import get_backend
 from airflow_quantum.emulator.ibm.isa import NON_ISA_CODE
@@ -83,6 +83,8 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
         body = await read_json(request)
         if not isinstance(body, dict):
             raise VendorError(400, "The body must be a JSON object with program_id and params.")
+        if body.get("program_id") == executor.PROGRAM_ID:
+            executor.refuse(body.get("params"))
         if "program_id" in body:
             programs.check_program(body["program_id"])
         spec = validate(JobRequest, body, "job request")
