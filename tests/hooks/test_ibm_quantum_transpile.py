@@ -111,3 +111,22 @@ def test_without_qiskit_the_error_names_the_extra(hook, emulator, monkeypatch):
     with pytest.raises(MissingExtraError, match=r"optimization_level.*airflow-quantum\[qiskit\]"):
         hook.run_sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=1)
     assert _control(emulator, "GET", "/stats")["ibm"]["jobs_submitted"] == 0
+
+
+def test_without_the_openqasm_importer_the_error_names_the_extra(hook, emulator, monkeypatch):
+    from qiskit import qasm3
+    from qiskit.exceptions import MissingOptionalLibraryError
+
+    def without_importer(text):
+        raise MissingOptionalLibraryError("qiskit-qasm3-import", "loads")
+
+    monkeypatch.setattr(qasm3, "loads", without_importer)  # as qiskit does when it is missing
+    with pytest.raises(MissingExtraError, match=r"qiskit-qasm3-import.*airflow-quantum\[qiskit\]"):
+        hook.run_sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=1)
+    assert _control(emulator, "GET", "/stats")["ibm"]["jobs_submitted"] == 0
+
+
+def test_an_unreadable_circuit_is_named(hook):
+    broken = TEXTBOOK_BELL.replace("h q[0];", "nothing q[0];")
+    with pytest.raises(InvalidInputError, match="pub 0: qiskit could not read the circuit"):
+        hook.run_sampler([broken], "ibm_fez", 10, optimization_level=1)
