@@ -18,11 +18,9 @@ import time
 
 import httpx
 
+from benchmarks.support import BELL
+
 CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/bench:bench::"
-BELL = (
-    'OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit[2] c; '
-    "h q[0]; cx q[0], q[1]; c = measure q;"
-)
 
 
 async def _connection(host: str, port: int, requests: list[bytes]) -> int:

@@ -26,10 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 IBM_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/bench:bench::"
 IBM_CONN_ID = "ibm_quantum_bench"
 AZURE_CONN_ID = "azure_quantum_bench"
-#: A two-qubit Bell sampler: the job every IBM waiter waits for.
+#: A two-qubit Bell sampler: the job every IBM waiter waits for. IBM backends run only ISA
+#: circuits, so it is written in Heron's basis on the coupled pair (0, 1): H = rz(pi/2) sx rz(pi/2).
 BELL = (
     'OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit[2] c; '
-    "h q[0]; cx q[0], q[1]; c = measure q;"
+    "rz(pi/2) q[0]; sx q[0]; rz(pi/2) q[0]; rz(pi/2) q[1]; sx q[1]; rz(pi/2) q[1]; "
+    "cz q[0], q[1]; rz(pi/2) q[1]; sx q[1]; rz(pi/2) q[1]; c = measure q;"
 )
 
 

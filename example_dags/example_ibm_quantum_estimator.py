@@ -6,8 +6,9 @@ what it needs) and estimates three two-qubit correlators. For `|Φ+⟩` they are
 `⟨ZZ⟩ = +1`, `⟨XX⟩ = +1` and `⟨YY⟩ = -1`, and together they give the fidelity with the ideal
 state, `F = (1 + ⟨XX⟩ - ⟨YY⟩ + ⟨ZZ⟩) / 4` (1 on an ideal machine, a little less on hardware).
 
-The circuit is an *ISA circuit* (physical qubits `$0`, `$1`; native gates `rz`, `sx`, `cz` of
-Heron devices such as `ibm_fez`), as IBM's servers require.
+The circuit is the textbook one (`h`, `cx`). IBM's devices run only *ISA circuits*, so the
+operator transpiles it for the backend (`optimization_level=1`, needs the `qiskit` extra) and
+moves the observables onto the physical qubits the circuit lands on.
 
 * `estimate` submits one pub (the circuit with its three observables, `precision` 0.02) and
   **defers**; the decoded result (`pub_results[0].evs` and `stds`, one per observable) lands
@@ -26,22 +27,15 @@ from airflow.sdk import dag, task
 
 from airflow_quantum.operators.ibm_quantum import IBMQuantumEstimatorOperator
 
-#: A Heron device (native gates rz, sx, cz; qubits 0 and 1 are coupled).
+#: A Heron device (156 qubits, native gates rz, sx, x, cz).
 BACKEND = "ibm_fez"
 OBSERVABLES = ["ZZ", "XX", "YY"]
 
 BELL_STATE_QASM = """OPENQASM 3.0;
 include "stdgates.inc";
-rz(pi/2) $0;
-sx $0;
-rz(pi/2) $0;
-rz(pi/2) $1;
-sx $1;
-rz(pi/2) $1;
-cz $0, $1;
-rz(pi/2) $1;
-sx $1;
-rz(pi/2) $1;
+qubit[2] q;
+h q[0];
+cx q[0], q[1];
 """
 
 
@@ -59,6 +53,7 @@ def example_ibm_quantum_estimator():
         observables=[OBSERVABLES],  # one entry per circuit: here a list of three observables
         backend=BACKEND,
         precision=0.02,
+        optimization_level=1,  # transpile; the observables follow the layout
         tags=["example", "bell"],
         deferrable=True,  # wait in the triggerer, not on a worker slot
         poll_interval=1,

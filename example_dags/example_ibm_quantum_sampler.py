@@ -5,10 +5,11 @@ Prepares the Bell state `(|00⟩ + |11⟩)/√2` on two physical qubits and meas
 on an ideal machine only `00` and `11` come out, about half of the time each; on hardware a few
 `01`/`10` show the device's noise.
 
-The circuit is written in OpenQASM 3 as an *ISA circuit*, which is what IBM's servers accept:
-physical qubits (`$0`, `$1`, neighbours on Heron devices such as `ibm_fez`) and only the
-device's native gates (`rz`, `sx`, `cz`). A Hadamard is `rz(π/2)·sx·rz(π/2)`, and a CNOT is a
-`cz` between two Hadamards on the target.
+The circuit is the textbook one (`h`, `cx`) in OpenQASM 3. IBM's devices run only *ISA
+circuits* (their native gates `rz`, `sx`, `x`, `cz` on coupled qubits), so the operator
+transpiles it for the backend first with `optimization_level=1`: qiskit's preset pass manager
+against the backend's target, built from its configuration and calibration data (needs the
+`qiskit` extra).
 
 * `sample_bell` submits the job and **defers**: the wait happens in the triggerer, and the
   decoded result lands in XCom (`pub_results[0].counts`, plus the counts per classical
@@ -27,25 +28,17 @@ from airflow.sdk import dag, task
 
 from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
 
-#: A Heron device (native gates rz, sx, cz; qubits 0 and 1 are coupled).
+#: A Heron device (156 qubits, native gates rz, sx, x, cz).
 BACKEND = "ibm_fez"
 SHOTS = 1000
 
 BELL_QASM = """OPENQASM 3.0;
 include "stdgates.inc";
-bit[2] c;
-rz(pi/2) $0;
-sx $0;
-rz(pi/2) $0;
-rz(pi/2) $1;
-sx $1;
-rz(pi/2) $1;
-cz $0, $1;
-rz(pi/2) $1;
-sx $1;
-rz(pi/2) $1;
-c[0] = measure $0;
-c[1] = measure $1;
+qubit[2] q;
+bit[2] meas;
+h q[0];
+cx q[0], q[1];
+meas = measure q;
 """
 
 
@@ -63,6 +56,7 @@ def example_ibm_quantum_sampler():
         circuits=[BELL_QASM],
         backend=BACKEND,
         shots=SHOTS,
+        optimization_level=1,  # transpile to the backend's ISA (IBM runs nothing else)
         tags=["example", "bell"],
         deferrable=True,  # wait in the triggerer, not on a worker slot
         poll_interval=1,  # first check after about a second, then less and less often

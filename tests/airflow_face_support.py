@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+from ibm_circuits import ISA_BELL
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
@@ -19,10 +20,8 @@ from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 from airflow_quantum.triggers.base import QuantumJobTrigger
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
-BELL_QASM = (
-    'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\ncx q[0], q[1];\n'
-    "c = measure q;\n"
-)
+#: The Bell circuit every IBM test runs: an ISA circuit of the Heron fleet (see ibm_circuits).
+BELL_QASM = ISA_BELL
 BELL_IONQ = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
 #: A Bell pair for Quantinuum's H2 targets (OpenQASM 2): only "00" and "11".
 BELL_QASM2 = (

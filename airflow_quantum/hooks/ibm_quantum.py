@@ -28,7 +28,7 @@ from airflow_quantum.clients.errors import (
     QuantumError,
 )
 from airflow_quantum.clients.ibm import circuits as pubs
-from airflow_quantum.clients.ibm import qiskit_interop
+from airflow_quantum.clients.ibm import qiskit_interop, transpile
 from airflow_quantum.clients.ibm.client import AsyncIBMQuantumClient, IBMQuantumClient
 from airflow_quantum.clients.ibm.models import (
     IBMBackend,
@@ -74,6 +74,8 @@ class IBMQuantumHook(QuantumBaseHook):
     def __init__(self, ibm_quantum_conn_id: str = default_conn_name, **client_options: Any) -> None:
         super().__init__(ibm_quantum_conn_id, **client_options)
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
+        #: qiskit Targets of the backends this hook transpiled for (built once each).
+        self._qiskit_targets: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(ibm_quantum_conn_id={self.ibm_quantum_conn_id!r})"
@@ -158,6 +160,7 @@ class IBMQuantumHook(QuantumBaseHook):
         options: Mapping[str, Any] | None = None,
         session_id: str | None = None,
         tags: Iterable[str] | None = None,
+        optimization_level: int | None = None,
         **job_options: Any,
     ) -> str:
         """Run the Sampler V2 primitive; returns the job id.
@@ -165,9 +168,13 @@ class IBMQuantumHook(QuantumBaseHook):
         ``circuits``: OpenQASM 3 strings (or QuantumCircuits with qiskit installed), or
         ``(circuit, parameter_values, shots)`` tuples. ``shots`` applies to pubs without their
         own. ``options`` are the primitive's options (e.g. ``{"default_shots": 1000}``);
-        ``job_options`` are ``log_level``, ``max_execution_time``, ``image``, ``private``.
+        ``job_options`` are ``log_level``, ``max_execution_time``, ``image``, ``private``,
+        ``calibration_id``. IBM backends run only ISA circuits: ``optimization_level`` (0-3,
+        needs the ``qiskit`` extra) transpiles the circuits for the backend first.
         """
-        params = pubs.primitive_params(pubs.sampler_pubs(circuits, shots), options)
+        built = pubs.sampler_pubs(circuits, shots)
+        built = self._isa_pubs("sampler", built, backend, session_id, optimization_level)
+        params = pubs.primitive_params(built, options)
         return self.run_job("sampler", backend, params, session_id, tags, **job_options)
 
     def run_estimator(
@@ -180,18 +187,43 @@ class IBMQuantumHook(QuantumBaseHook):
         options: Mapping[str, Any] | None = None,
         session_id: str | None = None,
         tags: Iterable[str] | None = None,
+        optimization_level: int | None = None,
         **job_options: Any,
     ) -> str:
         """Run the Estimator V2 primitive; returns the job id.
 
         ``observables``: one observable for every circuit (``"ZZ"``, ``{"ZZ": 1, "XX": 0.5}``,
         a SparsePauliOp) or a list with one entry per circuit; or None when ``circuits`` are
-        ``(circuit, observables, parameter_values, precision)`` tuples.
+        ``(circuit, observables, parameter_values, precision)`` tuples. With
+        ``optimization_level`` the circuits are transpiled for the backend and the
+        observables follow their layout onto the physical qubits.
         """
-        params = pubs.primitive_params(
-            pubs.estimator_pubs(circuits, observables, precision), options
-        )
+        built = pubs.estimator_pubs(circuits, observables, precision)
+        built = self._isa_pubs("estimator", built, backend, session_id, optimization_level)
+        params = pubs.primitive_params(built, options)
         return self.run_job("estimator", backend, params, session_id, tags, **job_options)
+
+    def _isa_pubs(
+        self,
+        program_id: str,
+        built: list[list[Any]],
+        backend: str | None,
+        session_id: str | None,
+        level: int | None,
+    ) -> list[list[Any]]:
+        """``built`` transpiled for the backend at ``level`` (unchanged when it is None)."""
+        if transpile.optimization_level(level) is None:
+            return built
+        qiskit_interop.require_qiskit("optimization_level")
+        name = backend or (self.get_session(session_id).backend_name if session_id else None)
+        if name is None:
+            raise InvalidInputError("optimization_level needs a backend to transpile for")
+        target = self._qiskit_targets.get(name)
+        if target is None:
+            configuration = self.client.cached_configuration(name)
+            target = transpile.backend_target(configuration, self.properties(name))
+            self._qiskit_targets[name] = target
+        return transpile.isa_pubs(program_id, built, target, level)
 
     # ---------------------------------------------------------------- job queries
 

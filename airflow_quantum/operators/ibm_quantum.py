@@ -24,6 +24,10 @@ from airflow_quantum.operators.base import (
     seconds,
 )
 from airflow_quantum.operators.delivery import ResultDelivery
+from airflow_quantum.operators.ibm_quantum_inputs import (
+    check_job_options,
+    check_optimization_level,
+)
 from airflow_quantum.results.summary import JobFacts, ibm_shots
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
@@ -31,15 +35,6 @@ try:
     from airflow.sdk.exceptions import AirflowException
 except ImportError:  # pragma: no cover
     from airflow.exceptions import AirflowException  # type: ignore[no-redef]
-
-
-#: The job options of ``run_job`` (besides program, backend, params, session and tags).
-_JOB_OPTION_CHECKS: dict[str, Any] = {
-    "log_level": validation.log_level,
-    "max_execution_time": validation.max_execution_time,
-    "image": validation.image,
-    "private": lambda value: validation.boolean(value, "private"),
-}
 
 
 class _IBMHookMixin:
@@ -117,17 +112,7 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
                 f"idempotency tag), got {len(user_tags)}"
             )
         validation.tags(user_tags)
-        if not isinstance(self.job_options, dict):
-            raise InvalidInputError("job_options must be a dict")
-        unknown = sorted(set(self.job_options) - set(_JOB_OPTION_CHECKS))
-        if unknown:
-            raise InvalidInputError(
-                f"job_options: unknown option(s) {', '.join(unknown)}; "
-                f"known: {', '.join(_JOB_OPTION_CHECKS)}"
-            )
-        for name, value in self.job_options.items():
-            if value is not None:
-                _JOB_OPTION_CHECKS[name](value)
+        check_job_options(self.job_options)
 
     def find_job(self, key: str) -> str | None:
         for job in self.hook.list_jobs(limit=20, tags=[key]):
@@ -155,6 +140,7 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
             backend="ibm_fez",
             circuits=[BELL_QASM],  # OpenQASM 3, or QuantumCircuits with the qiskit extra
             shots=1000,
+            optimization_level=1,  # transpile for ibm_fez: IBM runs only ISA circuits
             deferrable=True,
         )
 
@@ -163,6 +149,9 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
     :param shots: shots for pubs that do not give their own.
     :param options: the primitive's options, e.g. ``{"default_shots": 4000}``.
     :param bitstrings: also return every shot's bitstring (large!).
+    :param optimization_level: transpile the circuits for the backend with qiskit's preset
+        pass manager (0-3; needs the ``qiskit`` extra). None (default): send them as given,
+        which must then be ISA circuits of the backend.
     """
 
     template_fields: Sequence[str] = (*_IBMJobOperator.template_fields, "circuits", "options")
@@ -173,6 +162,7 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
         circuits: Any,
         shots: int | None = None,
         options: dict[str, Any] | None = None,
+        optimization_level: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -181,10 +171,12 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
         self.circuits = pubs.plain_inputs(circuits, "circuits")
         self.shots = shots
         self.options = options
+        self.optimization_level = optimization_level
 
     def validate_input(self) -> None:
         super().validate_input()
         pubs.primitive_params(pubs.sampler_pubs(self.circuits, self.shots), self.options)
+        check_optimization_level(self.optimization_level)
 
     def submit(self, key: str) -> str:
         return self.hook.run_sampler(
@@ -194,6 +186,7 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
             options=self.options,
             session_id=self.session_id,
             tags=self._tags(key),
+            optimization_level=self.optimization_level,
             **self.job_options,
         )
 
@@ -206,6 +199,8 @@ class IBMQuantumEstimatorOperator(_IBMJobOperator):
     :param observables: one observable per circuit: ``"ZZ"``, ``{"ZZ": 1.0, "XX": 0.5}``, a
         qiskit ``SparsePauliOp``, ...
     :param precision: target precision of the expectation values.
+    :param optimization_level: as for the sampler; the observables then follow the layout of
+        the transpiled circuits onto the backend's physical qubits.
     """
 
     template_fields: Sequence[str] = (
@@ -222,6 +217,7 @@ class IBMQuantumEstimatorOperator(_IBMJobOperator):
         observables: Any = None,
         precision: float | None = None,
         options: dict[str, Any] | None = None,
+        optimization_level: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -229,12 +225,14 @@ class IBMQuantumEstimatorOperator(_IBMJobOperator):
         self.observables = pubs.plain_inputs(observables, "observables")
         self.precision = precision
         self.options = options
+        self.optimization_level = optimization_level
 
     def validate_input(self) -> None:
         super().validate_input()
         pubs.primitive_params(
             pubs.estimator_pubs(self.circuits, self.observables, self.precision), self.options
         )
+        check_optimization_level(self.optimization_level)
 
     def submit(self, key: str) -> str:
         return self.hook.run_estimator(
@@ -245,6 +243,7 @@ class IBMQuantumEstimatorOperator(_IBMJobOperator):
             options=self.options,
             session_id=self.session_id,
             tags=self._tags(key),
+            optimization_level=self.optimization_level,
             **self.job_options,
         )
 

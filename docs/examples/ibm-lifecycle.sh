@@ -10,8 +10,12 @@ TOKEN=$(curl -sf -X POST "$URL/identity/token" \
   -d 'grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=emulator' | jq -r .access_token)
 H=(-H "Authorization: Bearer $TOKEN" -H "Service-CRN: $CRN" -H "IBM-API-Version: 2026-04-15")
 
-# 2. Submit a Bell-state sampler job (an OpenQASM 3 circuit, 1000 shots).
-BELL='OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit[2] meas; h q[0]; cx q[0], q[1]; meas = measure q;'
+# 2. Submit a Bell-state sampler job (an OpenQASM 3 circuit, 1000 shots). IBM backends run only
+#    ISA circuits: Heron's gates (cz, rz, sx, x) on coupled qubits, here the pair (0, 1).
+#    H = rz(pi/2) sx rz(pi/2); Bell = H q0; H q1; cz q0, q1; H q1.
+H0='rz(pi/2) q[0]; sx q[0]; rz(pi/2) q[0];'
+H1='rz(pi/2) q[1]; sx q[1]; rz(pi/2) q[1];'
+BELL="OPENQASM 3.0; include \"stdgates.inc\"; qubit[2] q; bit[2] meas; $H0 $H1 cz q[0], q[1]; $H1 meas = measure q;"
 JOB=$(curl -sf -X POST "$URL/api/v1/jobs" "${H[@]}" -H 'Content-Type: application/json' \
   -d "$(jq -n --arg c "$BELL" '{program_id: "sampler", backend: "ibm_fez", tags: ["curl-demo"],
         params: {pubs: [[$c, null, 1000]], options: {}, version: 2}}')" | jq -r .id)

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import requests
+from ibm_circuits import ISA_BELL, ISA_BELL_NO_MEASURE, ISA_RY_NO_MEASURE, ISA_RY_SWEEP
 
 from airflow_quantum.clients.ibm import IBM_RETRY_POLICY, IBMQuantumSettings
 
@@ -15,37 +16,11 @@ CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
 #: The IBM policy with tiny backoffs, so retry tests take milliseconds.
 FAST = dataclasses.replace(IBM_RETRY_POLICY, backoff_base=0.01, backoff_max=0.02)
 
-BELL = """OPENQASM 3.0;
-include "stdgates.inc";
-qubit[2] q;
-bit[2] c;
-h q[0];
-cx q[0], q[1];
-c = measure q;
-"""
-
-BELL_NO_MEASURE = """OPENQASM 3.0;
-include "stdgates.inc";
-qubit[2] q;
-h q[0];
-cx q[0], q[1];
-"""
-
-RY = """OPENQASM 3.0;
-include "stdgates.inc";
-input float[64] theta;
-qubit[1] q;
-bit[1] meas;
-ry(theta) q[0];
-meas[0] = measure q[0];
-"""
-
-RY_NO_MEASURE = """OPENQASM 3.0;
-include "stdgates.inc";
-input float[64] theta;
-qubit[1] q;
-ry(theta) q[0];
-"""
+#: IBM backends run only ISA circuits: the client tests' circuits are written in Heron's basis.
+BELL = ISA_BELL
+BELL_NO_MEASURE = ISA_BELL_NO_MEASURE
+RY = ISA_RY_SWEEP
+RY_NO_MEASURE = ISA_RY_NO_MEASURE
 
 SEEDED = {"simulator": {"seed_simulator": 7}}
 

@@ -219,7 +219,7 @@ def test_listing_pages_filters_and_sorts(client, emulator):
     wait_final(client, ids[0])
     pending = {j.id for j in client.list_jobs(pending=True)}
     assert ids[0] not in pending and ids[1] in pending
-    assert list(client.list_jobs(backend="ibm_torino")) == []
+    assert list(client.list_jobs(backend="ibm_marrakesh")) == []
 
 
 def test_sessions_and_batches(client, emulator):
@@ -240,7 +240,7 @@ def test_sessions_and_batches(client, emulator):
 
 def test_backends_and_instance_usage(client):
     names = {backend.name for backend in client.list_backends()}
-    assert {"ibm_fez", "ibm_emulator"} <= names
+    assert {"ibm_fez", "ibm_marrakesh", "ibm_kingston"} <= names
     status = client.get_backend_status("ibm_fez")
     assert status.operational and status.length_queue == 0
     configuration = client.get_backend_configuration("ibm_fez")
@@ -249,7 +249,7 @@ def test_backends_and_instance_usage(client):
     properties = client.get_backend_properties("ibm_fez")
     assert len(properties.qubits) == 156
     with pytest.raises(NotFoundError):
-        client.get_backend_properties("ibm_emulator")
+        client.get_backend_properties("ibm_nowhere")
     usage = client.get_instance_usage()
     assert usage.usage_limit_reached is False and usage.usage_consumed_seconds == 0
 
@@ -326,3 +326,11 @@ async def test_async_polls_run_concurrently(aclient, emulator):
     ids = [(await aclient.run_job("sampler", params, backend="ibm_fez")).id for _ in range(3)]
     jobs = await asyncio.gather(*(aclient.get_job(job_id) for job_id in ids * 5))
     assert {job.id for job in jobs} == set(ids)
+
+
+def test_calibration_id_is_sent_with_the_job(client):
+    submitted = sampler(client, [BELL], 10, calibration_id="cal-2026-11-30")
+    job = client.get_job(submitted.id)
+    assert job.model_extra["calibration_id"] == "cal-2026-11-30"
+    with pytest.raises(InvalidInputError, match="calibration_id"):
+        sampler(client, [BELL], 10, calibration_id="")

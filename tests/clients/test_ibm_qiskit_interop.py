@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+from ibm_circuits import ISA_BELL_NO_MEASURE, qiskit_isa_rotation
 from ibm_client_support import finish, settings, wait_final
 
 from airflow_quantum.clients.errors import InvalidInputError, MissingExtraError
@@ -20,11 +21,10 @@ from airflow_quantum.clients.ibm.results import decode_result
 
 qiskit = pytest.importorskip("qiskit")
 from qiskit import QuantumCircuit  # noqa: E402
-from qiskit.circuit import Parameter  # noqa: E402
 from qiskit.primitives import BitArray, PrimitiveResult, PubResult, SamplerPubResult  # noqa: E402
 from qiskit.quantum_info import SparsePauliOp  # noqa: E402
 
-BELL = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n'
+BELL = ISA_BELL_NO_MEASURE
 
 
 @pytest.fixture
@@ -44,11 +44,8 @@ def ibm_results(emulator):
 
 
 def rotation() -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2)
-    circuit.ry(Parameter("theta"), 0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
+    """ry(theta) on qubit 0, then cx(0, 1), as an ISA circuit of ibm_fez (pair (0, 1))."""
+    return qiskit_isa_rotation("c")
 
 
 def test_plain_inputs_turn_qiskit_and_numpy_into_json():

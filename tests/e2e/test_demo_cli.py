@@ -35,6 +35,7 @@ FAILING_DAG = textwrap.dedent(
     def quantum_demo_failing():
         good = IBMQuantumSamplerOperator(
             task_id="good", circuits=[BELL], backend="ibm_fez", shots=100,
+            optimization_level=1,  # h and cx are not ISA: transpile for ibm_fez
             deferrable=True, poll_interval=0.5,
         )
         broken = IBMQuantumSamplerOperator(

@@ -15,29 +15,17 @@ from typing import Any
 
 import numpy as np
 import requests
+from ibm_circuits import ISA_BELL, ISA_RY_SWEEP
 
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/0123456789abcdef:1a2b3c4d-instance::"
 OTHER_CRN = "crn:v1:bluemix:public:quantum-computing:eu-de:a/fedcba9876543210:other-instance::"
 API_VERSION = "2026-04-15"
 
-BELL = """OPENQASM 3.0;
-include "stdgates.inc";
-qubit[2] q;
-bit[2] c;
-h q[0];
-cx q[0], q[1];
-c = measure q;
-"""
-
-RY_SWEEP = """OPENQASM 3.0;
-include "stdgates.inc";
-input float[64] theta;
-qubit[1] q;
-bit[1] meas;
-ry(theta) q[0];
-meas[0] = measure q[0];
-"""
+#: IBM backends run only ISA circuits: the tests' Bell and ry sweep are written in the Heron
+#: basis (see tests/ibm_circuits.py).
+BELL = ISA_BELL
+RY_SWEEP = ISA_RY_SWEEP
 
 FINAL = ("Completed", "Failed", "Cancelled")
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from ibm_circuits import ISA_BELL
 
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
-BELL = (
-    'OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit[2] c; '
-    "h q[0]; cx q[0], q[1]; c = measure q;"
-)
+BELL = ISA_BELL
 
 
 def _control(emulator, method: str, path: str, **kwargs) -> httpx.Response:

@@ -25,6 +25,10 @@ CONFIGURATION_FIELDS = {
 }
 
 
+#: IBM's fleet today: Heron r2 and r3 devices of 156 qubits; its cloud simulators are retired.
+HERON_FLEET = ("ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston")
+
+
 @pytest.fixture
 def ibm(emulator) -> IBMWire:
     return IBMWire(emulator.url)
@@ -35,13 +39,13 @@ def test_official_client_start_up_sequence_is_answered(ibm):
     assert listed.status_code == 200
     devices = listed.json()["devices"]
     names = [device["name"] for device in devices]
-    assert {"ibm_fez", "ibm_torino", "ibm_brisbane", "ibm_emulator"} <= set(names)
+    assert set(names) == set(HERON_FLEET)
     for name in names:
         config = ibm.get(f"/backends/{name}/configuration")
         assert config.status_code == 200
         assert set(config.json()) >= CONFIGURATION_FIELDS
-        if not config.json()["simulator"]:
-            assert ibm.get(f"/backends/{name}/properties").status_code == 200
+        assert config.json()["simulator"] is False
+        assert ibm.get(f"/backends/{name}/properties").status_code == 200
     usage = ibm.get("/instances/usage").json()
     assert usage["usage_limit_reached"] is False
     status = ibm.get("/backends/ibm_fez/status").json()
@@ -54,9 +58,8 @@ def test_backend_list_entries_carry_status_qubits_and_queue_length(ibm):
     fez = devices["ibm_fez"]
     assert fez["status"] == {"name": "online", "reason": "available"}
     assert fez["qubits"] == 156 and fez["is_simulator"] is False
-    assert devices["ibm_torino"]["qubits"] == 133
-    assert devices["ibm_brisbane"]["qubits"] == 127
-    assert devices["ibm_emulator"]["is_simulator"] is True
+    assert all(d["qubits"] == 156 and d["is_simulator"] is False for d in devices.values())
+    assert {d["processor_type"]["family"] for d in devices.values()} == {"Heron"}
     assert all(d["status"]["name"] == "online" for d in devices.values())
 
 
@@ -64,10 +67,12 @@ def test_configuration_has_valid_types_for_the_official_client(ibm):
     config = ibm.get("/backends/ibm_fez/configuration").json()
     assert config["backend_name"] == "ibm_fez"
     assert config["n_qubits"] == 156
-    assert config["basis_gates"] == ["cz", "id", "rz", "sx", "x"]
+    assert config["basis_gates"] == ["cz", "id", "rz", "sx", "x", "rx", "rzz"]
+    assert set(config["supported_instructions"]) >= {"cz", "rz", "sx", "x", "measure", "delay"}
     assert config["gates"] == []
     assert config["local"] is False and config["simulator"] is False
     assert config["open_pulse"] is False and config["conditional"] is False
+    assert config["dt"] == 4.0 and config["description"] == "156 qubit device"
     assert isinstance(config["memory"], bool)
     assert config["max_shots"] >= 100_000
     assert config["processor_type"]["family"] == "Heron"
@@ -93,23 +98,31 @@ def test_coupling_map_is_a_connected_heavy_hex_with_both_directions(ibm):
     assert len(seen) == 156
 
 
-def test_simulator_configuration_follows_max_qubits_at_run_time(ibm, emulator):
-    requests.patch(f"{emulator.url}/_emulator/config", json={"max_qubits": 10})
-    config = ibm.get("/backends/ibm_emulator/configuration").json()
-    assert config["simulator"] is True and config["n_qubits"] == 10
-    assert len(config["coupling_map"]) == 10 * 9
+@pytest.mark.parametrize("name", HERON_FLEET)
+def test_every_backend_is_a_heron_of_156_qubits_with_fractional_gates(ibm, name):
+    config = ibm.get(f"/backends/{name}/configuration").json()
+    assert config["n_qubits"] == 156 and config["simulator"] is False
+    assert config["processor_type"]["family"] == "Heron"
+    assert config["processor_type"]["revision"] in ("2", "3")
+    assert {"rx", "rzz"} <= set(config["basis_gates"])
+    assert len(config["coupling_map"]) == 352
 
 
 def test_properties_give_per_qubit_t1_t2_readout_error_with_units_and_dates(ibm):
-    props = ibm.get("/backends/ibm_torino/properties").json()
-    assert props["backend_name"] == "ibm_torino"
-    assert len(props["qubits"]) == 133
+    props = ibm.get("/backends/ibm_marrakesh/properties").json()
+    assert props["backend_name"] == "ibm_marrakesh"
+    assert len(props["qubits"]) == 156
     first = {item["name"]: item for item in props["qubits"][0]}
     assert first["T1"]["unit"] == "us" and first["T1"]["value"] > 0
     assert first["T2"]["unit"] == "us" and first["T2"]["value"] > 0
     assert 0 < first["readout_error"]["value"] < 0.1
     assert all(item["date"] == props["last_update_date"] for item in props["qubits"][0])
     two_qubit = [g for g in props["gates"] if g["gate"] == "cz"]
+    assert {tuple(g["qubits"]) for g in two_qubit} == {
+        tuple(pair)
+        for pair in ibm.get("/backends/ibm_marrakesh/configuration").json()["coupling_map"]
+    }
+    assert {g["gate"] for g in props["gates"]} == {"cz", "id", "rz", "sx", "x", "rx", "rzz"}
     assert two_qubit and {p["name"] for p in two_qubit[0]["parameters"]} == {
         "gate_error",
         "gate_length",
@@ -126,11 +139,11 @@ def test_unknown_backend_is_404_in_ibm_shape(ibm, suffix):
 def test_queue_length_counts_queued_jobs_on_that_backend(ibm, emulator):
     requests.patch(f"{emulator.url}/_emulator/config", json={"queue_seconds": 60})
     for _ in range(3):
-        ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_torino")
+        ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_marrakesh")
     ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_fez")
-    assert ibm.get("/backends/ibm_torino/status").json()["length_queue"] == 3
+    assert ibm.get("/backends/ibm_marrakesh/status").json()["length_queue"] == 3
     devices = {d["name"]: d for d in ibm.get("/backends").json()["devices"]}
-    assert devices["ibm_torino"]["queue_length"] == 3
+    assert devices["ibm_marrakesh"]["queue_length"] == 3
     assert devices["ibm_fez"]["queue_length"] == 1
 
 

@@ -215,9 +215,16 @@ def test_qpy_circuits_from_the_official_client_run_when_qiskit_is_installed(ibm)
     pytest.importorskip("qiskit")
     from qiskit import QuantumCircuit, qpy
 
+    # An ISA Bell circuit of ibm_fez on its coupled pair (0, 1): H = rz(pi/2) sx rz(pi/2).
     circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
+    for qubit in (0, 1):
+        circuit.rz(math.pi / 2, qubit)
+        circuit.sx(qubit)
+        circuit.rz(math.pi / 2, qubit)
+    circuit.cz(0, 1)
+    circuit.rz(math.pi / 2, 1)
+    circuit.sx(1)
+    circuit.rz(math.pi / 2, 1)
     circuit.measure_all()
     buffer = io.BytesIO()
     qpy.dump(circuit, buffer)
@@ -418,8 +425,8 @@ def test_put_tags_refuses_too_many_too_long_or_wrong_types(ibm, tags):
 
 
 def test_metrics_have_timestamps_usage_and_queue_position(ibm, emulator, slow):
-    first = ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_torino")
-    second = ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_torino")
+    first = ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_marrakesh")
+    second = ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_marrakesh")
     other = ibm.submit("sampler", [[BELL, None, 10]], backend="ibm_fez")
     metrics = ibm.get(f"/jobs/{second}/metrics").json()
     assert metrics["position_in_queue"] == 2
@@ -467,12 +474,12 @@ def test_list_filters_pending_jobs(ibm, slow):
 
 
 def test_list_filters_by_program_backend_and_session(ibm):
-    sampler = ibm.submit("sampler", [[BELL, None, 5]], backend="ibm_torino")
+    sampler = ibm.submit("sampler", [[BELL, None, 5]], backend="ibm_marrakesh")
     estimator = ibm.submit("estimator", [[BELL, "ZZ"]])
     session = ibm.post("/sessions", json={"mode": "batch", "backend": "ibm_fez"}).json()["id"]
     in_session = ibm.submit("sampler", [[BELL, None, 5]], session_id=session, backend=None)
     assert _ids(ibm.get("/jobs", params={"program": "estimator"})) == [estimator]
-    assert _ids(ibm.get("/jobs", params={"backend": "ibm_torino"})) == [sampler]
+    assert _ids(ibm.get("/jobs", params={"backend": "ibm_marrakesh"})) == [sampler]
     assert _ids(ibm.get("/jobs", params={"session_id": session})) == [in_session]
 
 

@@ -34,7 +34,7 @@ def slow(emulator):
 
 
 def _open(ibm: IBMWire, mode: str = "dedicated", **extra) -> dict:
-    answer = ibm.post("/sessions", json={"mode": mode, "backend": "ibm_torino", **extra})
+    answer = ibm.post("/sessions", json={"mode": mode, "backend": "ibm_marrakesh", **extra})
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -42,7 +42,7 @@ def _open(ibm: IBMWire, mode: str = "dedicated", **extra) -> dict:
 def test_open_session_answers_the_session_object(ibm):
     session = _open(ibm, max_ttl=3600)
     assert set(session) >= SESSION_FIELDS
-    assert session["backend_name"] == "ibm_torino" and session["mode"] == "dedicated"
+    assert session["backend_name"] == "ibm_marrakesh" and session["mode"] == "dedicated"
     assert session["state"] == "open" and session["accepting_jobs"] is True
     assert session["max_ttl"] == 3600 and session["started_at"] is None
     assert session["closed_at"] is None and session["elapsed_time"] == 0
@@ -58,10 +58,10 @@ def test_job_in_a_session_runs_on_the_session_backend_and_reports_its_session(ib
     answer = ibm.run("sampler", [[BELL, None, 10]], backend=None, session_id=session["id"])
     assert answer.status_code == 200
     body = answer.json()
-    assert body["backend"] == "ibm_torino" and body["session_id"] == session["id"]
+    assert body["backend"] == "ibm_marrakesh" and body["session_id"] == session["id"]
     assert ibm.get(f"/sessions/{session['id']}").json()["state"] == "active"
     job = ibm.finished(body["id"])
-    assert job["session_id"] == session["id"] and job["backend"] == "ibm_torino"
+    assert job["session_id"] == session["id"] and job["backend"] == "ibm_marrakesh"
     after = ibm.get(f"/sessions/{session['id']}").json()
     assert after["state"] == "open" and after["started_at"] is not None
     assert after["last_job_completed"] is not None
@@ -73,7 +73,7 @@ def test_a_job_naming_another_backend_than_its_session_is_400(ibm):
     session = _open(ibm)
     answer = ibm.run("sampler", [[BELL]], backend="ibm_fez", session_id=session["id"])
     assert answer.status_code == 400
-    assert "ibm_torino" in ibm_error(answer)["message"]
+    assert "ibm_marrakesh" in ibm_error(answer)["message"]
 
 
 def test_close_with_patch_is_204_lets_queued_jobs_finish_and_refuses_new_jobs(ibm, emulator, slow):

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from ibm_circuits import ISA_BELL, ISA_RY_SWEEP, qiskit_isa_bell
 
 from airflow_quantum.clients.errors import (
     ConfigurationError,
@@ -24,12 +25,11 @@ from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
 FAST = dataclasses.replace(IBM_RETRY_POLICY, backoff_base=0.01, backoff_max=0.02)
 CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
-BELL = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\ncx q[0], q[1];\n'
-BELL_MEASURED = BELL + "c = measure q;\n"
-RY = (
-    'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float[64] theta;\nqubit[1] q;\nbit[1] m;\n'
-    "ry(theta) q[0];\nm[0] = measure q[0];\n"
-)
+#: IBM backends run only ISA circuits (see tests/ibm_circuits.py); BELL declares ``c``
+#: without measuring it (an estimator circuit).
+BELL = ISA_BELL.replace("c = measure q;\n", "")
+BELL_MEASURED = ISA_BELL
+RY = ISA_RY_SWEEP.replace("bit[1] meas;", "bit[1] m;").replace("meas[0] =", "m[0] =")
 SEEDED = {"simulator": {"seed_simulator": 11}}
 
 
@@ -266,9 +266,9 @@ def test_sessions(hook, emulator):
 
 def test_backends_and_usage(hook):
     assert "ibm_fez" in {backend.name for backend in hook.list_backends()}
-    assert hook.backend("ibm_torino").n_qubits == 133
+    assert hook.backend("ibm_marrakesh").n_qubits == 156
     assert len(hook.properties("ibm_fez").qubits) == 156
-    assert hook.properties("ibm_emulator") is None
+    assert len(hook.properties("ibm_boston").gates) > 156
     assert hook.get_backend_status("ibm_fez").operational
     assert hook.get_instance_usage().usage_limit_reached is False
 
@@ -277,11 +277,9 @@ def test_qiskit_objects_when_qiskit_is_installed(hook, emulator):
     qiskit = pytest.importorskip("qiskit")
     from qiskit.quantum_info import SparsePauliOp
 
-    bell = qiskit.QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    measured = bell.copy()
-    measured.measure_all()
+    bell = qiskit_isa_bell()
+    measured = qiskit_isa_bell(measure=True)
+    assert isinstance(bell, qiskit.QuantumCircuit)
     job_id = hook.run_sampler([measured], "ibm_fez", shots=100)
     counts = quick_result(hook, emulator, job_id)["pub_results"][0]["counts"]
     assert set(counts) <= {"00", "11"} and sum(counts.values()) == 100

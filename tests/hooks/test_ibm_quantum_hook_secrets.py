@@ -10,6 +10,7 @@ import traceback
 
 import pytest
 import requests
+from ibm_circuits import ISA_BELL
 
 from airflow_quantum.clients.errors import QuantumError
 from airflow_quantum.clients.ibm import IBM_RETRY_POLICY
@@ -18,7 +19,7 @@ from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
 API_KEY = "sk-Zq8w3-very-secret-api-key"
 CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
-BELL = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\nc = measure q;\n'
+BELL = ISA_BELL
 FAST = dataclasses.replace(IBM_RETRY_POLICY, backoff_base=0.01, backoff_max=0.02, max_retries=2)
 
 

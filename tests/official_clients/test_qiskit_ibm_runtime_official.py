@@ -1,6 +1,7 @@
 """The official ``qiskit-ibm-runtime`` client (0.51+) runs whole job lifecycles on the emulator.
 
-Nothing in the library is patched. The client is pointed at the emulator with its own knobs:
+Nothing in the library is patched (except, in one test, its own ISA check, to play a client
+that sends a non-ISA circuit). The client is pointed at the emulator with its own knobs:
 
 - ``QiskitRuntimeService(channel="ibm_quantum_platform", token="emulator", instance=CRN,
   url=emulator.url, url_resolver=...)``: ``url_resolver`` is the documented companion of a custom
@@ -38,8 +39,10 @@ from qiskit_ibm_runtime import (
     QiskitRuntimeService,
     SamplerV2,
     Session,
+    base_primitive,
 )
 from qiskit_ibm_runtime.exceptions import (
+    IBMInputValueError,
     RuntimeInvalidStateError,
     RuntimeJobFailureError,
 )
@@ -104,11 +107,17 @@ def assert_bell_counts(counts: dict[str, int], shots: int) -> None:
 
 def test_backends_are_listed_with_configuration_and_status(service):
     names = {backend.name for backend in service.backends()}
-    assert {"ibm_fez", "ibm_torino", "ibm_brisbane", "ibm_emulator"} <= names
-    assert [backend.name for backend in service.backends(simulator=True)] == ["ibm_emulator"]
+    assert names == {"ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston"}
+    assert service.backends(simulator=True) == []  # IBM's cloud simulators are retired
     device = service.backend(DEVICE)
     assert device.num_qubits == 156
-    assert {"cz", "rz", "sx", "x"} <= set(device.operation_names)
+    assert {"cz", "rz", "sx", "x", "measure", "reset", "delay"} <= set(device.operation_names)
+    assert not {"rx", "rzz"} & set(device.operation_names)  # fractional gates: off by default
+    fractional = service.backend(DEVICE, use_fractional_gates=True)
+    assert {"rx", "rzz"} <= set(fractional.operation_names)
+    assert device.coupling_map.graph.num_edges() == 352
+    assert device.target.instruction_supported("cz", (3, 16))  # a bridge of the Heron lattice
+    assert not device.target.instruction_supported("cz", (0, 2))
     status = device.status()
     assert status.operational and status.backend_name == DEVICE
     assert service.least_busy(simulator=False, operational=True).name in names
@@ -163,6 +172,36 @@ def test_estimator_measures_zz_on_a_bell_state(backend):
     assert evs[1] == pytest.approx(1.0, abs=0.1)  # <XX>
     assert evs[2] == pytest.approx(0.0, abs=0.1)  # <ZI>
     assert evs[3] == pytest.approx(0.0, abs=0.1)  # <IZ>
+
+
+def textbook_bell() -> QuantumCircuit:
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.measure_all()
+    return circuit
+
+
+def test_the_client_refuses_a_non_isa_circuit_before_sending(backend, emulator):
+    with pytest.raises(
+        IBMInputValueError, match=r"instruction h on qubits \(0,\) is not supported"
+    ):
+        SamplerV2(mode=backend).run([textbook_bell()], shots=10)
+    assert control(emulator, "GET", "stats")["ibm"]["jobs_submitted"] == 0
+
+
+def test_a_non_isa_job_that_reaches_the_service_fails_with_code_1517(backend, monkeypatch):
+    # A client without the check (before 0.20, or any other client) sends the job: the service
+    # accepts it and fails it. The check is switched off for this test only.
+    monkeypatch.setattr(base_primitive, "validate_isa_circuits", lambda circuits, target: None)
+    job = SamplerV2(mode=backend).run([textbook_bell()], shots=10)
+
+    with pytest.raises(RuntimeJobFailureError, match="1517") as failure:
+        job.result(timeout=WAIT)
+
+    assert "non-ISA circuits" in str(failure.value)
+    assert job.status() == "ERROR"
+    assert "Circuits do not match the target definition" in job.error_message()
 
 
 def test_a_queued_job_is_cancelled(service, backend, bell, emulator):

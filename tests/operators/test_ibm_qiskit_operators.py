@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import pytest
 from airflow_face_support import make_context, stats
+from ibm_circuits import qiskit_isa_bell, qiskit_isa_rotation
 
 from airflow_quantum.clients.errors import MissingExtraError
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
@@ -27,7 +28,6 @@ qiskit = pytest.importorskip("qiskit")
 from airflow.sdk import DAG  # noqa: E402
 from airflow.serialization.serialized_objects import DagSerialization  # noqa: E402
 from qiskit import QuantumCircuit, qasm3  # noqa: E402
-from qiskit.circuit import Parameter  # noqa: E402
 from qiskit.primitives import PrimitiveResult  # noqa: E402
 from qiskit.quantum_info import SparsePauliOp  # noqa: E402
 
@@ -36,18 +36,13 @@ ANGLES = np.array([[0.0], [math.pi]])
 
 
 def rotation() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.ry(Parameter("theta"), 0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
+    """ry(theta) then cx, measured: an ISA circuit of ibm_fez (see ibm_circuits)."""
+    return qiskit_isa_rotation()
 
 
 def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    return circuit
+    """The Bell state, unmeasured: an ISA circuit of ibm_fez."""
+    return qiskit_isa_bell()
 
 
 def qiskit_dag() -> DAG:
@@ -116,3 +111,56 @@ def test_as_qiskit_without_qiskit_fails_before_any_request(ibm_connection, emula
     with pytest.raises(MissingExtraError, match=r"as_qiskit=True.*airflow-quantum\[qiskit\]"):
         IBMQuantumHook().result("someid", as_qiskit=True)
     assert stats(emulator, "ibm")["requests"] == 0
+
+
+def textbook_bell() -> QuantumCircuit:
+    """The textbook Bell state (h, cx): not an ISA circuit of any IBM backend."""
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    return circuit
+
+
+def test_textbook_circuits_run_with_optimization_level(ibm_connection, emulator):
+    measured = textbook_bell()
+    measured.measure_all()
+    with DAG("transpiled", schedule=None) as dag:
+        IBMQuantumSamplerOperator(
+            task_id="counts",
+            circuits=[measured],
+            shots=100,
+            backend="ibm_fez",
+            optimization_level=1,
+            **FAST,
+        )
+        IBMQuantumEstimatorOperator(
+            task_id="energy",
+            circuits=[textbook_bell()],
+            observables=[SparsePauliOp.from_list([("ZZ", 1.0), ("XX", 1.0)])],
+            precision=0.01,
+            backend="ibm_marrakesh",
+            optimization_level=3,
+            **FAST,
+        )
+    counts = dag.get_task("counts").execute(make_context(dag.get_task("counts")))
+    assert set(counts["pub_results"][0]["counts"]) == {"00", "11"}
+    energy = dag.get_task("energy").execute(make_context(dag.get_task("energy")))
+    assert energy["pub_results"][0]["evs"] == pytest.approx(2.0, abs=0.1)
+
+
+def test_optimization_level_is_checked_before_submitting(ibm_connection, emulator, monkeypatch):
+    bad = IBMQuantumSamplerOperator(
+        task_id="bad", circuits=[textbook_bell()], backend="ibm_fez", optimization_level=5, **FAST
+    )
+    with pytest.raises(Exception, match="optimization_level must be 0, 1, 2 or 3"):
+        bad.execute(make_context(bad))
+    for name in [name for name in sys.modules if name.split(".")[0] == "qiskit"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "qiskit", None)
+    op = IBMQuantumSamplerOperator(
+        task_id="noqiskit", circuits=[bad.circuits[0]], backend="ibm_fez", optimization_level=1,
+        **FAST,
+    )  # fmt: skip
+    with pytest.raises(Exception, match=r"airflow-quantum\[qiskit\]"):
+        op.execute(make_context(op))
+    assert stats(emulator, "ibm")["jobs_submitted"] == 0

@@ -30,6 +30,7 @@ from airflow_face_support import (
     stats,
     wait_for,
 )
+from ibm_circuits import ISA_BELL_NO_MEASURE
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
@@ -64,7 +65,7 @@ except ImportError:  # pragma: no cover
         TaskDeferred,
     )
 
-BELL_NO_MEASURE = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n'
+BELL_NO_MEASURE = ISA_BELL_NO_MEASURE
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
 #: Base-profile QIR text (the estimator reads it as it reads bitcode).
 ESTIMATE_ME = (

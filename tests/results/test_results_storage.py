@@ -23,6 +23,7 @@ from airflow_face_support import (
     plant_qio,
     stats,
 )
+from ibm_circuits import ISA_BELL_NO_MEASURE
 from moto_support import SECRET_KEY, MotoS3, moto_s3
 
 from airflow_quantum.clients.ibm.results import decode_result
@@ -44,7 +45,7 @@ except ImportError:  # pragma: no cover
 
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
 RESULTS = "s3://aws_default@quantum-results"
-BELL_NO_MEASURE = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n'
+BELL_NO_MEASURE = ISA_BELL_NO_MEASURE
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,15 @@ import httpx
 import requests
 
 from airflow_quantum.clients.auth import TokenCache
-from airflow_quantum.clients.errors import QuantumAPIError
+from airflow_quantum.clients.errors import NotFoundError, QuantumAPIError
 from airflow_quantum.clients.ibm.auth import iam_authenticator
-from airflow_quantum.clients.ibm.models import IBMJob, IBMJobPage
+from airflow_quantum.clients.ibm.isa import (
+    BackendTarget,
+    check_pubs,
+    checks_isa,
+    unknown_backend,
+)
+from airflow_quantum.clients.ibm.models import IBMBackendConfiguration, IBMJob, IBMJobPage
 from airflow_quantum.clients.ibm.protocol import (
     IBM_RETRY_POLICY,
     VENDOR,
@@ -66,24 +72,39 @@ class _Operations:
         max_execution_time: int | None = None,
         image: str | None = None,
         private: bool | None = None,
+        calibration_id: str | None = None,
     ) -> Any:
         """Submit a job (``POST /jobs``) -> ``IBMSubmittedJob``.
 
         ``max_execution_time`` is the wire's ``cost`` (seconds), ``image`` its ``runtime``.
+        Sampler and estimator circuits must be ISA circuits of the backend: the client checks
+        them against its configuration (fetched once per backend) and raises
+        ``NonISACircuitError`` before any job exists; an unknown backend raises
+        ``InvalidInputError`` naming the instance's backends.
         """
-        return self._send(
-            self.protocol.run_job(
-                program_id,
-                params,
-                backend=backend,
-                session_id=session_id,
-                tags=tags,
-                log_level=log_level,
-                max_execution_time=max_execution_time,
-                image=image,
-                private=private,
-            )
+        call = self.protocol.run_job(
+            program_id,
+            params,
+            backend=backend,
+            session_id=session_id,
+            tags=tags,
+            log_level=log_level,
+            max_execution_time=max_execution_time,
+            image=image,
+            private=private,
+            calibration_id=calibration_id,
         )
+        return self._submit(call, program_id, params, backend, session_id)
+
+    def _submit(
+        self,
+        call: Call[Any],
+        program_id: str,
+        params: Mapping[str, Any],
+        backend: str | None,
+        session_id: str | None,
+    ) -> Any:
+        raise NotImplementedError
 
     def get_job(self, job_id: str, *, exclude_params: bool = True) -> Any:
         """``GET /jobs/{id}`` -> ``IBMJob`` (without its params unless asked)."""
@@ -219,6 +240,8 @@ class IBMQuantumClient(_Operations):
     ) -> None:
         self.settings = settings
         self.protocol = IBMProtocol(settings)
+        self._targets: dict[str, BackendTarget] = {}
+        self._configurations: dict[str, IBMBackendConfiguration] = {}
         policy = retry_policy or IBM_RETRY_POLICY
         self._owns_session = session is None
         self._session = session or requests.Session()
@@ -235,6 +258,41 @@ class IBMQuantumClient(_Operations):
         except QuantumAPIError as exc:
             return call.recover(exc)
         return call.parse(answer)
+
+    def _submit(
+        self,
+        call: Call[Any],
+        program_id: str,
+        params: Mapping[str, Any],
+        backend: str | None,
+        session_id: str | None,
+    ) -> Any:
+        if checks_isa(program_id):
+            if backend is None and session_id is not None:
+                backend = self.get_session(session_id).backend_name
+            if backend is not None:
+                check_pubs(params, self.backend_target(backend))
+        return self._send(call)
+
+    def backend_target(self, name: str) -> BackendTarget:
+        """The backend's instruction set, from its configuration (fetched once per client)."""
+        target = self._targets.get(name)
+        if target is None:
+            configuration = self.cached_configuration(name)
+            target = self._targets[name] = BackendTarget.from_configuration(configuration)
+        return target
+
+    def cached_configuration(self, name: str) -> IBMBackendConfiguration:
+        """The backend's configuration, fetched once per client; ``InvalidInputError`` naming
+        the instance's backends when it has no such backend."""
+        configuration = self._configurations.get(name)
+        if configuration is None:
+            try:
+                configuration = self.get_backend_configuration(name)
+            except NotFoundError:
+                raise unknown_backend(name, [b.name for b in self.list_backends()]) from None
+            self._configurations[name] = configuration
+        return configuration
 
     def authenticate(self) -> None:
         """Make sure an IAM token can be had for the API key (``AuthenticationError`` if not)."""
@@ -279,6 +337,7 @@ class AsyncIBMQuantumClient(_Operations):
     ) -> None:
         self.settings = settings
         self.protocol = IBMProtocol(settings)
+        self._targets: dict[str, BackendTarget] = {}
         policy = retry_policy or IBM_RETRY_POLICY
         self.auth = iam_authenticator(settings, policy=policy, cache=token_cache)
         self.transport = AsyncTransport(
@@ -291,6 +350,33 @@ class AsyncIBMQuantumClient(_Operations):
         except QuantumAPIError as exc:
             return call.recover(exc)
         return call.parse(answer)
+
+    async def _submit(
+        self,
+        call: Call[Any],
+        program_id: str,
+        params: Mapping[str, Any],
+        backend: str | None,
+        session_id: str | None,
+    ) -> Any:
+        if checks_isa(program_id):
+            if backend is None and session_id is not None:
+                backend = (await self.get_session(session_id)).backend_name
+            if backend is not None:
+                check_pubs(params, await self.backend_target(backend))
+        return await self._send(call)
+
+    async def backend_target(self, name: str) -> BackendTarget:
+        """As ``IBMQuantumClient.backend_target``, without blocking the loop."""
+        target = self._targets.get(name)
+        if target is None:
+            try:
+                configuration = await self.get_backend_configuration(name)
+            except NotFoundError:
+                names = [b.name for b in await self.list_backends()]
+                raise unknown_backend(name, names) from None
+            target = self._targets[name] = BackendTarget.from_configuration(configuration)
+        return target
 
     async def authenticate(self) -> None:
         """Make sure an IAM token can be had for the API key (``AuthenticationError`` if not)."""

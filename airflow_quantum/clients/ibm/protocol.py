@@ -201,8 +201,11 @@ class IBMProtocol:
         max_execution_time: int | None = None,
         image: str | None = None,
         private: bool | None = None,
+        calibration_id: str | None = None,
     ) -> Call[IBMSubmittedJob]:
-        """``POST /jobs``: ``backend`` is required unless ``session_id`` gives one."""
+        """``POST /jobs``: ``backend`` is required unless ``session_id`` gives one.
+
+        ``calibration_id`` runs the job with that calibration of the backend."""
         if not isinstance(params, Mapping):
             raise InvalidInputError(f"params must be a mapping, got {type(params).__name__}")
         body: dict[str, Any] = {"program_id": check.program_id(program_id), "params": dict(params)}
@@ -220,6 +223,8 @@ class IBMProtocol:
             body["runtime"] = check.image(image)
         if private is not None:
             body["private"] = check.boolean(private, "private")
+        if calibration_id is not None:
+            body["calibration_id"] = check.text(calibration_id, "calibration_id")
         request = self.request("POST", "/jobs", body=body)
         return self.json_call(request, lambda p: IBMSubmittedJob.from_wire(p, "job submission"))
 

@@ -15,13 +15,16 @@ from airflow_quantum.emulator.errors import VendorError
 from airflow_quantum.emulator.ibm.auth import Caller
 from airflow_quantum.emulator.state import EmulatorState
 
-HERON_GATES = ["cz", "id", "rz", "sx", "x"]
-EAGLE_GATES = ["ecr", "id", "rz", "sx", "x"]
-SIMULATOR_GATES = [
-    "id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg", "rx", "ry", "rz", "p", "u",
-    "cx", "cy", "cz", "ch", "swap", "ccx", "cswap", "crx", "cry", "crz", "cp", "ecr", "rzz",
-]  # fmt: skip
-CONTROL_FLOW = ["if_else", "for_loop", "switch_case", "while_loop"]
+#: The native gates of Heron processors (what qiskit's ``BackendConfiguration.basis_gates``
+#: lists), and the fractional gates their configuration adds (the official client drops those
+#: from its target unless ``use_fractional_gates`` is set).
+HERON_GATES = ("cz", "id", "rz", "sx", "x")
+FRACTIONAL_GATES = ("rx", "rzz")
+#: Two-qubit gates: they act only on the coupled pairs of the coupling map.
+TWO_QUBIT_GATES = frozenset({"cz", "ecr", "cx", "rzz"})
+#: Non-unitary instructions every device runs, on any qubit.
+NON_UNITARY = ("delay", "measure", "reset")
+CONTROL_FLOW = ("if_else", "for_loop", "switch_case")
 
 #: Largest shot count per pub, as the configurations advertise it.
 MAX_SHOTS = 100_000
@@ -30,34 +33,42 @@ MAX_EXPERIMENTS = 300
 
 @dataclass(frozen=True)
 class Backend:
-    """One emulated device (or the simulator)."""
+    """One emulated device: a 156-qubit Heron on a heavy-hex lattice (IBM's fleet today)."""
 
     name: str
-    num_qubits: int
-    basis_gates: tuple[str, ...]
-    family: str
     revision: str
     version: str
     online_date: str
-    simulator: bool = False
-    clops_h: int = 0
-    #: Row length of its heavy-hex lattice (hardware only).
-    row_length: int = 15
+    clops_h: int
+    num_qubits: int = 156
+    family: str = "Heron"
+    basis_gates: tuple[str, ...] = HERON_GATES + FRACTIONAL_GATES
+    #: Row length of its heavy-hex lattice, and the column of the first bridge qubit on even
+    #: and odd rows (Heron r2/r3: 16, 3 and 1, which gives the devices' published coupling).
+    row_length: int = 16
+    bridge_columns: tuple[int, int] = (3, 1)
+
+    @property
+    def supported_instructions(self) -> tuple[str, ...]:
+        """Everything a circuit may contain: basis gates, non-unitary ops, control flow."""
+        return (*self.basis_gates, *NON_UNITARY, *CONTROL_FLOW)
+
+    @property
+    def simulator(self) -> bool:
+        """IBM's cloud simulators are retired: every backend is a device."""
+        return False
 
 
 BACKENDS: dict[str, Backend] = {
     backend.name: backend
     for backend in (
-        Backend("ibm_fez", 156, tuple(HERON_GATES), "Heron", "2", "1.3.12",
-                "2024-07-12T04:00:00Z", clops_h=195_000, row_length=16),
-        Backend("ibm_torino", 133, tuple(HERON_GATES), "Heron", "1", "1.6.28",
-                "2023-11-30T05:00:00Z", clops_h=210_000, row_length=15),
-        Backend("ibm_brisbane", 127, tuple(EAGLE_GATES), "Eagle", "3", "1.1.55",
-                "2022-11-15T05:00:00Z", clops_h=180_000, row_length=15),
-        Backend("ibm_emulator", 0, tuple(SIMULATOR_GATES), "Simulator", "1", "0.1.0",
-                "2025-01-01T00:00:00Z", simulator=True),
+        Backend("ibm_fez", "2", "1.3.12", "2024-05-14T04:00:00Z", 195_000),
+        Backend("ibm_marrakesh", "2", "1.1.7", "2024-08-07T04:00:00Z", 195_000),
+        Backend("ibm_kingston", "2", "1.0.9", "2025-02-20T05:00:00Z", 340_000),
+        Backend("ibm_pittsburgh", "3", "1.0.16", "2025-04-22T04:00:00Z", 330_000),
+        Backend("ibm_boston", "3", "1.0.4", "2025-10-05T04:00:00Z", 340_000),
     )
-}  # fmt: skip
+}
 
 
 def get_backend(name: str) -> Backend:
@@ -72,17 +83,15 @@ def get_backend(name: str) -> Backend:
     return backend
 
 
-def num_qubits(backend: Backend, state: EmulatorState) -> int:
-    """Qubits of ``backend``; the simulator has as many as the emulator may simulate."""
-    return state.config.max_qubits if backend.simulator else backend.num_qubits
-
-
 @cache
-def heavy_hex(num: int, row_length: int) -> tuple[tuple[int, int], ...]:
+def heavy_hex(
+    num: int, row_length: int, bridge_columns: tuple[int, int] = (3, 1)
+) -> tuple[tuple[int, int], ...]:
     """Edges of a heavy-hex lattice of ``num`` qubits: rows joined by bridge qubits.
 
-    Bridges sit under every fourth column, shifted by two on every other row, as on IBM's
-    Eagle and Heron chips. Each undirected edge is listed in both directions.
+    Bridges sit under every fourth column, starting at ``bridge_columns[0]`` on even rows and
+    ``bridge_columns[1]`` on odd ones, as on IBM's Heron chips. Each undirected edge is listed
+    in both directions.
     """
     edges: list[tuple[int, int]] = []
     index = 0
@@ -101,7 +110,7 @@ def heavy_hex(num: int, row_length: int) -> tuple[tuple[int, int], ...]:
             if column < len(current):
                 edges.append((bridge, current[column]))
         pending = []
-        for column in range(0 if row % 2 == 0 else 2, len(current), 4):
+        for column in range(bridge_columns[row % 2], len(current), 4):
             if index >= num:
                 break
             edges.append((current[column], index))
@@ -112,65 +121,65 @@ def heavy_hex(num: int, row_length: int) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(both))
 
 
-def coupling_map(backend: Backend, state: EmulatorState) -> list[list[int]]:
-    """The coupling map: heavy-hex for devices, all-to-all for the simulator."""
-    if backend.simulator:
-        n = num_qubits(backend, state)
-        return [[a, b] for a in range(n) for b in range(n) if a != b]
-    return [list(edge) for edge in heavy_hex(backend.num_qubits, backend.row_length)]
+def coupling_map(backend: Backend) -> list[list[int]]:
+    """The coupling map: the directed pairs two-qubit gates may act on (both directions)."""
+    return [list(edge) for edge in edges(backend)]
 
 
-def configuration(backend: Backend, state: EmulatorState) -> dict[str, Any]:
-    """``GET /backends/{name}/configuration``: what qiskit's BackendConfiguration reads."""
-    n = num_qubits(backend, state)
-    two_qubit = [g for g in backend.basis_gates if g in ("cz", "ecr", "cx")]
-    config: dict[str, Any] = {
+def edges(backend: Backend) -> tuple[tuple[int, int], ...]:
+    """The coupled pairs of ``backend``, each in both directions."""
+    return heavy_hex(backend.num_qubits, backend.row_length, backend.bridge_columns)
+
+
+def configuration(backend: Backend) -> dict[str, Any]:
+    """``GET /backends/{name}/configuration``: what qiskit's BackendConfiguration reads.
+
+    Shaped like a real Heron's (``dt``/``dtm`` in ns on the wire, ``timing_constraints``,
+    ``supported_instructions`` with control flow); ``gates`` stays empty, which the official
+    client accepts.
+    """
+    n = backend.num_qubits
+    return {
         "backend_name": backend.name,
         "backend_version": backend.version,
         "n_qubits": n,
         "basis_gates": list(backend.basis_gates),
         "gates": [],
         "local": False,
-        "simulator": backend.simulator,
+        "simulator": False,
         "conditional": False,
         "open_pulse": False,
         "memory": True,
         "max_shots": MAX_SHOTS,
         "max_experiments": MAX_EXPERIMENTS,
-        "coupling_map": coupling_map(backend, state),
+        "coupling_map": coupling_map(backend),
         "online_date": backend.online_date,
-        "description": (
-            "Emulated state-vector simulator"
-            if backend.simulator
-            else f"Emulated {n}-qubit {backend.family} r{backend.revision} device"
-        ),
-        "sample_name": backend.family.lower(),
+        "description": f"{n} qubit device",
+        "sample_name": f"family: {backend.family}, revision: {backend.revision}",
         "processor_type": {"family": backend.family, "revision": backend.revision},
-        "supported_instructions": [
-            *backend.basis_gates,
-            "delay",
-            "measure",
-            "reset",
-            *CONTROL_FLOW,
-        ],
-        "supported_features": ["qasm3"],
+        "supported_instructions": list(backend.supported_instructions),
+        "supported_features": ["qobj", "parameters", "qasm3"],
         "n_registers": 1,
         "meas_levels": [1, 2],
         "rep_delay_range": [0.0, 500.0],
         "default_rep_delay": 250.0,
         "dynamic_reprate_enabled": True,
         "multi_meas_enabled": True,
-        "max_experiments_per_job": MAX_EXPERIMENTS,
-        "credits_required": not backend.simulator,
+        "measure_esp_enabled": False,
+        "credits_required": True,
         "allow_q_object": False,
         "url": "None",
-        "quantum_volume": None if backend.simulator else 512,
-        "dt": 2.2222222222222221e-10 if not backend.simulator else None,
-        "dtm": 2.2222222222222221e-10 if not backend.simulator else None,
-        "clops_h": backend.clops_h or None,
-        "two_qubit_gates": two_qubit,
+        "quantum_volume": None,
+        "dt": 4.0,
+        "dtm": 4.0,
+        "timing_constraints": {
+            "acquire_alignment": 1,
+            "granularity": 1,
+            "min_length": 2,
+            "pulse_alignment": 1,
+        },
+        "clops_h": backend.clops_h,
     }
-    return config
 
 
 def properties(backend: Backend, now: float) -> dict[str, Any]:
@@ -207,36 +216,15 @@ def _properties(backend: Backend, date: str) -> dict[str, Any]:
     gates = []
     for qubit in range(backend.num_qubits):
         for gate in backend.basis_gates:
-            if gate in ("cz", "ecr", "cx"):
+            if gate in TWO_QUBIT_GATES:
                 continue
             error = 0.0 if gate in ("rz", "id") else round(rng.uniform(1.5e-4, 6e-4), 7)
             length = 0.0 if gate == "rz" else 32.0
-            gates.append(
-                {
-                    "qubits": [qubit],
-                    "gate": gate,
-                    "parameters": [
-                        item("gate_error", error, ""),
-                        item("gate_length", length, "ns"),
-                    ],
-                    "name": f"{gate}{qubit}",
-                }
-            )
-    two_qubit = next(g for g in backend.basis_gates if g in ("cz", "ecr", "cx"))
-    for a, b in heavy_hex(backend.num_qubits, backend.row_length):
-        if backend.family == "Eagle" and a > b:
-            continue  # ECR is directional: one direction per pair
-        gates.append(
-            {
-                "qubits": [a, b],
-                "gate": two_qubit,
-                "parameters": [
-                    item("gate_error", round(rng.uniform(2e-3, 9e-3), 6), ""),
-                    item("gate_length", 68.0 if two_qubit == "cz" else 660.0, "ns"),
-                ],
-                "name": f"{two_qubit}{a}_{b}",
-            }
-        )
+            gates.append(_gate(gate, [qubit], error, length, item))
+    for gate in (g for g in backend.basis_gates if g in TWO_QUBIT_GATES):
+        for a, b in edges(backend):
+            error = round(rng.uniform(2e-3, 9e-3), 6)
+            gates.append(_gate(gate, [a, b], error, 68.0, item))
     return {
         "backend_name": backend.name,
         "backend_version": backend.version,
@@ -245,6 +233,15 @@ def _properties(backend: Backend, date: str) -> dict[str, Any]:
         "gates": gates,
         "general": [],
         "general_qlists": [],
+    }
+
+
+def _gate(gate: str, qubits: list[int], error: float, length: float, item: Any) -> dict[str, Any]:
+    return {
+        "qubits": qubits,
+        "gate": gate,
+        "parameters": [item("gate_error", error, ""), item("gate_length", length, "ns")],
+        "name": f"{gate}{'_'.join(map(str, qubits))}",
     }
 
 
@@ -261,8 +258,8 @@ def build_backends_router(state: EmulatorState, authenticate: Any, queue_length:
                 {
                     "name": backend.name,
                     "status": {"name": "online", "reason": "available"},
-                    "is_simulator": backend.simulator,
-                    "qubits": num_qubits(backend, state),
+                    "is_simulator": False,
+                    "qubits": backend.num_qubits,
                     "queue_length": queue_length(backend.name, now),
                     "processor_type": {"family": backend.family, "revision": backend.revision},
                     "clops": {"type": "hardware", "value": backend.clops_h}
@@ -287,13 +284,10 @@ def build_backends_router(state: EmulatorState, authenticate: Any, queue_length:
 
     @router.get("/backends/{name}/configuration")
     async def backend_configuration(name: str, caller: Caller = Depends(authenticate)) -> Any:
-        return configuration(get_backend(name), state)
+        return configuration(get_backend(name))
 
     @router.get("/backends/{name}/properties")
     async def backend_properties(name: str, caller: Caller = Depends(authenticate)) -> Any:
-        backend = get_backend(name)
-        if backend.simulator:
-            raise VendorError(404, f"Backend {name!r} is a simulator and has no properties.", 1216)
-        return properties(backend, state.now())
+        return properties(get_backend(name), state.now())
 
     return router

@@ -13,9 +13,10 @@ from starlette.responses import Response
 from airflow_quantum.emulator.bodies import read_json, validate
 from airflow_quantum.emulator.clock import parse_iso
 from airflow_quantum.emulator.errors import VendorError
-from airflow_quantum.emulator.ibm import programs, views
+from airflow_quantum.emulator.ibm import executor, programs, views
 from airflow_quantum.emulator.ibm.auth import Caller
-from airflow_quantum.emulator.ibm.backends import get_backend, num_qubits
+from airflow_quantum.emulator.ibm.backends import get_backend
+from airflow_quantum.emulator.ibm.isa import NON_ISA_CODE
 from airflow_quantum.emulator.ibm.store import IBMJobRecord, IBMStore, new_id
 from airflow_quantum.emulator.jobs import EmulatedJob, JobFailure, Phase
 from airflow_quantum.emulator.state import EmulatorState
@@ -50,6 +51,8 @@ class JobRequest(BaseModel):
     log_level: StrictStr | None = None
     cost: StrictInt | None = Field(None, ge=0, le=MAX_COST)
     private: StrictBool | None = None
+    #: Run with this calibration of the backend (the emulator has one per day; any id is kept).
+    calibration_id: Annotated[StrictStr, Field(min_length=1, max_length=128)] | None = None
 
 
 class TagsRequest(BaseModel):
@@ -80,6 +83,8 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
         body = await read_json(request)
         if not isinstance(body, dict):
             raise VendorError(400, "The body must be a JSON object with program_id and params.")
+        if body.get("program_id") == executor.PROGRAM_ID:
+            executor.refuse(body.get("params"))
         if "program_id" in body:
             programs.check_program(body["program_id"])
         spec = validate(JobRequest, body, "job request")
@@ -111,7 +116,7 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
         program = programs.prepare(
             spec.program_id,
             spec.params,
-            backend_qubits=num_qubits(backend, state),
+            backend=backend,
             max_qubits=config.max_qubits,
             seed=state.next_seed(),
         )
@@ -143,9 +148,14 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
             log_level=spec.log_level.upper() if spec.log_level else None,
             cost=spec.cost,
             private=bool(spec.private),
+            calibration_id=spec.calibration_id,
         )
         fault = state.faults.take_job_fault("ibm")
-        if fault is not None and fault.outcome == "fail":
+        if program.non_isa is not None:
+            # Accepted, then failed by the service's validation before it runs (code 1517).
+            job.forced_failure = JobFailure(NON_ISA_CODE, program.non_isa)
+            job.failure_at_start = True
+        elif fault is not None and fault.outcome == "fail":
             job.forced_failure = JobFailure(
                 fault.code or INJECTED_FAILURE_CODE,
                 fault.message or "Job failed during execution (injected by the emulator).",
@@ -155,7 +165,7 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
         elif spec.cost is not None and job.run_seconds > spec.cost:
             job.cancelled_at = job.starts_at + spec.cost
             record.ran_too_long = True
-        state.jobs.add(job, program.compute)
+        state.jobs.add(job, None if program.non_isa else program.compute)
         store.add(record)
         if session is not None:
             session.job_ids.append(job.job_id)

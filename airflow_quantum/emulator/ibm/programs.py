@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from airflow_quantum.emulator.errors import VendorError
-from airflow_quantum.emulator.ibm import encoding
-from airflow_quantum.emulator.ibm.backends import MAX_SHOTS
+from airflow_quantum.emulator.ibm import encoding, isa
+from airflow_quantum.emulator.ibm.backends import MAX_SHOTS, Backend
 from airflow_quantum.emulator.jobs import JobFailureError
 from airflow_quantum.emulator.sim.circuit import Circuit, GateOp, Measure, Reset
 from airflow_quantum.emulator.sim.errors import QasmError, SimulationError
@@ -81,6 +81,8 @@ class Program:
     pubs: list[SamplerPub] | list[EstimatorPub]
     seed: int
     compute: Callable[[], ComputedResult]
+    #: Why the job must fail as non-ISA (the service's reason, code 1517), or None.
+    non_isa: str | None = None
 
 
 def check_program(program_id: Any) -> str:
@@ -101,7 +103,7 @@ def prepare(
     program_id: str,
     params: Any,
     *,
-    backend_qubits: int,
+    backend: Backend,
     max_qubits: int,
     seed: int,
 ) -> Program:
@@ -128,7 +130,7 @@ def prepare(
     if len(raw_pubs) > MAX_PUBS:
         raise VendorError(400, f"params.pubs has {len(raw_pubs)} pubs; the limit is {MAX_PUBS}.")
     seed = _seed(options, seed)
-    limits = (backend_qubits, max_qubits)
+    limits = max_qubits
     if program_id == "sampler":
         default_shots = _default_shots(options)
         pubs = [_sampler_pub(i, pub, default_shots, limits) for i, pub in enumerate(raw_pubs)]
@@ -145,7 +147,15 @@ def prepare(
             f"The job asks for {samples} samples (parameter sets x shots over all pubs); "
             f"the emulator's limit is {MAX_SAMPLES}.",
         )
-    return Program(program_id, pubs, seed, compute)
+    return Program(program_id, pubs, seed, compute, _non_isa(pubs, backend))
+
+
+def _non_isa(pubs: list[SamplerPub] | list[EstimatorPub], backend: Backend) -> str | None:
+    for index, pub in enumerate(pubs):
+        problem = isa.violation(pub.circuit, backend)
+        if problem is not None:
+            return isa.failure_message(index, problem)
+    return None
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -263,14 +273,8 @@ def used_qubits(circuit: Circuit) -> set[int]:
     return used
 
 
-def _check_size(circuit: Circuit, where: str, limits: tuple[int, int]) -> None:
-    backend_qubits, max_qubits = limits
-    if circuit.num_qubits > backend_qubits:
-        raise VendorError(
-            400,
-            f"{where}: the circuit has {circuit.num_qubits} qubits but the backend has "
-            f"{backend_qubits}.",
-        )
+def _check_size(circuit: Circuit, where: str, max_qubits: int) -> None:
+    """The emulator's own limit (a device larger than the circuit is the ISA rule's matter)."""
     active = len(used_qubits(circuit))
     if active > max_qubits:
         raise VendorError(
@@ -351,7 +355,7 @@ def _pub_items(raw: Any, index: int, most: int, layout: str) -> list[Any]:
 # --- sampler ------------------------------------------------------------------------------------
 
 
-def _sampler_pub(index: int, raw: Any, default_shots: int, limits: tuple[int, int]) -> SamplerPub:
+def _sampler_pub(index: int, raw: Any, default_shots: int, limits: int) -> SamplerPub:
     where = f"pub {index}"
     items = _pub_items(raw, index, 3, "[circuit, parameter_values?, shots?]")
     circuit = parse_circuit(items[0], where)
@@ -418,9 +422,7 @@ def _sampler_compute(pubs: list[SamplerPub], seed: int) -> Callable[[], Computed
 # --- estimator ----------------------------------------------------------------------------------
 
 
-def _estimator_pub(
-    index: int, raw: Any, default_precision: float, limits: tuple[int, int]
-) -> EstimatorPub:
+def _estimator_pub(index: int, raw: Any, default_precision: float, limits: int) -> EstimatorPub:
     where = f"pub {index}"
     items = _pub_items(raw, index, 4, "[circuit, observables, parameter_values?, precision?]")
     if len(items) < 2:

@@ -35,6 +35,8 @@ class IBMJobRecord:
     log_level: str | None = None
     cost: int | None = None
     private: bool = False
+    #: The backend calibration the job was asked to run with (``calibration_id``), if any.
+    calibration_id: str | None = None
     #: The job is cancelled at ``starts_at + cost`` because it would run longer than ``cost``.
     ran_too_long: bool = False
     #: Cancelled through ``POST /jobs/{id}/cancel`` (or a session cancel), not by the service.

@@ -121,6 +121,8 @@ def job_json(record: IBMJobRecord, now: float, *, include_params: bool = True) -
         "log_level": record.log_level,
         "end_time": iso(job.ended_at(now)),
     }
+    if record.calibration_id is not None:
+        body["calibration_id"] = record.calibration_id
     if include_params:
         body["params"] = record.params
     return body

@@ -68,6 +68,20 @@ Operation = GateOp | Measure | Reset | Barrier
 
 
 @dataclass(frozen=True)
+class Instruction:
+    """One instruction as the program wrote it (before user gates are inlined).
+
+    ``name`` is the gate's own name (``h``, ``cz``, a user-defined gate's name), with any
+    modifiers in front (``ctrl @ x``), or ``measure``, ``reset``, ``delay``. This is what a
+    backend's instruction set (ISA) is checked against.
+    """
+
+    name: str
+    qubits: tuple[int, ...]
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class BoundGate:
     """A gate with a concrete matrix (over ``targets``, little-endian)."""
 
@@ -110,6 +124,8 @@ class Circuit:
     parameters: list[str] = field(default_factory=list)
     operations: list[Operation] = field(default_factory=list)
     uses_physical_qubits: bool = False
+    #: The program's instructions as written, for instruction-set checks (barriers left out).
+    instructions: list[Instruction] = field(default_factory=list)
 
     @property
     def num_clbits(self) -> int:

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from functools import cache
 
 from airflow_quantum.emulator.sim import expr as ex
-from airflow_quantum.emulator.sim.circuit import Barrier, Circuit, GateOp, Measure, Operation, Reset
+from airflow_quantum.emulator.sim.circuit import (
+    Barrier,
+    Circuit,
+    GateOp,
+    Instruction,
+    Measure,
+    Operation,
+    Reset,
+)
 from airflow_quantum.emulator.sim.errors import QasmError, SimulationError
 from airflow_quantum.emulator.sim.gates import BASE_GATES, BUILTIN_GATES, STANDARD_GATES
 from airflow_quantum.emulator.sim.qasm_lexer import Token, tokenize
@@ -109,6 +117,7 @@ class _Parser:
         self.num_qubits = 0
         self.physical = False
         self.ops: list[Operation] = []
+        self.instructions: list[Instruction] = []
         self.depth = 0
 
     # -- token helpers -------------------------------------------------------------------------
@@ -162,6 +171,7 @@ class _Parser:
             parameters=list(self.parameters),
             operations=self.ops,
             uses_physical_qubits=self.physical,
+            instructions=self.instructions,
         )
 
     def statement(self) -> None:
@@ -464,7 +474,9 @@ class _Parser:
                 qargs.append(self.qubit_argument())
         self.expect(";")
         self.check_arity(name_token, gate, len(args), len(ctrl_states), len(qargs))
+        name = _written_name(name_token.text, ctrl_states, power)
         for qubits in self.broadcast(name_token, qargs):
+            self.instructions.append(Instruction(name, qubits, name_token.line))
             self.emit(gate, tuple(args), qubits, tuple(ctrl_states), power)
 
     def broadcast(self, token: Token, qargs: list[_QubitArg]) -> list[tuple[int, ...]]:
@@ -532,6 +544,7 @@ class _Parser:
         self.expect(";")
         if clbits is None:
             for qubit in qubits.indices:
+                self.instructions.append(Instruction("measure", (qubit,), token.line))
                 self.ops.append(Measure(qubit, None))
         else:
             self.measure_into(clbits, qubits, token.line)
@@ -545,6 +558,7 @@ class _Parser:
                 line or self.peek().line,
             )
         for qubit, clbit in zip(qubits.indices, clbits, strict=True):
+            self.instructions.append(Instruction("measure", (qubit,), line))
             self.ops.append(Measure(qubit, clbit))
 
     def assignment(self) -> None:
@@ -560,13 +574,15 @@ class _Parser:
         self.measure_into(clbits, qubits, token.line)
 
     def reset_statement(self) -> None:
-        self.next()
+        token = self.next()
         qargs = [self.qubit_argument()]
         while self.accept(","):
             qargs.append(self.qubit_argument())
         self.expect(";")
         for arg in qargs:
-            self.ops.extend(Reset(qubit) for qubit in arg.indices)
+            for qubit in arg.indices:
+                self.instructions.append(Instruction("reset", (qubit,), token.line))
+                self.ops.append(Reset(qubit))
 
     def barrier_statement(self) -> None:
         self.next()
@@ -584,11 +600,14 @@ class _Parser:
         while not self.accept("]"):
             if self.next().kind == "eof":
                 raise QasmError("missing ']' in delay", token.line)
+        qargs = []
         if not self.at(";"):
-            self.qubit_argument()
+            qargs.append(self.qubit_argument())
             while self.accept(","):
-                self.qubit_argument()
+                qargs.append(self.qubit_argument())
         self.expect(";")
+        for qubit in (index for arg in qargs for index in arg.indices):
+            self.instructions.append(Instruction("delay", (qubit,), token.line))
 
     # -- operands ------------------------------------------------------------------------------
 
@@ -776,6 +795,14 @@ gate rc3x a, b, c, d {
   u1(-pi/4) d; u2(0, pi) d;
 }
 """
+
+
+def _written_name(name: str, ctrl_states: list[int], power: int) -> str:
+    """A gate call's name with its modifiers, as an instruction-set check sees it."""
+    modifiers = [("ctrl" if state else "negctrl") for state in ctrl_states]
+    if power != 1:
+        modifiers.insert(0, "inv" if power == -1 else f"pow({power})")
+    return " @ ".join([*modifiers, name])
 
 
 @cache

@@ -14,12 +14,22 @@ from airflow.sdk import ObjectStoragePath, dag, task
 
 from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
 
+#: An ISA Bell circuit of ibm_fez (IBM runs nothing else): H = rz(pi/2) sx rz(pi/2) on the
+#: coupled pair (0, 1), then cz, then H on qubit 1.
 BELL = """OPENQASM 3.0;
 include "stdgates.inc";
 qubit[2] q;
 bit[2] c;
-h q[0];
-cx q[0], q[1];
+rz(pi/2) q[0];
+sx q[0];
+rz(pi/2) q[0];
+rz(pi/2) q[1];
+sx q[1];
+rz(pi/2) q[1];
+cz q[0], q[1];
+rz(pi/2) q[1];
+sx q[1];
+rz(pi/2) q[1];
 c = measure q;
 """
 

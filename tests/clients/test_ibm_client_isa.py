@@ -1,0 +1,171 @@
+"""The client's ISA check: non-ISA circuits are refused before any job exists (no qiskit needed).
+
+The OpenQASM reader and the target are checked alone, then both faces of the client against
+the emulator: a refused job never reaches ``POST /jobs``, and each backend's configuration is
+fetched once per client.
+"""
+
+from __future__ import annotations
+
+import pytest
+from ibm_circuits import ISA_BELL, ISA_RY_SWEEP, TEXTBOOK_BELL
+from ibm_client_support import FAST, settings, stats
+
+from airflow_quantum.clients.errors import InvalidInputError
+from airflow_quantum.clients.ibm import AsyncIBMQuantumClient, IBMQuantumClient
+from airflow_quantum.clients.ibm import circuits as pubs
+from airflow_quantum.clients.ibm.isa import (
+    BackendTarget,
+    NonISACircuitError,
+    QasmInstruction,
+    check_pubs,
+    scan,
+)
+from airflow_quantum.clients.ibm.models import IBMBackendConfiguration
+
+#: A small Heron-like target: 4 qubits in a line 0-1-2-3, with if_else but no for_loop.
+LINE = IBMBackendConfiguration.from_wire(
+    {
+        "backend_name": "ibm_line",
+        "n_qubits": 4,
+        "basis_gates": ["cz", "id", "rz", "sx", "x", "rx"],
+        "supported_instructions": ["measure", "reset", "delay", "if_else"],
+        "coupling_map": [[0, 1], [1, 0], [1, 2], [2, 1], [2, 3], [3, 2]],
+        "simulator": False,
+    },
+    "configuration",
+)
+
+
+def _head(body: str) -> str:
+    return f'OPENQASM 3.0;\ninclude "stdgates.inc";\nbit[4] c;\n{body}'
+
+
+def test_scan_lists_instructions_with_global_qubits_and_broadcasts_registers():
+    program, qubits = scan(
+        "OPENQASM 3.0;\nqubit[2] a;\nqreg b[2];\nbit[2] c;\n// h a[0];\n"
+        "/* cx a[0], a[1]; */\nx a;\nrz(pi / 2) b[1];\ncz a[1], b[0];\n"
+        "measure b[1] -> c[0];\nc[1] = measure a[0];\nreset b;\nbarrier a, b;\n"
+        "delay[50ns] a[0];\n"
+    )
+    assert qubits == 4
+    assert program == [
+        QasmInstruction("x", (0,)),
+        QasmInstruction("x", (1,)),
+        QasmInstruction("rz", (3,)),
+        QasmInstruction("cz", (1, 2)),
+        QasmInstruction("measure", (3,)),
+        QasmInstruction("measure", (0,)),
+        QasmInstruction("reset", (2,)),
+        QasmInstruction("reset", (3,)),
+        QasmInstruction("delay", (0,)),
+    ]
+
+
+def test_scan_reads_physical_qubits_definitions_modifiers_and_control_flow():
+    program, qubits = scan(
+        _head(
+            "gate bell a, b { h a; cx a, b; }\n#pragma anything\nbell $0, $1;\n"
+            "ctrl @ x $1, $2;\nif (c[0]) { x $7; } else { sx $7; }\n"
+        )
+    )
+    assert qubits == 8
+    assert [item.name for item in program] == [
+        "bell",
+        "ctrl @ x",
+        "if_else",
+        "x",
+        "if_else",
+        "sx",
+    ]
+    assert program[0].qubits == (0, 1) and program[3].qubits == (7,)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("h $0;", r"instruction h on qubits \(0,\) is not supported by ibm_line"),
+        ("cz $0, $2;", r"cz on qubits \(0, 2\) is not supported by ibm_line: .*not coupled"),
+        ("x $4;", "the circuit has 5 qubits but ibm_line has 4"),
+        ("ctrl @ x $0, $1;", r"ctrl @ x on qubits \(0, 1\)"),
+        ("if (c[0]) { h $1; }", r"h on qubits \(1,\)"),
+    ],
+)
+def test_the_first_offending_instruction_is_named(body, message):
+    target = BackendTarget.from_configuration(LINE)
+    params = pubs.primitive_params([[_head("x $0;\n")], [_head(body)]])
+    with pytest.raises(NonISACircuitError, match=message) as raised:
+        check_pubs(params, target)
+    assert str(raised.value).startswith("pub 1: the circuit is not an ISA circuit of ibm_line")
+    assert "optimization_level" in str(raised.value)
+    assert isinstance(raised.value, InvalidInputError)
+
+
+def test_isa_circuits_pass_and_unreadable_or_qpy_circuits_are_left_to_the_service():
+    target = BackendTarget.from_configuration(LINE)
+    check_pubs(pubs.primitive_params([[ISA_BELL], [ISA_RY_SWEEP, [[0.1]]]]), target)
+    check_pubs(pubs.primitive_params([[{"__type__": "QuantumCircuit", "__value__": "x"}]]), target)
+    check_pubs(pubs.primitive_params([[_head("h q[1:3];")]]), target)  # slices: not read here
+
+
+def test_a_simulator_target_checks_nothing():
+    simulator = LINE.model_copy(update={"simulator": True})
+    check_pubs(
+        pubs.primitive_params([[TEXTBOOK_BELL]]), BackendTarget.from_configuration(simulator)
+    )
+
+
+# ---------------------------------------------------------------------- against the emulator
+
+
+def _sampler(circuit: str) -> dict:
+    return pubs.primitive_params(pubs.sampler_pubs([circuit], 10))
+
+
+def test_the_client_refuses_a_textbook_circuit_before_any_job_exists(emulator):
+    with IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
+        with pytest.raises(NonISACircuitError, match=r"h on qubits \(0,\).*ibm_fez"):
+            client.run_job("sampler", _sampler(TEXTBOOK_BELL), backend="ibm_fez")
+        with pytest.raises(NonISACircuitError, match=r"cz on qubits \(0, 16\)"):
+            client.run_job("sampler", _sampler(_head("cz $0, $16;")), backend="ibm_fez")
+        assert emulator.state.stats.vendors["ibm"].jobs_submitted == 0
+        for _ in range(2):
+            assert client.run_job("sampler", _sampler(ISA_BELL), backend="ibm_fez").id
+    routes = stats(emulator.url)["routes"]
+    assert routes["GET /api/v1/backends/{name}/configuration"] == 1
+    assert routes["POST /api/v1/jobs"] == 2
+
+
+def test_an_unknown_backend_is_named_with_the_instances_backends(emulator):
+    with (
+        IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client,
+        pytest.raises(InvalidInputError, match=r"'ibm_torino' does not exist.*ibm_fez"),
+    ):
+        client.run_job("sampler", _sampler(ISA_BELL), backend="ibm_torino")
+    assert emulator.state.stats.vendors["ibm"].jobs_submitted == 0
+
+
+def test_a_job_in_a_session_is_checked_against_the_session_backend(emulator):
+    with IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
+        session = client.create_session("ibm_kingston", mode="batch")
+        with pytest.raises(NonISACircuitError, match="ibm_kingston"):
+            client.run_job("estimator", pubs.primitive_params([[TEXTBOOK_BELL, "ZZ"]]),
+                           session_id=session.id)  # fmt: skip
+        assert client.run_job("sampler", _sampler(ISA_BELL), session_id=session.id).id
+
+
+def test_other_programs_are_not_checked(emulator):
+    with IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
+        with pytest.raises(Exception, match="not found") as raised:
+            client.run_job("noise-learner", {"circuits": [TEXTBOOK_BELL]}, backend="ibm_fez")
+        assert not isinstance(raised.value, NonISACircuitError)
+
+
+async def test_the_async_face_refuses_the_same_circuits(emulator):
+    async with AsyncIBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
+        with pytest.raises(NonISACircuitError, match=r"cx on qubits \(0, 1\)|h on qubits"):
+            await client.run_job("sampler", _sampler(TEXTBOOK_BELL), backend="ibm_marrakesh")
+        with pytest.raises(InvalidInputError, match="does not exist"):
+            await client.run_job("sampler", _sampler(ISA_BELL), backend="ibm_nowhere")
+        assert (await client.run_job("sampler", _sampler(ISA_BELL), backend="ibm_marrakesh")).id
+    assert emulator.state.stats.vendors["ibm"].jobs_submitted == 1

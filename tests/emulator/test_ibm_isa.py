@@ -1,0 +1,108 @@
+"""The ISA rule: jobs whose circuits are not in the backend's instruction set fail (code 1517).
+
+The service accepts such a job (200 with an id) and then fails it with reason code 1517,
+"Circuits do not match the target definition (non-ISA circuits)"; its results answer the error
+text, as for every failed job.
+"""
+
+from __future__ import annotations
+
+import pytest
+from ibm_circuits import ISA_BELL, TEXTBOOK_BELL
+from ibm_support import IBMWire, bitarray_counts, ibm_error, pub_data
+
+
+@pytest.fixture
+def ibm(emulator) -> IBMWire:
+    return IBMWire(emulator.url)
+
+
+def _physical(body: str, clbits: int = 2) -> str:
+    return f'OPENQASM 3.0; include "stdgates.inc"; bit[{clbits}] c; {body}'
+
+
+def _failed(ibm: IBMWire, circuit: str, backend: str = "ibm_fez") -> dict:
+    job_id = ibm.submit("sampler", [[circuit, None, 10]], backend=backend)
+    job = ibm.wait(job_id)
+    assert job["state"]["status"] == "Failed", job["state"]
+    assert job["state"]["reason_code"] == 1517
+    reason = job["state"]["reason"]
+    assert reason.startswith("Circuits do not match the target definition (non-ISA circuits).")
+    assert "https://ibm.biz/error_codes#1517" in reason
+    text = ibm.get(f"/jobs/{job_id}/results")
+    assert text.status_code == 200 and "Error code 1517" in text.text
+    return job
+
+
+def test_the_textbook_bell_circuit_is_accepted_then_fails_as_non_isa(ibm):
+    job = _failed(ibm, TEXTBOOK_BELL)
+    assert "The instruction h on qubits (0,) is not supported" in job["state"]["reason"]
+    assert "pub 0" in job["state"]["reason"]
+
+
+def test_cz_on_an_uncoupled_pair_fails_naming_the_pair(ibm):
+    circuit = _physical("cz $0, $2; c[0] = measure $0; c[1] = measure $2;")
+    job = _failed(ibm, circuit)
+    assert "cz on qubits (0, 2)" in job["state"]["reason"]
+    assert "not coupled on ibm_fez" in job["state"]["reason"]
+
+
+def test_a_qubit_beyond_the_device_fails(ibm):
+    job = _failed(ibm, _physical("x $200; c[0] = measure $200;", 1))
+    assert "201 qubits" in job["state"]["reason"] and "156" in job["state"]["reason"]
+
+
+def test_a_gate_with_modifiers_is_not_in_the_target(ibm):
+    circuit = _physical("ctrl @ x $0, $1; c[0] = measure $0; c[1] = measure $1;")
+    assert "ctrl @ x on qubits (0, 1)" in _failed(ibm, circuit)["state"]["reason"]
+
+
+def test_the_first_non_isa_pub_is_named(ibm):
+    job_id = ibm.submit("sampler", [[ISA_BELL, None, 10], [TEXTBOOK_BELL, None, 10]])
+    reason = ibm.wait(job_id)["state"]["reason"]
+    assert "pub 1" in reason and "pub 0" not in reason
+
+
+def test_estimator_jobs_follow_the_same_rule(ibm):
+    job_id = ibm.submit("estimator", [[TEXTBOOK_BELL.replace("c = measure q;", ""), "ZZ"]])
+    job = ibm.wait(job_id)
+    assert job["state"]["status"] == "Failed" and job["state"]["reason_code"] == 1517
+
+
+def test_the_isa_bell_circuit_runs_and_gives_bell_counts(ibm):
+    job_id = ibm.submit("sampler", [[ISA_BELL, None, 200]])
+    assert ibm.wait(job_id)["state"]["status"] == "Completed"
+    counts = bitarray_counts(pub_data(ibm.results(job_id))["fields"]["c"])[1]
+    assert set(counts) == {"00", "11"}
+
+
+@pytest.mark.parametrize("backend", ["ibm_fez", "ibm_boston"])
+def test_gates_on_pairs_of_the_published_heron_coupling_run(ibm, backend):
+    # (3, 16) and (16, 23) are bridges of Heron r2/r3; fractional rx and rzz are in the target.
+    circuit = _physical(
+        "x $3; cz $3, $16; rzz(0.3) $16, $23; rx(0.2) $23; delay[100ns] $3; "
+        "c[0] = measure $3; c[1] = measure $16;"
+    )
+    job_id = ibm.submit("sampler", [[circuit, None, 20]], backend=backend)
+    assert ibm.wait(job_id)["state"]["status"] == "Completed"
+
+
+def test_calibration_id_is_accepted_on_jobs_and_backend_reads(ibm):
+    job_id = ibm.submit("sampler", [[ISA_BELL, None, 10]], calibration_id="cal-2026-11-30")
+    assert ibm.job(job_id)["calibration_id"] == "cal-2026-11-30"
+    for suffix in ("configuration", "properties"):
+        answer = ibm.get(f"/backends/ibm_fez/{suffix}", params={"calibration_id": "cal-1"})
+        assert answer.status_code == 200
+    assert ibm.run("sampler", [[ISA_BELL, None, 10]], calibration_id=7).status_code == 400
+
+
+def test_the_executor_program_is_known_and_a_client_without_it_is_told_why(ibm):
+    answer = ibm.run("executor", [[ISA_BELL, None, 10]])  # primitive pubs, no quantum program
+    assert answer.status_code == 400
+    message = ibm_error(answer)["message"]
+    assert "schema_version" in message and "v2.0" in message
+    program = {"schema_version": "v2.0", "quantum_program": {"items": []}, "options": {}}
+    answer = ibm.post("/jobs", json={"program_id": "executor", "backend": "ibm_fez",
+                                     "params": program})  # fmt: skip
+    assert answer.status_code == 400 and "does not run executor" in answer.text
+    assert ibm.run("no-such-program", [[ISA_BELL]]).status_code == 404
