@@ -226,7 +226,7 @@ class IBMQuantumHook(QuantumBaseHook):
                         seen,
                     )
                 else:
-                    self.log.info("IBM Quantum job %s is %s", job_id, job.status.value)
+                    self.log.info("IBM Quantum job %s: %s", job_id, job.state.value)
             if job.in_final_state():
                 return job
             now = time.monotonic()

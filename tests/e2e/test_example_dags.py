@@ -97,7 +97,7 @@ def test_dag_succeeds_and_every_wait_goes_through_the_trigger(airflow_e2e: Airfl
         assert max(while_deferred) >= job["ended_at"], f"{label}: nobody saw it finish"
         # ... and the polls were the trigger's: it logged the final state it saw.
         assert any(
-            f"job {job_id} is succeeded" in line and "airflow_quantum.triggers." in line
+            f"job {job_id}: succeeded" in line and "airflow_quantum.triggers." in line
             for line in output.splitlines()
         ), label
     assert output.count("[DAG TEST] running trigger in line") == len(expected)
