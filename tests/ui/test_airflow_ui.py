@@ -153,9 +153,7 @@ def release_when_deferred(deployment: AirflowDeployment, dag_id: str, run_id: st
     deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
 
 
-def test_extra_links_open_the_emulator_job_pages(
-    airflow_ui: AirflowDeployment, browser_page: Page
-):
+def test_extra_links_open_the_emulator_job_pages(airflow_ui: AirflowDeployment, browser_page: Page):
     runs = {dag_id: airflow_ui.trigger(dag_id) for dag_id, _ in UI_TASKS}
     for dag_id, task_id in UI_TASKS:
         release_when_deferred(airflow_ui, dag_id, runs[dag_id], task_id)
