@@ -23,6 +23,7 @@ from airflow_quantum.clients.errors import (
     InvalidInputError,
     InvalidStateError,
     JobFailedError,
+    NotFoundError,
     QuantumError,
 )
 from airflow_quantum.clients.state import JobState
@@ -88,15 +89,16 @@ def failing_on_bad_input(task_id: str) -> Iterator[None]:
     """Turn a refused input into ``AirflowFailException``: the task fails at once, no retry.
 
     ``InvalidInputError``: a client-side check refused the input before any request.
-    ``BadRequestError``: the service refused it (400, 413 or 422: e.g. an OpenQASM program it
-    cannot parse, a non-ISA circuit); no job was created. Either way the same input would be
+    ``BadRequestError`` / ``NotFoundError``: the service refused it (400, 413 or 422: e.g. an
+    OpenQASM program it cannot parse, a non-ISA circuit, an unknown Azure target; 404: e.g. an
+    unknown IBM backend or workspace); no job was created. Either way the same input would be
     refused again on a retry, so the task fails with the message naming the problem.
     """
     try:
         yield
     except InvalidInputError as exc:
         raise AirflowFailException(f"{task_id}: {exc}") from None
-    except BadRequestError as exc:
+    except (BadRequestError, NotFoundError) as exc:
         raise AirflowFailException(
             f"{task_id}: the service refused the input (not retried: it would refuse it "
             f"again): {exc}"

@@ -57,3 +57,13 @@ def test_a_passing_service_failure_is_still_retried(ibm_connection, emulator, mo
     monkeypatch.setattr(type(op.hook), "run_sampler", unavailable)
     with pytest.raises(ServiceError):  # an ordinary error: Airflow retries the task
         op.execute(make_context(op))
+
+
+def test_a_backend_the_instance_does_not_have_fails_without_retry(ibm_connection, emulator):
+    op = IBMQuantumSamplerOperator(
+        task_id="sample", backend="ibm_nowhere", circuits=[MALFORMED], shots=10, deferrable=False
+    )
+    with pytest.raises(AirflowFailException) as failed:
+        op.execute(make_context(op))
+    assert "HTTP 404" in str(failed.value) and "ibm_nowhere" in str(failed.value)
+    assert [r["status"] for r in job_posts(emulator)] == [404]
