@@ -77,8 +77,10 @@ def emulator_connections(url: str) -> dict[str, str]:
             "endpoint": url,
             "api_key": "emulator",
             "subscription_id": "00000000-0000-0000-0000-000000000001",
-            "resource_group": "demo",
-            "workspace": "demo",
+            # At least 5 characters: Airflow hands every extra to its secrets masker when it
+            # loads a connection, which warns about shorter values ("too short").
+            "resource_group": "demo-resources",
+            "workspace": "demo-workspace",
             "location": "eastus",
         },
     }

@@ -8,12 +8,14 @@ README installs from the clone; the package metadata carries no made-up document
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 import yaml
 from docs_support import DOCS, ROOT, python_blocks
 
+from airflow_quantum import demo
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
@@ -87,3 +89,30 @@ def test_the_metadata_has_no_made_up_documentation_url():
     # No project page is published yet: a URL there would lead nowhere.
     text = (ROOT / "pyproject.toml").read_text()
     assert not re.search(r"^Documentation\s*=", text, re.M)
+
+
+def _documented_connections() -> list[tuple[str, dict]]:
+    """(where, connection) of every JSON ``AIRFLOW_CONN_*`` value in the docs and the demo."""
+    found = [
+        (f"demo {name}", json.loads(value))
+        for name, value in demo.emulator_connections("http://127.0.0.1:8765").items()
+    ]
+    for page in PAGES:
+        for value in re.findall(r"AIRFLOW_CONN_\w+='(\{.*?\})'", page.read_text(), flags=re.S):
+            if "<" not in value:  # placeholders of real credentials are the reader's to fill
+                found.append((page.name, json.loads(value)))
+    return found
+
+
+def test_documented_emulator_connections_have_no_value_the_masker_finds_too_short():
+    # Airflow masks every extra of a connection it loads and warns ("Skipping masking for a
+    # secret as it's too short") about any string value under 5 characters.
+    connections = _documented_connections()
+    assert len(connections) >= 4
+    short = [
+        (where, key, value)
+        for where, conn in connections
+        for key, value in conn.get("extra", {}).items()
+        if isinstance(value, str) and len(value) < 5
+    ]
+    assert not short, short

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from functools import cached_property
@@ -15,14 +14,6 @@ try:
     from airflow.sdk import BaseHook
 except ImportError:  # pragma: no cover - Airflow < 3 is not supported
     from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
-
-try:
-    from airflow.sdk.log import mask_secret
-except ImportError:  # pragma: no cover - older task SDK layouts
-    from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
-
-#: Extras that hold a credential: their values are masked in every log.
-SECRET_EXTRAS = frozenset({"api_key", "connection_string"})
 
 
 class QuantumBaseHook(BaseHook):
@@ -118,22 +109,8 @@ class QuantumBaseHook(BaseHook):
 
     @staticmethod
     def extras(conn: Any) -> dict[str, Any]:
-        """The connection's extras as a dict (``{}`` when empty or not JSON).
-
-        The credential extras are masked in logs. ``conn.extra_dejson`` is not used: it hands
-        every value to the secrets masker, which warns "Skipping masking for a secret as it's
-        too short" about harmless short values such as a resource group named ``demo``.
-        """
-        raw = getattr(conn, "extra", None)
+        """The connection's extras as a dict (``{}`` when empty or not JSON)."""
         try:
-            extras = json.loads(raw) if isinstance(raw, str | bytes) else raw
-        except (TypeError, ValueError, RecursionError):
+            return dict(conn.extra_dejson or {})
+        except (TypeError, ValueError):
             return {}
-        if not isinstance(extras, dict):
-            return {}
-        extras = dict(extras)
-        for name, value in extras.items():
-            bare = name.removeprefix("extra__azure_quantum__").removeprefix("extra__ibm_quantum__")
-            if bare in SECRET_EXTRAS and isinstance(value, str) and value:
-                mask_secret(value)
-        return extras
