@@ -350,7 +350,10 @@ def wait_until_completed(
     while True:
         job = yield from get_job(protocol, job_id)
         if job.state is not last_state:
-            log.info("Azure Quantum job %s: %s", job.id, job.state.value)
+            # A job already final at the first look (results fetched after a wait elsewhere)
+            # logs nothing: its state was reported where it was seen.
+            if last_state is not None or not job.has_completed():
+                log.info("Azure Quantum job %s: %s", job.id, job.state.value)
             last_state = job.state
         if job.has_completed():
             return job
