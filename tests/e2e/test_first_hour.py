@@ -82,6 +82,11 @@ def test_the_jobs_log_is_quiet_and_uses_one_vocabulary(first_hour):
         state_lines = [line for line in output.splitlines() if job_id in line]
         assert not [line for line in state_lines if VENDOR_WORDS.search(line)], state_lines
         assert not [line for line in state_lines if re.search(r" is (queued|succeeded)", line)]
+    # The demo's summary reads the trigger's lines of the same log.
+    seen = demo.trigger_states(run.log_path)
+    for task_id, vendor in (("ionq_bell", "Azure Quantum"), ("ibm_bell", "IBM Quantum")):
+        states = [state for job, state in seen[(task_id, -1)] if job == job_ids[vendor]]
+        assert states[0] == "queued" and states[-1] == "succeeded", seen
     # The extra link of an emulator connection: the emulator's own page of the job.
     assert re.search(r"IBM Quantum job \S+: http://127\.0\.0\.1:\d+/_emulator/jobs/", output)
 
