@@ -1,8 +1,9 @@
-"""The ``airflow-quantum`` command line."""
+"""The airflow-quantum command line: the local emulator and the demo."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from airflow_quantum import __version__
+from airflow_quantum.clients.errors import MissingExtraError
+
+#: What the ``emulator`` extra installs (Airflow brings the last two, but not numpy).
+EMULATOR_EXTRA_MODULES = ("numpy", "fastapi", "uvicorn")
 
 EMULATOR_HELP = """\
 Serve a local emulator of Azure Quantum and IBM Quantum (Qiskit Runtime) on one port.
@@ -68,7 +73,21 @@ def _emulator_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--log-level", default="warning", help="uvicorn log level")
 
 
+def _missing_emulator_extra(command: str) -> str | None:
+    """Why ``command`` cannot run (the extra to install), or None when it can."""
+    for module in EMULATOR_EXTRA_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return str(MissingExtraError(f"airflow-quantum {command}", "emulator", module))
+    return None
+
+
 def _run_emulator(args: argparse.Namespace) -> int:
+    missing = _missing_emulator_extra("emulator")
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     from airflow_quantum.emulator.config import EmulatorConfig
     from airflow_quantum.emulator.faults import FaultRule, parse_fault_spec
     from airflow_quantum.emulator.server import serve_forever
@@ -126,8 +145,8 @@ def _demo_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="run every example DAG against the local emulator and summarise the results",
-        description="Start the emulator in-process, run each example DAG with `airflow dags "
-        "test` in an Airflow home of its own (.airflow-demo), and print what each produced.",
+        description="Start the emulator in-process, run each example DAG with 'airflow dags "
+        "test' in an Airflow home of its own (.airflow-demo), and print what each produced.",
     )
     parser.add_argument("dag_ids", nargs="*", metavar="DAG_ID", help="only these DAGs")
     parser.add_argument("--home", type=Path, help="Airflow home (default: .airflow-demo)")
@@ -141,6 +160,10 @@ def _demo_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    missing = _missing_emulator_extra("demo")
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     from airflow_quantum.demo import run_demo
 
     try:

@@ -53,6 +53,11 @@ DAG_TIMEOUT = 600.0
 
 #: The IBM instance the emulator is told about (any well-formed CRN is accepted).
 EMULATOR_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
+_TRIGGER_LINE = re.compile(
+    r"(?P<vendor>Azure Quantum|IBM Quantum) job (?P<job>[^\s:]+): (?P<state>\w+).*"
+    r"airflow_quantum\.triggers\."
+)
+_TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
 
 
 # ------------------------------------------------------------------------------ environment
@@ -73,8 +78,10 @@ def emulator_connections(url: str) -> dict[str, str]:
             "endpoint": url,
             "api_key": "emulator",
             "subscription_id": "00000000-0000-0000-0000-000000000001",
-            "resource_group": "demo",
-            "workspace": "demo",
+            # At least 5 characters: Airflow hands every extra to its secrets masker when it
+            # loads a connection, which warns about shorter values ("too short").
+            "resource_group": "demo-resources",
+            "workspace": "demo-workspace",
             "location": "eastus",
         },
     }

@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_quantum import __version__
+from airflow_quantum.clients.azure.settings import IDENTITY_METHODS
 
 
-def _text(label: str, description: str, *, secret: bool = False, default: str | None = None):
-    schema: dict[str, Any] = {"type": ["string", "null"]}
+def _text(
+    label: str,
+    description: str,
+    *,
+    secret: bool = False,
+    default: str | None = None,
+    required: bool = False,
+):
+    # The connection form marks a field required when its type does not admit null.
+    schema: dict[str, Any] = {"type": "string" if required else ["string", "null"]}
     if secret:
         schema["format"] = "password"
     if default is not None:
@@ -37,11 +46,14 @@ AZURE_CONN_FIELDS = {
         "replaces all other fields.",
         secret=True,
     ),
-    "credential": _text(
-        "azure-identity credential",
-        "Instead of a secret or key: default, managed_identity, workload_identity, environment "
-        "or azure_cli (needs airflow-quantum[azure]). Client ID = a user-assigned identity.",
-    ),
+    "credential": {
+        "label": "azure-identity credential",
+        # A choice list (the form renders an enum as a drop-down); empty = none.
+        "schema": {"type": ["string", "null"], "enum": [None, *IDENTITY_METHODS]},
+        "description": "Instead of a secret or key: default, managed_identity, "
+        "workload_identity, environment or azure_cli (needs airflow-quantum[azure]). "
+        "Client ID = a user-assigned identity.",
+    },
     "token_file": _text(
         "Federated token file", "Workload identity token file (else AZURE_FEDERATED_TOKEN_FILE)."
     ),
@@ -56,11 +68,19 @@ TRANSPORT_FIELDS = {
         "schema": {"type": ["boolean", "null"], "default": False},
         "description": "Send credentials over plain http to a non-loopback host (not advised).",
     },
+    "shared_polling": {
+        "label": "Shared polling",
+        "schema": {"type": ["boolean", "null"], "default": True},
+        "description": "Deferred waits on this connection share one listing of pending jobs "
+        "per poll (default); off: every wait polls its own job.",
+    },
 }
 
 IBM_CONN_FIELDS = {
     "instance": _text(
-        "Instance CRN", "crn:v1:bluemix:public:quantum-computing:{region}:a/{account}:{id}::"
+        "Instance CRN",
+        "Required. crn:v1:bluemix:public:quantum-computing:{region}:a/{account}:{id}::",
+        required=True,
     ),
     "runtime_url": _text(
         "Runtime URL", "Overrides the API URL derived from the CRN region (e.g. the emulator)."

@@ -1,4 +1,4 @@
-"""One job-state vocabulary for both vendors, and the seed predicates built on it."""
+"""One job-state vocabulary for both vendors, and the job predicates built on it."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ _FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 
 
 class JobPredicates:
-    """The seed predicates (``RuntimeJob`` / ``Job``) for any model with ``state``.
+    """The predicates of the vendors' job objects (``RuntimeJob`` / ``Job``), for any model.
 
     Subclasses provide ``state`` (a ``JobState``) and ``error_message()``.
 

@@ -18,6 +18,7 @@ from airflow_quantum.emulator.middleware import (
     InjectedDrop,
     hide_injected_drops_from_logs,
 )
+from airflow_quantum.emulator.pages import build_page_router
 from airflow_quantum.emulator.state import EmulatorState
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
     )
     app.state.emulator = state
     app.include_router(build_control_router(state))
+    app.include_router(build_page_router(state))
     app.include_router(build_ibm_router(state))
     app.include_router(build_azure_router(state))
     app.add_middleware(EmulatorMiddleware, state=state)

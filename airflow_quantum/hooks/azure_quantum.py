@@ -309,7 +309,7 @@ class AzureQuantumHook(QuantumBaseHook):
     def cancel_job(self, job_id: str) -> JobDetails:
         """Cancel the job; a job already final raises ``InvalidStateError``."""
         job = self.client.cancel_job(job_id)
-        self.log.info("Cancelled Azure Quantum job %s (%s)", job.id, job.status)
+        self.log.info("Cancelled Azure Quantum job %s: %s", job.id, job.state.value)
         return job
 
     def update_tags(self, job_id: str, tags: list[str]) -> JobDetails:
@@ -468,7 +468,7 @@ class AzureQuantumHook(QuantumBaseHook):
         check_job_id(job_id)
         client = await self.aclient()
         job = await client.cancel_job(job_id)
-        self.log.info("Cancelled Azure Quantum job %s (%s)", job.id, job.status)
+        self.log.info("Cancelled Azure Quantum job %s: %s", job.id, job.state.value)
         return job
 
     async def aget_results(

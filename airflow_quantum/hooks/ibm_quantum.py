@@ -246,6 +246,7 @@ class IBMQuantumHook(QuantumBaseHook):
         _check_wait(timeout, poll_interval)
         deadline = None if timeout is None else time.monotonic() + timeout
         seen: str | None = None
+        seen_before = False
         while True:
             job = self.get_job(job_id)
             if job.status_word != seen:
@@ -257,8 +258,11 @@ class IBMQuantumHook(QuantumBaseHook):
                         job_id,
                         seen,
                     )
-                else:
-                    self.log.info("IBM Quantum job %s is %s", job_id, job.status.value)
+                elif seen_before or not job.in_final_state():
+                    # A job already final at the first look (results fetched after a wait
+                    # elsewhere) logs nothing: its state was reported where it was seen.
+                    self.log.info("IBM Quantum job %s: %s", job_id, job.state.value)
+            seen_before = True
             if job.in_final_state():
                 return job
             now = time.monotonic()

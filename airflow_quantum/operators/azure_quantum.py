@@ -351,6 +351,7 @@ def _portal_url(hook: AzureQuantumHook, job_id: str) -> str:
         settings.workspace,
         job_id,
         getattr(settings.credential, "tenant_id", None) or "",
+        endpoint=settings.endpoint,
     )
 
 
@@ -387,7 +388,8 @@ class AzureQuantumGetResultsOperator(_AzureHookMixin, ResultDelivery, BaseOperat
         with failing_on_bad_input(self.task_id):
             check_job_id(self.job_id)
             self.check_delivery()
-        context["ti"].xcom_push(key=JOB_URL_KEY, value=_portal_url(self.hook, self.job_id))
+        self.job_link = _portal_url(self.hook, self.job_id)
+        context["ti"].xcom_push(key=JOB_URL_KEY, value=self.job_link)
         try:
             result = self.hook.get_results(self.job_id, timeout=self.results_timeout)
         except JobFailedError as exc:
@@ -414,5 +416,5 @@ class AzureQuantumCancelJobOperator(_AzureHookMixin, BaseOperator):
             job = self.hook.cancel_job(self.job_id)
         except InvalidStateError:
             job = self.hook.get_job(self.job_id)
-            self.log.info("Azure Quantum job %s is already %s", self.job_id, job.status)
+            self.log.info("Azure Quantum job %s: already %s", self.job_id, job.state.value)
         return job.state.value

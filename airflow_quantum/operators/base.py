@@ -19,9 +19,11 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperator, conf
 
 from airflow_quantum.clients.errors import (
+    BadRequestError,
     InvalidInputError,
     InvalidStateError,
     JobFailedError,
+    NotFoundError,
     QuantumError,
 )
 from airflow_quantum.clients.state import JobState
@@ -84,15 +86,23 @@ def is_idempotency_tag(tag: str) -> bool:
 
 @contextmanager
 def failing_on_bad_input(task_id: str) -> Iterator[None]:
-    """Turn ``InvalidInputError`` into ``AirflowFailException``: no retry, nothing was sent.
+    """Turn a refused input into ``AirflowFailException``: the task fails at once, no retry.
 
-    Client-side checks raise before any request, and bad input stays bad on a retry, so the
-    task fails at once with the message naming the field.
+    ``InvalidInputError``: a client-side check refused the input before any request.
+    ``BadRequestError`` / ``NotFoundError``: the service refused it (400, 413 or 422: e.g. an
+    OpenQASM program it cannot parse, a non-ISA circuit, an unknown Azure target; 404: e.g. an
+    unknown IBM backend or workspace); no job was created. Either way the same input would be
+    refused again on a retry, so the task fails with the message naming the problem.
     """
     try:
         yield
     except InvalidInputError as exc:
         raise AirflowFailException(f"{task_id}: {exc}") from None
+    except (BadRequestError, NotFoundError) as exc:
+        raise AirflowFailException(
+            f"{task_id}: the service refused the input (not retried: it would refuse it "
+            f"again): {exc}"
+        ) from None
 
 
 def seconds(value: float | timedelta | None, name: str, *, required: bool = False) -> float | None:
@@ -167,6 +177,8 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         self.cancel_on_kill = cancel_on_kill
         self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
         self.job_id: str | None = None
+        #: The job's page (portal, or the emulator's), once known; the extra link reads it.
+        self.job_link: str | None = None
 
     # ------------------------------------------------------------- vendor parts
 
@@ -224,6 +236,7 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         ti.xcom_push(key=JOB_ID_KEY, value=job_id)
         url = self.job_url(job_id)
         if url:
+            self.job_link = url
             ti.xcom_push(key=JOB_URL_KEY, value=url)
             self.log.info("%s job %s: %s", self.vendor, job_id, url)
         if not self.wait_for_completion:
@@ -271,7 +284,7 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         while True:
             state, message = self.job_state(job_id)
             if state is not last:
-                self.log.info("%s job %s is %s", self.vendor, job_id, state.value)
+                self.log.info("%s job %s: %s", self.vendor, job_id, state.value)
                 last = state
             if state.is_final:
                 return state, message

@@ -127,7 +127,7 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
         return self.hook.result(job_id, bitstrings=self.bitstrings)
 
     def job_url(self, job_id: str) -> str:
-        return ibm_job_url(job_id)
+        return ibm_job_url(job_id, self.hook.client.settings.runtime_url)
 
 
 class IBMQuantumSamplerOperator(_IBMJobOperator):
@@ -329,7 +329,8 @@ class IBMQuantumGetResultsOperator(_IBMHookMixin, ResultDelivery, BaseOperator):
         with failing_on_bad_input(self.task_id):
             validation.job_id(self.job_id)
             self.check_delivery()
-        context["ti"].xcom_push(key=JOB_URL_KEY, value=ibm_job_url(self.job_id))
+        self.job_link = ibm_job_url(self.job_id, self.hook.client.settings.runtime_url)
+        context["ti"].xcom_push(key=JOB_URL_KEY, value=self.job_link)
         try:
             result = self.hook.result(self.job_id, self.results_timeout, bitstrings=self.bitstrings)
         except JobFailedError as exc:

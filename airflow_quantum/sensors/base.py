@@ -115,7 +115,7 @@ class QuantumJobSensor(BaseSensorOperator):
             return False
         except (NotFoundError, InvalidInputError) as exc:  # a retry would not find it either
             raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
-        self.log.info("%s job %s is %s", self.vendor, self.job_id, job.state.value)
+        self.log.info("%s job %s: %s", self.vendor, self.job_id, job.state.value)
         return self._judge(job.state, job.error_message())
 
     def execute(self, context: Any) -> Any:

@@ -229,7 +229,7 @@ class QuantumJobTrigger(BaseTrigger):
                 if not state.is_final:
                     async with scope.slots:
                         detail = await self.describe_wait(job)
-                self.log.info("%s job %s is %s%s", self.vendor, self.job_id, state.value, detail)
+                self.log.info("%s job %s: %s%s", self.vendor, self.job_id, state.value, detail)
                 last_state = state
             if state.is_final:
                 return self._final_event(state, message)

@@ -19,20 +19,44 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _run(script: str, url: str) -> str:
+def _run(script: str, url: str, **env: str) -> str:
     done = subprocess.run(
-        ["bash", str(EXAMPLES / script), url], capture_output=True, text=True, timeout=120
+        ["bash", str(EXAMPLES / script), url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
-def test_ibm_walkthrough_drives_a_bell_job_to_its_counts(emulator):
-    output = _run("ibm-lifecycle.sh", emulator.url)
-    assert "status: Completed" in output
+def test_ibm_walkthrough_drives_a_bell_job_to_its_counts(emulator, tmp_path):
+    output = _run("ibm-lifecycle.sh", emulator.url, TMPDIR=str(tmp_path))
+    labels = [line.split(":", 1)[0] for line in output.splitlines() if not line.startswith(" ")]
+    assert labels[:3] == ["token", "submitted", "status"], output
+    assert "status: Completed" in output and "num_bits: 2" in output
     counts = ast.literal_eval(output.split("counts: ", 1)[1].splitlines()[0])
     assert set(counts) == {"00", "11"} and sum(counts.values()) == 1000
+    assert '"usage"' in output.split("metrics: ", 1)[1].splitlines()[0]
     assert "tags: HTTP 204" in output and "delete: HTTP 204" in output
+    assert list(tmp_path.iterdir()) == []  # its temporary result file is gone
+
+
+def test_ibm_walkthrough_says_it_needs_jq(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("curl", "python3"):  # everything but jq
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    done = subprocess.run(
+        [shutil.which("bash"), str(EXAMPLES / "ibm-lifecycle.sh"), "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": str(bin_dir)},
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "ibm-lifecycle.sh needs jq; install it and run again"
 
 
 def test_azure_walkthrough_runs_a_bell_program_on_a_current_target(emulator):

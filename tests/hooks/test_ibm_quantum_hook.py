@@ -75,7 +75,11 @@ def test_hook_identity_matches_the_provider_info():
     assert set(declared["conn-fields"]) <= {
         "instance", "runtime_url", "iam_url", "api_version", "private_endpoint", "verify",
         "allow_insecure_http",
+        "shared_polling",  # read by the triggers (triggers/scope.py), not the hook
     }  # fmt: skip
+    from airflow_quantum.triggers.scope import SHARED_POLLING_EXTRA
+
+    assert SHARED_POLLING_EXTRA in declared["conn-fields"]
 
 
 def test_json_connection_gives_the_settings(hook, emulator):

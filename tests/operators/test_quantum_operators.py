@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import pytest
+import requests
 from airflow_face_support import (
     BELL_IONQ,
     BELL_QASM,
@@ -73,11 +74,11 @@ ESTIMATE_ME = (
     "  ret void\n}\ndeclare void @__quantum__qis__t__body(ptr)\n"
     'attributes #0 = { "entry_point" "required_num_qubits"="1" "required_num_results"="0" }\n'
 )
-AZURE_URL = (
-    "https://portal.azure.com/#/resource/subscriptions/sub/resourceGroups/rg/providers/"
-    "Microsoft.Quantum/Workspaces/ws/job_management?microsoft_azure_quantum_jobid="
-)
-IBM_URL = "https://quantum.cloud.ibm.com/workloads?search="
+
+
+def page(emulator: Any, job_id: str) -> str:
+    """The emulator's own page of a job: where the links of an emulator connection go."""
+    return f"{emulator.url.rstrip('/')}/_emulator/jobs/{job_id}/page"
 
 
 def quantinuum(task_id: str = "bell_h2", **kwargs: Any) -> AzureQuantumSubmitJobOperator:
@@ -146,7 +147,7 @@ def test_azure_quantinuum_waits_on_the_worker_and_returns_the_decoded_result(con
     ti = context["ti"]
     job_id = ti.pushed("job_id")
     assert [key for key, _ in ti.pushes] == ["job_id", "job_url"]
-    assert ti.pushed("job_url") == AZURE_URL + job_id
+    assert ti.pushed("job_url") == page(emulator, job_id)
 
 
 def test_azure_ionq_circuit_deferred_pushes_xcom_first_and_resumes_with_counts(
@@ -165,7 +166,7 @@ def test_azure_ionq_circuit_deferred_pushes_xcom_first_and_resumes_with_counts(
     deferred = defer(op, context)
     ti = context["ti"]
     job_id = ti.pushed("job_id")
-    assert ti.pushed("job_url").endswith(job_id)  # both pushed before the deferral
+    assert ti.pushed("job_url") == page(emulator, job_id)  # both pushed before the deferral
     assert type(deferred.trigger) is AzureQuantumJobTrigger and deferred.timeout is None
     _, kwargs = deferred.trigger.serialize()
     assert kwargs == {
@@ -240,7 +241,7 @@ def test_ibm_sampler_deferred_resumes_with_counts_per_register(connections, emul
     deferred = defer(op, context)
     ti = context["ti"]
     job_id = ti.pushed("job_id")
-    assert ti.pushes == [("job_id", job_id), ("job_url", IBM_URL + job_id)]
+    assert ti.pushes == [("job_id", job_id), ("job_url", page(emulator, job_id))]
     assert type(deferred.trigger) is IBMQuantumJobTrigger
     result = plain_json(resume(op, context, deferred))
     (pub,) = result["pub_results"]
@@ -288,7 +289,7 @@ def test_ibm_get_results_cancel_and_update_tags(connections, emulator):
     context = make_context()
     result = IBMQuantumGetResultsOperator(task_id="get", job_id=done, timeout=10).execute(context)
     assert result["pub_results"][0]["shots"] == 10
-    assert context["ti"].pushed("job_url") == IBM_URL + done
+    assert context["ti"].pushed("job_url") == page(emulator, done)
 
     assert IBMQuantumCancelJobOperator(task_id="c1", job_id=done).execute(context) == "succeeded"
     live = hook.run_sampler([BELL_QASM], "ibm_fez", 10)
@@ -307,7 +308,7 @@ def test_azure_get_results_and_cancel(connections, emulator):
     context = make_context()
     result = AzureQuantumGetResultsOperator(task_id="get", job_id=done).execute(context)
     assert sum(result["counts"]["c"].values()) == 20
-    assert context["ti"].pushed("job_url") == AZURE_URL + done
+    assert context["ti"].pushed("job_url") == page(emulator, done)
     # A historic QIO job (the service takes no new ones) still gives its result.
     historic = plant_qio(emulator)
     old = AzureQuantumGetResultsOperator(task_id="old", job_id=historic).execute(context)
@@ -667,25 +668,36 @@ def test_a_big_result_goes_to_xcom_trimmed(connections, emulator, capsys):
 # --------------------------------------------------------------------------- links, templates
 
 
-def test_extra_links_read_the_pushed_url(connections, emulator, monkeypatch):
+def test_extra_links_point_an_emulator_connection_at_the_emulator_job_page(
+    connections, emulator, monkeypatch
+):
     stored: dict[tuple, Any] = {}
+    reads: list[str] = []
 
     def get_one(cls, *, key, task_id, dag_id, run_id, map_index, **_: Any) -> Any:
+        reads.append(key)
         return stored.get((dag_id, task_id, run_id, map_index, key))
 
     monkeypatch.setattr(XCom, "get_one", classmethod(get_one))
-    for make, link, prefix in (
-        (quantinuum, AzureQuantumJobLink(), AZURE_URL),
-        (sampler, IBMQuantumJobLink(), IBM_URL),
-    ):
+    for make, link in ((quantinuum, AzureQuantumJobLink()), (sampler, IBMQuantumJobLink())):
+        ti = FakeTI(task_id=make().task_id)
+        # A task that failed before it had a job has no link, and does not ask XCom for one
+        # (Airflow's API client would log "XCom not found" for the missing job_url).
+        assert link.get_link(make(), ti_key=ti) == "" and reads == []
         op = make(wait_for_completion=False)
-        ti = FakeTI(task_id=op.task_id)
         job_id = op.execute(make_context(op, ti=ti))
-        assert link.get_link(op, ti_key=ti) == ""  # nothing stored yet
+        url = page(emulator, job_id)
+        assert link.get_link(op, ti_key=ti) == url and reads == []  # known in memory
+        # A new instance of the operator (a resumed deferral) reads the pushed URL.
         for key, value in ti.pushes:
             stored[(ti.dag_id, ti.task_id, ti.run_id, ti.map_index, key)] = value
-        assert link.get_link(op, ti_key=ti) == prefix + job_id
+        resumed = make()
+        resumed.job_id = job_id
+        assert link.get_link(resumed, ti_key=ti) == url and reads == ["job_url"]
+        reads.clear()
         assert type(link) in {type(each) for each in op.operator_extra_links}
+        answer = requests.get(url, timeout=10)
+        assert answer.status_code == 200 and job_id in answer.text
 
 
 def test_template_fields_cover_what_a_user_templates():

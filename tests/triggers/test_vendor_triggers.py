@@ -87,7 +87,7 @@ async def test_success_event_is_small_and_logs_each_state_once(
     assert live_scopes() == []  # the connection's client was closed with the last wait
     logged = capsys.readouterr().out
     for state in ("queued", "running", "succeeded"):
-        assert logged.count(f"job {job_id} is {state}") == 1, logged
+        assert logged.count(f"job {job_id}: {state}") == 1, logged
 
 
 async def test_failed_job_event_carries_the_vendor_message(vendor, emulator):
@@ -340,6 +340,6 @@ async def test_ibm_queue_position_is_logged_while_queued(emulator, request, caps
     (event,) = await run_trigger(vendor.trigger(second))
     assert event["status"] == "success"
     logged = capsys.readouterr().out
-    (line,) = [line for line in logged.splitlines() if f"job {second} is queued" in line]
+    (line,) = [line for line in logged.splitlines() if f"job {second}: queued" in line]
     assert "(queue position 2)" in line, line
     assert phase(emulator, first) == "succeeded"

@@ -2,7 +2,8 @@
 
 The connection form offers both vendors' connection types with the fields the provider
 declares (labels from ``conn-fields`` and ``ui-field-behaviour``, secrets masked), and after a
-real DAG run against the emulator each quantum task's extra link opens the job's portal page.
+real DAG run against the emulator each quantum task's extra link opens the emulator's own page
+of the job (the vendor portals do not know emulated jobs).
 Screenshots land in ``test-artifacts/ui/``.
 """
 
@@ -12,13 +13,13 @@ import json
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, Route
+from playwright.sync_api import Locator, Page
 from ui_support import ADMIN, UI_TASKS, AirflowDeployment, form_field, log_in, screenshot, wait_for
 
 from airflow_quantum import demo
 from airflow_quantum.get_provider_info import get_provider_info
-from airflow_quantum.links.azure_quantum import PORTAL, azure_job_url
-from airflow_quantum.links.ibm_quantum import PLATFORM, ibm_job_url
+from airflow_quantum.links.azure_quantum import azure_job_url
+from airflow_quantum.links.ibm_quantum import ibm_job_url
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +43,8 @@ def input_type(entry: Locator) -> str:
 
 
 def expected_input_type(schema: dict[str, Any]) -> str:
+    if "enum" in schema:  # a drop-down: its value travels in a hidden input
+        return "hidden"
     if "boolean" in schema["type"]:
         return "checkbox"
     return "password" if schema.get("format") == "password" else "text"
@@ -87,6 +90,9 @@ def test_connection_form_shows_the_vendor_fields_and_masks_secrets(
         assert spec["description"] in field.inner_text()
         entry = field.locator(f"input[name='element_{key}']")
         assert input_type(entry) == expected_input_type(spec["schema"]), key
+        # A required field (its type does not admit null) is marked with an asterisk.
+        marked = field.locator("label").first.inner_text().strip().endswith("*")
+        assert marked == ("null" not in spec["schema"]["type"]), key
     for key in SECRET_EXTRAS[hook_name]:
         assert input_type(page.locator(f"input[name='element_{key}']")) == "password", key
 
@@ -104,19 +110,25 @@ def failure_report(deployment: AirflowDeployment, dag_id: str, run_id: str) -> s
     return "\n".join(lines)
 
 
-def expected_portal_urls(deployment: AirflowDeployment, runs: dict[str, str]) -> dict:
-    """(dag id, task id, link name) → the portal URL the link must open, from the job ids."""
-    azure = json.loads(
-        demo.emulator_connections(deployment.emulator.url)["AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT"]
-    )["extra"]
+def expected_job_pages(deployment: AirflowDeployment, runs: dict[str, str]) -> dict:
+    """(dag id, task id, link name) → the URL the link must open: the emulator's job page."""
+    conns = demo.emulator_connections(deployment.emulator.url)
+    azure = json.loads(conns["AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT"])["extra"]
+    ibm = json.loads(conns["AIRFLOW_CONN_IBM_QUANTUM_DEFAULT"])["extra"]
     azure_dag = "example_azure_quantum_quantinuum"
     ibm_run, azure_run = runs["example_ibm_quantum_sampler"], runs[azure_dag]
     ibm_job = deployment.xcom("example_ibm_quantum_sampler", ibm_run, "sample_bell", "job_id")
     azure_job = deployment.xcom(azure_dag, azure_run, "bell_openqasm", "job_id")
     return {
-        ("example_ibm_quantum_sampler", "sample_bell", "IBM Quantum job"): ibm_job_url(ibm_job),
+        ("example_ibm_quantum_sampler", "sample_bell", "IBM Quantum job"): ibm_job_url(
+            ibm_job, ibm["runtime_url"]
+        ),
         (azure_dag, "bell_openqasm", "Azure Quantum job"): azure_job_url(
-            azure["subscription_id"], azure["resource_group"], azure["workspace"], azure_job
+            azure["subscription_id"],
+            azure["resource_group"],
+            azure["workspace"],
+            azure_job,
+            endpoint=azure["endpoint"],
         ),
     }
 
@@ -142,9 +154,7 @@ def release_when_deferred(deployment: AirflowDeployment, dag_id: str, run_id: st
     deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
 
 
-def test_extra_links_open_the_jobs_in_the_vendor_portals(
-    airflow_ui: AirflowDeployment, browser_page: Page
-):
+def test_extra_links_open_the_emulator_job_pages(airflow_ui: AirflowDeployment, browser_page: Page):
     runs = {dag_id: airflow_ui.trigger(dag_id) for dag_id, _ in UI_TASKS}
     for dag_id, task_id in UI_TASKS:
         release_when_deferred(airflow_ui, dag_id, runs[dag_id], task_id)
@@ -152,19 +162,10 @@ def test_extra_links_open_the_jobs_in_the_vendor_portals(
         state = airflow_ui.wait_for_run(dag_id, run_id, timeout=120)
         assert state == "success", failure_report(airflow_ui, dag_id, run_id)
     page = browser_page
-    # The portals are not reachable from here: answer them in the browser, so a click shows
-    # which URL the new tab opened and nothing leaves the machine.
-    opened: list[str] = []
-
-    def portal(route: Route) -> None:
-        opened.append(route.request.url)
-        route.fulfill(status=200, content_type="text/html", body="<h1>vendor portal</h1>")
-
-    for host in (PORTAL, PLATFORM):
-        page.context.route(f"{host}/**", portal)
     log_in(page, airflow_ui.api_url, *ADMIN)
 
-    for (dag_id, task_id, link_name), url in expected_portal_urls(airflow_ui, runs).items():
+    for (dag_id, task_id, link_name), url in expected_job_pages(airflow_ui, runs).items():
+        assert url.startswith(airflow_ui.emulator.url.rstrip("/") + "/_emulator/jobs/"), url
         page.goto(f"{airflow_ui.api_url}/dags/{dag_id}/runs/{runs[dag_id]}/tasks/{task_id}")
         page.get_by_role("link", name="Details", exact=True).click()  # the tab with the links
         link = page.get_by_role("link", name=link_name, exact=True)
@@ -176,5 +177,8 @@ def test_extra_links_open_the_jobs_in_the_vendor_portals(
         tab = new_tab.value
         tab.wait_for_load_state()
         assert tab.url == url
+        # The emulator's page of the job: its state and a summary of its result.
+        body = tab.locator("body").inner_text()
+        assert "succeeded" in body and "Result" in body, body
+        screenshot(tab, f"emulator-job-page-{dag_id}")
         tab.close()
-    assert len(opened) == 2, opened

@@ -309,7 +309,8 @@ def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDe
         log.info("Job %s already exists with the same target and input; reusing it", job_id)
         return existing
     job = protocol.parse_job(payload(response))
-    log.info("Submitted Azure Quantum job %s to %s (%s)", job.id, job.target, job.status)
+    # Debug: the operator logs the one "Submitted" line of a task.
+    log.debug("Submitted Azure Quantum job %s to %s (%s)", job.id, job.target, job.status)
     return job
 
 
@@ -374,12 +375,15 @@ def wait_until_completed(
     cap = MAX_POLL if poll_interval is None else float(poll_interval)
     delay = min(FIRST_POLL, cap) if backoff else cap
     deadline = None if timeout is None else clock() + timeout
-    last_status = None
+    last_state = None
     while True:
         job = yield from get_job(protocol, job_id)
-        if job.status != last_status:
-            log.info("Azure Quantum job %s is %s", job.id, job.status)
-            last_status = job.status
+        if job.state is not last_state:
+            # A job already final at the first look (results fetched after a wait elsewhere)
+            # logs nothing: its state was reported where it was seen.
+            if last_state is not None or not job.has_completed():
+                log.info("Azure Quantum job %s: %s", job.id, job.state.value)
+            last_state = job.state
         if job.has_completed():
             return job
         now = clock()

@@ -104,7 +104,7 @@ class CostEstimate(AzureModel):
 
 
 class JobDetails(AzureModel, JobPredicates):
-    """``JobDetails`` of the data-plane API (the seed's ``Job.details``)."""
+    """``JobDetails`` of the data-plane API (``Job.details`` of the azure-quantum package)."""
 
     id: str
     name: str | None = None

@@ -23,7 +23,7 @@ from airflow_quantum.clients.config import given, parse_bool, parse_verify
 from airflow_quantum.clients.errors import ConfigurationError, MissingExtraError
 from airflow_quantum.clients.transport import check_secure_url
 
-#: The newest data-plane api-version (wire notes); older ones can be configured.
+#: The newest data-plane api-version; older ones can be configured.
 DEFAULT_API_VERSION = "2026-01-15-preview"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 #: The scope of Azure Quantum bearer tokens.

@@ -4,7 +4,7 @@ Every model keeps the fields it does not know (``model_extra``), so a newer serv
 parsing; ``from_wire`` raises ``BadResponseError`` for a payload it cannot read. ``IBMJob``
 carries every attribute of the official ``RuntimeJob`` (``job_id``, ``backend_name``,
 ``creation_date``, ``image``, ``inputs``, ``primitive_id``, ``usage_estimation``, ...), its
-``status`` in the official ``JobStatus`` names, the shared ``JobState`` and the seed predicates.
+``status`` in the official ``JobStatus`` names, the shared ``JobState`` and the job predicates.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Client-side checks of what a caller passes, made before anything is sent (or paid for).
 
 Each check raises ``InvalidInputError`` naming the field, and returns the value in the form the
-wire wants. The limits are the service's documented ones (wire notes).
+wire wants. The limits are the service's documented ones.
 """
 
 from __future__ import annotations

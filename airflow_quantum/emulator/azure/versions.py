@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from airflow_quantum.emulator.errors import VendorError
 
-#: Versions seen in use (wire notes) plus those of the published spec between them.
-#: 2025-09-01-preview is UNVERIFIED: the wire notes only say "2025-09".
+#: Versions seen in use plus those of the published spec between them.
+#: 2025-09-01-preview is UNVERIFIED: only "2025-09" was seen.
 SUPPORTED_API_VERSIONS = (
     "2022-09-12-preview",
     "2023-11-13-preview",

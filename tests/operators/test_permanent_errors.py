@@ -1,0 +1,69 @@
+"""A refusal of the input by the service (400-class) fails the task at once: no retry resends it.
+
+The client-side checks cannot catch everything (an OpenQASM program is parsed by the service),
+so the service's 400 must be as final as a client-side ``InvalidInputError``. A service error
+that may pass (5xx, 429) stays an ordinary failure that Airflow retries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from airflow_face_support import make_context
+
+from airflow_quantum.clients.errors import ServiceError
+from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+
+try:
+    from airflow.sdk.exceptions import AirflowFailException
+except ImportError:  # pragma: no cover
+    from airflow.exceptions import AirflowFailException  # type: ignore[no-redef]
+
+#: Starts like OpenQASM (the client's check passes) but the gate call is never closed.
+MALFORMED = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nrz(pi/2 q[0];\n'
+
+
+def job_posts(emulator: Any) -> list[dict[str, Any]]:
+    """The emulator's own record of every ``POST /api/v1/jobs`` it answered."""
+    records = requests.get(f"{emulator.url}/_emulator/requests", timeout=10).json()["requests"]
+    return [r for r in records if r["method"] == "POST" and r["path"] == "/api/v1/jobs"]
+
+
+def sampler(circuit: str) -> IBMQuantumSamplerOperator:
+    return IBMQuantumSamplerOperator(
+        task_id="sample", backend="ibm_fez", circuits=[circuit], shots=10, deferrable=False
+    )
+
+
+def test_a_circuit_the_service_refuses_fails_the_task_without_retry(ibm_connection, emulator):
+    op = sampler(MALFORMED)
+    with pytest.raises(AirflowFailException) as failed:
+        op.execute(make_context(op))
+    message = str(failed.value)
+    assert "sample: the service refused the input" in message
+    assert "HTTP 400" in message and "code 1211" in message, message
+    assert [r["status"] for r in job_posts(emulator)] == [400]  # sent once, refused once
+    assert op.job_id is None and op.job_link is None  # no job, so no link
+
+
+def test_a_passing_service_failure_is_still_retried(ibm_connection, emulator, monkeypatch):
+    op = sampler(MALFORMED)
+
+    def unavailable(*_: Any, **__: Any) -> str:
+        raise ServiceError("IBM Quantum HTTP 503: try later", status=503)
+
+    monkeypatch.setattr(type(op.hook), "run_sampler", unavailable)
+    with pytest.raises(ServiceError):  # an ordinary error: Airflow retries the task
+        op.execute(make_context(op))
+
+
+def test_a_backend_the_instance_does_not_have_fails_without_retry(ibm_connection, emulator):
+    op = IBMQuantumSamplerOperator(
+        task_id="sample", backend="ibm_nowhere", circuits=[MALFORMED], shots=10, deferrable=False
+    )
+    with pytest.raises(AirflowFailException) as failed:
+        op.execute(make_context(op))
+    assert "HTTP 404" in str(failed.value) and "ibm_nowhere" in str(failed.value)
+    assert [r["status"] for r in job_posts(emulator)] == [404]

@@ -1,0 +1,118 @@
+"""What a new user reads in the first hour is true and self-contained.
+
+No page points outside the repository (issues, "wire notes"); the page "From the emulator to the
+real service" is in the site's navigation, names today's targets and backends and only hook
+methods that exist; the connection docs say how to enable Airflow 3's connection test; the
+README installs from the clone; the package metadata carries no made-up documentation URL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from docs_support import DOCS, ROOT, python_blocks
+
+from airflow_quantum import demo
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+
+PAGES = [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
+REAL = DOCS / "real-services.md"
+AZURE_TARGETS = (
+    "ionq.simulator",
+    "ionq.qpu.aria-1",
+    "ionq.qpu.forte-1",
+    "quantinuum.sim.h2-1sc",
+    "quantinuum.sim.h2-1e",
+    "quantinuum.qpu.h2-1",
+    "rigetti.sim.qvm",
+    "rigetti.qpu.ankaa-3",
+    "pasqal.sim.emu-tn",
+    "pasqal.qpu.fresnel",
+    "microsoft.estimator",
+)
+IBM_BACKENDS = ("ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston")
+#: What points outside the repository: the tracker, internal notes, someone's machine.
+OUTSIDE = re.compile(
+    r"wire notes|\bissue\s*#?\d|\bthe \w+ issue\b|issues/\d|/work/|shared/wire|shared/seeds",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_page_refers_to_anything_outside_the_repository(page):
+    found = [m.group(0) for m in OUTSIDE.finditer(page.read_text())]
+    assert not found, found
+
+
+def test_the_real_service_page_is_in_the_navigation():
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    nav = [next(iter(entry.values())) for entry in config["nav"] if isinstance(entry, dict)]
+    assert "real-services.md" in nav
+
+
+def test_the_real_service_page_names_todays_targets_and_backends():
+    text = REAL.read_text()
+    missing = [name for name in AZURE_TARGETS + IBM_BACKENDS if name not in text]
+    assert not missing, missing
+    # Retired targets are only ever named as retired.
+    for retired in re.finditer(r"microsoft\.\*\.cpu|h1-1|simulatedannealing|qio\.v2", text):
+        sentence = text[max(0, retired.start() - 200) : retired.end() + 200]
+        assert "retired" in sentence, sentence
+
+
+def test_the_real_service_page_calls_only_hook_methods_that_exist():
+    code = "\n".join(python_blocks(REAL))
+    called = set(re.findall(r"\.(\w+)\(", code))
+    assert {"test_connection", "get_provider_status", "list_backends"} <= called
+    hooks = (AzureQuantumHook, IBMQuantumHook)
+    unknown = {name for name in called if not any(hasattr(h, name) for h in hooks)}
+    assert not unknown, unknown
+
+
+def test_the_connection_docs_say_how_to_enable_the_connection_test():
+    text = (DOCS / "connections.md").read_text()
+    assert "[core] test_connection = Disabled" in text or "`test_connection = Disabled`" in text
+    assert "AIRFLOW__CORE__TEST_CONNECTION=Enabled" in text
+
+
+def test_the_readme_installs_from_the_clone():
+    text = (ROOT / "README.md").read_text()
+    assert "`pip install .`" in text
+    assert not re.search(r"pip install ['\"]?airflow-quantum\b", text)
+
+
+def test_the_metadata_has_no_made_up_documentation_url():
+    # No project page is published yet: a URL there would lead nowhere.
+    text = (ROOT / "pyproject.toml").read_text()
+    assert not re.search(r"^Documentation\s*=", text, re.M)
+
+
+def _documented_connections() -> list[tuple[str, dict]]:
+    """(where, connection) of every JSON ``AIRFLOW_CONN_*`` value in the docs and the demo."""
+    found = [
+        (f"demo {name}", json.loads(value))
+        for name, value in demo.emulator_connections("http://127.0.0.1:8765").items()
+    ]
+    for page in PAGES:
+        for value in re.findall(r"AIRFLOW_CONN_\w+='(\{.*?\})'", page.read_text(), flags=re.S):
+            if "<" not in value:  # placeholders of real credentials are the reader's to fill
+                found.append((page.name, json.loads(value)))
+    return found
+
+
+def test_documented_emulator_connections_have_no_value_the_masker_finds_too_short():
+    # Airflow masks every extra of a connection it loads and warns ("Skipping masking for a
+    # secret as it's too short") about any string value under 5 characters.
+    connections = _documented_connections()
+    assert len(connections) >= 4
+    short = [
+        (where, key, value)
+        for where, conn in connections
+        for key, value in conn.get("extra", {}).items()
+        if isinstance(value, str) and len(value) < 5
+    ]
+    assert not short, short
