@@ -53,11 +53,6 @@ DAG_TIMEOUT = 600.0
 
 #: The IBM instance the emulator is told about (any well-formed CRN is accepted).
 EMULATOR_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
-_TRIGGER_LINE = re.compile(
-    r"(?P<vendor>Azure Quantum|IBM Quantum) job (?P<job>[^\s:]+): (?P<state>\w+).*"
-    r"airflow_quantum\.triggers\."
-)
-_TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
 
 
 # ------------------------------------------------------------------------------ environment

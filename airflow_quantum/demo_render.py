@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from airflow_quantum.demo import DagRunRecord
 
 _TRIGGER_LINE = re.compile(
-    r"(?P<vendor>Azure Quantum|IBM Quantum) job (?P<job>\S+) is (?P<state>\w+).*"
+    r"(?P<vendor>Azure Quantum|IBM Quantum) job (?P<job>[^\s:]+): (?P<state>\w+).*"
     r"airflow_quantum\.triggers\."
 )
 _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")

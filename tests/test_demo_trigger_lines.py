@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_quantum import demo
+from airflow_quantum import demo_render
 
 IBM_TRIGGER = "[airflow_quantum.triggers.ibm_quantum.IBMQuantumJobTrigger]"
 AZURE_TRIGGER = "[airflow_quantum.triggers.azure_quantum.AzureQuantumJobTrigger]"
@@ -22,7 +22,7 @@ LOG = f"""\
 def test_trigger_states_reads_the_triggers_lines_only(tmp_path):
     log = tmp_path / "run.log"
     log.write_text(LOG)
-    assert demo.trigger_states(log) == {
+    assert demo_render.trigger_states(log) == {
         ("sample_bell", -1): [("ctytle634", "queued"), ("ctytle634", "succeeded")],
         ("solve", 2): [("a13ac334-73af", "running")],
     }

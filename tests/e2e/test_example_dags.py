@@ -122,7 +122,9 @@ def test_quantinuum_bell_pair_in_openqasm_and_qir_and_the_estimate(airflow_e2e: 
     assert sum(report["openqasm_counts"].values()) == sum(report["qir_counts"].values()) == 200
     # An emulator connection's link: the emulator's own page of the job.
     for task_id in ("bell_openqasm", "bell_qir", "estimate"):
-        job_page = f"{airflow_e2e.emulator.url}/_emulator/jobs/{record.xcom(task_id, 'job_id')}/page"
+        job_page = (
+            f"{airflow_e2e.emulator.url}/_emulator/jobs/{record.xcom(task_id, 'job_id')}/page"
+        )
         assert record.xcom(task_id, "job_url") == job_page
 
 
