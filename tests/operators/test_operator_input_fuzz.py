@@ -230,6 +230,7 @@ def test_ibm_job_id_operators_and_sensor(emulator, ibm_connection, job_id, tags,
 # ------------------------------------------------------------------------------ Azure
 
 
+@pytest.mark.filterwarnings("ignore:qio_problem is retired:DeprecationWarning")  # expected
 @FUZZ
 @given(
     kind=st.sampled_from(["qio", "ionq", "quantinuum", "qir", "raw", "none", "two"]),
