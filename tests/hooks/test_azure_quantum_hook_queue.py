@@ -42,6 +42,6 @@ async def test_trigger_logs_the_queue_position_while_queued(hook, emulator, caps
     (event,) = await run_trigger(trigger)
     assert event["status"] == "success"
     logged = capsys.readouterr().out
-    (line,) = [line for line in logged.splitlines() if f"job {second} is queued" in line]
+    (line,) = [line for line in logged.splitlines() if f"job {second}: queued" in line]
     assert "(queue position 2)" in line, line
     assert hook.get_job(first).done()
