@@ -18,7 +18,7 @@ import pytest
 import requests
 from e2e_support import E2E_CONFIG
 
-from airflow_quantum import demo
+from airflow_quantum import demo, demo_render
 from airflow_quantum.emulator import EmulatorServer
 
 pytestmark = pytest.mark.slow
@@ -83,7 +83,7 @@ def test_the_jobs_log_is_quiet_and_uses_one_vocabulary(first_hour):
         assert not [line for line in state_lines if VENDOR_WORDS.search(line)], state_lines
         assert not [line for line in state_lines if re.search(r" is (queued|succeeded)", line)]
     # The demo's summary reads the trigger's lines of the same log.
-    seen = demo.trigger_states(run.log_path)
+    seen = demo_render.trigger_states(run.log_path)
     for task_id, vendor in (("ionq_bell", "Azure Quantum"), ("ibm_bell", "IBM Quantum")):
         states = [state for job, state in seen[(task_id, -1)] if job == job_ids[vendor]]
         assert states[0] == "queued" and states[-1] == "succeeded", seen
