@@ -113,8 +113,8 @@ CONFIG = {
                 ),
                 "version_added": "0.1.0",
                 "type": "float",
-                "example": "20",
-                "default": "10",
+                "example": "30",
+                "default": "15",
             },
         },
     }
