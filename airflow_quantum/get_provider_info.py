@@ -114,7 +114,7 @@ CONFIG = {
                 "version_added": "0.1.0",
                 "type": "float",
                 "example": "30",
-                "default": "15",
+                "default": "20",
             },
         },
     }

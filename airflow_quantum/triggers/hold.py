@@ -27,7 +27,7 @@ from airflow.sdk.exceptions import AirflowConfigException
 SECTION = "quantum"
 OPTION = "min_deferral_seconds"
 #: Default of ``[quantum] min_deferral_seconds`` (see docs/reliability.md for the figures).
-DEFAULT_MIN_DEFERRAL_SECONDS = 15.0
+DEFAULT_MIN_DEFERRAL_SECONDS = 20.0
 
 
 def min_deferral_seconds() -> float:
