@@ -40,6 +40,12 @@ Fault specs for --fault (repeatable), KIND:key=value,...:
 """
 
 
+#: The emulator's timing profiles (``emulator.config.PROFILES``, not imported here: the emulator
+#: package pulls in its web server) and the one ``airflow-quantum emulator`` serves by default.
+EMULATOR_PROFILES = ("demo", "fast", "realistic")
+EMULATOR_DEFAULT_PROFILE = "demo"
+
+
 def _emulator_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "emulator",
@@ -51,9 +57,13 @@ def _emulator_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
     parser.add_argument(
         "--profile",
-        default="fast",
-        choices=["fast", "demo", "realistic"],
-        help="job timings: fast (tests), demo (seconds), realistic (a minute of queue)",
+        default=EMULATOR_DEFAULT_PROFILE,
+        choices=EMULATOR_PROFILES,
+        help=(
+            "job timings (see docs/emulator.md): demo (the default: jobs take seconds, for a "
+            "scheduler and triggerer), fast (sub-second, for tests), realistic (a minute of "
+            "queue)"
+        ),
     )
     parser.add_argument("--queue-seconds", type=float, help="time a job waits in the queue")
     parser.add_argument("--run-seconds", type=float, help="time a job runs")

@@ -98,7 +98,7 @@ IBM_CONN_FIELDS = {
 #: The ``[quantum]`` section of the Airflow config (``airflow config list`` shows it).
 CONFIG = {
     "quantum": {
-        "description": "Where the quantum operators put results that outgrow XCom.",
+        "description": "Settings of the quantum operators, sensors and triggers.",
         "options": {
             "results_base_path": {
                 "description": (
@@ -122,6 +122,19 @@ CONFIG = {
                 "type": "integer",
                 "example": "262144",
                 "default": "1048576",
+            },
+            "min_deferral_seconds": {
+                "description": (
+                    "A deferred quantum task resumes no sooner than this many seconds after it "
+                    "deferred: a job that ends sooner has its trigger event held until then, "
+                    "so that the scheduler has processed the deferring attempt's exit first "
+                    "(otherwise Airflow may mark the resumed task failed: apache/airflow#71580). "
+                    "0 turns the hold off. Jobs that end later are not delayed.\n"
+                ),
+                "version_added": "0.1.0",
+                "type": "float",
+                "example": "30",
+                "default": "20",
             },
         },
     }

@@ -13,13 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field
 DEFAULT_SECRET = "emulator"
 
 PROFILES: dict[str, dict[str, float]] = {
-    # Tests: jobs finish in well under a second.
-    "fast": {"queue_seconds": 0.2, "run_seconds": 0.3},
-    # Demos: long enough to watch a job move through its states and defer.
+    # A real scheduler and triggerer (`airflow standalone`, `make emulator`; the command's
+    # default): a job queues and runs for seconds, so every deferrable task defers, the UI shows
+    # it deferred, and the job ends after the provider's [quantum] min_deferral_seconds.
     "demo": {"queue_seconds": 4.0, "run_seconds": 3.0},
+    # Tests and `airflow dags test` (the EmulatorConfig defaults): jobs end within half a
+    # second, often before the task's first look, so most tasks never defer.
+    "fast": {"queue_seconds": 0.2, "run_seconds": 0.3},
     # Closer to a real cloud queue; for trying out deferral and timeouts by hand.
     "realistic": {"queue_seconds": 60.0, "run_seconds": 20.0},
 }
+#: The profile ``airflow-quantum emulator`` (and ``make emulator``) serves unless told otherwise.
+DEFAULT_PROFILE = "demo"
 
 
 class EmulatorConfig(BaseModel):

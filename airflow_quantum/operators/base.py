@@ -267,14 +267,15 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
     # ----------------------------------------------------------------- helpers
 
     def _trigger(self, job_id: str) -> QuantumJobTrigger:
-        deadline = time.time() + self.wait_timeout if self.wait_timeout else None
+        now = time.time()
         return self.trigger_class(
             conn_id=self.conn_id,
             job_id=job_id,
             poll_interval=self.poll_interval,
             max_poll_interval=self.max_poll_interval,
-            deadline=deadline,
+            deadline=now + self.wait_timeout if self.wait_timeout else None,
             cancel_on_kill=self.cancel_on_kill,
+            deferred_at=now,  # the trigger resumes no sooner than its minimum after this
         )
 
     def _wait_on_worker(self, job_id: str) -> tuple[JobState, str | None]:

@@ -132,14 +132,16 @@ class QuantumJobSensor(BaseSensorOperator):
         timeout = self.timeout.total_seconds() if isinstance(self.timeout, timedelta) else None
         if timeout is None and isinstance(self.timeout, int | float):
             timeout = float(self.timeout)
+        now = time.time()
         self.defer(
             trigger=self.trigger_class(
                 conn_id=self.conn_id,
                 job_id=self.job_id,
                 poll_interval=float(self._poke_seconds()),
                 max_poll_interval=self.max_poll_interval,
-                deadline=time.time() + timeout if timeout else None,
+                deadline=now + timeout if timeout else None,
                 cancel_on_kill=self.cancel_on_kill,
+                deferred_at=now,  # the trigger resumes no sooner than its minimum after this
             ),
             method_name="execute_complete",
         )

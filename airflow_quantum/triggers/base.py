@@ -28,6 +28,7 @@ from airflow_quantum.clients.errors import (
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import RetryPolicy
 from airflow_quantum.triggers import scope as scopes
+from airflow_quantum.triggers.hold import hold_until_drained
 from airflow_quantum.triggers.poller import CONFIRM
 from airflow_quantum.triggers.schedules import OwnPolls, SharedPolls
 
@@ -86,6 +87,7 @@ class QuantumJobTrigger(BaseTrigger):
         deadline: float | None = None,
         cancel_on_kill: bool = True,
         shared_polling: bool | None = None,
+        deferred_at: float | None = None,
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
@@ -99,6 +101,7 @@ class QuantumJobTrigger(BaseTrigger):
                 f"shared_polling must be True, False or None, got {shared_polling!r:.40}"
             )
         self.shared_polling = shared_polling
+        self.deferred_at = None if deferred_at is None else float(deferred_at)
         self._scope: scopes.ConnectionScope | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -113,6 +116,7 @@ class QuantumJobTrigger(BaseTrigger):
                 "deadline": self.deadline,
                 "cancel_on_kill": self.cancel_on_kill,
                 "shared_polling": self.shared_polling,
+                "deferred_at": self.deferred_at,
             },
         )
 
@@ -139,7 +143,11 @@ class QuantumJobTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # The connection is given back before the event goes out: the triggerer may take its
         # time to close this generator after a single-event trigger fired.
-        yield TriggerEvent(await self._wait())
+        event = await self._wait()
+        await hold_until_drained(
+            self.deferred_at, self.log, f"{self.vendor} job {self.job_id}: {event['status']}"
+        )
+        yield TriggerEvent(event)
 
     async def on_kill(self) -> None:
         """The user killed, failed or cleared the deferred task: cancel its remote job."""

@@ -21,6 +21,7 @@ def airflow_e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowE2E
             "AIRFLOW_CONN_AWS_DEFAULT": s3.connection(),
         }
         env = demo.airflow_env(home, EXAMPLE_DAGS, connections)
+        env.update(demo.DAGS_TEST_SETTINGS)  # `airflow dags test`: no executor, no race
         # The results example writes to S3 here (the demo: a folder of its Airflow home).
         env.update(demo.results_variables(f"s3://aws_default@{s3.bucket}/results"))
         demo.migrate(env, home, home / "db-migrate.log")

@@ -207,6 +207,20 @@ def test_cli_serves_until_signalled_and_prints_its_url(stop_signal):
             process.kill()
 
 
+def test_cli_serves_the_profile_a_real_scheduler_wants_by_default(monkeypatch):
+    """``make emulator`` feeds a scheduler and triggerer: jobs of seconds, not half a second."""
+    from airflow_quantum import cli
+    from airflow_quantum.emulator.config import DEFAULT_PROFILE, PROFILES
+
+    assert set(cli.EMULATOR_PROFILES) == set(PROFILES)
+    assert cli.EMULATOR_DEFAULT_PROFILE == DEFAULT_PROFILE == "demo"
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(cli, "_run_emulator", lambda args: seen.setdefault("p", args.profile) and 0)
+    cli.main(["emulator"])
+    timings = PROFILES[seen["p"]]
+    assert seen["p"] == "demo" and timings["queue_seconds"] + timings["run_seconds"] >= 5
+
+
 def test_cli_rejects_a_bad_fault_spec_before_serving():
     process = _cli("emulator", "--port", "0", "--fault", "status:status=200")
     assert process.wait(timeout=30) == 2

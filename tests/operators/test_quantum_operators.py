@@ -169,6 +169,8 @@ def test_azure_ionq_circuit_deferred_pushes_xcom_first_and_resumes_with_counts(
     assert ti.pushed("job_url") == page(emulator, job_id)  # both pushed before the deferral
     assert type(deferred.trigger) is AzureQuantumJobTrigger and deferred.timeout is None
     _, kwargs = deferred.trigger.serialize()
+    # The deferral moment, so that the trigger resumes no sooner than its minimum after it.
+    assert time.time() - 60 < kwargs.pop("deferred_at") <= time.time()
     assert kwargs == {
         "conn_id": "azure_quantum_default",
         "job_id": job_id,

@@ -115,6 +115,7 @@ def test_deferrable_checks_once_then_defers_to_the_vendor_trigger(vendor, emulat
     assert kwargs["conn_id"] == vendor.conn_id and kwargs["job_id"] == job_id
     assert kwargs["poll_interval"] == 0.05 and kwargs["cancel_on_kill"] is False
     assert time.time() + 590 < kwargs["deadline"] <= time.time() + 600
+    assert kwargs["deadline"] - kwargs["deferred_at"] == pytest.approx(600)
     assert resume(sensor, context, deferred) is None
 
 

@@ -102,6 +102,7 @@ def test_serialize_holds_only_ids_and_polling_settings():
         "deadline": 123.0,
         "cancel_on_kill": True,
         "shared_polling": None,
+        "deferred_at": None,
     }
     assert ScriptedTrigger(**kwargs).serialize() == (path, kwargs)
 

@@ -223,6 +223,7 @@ def test_serialize_round_trip_rebuilds_an_equal_trigger(cls):
         "deadline": 1_900_000_000.5,
         "cancel_on_kill": False,
         "shared_polling": None,
+        "deferred_at": None,
     }
     json.dumps(kwargs)  # the triggerer stores them as JSON
     module, _, name = path.rpartition(".")
@@ -244,6 +245,7 @@ async def test_serialized_kwargs_hold_no_secret(vendor, emulator):
         "deadline",
         "cancel_on_kill",
         "shared_polling",
+        "deferred_at",
     }
     text = json.dumps(kwargs) + json.dumps(event) + repr(trigger)
     assert SECRET not in text and emulator.url not in text

@@ -1,0 +1,145 @@
+"""The quick-jobs scenario's parts: its deployment, and the test's hand that ends the jobs.
+
+Jobs that end within a second or two of their task's deferral are where Airflow's executor
+event race bites (see ``airflow_quantum.triggers.hold``). The emulator holds every job
+(``queue_seconds`` of an hour); ``JobFinisher`` watches the emulator's request log and ends
+each job a chosen delay after the first ``GET`` of it, which is the task's last look before it
+defers (the operator's check after submitting, the sensor's first poke).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from postgres_support import PostgresServer
+from reliability_support import AirflowDeployment, deployment_env, free_port
+
+from airflow_quantum import demo
+from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
+
+DAG_ID = "reliability_quick_jobs"
+#: The GET of one job, either vendor (IBM ``/api/v1/jobs/{id}``, Azure ``.../jobs/{id}``).
+JOB_GET = re.compile(r"/jobs/([A-Za-z0-9-]+)$")
+#: Delays between a task's last look and the end of its job, 0 to 3 s, weighted towards 0:
+#: the sooner a job ends, the sooner its trigger fires and the likelier the race.
+END_DELAYS = (0.0, 0.0, 0.0, 0.5, 1.0, 2.0, 3.0)
+
+
+@dataclass
+class JobFinisher:
+    """Ends each job ``END_DELAYS[k % 7]`` seconds after its first ``GET`` (the k-th seen).
+
+    ``looked``: when each job was first read (the task's last look before deferring);
+    ``ended``: when the finisher ended it; ``errors``: refused finish requests; ``hiccups``:
+    control API requests that failed and were tried again next round.
+    """
+
+    emulator_url: str
+    looked: dict[str, float] = field(default_factory=dict)
+    delay: dict[str, float] = field(default_factory=dict)
+    ended: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    hiccups: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> JobFinisher:
+        self._thread = threading.Thread(target=self._run, name="job-finisher", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        since = 0.0
+        with httpx.Client(base_url=f"{self.emulator_url}/_emulator", timeout=30) as client:
+            while not self._stop.wait(0.05):
+                try:
+                    since = self._round(client, since)
+                except httpx.HTTPError as exc:  # a slow answer under load: next round
+                    self.hiccups.append(repr(exc))
+
+    def _round(self, client: httpx.Client, since: float) -> float:
+        """Note the jobs read for the first time, end those due; the newest request's time."""
+        for record in client.get("/requests", params={"since": since}).json()["requests"]:
+            since = max(since, record["time"])
+            match = JOB_GET.search(record["path"])
+            if (
+                record["method"] == "GET"
+                and record["status"] == 200  # not the Azure operator's check for a job
+                and match  # it submitted earlier (404: none, it submits one now)
+                and match[1] not in self.looked
+            ):
+                self.looked[match[1]] = record["time"]
+                self.delay[match[1]] = END_DELAYS[len(self.delay) % len(END_DELAYS)]
+        for job_id, looked in list(self.looked.items()):
+            if job_id not in self.ended and looked + self.delay[job_id] <= time.time():
+                answer = client.post(f"/jobs/{job_id}/finish")
+                if answer.status_code != 200:
+                    self.errors.append(f"{job_id}: {answer.status_code} {answer.text}")
+                self.ended[job_id] = time.time()
+        return since
+
+
+@contextlib.contextmanager
+def quick_jobs_deployment(
+    home: Path, database: str, min_deferral: str | None
+) -> Iterator[AirflowDeployment]:
+    """Scheduler (LocalExecutor), triggerer, dag-processor and api-server on ``database``
+    (``sqlite`` or ``postgres``, a server of its own), the emulator holding every job.
+
+    ``min_deferral``: ``[quantum] min_deferral_seconds`` of the processes (None: the default).
+    """
+    config = EmulatorConfig(queue_seconds=3600.0, run_seconds=0.0, seed=13)
+    server = PostgresServer(free_port()) if database == "postgres" else None
+    with contextlib.ExitStack() as stack:
+        if server is not None:
+            server.start()
+            stack.callback(server.stop)
+            server.create_database("airflow")
+        emulator = stack.enter_context(EmulatorServer(config))
+        port = free_port()
+        env = deployment_env(home, port, emulator.url)
+        # As many task processes at once as the machine bears: deferrals and resumes overlap.
+        env["AIRFLOW__CORE__PARALLELISM"] = "8"
+        if server is not None:
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = server.url("airflow")
+        if min_deferral is not None:
+            env["AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS"] = min_deferral
+        (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
+        demo.migrate(env, home, home / "db-migrate.log")
+        deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
+        stack.callback(deployment.stop)
+        deployment.start()
+        deployment.wait_for_dags([DAG_ID])
+        yield deployment
+
+
+#: The scheduler's line for an executor event it processed (Airflow 3.3), with its time.
+FINISHED_LINE = re.compile(
+    r"^(?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z).*TaskInstance Finished: dag_id=(?P<dag>[^,]+), "
+    r"task_id=(?P<task>[^,]+),.*?, state=(?P<state>[^,]+), executor=[^,]*, "
+    r"executor_state=(?P<executor_state>[^,]+),"
+)
+#: What Airflow logs when the race makes it fail a task whose job succeeded.
+MISMATCH = "finished with state success, but the task instance's state attribute is"
+
+
+def executor_events(scheduler_log: str, dag_id: str = DAG_ID) -> list[dict[str, str]]:
+    """The executor events the scheduler processed for ``dag_id``: time, task, TI state."""
+    return [
+        match.groupdict()
+        for line in scheduler_log.splitlines()
+        if (match := FINISHED_LINE.search(line)) and match["dag"] == dag_id
+    ]
