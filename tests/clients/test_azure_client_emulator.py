@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import time
 
 import pytest
@@ -426,3 +428,35 @@ def test_older_api_version_cancels_with_delete_and_patches_with_json_patch(emula
         finish(emulator.url, finished.id)
         assert [j.id for j in client.list_jobs(status=JobState.SUCCEEDED)] == [finished.id]
     assert calls(emulator.url, "DELETE", f"/jobs/{job.id}") == 1
+
+
+def test_a_pulser_sequence_through_submit_job(client, emulator):
+    # The official client's input blob: the abstract representation as a JSON string.
+    sequence = {
+        "version": "1",
+        "register": [{"name": "q0", "x": 0.0, "y": 0.0}, {"name": "q1", "x": 50.0, "y": 0.0}],
+        "channels": {"ch": "rydberg_global"},
+        "variables": {},
+        "measurement": None,
+        "operations": [
+            {
+                "op": "pulse",
+                "channel": "ch",
+                "amplitude": {"kind": "constant", "duration": 1000, "value": math.pi},
+                "detuning": {"kind": "constant", "duration": 1000, "value": 0.0},
+                "phase": 0.0,
+                "post_phase_shift": 0.0,
+            }
+        ],
+    }
+    job = client.submit_job(
+        {"sequence_builder": json.dumps(sequence)},
+        "pasqal.pulser.v1",
+        None,
+        "pasqal",
+        "pasqal.sim.emu-tn",
+        input_params={"shots": 30},
+    )
+    assert job.output_data_format == "pasqal.pulser-results.v1"
+    result = client.get_results(job.id, timeout=30)
+    assert result == {"format": "pasqal.pulser-results.v1", "counts": {"11": 30}, "shots": 30}

@@ -246,10 +246,33 @@ def test_resource_estimates_single_and_batched():
 
 
 def test_unknown_formats_come_back_parsed_with_their_name():
-    assert decode_results(b'{"anything": [1]}', "pasqal.pulser-results.v1") == {
-        "format": "pasqal.pulser-results.v1",
+    assert decode_results(b'{"anything": [1]}', "vendor.future-results.v1") == {
+        "format": "vendor.future-results.v1",
         "data": {"anything": [1]},
     }
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"counter": {"10": 3, "01": 5, "00": 2}}', b'{"10": 3, "01": 5, "00": 2}'],
+    ids=["counter", "bare"],
+)
+def test_pasqal_counts_keep_pulsers_bit_order(payload):
+    assert decode_results(payload, "pasqal.pulser-results.v1") == {
+        "format": "pasqal.pulser-results.v1",
+        "counts": {"00": 2, "01": 5, "10": 3},
+        "shots": 10,
+    }
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"counter": {"1x": 3}}, {"counter": {"01": -1}}, {"counter": [1]}, [1, 2]],
+    ids=["not-bits", "negative", "not-object", "list"],
+)
+def test_malformed_pasqal_results_are_bad_responses(payload):
+    with pytest.raises(BadResponseError):
+        decode_results(payload, "pasqal.pulser-results.v1")
 
 
 @pytest.mark.parametrize(

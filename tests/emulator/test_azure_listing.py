@@ -158,7 +158,7 @@ def test_provider_status_lists_providers_with_targets_and_pages(wire):
     page = wire.list("/providerStatus")
     assert page["nextLink"] is None
     by_id = {provider["id"]: provider for provider in page["value"]}
-    assert set(by_id) == {"microsoft-qc", "ionq", "quantinuum", "rigetti"}
+    assert set(by_id) == {"microsoft-qc", "ionq", "quantinuum", "rigetti", "pasqal"}
     ionq = {target["id"] for target in by_id["ionq"]["targets"]}
     assert ionq == {
         "ionq.simulator",

@@ -78,7 +78,7 @@ def test_historic_jobs_of_every_qio_target_are_readable(wire, target):
 
 def test_the_workspace_offers_today_s_targets_with_availability_and_queue_times(wire):
     status = {p["id"]: p for p in wire.list("/providerStatus")["value"]}
-    assert set(status) == {"ionq", "quantinuum", "rigetti", "microsoft-qc"}
+    assert set(status) == {"ionq", "quantinuum", "rigetti", "microsoft-qc", "pasqal"}
     offered = {t["id"]: t for p in status.values() for t in p["targets"]}
     assert {
         "ionq.simulator",
@@ -87,6 +87,8 @@ def test_the_workspace_offers_today_s_targets_with_availability_and_queue_times(
         "quantinuum.qpu.h2-1",
         "quantinuum.sim.helios-1sc",
         "microsoft.estimator",
+        "pasqal.sim.emu-tn",
+        "pasqal.qpu.fresnel",
     } <= set(offered)
     retired = [t for t in offered if t in QIO_TARGETS or ".h1-" in t]
     assert retired == []

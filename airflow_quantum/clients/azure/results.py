@@ -10,12 +10,15 @@
 - ``honeywell.quantum-results.v1`` (Quantinuum): ``counts`` per classical register, ``shots``.
 - ``rigetti.quil-results.v1``: ``readout`` (the rows of each region as sent), ``counts`` per
   region by bitstring (highest index first), ``shots``.
+- ``pasqal.pulser-results.v1``: ``counts`` by bitstring as Pasqal writes it (Pulser's order:
+  the register's first atom first, ``1`` = Rydberg state), ``shots``; read from ``counter``
+  or, as the official client also accepts, from the top-level object.
 - ``microsoft.resource-estimates.v1`` (the estimator): ``physical_qubits``, ``runtime_ns``,
   ``code_distance``, ``logical_qubits`` and the whole ``estimate`` (``items``: one per batch item).
 - anything else: ``data``, the parsed JSON as it is.
 
-Every decoded result has ``format``. Bitstrings are written as Qiskit prints them: the highest
-qubit first, so the integer ``1`` on two qubits is ``"01"`` (qubit 0 is ``1``).
+Every decoded result has ``format``. Bitstrings (but Pasqal's) are written as Qiskit prints
+them: the highest qubit first, so the integer ``1`` on two qubits is ``"01"`` (qubit 0 is ``1``).
 A payload that does not match its format raises ``BadResponseError``.
 """
 
@@ -37,6 +40,7 @@ MS_RESULTS_V2 = "microsoft.quantum-results.v2"
 HONEYWELL_RESULTS = "honeywell.quantum-results.v1"
 ESTIMATES = "microsoft.resource-estimates.v1"
 RIGETTI_RESULTS = "rigetti.quil-results.v1"
+PASQAL_RESULTS = "pasqal.pulser-results.v1"
 VENDOR = "Azure Quantum"
 
 
@@ -291,7 +295,24 @@ def decode_rigetti(payload: Any) -> dict[str, Any]:
     return {"format": RIGETTI_RESULTS, "readout": dict(body), "counts": counts, "shots": shots or 0}
 
 
+def decode_pasqal(payload: Any) -> dict[str, Any]:
+    """Pulser counts: ``{"counter": {bitstring: n}}`` or the bare mapping."""
+    body = _object(payload, PASQAL_RESULTS)
+    counter = _object(body["counter"], "counter") if "counter" in body else body
+    counts: dict[str, int] = {}
+    for key, value in counter.items():
+        if not isinstance(key, str) or not key or set(key) - {"0", "1"}:
+            raise _bad(f"{PASQAL_RESULTS}: {str(key)[:40]!r} is not a bitstring")
+        counts[key] = _count(value, f"the count of {key!r}")
+    return {
+        "format": PASQAL_RESULTS,
+        "counts": dict(sorted(counts.items())),
+        "shots": sum(counts.values()),
+    }
+
+
 _DECODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    PASQAL_RESULTS: decode_pasqal,
     RIGETTI_RESULTS: decode_rigetti,
     ESTIMATES: decode_estimates,
     QIO_RESULTS: decode_qio,

@@ -160,8 +160,8 @@ class Renderer:
             job = record.job
             hours = max(0.0, (job.ended_at(self.state.now()) or 0.0) - job.starts_at) / 3600
             events.append(_event("jobhours", "Job Hours", "Hours", hours, 0.0))
-        elif target.family == "estimator":
-            pass  # resource estimation is free: no billable events
+        elif target.family in ("estimator", "pasqal"):
+            pass  # estimates are free; Pasqal's pricing is not modelled: no billable events
         elif target.family == "ionq":
             shots = usage.get("shots", 0)
             prices = _IONQ_QPU_PRICES if not target.simulator else {"gs1q": 0.0, "gs2q": 0.0}

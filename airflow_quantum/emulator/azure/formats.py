@@ -79,6 +79,10 @@ def prepare(
         from airflow_quantum.emulator.azure.rigetti_jobs import prepare_rigetti
 
         return prepare_rigetti(target, output_format, data, input_params, seed, max_qubits)
+    if target.family == "pasqal":
+        from airflow_quantum.emulator.azure.pasqal_jobs import prepare_pasqal
+
+        return prepare_pasqal(target, output_format, data, input_params, seed, max_qubits)
     if target.family == "ionq":
         return _prepare_ionq(target, output_format, data, input_params, seed, max_qubits)
     return _prepare_quantinuum(target, output_format, data, input_params, seed, max_qubits)

@@ -1,10 +1,10 @@
 """Providers and targets every emulated workspace offers, with their formats and limits.
 
 The offered targets are today's (names as in the official ``azure-quantum`` client's target
-classes): IonQ, Quantinuum H2/Helios, Rigetti and the Microsoft resource estimator. Retired targets
-(the QIO optimization solvers, Quantinuum H1) are not offered; ``retirement`` says when they
-went and what to use instead, and ``HISTORIC_TARGETS`` keeps what is needed to show the
-details and results of jobs that ran on them before.
+classes): IonQ, Quantinuum H2/Helios, Rigetti, Pasqal and the Microsoft resource estimator.
+Retired targets (the QIO optimization solvers, Quantinuum H1) are not offered; ``retirement``
+says when they went and what to use instead, and ``HISTORIC_TARGETS`` keeps what is needed to
+show the details and results of jobs that ran on them before.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ QUANTINUUM_OUTPUT = "honeywell.quantum-results.v1"
 ESTIMATES_OUTPUT = "microsoft.resource-estimates.v1"
 RIGETTI_INPUT = "rigetti.quil.v1"
 RIGETTI_OUTPUT = "rigetti.quil-results.v1"
+PASQAL_INPUT = "pasqal.pulser.v1"
+PASQAL_OUTPUT = "pasqal.pulser-results.v1"
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,11 @@ class Target:
     """One target: who provides it, what it reads and writes, how many qubits it has.
 
     ``family`` picks how jobs run: ``ionq`` (IonQ JSON circuits or QIR), ``quantinuum``
-    (OpenQASM 2 or QIR), ``rigetti`` (Quil or QIR), ``estimator`` (QIR, resource estimates)
-    or ``qio`` (the retired annealers: historic jobs only). ``queue_factor`` scales the
-    configured queue time in ``providerStatus``; ``output_formats[0]`` is the default output of
-    the first input format, ``qir_output`` the default of a QIR job.
+    (OpenQASM 2 or QIR), ``rigetti`` (Quil or QIR), ``pasqal`` (Pulser sequences),
+    ``estimator`` (QIR, resource estimates) or ``qio`` (the retired annealers: historic jobs
+    only). ``queue_factor`` scales the configured queue time in ``providerStatus``;
+    ``output_formats[0]`` is the default output of the first input format, ``qir_output`` the
+    default of a QIR job.
     """
 
     id: str
@@ -174,6 +177,16 @@ TARGETS: dict[str, Target] = {
             for tid, simulator, qubits, queue in (
                 ("rigetti.sim.qvm", True, 20, 1),
                 ("rigetti.qpu.cepheus-1-108q", False, 108, 30),
+            )
+        ),
+        # Pulser sequences only (the official client's Pasqal target sets no QIR profile).
+        *(
+            Target(
+                tid, "pasqal", "pasqal", (PASQAL_INPUT,), (PASQAL_OUTPUT,), simulator, 100, None, q
+            )
+            for tid, simulator, q in (
+                ("pasqal.sim.emu-tn", True, 1),
+                ("pasqal.qpu.fresnel", False, 60),
             )
         ),
         Target(
