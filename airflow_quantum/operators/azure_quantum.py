@@ -77,7 +77,8 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
     document), ``quantinuum_program`` (OpenQASM 2 text for the Quantinuum H2/Helios targets),
     ``qir`` (QIR bitcode or LLVM text, for any QIR target including the resource estimator
     ``microsoft.estimator``), or ``input_data`` with ``input_data_format``,
-    ``output_data_format`` and ``provider_id``.
+    ``output_data_format`` and ``provider_id`` (a Pasqal target, for instance, takes
+    ``{"sequence_builder": <Pulser sequence JSON>}`` as ``pasqal.pulser.v1``).
 
     .. code-block:: python
 

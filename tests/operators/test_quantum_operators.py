@@ -185,6 +185,41 @@ def test_azure_ionq_circuit_deferred_pushes_xcom_first_and_resumes_with_counts(
     assert result["probabilities"] == {"00": 0.5, "11": 0.5}
 
 
+def test_azure_generic_input_data_runs_a_pulser_sequence_on_pasqal(connections, emulator):
+    # One atom under a constant pi pulse (pi rad/us for 1 us) ends in the Rydberg state.
+    sequence = {
+        "register": [{"name": "q0", "x": 0.0, "y": 0.0}],
+        "channels": {"ch": "rydberg_global"},
+        "variables": {},
+        "measurement": None,
+        "operations": [
+            {
+                "op": "pulse",
+                "channel": "ch",
+                "amplitude": {"kind": "constant", "duration": 1000, "value": 3.141592653589793},
+                "detuning": {"kind": "constant", "duration": 1000, "value": 0.0},
+                "phase": 0.0,
+                "post_phase_shift": 0.0,
+            }
+        ],
+    }
+    op = AzureQuantumSubmitJobOperator(
+        task_id="pulser",
+        target="pasqal.sim.emu-tn",
+        input_data={"sequence_builder": json.dumps(sequence)},
+        input_data_format="pasqal.pulser.v1",
+        output_data_format="pasqal.pulser-results.v1",
+        provider_id="pasqal",
+        input_params={"shots": 25},
+        wait_for_completion=False,
+    )
+    context = make_context(op)
+    job_id = op.execute(context)
+    control(emulator, "POST", f"/jobs/{job_id}/finish")
+    result = AzureQuantumGetResultsOperator(task_id="get", job_id=job_id).execute(context)
+    assert result == {"format": "pasqal.pulser-results.v1", "counts": {"1": 25}, "shots": 25}
+
+
 def test_azure_generic_input_data_with_tags_params_and_session(connections, emulator):
     hook = AzureQuantumHook()
     session_id = "5e551000-0000-4000-8000-000000000001"  # the service takes GUIDs only
