@@ -40,7 +40,7 @@ DEFAULT_RYDBERG_LEVEL = 60
 MAX_ATOMS = 12
 #: Sub-step bound: ‖H‖·dt stays below this (dt in µs).
 STEP_NORM = 0.05
-MAX_STEPS = 400_000
+MAX_STEPS = 100_000
 _SUPPORTED_OPS = ("pulse", "delay", "align")
 _SUPPORTED_WAVEFORMS = ("constant", "ramp", "blackman", "custom", "composite")
 

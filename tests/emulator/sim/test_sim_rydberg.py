@@ -117,3 +117,10 @@ def test_different_phases_and_phase_shifts_are_refused():
         rydberg.parse_sequence(_sequence([0.0], a, b))
     with pytest.raises(SimulationError, match="post_phase_shift"):
         rydberg.parse_sequence(_sequence([0.0], {**a, "post_phase_shift": 0.5}))
+
+
+def test_atoms_too_close_for_the_step_budget_are_refused_before_running():
+    # 1 um apart: C6/r^6 ~ 8.7e5 rad/us needs ~17,000 sub-steps per ns.
+    seq = rydberg.parse_sequence(_sequence([0.0, 1.0], _pulse(1000, 1.0, 0.0)))
+    with pytest.raises(SimulationError, match="integration steps"):
+        rydberg.substeps(seq, rydberg.interaction_diagonal(seq))
