@@ -160,8 +160,10 @@ class Renderer:
             job = record.job
             hours = max(0.0, (job.ended_at(self.state.now()) or 0.0) - job.starts_at) / 3600
             events.append(_event("jobhours", "Job Hours", "Hours", hours, 0.0))
-        elif target.family in ("estimator", "pasqal"):
-            pass  # estimates are free; Pasqal's pricing is not modelled: no billable events
+        elif target.family in ("estimator", "pasqal", "rigetti"):
+            # Estimates are free; Pasqal's and Rigetti's pricing (QPU time) is not modelled:
+            # no billable events rather than another provider's units.
+            pass
         elif target.family == "ionq":
             shots = usage.get("shots", 0)
             prices = _IONQ_QPU_PRICES if not target.simulator else {"gs1q": 0.0, "gs2q": 0.0}
@@ -183,7 +185,7 @@ class Renderer:
                     prices["gs2q"],
                 )
             )
-        else:
+        elif target.family == "quantinuum":
             # Quantinuum's H-System Quantum Credits (subscription-billed, so no USD price here).
             credits = quantinuum_credits(usage)
             dimension = "ehqc" if target.simulator else "hqc"
