@@ -46,8 +46,14 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Two passes, every test in one of them: the tests that start no Airflow process run on
+# TEST_WORKERS cores (pytest-xdist); then the end-to-end ones (marked slow: real schedulers,
+# triggerers, PostgreSQL, a browser) one at a time, as they time real processes. Exit code 5
+# ("no test selected", e.g. PYTEST_ARGS naming only one kind) is not a failure.
+TEST_WORKERS ?= 2
 test: lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 $(OFFICIAL_INSTALLED): pyproject.toml $(OFFICIAL_EXCLUDES)
 	test -x $(OFFICIAL_PY) || $(PYTHON) -m venv $(OFFICIAL_VENV)

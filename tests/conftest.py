@@ -47,6 +47,20 @@ def _fresh_token_cache() -> Iterator[None]:
     TOKEN_CACHE.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_minimum_deferral(request: pytest.FixtureRequest, monkeypatch) -> None:
+    """Triggers run in this process resume their task at once.
+
+    ``[quantum] min_deferral_seconds`` guards against a race between a real scheduler's
+    executor events and a quick trigger; no scheduler runs here. The hold itself is tested in
+    tests/triggers/test_trigger_hold.py, and under real processes, at the provider's default,
+    by the slow tests (tests/reliability/test_reliability_quick_jobs.py above all), which this
+    leaves alone.
+    """
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setenv("AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS", "0")
+
+
 # ----------------------------------------------- Airflow connections to the emulator
 # Given as AIRFLOW_CONN_* variables, for the hook, trigger, sensor and operator tests.
 

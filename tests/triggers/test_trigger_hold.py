@@ -99,6 +99,7 @@ async def test_a_task_killed_during_the_hold_gets_no_event_and_a_quiet_on_kill(m
         holding.set()
         await asyncio.Future()  # only a cancel ends it
 
+    monkeypatch.setenv("AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS", "20")
     monkeypatch.setattr(hold, "asyncio", SimpleNamespace(sleep=endless_sleep))
     hook = ScriptedHook([JobState.SUCCEEDED], cancel_error=InvalidStateError("final", status=409))
     trigger = _trigger(hook, deferred_at=hold.time.time())
