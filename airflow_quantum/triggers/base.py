@@ -144,9 +144,8 @@ class QuantumJobTrigger(BaseTrigger):
         # The connection is given back before the event goes out: the triggerer may take its
         # time to close this generator after a single-event trigger fired.
         event = await self._wait()
-        await hold_until_drained(
-            self.deferred_at, self.log, f"{self.vendor} job {self.job_id}: {event['status']}"
-        )
+        # Worded without "job ID: state": the state line was logged when the job got there.
+        await hold_until_drained(self.deferred_at, self.log, f"{self.vendor} job {self.job_id}")
         yield TriggerEvent(event)
 
     async def on_kill(self) -> None:

@@ -61,7 +61,7 @@ async def hold_until_drained(deferred_at: float | None, log: Any, what: str) -> 
     left = hold_left(deferred_at, min_deferral_seconds())
     if left > 0:
         log.info(
-            "%s; resuming the task in %.1f s, not sooner after its deferral "
+            "%s resumes its task in %.1f s, not sooner after its deferral "
             "([quantum] %s, an Airflow race: see docs/reliability.md)",
             what,
             left,

@@ -49,7 +49,7 @@ async def test_a_job_final_soon_after_the_deferral_is_held_until_the_minimum(sle
     assert event["status"] == "success"
     assert sleeps == [pytest.approx(3.5)]
     said = capsys.readouterr().out  # the trigger's log says why the task waits
-    assert "resuming the task in 3.5 s" in said and "min_deferral_seconds" in said
+    assert "resumes its task in 3.5 s" in said and "min_deferral_seconds" in said
     assert hook.closed  # the connection was given back before the hold
 
 
