@@ -19,7 +19,7 @@ DOCS_INSTALLED := $(VENV)/.docs-installed
 .PHONY: help install test test-official lint format emulator demo docs bench clean
 
 help:
-	@echo "make demo      - run every example DAG against the local emulator (about three minutes)"
+	@echo "make demo      - run every example DAG against the local emulator (about five minutes)"
 	@echo "make test      - set up .venv, lint, and run the whole test suite"
 	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
 	@echo "                the emulator (in .venv-official, without Airflow)"
