@@ -30,10 +30,12 @@ help:
 	@echo "make format    - apply ruff formatting and safe fixes"
 	@echo "make clean     - remove .venv, .venv-official and caches"
 
-$(INSTALLED): pyproject.toml
+# The provider and, beside it, the local emulator: a distribution of its own (emulator/), which the
+# tests, the demo, the docs examples and the benchmarks use and the provider's wheel never holds.
+$(INSTALLED): pyproject.toml emulator/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip uv
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev]"
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev]" -e ./emulator
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -55,11 +57,13 @@ test: lint
 	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-$(OFFICIAL_INSTALLED): pyproject.toml $(OFFICIAL_EXCLUDES)
+# The emulator, and the provider without Airflow (its clients need none; tests/conftest.py uses
+# their token cache).
+$(OFFICIAL_INSTALLED): pyproject.toml emulator/pyproject.toml $(OFFICIAL_EXCLUDES)
 	test -x $(OFFICIAL_PY) || $(PYTHON) -m venv $(OFFICIAL_VENV)
 	$(OFFICIAL_PY) -m pip install --quiet --disable-pip-version-check --upgrade pip uv
 	$(OFFICIAL_VENV)/bin/uv pip install --quiet --python $(OFFICIAL_PY) \
-		--excludes $(OFFICIAL_EXCLUDES) -e ".[emulator]" \
+		--excludes $(OFFICIAL_EXCLUDES) -e ./emulator -e . \
 		pytest pytest-timeout pytest-asyncio \
 		"azure-quantum>=3.13" "qiskit-ibm-runtime>=0.51" qiskit
 	touch $(OFFICIAL_INSTALLED)
@@ -68,7 +72,7 @@ test-official: $(OFFICIAL_INSTALLED)
 	$(OFFICIAL_PY) -m pytest tests/official_clients -q $(PYTEST_ARGS)
 
 $(DOCS_INSTALLED): $(INSTALLED)
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev,docs]"
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev,docs]" -e ./emulator
 	touch $(DOCS_INSTALLED)
 
 # Strict: a broken link, a missing snippet of example_dags/ or a bad docstring reference fails.
@@ -80,12 +84,12 @@ bench: $(INSTALLED) $(OFFICIAL_INSTALLED)
 	$(PY) -m benchmarks.run --docs docs/performance.md $(BENCH_ARGS)
 
 emulator: $(INSTALLED)
-	$(VENV)/bin/airflow-quantum emulator $(EMULATOR_ARGS)
+	$(VENV)/bin/airflow-quantum-emulator $(EMULATOR_ARGS)
 
 # Airflow home .airflow-demo (its metadata DB is migrated once, then reused); DEMO_ARGS=... to
-# pick DAGs or timings (see `airflow-quantum demo --help`).
+# pick DAGs or timings (see `airflow-quantum-emulator demo --help`).
 demo: $(INSTALLED)
-	$(VENV)/bin/airflow-quantum demo $(DEMO_ARGS)
+	$(VENV)/bin/airflow-quantum-emulator demo $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OFFICIAL_VENV) site .airflow-demo .pytest_cache .ruff_cache .hypothesis

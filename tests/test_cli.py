@@ -1,4 +1,4 @@
-"""The airflow-quantum command line as a new user meets it: clear messages, plain help text."""
+"""The airflow-quantum-emulator command line as a new user meets it: clear messages, plain help."""
 
 from __future__ import annotations
 
@@ -7,31 +7,55 @@ import sys
 
 import pytest
 
-from airflow_quantum.cli import EMULATOR_EXTRA_MODULES
+from airflow_quantum_emulator.cli import DEMO_MODULES, EMULATOR_MODULES
 
 
 def run_cli(*args: str, block: str | None = None) -> subprocess.CompletedProcess[str]:
-    """``airflow-quantum ARGS`` in a fresh interpreter, ``block`` made unimportable there."""
+    """``airflow-quantum-emulator ARGS`` in a fresh interpreter, ``block`` unimportable there."""
     hide = f"sys.modules[{block!r}] = None; " if block else ""
-    code = f"import sys; {hide}from airflow_quantum.cli import main; sys.exit(main({list(args)!r}))"
+    code = (
+        f"import sys; {hide}from airflow_quantum_emulator.cli import main; "
+        f"sys.exit(main({list(args)!r}))"
+    )
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("module", EMULATOR_EXTRA_MODULES)
-@pytest.mark.parametrize("command", ["emulator", "demo"])
-def test_without_the_emulator_extra_the_cli_names_the_extra(command, module):
+@pytest.mark.parametrize(
+    ("command", "module", "distribution"),
+    [
+        *(("serve", module, dist) for module, dist in EMULATOR_MODULES.items()),
+        *(("demo", module, dist) for module, dist in DEMO_MODULES.items()),
+    ],
+)
+def test_a_missing_package_is_named_with_its_distribution(command, module, distribution):
     done = run_cli(command, block=module)
     assert done.returncode == 1, done
     assert done.stderr.strip() == (
-        f"airflow-quantum {command} needs the {module} package: "
-        "pip install 'airflow-quantum[emulator]'"
+        f"airflow-quantum-emulator {command} needs the {module} package: pip install {distribution}"
     )
     assert "Traceback" not in done.stderr + done.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["emulator"], ["demo"]])
+def test_the_demo_needs_airflow_and_the_provider_the_emulator_neither():
+    assert {"airflow", "airflow_quantum"} <= set(DEMO_MODULES)
+    assert DEMO_MODULES["airflow_quantum"] == "airflow-quantum"
+    assert not {"airflow", "airflow_quantum"} & set(EMULATOR_MODULES)
+    assert set(EMULATOR_MODULES.values()) == {"airflow-quantum-emulator"}
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["demo"]])
 def test_help_is_plain_text_without_rest_markup(command):
     done = run_cli(*command, "--help")
     assert done.returncode == 0, done
-    assert "usage: airflow-quantum" in done.stdout
+    assert "usage: airflow-quantum-emulator" in done.stdout
     assert "`" not in done.stdout, done.stdout
+
+
+def test_options_alone_serve(monkeypatch):
+    """``airflow-quantum-emulator --port 0`` serves, as ``make emulator EMULATOR_ARGS=...`` runs."""
+    from airflow_quantum_emulator import cli
+
+    seen: dict[str, int] = {}
+    monkeypatch.setattr(cli, "_run_emulator", lambda args: seen.setdefault("port", args.port) * 0)
+    assert cli.main(["--port", "0"]) == 0
+    assert seen == {"port": 0}

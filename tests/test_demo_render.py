@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from airflow_quantum.demo import DagRunRecord
-from airflow_quantum.demo_render import Glyphs, render_run
+from airflow_quantum_emulator.demo import DagRunRecord
+from airflow_quantum_emulator.demo_render import Glyphs, render_run
 
 
 def test_the_quantinuum_run_is_summarised_with_both_formats_and_the_estimate(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_quantum import demo_render
+from airflow_quantum_emulator import demo_render
 
 IBM_TRIGGER = "[airflow_quantum.triggers.ibm_quantum.IBMQuantumJobTrigger]"
 AZURE_TRIGGER = "[airflow_quantum.triggers.azure_quantum.AzureQuantumJobTrigger]"

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from azure_support import BELL, GHZ3, IONQ, ISING, QASM_BELL, QIO, QUANTINUUM, AzureWire
 
-from airflow_quantum.emulator.sim.annealer import QIO_TARGETS
+from airflow_quantum_emulator.sim.annealer import QIO_TARGETS
 
 
 @pytest.fixture

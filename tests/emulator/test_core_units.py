@@ -7,17 +7,17 @@ import threading
 import pytest
 from pydantic import ValidationError
 
-from airflow_quantum.emulator.clock import Clock, iso_utc, parse_iso
-from airflow_quantum.emulator.errors import surface_for, vendor_of
-from airflow_quantum.emulator.faults import FaultInjector, FaultRule, JobFault, parse_fault_spec
-from airflow_quantum.emulator.jobs import (
+from airflow_quantum_emulator.clock import Clock, iso_utc, parse_iso
+from airflow_quantum_emulator.errors import surface_for, vendor_of
+from airflow_quantum_emulator.faults import FaultInjector, FaultRule, JobFault, parse_fault_spec
+from airflow_quantum_emulator.jobs import (
     EmulatedJob,
     JobFailure,
     JobFailureError,
     JobRegistry,
     Phase,
 )
-from airflow_quantum.emulator.tokens import TokenCheck, TokenStore
+from airflow_quantum_emulator.tokens import TokenCheck, TokenStore
 
 
 class TestClock:

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from airflow_quantum.emulator.ibm import encoding
+from airflow_quantum_emulator.ibm import encoding
 
 
 def _load(tagged: dict) -> np.ndarray:

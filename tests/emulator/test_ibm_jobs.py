@@ -25,7 +25,7 @@ from ibm_support import (
     untag,
 )
 
-from airflow_quantum.emulator.ibm.encoding import encode_ndarray
+from airflow_quantum_emulator.ibm.encoding import encode_ndarray
 
 JOB_FIELDS = {
     "id",

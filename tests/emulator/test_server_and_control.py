@@ -14,8 +14,8 @@ import httpx
 import pytest
 import requests
 
-from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
-from airflow_quantum.emulator.jobs import EmulatedJob
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
+from airflow_quantum_emulator.jobs import EmulatedJob
 
 
 def test_health_and_stats_have_one_entry_per_vendor(emulator):
@@ -181,7 +181,7 @@ def test_stopped_server_restarts_on_the_same_port_with_the_same_jobs():
 
 def _cli(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "airflow_quantum.cli", *args],
+        [sys.executable, "-m", "airflow_quantum_emulator.cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -191,7 +191,7 @@ def _cli(*args: str) -> subprocess.Popen:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_cli_serves_until_signalled_and_prints_its_url(stop_signal):
-    process = _cli("emulator", "--port", "0", "--fault", "latency:delay=0.01,count=1")
+    process = _cli("--port", "0", "--fault", "latency:delay=0.01,count=1")  # serve: the default
     try:
         first_line = process.stdout.readline()
         match = re.search(r"serving on (http://127\.0\.0\.1:\d+)", first_line)
@@ -209,27 +209,27 @@ def test_cli_serves_until_signalled_and_prints_its_url(stop_signal):
 
 def test_cli_serves_the_profile_a_real_scheduler_wants_by_default(monkeypatch):
     """``make emulator`` feeds a scheduler and triggerer: jobs of seconds, not half a second."""
-    from airflow_quantum import cli
-    from airflow_quantum.emulator.config import DEFAULT_PROFILE, PROFILES
+    from airflow_quantum_emulator import cli
+    from airflow_quantum_emulator.config import DEFAULT_PROFILE, PROFILES
 
     assert set(cli.EMULATOR_PROFILES) == set(PROFILES)
     assert cli.EMULATOR_DEFAULT_PROFILE == DEFAULT_PROFILE == "demo"
     seen: dict[str, str] = {}
     monkeypatch.setattr(cli, "_run_emulator", lambda args: seen.setdefault("p", args.profile) and 0)
-    cli.main(["emulator"])
+    cli.main([])
     timings = PROFILES[seen["p"]]
     assert seen["p"] == "demo" and timings["queue_seconds"] + timings["run_seconds"] >= 5
 
 
 def test_cli_rejects_a_bad_fault_spec_before_serving():
-    process = _cli("emulator", "--port", "0", "--fault", "status:status=200")
+    process = _cli("serve", "--port", "0", "--fault", "status:status=200")
     assert process.wait(timeout=30) == 2
     assert "status" in process.stderr.read()
 
 
 def test_cli_help_documents_the_credentials():
     output = subprocess.run(
-        [sys.executable, "-m", "airflow_quantum.cli", "emulator", "--help"],
+        [sys.executable, "-m", "airflow_quantum_emulator.cli", "serve", "--help"],
         capture_output=True,
         text=True,
         check=True,
@@ -274,18 +274,17 @@ def test_late_fault_handles_the_request_and_answers_after_the_delay(emulator):
     [([], "legacy"), (["--azure-status-words", "current"], "current")],
 )
 def test_the_emulator_command_sets_the_azure_status_words(monkeypatch, argv, words):
-    from airflow_quantum import cli
-    from airflow_quantum.emulator import server
+    from airflow_quantum_emulator import cli, server
 
     served: dict[str, object] = {}
     monkeypatch.setattr(server, "serve_forever", lambda state, *a, **k: served.update(s=state))
-    assert cli.main(["emulator", *argv]) == 0
+    assert cli.main(["serve", *argv]) == 0
     assert served["s"].config.azure_status_words == words  # type: ignore[attr-defined]
 
 
 def test_the_emulator_command_refuses_unknown_status_words(capsys):
-    from airflow_quantum import cli
+    from airflow_quantum_emulator import cli
 
     with pytest.raises(SystemExit):
-        cli.main(["emulator", "--azure-status-words", "newest"])
+        cli.main(["serve", "--azure-status-words", "newest"])
     assert "invalid choice: 'newest'" in capsys.readouterr().err

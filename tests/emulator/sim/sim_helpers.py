@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from airflow_quantum.emulator.sim.circuit import BoundCircuit, BoundGate
-from airflow_quantum.emulator.sim.gates import gate_matrix
-from airflow_quantum.emulator.sim.qasm import parse_qasm
-from airflow_quantum.emulator.sim.statevector import final_state
+from airflow_quantum_emulator.sim.circuit import BoundCircuit, BoundGate
+from airflow_quantum_emulator.sim.gates import gate_matrix
+from airflow_quantum_emulator.sim.qasm import parse_qasm
+from airflow_quantum_emulator.sim.statevector import final_state
 
 HEADER = 'OPENQASM 3.0;\ninclude "stdgates.inc";\n'
 

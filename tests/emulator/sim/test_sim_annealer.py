@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from airflow_quantum.emulator.sim.annealer import QIO_TARGETS, cost, parse_problem, solve
-from airflow_quantum.emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim.annealer import QIO_TARGETS, cost, parse_problem, solve
+from airflow_quantum_emulator.sim.errors import SimulationError
 
 SA = "microsoft.simulatedannealing.cpu"
 

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from airflow_quantum.emulator.sim.circuit import Measure
-from airflow_quantum.emulator.sim.errors import SimulationError
-from airflow_quantum.emulator.sim.gates import gate_matrix
-from airflow_quantum.emulator.sim.ionq import ionq_probabilities, parse_ionq_circuit
-from airflow_quantum.emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.circuit import Measure
+from airflow_quantum_emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim.gates import gate_matrix
+from airflow_quantum_emulator.sim.ionq import ionq_probabilities, parse_ionq_circuit
+from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
 
 
 def probabilities(payload: dict) -> dict[int, float]:

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from sim_helpers import HEADER
 
-from airflow_quantum.emulator.sim.errors import SimulationError
-from airflow_quantum.emulator.sim.primitives import (
+from airflow_quantum_emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim.primitives import (
     pack_bits,
     run_estimator_pub,
     run_sampler_pub,
     unpack_counts,
 )
-from airflow_quantum.emulator.sim.qasm import parse_qasm
+from airflow_quantum_emulator.sim.qasm import parse_qasm
 
 BELL = parse_qasm(HEADER + "qubit[2] q; bit[2] c; h q[0]; cx q[0], q[1]; c = measure q;")
 RY = parse_qasm(HEADER + "input float theta; qubit q; bit[1] c; ry(theta) q; c[0] = measure q;")

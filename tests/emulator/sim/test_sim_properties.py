@@ -9,13 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sim_helpers import HEADER
 
-from airflow_quantum.emulator.sim.annealer import cost, parse_problem, solve
-from airflow_quantum.emulator.sim.errors import QasmError, SimulationError
-from airflow_quantum.emulator.sim.gates import BASE_GATES, STANDARD_GATES
-from airflow_quantum.emulator.sim.ionq import ionq_probabilities, parse_ionq_circuit
-from airflow_quantum.emulator.sim.primitives import run_estimator_pub, run_sampler_pub
-from airflow_quantum.emulator.sim.qasm import parse_qasm
-from airflow_quantum.emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.annealer import cost, parse_problem, solve
+from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
+from airflow_quantum_emulator.sim.gates import BASE_GATES, STANDARD_GATES
+from airflow_quantum_emulator.sim.ionq import ionq_probabilities, parse_ionq_circuit
+from airflow_quantum_emulator.sim.primitives import run_estimator_pub, run_sampler_pub
+from airflow_quantum_emulator.sim.qasm import parse_qasm
+from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

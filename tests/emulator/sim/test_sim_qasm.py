@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from sim_helpers import HEADER, same_up_to_phase, unitary
 
-from airflow_quantum.emulator.sim.circuit import GateOp, Measure, Reset
-from airflow_quantum.emulator.sim.errors import QasmError, SimulationError
-from airflow_quantum.emulator.sim.gates import gate_matrix
-from airflow_quantum.emulator.sim.qasm import parse_qasm
-from airflow_quantum.emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.circuit import GateOp, Measure, Reset
+from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
+from airflow_quantum_emulator.sim.gates import gate_matrix
+from airflow_quantum_emulator.sim.qasm import parse_qasm
+from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
 
 
 def test_declarations_and_registers():

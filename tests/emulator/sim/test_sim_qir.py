@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from airflow_quantum.emulator.sim.errors import SimulationError
-from airflow_quantum.emulator.sim.estimator import estimate
-from airflow_quantum.emulator.sim.qir import LogicalCounts, parse_qir
-from airflow_quantum.emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim.estimator import estimate
+from airflow_quantum_emulator.sim.qir import LogicalCounts, parse_qir
+from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
 
 pyqir = pytest.importorskip("pyqir")
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from airflow_quantum.emulator.sim import rydberg
-from airflow_quantum.emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim import rydberg
+from airflow_quantum_emulator.sim.errors import SimulationError
 
 
 def _sequence(xs, *operations, **extra):

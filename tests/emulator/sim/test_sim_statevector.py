@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sim_helpers import HEADER
 
-from airflow_quantum.emulator.sim import statevector
-from airflow_quantum.emulator.sim.errors import SimulationError
-from airflow_quantum.emulator.sim.qasm import parse_qasm
-from airflow_quantum.emulator.sim.statevector import (
+from airflow_quantum_emulator.sim import statevector
+from airflow_quantum_emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim.qasm import parse_qasm
+from airflow_quantum_emulator.sim.statevector import (
     compact_state,
     final_state,
     sample_memory,

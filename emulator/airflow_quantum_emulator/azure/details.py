@@ -1,0 +1,256 @@
+"""Rendering jobs and sessions as the service's JobDetails / SessionDetails JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_quantum_emulator.azure.context import Workspace
+from airflow_quantum_emulator.azure.sas import (
+    BLOB_PERMISSIONS,
+    CONTAINER_PERMISSIONS,
+    CONTAINER_READ_LIST,
+    READ,
+    SasSigner,
+)
+from airflow_quantum_emulator.azure.statuses import SessionState, job_status
+from airflow_quantum_emulator.azure.storage import blob_url, container_url, write_blob
+from airflow_quantum_emulator.azure.store import AzureJob, AzureSession, AzureStore
+from airflow_quantum_emulator.azure.targets import find_any_target
+from airflow_quantum_emulator.azure.versions import has_audit_fields
+from airflow_quantum_emulator.clock import iso_utc
+from airflow_quantum_emulator.jobs import FINISHING_SHARE, Phase
+from airflow_quantum_emulator.state import EmulatorState
+
+#: Name the service gives the output blob before a job has written it.
+PENDING_OUTPUT_BLOB = "outputData"
+OUTPUT_BLOB = "rawOutputData"
+
+# USD per unit (IonQ: per gate-shot). Simulators and the optimization solvers are free here.
+_IONQ_QPU_PRICES = {"gs1q": 0.000220, "gs2q": 0.000975}
+
+
+class Renderer:
+    """Turns stored jobs and sessions into wire JSON, with fresh SAS links every time."""
+
+    def __init__(self, state: EmulatorState, store: AzureStore) -> None:
+        self.state = state
+        self.store = store
+        self.signer = SasSigner(store.sas_key)
+
+    # ------------------------------------------------------------ links
+
+    def blob_link(self, base_url: str, container: str, blob: str, permissions: str = READ) -> str:
+        query = self._query(container, blob, permissions)
+        return f"{blob_url(base_url, self.state.config.storage_account, container, blob)}?{query}"
+
+    def sas_uri(
+        self,
+        base_url: str,
+        container: str,
+        blob: str | None,
+        container_permissions: str = CONTAINER_PERMISSIONS,
+    ) -> str:
+        """What ``POST /storage/sasUri`` hands out: a container (rcwl) or blob (rcw) SAS URL."""
+        if blob is not None:
+            return self.blob_link(base_url, container, blob, BLOB_PERMISSIONS)
+        query = self._query(container, None, container_permissions)
+        return f"{container_url(base_url, self.state.config.storage_account, container)}?{query}"
+
+    def _query(self, container: str, blob: str | None, permissions: str) -> str:
+        now = self.state.now()
+        return self.signer.query(container, blob, permissions, now, self.state.config.sas_lifetime)
+
+    # ------------------------------------------------------------ output blobs
+
+    def materialize(self, record: AzureJob) -> bool:
+        """Write a succeeded job's output blob (once); True when the blob exists."""
+        if record.output_written:
+            return True
+        now = self.state.now()
+        if record.job.phase(now) is not Phase.SUCCEEDED:
+            return False
+        write_blob(
+            self.store,
+            record.output_container,
+            record.output_blob,
+            record.job.result(),
+            now,
+            content_type="application/json",
+        )
+        record.output_written = True
+        return True
+
+    def materialize_blob(self, container: str, blob: str) -> None:
+        """Called before a blob is read: write it first if it is a finished job's output."""
+        job_id = self.store.outputs.get((container, blob))
+        record = self.store.jobs.get(job_id) if job_id else None
+        if record is not None:
+            self.materialize(record)
+
+    # ------------------------------------------------------------ jobs
+
+    def job(self, record: AzureJob, ws: Workspace) -> dict[str, Any]:
+        """JobDetails of ``record`` as a caller with ``ws.api_version`` sees it."""
+        now = self.state.now()
+        job = record.job
+        phase = job.phase(now)
+        finished = self.materialize(record)
+        if finished or record.output_blob != OUTPUT_BLOB:
+            output_blob = record.output_blob
+        else:
+            output_blob = PENDING_OUTPUT_BLOB
+        failure = job.failure(now)
+        started, ended = job.started_at(now), job.ended_at(now)
+        if phase is Phase.FINISHING and ended is None:
+            # Recorded: a Finishing job already has its end time (execution is over).
+            ended = job.scheduled_end - FINISHING_SHARE * job.run_seconds
+        words = self.state.config.azure_status_words
+        details: dict[str, Any] = {
+            "id": record.id,
+            "name": record.name,
+            "itemType": "Job",
+            "providerId": record.provider_id,
+            "target": record.target,
+            "jobType": record.job_type,
+            "sessionId": record.session_id,
+            "containerUri": self.sas_uri(ws.base_url, record.container, None, CONTAINER_READ_LIST),
+            "inputDataUri": self.blob_link(ws.base_url, record.input_container, record.input_blob),
+            "inputDataFormat": record.input_data_format,
+            "inputParams": record.input_params,
+            "metadata": record.metadata,
+            "outputDataUri": self.blob_link(ws.base_url, record.output_container, output_blob),
+            "outputDataFormat": record.output_data_format,
+            "status": job_status(phase, words),
+            "creationTime": iso_utc(job.created_at),
+            "beginExecutionTime": iso_utc(started),
+            "endExecutionTime": iso_utc(ended),
+            "cancellationTime": iso_utc(job.cancelled_at if phase is Phase.CANCELLED else None),
+            "costEstimate": self._cost(record) if phase is Phase.SUCCEEDED else None,
+            "errorData": None
+            if failure is None
+            else {"code": failure.code, "message": failure.message},
+            "tags": list(record.tags),
+            "priority": record.priority,
+            "usage": dict(record.usage) if phase is Phase.SUCCEEDED else None,
+            "quantumComputingData": (
+                None
+                if record.quantum_computing_count is None
+                else {"count": record.quantum_computing_count}
+            ),
+        }
+        if words == "legacy":
+            # Real traffic (legacy words) carries isCancelling, though no spec names it.
+            details["isCancelling"] = False
+        moments = [job.created_at, started, ended, record.updated_at]
+        if phase is Phase.CANCELLED:
+            moments.append(job.cancelled_at)
+        # Recorded in real traffic at 2025-12-01-preview (and null on jobs of 2024).
+        details["lastModifiedTime"] = iso_utc(max(m for m in moments if m is not None))
+        if has_audit_fields(ws.api_version):
+            details["lastUpdatedTime"] = details["lastModifiedTime"]
+            details["createdBy"] = record.created_by
+            details["createdByType"] = record.created_by_type
+        return details
+
+    def _cost(self, record: AzureJob) -> dict[str, Any]:
+        target = find_any_target(record.target)
+        usage = record.usage
+        events: list[dict[str, Any]] = []
+        if target is None or target.family == "qio":
+            job = record.job
+            hours = max(0.0, (job.ended_at(self.state.now()) or 0.0) - job.starts_at) / 3600
+            events.append(_event("jobhours", "Job Hours", "Hours", hours, 0.0))
+        elif target.family in ("estimator", "pasqal", "rigetti"):
+            # Estimates are free; Pasqal's and Rigetti's pricing (QPU time) is not modelled:
+            # no billable events rather than another provider's units.
+            pass
+        elif target.family == "ionq":
+            shots = usage.get("shots", 0)
+            prices = _IONQ_QPU_PRICES if not target.simulator else {"gs1q": 0.0, "gs2q": 0.0}
+            events.append(
+                _event(
+                    "gs1q",
+                    "1Q Gate Shot",
+                    "1q gate shot",
+                    shots * usage.get("oneQubitGates", 0),
+                    prices["gs1q"],
+                )
+            )
+            events.append(
+                _event(
+                    "gs2q",
+                    "2Q Gate Shot",
+                    "2q gate shot",
+                    shots * usage.get("multiQubitGates", 0),
+                    prices["gs2q"],
+                )
+            )
+        elif target.family == "quantinuum":
+            # Quantinuum's H-System Quantum Credits (subscription-billed, so no USD price here).
+            credits = quantinuum_credits(usage)
+            dimension = "ehqc" if target.simulator else "hqc"
+            name = "Emulator HQCs" if target.simulator else "HQCs"
+            events.append(_event(dimension, name, "hqc", round(credits, 2), 0.0))
+        total = round(sum(event["amountBilled"] * event["unitPrice"] for event in events), 4)
+        return {"currencyCode": "USD", "events": events, "estimatedTotal": total}
+
+    # ------------------------------------------------------------ sessions
+
+    def session(self, session: AzureSession, state: SessionState, ws: Workspace) -> dict[str, Any]:
+        details: dict[str, Any] = {
+            "id": session.id,
+            "name": session.name,
+            "itemType": "Session",
+            "providerId": session.provider_id,
+            "target": session.target,
+            "jobFailurePolicy": session.job_failure_policy,
+            "status": state.status,
+            "creationTime": iso_utc(session.created_at),
+            "beginExecutionTime": iso_utc(state.begin),
+            "endExecutionTime": iso_utc(state.end),
+            "costEstimate": None,
+            "errorData": _session_error(session, state),
+        }
+        if has_audit_fields(ws.api_version):
+            moments = [session.created_at, session.last_activity, state.end, session.closed_at]
+            details["lastUpdatedTime"] = iso_utc(max(m for m in moments if m is not None))
+            details["createdBy"] = session.created_by
+            details["createdByType"] = session.created_by_type
+        return details
+
+
+def quantinuum_credits(usage: dict[str, Any]) -> float:
+    """H-System Quantum Credits of a job: 5 + shots * (N1q + 10 N2q + 5 Nmeas) / 5000."""
+    weighted = (
+        usage.get("oneQubitGates", 0)
+        + 10 * usage.get("multiQubitGates", 0)
+        + 5 * usage.get("measurements", 0)
+    )
+    return 5 + usage.get("shots", 0) * weighted / 5000
+
+
+def _session_error(session: AzureSession, state: SessionState) -> dict[str, str] | None:
+    if state.status == "Failed":
+        return {
+            "code": "SessionFailed",
+            "message": "A job of the session failed"
+            + (
+                " and its jobFailurePolicy is Abort."
+                if session.job_failure_policy == "Abort"
+                else "."
+            ),
+        }
+    if state.status == "TimedOut":
+        return {"code": "SessionTimedOut", "message": "The session was idle for too long."}
+    return None
+
+
+def _event(dimension: str, name: str, unit: str, amount: float, price: float) -> dict[str, Any]:
+    return {
+        "dimensionId": dimension,
+        "dimensionName": name,
+        "measureUnit": unit,
+        "amountBilled": amount,
+        "amountConsumed": amount,
+        "unitPrice": price,
+    }

@@ -1,0 +1,68 @@
+"""Settings of the emulator: credentials, timings, limits.
+
+Every field can be changed at run time through ``PATCH /_emulator/config``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: The credentials the emulator accepts, documented in ``--help`` and docs/emulator.md.
+DEFAULT_SECRET = "emulator"
+
+PROFILES: dict[str, dict[str, float]] = {
+    # A real scheduler and triggerer (`airflow standalone`, `make emulator`; the command's
+    # default): a job queues and runs for seconds, so every deferrable task defers, the UI shows
+    # it deferred, and the job ends after the provider's [quantum] min_deferral_seconds.
+    "demo": {"queue_seconds": 4.0, "run_seconds": 3.0},
+    # Tests and `airflow dags test` (the EmulatorConfig defaults): jobs end within half a
+    # second, often before the task's first look, so most tasks never defer.
+    "fast": {"queue_seconds": 0.2, "run_seconds": 0.3},
+    # Closer to a real cloud queue; for trying out deferral and timeouts by hand.
+    "realistic": {"queue_seconds": 60.0, "run_seconds": 20.0},
+}
+#: The profile ``airflow-quantum-emulator`` (and ``make emulator``) serves unless told otherwise.
+DEFAULT_PROFILE = "demo"
+
+
+class EmulatorConfig(BaseModel):
+    """Credentials, job timings and limits of one emulator instance."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    azure_api_key: str = DEFAULT_SECRET
+    azure_client_secret: str = DEFAULT_SECRET
+    #: IDENTITY_HEADER of the emulated App Service managed identity (GET /msi/token).
+    azure_identity_header: str = DEFAULT_SECRET
+    ibm_api_key: str = DEFAULT_SECRET
+
+    azure_token_lifetime: float = Field(86399.0, gt=0, description="Entra token lifetime (s)")
+    ibm_token_lifetime: float = Field(3600.0, gt=0, description="IAM token lifetime (s)")
+    sas_lifetime: float = Field(3600.0, gt=0, description="storage SAS URL lifetime (s)")
+
+    queue_seconds: float = Field(PROFILES["fast"]["queue_seconds"], ge=0)
+    run_seconds: float = Field(PROFILES["fast"]["run_seconds"], ge=0)
+
+    max_body_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    max_qubits: int = Field(24, ge=1, le=24, description="the state-vector simulator's limit")
+    ibm_usage_limit_seconds: int = Field(
+        1_000_000, ge=0, description="IBM instance usage limit; at or over it new jobs get 409"
+    )
+    seed: int | None = Field(None, description="seed for shot sampling and annealing")
+    storage_account: str = "devstoreaccount1"
+    #: Azure job status words at every api-version: ``legacy`` (Waiting, Executing, Finishing,
+    #: Succeeded: what the real service answers) or ``current`` (Queued, ..., Completed).
+    azure_status_words: Literal["legacy", "current"] = Field(
+        "legacy", description="Azure job status vocabulary: legacy (real traffic) or current"
+    )
+
+    @classmethod
+    def for_profile(cls, profile: str, **overrides: object) -> EmulatorConfig:
+        """Build a config from a named timing profile (``fast``, ``demo``, ``realistic``)."""
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
+        values: dict[str, object] = dict(PROFILES[profile])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

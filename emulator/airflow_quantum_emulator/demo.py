@@ -1,0 +1,393 @@
+"""``airflow-quantum-emulator demo``: every example DAG, end to end, against the local emulator.
+
+The demo starts the emulator in this process, gives Airflow a home of its own (``.airflow-demo``
+next to ``example_dags``, a SQLite metadata DB migrated once and reused), points the
+``azure_quantum_default`` and ``ibm_quantum_default`` connections at the emulator through
+``AIRFLOW_CONN_*`` variables, and runs each example DAG with a real ``airflow dags test``
+subprocess: deferrable tasks go through their triggers there, as they would in a triggerer.
+Airflow's own output goes to one log file per DAG; what the DAGs produced is read back from the
+metadata DB (XComs, task states, the audit log of state changes) and printed as a summary.
+
+It needs Airflow and the airflow-quantum provider (``pip install airflow-quantum``), which it
+imports only when it runs. The pieces (environment, migration, ``dags test`` runs, reading the
+metadata DB) are reused by the end-to-end tests in ``tests/e2e``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from airflow_quantum_emulator.demo_render import Glyphs, render_run, ti_label
+
+#: The example DAGs, in the order the demo runs them.
+DEMO_DAGS: tuple[str, ...] = (
+    "example_azure_quantum_quantinuum",
+    "example_azure_quantum_ionq",
+    "example_ibm_quantum_sampler",
+    "example_ibm_quantum_estimator",
+    "example_ibm_quantum_session",
+    "example_ibm_quantum_qiskit",
+    "example_quantum_cross_vendor",
+    # The consumer reads the asset event the producer's run made: it runs after it.
+    "example_quantum_results_storage",
+    "example_quantum_results_consumer",
+)
+#: Job timings of the demo's emulator: long enough for every wait to go through a trigger and
+#: show a job queued, then running; short enough for the whole demo to take about two minutes.
+DEMO_QUEUE_SECONDS = 2.0
+DEMO_RUN_SECONDS = 2.0
+DEMO_SEED = 7
+#: ``airflow dags test`` runs each trigger inline, with no executor: the race that the minimum
+#: deferral avoids (``airflow_quantum.triggers.hold``) cannot happen there, so no hold.
+DAGS_TEST_SETTINGS = {"AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS": "0"}
+#: Longest a single ``airflow dags test`` may take before the demo gives up on it.
+DAG_TIMEOUT = 600.0
+
+#: The IBM instance the emulator is told about (any well-formed CRN is accepted).
+EMULATOR_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
+
+
+# ------------------------------------------------------------------------------ environment
+
+
+def project_root() -> Path:
+    """The clone this package was installed from (editable installs), else the cwd."""
+    here = Path(__file__).resolve().parents[2]  # emulator/airflow_quantum_emulator/demo.py
+    return here if (here / "example_dags").is_dir() else Path.cwd()
+
+
+def emulator_connections(url: str) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` values pointing both default connections at an emulator."""
+    url = url.rstrip("/")
+    azure = {
+        "conn_type": "azure_quantum",
+        "extra": {
+            "endpoint": url,
+            "api_key": "emulator",
+            "subscription_id": "00000000-0000-0000-0000-000000000001",
+            # At least 5 characters: Airflow hands every extra to its secrets masker when it
+            # loads a connection, which warns about shorter values ("too short").
+            "resource_group": "demo-resources",
+            "workspace": "demo-workspace",
+            "location": "eastus",
+        },
+    }
+    ibm = {
+        "conn_type": "ibm_quantum",
+        "password": "emulator",
+        "extra": {"instance": EMULATOR_CRN, "runtime_url": f"{url}/api/v1", "iam_url": url},
+    }
+    return {
+        "AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT": json.dumps(azure),
+        "AIRFLOW_CONN_IBM_QUANTUM_DEFAULT": json.dumps(ibm),
+    }
+
+
+def results_variables(base: str) -> dict[str, str]:
+    """``AIRFLOW_VAR_*``: where ``example_quantum_results_storage`` writes (a URL)."""
+    return {"AIRFLOW_VAR_QUANTUM_RESULTS_BASE": base}
+
+
+def airflow_env(
+    home: Path,
+    dags_folder: Path,
+    connections: Mapping[str, str],
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment of the Airflow subprocesses: hermetic, whatever the caller exported.
+
+    Every inherited ``AIRFLOW*`` variable is dropped (a shell pointing Airflow at another
+    database or DAGs folder must not leak in), then the demo's home, SQLite DB, DAGs folder and
+    connections are set.
+    """
+    source = os.environ if base is None else base
+    env = {k: v for k, v in source.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags_folder),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+        AIRFLOW__LOGGING__COLORED_CONSOLE_LOG="False",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(connections)
+    return env
+
+
+def airflow_command(*args: str) -> list[str]:
+    """``airflow ARGS...`` run by this interpreter, so the same environment is used."""
+    return [sys.executable, "-m", "airflow", *args]
+
+
+def migrate(env: Mapping[str, str], home: Path, log_path: Path) -> bool:
+    """``airflow db migrate`` unless this Airflow version already migrated the DB.
+
+    Returns True when a migration ran; raises ``RuntimeError`` (naming the log) if it failed.
+    """
+    stamp = home / ".migrated"
+    version = metadata.version("apache-airflow")
+    if (home / "airflow.db").exists() and stamp.exists() and stamp.read_text().strip() == version:
+        return False
+    with log_path.open("w") as log:
+        result = subprocess.run(
+            airflow_command("db", "migrate"), env=dict(env), stdout=log, stderr=subprocess.STDOUT
+        )
+    if result.returncode != 0:
+        raise RuntimeError(f"airflow db migrate failed (exit {result.returncode}); see {log_path}")
+    stamp.write_text(version + "\n")
+    return True
+
+
+@dataclass
+class DagTestRun:
+    """One ``airflow dags test`` subprocess."""
+
+    dag_id: str
+    returncode: int
+    seconds: float
+    log_path: Path
+    timed_out: bool = False
+
+
+def run_dag_test(
+    dag_id: str, env: Mapping[str, str], log_path: Path, timeout: float = DAG_TIMEOUT
+) -> DagTestRun:
+    """Run ``airflow dags test DAG_ID``, its output (stdout and stderr) into ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    timed_out = False
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            airflow_command("dags", "test", dag_id),
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            returncode = process.wait()
+            timed_out = True
+            log.write(f"\n[airflow-quantum-emulator demo] killed after {timeout:g} s\n")
+        except BaseException:  # Ctrl-C: do not leave the child running
+            process.kill()
+            process.wait()
+            raise
+    return DagTestRun(dag_id, returncode, time.monotonic() - start, log_path, timed_out)
+
+
+# ----------------------------------------------------------------------- the metadata DB
+
+
+@dataclass
+class DagRunRecord:
+    """What one DAG run left in the metadata DB."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    #: (task_id, map_index) → state
+    tasks: dict[tuple[str, int], str | None]
+    #: (task_id, map_index, key) → decoded value
+    xcoms: dict[tuple[str, int, str], Any]
+    #: (task_id, map_index) → state changes in order (running, deferred, running, success, ...)
+    events: dict[tuple[str, int], list[tuple[str, float]]] = field(default_factory=dict)
+
+    def xcom(self, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
+        return self.xcoms.get((task_id, map_index, key))
+
+    def failed_tasks(self) -> list[str]:
+        return sorted(
+            ti_label(task_id, index)
+            for (task_id, index), state in self.tasks.items()
+            if state not in ("success", "skipped")
+        )
+
+    def deferred_tasks(self) -> list[tuple[str, int]]:
+        return sorted(key for key, events in self.events.items() if "deferred" in dict(events))
+
+
+class MetadataDB:
+    """Reads a SQLite Airflow metadata DB (the demo's and the tests' own)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+
+    def latest_run(self, dag_id: str) -> DagRunRecord | None:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT run_id, state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1",
+                (dag_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            run_id, state = row
+            where = "WHERE dag_id = ? AND run_id = ?"
+            tasks = {
+                (task_id, index): ti_state
+                for task_id, index, ti_state in db.execute(
+                    f"SELECT task_id, map_index, state FROM task_instance {where}",
+                    (dag_id, run_id),
+                )
+            }
+            xcoms = {
+                (task_id, index, key): _decode(value)
+                for task_id, index, key, value in db.execute(
+                    f"SELECT task_id, map_index, key, value FROM xcom {where}", (dag_id, run_id)
+                )
+            }
+            events: dict[tuple[str, int], list[tuple[str, float]]] = {}
+            for task_id, index, event, dttm in db.execute(
+                f"SELECT task_id, map_index, event, dttm FROM log {where} "
+                "AND task_id IS NOT NULL ORDER BY dttm, id",
+                (dag_id, run_id),
+            ):
+                events.setdefault((task_id, index), []).append((event, _epoch(dttm)))
+        return DagRunRecord(dag_id, run_id, state, tasks, xcoms, events)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        value = value.decode()
+    try:
+        return json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+def _epoch(dttm: str) -> float:
+    """A metadata DB timestamp (UTC, naive in SQLite) as epoch seconds."""
+    moment = datetime.fromisoformat(str(dttm))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def run_demo(
+    *,
+    home: Path | None = None,
+    dags_folder: Path | None = None,
+    dag_ids: Sequence[str] | None = None,
+    queue_seconds: float = DEMO_QUEUE_SECONDS,
+    run_seconds: float = DEMO_RUN_SECONDS,
+    seed: int | None = DEMO_SEED,
+    timeout: float = DAG_TIMEOUT,
+    out: Any = None,
+) -> int:
+    """Run the example DAGs against an in-process emulator; 0 if all succeeded, else 1."""
+    # The provider is needed by the demo only (the DAGs use it): imported when the demo runs.
+    from airflow_quantum.clients.azure.targets import retirement
+    from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
+
+    out = out or sys.stdout
+    g = Glyphs.for_stream(out)
+
+    def say(text: str = "", **kwargs: Any) -> None:
+        print(text, file=out, flush=True, **kwargs)
+
+    examples = project_root() / "example_dags"
+    dags_folder = (dags_folder or examples).resolve()
+    home = (home or dags_folder.parent / ".airflow-demo").resolve()
+    if not dags_folder.is_dir():
+        say(f"airflow-quantum-emulator demo: no DAGs folder at {dags_folder} (use --dags-folder)")
+        return 2
+    if not dag_ids and dags_folder != examples.resolve():
+        say("airflow-quantum-emulator demo: name the DAGs to run from another DAGs folder")
+        return 2
+    dag_ids = list(dag_ids or DEMO_DAGS)
+    logs = home / "demo-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    config = EmulatorConfig(queue_seconds=queue_seconds, run_seconds=run_seconds, seed=seed)
+    started = time.monotonic()
+    with EmulatorServer(config) as emulator:
+        env = airflow_env(home, dags_folder, emulator_connections(emulator.url))
+        env.update(results_variables((home / "results").as_uri()), **DAGS_TEST_SETTINGS)
+        say(
+            f"airflow-quantum-emulator demo: {len(dag_ids)} example DAGs against the local emulator"
+        )
+        timings = f"jobs queue {queue_seconds:g} s, run {run_seconds:g} s"
+        say(f"  emulator     {emulator.url}  ({timings})")
+        say(f"  DAGs folder  {_display(dags_folder)}")
+        say(f"  Airflow home {_display(home)}", end="")
+        try:
+            migrated = migrate(env, home, logs / "db-migrate.log")
+        except RuntimeError as exc:
+            say()
+            say(f"airflow-quantum-emulator demo: {exc}")
+            return 1
+        say("  (metadata DB migrated)" if migrated else "  (metadata DB reused)")
+        db = MetadataDB(home / "airflow.db")
+        results: list[tuple[str, bool, float, str]] = []
+        for number, dag_id in enumerate(dag_ids, start=1):
+            say()
+            say(f"[{number}/{len(dag_ids)}] {dag_id} ", end="")
+            run = run_dag_test(dag_id, env, logs / f"{dag_id}.log", timeout)
+            record = db.latest_run(dag_id)
+            ok = run.returncode == 0 and record is not None and record.state == "success"
+            if ok and record is not None:
+                say(f"{g.ok} success in {run.seconds:.1f} s")
+                for line in render_run(record, run.log_path, g):
+                    say(f"    {line}")
+                results.append((dag_id, True, run.seconds, ""))
+                continue
+            if run.timed_out:
+                why = f"timed out after {timeout:g} s"
+            elif record is None:
+                why = f"no DAG run (exit {run.returncode}: import error or unknown DAG?)"
+            else:
+                failed = record.failed_tasks()
+                why = f"run {record.state}" + (
+                    f"; tasks not successful: {', '.join(failed)}" if failed else ""
+                )
+            say(f"{g.failed} FAILED in {run.seconds:.1f} s: {why}")
+            say(f"    Airflow's output: {_display(run.log_path)}")
+            results.append((dag_id, False, run.seconds, why))
+        stats = emulator.state.stats.as_dict()
+        azure_jobs = emulator.state.stores["azure"].jobs.values()
+        azure_targets = sorted({job.target for job in azure_jobs})
+
+    total = time.monotonic() - started
+    failed = [dag_id for dag_id, ok, _, _ in results if not ok]
+    jobs = sum(stats[vendor]["jobs_submitted"] for vendor in ("azure", "ibm"))  # type: ignore[index]
+    say()
+    say("Summary")
+    for dag_id, ok, seconds, why in results:
+        mark = g.ok if ok else g.failed
+        say(f"  {mark} {dag_id:<32} {seconds:5.1f} s{'  ' + why if why else ''}")
+    say(f"  {jobs} quantum jobs run by the emulator; Airflow logs in {_display(logs)}")
+    retired = [target for target in azure_targets if retirement(target)]
+    if retired:
+        say(f"  {g.failed} Azure jobs ran on retired targets: {', '.join(retired)}")
+        return 1
+    if azure_targets:
+        say(f"  Azure targets used: {', '.join(azure_targets)}")
+        say("  all current (Azure Quantum optimization (QIO) and Quantinuum H1 are retired)")
+    if failed:
+        names = ", ".join(failed)
+        say(f"{len(failed)} of {len(results)} example DAGs failed: {names} ({total:.0f} s)")
+        return 1
+    say(f"All {len(results)} example DAGs succeeded in {total:.0f} s.")
+    return 0

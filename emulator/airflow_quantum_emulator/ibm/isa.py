@@ -1,0 +1,57 @@
+"""The ISA rule: IBM backends run only circuits written in their instruction set.
+
+Since March 2024 Qiskit Runtime refuses circuits that do not match the backend's target: a
+gate outside its ``supported_instructions``, a two-qubit gate on a pair missing from its
+coupling map, or a qubit beyond the device. The service accepts such a job and fails it with
+reason code 1517 ("Circuits do not match the target definition (non-ISA circuits)"), as users
+saw it on the dashboard; the emulator does the same (see ``docs/emulator.md``).
+"""
+
+from __future__ import annotations
+
+from airflow_quantum_emulator.ibm.backends import TWO_QUBIT_GATES, Backend, edges
+from airflow_quantum_emulator.sim.circuit import Circuit
+
+#: Reason code of a job whose circuits are not ISA circuits for its backend.
+NON_ISA_CODE = "1517"
+NON_ISA_REASON = "Circuits do not match the target definition (non-ISA circuits)."
+NON_ISA_SOLUTION = (
+    "Transpile your circuits for the target before submitting a primitive query, e.g. with "
+    "qiskit's generate_preset_pass_manager(optimization_level=1, target=backend.target), and "
+    "apply the layout of the transpiled circuits to estimator observables. "
+    "-- https://ibm.biz/error_codes#1517"
+)
+#: Instructions that every target accepts whatever their qubits.
+_ALWAYS = frozenset({"barrier"})
+
+
+def violation(circuit: Circuit, backend: Backend) -> str | None:
+    """Why ``circuit`` is not an ISA circuit of ``backend`` (the first problem), or None."""
+    if circuit.num_qubits > backend.num_qubits:
+        return (
+            f"The circuit has {circuit.num_qubits} qubits but the target system "
+            f"{backend.name} has {backend.num_qubits} qubits."
+        )
+    supported = set(backend.supported_instructions)
+    pairs = set(edges(backend))
+    for instruction in circuit.instructions:
+        name, qubits = instruction.name, instruction.qubits
+        if name in _ALWAYS:
+            continue
+        shown = "(" + ", ".join(map(str, qubits)) + ("," if len(qubits) == 1 else "") + ")"
+        if name not in supported:
+            return (
+                f"The instruction {name} on qubits {shown} is not supported by the target "
+                f"system: {backend.name} runs {', '.join(backend.basis_gates)}."
+            )
+        if name in TWO_QUBIT_GATES and (len(qubits) != 2 or tuple(qubits) not in pairs):
+            return (
+                f"The instruction {name} on qubits {shown} is not supported by the target "
+                f"system: qubits {shown} are not coupled on {backend.name}."
+            )
+    return None
+
+
+def failure_message(pub_index: int, problem: str) -> str:
+    """The failed job's reason: the service's words, then which pub and what is wrong."""
+    return f"{NON_ISA_REASON} -- pub {pub_index}: {problem} {NON_ISA_SOLUTION}"
