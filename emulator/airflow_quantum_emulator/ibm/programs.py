@@ -4,17 +4,14 @@
 parameter values, observables, shots, options) and raises a 400 ``VendorError`` naming the pub
 and the problem. It returns a ``Program`` whose ``compute`` runs the simulation later, in the job
 registry's worker thread, and whose ``result_json`` assembles the tagged result once the job's
-timing is known.
+timing is known. A pub's circuit and parameter values are read by :mod:`.pub_circuits`, an
+estimator pub's observables by :mod:`.pub_observables`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import logging
 import math
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,9 +22,16 @@ import numpy as np
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.ibm import encoding, isa
 from airflow_quantum_emulator.ibm.backends import MAX_SHOTS, Backend
+from airflow_quantum_emulator.ibm.pub_circuits import (
+    check_size,
+    kind,
+    parameter_values,
+    parse_circuit,
+)
+from airflow_quantum_emulator.ibm.pub_observables import parse_observables
 from airflow_quantum_emulator.jobs import JobFailureError
-from airflow_quantum_emulator.sim.circuit import Circuit, GateOp, Measure, Reset
-from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
+from airflow_quantum_emulator.sim.circuit import Circuit
+from airflow_quantum_emulator.sim.errors import SimulationError
 
 log = logging.getLogger(__name__)
 
@@ -207,138 +211,6 @@ def _precision(value: Any, what: str) -> float:
     return float(value)
 
 
-# --- circuits -----------------------------------------------------------------------------------
-
-
-def parse_circuit(value: Any, where: str) -> Circuit:
-    """A circuit from an OpenQASM 3/2 string or a tagged QPY ``QuantumCircuit``."""
-    from airflow_quantum_emulator.sim.qasm import parse_qasm
-
-    if encoding.is_tagged(value, "QuantumCircuit"):
-        source = _qpy_to_qasm(value["__value__"], where)
-    elif isinstance(value, str):
-        source = value
-    else:
-        raise VendorError(
-            400,
-            f"{where}: the circuit must be an OpenQASM 3 (or 2) string or a QPY "
-            '{"__type__": "QuantumCircuit", "__value__": ...} object, '
-            f"not {_kind(value)}.",
-        )
-    try:
-        return parse_qasm(source)
-    except QasmError as exc:
-        raise VendorError(400, f"{where}: invalid OpenQASM circuit: {exc}") from exc
-    except SimulationError as exc:
-        raise VendorError(400, f"{where}: the circuit cannot be simulated: {exc}") from exc
-    except RecursionError as exc:
-        raise VendorError(400, f"{where}: the circuit is nested too deeply.") from exc
-
-
-def _qpy_to_qasm(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise VendorError(400, f"{where}: a QuantumCircuit's __value__ must be a base64 string.")
-    try:
-        from qiskit import qasm3, qpy
-    except ImportError:
-        raise VendorError(
-            400,
-            f"{where}: the circuit is QPY-encoded, and decoding QPY needs qiskit installed on "
-            "the emulator's side (pip install qiskit); or send the circuit as an OpenQASM 3 "
-            "string.",
-        ) from None
-    try:
-        raw = zlib.decompress(base64.b64decode(value, validate=True))
-    except (binascii.Error, ValueError, zlib.error) as exc:
-        raise VendorError(400, f"{where}: the QPY value is not base64 zlib data: {exc}") from exc
-    try:
-        circuits = qpy.load(io.BytesIO(raw))
-        return qasm3.dumps(circuits[0])
-    except Exception as exc:  # qiskit raises many exception types for bad QPY
-        raise VendorError(400, f"{where}: the QPY circuit cannot be read: {exc}") from exc
-
-
-def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def used_qubits(circuit: Circuit) -> set[int]:
-    """Qubits an operation touches (the simulator only simulates these)."""
-    used: set[int] = set()
-    for op in circuit.operations:
-        if isinstance(op, GateOp):
-            used.update(op.qubits)
-        elif isinstance(op, (Measure, Reset)):
-            used.add(op.qubit)
-    return used
-
-
-def _check_size(circuit: Circuit, where: str, max_qubits: int) -> None:
-    """The emulator's own limit (a device larger than the circuit is the ISA rule's matter)."""
-    active = len(used_qubits(circuit))
-    if active > max_qubits:
-        raise VendorError(
-            400,
-            f"{where}: the circuit acts on {active} qubits; the emulator simulates at most "
-            f"{max_qubits}.",
-        )
-
-
-def _parameter_values(circuit: Circuit, value: Any, where: str) -> np.ndarray:
-    """Values of shape (*shape, k) for the circuit's k parameters, in declaration order."""
-    names = circuit.parameters
-    if isinstance(value, dict) and not encoding.is_tagged(value):
-        value = _values_from_mapping(names, value, where)
-    if value is None:
-        if names:
-            raise VendorError(
-                400,
-                f"{where}: the circuit has parameters ({', '.join(names)}) but the pub gives "
-                "no parameter values.",
-            )
-        return np.zeros((0,))
-    try:
-        array = encoding.decode_array(value, f"{where} parameter values")
-    except encoding.EncodingError as exc:
-        raise VendorError(400, str(exc)) from exc
-    if array.ndim == 0:
-        array = array.reshape(1)
-    if not names and array.size == 0:
-        return array.reshape(*array.shape[:-1], 0) if array.ndim > 1 else np.zeros((0,))
-    if array.shape[-1] != len(names):
-        raise VendorError(
-            400,
-            f"{where}: the circuit has {len(names)} parameter(s)"
-            f"{' (' + ', '.join(names) + ')' if names else ''} but the parameter values have "
-            f"shape {list(array.shape)}; the last dimension must be {len(names)}.",
-        )
-    if not np.all(np.isfinite(array)):
-        raise VendorError(400, f"{where}: parameter values must be finite numbers.")
-    return array
-
-
-def _values_from_mapping(names: list[str], value: dict[str, Any], where: str) -> np.ndarray:
-    unknown = sorted(set(value) - set(names))
-    missing = [name for name in names if name not in value]
-    if unknown or missing:
-        raise VendorError(
-            400,
-            f"{where}: parameter values by name must cover exactly the circuit's parameters "
-            f"({', '.join(names) or 'none'}); missing {missing or 'none'}, unknown "
-            f"{unknown or 'none'}.",
-        )
-    columns = []
-    for name in names:
-        try:
-            columns.append(encoding.decode_array(value[name], f"{where} values of {name!r}"))
-        except encoding.EncodingError as exc:
-            raise VendorError(400, str(exc)) from exc
-    shapes = {column.shape for column in columns}
-    if len(shapes) > 1:
-        raise VendorError(400, f"{where}: every parameter needs values of the same shape.")
-    return np.stack(columns, axis=-1) if columns else np.zeros((0,))
-
-
 def _pub_items(raw: Any, index: int, most: int, layout: str) -> list[Any]:
     where = f"pub {index}"
     if isinstance(raw, (str, dict)):
@@ -346,7 +218,7 @@ def _pub_items(raw: Any, index: int, most: int, layout: str) -> list[Any]:
     if not isinstance(raw, list) or not 1 <= len(raw) <= most:
         raise VendorError(
             400,
-            f"{where}: a pub must be a list {layout}, got {_kind(raw)}"
+            f"{where}: a pub must be a list {layout}, got {kind(raw)}"
             f"{f' of length {len(raw)}' if isinstance(raw, list) else ''}.",
         )
     return raw
@@ -359,14 +231,14 @@ def _sampler_pub(index: int, raw: Any, default_shots: int, limits: int) -> Sampl
     where = f"pub {index}"
     items = _pub_items(raw, index, 3, "[circuit, parameter_values?, shots?]")
     circuit = parse_circuit(items[0], where)
-    _check_size(circuit, where, limits)
+    check_size(circuit, where, limits)
     if not circuit.clbit_registers or circuit.num_clbits == 0:
         raise VendorError(
             400,
             f"{where}: the circuit has no classical registers, so the sampler would return "
             "nothing; measure into a bit register.",
         )
-    values = _parameter_values(circuit, items[1] if len(items) > 1 else None, where)
+    values = parameter_values(circuit, items[1] if len(items) > 1 else None, where)
     shots = items[2] if len(items) > 2 else None
     shots = default_shots if shots is None else _shots(shots, f"{where}: shots")
     shape = tuple(values.shape[:-1])
@@ -428,9 +300,9 @@ def _estimator_pub(index: int, raw: Any, default_precision: float, limits: int) 
     if len(items) < 2:
         raise VendorError(400, f"{where}: an estimator pub needs observables after the circuit.")
     circuit = parse_circuit(items[0], where)
-    _check_size(circuit, where, limits)
-    observables = _observables(items[1], circuit, where)
-    values = _parameter_values(circuit, items[2] if len(items) > 2 else None, where)
+    check_size(circuit, where, limits)
+    observables = parse_observables(items[1], circuit, where)
+    values = parameter_values(circuit, items[2] if len(items) > 2 else None, where)
     precision = items[3] if len(items) > 3 else None
     precision = (
         default_precision if precision is None else _precision(precision, f"{where}: precision")
@@ -444,107 +316,6 @@ def _estimator_pub(index: int, raw: Any, default_precision: float, limits: int) 
             f"shape {list(values.shape[:-1])} do not broadcast together.",
         ) from None
     return EstimatorPub(circuit, observables, values, tuple(shape), precision)
-
-
-_PAULI = frozenset("IXYZ")
-
-
-def _observables(raw: Any, circuit: Circuit, where: str) -> np.ndarray:
-    """An object array of ``{pauli: coefficient}`` dicts, shaped like the nested input.
-
-    Labels span the circuit's qubits; circuits on physical qubits (``$n``) may use labels as
-    wide as the backend, as qiskit's ISA observables are.
-    """
-    num_qubits = circuit.num_qubits
-    physical = circuit.uses_physical_qubits
-
-    def one(value: Any) -> dict[str, float]:
-        if isinstance(value, str):
-            terms: dict[str, Any] = {value: 1.0}
-        elif isinstance(value, dict) and not encoding.is_tagged(value):
-            terms = value
-        else:
-            raise VendorError(
-                400,
-                f"{where}: each observable must be a Pauli string such as 'ZZ' or an object "
-                f"{{pauli: coefficient}}, not {_kind(value)}.",
-            )
-        if not terms:
-            raise VendorError(400, f"{where}: an observable has no terms.")
-        clean: dict[str, float] = {}
-        for pauli, coefficient in terms.items():
-            label = pauli.upper()
-            if not label or set(label) - _PAULI:
-                raise VendorError(
-                    400, f"{where}: {pauli!r} is not a Pauli string (letters I, X, Y, Z)."
-                )
-            if len(label) != num_qubits and not (physical and len(label) > num_qubits):
-                raise VendorError(
-                    400,
-                    f"{where}: observable {pauli!r} has {len(label)} qubits but the circuit "
-                    f"has {num_qubits}.",
-                )
-            clean[label] = clean.get(label, 0.0) + _coefficient(coefficient, pauli, where)
-        return clean
-
-    def nest(value: Any, depth: int) -> Any:
-        if depth > 32:
-            raise VendorError(400, f"{where}: observables are nested too deeply.")
-        if isinstance(value, list):
-            if not value:
-                raise VendorError(400, f"{where}: an observables list is empty.")
-            return [nest(item, depth + 1) for item in value]
-        return one(value)
-
-    nested = nest(raw, 0)
-    shape = _nested_shape(nested, where)
-    array = np.empty(shape, dtype=object)
-    for position in np.ndindex(*shape):
-        item = nested
-        for i in position:
-            item = item[i]
-        array[position] = item
-    return array
-
-
-def _nested_shape(nested: Any, where: str) -> tuple[int, ...]:
-    shape: list[int] = []
-    level = nested
-    while isinstance(level, list):
-        shape.append(len(level))
-        level = level[0]
-
-    def check(value: Any, depth: int) -> None:
-        if depth == len(shape):
-            if isinstance(value, list):
-                raise VendorError(400, f"{where}: observables are not a rectangular array.")
-            return
-        if not isinstance(value, list) or len(value) != shape[depth]:
-            raise VendorError(400, f"{where}: observables are not a rectangular array.")
-        for item in value:
-            check(item, depth + 1)
-
-    check(nested, 0)
-    return tuple(shape)
-
-
-def _coefficient(value: Any, pauli: str, where: str) -> float:
-    if encoding.is_tagged(value, "complex"):
-        value = value["__value__"]
-    if isinstance(value, list) and len(value) == 2:
-        real, imag = value
-        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
-            raise VendorError(400, f"{where}: the coefficient of {pauli!r} is not a number.")
-        if abs(imag) > 1e-12:
-            raise VendorError(
-                400,
-                f"{where}: the coefficient of {pauli!r} is complex; observables must be "
-                "Hermitian (real coefficients).",
-            )
-        value = real
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise VendorError(400, f"{where}: the coefficient of {pauli!r} must be a real number.")
-    return float(value)
 
 
 def _estimator_compute(pubs: list[EstimatorPub], seed: int) -> Callable[[], ComputedResult]:

@@ -1,0 +1,150 @@
+"""The circuit of an IBM pub: parsed, checked against the emulator's size, and its parameter values.
+
+A circuit comes as an OpenQASM 3 (or 2) string or a tagged QPY ``QuantumCircuit`` (decoded by
+qiskit when it is installed beside the emulator); parameter values as an array of shape
+(*shape, k) or by name. Every problem is a 400 ``VendorError`` naming the pub.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import zlib
+from typing import Any
+
+import numpy as np
+
+from airflow_quantum_emulator.errors import VendorError
+from airflow_quantum_emulator.ibm import encoding
+from airflow_quantum_emulator.sim.circuit import Circuit, GateOp, Measure, Reset
+from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
+
+
+def parse_circuit(value: Any, where: str) -> Circuit:
+    """A circuit from an OpenQASM 3/2 string or a tagged QPY ``QuantumCircuit``."""
+    from airflow_quantum_emulator.sim.qasm import parse_qasm
+
+    if encoding.is_tagged(value, "QuantumCircuit"):
+        source = _qpy_to_qasm(value["__value__"], where)
+    elif isinstance(value, str):
+        source = value
+    else:
+        raise VendorError(
+            400,
+            f"{where}: the circuit must be an OpenQASM 3 (or 2) string or a QPY "
+            '{"__type__": "QuantumCircuit", "__value__": ...} object, '
+            f"not {kind(value)}.",
+        )
+    try:
+        return parse_qasm(source)
+    except QasmError as exc:
+        raise VendorError(400, f"{where}: invalid OpenQASM circuit: {exc}") from exc
+    except SimulationError as exc:
+        raise VendorError(400, f"{where}: the circuit cannot be simulated: {exc}") from exc
+    except RecursionError as exc:
+        raise VendorError(400, f"{where}: the circuit is nested too deeply.") from exc
+
+
+def _qpy_to_qasm(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise VendorError(400, f"{where}: a QuantumCircuit's __value__ must be a base64 string.")
+    try:
+        from qiskit import qasm3, qpy
+    except ImportError:
+        raise VendorError(
+            400,
+            f"{where}: the circuit is QPY-encoded, and decoding QPY needs qiskit installed on "
+            "the emulator's side (pip install qiskit); or send the circuit as an OpenQASM 3 "
+            "string.",
+        ) from None
+    try:
+        raw = zlib.decompress(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError, zlib.error) as exc:
+        raise VendorError(400, f"{where}: the QPY value is not base64 zlib data: {exc}") from exc
+    try:
+        circuits = qpy.load(io.BytesIO(raw))
+        return qasm3.dumps(circuits[0])
+    except Exception as exc:  # qiskit raises many exception types for bad QPY
+        raise VendorError(400, f"{where}: the QPY circuit cannot be read: {exc}") from exc
+
+
+def kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def used_qubits(circuit: Circuit) -> set[int]:
+    """Qubits an operation touches (the simulator only simulates these)."""
+    used: set[int] = set()
+    for op in circuit.operations:
+        if isinstance(op, GateOp):
+            used.update(op.qubits)
+        elif isinstance(op, (Measure, Reset)):
+            used.add(op.qubit)
+    return used
+
+
+def check_size(circuit: Circuit, where: str, max_qubits: int) -> None:
+    """The emulator's own limit (a device larger than the circuit is the ISA rule's matter)."""
+    active = len(used_qubits(circuit))
+    if active > max_qubits:
+        raise VendorError(
+            400,
+            f"{where}: the circuit acts on {active} qubits; the emulator simulates at most "
+            f"{max_qubits}.",
+        )
+
+
+def parameter_values(circuit: Circuit, value: Any, where: str) -> np.ndarray:
+    """Values of shape (*shape, k) for the circuit's k parameters, in declaration order."""
+    names = circuit.parameters
+    if isinstance(value, dict) and not encoding.is_tagged(value):
+        value = _values_from_mapping(names, value, where)
+    if value is None:
+        if names:
+            raise VendorError(
+                400,
+                f"{where}: the circuit has parameters ({', '.join(names)}) but the pub gives "
+                "no parameter values.",
+            )
+        return np.zeros((0,))
+    try:
+        array = encoding.decode_array(value, f"{where} parameter values")
+    except encoding.EncodingError as exc:
+        raise VendorError(400, str(exc)) from exc
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if not names and array.size == 0:
+        return array.reshape(*array.shape[:-1], 0) if array.ndim > 1 else np.zeros((0,))
+    if array.shape[-1] != len(names):
+        raise VendorError(
+            400,
+            f"{where}: the circuit has {len(names)} parameter(s)"
+            f"{' (' + ', '.join(names) + ')' if names else ''} but the parameter values have "
+            f"shape {list(array.shape)}; the last dimension must be {len(names)}.",
+        )
+    if not np.all(np.isfinite(array)):
+        raise VendorError(400, f"{where}: parameter values must be finite numbers.")
+    return array
+
+
+def _values_from_mapping(names: list[str], value: dict[str, Any], where: str) -> np.ndarray:
+    unknown = sorted(set(value) - set(names))
+    missing = [name for name in names if name not in value]
+    if unknown or missing:
+        raise VendorError(
+            400,
+            f"{where}: parameter values by name must cover exactly the circuit's parameters "
+            f"({', '.join(names) or 'none'}); missing {missing or 'none'}, unknown "
+            f"{unknown or 'none'}.",
+        )
+    columns = []
+    for name in names:
+        try:
+            columns.append(encoding.decode_array(value[name], f"{where} values of {name!r}"))
+        except encoding.EncodingError as exc:
+            raise VendorError(400, str(exc)) from exc
+    shapes = {column.shape for column in columns}
+    if len(shapes) > 1:
+        raise VendorError(400, f"{where}: every parameter needs values of the same shape.")
+    return np.stack(columns, axis=-1) if columns else np.zeros((0,))
