@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airflow_quantum import demo
+from airflow_quantum_emulator import demo
 from benchmarks.support import ROOT, connections
 
 DAGS = ROOT / "benchmarks" / "dags"

@@ -1,6 +1,6 @@
 """How many job-status requests the emulator answers per second, by number of connections.
 
-Starts ``airflow-quantum emulator`` in its own process, submits 200 IBM sampler jobs, then polls
+Starts ``airflow-quantum-emulator`` in its own process, submits 200 IBM sampler jobs, then polls
 ``GET /api/v1/jobs/{id}`` over N keep-alive connections with a minimal raw-asyncio HTTP/1.1
 client (so the figure is the server's, not a client library's). Prints a markdown table.
 
@@ -57,8 +57,8 @@ def main() -> int:
         [
             sys.executable,
             "-m",
-            "airflow_quantum.cli",
-            "emulator",
+            "airflow_quantum_emulator.cli",
+            "serve",
             "--port",
             "0",
             "--queue-seconds",

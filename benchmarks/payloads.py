@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from airflow_quantum.emulator.ibm import encoding
+from airflow_quantum_emulator.ibm import encoding
 
 
 def _packed_shots(rng: np.random.Generator, shots: int, num_bits: int) -> np.ndarray:

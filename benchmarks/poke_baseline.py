@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from airflow_quantum import demo
+from airflow_quantum_emulator import demo
 from benchmarks import airflow_home
 from benchmarks.jobs import clone_jobs
 from benchmarks.process_tree import TreeSampler

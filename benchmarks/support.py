@@ -1,6 +1,6 @@
 """What every benchmark shares: the emulator in its own process, connections, process metrics.
 
-The emulator always runs in a process of its own (``airflow-quantum emulator``), so that the
+The emulator always runs in a process of its own (``airflow-quantum-emulator``), so that the
 measured process holds only the waiting side.
 """
 
@@ -68,12 +68,12 @@ def connections(url: str) -> dict[str, str]:
 
 
 class EmulatorProcess:
-    """``airflow-quantum emulator`` on a free port, in its own process group."""
+    """``airflow-quantum-emulator`` on a free port, in its own process group."""
 
     def __init__(self, seed: int = 7) -> None:
         self.popen = subprocess.Popen(
             [
-                *(sys.executable, "-m", "airflow_quantum.cli", "emulator"),
+                *(sys.executable, "-m", "airflow_quantum_emulator.cli", "serve"),
                 *("--port", "0", "--seed", str(seed), "--profile", "fast"),
             ],
             stdout=subprocess.PIPE,

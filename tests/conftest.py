@@ -14,7 +14,7 @@ os.environ.setdefault("AIRFLOW_HOME", str(Path(__file__).resolve().parents[1] / 
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 from airflow_quantum.clients.auth import TOKEN_CACHE
-from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
 
 #: Timings of the test emulator: short, so lifecycles finish in about half a second.
 TEST_CONFIG = EmulatorConfig(queue_seconds=0.2, run_seconds=0.3, seed=1234)

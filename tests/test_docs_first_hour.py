@@ -15,9 +15,9 @@ import pytest
 import yaml
 from docs_support import DOCS, ROOT, python_blocks
 
-from airflow_quantum import demo
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+from airflow_quantum_emulator import demo
 
 PAGES = [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
 REAL = DOCS / "real-services.md"

@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - older task SDK layouts
 JOB_URL_KEY = "job_url"
 #: XCom key of the job id.
 JOB_ID_KEY = "job_id"
-#: The emulator's read-only page of one job (``airflow_quantum.emulator.pages`` serves it).
+#: The emulator's read-only page of one job (``airflow_quantum_emulator.pages`` serves it).
 EMULATOR_JOB_PAGE = "/_emulator/jobs/{job_id}/page"
 
 

@@ -190,7 +190,7 @@ def _valid_documents() -> list[dict]:
     """Real results from the emulator's encoder: a Bell sampler sweep and an estimator."""
     import numpy as np
 
-    from airflow_quantum.emulator.ibm import encoding
+    from airflow_quantum_emulator.ibm import encoding
 
     bits = np.array([[[0b11], [0b00]], [[0b01], [0b10]]], dtype=np.uint8)
     sampler = encoding.sampler_pub_result({"c": (bits, 2), "d": (bits, 1)}, (2,), {"x": 1})

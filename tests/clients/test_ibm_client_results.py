@@ -15,7 +15,7 @@ from airflow_quantum.clients import npy
 from airflow_quantum.clients.errors import BadResponseError, InvalidStateError, JobFailedError
 from airflow_quantum.clients.ibm import IBMJob, decode_result
 from airflow_quantum.clients.ibm.results import result_or_raise
-from airflow_quantum.emulator.ibm import encoding
+from airflow_quantum_emulator.ibm import encoding
 
 
 def npy_text(array: np.ndarray, *, compress: bool = True, version=None) -> str:

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 
 from airflow_quantum.clients.ibm.results import decode_result
-from airflow_quantum.emulator.ibm import encoding
+from airflow_quantum_emulator.ibm import encoding
 
 
 def _decode(packed: list[list[int]], num_bits: int) -> dict:

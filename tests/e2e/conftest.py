@@ -8,8 +8,7 @@ import pytest
 from e2e_support import E2E_CONFIG, EXAMPLE_DAGS, AirflowE2E
 from moto_support import moto_s3
 
-from airflow_quantum import demo
-from airflow_quantum.emulator import EmulatorServer
+from airflow_quantum_emulator import EmulatorServer, demo
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from airflow_quantum import demo
-from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = ROOT / "example_dags"

@@ -1,4 +1,4 @@
-"""``airflow-quantum demo`` as a user runs it: exit codes, the summary, a failed DAG named."""
+"""``airflow-quantum-emulator demo`` as a user runs it: exit codes, summary, a failed DAG."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_quantum import demo
+from airflow_quantum_emulator import demo
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +53,7 @@ def test_demo_names_the_failed_dag_and_task_and_exits_1(tmp_path: Path):
     dags, home = tmp_path / "dags", tmp_path / "home"
     dags.mkdir()
     (dags / "quantum_demo_failing.py").write_text(FAILING_DAG)
-    command = [sys.executable, "-m", "airflow_quantum.cli", "demo"]
+    command = [sys.executable, "-m", "airflow_quantum_emulator.cli", "demo"]
     options = ["--home", str(home), "--dags-folder", str(dags), "--queue-seconds", "0.5"]
     result = subprocess.run(
         [*command, *options, "quantum_demo_failing"],

@@ -18,7 +18,7 @@ import pytest
 import requests
 from e2e_support import EXAMPLE_DAGS, AirflowE2E, DagResult, load_example
 
-from airflow_quantum import demo
+from airflow_quantum_emulator import demo
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,9 @@ import ast
 import pytest
 from e2e_support import EXAMPLE_DAGS
 
-from airflow_quantum import demo
 from airflow_quantum.operators.base import QuantumJobOperator
 from airflow_quantum.sensors.base import QuantumJobSensor
+from airflow_quantum_emulator import demo
 
 try:
     from airflow.dag_processing.dagbag import DagBag

@@ -18,8 +18,7 @@ import pytest
 import requests
 from e2e_support import E2E_CONFIG
 
-from airflow_quantum import demo, demo_render
-from airflow_quantum.emulator import EmulatorServer
+from airflow_quantum_emulator import EmulatorServer, demo, demo_render
 
 pytestmark = pytest.mark.slow
 

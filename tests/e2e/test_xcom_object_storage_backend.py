@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from e2e_support import AirflowE2E
 
-from airflow_quantum import demo
+from airflow_quantum_emulator import demo
 
 pytestmark = pytest.mark.slow
 

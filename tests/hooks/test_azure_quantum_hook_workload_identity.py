@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
 
 pytest.importorskip("azure.identity")
 x509 = pytest.importorskip("cryptography.x509")

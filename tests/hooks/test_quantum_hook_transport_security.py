@@ -28,9 +28,9 @@ from cryptography.x509.oid import NameOID
 
 from airflow_quantum.clients.errors import ConfigurationError, QuantumError
 from airflow_quantum.clients.transport import RetryPolicy
-from airflow_quantum.emulator import EmulatorServer
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+from airflow_quantum_emulator import EmulatorServer
 
 IBM_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
 API_KEY = "TLS-7c1e5a9d-api-key"
@@ -191,9 +191,9 @@ def test_the_emulator_binds_loopback_by_default():
 
 
 def test_the_emulator_command_defaults_to_loopback(monkeypatch):
-    from airflow_quantum import cli
+    from airflow_quantum_emulator import cli
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(cli, "_run_emulator", lambda args: seen.setdefault("host", args.host) and 0)
-    cli.main(["emulator"])
+    cli.main(["serve"])
     assert seen["host"] == "127.0.0.1"

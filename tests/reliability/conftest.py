@@ -15,8 +15,7 @@ from reliability_support import (
     secret_connections,
 )
 
-from airflow_quantum import demo
-from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
 
 #: DAGs the scenarios trigger (tests/reliability/dags).
 RELIABILITY_DAG_IDS = ["reliability_wait", "reliability_timeout", "reliability_retry"]

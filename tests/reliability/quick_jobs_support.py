@@ -22,8 +22,7 @@ import httpx
 from postgres_support import PostgresServer
 from reliability_support import AirflowDeployment, deployment_env, free_port
 
-from airflow_quantum import demo
-from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
 
 DAG_ID = "reliability_quick_jobs"
 #: The GET of one job, either vendor (IBM ``/api/v1/jobs/{id}``, Azure ``.../jobs/{id}``).

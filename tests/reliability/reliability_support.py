@@ -26,8 +26,7 @@ from typing import Any
 import httpx
 import psutil
 
-from airflow_quantum import demo
-from airflow_quantum.emulator import EmulatorServer
+from airflow_quantum_emulator import EmulatorServer, demo
 
 HERE = Path(__file__).resolve().parent
 RELIABILITY_DAGS = HERE / "dags"

@@ -21,8 +21,7 @@ from ui_support import (
     free_port,
 )
 
-from airflow_quantum import demo
-from airflow_quantum.emulator import EmulatorServer
+from airflow_quantum_emulator import EmulatorServer, demo
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, sync_playwright
 
-from airflow_quantum.emulator import EmulatorConfig
+from airflow_quantum_emulator import EmulatorConfig
 
 # The deployment harness of the reliability tests starts the Airflow processes; reuse it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
