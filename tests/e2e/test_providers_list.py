@@ -8,7 +8,8 @@ import subprocess
 import pytest
 from e2e_support import AirflowE2E
 
-from airflow_quantum import __version__, demo
+from airflow_quantum import __version__
+from airflow_quantum_emulator import demo
 
 pytestmark = pytest.mark.slow
 
