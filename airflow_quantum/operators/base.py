@@ -246,11 +246,12 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
             self.record_job(context, job_id)
             return job_id
         # One look first (a transient fault of the service only means: not known yet).
-        seen = waiting.look(lambda: self.job_state(job_id), self._watch(job_id))
+        watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log)
+        seen = waiting.look(lambda: self.job_state(job_id), watch)
         if seen is None or not seen[0].is_final:
             if self.deferrable:
                 self.defer(trigger=self._trigger(job_id), method_name="execute_complete")
-            seen = self._wait_on_worker(job_id)
+            seen = self._wait_on_worker(job_id, watch)
         return self._finish(context, job_id, *seen)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
@@ -285,12 +286,8 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
             deferred_at=now,  # the trigger resumes no sooner than its minimum after this
         )
 
-    def _watch(self, job_id: str) -> waiting.Watch:
-        return waiting.Watch(f"{self.vendor} job {job_id}", self.log)
-
-    def _wait_on_worker(self, job_id: str) -> tuple[JobState, str | None]:
+    def _wait_on_worker(self, job_id: str, watch: waiting.Watch) -> tuple[JobState, str | None]:
         """The sync wait of ``waiting`` (the twin of the trigger's), cancelling on timeout."""
-        watch = self._watch(job_id)
         try:
             return waiting.wait(
                 lambda: self.job_state(job_id),
