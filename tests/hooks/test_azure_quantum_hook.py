@@ -147,7 +147,7 @@ def test_wrong_api_key_and_wrong_secret(monkeypatch, emulator):
         },
     )
     with pytest.raises(AuthenticationError, match="AADSTS7000215"):
-        AzureQuantumHook(bad_secret, retry_policy=FAST).get_job(GUID)
+        AzureQuantumHook(bad_secret, retry_policy=FAST).get_conn().get_job(GUID)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +206,7 @@ def test_wrong_api_key_and_wrong_secret(monkeypatch, emulator):
 def test_incomplete_connections_say_what_is_missing(monkeypatch, fields, named):
     conn_id = _connection(monkeypatch, "az_incomplete", conn_type="azure_quantum", **fields)
     with pytest.raises(ConfigurationError, match=named) as info:
-        AzureQuantumHook(conn_id).get_job(GUID)
+        AzureQuantumHook(conn_id).get_conn().get_job(GUID)
     assert "az_incomplete" in str(info.value)
     assert AzureQuantumHook(conn_id).test_connection()[0] is False
 

@@ -111,13 +111,13 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
     failed = hook.get_conn().submit_ionq_circuit([{"gate": "x", "target": 0}])
     failing(lambda: hook.get_results(failed.id, timeout=30))
     # Wrong credentials and broken connections.
-    failing(lambda: AzureQuantumHook(wrong_secret, retry_policy=FAST).get_job(job.id))
-    failing(lambda: AzureQuantumHook(wrong_key, retry_policy=FAST).get_job(job.id))
-    failing(lambda: AzureQuantumHook(broken_string).get_job(job.id))
+    failing(lambda: AzureQuantumHook(wrong_secret, retry_policy=FAST).get_conn().get_job(job.id))
+    failing(lambda: AzureQuantumHook(wrong_key, retry_policy=FAST).get_conn().get_job(job.id))
+    failing(lambda: AzureQuantumHook(broken_string).get_conn().get_job(job.id))
     texts.append(AzureQuantumHook(wrong_key, retry_policy=FAST).test_connection()[1])
 
     keyed_hook = AzureQuantumHook(keyed, retry_policy=FAST)
-    keyed_job = keyed_hook.submit_ionq_circuit([{"gate": "x", "target": 0}])
+    keyed_job = keyed_hook.get_conn().submit_ionq_circuit([{"gate": "x", "target": 0}])
     texts += [
         repr(keyed_hook.client),
         repr(keyed_hook.settings),

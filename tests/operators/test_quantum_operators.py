@@ -223,7 +223,9 @@ def test_azure_generic_input_data_runs_a_pulser_sequence_on_pasqal(connections, 
 def test_azure_generic_input_data_with_tags_params_and_session(connections, emulator):
     hook = AzureQuantumHook()
     session_id = "5e551000-0000-4000-8000-000000000001"  # the service takes GUIDs only
-    session = hook.open_session("ionq", "ionq.simulator", session_id=session_id, name="s")
+    session = hook.get_conn().open_session(
+        provider_id="ionq", target="ionq.simulator", session_id=session_id, name="s"
+    )
     op = AzureQuantumSubmitJobOperator(
         task_id="raw",
         target="ionq.simulator",
@@ -255,7 +257,7 @@ def test_azure_ionq_circuit_takes_shots_from_input_params(connections, emulator)
         task_id="ghz", target="ionq.simulator", ionq_circuit=BELL_IONQ,
         input_params={"shots": 64}, wait_for_completion=False,
     )  # fmt: skip
-    job = AzureQuantumHook().get_job(op.execute(make_context(op)))
+    job = AzureQuantumHook().get_conn().get_job(op.execute(make_context(op)))
     assert job.input_params["shots"] == 64
 
 
@@ -377,7 +379,7 @@ def test_ibm_session_close_waits_for_the_sessions_jobs(connections, emulator):
         task_id="close", session_id=session_id, poll_interval=0.05
     ).execute(context)
     assert phase(emulator, job_id) == "succeeded"  # the close waited for it
-    session = IBMQuantumHook().get_session(session_id)
+    session = IBMQuantumHook().get_conn().get_session(session_id)
     assert session.accepting_jobs is False
 
 
@@ -773,7 +775,11 @@ def test_updating_tags_keeps_the_idempotency_tag_so_a_retry_still_reattaches(con
     configure(emulator, queue_seconds=0.6)
     first_try = sampler(deferrable=True)
     job_id = defer(first_try, make_context(first_try, try_number=1)).trigger.job_id
-    key = next(tag for tag in IBMQuantumHook().get_job(job_id).tags if tag.startswith("airflow-"))
+    key = next(
+        tag
+        for tag in IBMQuantumHook().get_conn().get_job(job_id).tags
+        if tag.startswith("airflow-")
+    )
 
     updated = IBMQuantumUpdateTagsOperator(task_id="retag", job_id=job_id, tags=["reviewed"])
     assert updated.execute(make_context()) == ["reviewed", key]
