@@ -210,3 +210,21 @@ def forwards(*names: str, **renamed: str | Forward) -> dict[str, Forward]:
     for old, new in renamed.items():
         table[old] = new if isinstance(new, Forward) else Forward(new)
     return table
+
+
+class UsesHook:
+    """What a task of one vendor needs to reach its hook (operators and sensors alike).
+
+    The vendor class names ``hook_class``; the task's connection id is the attribute the hook
+    class names (``conn_name_attr``, e.g. ``azure_quantum_conn_id``); the hook is built once.
+    """
+
+    hook_class: ClassVar[type[QuantumBaseHook]]
+
+    @property
+    def conn_id(self) -> str:
+        return getattr(self, self.hook_class.conn_name_attr)
+
+    @cached_property
+    def hook(self) -> Any:
+        return self.hook_class(**{self.hook_class.conn_name_attr: self.conn_id})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any, ClassVar
 
 from airflow_quantum.clients.azure import inputs
@@ -14,6 +13,7 @@ from airflow_quantum.clients.azure.targets import check_current, retired_qio
 from airflow_quantum.clients.errors import InvalidInputError, NotFoundError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.hooks.base import UsesHook
 from airflow_quantum.links.azure_quantum import AzureQuantumJobLink, azure_job_url
 from airflow_quantum.operators.base import (
     QuantumCancelJobOperator,
@@ -35,17 +35,10 @@ JOB_ID_NAMESPACE = uuid.UUID("7f3b8a52-5c1e-4e6f-9a51-8f2b7c0e6d41")
 MAX_JOBS_PER_TASK_INSTANCE = 50
 
 
-class _AzureHookMixin:
+class _AzureHookMixin(UsesHook):
     vendor: ClassVar[str] = "Azure Quantum"
     azure_quantum_conn_id: str
-
-    @property
-    def conn_id(self) -> str:
-        return self.azure_quantum_conn_id
-
-    @cached_property
-    def hook(self) -> AzureQuantumHook:
-        return AzureQuantumHook(azure_quantum_conn_id=self.azure_quantum_conn_id)
+    hook_class = AzureQuantumHook
 
     def check_job_id(self, job_id: str) -> None:
         check_job_id(job_id)

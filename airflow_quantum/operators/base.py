@@ -27,6 +27,7 @@ from airflow_quantum.clients.errors import (
     QuantumError,
 )
 from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.base import UsesHook
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
 from airflow_quantum.operators.delivery import ResultDelivery
 from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
@@ -121,7 +122,7 @@ def seconds(value: float | timedelta | None, name: str, *, required: bool = Fals
     return float(value)
 
 
-class QuantumJobOperator(ResultDelivery, BaseOperator):
+class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
     """Base of the operators that submit a job and (by default) wait for its result.
 
     :param wait_for_completion: wait for the job and return its result (True), or return the
@@ -181,14 +182,6 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         self.job_link: str | None = None
 
     # ------------------------------------------------------------- vendor parts
-
-    @property
-    def conn_id(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def hook(self) -> Any:
-        raise NotImplementedError
 
     #: Seconds the result may still take once the job is final (None: no limit).
     results_timeout: float | None = None
@@ -329,7 +322,21 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         return self.deliver(context, job_id, result)
 
 
-class QuantumGetResultsOperator(ResultDelivery, BaseOperator):
+class QuantumOneJobOperator(UsesHook, BaseOperator):
+    """Base of the operators that act on one job submitted elsewhere (``job_id``, templated)."""
+
+    vendor: ClassVar[str] = "quantum"
+
+    def __init__(self, *, job_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+
+    def check_job_id(self, job_id: str) -> None:
+        """``InvalidInputError`` unless ``job_id`` is a well-formed id of the vendor."""
+        raise NotImplementedError
+
+
+class QuantumGetResultsOperator(ResultDelivery, QuantumOneJobOperator):
     """Base of the vendors' get-results operators: the result of a job submitted elsewhere.
 
     Waits up to ``timeout`` seconds on the worker for the job to finish (``hook.get_job_result``);
@@ -338,12 +345,9 @@ class QuantumGetResultsOperator(ResultDelivery, BaseOperator):
     :class:`QuantumJobOperator`. Vendor classes name their hook, connection and job-id check.
     """
 
-    vendor: ClassVar[str] = "quantum"
-
     def __init__(
         self,
         *,
-        job_id: str,
         timeout: float | None = None,
         results_path: Any = None,
         store_raw_payload: bool = False,
@@ -351,17 +355,8 @@ class QuantumGetResultsOperator(ResultDelivery, BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.job_id = job_id
         self.results_timeout = timeout
         self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
-
-    @property
-    def hook(self) -> Any:
-        raise NotImplementedError
-
-    def check_job_id(self, job_id: str) -> None:
-        """``InvalidInputError`` unless ``job_id`` is a well-formed id of the vendor."""
-        raise NotImplementedError
 
     def job_url(self, job_id: str) -> str:
         return ""
@@ -385,25 +380,11 @@ class QuantumGetResultsOperator(ResultDelivery, BaseOperator):
         return self.deliver(context, self.job_id, result)
 
 
-class QuantumCancelJobOperator(BaseOperator):
+class QuantumCancelJobOperator(QuantumOneJobOperator):
     """Base of the vendors' cancel operators: cancel a job; returns its state afterwards.
 
     A job already final is left as it is (its state is returned, the task succeeds).
     """
-
-    vendor: ClassVar[str] = "quantum"
-
-    def __init__(self, *, job_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.job_id = job_id
-
-    @property
-    def hook(self) -> Any:
-        raise NotImplementedError
-
-    def check_job_id(self, job_id: str) -> None:
-        """``InvalidInputError`` unless ``job_id`` is a well-formed id of the vendor."""
-        raise NotImplementedError
 
     def execute(self, context: Any) -> str:
         with failing_on_bad_input(self.task_id):

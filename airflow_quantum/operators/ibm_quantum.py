@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
@@ -14,6 +13,7 @@ from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import circuits as pubs
 from airflow_quantum.clients.ibm import validation
 from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.base import UsesHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.links.ibm_quantum import IBMQuantumJobLink, ibm_job_url
 from airflow_quantum.operators.base import (
@@ -51,17 +51,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class _IBMHookMixin:
+class _IBMHookMixin(UsesHook):
     vendor: ClassVar[str] = "IBM Quantum"
     ibm_quantum_conn_id: str
-
-    @property
-    def conn_id(self) -> str:
-        return self.ibm_quantum_conn_id
-
-    @cached_property
-    def hook(self) -> IBMQuantumHook:
-        return IBMQuantumHook(ibm_quantum_conn_id=self.ibm_quantum_conn_id)
+    hook_class = IBMQuantumHook
 
     def check_job_id(self, job_id: str) -> None:
         validation.job_id(job_id)

@@ -12,6 +12,7 @@ from airflow.sdk import BaseSensorOperator
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidInputError, NotFoundError, QuantumAPIError
 from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.base import UsesHook
 from airflow_quantum.operators.base import default_deferrable, seconds
 from airflow_quantum.triggers.base import QuantumJobTrigger
 from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
@@ -50,7 +51,7 @@ def final_states(target_states: Iterable[JobState | str] | None) -> frozenset[Jo
     return states
 
 
-class QuantumJobSensor(BaseSensorOperator):
+class QuantumJobSensor(UsesHook, BaseSensorOperator):
     """Waits until a quantum job is final; succeeds when it ends in one of ``target_states``.
 
     :param job_id: the job to wait for (templated).
@@ -88,14 +89,6 @@ class QuantumJobSensor(BaseSensorOperator):
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.cancel_on_kill = cancel_on_kill
         self.max_poll_interval = seconds(max_poll_interval, "max_poll_interval", required=True)
-
-    @property
-    def conn_id(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def hook(self) -> Any:
-        raise NotImplementedError
 
     def poke(self, context: Any) -> bool:
         """One look with the waits' transient policy: a 429 or 5xx means "poke again later"."""
