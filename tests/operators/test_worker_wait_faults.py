@@ -70,6 +70,20 @@ def check_ridden_out(emulator: Any, vendor: str, job_id: str) -> None:
     assert reads[BURST + 1]["time"] - reads[BURST]["time"] >= RETRY_AFTER * 0.9
 
 
+def submit_small(hook: Any, vendor: str) -> str:
+    if vendor == "azure":
+        return hook.get_conn().submit_quantinuum_program(BELL_QASM2, shots=10).id
+    return hook.run_sampler([BELL_QASM], "ibm_fez", 10)
+
+
+def hook_wait(hook: Any, vendor: str, job_id: str) -> Any:
+    """The hook's own wait: the official clients' ``wait_until_completed`` and
+    ``wait_for_final_state``."""
+    if vendor == "azure":
+        return hook.wait_until_completed(job_id, timeout=30, poll_interval=0.1)
+    return hook.wait_for_final_state(job_id, timeout=30, poll_interval=0.05)
+
+
 def submitter(vendor: str) -> Any:
     fast = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
     if vendor == "azure":
@@ -111,17 +125,10 @@ def test_a_worker_wait_rides_out_a_503_burst_and_a_429(connections, emulator, ve
 @pytest.mark.parametrize("vendor", ["azure", "ibm"])
 def test_a_hook_wait_rides_out_a_503_burst_and_a_429(connections, emulator, vendor):
     hook = hook_for(vendor)
-    if vendor == "azure":
-        job_id = hook.get_conn().submit_quantinuum_program(BELL_QASM2, shots=10).id
-    else:
-        job_id = hook.run_sampler([BELL_QASM], "ibm_fez", 10)
+    job_id = submit_small(hook, vendor)
     break_status_reads(emulator, vendor, job_id)
     started = time.monotonic()
-    if vendor == "azure":
-        job = hook.wait_until_completed(job_id, timeout=30, poll_interval=0.1)
-    else:
-        job = hook.wait_for_final_state(job_id, timeout=30, poll_interval=0.05)
-    assert job.done()
+    assert hook_wait(hook, vendor, job_id).done()
     assert time.monotonic() - started >= RETRY_AFTER * 0.9
     check_ridden_out(emulator, vendor, job_id)
 
@@ -130,14 +137,8 @@ def test_a_hook_wait_rides_out_a_503_burst_and_a_429(connections, emulator, vend
 def test_a_refused_status_read_still_fails_the_wait(connections, emulator, vendor):
     """Only transient faults are ridden out: a 403 (credentials refused) ends the wait."""
     hook = hook_for(vendor)
-    if vendor == "azure":
-        job_id = hook.get_conn().submit_quantinuum_program(BELL_QASM2, shots=10).id
-    else:
-        job_id = hook.run_sampler([BELL_QASM], "ibm_fez", 10)
+    job_id = submit_small(hook, vendor)
     path = f"/jobs/{job_id}$"
     http_fault(emulator, vendor, kind="status", status=403, count=5, method="GET", path=path)
     with pytest.raises(AuthenticationError):
-        if vendor == "azure":
-            hook.wait_until_completed(job_id, timeout=30, poll_interval=0.1)
-        else:
-            hook.wait_for_final_state(job_id, timeout=30, poll_interval=0.05)
+        hook_wait(hook, vendor, job_id)
