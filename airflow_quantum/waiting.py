@@ -104,10 +104,9 @@ def final_event(what: str, state: JobState, message: str | None) -> tuple[str, s
     """The outcome of a final ``state`` and its message (the vendor's, when it gave one)."""
     if state is JobState.SUCCEEDED:
         return SUCCESS, f"{what} succeeded"
-    default = f"{what} was cancelled" if state is JobState.CANCELLED else f"{what} failed"
-    return OUTCOMES[state], message or (
-        default if state is JobState.CANCELLED else f"{default} (no message)"
-    )
+    if state is JobState.CANCELLED:
+        return CANCELLED, message or f"{what} was cancelled"
+    return OUTCOMES[state], message or f"{what} failed (no message)"
 
 
 def failure_text(what: str, state: JobState, message: str | None) -> str:
@@ -179,15 +178,15 @@ def look(fetch: Callable[[], T], watch: Watch) -> T | None:
 def check_wait(timeout: Any, poll_interval: Any) -> None:
     """``InvalidInputError`` naming ``timeout`` (seconds >= 0 or None) or ``poll_interval``
     (seconds > 0 or None) when it is not a number in range."""
-    for name, value, low_ok in (
+    for name, value, zero_ok in (
         ("timeout", timeout, True),
         ("poll_interval", poll_interval, False),
     ):
         if value is None:
             continue
         number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number or not (value >= 0 if low_ok else value > 0):
-            bound = ">= 0" if low_ok else "> 0"
+        if not number or not (value >= 0 if zero_ok else value > 0):
+            bound = ">= 0" if zero_ok else "> 0"
             raise InvalidInputError(
                 f"{name} must be a number of seconds {bound}, got {value!r:.40}"
             )
