@@ -31,9 +31,13 @@ def submit_templates(emulator: EmulatorProcess) -> tuple[str, str]:
     azure_hook = AzureQuantumHook(azure_quantum_conn_id=AZURE_CONN_ID)
     try:
         ibm_id = ibm_hook.run_sampler([BELL], "ibm_fez", shots=100)
-        azure_id = azure_hook.submit_ionq_circuit(
-            [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}], shots=100
-        ).id
+        azure_id = (
+            azure_hook.get_conn()
+            .submit_ionq_circuit(
+                [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}], shots=100
+            )
+            .id
+        )
     finally:
         ibm_hook.close()
         azure_hook.close()

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from airflow_quantum.triggers.timing import interval_at_age
+from airflow_quantum.waiting import interval_at_age
 from benchmarks.jobs import clone_jobs
 from benchmarks.support import (
     EmulatorProcess,

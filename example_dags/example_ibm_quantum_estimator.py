@@ -25,7 +25,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
-from airflow_quantum.operators.ibm_quantum import IBMQuantumEstimatorOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunEstimatorOperator
 
 #: A Heron device (156 qubits, native gates rz, sx, x, cz).
 BACKEND = "ibm_fez"
@@ -47,7 +47,7 @@ cx q[0], q[1];
     tags=["example", "quantum", "ibm-quantum", "estimator"],
 )
 def example_ibm_quantum_estimator():
-    estimate = IBMQuantumEstimatorOperator(
+    estimate = IBMQuantumRunEstimatorOperator(
         task_id="estimate",
         circuits=[BELL_STATE_QASM],
         observables=[OBSERVABLES],  # one entry per circuit: here a list of three observables

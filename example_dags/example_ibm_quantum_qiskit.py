@@ -33,8 +33,8 @@ from qiskit.circuit import Parameter
 from qiskit.quantum_info import SparsePauliOp
 
 from airflow_quantum.operators.ibm_quantum import (
-    IBMQuantumEstimatorOperator,
-    IBMQuantumSamplerOperator,
+    IBMQuantumRunEstimatorOperator,
+    IBMQuantumRunSamplerOperator,
 )
 
 #: A Heron device (156 qubits, native gates rz, sx, x, cz).
@@ -71,7 +71,7 @@ def bell_circuit() -> QuantumCircuit:
 )
 def example_ibm_quantum_qiskit():
     # --8<-- [start:operators]
-    sweep = IBMQuantumSamplerOperator(
+    sweep = IBMQuantumRunSamplerOperator(
         task_id="rotation_sweep",
         # One pub: (circuit, parameter values of shape (angles, parameters), shots).
         circuits=[(rotation_circuit(), ANGLES.reshape(-1, 1), 400)],
@@ -82,7 +82,7 @@ def example_ibm_quantum_qiskit():
         poll_interval=1,
         timeout=6 * 3600,
     )
-    correlators = IBMQuantumEstimatorOperator(
+    correlators = IBMQuantumRunEstimatorOperator(
         task_id="correlators",
         circuits=[bell_circuit()],
         observables=[[SparsePauliOp(label) for label in OBSERVABLES]],

@@ -26,7 +26,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 #: A Heron device (156 qubits, native gates rz, sx, x, cz).
 BACKEND = "ibm_fez"
@@ -51,7 +51,7 @@ meas = measure q;
 )
 def example_ibm_quantum_sampler():
     # --8<-- [start:sample_bell]
-    sample_bell = IBMQuantumSamplerOperator(
+    sample_bell = IBMQuantumRunSamplerOperator(
         task_id="sample_bell",
         circuits=[BELL_QASM],
         backend=BACKEND,

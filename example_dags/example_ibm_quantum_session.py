@@ -29,7 +29,7 @@ from airflow.sdk import dag, task
 from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumCloseSessionOperator,
     IBMQuantumOpenSessionOperator,
-    IBMQuantumSamplerOperator,
+    IBMQuantumRunSamplerOperator,
 )
 
 #: A Heron device (native gates rz, sx, cz).
@@ -64,7 +64,7 @@ def example_ibm_quantum_session():
         task_id="open_batch", backend=BACKEND, mode="batch", max_ttl=3600
     )
 
-    phase_sweep = IBMQuantumSamplerOperator.partial(
+    phase_sweep = IBMQuantumRunSamplerOperator.partial(
         task_id="phase_sweep",
         backend=BACKEND,
         session_id=open_batch.output,

@@ -27,7 +27,7 @@ from typing import Any
 from airflow.sdk import dag, task
 
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 SHOTS = 1000
 #: A Heron device (native gates rz, sx, cz; qubits 0-1-2 form a chain).
@@ -92,7 +92,7 @@ def example_quantum_cross_vendor():
         timeout=6 * 3600,
     )
 
-    ghz_on_ibm = IBMQuantumSamplerOperator(
+    ghz_on_ibm = IBMQuantumRunSamplerOperator(
         task_id="ghz_on_ibm",
         circuits=[GHZ_QASM],
         backend=IBM_BACKEND,

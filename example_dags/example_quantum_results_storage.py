@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag
 
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 #: A Heron device (native gates rz, sx, cz; qubits 0-1-2 form a chain).
 BACKEND = "ibm_fez"
@@ -69,7 +69,7 @@ c[2] = measure $2;
 )
 def example_quantum_results_storage():
     # --8<-- [start:sample_ghz]
-    IBMQuantumSamplerOperator(
+    IBMQuantumRunSamplerOperator(
         task_id="sample_ghz",
         circuits=[GHZ_QASM],
         backend=BACKEND,

@@ -116,7 +116,8 @@ class Vendor:
     def submit(self, **kwargs: Any) -> str:
         """A small real job (a Quantinuum H2 Bell program / a Bell sampler), queued now."""
         if self.name == "azure":
-            return self.hook.submit_quantinuum_program(BELL_QASM2, shots=100, **kwargs).id
+            client = self.hook.get_conn()
+            return client.submit_quantinuum_program(BELL_QASM2, shots=100, **kwargs).id
         return self.hook.run_sampler([BELL_QASM], "ibm_fez", 100, **kwargs)
 
     def trigger(self, job_id: str, **kwargs: Any) -> QuantumJobTrigger:
@@ -124,7 +125,7 @@ class Vendor:
         return self.trigger_class(conn_id=self.conn_id, job_id=job_id, **options)
 
     def state(self, job_id: str) -> str:
-        return self.hook.get_job(job_id).state.value
+        return self.hook.get_conn().get_job(job_id).state.value
 
 
 def make_vendor(name: str, request: pytest.FixtureRequest) -> Vendor:

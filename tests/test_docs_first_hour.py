@@ -15,6 +15,8 @@ import pytest
 import yaml
 from docs_support import DOCS, ROOT, python_blocks
 
+from airflow_quantum.clients.azure.client import AzureQuantumClient
+from airflow_quantum.clients.ibm.client import IBMQuantumClient
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum_emulator import demo
@@ -65,10 +67,11 @@ def test_the_real_service_page_names_todays_targets_and_backends():
 
 
 def test_the_real_service_page_calls_only_hook_methods_that_exist():
+    """... on the hooks, or on the clients they hand out (``hook.get_conn()``)."""
     code = "\n".join(python_blocks(REAL))
     called = set(re.findall(r"\.(\w+)\(", code))
     assert {"test_connection", "get_provider_status", "list_backends"} <= called
-    hooks = (AzureQuantumHook, IBMQuantumHook)
+    hooks = (AzureQuantumHook, IBMQuantumHook, AzureQuantumClient, IBMQuantumClient)
     unknown = {name for name in called if not any(hasattr(h, name) for h in hooks)}
     assert not unknown, unknown
 

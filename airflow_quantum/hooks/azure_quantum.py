@@ -18,49 +18,52 @@ endpoint ``https://{location}.quantum.azure.com``), ``endpoint`` (overrides it, 
 emulator), ``api_version``, ``verify`` (false or a CA bundle path) and ``allow_insecure_http``
 (credentials over plain http to a non-loopback host; refused otherwise).
 
-The hook's methods mirror the official ``azure.quantum`` ``Job`` (``details`` -> ``get_job``,
-``refresh``, ``has_completed``, ``wait_until_completed``, ``get_results``, ``cancel``) plus
-submission, listing, tags, sessions, provider status and quotas. Triggers use the async twins
-(``aget_job``, ``ahas_completed``, ``alist_jobs``, ``acancel_job``, ``aget_results``), which read
-the connection with the async connection API. ``queue_info``/``queue_position`` (as the IBM
-hook's) need api-version 2026-08-01-preview.
+Plain API calls (submit, list, tags, sessions, provider status, quotas, ...) go through the
+client the hook hands out: ``hook.get_conn().submit_ionq_circuit(...)``. The hook keeps what it
+adds to the official ``azure.quantum`` ``Job``: ``refresh``, ``has_completed``,
+``wait_until_completed`` and ``get_results`` (they wait with ``airflow_quantum.waiting``), and
+the verbs both hooks share (``get_job_status``, ``get_job_result``, ``cancel_job``,
+``queue_position`` and their async twins for triggers). ``queue_position`` needs api-version
+2026-08-01-preview.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+import time
 from typing import Any
 
-from airflow_quantum.clients.azure.client import (
-    AsyncAzureQuantumClient,
-    AzureQuantumClient,
-    Moment,
-    StatusFilter,
-)
+from airflow_quantum import waiting
+from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQuantumClient
 from airflow_quantum.clients.azure.flows import RESULTS_TIMEOUT
-from airflow_quantum.clients.azure.inputs import IONQ_DEFAULT_SHOTS, IONQ_OUTPUT_FORMAT
-from airflow_quantum.clients.azure.models import (
-    JobDetails,
-    ProviderStatus,
-    Quota,
-    SessionDetails,
-)
-from airflow_quantum.clients.azure.protocol import check_job_id
-from airflow_quantum.clients.azure.queue import AzureQueueInfo
+from airflow_quantum.clients.azure.models import JobDetails
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
-from airflow_quantum.clients.azure.targets import (
-    DEFAULT_IONQ_TARGET,
-    DEFAULT_QUANTINUUM_TARGET,
-    retired_qio,
-)
 from airflow_quantum.clients.config import given
 from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
-from airflow_quantum.hooks.base import QuantumBaseHook
+from airflow_quantum.hooks.base import Forward, QuantumBaseHook, forwards
 
 #: Keyword options the hook passes on to the clients (anything else is a mistake).
 _SYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "session", "sleep", "clock"})
 _ASYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "clock"})
 _EXTRA_PREFIX = "extra__azure_quantum__"
+#: The official client's wait: first look after 0.2 s, then 1.5 times later, at most 30 s.
+FIRST_POLL, MAX_POLL = 0.2, 30.0
+
+
+def _open_session(
+    client: AzureQuantumClient,
+    provider_id: str,
+    target: str,
+    session_id: str | None = None,
+    name: str | None = None,
+    job_failure_policy: str = "Abort",
+) -> Any:
+    return client.open_session(
+        provider_id=provider_id,
+        target=target,
+        session_id=session_id,
+        name=name,
+        job_failure_policy=job_failure_policy,
+    )
 
 
 class AzureQuantumHook(QuantumBaseHook):
@@ -75,6 +78,7 @@ class AzureQuantumHook(QuantumBaseHook):
     default_conn_name = "azure_quantum_default"
     conn_type = "azure_quantum"
     hook_name = "Azure Quantum"
+    vendor = "Azure Quantum"
 
     def __init__(
         self, azure_quantum_conn_id: str = default_conn_name, **client_options: Any
@@ -148,109 +152,7 @@ class AzureQuantumHook(QuantumBaseHook):
             return False, f"{type(exc).__name__}: {exc}"
         return True, f"Connected to {client.settings.describe()}"
 
-    # ------------------------------------------------------------------ submission
-
-    def submit_job(
-        self,
-        input_data: Any,
-        input_data_format: str,
-        output_data_format: str | None,
-        provider_id: str,
-        target: str,
-        input_params: Mapping[str, Any] | None = None,
-        name: str | None = None,
-        tags: list[str] | None = None,
-        session_id: str | None = None,
-        job_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        **options: Any,
-    ) -> JobDetails:
-        """Upload ``input_data`` (gzip block blob) and create the job; returns its details.
-
-        ``input_data`` is bytes, text, or a dict/list (sent as JSON). ``job_id`` defaults to a
-        new GUID; passing one makes a resubmission find the existing job instead of paying
-        twice. ``options``: ``priority``, ``content_type``, ``gzip``.
-        """
-        return self.client.submit_job(
-            input_data,
-            input_data_format,
-            output_data_format,
-            provider_id,
-            target,
-            input_params=input_params,
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
-            **options,
-        )
-
-    def submit_qio_problem(self, *args: Any, **kwargs: Any) -> JobDetails:
-        """Retired: optimization (QIO) accepts no jobs; raises ``RetiredTargetError``.
-
-        Read earlier QIO jobs with :meth:`get_job` and :meth:`get_results`.
-        """
-        raise retired_qio(kwargs.get("target"))
-
-    def submit_quantinuum_program(
-        self,
-        program: str,
-        *,
-        shots: int = IONQ_DEFAULT_SHOTS,
-        target: str = DEFAULT_QUANTINUUM_TARGET,
-        **common: Any,
-    ) -> JobDetails:
-        """Submit an OpenQASM 2 program to Quantinuum (``honeywell.openqasm.v1``).
-
-        ``common``: ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
-        """
-        return self.client.submit_quantinuum_program(program, shots=shots, target=target, **common)
-
-    def submit_qir(self, qir: bytes | str, *, target: str, **options: Any) -> JobDetails:
-        """Submit QIR (``qir.v1``: bitcode or LLVM text) to ``target``.
-
-        ``options``: ``shots``, ``entry_point``, ``arguments``, ``items`` (estimator batches),
-        ``input_params`` (e.g. the estimator's ``errorBudget``), ``output_data_format``,
-        ``provider_id``, ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
-        """
-        return self.client.submit_qir(qir, target=target, **options)
-
-    def submit_ionq_circuit(
-        self,
-        circuit: Any,
-        qubits: int | None = None,
-        *,
-        shots: int = IONQ_DEFAULT_SHOTS,
-        target: str = DEFAULT_IONQ_TARGET,
-        output_data_format: str = IONQ_OUTPUT_FORMAT,
-        gateset: str | None = None,
-        name: str | None = None,
-        tags: list[str] | None = None,
-        session_id: str | None = None,
-        job_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> JobDetails:
-        """Submit an IonQ circuit (``ionq.circuit.v1``): a gate list or a whole document."""
-        return self.client.submit_ionq_circuit(
-            circuit,
-            qubits,
-            shots=shots,
-            target=target,
-            output_data_format=output_data_format,
-            gateset=gateset,
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
-        )
-
-    # ------------------------------------------------------------------ one job
-
-    def get_job(self, job_id: str) -> JobDetails:
-        """The job's details (the official ``Job.details``)."""
-        return self.client.get_job(job_id)
+    # ------------------------------------------------------------------ the seed's Job
 
     def refresh(self, job: JobDetails | str) -> JobDetails:
         """Fresh details of ``job`` (details are immutable snapshots: use the returned one)."""
@@ -271,12 +173,23 @@ class AzureQuantumHook(QuantumBaseHook):
         """Poll until the job is final and return its details.
 
         Polls after 0.2 s, then 1.5 times longer each time up to ``poll_interval`` (default
-        30 s), as the official client; ``backoff=False`` polls every ``poll_interval``. After
-        ``timeout`` seconds (default: no limit) ``JobTimeoutError`` is raised and the job keeps
-        running: it is not cancelled.
+        30 s), as the official client; ``backoff=False`` polls every ``poll_interval``. A 429,
+        a 5xx or a lost connection is ridden out. After ``timeout`` seconds (default: no
+        limit) ``JobTimeoutError`` is raised and the job keeps running: it is not cancelled.
         """
-        return self.client.wait_until_completed(
-            job_id, timeout=timeout, poll_interval=poll_interval, backoff=backoff
+        waiting.check_wait(timeout, poll_interval)
+        cap = MAX_POLL if poll_interval is None else float(poll_interval)
+        client = self.client
+        watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log, quiet_if_final=True)
+        return waiting.wait(
+            lambda: client.get_job(job_id),
+            JobDetails.has_completed,
+            backoff=waiting.Backoff(min(FIRST_POLL, cap) if backoff else cap, cap),
+            watch=watch,
+            timeout=timeout,
+            seen=lambda job: watch.saw(job.state),
+            sleep=self.client_options.get("sleep", time.sleep),
+            clock=self.client_options.get("clock", time.monotonic),
         )
 
     def get_results(
@@ -291,196 +204,46 @@ class AzureQuantumHook(QuantumBaseHook):
         Returns plain JSON (see ``clients.azure.results``). A failed or cancelled job raises
         ``JobFailedError`` with the service's ``errorData`` code and message.
         """
-        return self.client.get_results(job_id, timeout=timeout, qubits=qubits)
+        job = self.wait_until_completed(job_id, timeout)
+        return self.client.get_results(job, wait=False, qubits=qubits)
 
-    def queue_info(self, job_id: str) -> AzureQueueInfo | None:
-        """Queue position and estimated start (api-version 2026-08-01-preview on), else None."""
-        return self.client.queue_info(job_id)
+    #: The verb both hooks share: ``get_results`` is Azure's name for it.
+    get_job_result = get_results
 
     def queue_position(self, job_id: str) -> int | None:
         """Position in the queue; None when not queued, or not offered at this api-version."""
         info = self.client.queue_info(job_id)
         return None if info is None else info.position
 
-    def download_output(self, job: JobDetails | str) -> bytes:
-        """The raw output blob (gzip removed), renewing an expiring SAS link first."""
-        return self.client.download_output(job)
-
-    def cancel_job(self, job_id: str) -> JobDetails:
-        """Cancel the job; a job already final raises ``InvalidStateError``."""
-        job = self.client.cancel_job(job_id)
-        self.log.info("Cancelled Azure Quantum job %s: %s", job.id, job.state.value)
-        return job
-
-    def update_tags(self, job_id: str, tags: list[str]) -> JobDetails:
-        """Replace the job's tags (JSON merge patch)."""
-        return self.client.update_tags(job_id, tags)
-
-    def add_tags(self, job_id: str, tags: list[str]) -> JobDetails:
-        """Add tags the job does not have yet."""
-        return self.client.add_tags(job_id, tags)
-
-    def remove_tags(self, job_id: str, tags: list[str]) -> JobDetails:
-        """Remove these tags from the job."""
-        return self.client.remove_tags(job_id, tags)
-
-    def update_job(
-        self,
-        job_id: str,
-        *,
-        name: str | None = None,
-        priority: str | None = None,
-        tags: list[str] | None = None,
-    ) -> JobDetails:
-        """Change the job's name, priority (``Standard``/``High``) or tags."""
-        return self.client.update_job(job_id, name=name, priority=priority, tags=tags)
-
-    # ------------------------------------------------------------------ listings
-
-    def list_jobs(
-        self,
-        *,
-        name_prefix: str | None = None,
-        provider: str | list[str] | None = None,
-        target: str | list[str] | None = None,
-        status: StatusFilter | None = None,
-        created_after: Moment | None = None,
-        created_before: Moment | None = None,
-        session_id: str | None = None,
-        orderby: str | None = None,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-    ) -> Iterator[JobDetails]:
-        """Jobs matching every filter, following ``nextLink`` pages.
-
-        ``status`` takes ``JobState`` members or wire words; each names the words of both
-        status vocabularies (``Succeeded`` and ``Completed``...); lists are OR-ed. ``top`` is
-        the page size, ``limit`` the most jobs yielded.
-        """
-        return self.client.list_jobs(
-            name_prefix=name_prefix,
-            provider=provider,
-            target=target,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            session_id=session_id,
-            orderby=orderby,
-            top=top,
-            skip=skip,
-            limit=limit,
-        )
-
-    def get_provider_status(self) -> list[ProviderStatus]:
-        """Availability and average queue time of every provider and target."""
-        return self.client.get_provider_status()
-
-    def get_quotas(self) -> list[Quota]:
-        """The workspace's quotas and their utilisation."""
-        return self.client.get_quotas()
-
-    # ------------------------------------------------------------------ sessions
-
-    def open_session(
-        self,
-        provider_id: str,
-        target: str,
-        session_id: str | None = None,
-        name: str | None = None,
-        job_failure_policy: str = "Abort",
-    ) -> SessionDetails:
-        """Open a session on ``target``; submit jobs into it with ``session_id=``."""
-        return self.client.open_session(
-            provider_id=provider_id,
-            target=target,
-            session_id=session_id,
-            name=name,
-            job_failure_policy=job_failure_policy,
-        )
-
-    def get_session(self, session_id: str) -> SessionDetails:
-        return self.client.get_session(session_id)
-
-    def close_session(self, session_id: str) -> SessionDetails:
-        """Close the session: it takes no new jobs; its jobs run on."""
-        return self.client.close_session(session_id)
-
-    def list_sessions(self, *, limit: int | None = None) -> Iterator[SessionDetails]:
-        return self.client.list_sessions(limit=limit)
-
-    def list_session_jobs(
-        self, session_id: str, *, limit: int | None = None
-    ) -> Iterator[JobDetails]:
-        return self.client.list_session_jobs(session_id, limit=limit)
-
-    # ------------------------------------------------------------------ async (triggers)
-
-    async def aget_job(self, job_id: str) -> JobDetails:
-        check_job_id(job_id)
+    async def aqueue_position(self, job_id: str) -> int | None:
         client = await self.aclient()
-        return await client.get_job(job_id)
+        info = await client.queue_info(job_id)
+        return None if info is None else info.position
 
-    async def aqueue_info(self, job_id: str) -> AzureQueueInfo | None:
-        client = await self.aclient()
-        return await client.queue_info(job_id)
-
-    async def ahas_completed(self, job_id: str) -> bool:
-        return (await self.aget_job(job_id)).has_completed()
-
-    async def alist_jobs(
-        self,
-        *,
-        name_prefix: str | None = None,
-        provider: str | list[str] | None = None,
-        target: str | list[str] | None = None,
-        status: StatusFilter | None = None,
-        created_after: Moment | None = None,
-        created_before: Moment | None = None,
-        session_id: str | None = None,
-        orderby: str | None = None,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[JobDetails]:
-        """Async iterator of jobs (arguments as ``list_jobs``), e.g. every job not final::
-
-        async for job in hook.alist_jobs(status=[JobState.QUEUED, JobState.RUNNING]): ...
-        """
-        client = await self.aclient()
-        listing = client.list_jobs(
-            name_prefix=name_prefix,
-            provider=provider,
-            target=target,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            session_id=session_id,
-            orderby=orderby,
-            top=top,
-            skip=skip,
-            limit=limit,
-        )
-        async for job in listing:
-            yield job
-
-    async def acancel_job(self, job_id: str) -> JobDetails:
-        check_job_id(job_id)
-        client = await self.aclient()
-        job = await client.cancel_job(job_id)
-        self.log.info("Cancelled Azure Quantum job %s: %s", job.id, job.state.value)
-        return job
-
-    async def aget_results(
-        self, job: JobDetails | str, *, qubits: int | None = None
-    ) -> dict[str, Any]:
-        """Download and decode a finished job's output (no waiting: the trigger waited).
-
-        A job still running raises ``InvalidStateError``; failed/cancelled ``JobFailedError``.
-        """
-        check_job_id(_job_id(job))
-        client = await self.aclient()
-        return await client.get_results(job, wait=False, qubits=qubits)
+    deprecated_forwards = forwards(
+        "submit_job",
+        "submit_qio_problem",
+        "submit_quantinuum_program",
+        "submit_qir",
+        "submit_ionq_circuit",
+        "get_job",
+        "queue_info",
+        "download_output",
+        "update_tags",
+        "add_tags",
+        "remove_tags",
+        "update_job",
+        "list_jobs",
+        "get_provider_status",
+        "get_quotas",
+        "get_session",
+        "close_session",
+        "list_sessions",
+        "list_session_jobs",
+        open_session=Forward("open_session", _open_session),
+        aget_job=Forward("get_job", is_async=True),
+        aqueue_info=Forward("queue_info", is_async=True),
+    )
 
 
 def _job_id(job: JobDetails | str) -> str:

@@ -1,19 +1,54 @@
-"""What both quantum hooks share: connection loading (sync and async) and client caching."""
+"""What both quantum hooks share: the connection, the clients, and the vendor-neutral verbs.
+
+The hook is the one place where an Airflow connection becomes a client: ``get_conn()`` hands
+out the synchronous client (one per hook), ``aclient()`` the asynchronous one (triggers).
+A plain API call goes through the client (``hook.get_conn().submit_job(...)``, as Amazon's
+``hook.conn``); the hook keeps only what it adds: connection parsing, ``test_connection``, the
+seed methods that wait or convert, and the verbs both vendors mean the same by:
+
+- ``get_job_status(job_id)`` -> ``(JobState, message)``;
+- ``get_job_result(job_id, timeout)`` -> the result as plain JSON (waiting up to ``timeout``);
+- ``cancel_job(job_id)`` / ``acancel_job(job_id)`` -> True, or False when it was already final;
+- ``queue_position(job_id)`` / ``aqueue_position(job_id)`` -> position, or None.
+
+Methods that only passed their arguments on to the client were removed; for one release they
+still work through :meth:`QuantumBaseHook.__getattr__`, with a ``DeprecationWarning`` naming
+the client call that replaces them.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import aclosing
+import functools
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from asgiref.sync import sync_to_async
+
+from airflow_quantum.clients.errors import InvalidStateError
+from airflow_quantum.clients.state import JobState
 
 try:
     from airflow.sdk import BaseHook
 except ImportError:  # pragma: no cover - Airflow < 3 is not supported
     from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A removed hook method: the client call that replaces it.
+
+    ``method``: the client's method of the same meaning; ``adapt`` (optional) keeps the old
+    signature and return value, called as ``adapt(client, *args, **kwargs)``; ``is_async``:
+    the old method was a coroutine (the async client serves it).
+    """
+
+    method: str
+    adapt: Callable[..., Any] | None = None
+    is_async: bool = False
 
 
 class QuantumBaseHook(BaseHook):
@@ -25,6 +60,9 @@ class QuantumBaseHook(BaseHook):
     """
 
     conn_name_attr = "conn_id"
+    vendor: ClassVar[str] = "quantum"
+    #: Removed methods (old name -> replacement), served for one release with a warning.
+    deprecated_forwards: ClassVar[dict[str, Forward]] = {}
 
     def __init__(self, conn_id: str, **client_options: Any) -> None:
         super().__init__()
@@ -56,7 +94,7 @@ class QuantumBaseHook(BaseHook):
         return self._client_from_connection(self.connection)
 
     def get_conn(self) -> Any:
-        """Airflow's conventional accessor: the synchronous client."""
+        """The synchronous vendor client (built once per hook): every plain API call."""
         return self.client
 
     async def aclient(self) -> Any:
@@ -74,21 +112,6 @@ class QuantumBaseHook(BaseHook):
             else:
                 await client.aclose()
         return self._async_client
-
-    async def apending_job_pages(self, max_pages: int | None = None) -> AsyncIterator[list[Any]]:
-        """Pages of the jobs that are not final yet, as ``ListedJob`` (the shared poller's view).
-
-        Every job the account can list is there, other users' too; a job may be missed while
-        the listing shifts under the paging, so callers confirm what they did not see.
-        """
-        client = await self.aclient()
-        async with aclosing(client.pending_job_pages(max_pages=max_pages)) as pages:
-            async for page in pages:
-                yield page
-
-    def job_from_listing(self, listed: Any) -> Any:
-        """The vendor's job model of a ``ListedJob`` (after ``apending_job_pages``)."""
-        return self._async_client.job_from_listing(listed)
 
     async def aclose(self) -> None:
         """Close the async client's connections."""
@@ -114,3 +137,94 @@ class QuantumBaseHook(BaseHook):
             return dict(conn.extra_dejson or {})
         except (TypeError, ValueError):
             return {}
+
+    # ------------------------------------------------------------ the verbs of both vendors
+
+    def get_job_status(self, job_id: str) -> tuple[JobState, str | None]:
+        """The job's state, and the vendor's message about it (why it failed) or None."""
+        job = self.get_conn().get_job(job_id)
+        return job.state, job.error_message()
+
+    def get_job_result(self, job_id: str, timeout: float | None = None, **options: Any) -> Any:
+        """Wait up to ``timeout`` seconds for the job, then its result as plain JSON."""
+        raise NotImplementedError
+
+    def cancel_job(self, job_id: str) -> bool:
+        """Cancel the job: True, or False when it was already final (nothing to cancel)."""
+        try:
+            self.get_conn().cancel_job(job_id)
+        except InvalidStateError:
+            self.log.info("%s job %s is already final", self.vendor, job_id)
+            return False
+        self.log.info("Cancelled %s job %s", self.vendor, job_id)
+        return True
+
+    async def acancel_job(self, job_id: str) -> bool:
+        """``cancel_job`` without blocking the event loop (triggers)."""
+        client = await self.aclient()
+        try:
+            await client.cancel_job(job_id)
+        except InvalidStateError:
+            return False
+        self.log.info("Cancelled %s job %s", self.vendor, job_id)
+        return True
+
+    def queue_position(self, job_id: str) -> int | None:
+        """Position of the job in the queue; None when not queued or not known."""
+        raise NotImplementedError
+
+    async def aqueue_position(self, job_id: str) -> int | None:
+        """``queue_position`` without blocking the event loop (triggers)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------- removed forwards, one release
+
+    def __getattr__(self, name: str) -> Any:
+        forward = type(self).deprecated_forwards.get(name) if not name.startswith("_") else None
+        if forward is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        face = "(await hook.aclient())" if forward.is_async else "hook.get_conn()"
+        warnings.warn(
+            f"{type(self).__name__}.{name}() is deprecated and will be removed in the next "
+            f"release: use {face}.{forward.method}(...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if forward.is_async:
+            return functools.partial(self._forward_async, forward)
+        client = self.get_conn()
+        if forward.adapt is not None:
+            return functools.partial(forward.adapt, client)
+        return getattr(client, forward.method)
+
+    async def _forward_async(self, forward: Forward, *args: Any, **kwargs: Any) -> Any:
+        client = await self.aclient()
+        if forward.adapt is not None:
+            return await forward.adapt(client, *args, **kwargs)
+        return await getattr(client, forward.method)(*args, **kwargs)
+
+
+def forwards(*names: str, **renamed: str | Forward) -> dict[str, Forward]:
+    """A ``deprecated_forwards`` table: same-name methods, then old name -> replacement."""
+    table = {name: Forward(name) for name in names}
+    for old, new in renamed.items():
+        table[old] = new if isinstance(new, Forward) else Forward(new)
+    return table
+
+
+class UsesHook:
+    """What a task of one vendor needs to reach its hook (operators and sensors alike).
+
+    The vendor class names ``hook_class``; the task's connection id is the attribute the hook
+    class names (``conn_name_attr``, e.g. ``azure_quantum_conn_id``); the hook is built once.
+    """
+
+    hook_class: ClassVar[type[QuantumBaseHook]]
+
+    @property
+    def conn_id(self) -> str:
+        return getattr(self, self.hook_class.conn_name_attr)
+
+    @cached_property
+    def hook(self) -> Any:
+        return self.hook_class(**{self.hook_class.conn_name_attr: self.conn_id})

@@ -6,24 +6,25 @@ Connection contract (``conn_type`` ``ibm_quantum``):
 - extras: ``instance`` (the instance CRN, required), and optionally ``runtime_url``,
   ``iam_url``, ``api_version``, ``private_endpoint``, ``verify``, ``allow_insecure_http``.
 
-The hook mirrors the official ``RuntimeJob`` (``status``, ``result``, ``wait_for_final_state``,
-``cancel``, ``logs``, ``metrics``, ``queue_info``, ``update_tags``, ...) with job ids instead of
-job objects, plus sessions, backends and instance usage. Its ``a``-prefixed coroutines are the
-read paths triggers need; they read the connection with the async connection API and use the
-``httpx`` client, so they never block the event loop.
+Plain API calls (any program, job listing, logs, sessions, backends, usage, ...) go through the
+client the hook hands out: ``hook.get_conn().create_session(...)``. The hook keeps what it adds:
+the primitives with their pubs and ISA transpilation (``run_sampler``, ``run_estimator``), the
+official ``RuntimeJob`` methods that wait or convert (``status``, ``wait_for_final_state``,
+``result``, ``error_message``, ``metrics``, ``usage_estimation``, ``queue_info``,
+``queue_position``, ``update_tags``), a backend's ``properties``, and the verbs both hooks share
+(``get_job_status``, ``get_job_result``, ``cancel_job`` and the async twins for triggers).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
+from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
     ConfigurationError,
     InvalidInputError,
-    JobTimeoutError,
     NotFoundError,
     QuantumError,
 )
@@ -31,18 +32,48 @@ from airflow_quantum.clients.ibm import circuits as pubs
 from airflow_quantum.clients.ibm import qiskit_interop, transpile
 from airflow_quantum.clients.ibm.client import AsyncIBMQuantumClient, IBMQuantumClient
 from airflow_quantum.clients.ibm.models import (
-    IBMBackend,
-    IBMBackendConfiguration,
     IBMBackendProperties,
-    IBMBackendStatus,
-    IBMInstanceUsage,
     IBMJob,
     IBMJobStatus,
     IBMQueueInfo,
-    IBMSession,
 )
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
-from airflow_quantum.hooks.base import QuantumBaseHook
+from airflow_quantum.hooks.base import Forward, QuantumBaseHook, forwards
+
+
+def _get_job(client: IBMQuantumClient, job_id: str, *, include_params: bool = False) -> IBMJob:
+    return client.get_job(job_id, exclude_params=not include_params)
+
+
+def _list_jobs(
+    client: IBMQuantumClient, limit: int | None = 10, offset: int = 0, **filters: Any
+) -> list[IBMJob]:
+    return list(client.list_jobs(limit=limit, offset=offset, **filters))
+
+
+def _run_job(
+    client: IBMQuantumClient,
+    program_id: str,
+    backend: str | None,
+    params: Any,
+    session_id: str | None = None,
+    tags: Iterable[str] | None = None,
+    **job_options: Any,
+) -> str:
+    return client.run_job(
+        program_id, params, backend=backend, session_id=session_id, tags=tags, **job_options
+    ).id
+
+
+def _open_session(
+    client: IBMQuantumClient, backend: str, mode: str = "dedicated", max_ttl: int | None = None
+) -> str:
+    return client.create_session(backend, mode=mode, max_ttl=max_ttl).id
+
+
+async def _ametrics(client: AsyncIBMQuantumClient, job_id: str) -> dict[str, Any]:
+    return (await client.get_metrics(job_id)).model_dump(mode="json")
+
 
 #: Connection extras the hook reads (also accepted with Airflow's old ``extra__ibm_quantum__``
 #: prefix).
@@ -70,6 +101,7 @@ class IBMQuantumHook(QuantumBaseHook):
     default_conn_name = "ibm_quantum_default"
     conn_type = "ibm_quantum"
     hook_name = "IBM Quantum"
+    vendor = "IBM Quantum"
 
     def __init__(self, ibm_quantum_conn_id: str = default_conn_name, **client_options: Any) -> None:
         super().__init__(ibm_quantum_conn_id, **client_options)
@@ -121,30 +153,17 @@ class IBMQuantumHook(QuantumBaseHook):
 
     # --------------------------------------------------------------------- running
 
-    def run_job(
+    def _run(
         self,
         program_id: str,
         backend: str | None,
-        params: Mapping[str, Any],
-        session_id: str | None = None,
-        tags: Iterable[str] | None = None,
-        *,
-        log_level: str | None = None,
-        max_execution_time: int | None = None,
-        image: str | None = None,
-        private: bool | None = None,
+        params: dict[str, Any],
+        session_id: str | None,
+        tags: Iterable[str] | None,
+        job_options: dict[str, Any],
     ) -> str:
-        """Submit a runtime job; returns its id. ``backend`` may be None inside a session."""
         submitted = self.client.run_job(
-            program_id,
-            params,
-            backend=backend,
-            session_id=session_id,
-            tags=tags,
-            log_level=log_level,
-            max_execution_time=max_execution_time,
-            image=image,
-            private=private,
+            program_id, params, backend=backend, session_id=session_id, tags=tags, **job_options
         )
         self.log.info(
             "Submitted IBM Quantum %s job %s on %s", program_id, submitted.id, submitted.backend
@@ -175,7 +194,7 @@ class IBMQuantumHook(QuantumBaseHook):
         built = pubs.sampler_pubs(circuits, shots)
         built = self._isa_pubs("sampler", built, backend, session_id, optimization_level)
         params = pubs.primitive_params(built, options)
-        return self.run_job("sampler", backend, params, session_id, tags, **job_options)
+        return self._run("sampler", backend, params, session_id, tags, job_options)
 
     def run_estimator(
         self,
@@ -201,7 +220,7 @@ class IBMQuantumHook(QuantumBaseHook):
         built = pubs.estimator_pubs(circuits, observables, precision)
         built = self._isa_pubs("estimator", built, backend, session_id, optimization_level)
         params = pubs.primitive_params(built, options)
-        return self.run_job("estimator", backend, params, session_id, tags, **job_options)
+        return self._run("estimator", backend, params, session_id, tags, job_options)
 
     def _isa_pubs(
         self,
@@ -215,7 +234,7 @@ class IBMQuantumHook(QuantumBaseHook):
         if transpile.optimization_level(level) is None:
             return built
         qiskit_interop.require_qiskit("optimization_level")
-        name = backend or (self.get_session(session_id).backend_name if session_id else None)
+        name = backend or (self.client.get_session(session_id).backend_name if session_id else None)
         if name is None:
             raise InvalidInputError("optimization_level needs a backend to transpile for")
         target = self._qiskit_targets.get(name)
@@ -225,53 +244,47 @@ class IBMQuantumHook(QuantumBaseHook):
             self._qiskit_targets[name] = target
         return transpile.isa_pubs(program_id, built, target, level)
 
-    # ---------------------------------------------------------------- job queries
-
-    def get_job(self, job_id: str, *, include_params: bool = False) -> IBMJob:
-        """The job as the service sees it now (``inputs`` only with ``include_params``)."""
-        return self.client.get_job(job_id, exclude_params=not include_params)
+    # ------------------------------------------------------------- the seed's RuntimeJob
 
     def status(self, job_id: str) -> IBMJobStatus:
         """``QUEUED``, ``RUNNING``, ``DONE``, ``ERROR``, ``CANCELLED`` (or ``UNKNOWN``)."""
-        return self.get_job(job_id).status
+        return self.client.get_job(job_id).status
 
     def wait_for_final_state(
         self, job_id: str, timeout: float | None = None, poll_interval: float = 0.5
     ) -> IBMJob:
-        """Poll until the job is final and return it.
+        """Poll every ``poll_interval`` seconds until the job is final and return it.
 
-        ``JobTimeoutError`` after ``timeout`` seconds; the job is NOT cancelled then. A status
-        the provider does not know is logged as a warning and polled (it is not final).
+        A 429, a 5xx or a lost connection is ridden out. ``JobTimeoutError`` after ``timeout``
+        seconds; the job is NOT cancelled then. A status the provider does not know is logged
+        as a warning and polled (it is not final).
         """
-        _check_wait(timeout, poll_interval)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        seen: str | None = None
-        seen_before = False
-        while True:
-            job = self.get_job(job_id)
-            if job.status_word != seen:
-                seen = job.status_word
-                if job.status is IBMJobStatus.UNKNOWN:
-                    self.log.warning(
-                        "IBM Quantum job %s reports status %r, which the provider does not "
-                        "know; it is treated as not final and polled on",
-                        job_id,
-                        seen,
-                    )
-                elif seen_before or not job.in_final_state():
-                    # A job already final at the first look (results fetched after a wait
-                    # elsewhere) logs nothing: its state was reported where it was seen.
-                    self.log.info("IBM Quantum job %s: %s", job_id, job.state.value)
-            seen_before = True
-            if job.in_final_state():
-                return job
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                raise JobTimeoutError(
-                    f"IBM Quantum job {job_id} is still {job.status.value} after {timeout} s; "
-                    "it was not cancelled"
+        if poll_interval is None:
+            raise InvalidInputError("poll_interval must be a number of seconds > 0, got None")
+        waiting.check_wait(timeout, poll_interval)
+        client = self.client
+        watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log, quiet_if_final=True)
+
+        def seen(job: IBMJob) -> None:
+            if job.status is IBMJobStatus.UNKNOWN and watch.changed(job.state):
+                self.log.warning(
+                    "IBM Quantum job %s reports status %r, which the provider does not "
+                    "know; it is treated as not final and polled on",
+                    job_id,
+                    job.status_word,
                 )
-            time.sleep(poll_interval if deadline is None else min(poll_interval, deadline - now))
+            else:
+                watch.saw(job.state)
+
+        return waiting.wait(
+            lambda: client.get_job(job_id),
+            IBMJob.in_final_state,
+            backoff=waiting.Backoff(poll_interval),
+            watch=watch,
+            timeout=timeout,
+            seen=seen,
+            sleep=self.client_options.get("sleep", time.sleep),
+        )
 
     def result(
         self,
@@ -296,17 +309,19 @@ class IBMQuantumHook(QuantumBaseHook):
         decoded = self.client.get_result(job, bitstrings=bitstrings or as_qiskit)
         return qiskit_interop.to_primitive_result(decoded) if as_qiskit else decoded
 
+    def get_job_result(
+        self, job_id: str, timeout: float | None = None, *, bitstrings: bool = False
+    ) -> Any:
+        """The verb both hooks share: ``result`` as plain JSON."""
+        return self.result(job_id, timeout, bitstrings=bitstrings)
+
     def error_message(self, job_id: str) -> str | None:
         """Why the job failed (the service's results text, else its reason); None otherwise."""
-        job = self.get_job(job_id)
+        job = self.client.get_job(job_id)
         if not job.errored():
             return None
         text = (self.client.get_results(job_id) or "").strip()
         return text or job.error_message()
-
-    def logs(self, job_id: str) -> str:
-        """The job's logs (``""`` before it has any)."""
-        return self.client.get_logs(job_id)
 
     def metrics(self, job_id: str) -> dict[str, Any]:
         """The job's metrics as plain JSON (timestamps, usage, ...)."""
@@ -314,7 +329,7 @@ class IBMQuantumHook(QuantumBaseHook):
 
     def usage_estimation(self, job_id: str) -> dict[str, Any]:
         """``{"quantum_seconds": <estimated running time>}``."""
-        return self.get_job(job_id).usage_estimation
+        return self.client.get_job(job_id).usage_estimation
 
     def queue_info(self, job_id: str) -> IBMQueueInfo | None:
         """Queue position and estimated start/end, or None where the server gives none."""
@@ -324,81 +339,14 @@ class IBMQuantumHook(QuantumBaseHook):
         """Position in the queue, or None when unknown or not queued."""
         return self.client.get_metrics(job_id).position_in_queue
 
-    def list_jobs(
-        self,
-        limit: int | None = 10,
-        offset: int = 0,
-        *,
-        pending: bool | None = None,
-        program: str | None = None,
-        backend: str | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
-        sort: str | None = None,
-        tags: Iterable[str] | None = None,
-        session_id: str | None = None,
-    ) -> list[IBMJob]:
-        """Jobs matching all the filters, newest first by default (``limit=None``: all)."""
-        return list(
-            self.client.list_jobs(
-                limit=limit,
-                offset=offset,
-                pending=pending,
-                program=program,
-                backend=backend,
-                created_after=created_after,
-                created_before=created_before,
-                sort=sort,
-                tags=tags,
-                session_id=session_id,
-            )
-        )
-
-    # ------------------------------------------------------------ job management
-
-    def cancel_job(self, job_id: str) -> None:
-        """Cancel the job (``InvalidStateError`` if it is already final)."""
-        self.client.cancel_job(job_id)
-        self.log.info("Cancelled IBM Quantum job %s", job_id)
-
-    def delete_job(self, job_id: str) -> None:
-        """Delete a final job and its data."""
-        self.client.delete_job(job_id)
+    async def aqueue_position(self, job_id: str) -> int | None:
+        client = await self.aclient()
+        return (await client.get_metrics(job_id)).position_in_queue
 
     def update_tags(self, job_id: str, tags: Iterable[str]) -> list[str]:
         """Replace the job's tags; returns them as the service now has them."""
         self.client.update_tags(job_id, tags)
-        return list(self.get_job(job_id).tags)
-
-    # --------------------------------------------------------------------- sessions
-
-    def open_session(
-        self, backend: str, mode: str = "dedicated", max_ttl: int | None = None
-    ) -> str:
-        """Open a ``dedicated`` session or a ``batch`` on ``backend``; returns its id."""
-        session = self.client.create_session(backend, mode=mode, max_ttl=max_ttl)
-        self.log.info("Opened IBM Quantum %s session %s on %s", mode, session.id, backend)
-        return session.id
-
-    def get_session(self, session_id: str) -> IBMSession:
-        return self.client.get_session(session_id)
-
-    def close_session(self, session_id: str) -> None:
-        """Accept no more jobs; the queued and running ones still run."""
-        self.client.close_session(session_id)
-
-    def cancel_session(self, session_id: str) -> None:
-        """Close the session now: its queued jobs will not run."""
-        self.client.cancel_session(session_id)
-
-    # ------------------------------------------------------------- backends, usage
-
-    def list_backends(self) -> list[IBMBackend]:
-        return self.client.list_backends()
-
-    def backend(self, name: str) -> IBMBackendConfiguration:
-        """The backend's configuration (qubits, basis gates, coupling map, ...)."""
-        return self.client.get_backend_configuration(name)
+        return list(self.client.get_job(job_id).tags)
 
     def properties(self, name: str) -> IBMBackendProperties | None:
         """The backend's calibration data, or None when it has none (simulators)."""
@@ -407,65 +355,23 @@ class IBMQuantumHook(QuantumBaseHook):
         except NotFoundError:
             return None
 
-    def get_backend_status(self, name: str) -> IBMBackendStatus:
-        return self.client.get_backend_status(name)
-
-    def get_instance_usage(self) -> IBMInstanceUsage:
-        return self.client.get_instance_usage()
-
-    # -------------------------------------------------------------- async (triggers)
-
-    async def aget_job(self, job_id: str) -> IBMJob:
-        client = await self.aclient()
-        return await client.get_job(job_id)
-
-    async def astatus(self, job_id: str) -> IBMJobStatus:
-        return (await self.aget_job(job_id)).status
-
-    async def alist_jobs(
-        self, limit: int | None = 10, offset: int = 0, **filters: Any
-    ) -> list[IBMJob]:
-        """As ``list_jobs`` (e.g. ``pending=True``), without blocking the event loop."""
-        client = await self.aclient()
-        return [job async for job in client.list_jobs(limit=limit, offset=offset, **filters)]
-
-    async def acancel_job(self, job_id: str) -> None:
-        client = await self.aclient()
-        await client.cancel_job(job_id)
-
-    async def aget_results(self, job_id: str) -> str | None:
-        """The raw results text (a failed job's error text); None while there is none."""
-        client = await self.aclient()
-        return await client.get_results(job_id)
-
-    async def aresult(
-        self, job_id: str, *, bitstrings: bool = False, as_qiskit: bool = False
-    ) -> Any:
-        """The decoded result of a final job, without waiting (see ``result``)."""
-        if as_qiskit:
-            qiskit_interop.require_qiskit("as_qiskit=True")
-        client = await self.aclient()
-        decoded = await client.get_result(job_id, bitstrings=bitstrings or as_qiskit)
-        return qiskit_interop.to_primitive_result(decoded) if as_qiskit else decoded
-
-    async def ametrics(self, job_id: str) -> dict[str, Any]:
-        client = await self.aclient()
-        return (await client.get_metrics(job_id)).model_dump(mode="json")
-
-
-def _check_wait(timeout: float | None, poll_interval: float) -> None:
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0
-    ):
-        raise InvalidInputError(f"timeout must be a number of seconds >= 0, got {timeout!r:.40}")
-    if (
-        isinstance(poll_interval, bool)
-        or not isinstance(poll_interval, int | float)
-        or (poll_interval <= 0)
-    ):
-        raise InvalidInputError(
-            f"poll_interval must be a number of seconds > 0, got {poll_interval!r:.40}"
-        )
+    deprecated_forwards = forwards(
+        "delete_job",
+        "get_session",
+        "close_session",
+        "cancel_session",
+        "list_backends",
+        "get_backend_status",
+        "get_instance_usage",
+        get_job=Forward("get_job", _get_job),
+        list_jobs=Forward("list_jobs", _list_jobs),
+        run_job=Forward("run_job", _run_job),
+        open_session=Forward("create_session", _open_session),
+        logs="get_logs",
+        backend="get_backend_configuration",
+        aget_job=Forward("get_job", is_async=True),
+        ametrics=Forward("get_metrics", _ametrics, is_async=True),
+    )
 
 
 def _seconds(value: float | None) -> str:

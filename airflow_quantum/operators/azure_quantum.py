@@ -5,26 +5,22 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any, ClassVar
-
-from airflow.sdk import BaseOperator
 
 from airflow_quantum.clients.azure import inputs
 from airflow_quantum.clients.azure.protocol import check_job_id, check_json_object
 from airflow_quantum.clients.azure.targets import check_current, retired_qio
-from airflow_quantum.clients.errors import (
-    InvalidInputError,
-    InvalidStateError,
-    JobFailedError,
-    NotFoundError,
-)
+from airflow_quantum.clients.errors import InvalidInputError, NotFoundError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.hooks.base import UsesHook
 from airflow_quantum.links.azure_quantum import AzureQuantumJobLink, azure_job_url
-from airflow_quantum.links.base import JOB_URL_KEY
-from airflow_quantum.operators.base import QuantumJobOperator, as_list, failing_on_bad_input
-from airflow_quantum.operators.delivery import ResultDelivery
+from airflow_quantum.operators.base import (
+    QuantumCancelJobOperator,
+    QuantumGetResultsOperator,
+    QuantumJobOperator,
+    as_list,
+)
 from airflow_quantum.results.summary import JobFacts
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
@@ -39,20 +35,19 @@ JOB_ID_NAMESPACE = uuid.UUID("7f3b8a52-5c1e-4e6f-9a51-8f2b7c0e6d41")
 MAX_JOBS_PER_TASK_INSTANCE = 50
 
 
-class _AzureHookMixin:
+class _AzureHookMixin(UsesHook):
     vendor: ClassVar[str] = "Azure Quantum"
     azure_quantum_conn_id: str
+    hook_class = AzureQuantumHook
 
-    @property
-    def conn_id(self) -> str:
-        return self.azure_quantum_conn_id
+    def check_job_id(self, job_id: str) -> None:
+        check_job_id(job_id)
 
-    @cached_property
-    def hook(self) -> AzureQuantumHook:
-        return AzureQuantumHook(azure_quantum_conn_id=self.azure_quantum_conn_id)
+    def job_url(self, job_id: str) -> str:
+        return _portal_url(self.hook, job_id)
 
     def job_facts(self, job_id: str, result: Any = None) -> JobFacts:
-        job = self.hook.get_job(job_id)
+        job = self.hook.get_conn().get_job(job_id)
         params = job.input_params if isinstance(job.input_params, dict) else {}
         usage = job.usage if isinstance(job.usage, dict) and job.usage else None
         if usage is None and job.cost_estimate is not None:
@@ -67,7 +62,7 @@ class _AzureHookMixin:
         )
 
     def raw_payload(self, job_id: str) -> bytes:
-        return self.hook.download_output(job_id)
+        return self.hook.get_conn().download_output(job_id)
 
 
 class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
@@ -254,7 +249,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         for attempt in range(MAX_JOBS_PER_TASK_INSTANCE):
             job_id = str(uuid.uuid5(JOB_ID_NAMESPACE, f"{key}:{attempt}"))
             try:
-                job = self.hook.get_job(job_id)
+                job = self.hook.get_conn().get_job(job_id)
             except NotFoundError:
                 self._free_job_id = job_id
                 return None
@@ -276,8 +271,9 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         }
         kind = self.kind
         shots = self._ionq_shots()
+        client = self.hook.get_conn()
         if kind == "quantinuum_program":
-            job = self.hook.submit_quantinuum_program(
+            job = client.submit_quantinuum_program(
                 self.quantinuum_program,
                 target=self.target,
                 **({"shots": shots} if shots is not None else {}),
@@ -285,7 +281,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             )
         elif kind == "qir":
             params = {k: v for k, v in (self.input_params or {}).items() if k != "shots"}
-            job = self.hook.submit_qir(
+            job = client.submit_qir(
                 self.qir,
                 target=self.target,
                 shots=shots,
@@ -296,7 +292,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
                 **common,
             )
         elif kind == "ionq_circuit":
-            job = self.hook.submit_ionq_circuit(
+            job = client.submit_ionq_circuit(
                 self.ionq_circuit,
                 self.qubits,
                 target=self.target,
@@ -309,7 +305,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
                 **common,
             )
         else:
-            job = self.hook.submit_job(
+            job = client.submit_job(
                 self.input_data,
                 self.input_data_format,
                 self.output_data_format,
@@ -320,12 +316,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             )
         self.log.info("Submitted Azure Quantum job %s to %s", job.id, self.target)
         return job.id
-
-    def fetch_result(self, job_id: str) -> Any:
-        return self.hook.get_results(job_id, timeout=self.results_timeout)
-
-    def job_url(self, job_id: str) -> str:
-        return _portal_url(self.hook, job_id)
 
 
 def _only_shots(input_params: dict[str, Any] | None, kind: str) -> None:
@@ -356,13 +346,12 @@ def _portal_url(hook: AzureQuantumHook, job_id: str) -> str:
     )
 
 
-class AzureQuantumGetResultsOperator(_AzureHookMixin, ResultDelivery, BaseOperator):
+class AzureQuantumGetResultsOperator(_AzureHookMixin, QuantumGetResultsOperator):
     """Return the decoded result of an Azure Quantum job (``Job.get_results``).
 
-    Waits up to ``timeout`` seconds on the worker for the job to finish; a failed or cancelled
-    job fails the task with the service's error code and message. ``results_path``,
-    ``store_raw_payload``, ``max_xcom_result_bytes`` and ``outlets`` work as for
-    :class:`~airflow_quantum.operators.base.QuantumJobOperator`.
+    Waits up to ``timeout`` seconds (default 300) on the worker for the job to finish; a failed
+    or cancelled job fails the task with the service's error code and message. See
+    :class:`~airflow_quantum.operators.base.QuantumGetResultsOperator`.
     """
 
     template_fields: Sequence[str] = ("job_id", "azure_quantum_conn_id", "results_path")
@@ -371,51 +360,19 @@ class AzureQuantumGetResultsOperator(_AzureHookMixin, ResultDelivery, BaseOperat
     def __init__(
         self,
         *,
-        job_id: str,
         azure_quantum_conn_id: str = "azure_quantum_default",
-        timeout: float = 300.0,
-        results_path: Any = None,
-        store_raw_payload: bool = False,
-        max_xcom_result_bytes: int | None = None,
+        timeout: float | None = 300.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.job_id = job_id
+        super().__init__(timeout=timeout, **kwargs)
         self.azure_quantum_conn_id = azure_quantum_conn_id
-        self.results_timeout = timeout
-        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
-
-    def execute(self, context: Any) -> Any:
-        with failing_on_bad_input(self.task_id):
-            check_job_id(self.job_id)
-            self.check_delivery()
-        self.job_link = _portal_url(self.hook, self.job_id)
-        context["ti"].xcom_push(key=JOB_URL_KEY, value=self.job_link)
-        try:
-            result = self.hook.get_results(self.job_id, timeout=self.results_timeout)
-        except JobFailedError as exc:
-            raise AirflowException(str(exc)) from None
-        return self.deliver(context, self.job_id, result)
 
 
-class AzureQuantumCancelJobOperator(_AzureHookMixin, BaseOperator):
+class AzureQuantumCancelJobOperator(_AzureHookMixin, QuantumCancelJobOperator):
     """Cancel an Azure Quantum job; returns its final status (a finished job is left as is)."""
 
     template_fields: Sequence[str] = ("job_id", "azure_quantum_conn_id")
 
-    def __init__(
-        self, *, job_id: str, azure_quantum_conn_id: str = "azure_quantum_default", **kwargs: Any
-    ) -> None:
+    def __init__(self, *, azure_quantum_conn_id: str = "azure_quantum_default", **kwargs: Any):
         super().__init__(**kwargs)
-        self.job_id = job_id
         self.azure_quantum_conn_id = azure_quantum_conn_id
-
-    def execute(self, context: Any) -> str:
-        with failing_on_bad_input(self.task_id):
-            check_job_id(self.job_id)
-        try:
-            job = self.hook.cancel_job(self.job_id)
-        except InvalidStateError:
-            job = self.hook.get_job(self.job_id)
-            self.log.info("Azure Quantum job %s: already %s", self.job_id, job.state.value)
-        return job.state.value

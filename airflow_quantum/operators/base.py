@@ -18,27 +18,22 @@ from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator, conf
 
+from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
     BadRequestError,
     InvalidInputError,
-    InvalidStateError,
     JobFailedError,
     NotFoundError,
     QuantumError,
 )
 from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.base import UsesHook
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
 from airflow_quantum.operators.delivery import ResultDelivery
 from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
 from airflow_quantum.results.trim import shrink_for_xcom
-from airflow_quantum.triggers.base import (
-    CANCELLED,
-    ERROR,
-    FAILED,
-    SUCCESS,
-    TIMEOUT,
-    QuantumJobTrigger,
-)
+from airflow_quantum.triggers.base import QuantumJobTrigger
+from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 try:
     from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -48,7 +43,13 @@ except ImportError:  # pragma: no cover
 #: Default bound of a result returned to XCom (bytes of JSON); ``[quantum]
 #: max_xcom_result_bytes`` changes it.
 MAX_XCOM_RESULT_BYTES = DEFAULT_MAX_XCOM_RESULT_BYTES
-__all__ = ["MAX_XCOM_RESULT_BYTES", "QuantumJobOperator", "shrink_for_xcom"]
+__all__ = [
+    "MAX_XCOM_RESULT_BYTES",
+    "QuantumCancelJobOperator",
+    "QuantumGetResultsOperator",
+    "QuantumJobOperator",
+    "shrink_for_xcom",
+]
 _EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
 
 
@@ -121,7 +122,7 @@ def seconds(value: float | timedelta | None, name: str, *, required: bool = Fals
     return float(value)
 
 
-class QuantumJobOperator(ResultDelivery, BaseOperator):
+class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
     """Base of the operators that submit a job and (by default) wait for its result.
 
     :param wait_for_completion: wait for the job and return its result (True), or return the
@@ -182,13 +183,12 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
 
     # ------------------------------------------------------------- vendor parts
 
-    @property
-    def conn_id(self) -> str:
-        raise NotImplementedError
+    #: Seconds the result may still take once the job is final (None: no limit).
+    results_timeout: float | None = None
 
-    @property
-    def hook(self) -> Any:
-        raise NotImplementedError
+    def result_options(self) -> dict[str, Any]:
+        """The vendor's options of ``hook.get_job_result`` (e.g. IBM's ``bitstrings``)."""
+        return {}
 
     def validate_input(self) -> None:
         """Check the (rendered) input; raise ``InvalidInputError`` naming the bad field."""
@@ -202,15 +202,11 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         raise NotImplementedError
 
     def job_state(self, job_id: str) -> tuple[JobState, str | None]:
-        job = self.hook.get_job(job_id)
-        return job.state, job.error_message()
+        return self.hook.get_job_status(job_id)
 
     def fetch_result(self, job_id: str) -> Any:
         """The decoded result of a succeeded job (plain JSON)."""
-        raise NotImplementedError
-
-    def cancel_job(self, job_id: str) -> None:
-        self.hook.cancel_job(job_id)
+        return self.hook.get_job_result(job_id, self.results_timeout, **self.result_options())
 
     def job_url(self, job_id: str) -> str:
         return ""
@@ -242,12 +238,14 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         if not self.wait_for_completion:
             self.record_job(context, job_id)
             return job_id
-        state, message = self.job_state(job_id)
-        if not state.is_final:
+        # One look first (a transient fault of the service only means: not known yet).
+        watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log)
+        seen = waiting.look(lambda: self.job_state(job_id), watch)
+        if seen is None or not seen[0].is_final:
             if self.deferrable:
                 self.defer(trigger=self._trigger(job_id), method_name="execute_complete")
-            state, message = self._wait_on_worker(job_id)
-        return self._finish(context, job_id, state, message)
+            seen = self._wait_on_worker(job_id, watch)
+        return self._finish(context, job_id, *seen)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Resume after the trigger's event: fetch the result or fail with the job's message."""
@@ -257,6 +255,9 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         status, message = event["status"], event.get("message") or ""
         if status == SUCCESS:
             return self._result_for_xcom(context, job_id)
+        if status in (FAILED, CANCELLED) and event.get("state"):
+            what = f"{self.vendor} job {job_id}"
+            raise AirflowException(waiting.failure_text(what, JobState(event["state"]), message))
         raise AirflowException(f"{self.vendor} job {job_id}: {message}")
 
     def on_kill(self) -> None:
@@ -278,26 +279,23 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
             deferred_at=now,  # the trigger resumes no sooner than its minimum after this
         )
 
-    def _wait_on_worker(self, job_id: str) -> tuple[JobState, str | None]:
-        deadline = time.monotonic() + self.wait_timeout if self.wait_timeout else None
-        wait = self.poll_interval
-        last: JobState | None = None
-        while True:
-            state, message = self.job_state(job_id)
-            if state is not last:
-                self.log.info("%s job %s: %s", self.vendor, job_id, state.value)
-                last = state
-            if state.is_final:
-                return state, message
-            if deadline is not None and time.monotonic() >= deadline:
-                note = "cancelled" if self._cancel_on_timeout(job_id) else "left running"
-                raise AirflowException(
-                    f"{self.vendor} job {job_id} did not finish within {self.wait_timeout:g} s; "
-                    f"the job was {note}"
-                )
-            pause = wait if deadline is None else min(wait, max(0.0, deadline - time.monotonic()))
-            time.sleep(pause)
-            wait = min(self.max_poll_interval, wait * 1.5)
+    def _wait_on_worker(self, job_id: str, watch: waiting.Watch) -> tuple[JobState, str | None]:
+        """The sync wait of ``waiting`` (the twin of the trigger's), cancelling on timeout."""
+        try:
+            return waiting.wait(
+                lambda: self.job_state(job_id),
+                lambda seen: seen[0].is_final,
+                backoff=waiting.Backoff(self.poll_interval, self.max_poll_interval),
+                watch=watch,
+                timeout=self.wait_timeout,
+                seen=lambda seen: watch.saw(seen[0]),
+            )
+        except waiting.WaitTimeout:
+            note = "cancelled" if self._cancel_on_timeout(job_id) else "left running"
+            raise AirflowException(
+                f"{self.vendor} job {job_id} did not finish within {self.wait_timeout:g} s; "
+                f"the job was {note}"
+            ) from None
 
     def _cancel_on_timeout(self, job_id: str) -> bool:
         return self.cancel_on_kill and self._cancel(job_id, "the wait timed out")
@@ -305,9 +303,7 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
     def _cancel(self, job_id: str, why: str) -> bool:
         self.log.info("Cancelling %s job %s: %s", self.vendor, job_id, why)
         try:
-            self.cancel_job(job_id)
-        except InvalidStateError:
-            self.log.info("%s job %s was already final", self.vendor, job_id)
+            self.hook.cancel_job(job_id)
         except QuantumError as exc:
             self.log.warning("Could not cancel %s job %s: %s", self.vendor, job_id, exc)
             return False
@@ -316,8 +312,7 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
     def _finish(self, context: Any, job_id: str, state: JobState, message: str | None) -> Any:
         if state is JobState.SUCCEEDED:
             return self._result_for_xcom(context, job_id)
-        reason = message or ("was cancelled" if state is JobState.CANCELLED else "failed")
-        raise AirflowException(f"{self.vendor} job {job_id} ended {state.value}: {reason}")
+        raise AirflowException(waiting.failure_text(f"{self.vendor} job {job_id}", state, message))
 
     def _result_for_xcom(self, context: Any, job_id: str) -> Any:
         try:
@@ -325,6 +320,79 @@ class QuantumJobOperator(ResultDelivery, BaseOperator):
         except JobFailedError as exc:
             raise AirflowException(str(exc)) from None
         return self.deliver(context, job_id, result)
+
+
+class QuantumOneJobOperator(UsesHook, BaseOperator):
+    """Base of the operators that act on one job submitted elsewhere (``job_id``, templated)."""
+
+    vendor: ClassVar[str] = "quantum"
+
+    def __init__(self, *, job_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+
+    def check_job_id(self, job_id: str) -> None:
+        """``InvalidInputError`` unless ``job_id`` is a well-formed id of the vendor."""
+        raise NotImplementedError
+
+
+class QuantumGetResultsOperator(ResultDelivery, QuantumOneJobOperator):
+    """Base of the vendors' get-results operators: the result of a job submitted elsewhere.
+
+    Waits up to ``timeout`` seconds on the worker for the job to finish (``hook.get_job_result``);
+    a failed or cancelled job fails the task with the service's message. ``results_path``,
+    ``store_raw_payload``, ``max_xcom_result_bytes`` and ``outlets`` work as for
+    :class:`QuantumJobOperator`. Vendor classes name their hook, connection and job-id check.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float | None = None,
+        results_path: Any = None,
+        store_raw_payload: bool = False,
+        max_xcom_result_bytes: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.results_timeout = timeout
+        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
+
+    def job_url(self, job_id: str) -> str:
+        return ""
+
+    def result_options(self) -> dict[str, Any]:
+        """The vendor's options of ``hook.get_job_result`` (e.g. IBM's ``bitstrings``)."""
+        return {}
+
+    def execute(self, context: Any) -> Any:
+        with failing_on_bad_input(self.task_id):
+            self.check_job_id(self.job_id)
+            self.check_delivery()
+        self.job_link = self.job_url(self.job_id)
+        context["ti"].xcom_push(key=JOB_URL_KEY, value=self.job_link)
+        try:
+            result = self.hook.get_job_result(
+                self.job_id, self.results_timeout, **self.result_options()
+            )
+        except JobFailedError as exc:
+            raise AirflowException(str(exc)) from None
+        return self.deliver(context, self.job_id, result)
+
+
+class QuantumCancelJobOperator(QuantumOneJobOperator):
+    """Base of the vendors' cancel operators: cancel a job; returns its state afterwards.
+
+    A job already final is left as it is (its state is returned, the task succeeds).
+    """
+
+    def execute(self, context: Any) -> str:
+        with failing_on_bad_input(self.task_id):
+            self.check_job_id(self.job_id)
+        self.hook.cancel_job(self.job_id)
+        state, _ = self.hook.get_job_status(self.job_id)
+        self.log.info("%s job %s: %s", self.vendor, self.job_id, state.value)
+        return state.value
 
 
 def as_list(value: Any) -> list[Any] | None:

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import time
+import warnings
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
-from airflow_quantum.clients.errors import InvalidInputError, InvalidStateError, JobFailedError
+from airflow_quantum import waiting
+from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import circuits as pubs
 from airflow_quantum.clients.ibm import validation
 from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.base import UsesHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
-from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.links.ibm_quantum import IBMQuantumJobLink, ibm_job_url
 from airflow_quantum.operators.base import (
+    QuantumCancelJobOperator,
+    QuantumGetResultsOperator,
     QuantumJobOperator,
     as_list,
     failing_on_bad_input,
     is_idempotency_tag,
     seconds,
 )
-from airflow_quantum.operators.delivery import ResultDelivery
 from airflow_quantum.operators.ibm_quantum_inputs import (
     check_job_options,
     check_optimization_level,
@@ -31,26 +32,41 @@ from airflow_quantum.operators.ibm_quantum_inputs import (
 from airflow_quantum.results.summary import JobFacts, ibm_shots
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
-try:
-    from airflow.sdk.exceptions import AirflowException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
+#: Old public names, importable for one release with a ``DeprecationWarning``.
+RENAMED = {
+    "IBMQuantumSamplerOperator": "IBMQuantumRunSamplerOperator",
+    "IBMQuantumEstimatorOperator": "IBMQuantumRunEstimatorOperator",
+}
 
 
-class _IBMHookMixin:
+def __getattr__(name: str) -> Any:
+    if name in RENAMED:
+        warnings.warn(
+            f"{name} is deprecated and will be removed in the next release: use "
+            f"{RENAMED[name]} (same module, same arguments)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[RENAMED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _IBMHookMixin(UsesHook):
     vendor: ClassVar[str] = "IBM Quantum"
     ibm_quantum_conn_id: str
+    hook_class = IBMQuantumHook
 
-    @property
-    def conn_id(self) -> str:
-        return self.ibm_quantum_conn_id
+    def check_job_id(self, job_id: str) -> None:
+        validation.job_id(job_id)
 
-    @cached_property
-    def hook(self) -> IBMQuantumHook:
-        return IBMQuantumHook(ibm_quantum_conn_id=self.ibm_quantum_conn_id)
+    def job_url(self, job_id: str) -> str:
+        return ibm_job_url(job_id, self.hook.get_conn().settings.runtime_url)
+
+    def result_options(self) -> dict[str, Any]:
+        return {"bitstrings": self.bitstrings}
 
     def job_facts(self, job_id: str, result: Any = None) -> JobFacts:
-        job = self.hook.get_job(job_id)
+        job = self.hook.get_conn().get_job(job_id)
         usage = job.usage.model_dump(mode="json", exclude_none=True) if job.usage else None
         return JobFacts(
             vendor=self.vendor,
@@ -62,7 +78,7 @@ class _IBMHookMixin:
         )
 
     def raw_payload(self, job_id: str) -> bytes:
-        raw = self.hook.client.get_results(job_id) or ""
+        raw = self.hook.get_conn().get_results(job_id) or ""
         return raw if isinstance(raw, bytes) else str(raw).encode()
 
 
@@ -115,7 +131,7 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
         check_job_options(self.job_options)
 
     def find_job(self, key: str) -> str | None:
-        for job in self.hook.list_jobs(limit=20, tags=[key]):
+        for job in self.hook.get_conn().list_jobs(limit=20, tags=[key]):
             if job.state not in (JobState.FAILED, JobState.CANCELLED):
                 return job.job_id
         return None
@@ -123,19 +139,13 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
     def _tags(self, key: str) -> list[str]:
         return [*(as_list(self.tags) or []), key]
 
-    def fetch_result(self, job_id: str) -> Any:
-        return self.hook.result(job_id, bitstrings=self.bitstrings)
 
-    def job_url(self, job_id: str) -> str:
-        return ibm_job_url(job_id, self.hook.client.settings.runtime_url)
-
-
-class IBMQuantumSamplerOperator(_IBMJobOperator):
+class IBMQuantumRunSamplerOperator(_IBMJobOperator):
     """Run the Sampler V2 primitive and (by default) return counts per classical register.
 
     .. code-block:: python
 
-        IBMQuantumSamplerOperator(
+        IBMQuantumRunSamplerOperator(
             task_id="bell",
             backend="ibm_fez",
             circuits=[BELL_QASM],  # OpenQASM 3, or QuantumCircuits with the qiskit extra
@@ -191,7 +201,7 @@ class IBMQuantumSamplerOperator(_IBMJobOperator):
         )
 
 
-class IBMQuantumEstimatorOperator(_IBMJobOperator):
+class IBMQuantumRunEstimatorOperator(_IBMJobOperator):
     """Run the Estimator V2 primitive and (by default) return expectation values.
 
     :param circuits: OpenQASM 3 strings or ``QuantumCircuit`` objects, or ``(circuit,
@@ -284,23 +294,31 @@ class IBMQuantumRunJobOperator(_IBMJobOperator):
             raise InvalidInputError("program_params must be a JSON object (dict)")
 
     def submit(self, key: str) -> str:
-        return self.hook.run_job(
+        submitted = self.hook.get_conn().run_job(
             self.program_id,
-            self.backend,
             self.program_params,
-            self.session_id,
-            self._tags(key),
+            backend=self.backend,
+            session_id=self.session_id,
+            tags=self._tags(key),
             **self.job_options,
         )
+        self.log.info(
+            "Submitted IBM Quantum %s job %s on %s",
+            self.program_id,
+            submitted.id,
+            submitted.backend,
+        )
+        return submitted.id
 
 
-class IBMQuantumGetResultsOperator(_IBMHookMixin, ResultDelivery, BaseOperator):
+class IBMQuantumGetResultsOperator(_IBMHookMixin, QuantumGetResultsOperator):
     """Return the decoded result of an IBM Quantum job (``RuntimeJob.result``).
 
     Waits up to ``timeout`` seconds (None: no limit) on the worker; a failed or cancelled job
-    fails the task with the service's message. ``results_path``, ``store_raw_payload``,
-    ``max_xcom_result_bytes`` and ``outlets`` work as for
-    :class:`~airflow_quantum.operators.base.QuantumJobOperator`.
+    fails the task with the service's message. See
+    :class:`~airflow_quantum.operators.base.QuantumGetResultsOperator`.
+
+    :param bitstrings: also return every shot's bitstring (large!).
     """
 
     template_fields: Sequence[str] = ("job_id", "ibm_quantum_conn_id", "results_path")
@@ -309,55 +327,23 @@ class IBMQuantumGetResultsOperator(_IBMHookMixin, ResultDelivery, BaseOperator):
     def __init__(
         self,
         *,
-        job_id: str,
         ibm_quantum_conn_id: str = "ibm_quantum_default",
-        timeout: float | None = None,
         bitstrings: bool = False,
-        results_path: Any = None,
-        store_raw_payload: bool = False,
-        max_xcom_result_bytes: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.job_id = job_id
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
-        self.results_timeout = timeout
         self.bitstrings = bitstrings
-        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
-
-    def execute(self, context: Any) -> Any:
-        with failing_on_bad_input(self.task_id):
-            validation.job_id(self.job_id)
-            self.check_delivery()
-        self.job_link = ibm_job_url(self.job_id, self.hook.client.settings.runtime_url)
-        context["ti"].xcom_push(key=JOB_URL_KEY, value=self.job_link)
-        try:
-            result = self.hook.result(self.job_id, self.results_timeout, bitstrings=self.bitstrings)
-        except JobFailedError as exc:
-            raise AirflowException(str(exc)) from None
-        return self.deliver(context, self.job_id, result)
 
 
-class IBMQuantumCancelJobOperator(_IBMHookMixin, BaseOperator):
+class IBMQuantumCancelJobOperator(_IBMHookMixin, QuantumCancelJobOperator):
     """Cancel an IBM Quantum job; returns its state (a finished job is left as is)."""
 
     template_fields: Sequence[str] = ("job_id", "ibm_quantum_conn_id")
 
-    def __init__(
-        self, *, job_id: str, ibm_quantum_conn_id: str = "ibm_quantum_default", **kwargs: Any
-    ) -> None:
+    def __init__(self, *, ibm_quantum_conn_id: str = "ibm_quantum_default", **kwargs: Any):
         super().__init__(**kwargs)
-        self.job_id = job_id
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
-
-    def execute(self, context: Any) -> str:
-        with failing_on_bad_input(self.task_id):
-            validation.job_id(self.job_id)
-        try:
-            self.hook.cancel_job(self.job_id)
-        except InvalidStateError:
-            self.log.info("IBM Quantum job %s is already final", self.job_id)
-        return self.hook.get_job(self.job_id).state.value
 
 
 class IBMQuantumUpdateTagsOperator(_IBMHookMixin, BaseOperator):
@@ -386,7 +372,8 @@ class IBMQuantumUpdateTagsOperator(_IBMHookMixin, BaseOperator):
         with failing_on_bad_input(self.task_id):
             validation.job_id(self.job_id)
             tags = validation.tags(as_list(self.tags) or [])
-        kept = [tag for tag in self.hook.get_job(self.job_id).tags if is_idempotency_tag(tag)]
+        job = self.hook.get_conn().get_job(self.job_id)
+        kept = [tag for tag in job.tags if is_idempotency_tag(tag)]
         with failing_on_bad_input(self.task_id):
             merged = validation.tags([*tags, *(tag for tag in kept if tag not in tags)])
         return self.hook.update_tags(self.job_id, merged)
@@ -419,7 +406,10 @@ class IBMQuantumOpenSessionOperator(_IBMHookMixin, BaseOperator):
         with failing_on_bad_input(self.task_id):
             validation.backend(self.backend)
             validation.session_mode(self.mode)
-        session_id = self.hook.open_session(self.backend, mode=self.mode, max_ttl=self.max_ttl)
+        session = self.hook.get_conn().create_session(
+            self.backend, mode=self.mode, max_ttl=self.max_ttl
+        )
+        session_id = session.id
         self.log.info("Opened IBM Quantum %s session %s on %s", self.mode, session_id, self.backend)
         return session_id
 
@@ -460,25 +450,36 @@ class IBMQuantumCloseSessionOperator(_IBMHookMixin, BaseOperator):
             validation.session_id(self.session_id)
         if self.wait_for_jobs:
             self._wait_for_jobs()
-        self.hook.close_session(self.session_id)
+        self.hook.get_conn().close_session(self.session_id)
         self.log.info("Closed IBM Quantum session %s", self.session_id)
 
     def _wait_for_jobs(self) -> None:
-        deadline = time.monotonic() + self.wait_timeout if self.wait_timeout else None
-        while True:
-            pending = self.hook.list_jobs(limit=None, pending=True, session_id=self.session_id)
-            if not pending:
-                return
-            if deadline is not None and time.monotonic() >= deadline:
-                self.log.warning(
-                    "%d job(s) of session %s are still pending after %g s; closing the session "
-                    "anyway (they will finish, no new job is accepted)",
-                    len(pending),
-                    self.session_id,
-                    self.wait_timeout,
+        """The sync wait of ``waiting``, until no job of the session is pending."""
+        client = self.hook.get_conn()
+
+        def pending() -> list[Any]:
+            return list(client.list_jobs(limit=None, pending=True, session_id=self.session_id))
+
+        def seen(jobs: list[Any]) -> None:
+            if jobs:
+                self.log.info(
+                    "Waiting for %d job(s) of session %s to finish", len(jobs), self.session_id
                 )
-                return
-            self.log.info(
-                "Waiting for %d job(s) of session %s to finish", len(pending), self.session_id
+
+        try:
+            waiting.wait(
+                pending,
+                lambda jobs: not jobs,
+                backoff=waiting.Backoff(self.poll_interval),
+                watch=waiting.Watch(f"IBM Quantum session {self.session_id}", self.log),
+                timeout=self.wait_timeout,
+                seen=seen,
             )
-            time.sleep(self.poll_interval)
+        except waiting.WaitTimeout as exc:
+            self.log.warning(
+                "%s job(s) of session %s are still pending after %g s; closing the session "
+                "anyway (they will finish, no new job is accepted)",
+                "?" if exc.last is None else len(exc.last),
+                self.session_id,
+                self.wait_timeout,
+            )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
@@ -29,6 +28,7 @@ class AzureQuantumJobSensor(QuantumJobSensor):
 
     vendor = "Azure Quantum"
     template_fields = (*QuantumJobSensor.template_fields, "azure_quantum_conn_id")
+    hook_class = AzureQuantumHook
     trigger_class = AzureQuantumJobTrigger
 
     def __init__(
@@ -36,11 +36,3 @@ class AzureQuantumJobSensor(QuantumJobSensor):
     ) -> None:
         super().__init__(**kwargs)
         self.azure_quantum_conn_id = azure_quantum_conn_id
-
-    @property
-    def conn_id(self) -> str:
-        return self.azure_quantum_conn_id
-
-    @cached_property
-    def hook(self) -> AzureQuantumHook:
-        return AzureQuantumHook(azure_quantum_conn_id=self.azure_quantum_conn_id)

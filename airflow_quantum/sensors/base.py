@@ -9,22 +9,13 @@ from typing import Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator
 
-from airflow_quantum.clients.errors import (
-    InvalidInputError,
-    NotFoundError,
-    QuantumAPIError,
-    RateLimitedError,
-    ServiceError,
-)
+from airflow_quantum import waiting
+from airflow_quantum.clients.errors import InvalidInputError, NotFoundError, QuantumAPIError
 from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.base import UsesHook
 from airflow_quantum.operators.base import default_deferrable, seconds
-from airflow_quantum.triggers.base import (
-    CANCELLED,
-    FAILED,
-    SUCCESS,
-    TIMEOUT,
-    QuantumJobTrigger,
-)
+from airflow_quantum.triggers.base import QuantumJobTrigger
+from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
 
 try:
     from airflow.sdk.exceptions import (
@@ -60,7 +51,7 @@ def final_states(target_states: Iterable[JobState | str] | None) -> frozenset[Jo
     return states
 
 
-class QuantumJobSensor(BaseSensorOperator):
+class QuantumJobSensor(UsesHook, BaseSensorOperator):
     """Waits until a quantum job is final; succeeds when it ends in one of ``target_states``.
 
     :param job_id: the job to wait for (templated).
@@ -99,24 +90,18 @@ class QuantumJobSensor(BaseSensorOperator):
         self.cancel_on_kill = cancel_on_kill
         self.max_poll_interval = seconds(max_poll_interval, "max_poll_interval", required=True)
 
-    @property
-    def conn_id(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def hook(self) -> Any:
-        raise NotImplementedError
-
     def poke(self, context: Any) -> bool:
+        """One look with the waits' transient policy: a 429 or 5xx means "poke again later"."""
+        watch = waiting.Watch(f"{self.vendor} job {self.job_id}", self.log)
         try:
-            job = self.hook.get_job(self.job_id)
-        except (ServiceError, RateLimitedError) as exc:
-            self.log.warning("%s is not answering (%s); poking again later", self.vendor, exc)
-            return False
+            seen = waiting.look(lambda: self.hook.get_job_status(self.job_id), watch)
         except (NotFoundError, InvalidInputError) as exc:  # a retry would not find it either
             raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
-        self.log.info("%s job %s: %s", self.vendor, self.job_id, job.state.value)
-        return self._judge(job.state, job.error_message())
+        if seen is None:
+            return False
+        state, message = seen
+        watch.saw(state)
+        return self._judge(state, message)
 
     def execute(self, context: Any) -> Any:
         if not self.deferrable:
@@ -182,8 +167,7 @@ class QuantumJobSensor(BaseSensorOperator):
                 "%s job %s was cancelled (fail_on_cancel=False)", self.vendor, self.job_id
             )
             return True
-        reason = message or f"ended {state.value}"
-        error = f"{self.vendor} job {self.job_id} ended {state.value}: {reason}"
+        error = waiting.failure_text(f"{self.vendor} job {self.job_id}", state, message)
         if self.soft_fail:
             raise AirflowSkipException(error)
         raise AirflowFailException(error)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
@@ -27,16 +26,9 @@ class IBMQuantumJobSensor(QuantumJobSensor):
 
     vendor = "IBM Quantum"
     template_fields = (*QuantumJobSensor.template_fields, "ibm_quantum_conn_id")
+    hook_class = IBMQuantumHook
     trigger_class = IBMQuantumJobTrigger
 
     def __init__(self, *, ibm_quantum_conn_id: str = "ibm_quantum_default", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
-
-    @property
-    def conn_id(self) -> str:
-        return self.ibm_quantum_conn_id
-
-    @cached_property
-    def hook(self) -> IBMQuantumHook:
-        return IBMQuantumHook(ibm_quantum_conn_id=self.ibm_quantum_conn_id)

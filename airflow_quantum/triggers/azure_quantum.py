@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_quantum.clients.azure.client import AZURE_RETRY_POLICY
-from airflow_quantum.clients.errors import QuantumAPIError
-from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.triggers.base import QuantumJobTrigger, polling_policy
 
@@ -15,7 +13,8 @@ class AzureQuantumJobTrigger(QuantumJobTrigger):
     """Waits in the triggerer for an Azure Quantum job to reach a final state.
 
     The arguments are those of :class:`~airflow_quantum.triggers.base.QuantumJobTrigger`, with
-    ``conn_id`` an ``azure_quantum`` connection.
+    ``conn_id`` an ``azure_quantum`` connection. A queued job's position is logged from
+    api-version 2026-08-01-preview (older versions send no request).
     """
 
     vendor = "Azure Quantum"
@@ -26,16 +25,3 @@ class AzureQuantumJobTrigger(QuantumJobTrigger):
         return AzureQuantumHook(
             azure_quantum_conn_id=self.conn_id, retry_policy=polling_policy(AZURE_RETRY_POLICY)
         )
-
-    async def describe_wait(self, job: Any) -> str:
-        """The queue position of a queued job, as the IBM trigger logs it (from api-version
-        2026-08-01-preview; older versions send no request)."""
-        if job.state is not JobState.QUEUED:
-            return ""
-        try:
-            info = await self.hook.aqueue_info(self.job_id)
-        except QuantumAPIError:
-            return ""
-        if info is None or info.position is None:
-            return ""
-        return f" (queue position {info.position})"

@@ -1,6 +1,8 @@
-"""One waiting loop for every vendor: polling with backoff and jitter, deadline, cancel-on-kill.
+"""The deferred wait of every vendor: the async loop of ``waiting``, deadline, cancel-on-kill.
 
-Vendor triggers only name their hook (``_make_hook``); everything else lives here, so both
+The loop itself (backoff, transient errors, outcome of a final state) is
+``waiting.await_until``, the twin of the wait hooks and operators run on a worker. Vendor
+triggers only name their hook (``_make_hook``); everything else lives here, so both
 vendors behave the same when the network flaps, tokens expire or a user kills the task.
 
 The waits of one connection in one triggerer share its connection read, one hook (one HTTP
@@ -12,33 +14,30 @@ option away (``shared_polling=False``, or the connection extra ``shared_polling:
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
     InvalidInputError,
-    InvalidStateError,
     NotFoundError,
     QuantumError,
-    RateLimitedError,
-    ServiceError,
 )
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import RetryPolicy
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.hold import hold_until_drained
-from airflow_quantum.triggers.poller import CONFIRM
 from airflow_quantum.triggers.schedules import OwnPolls, SharedPolls
+from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 try:
     from airflow.triggers.base import BaseTrigger, TriggerEvent
 except ImportError:  # pragma: no cover
     from airflow.sdk.bases.trigger import BaseTrigger, TriggerEvent  # type: ignore[no-redef]
 
-#: Event statuses a waiting trigger can end with.
-SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR = "success", "failed", "cancelled", "timeout", "error"
+#: Event statuses a waiting trigger can end with (defined in ``waiting``).
+__all__ = ["CANCELLED", "ERROR", "FAILED", "SUCCESS", "TIMEOUT", "QuantumJobTrigger"]
 
 #: Retries one status request may make inside the transport: the trigger's own loop keeps
 #: waiting through outages, so a poll should give up early rather than back off for a minute.
@@ -137,8 +136,14 @@ class QuantumJobTrigger(BaseTrigger):
         return job.state, message
 
     async def describe_wait(self, job: Any) -> str:
-        """Extra words for the state-change log line (e.g. the queue position)."""
-        return ""
+        """Extra words for the state-change log line: the queue position of a queued job."""
+        if job.state is not JobState.QUEUED:
+            return ""
+        try:
+            position = await self.hook.aqueue_position(self.job_id)
+        except QuantumError:
+            return ""
+        return f" (queue position {position})" if position is not None else ""
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # The connection is given back before the event goes out: the triggerer may take its
@@ -173,7 +178,7 @@ class QuantumJobTrigger(BaseTrigger):
         except QuantumError as exc:  # e.g. a connection the client cannot use
             return self._event(ERROR, None, str(exc))
         self._scope = scope
-        polls = self._schedule(scope)
+        polls = self._schedule(scope, await scope.hook.aclient())
         try:
             return await self._follow(scope, polls)
         finally:
@@ -185,9 +190,9 @@ class QuantumJobTrigger(BaseTrigger):
         kind = f"{type(self).__module__}.{type(self).__qualname__}"
         return await scopes.acquire(kind, self.conn_id, self._make_hook)
 
-    def _schedule(self, scope: scopes.ConnectionScope) -> OwnPolls | SharedPolls:
+    def _schedule(self, scope: scopes.ConnectionScope, client: Any) -> OwnPolls | SharedPolls:
         shared = scope.shared_polling if self.shared_polling is None else self.shared_polling
-        if shared and hasattr(scope.hook, "apending_job_pages"):
+        if shared and hasattr(client, "pending_job_pages"):
             poller = scope.poller(self.vendor)
             return SharedPolls(
                 poller, self.job_id, self.poll_interval, self.max_poll_interval, self.deadline
@@ -197,56 +202,42 @@ class QuantumJobTrigger(BaseTrigger):
     async def _follow(
         self, scope: scopes.ConnectionScope, polls: OwnPolls | SharedPolls
     ) -> dict[str, Any]:
-        last_state: JobState | None = None
-        transient_streak = 0
-        while True:
-            news = await polls.next()
-            if self._deadline_passed():
-                return await self._timeout_event(last_state, scope)
-            if news is None:
-                continue
-            if news is CONFIRM:
-                try:
-                    async with scope.slots:
-                        job = await scope.hook.aget_job(self.job_id)
-                except (ServiceError, RateLimitedError) as exc:
-                    transient_streak += 1
-                    if transient_streak == 1 or transient_streak % 10 == 0:
-                        self.log.warning(
-                            "%s job %s: service unavailable (%s); still waiting",
-                            self.vendor,
-                            self.job_id,
-                            exc,
-                        )
-                    polls.back_off(exc.retry_after or 0.0)
-                    polls.saw_error()
-                    continue
-                except NotFoundError as exc:
-                    return self._event(ERROR, None, f"job not found: {exc}")
-                except QuantumError as exc:  # our own errors only: a bug must still crash
-                    return self._event(ERROR, last_state, str(exc))
-            else:
-                job = news
-            if transient_streak:
-                self.log.info("%s job %s: service reachable again", self.vendor, self.job_id)
-                transient_streak = 0
-            state, message = self.read_state(job)
-            if state is not last_state:
+        watch = waiting.Watch(f"{self.vendor} job {self.job_id}", self.log)
+
+        async def fetch() -> Any:
+            client = await scope.hook.aclient()
+            async with scope.slots:
+                return await client.get_job(self.job_id)
+
+        async def seen(job: Any) -> None:
+            state, _ = self.read_state(job)
+            if watch.changed(state):
                 detail = ""
                 if not state.is_final:
                     async with scope.slots:
                         detail = await self.describe_wait(job)
-                self.log.info("%s job %s: %s%s", self.vendor, self.job_id, state.value, detail)
-                last_state = state
-            if state.is_final:
-                return self._final_event(state, message)
-            # Hold no job model while waiting: thousands of waits would keep thousands.
-            job = news = None
+                self.log.info("%s: %s%s", watch.what, state.value, detail)
+
+        try:
+            job = await waiting.await_until(
+                fetch,
+                lambda job: self.read_state(job)[0].is_final,
+                schedule=polls,
+                watch=watch,
+                deadline=self.deadline,
+                seen=seen,
+            )
+        except waiting.WaitTimeout:
+            return await self._timeout_event(watch.last, scope)
+        except NotFoundError as exc:
+            return self._event(ERROR, None, f"job not found: {exc}")
+        except QuantumError as exc:  # our own errors only: a bug must still crash
+            return self._event(ERROR, watch.last, str(exc))
+        state, message = self.read_state(job)
+        status, text = waiting.final_event(watch.what, state, message)
+        return self._event(status, state, text)
 
     # ------------------------------------------------------------------------------ helpers
-
-    def _deadline_passed(self) -> bool:
-        return self.deadline is not None and time.time() >= self.deadline
 
     async def _timeout_event(
         self, last_state: JobState | None, scope: scopes.ConnectionScope
@@ -267,25 +258,11 @@ class QuantumJobTrigger(BaseTrigger):
         """True: cancelled; None: the job was already final; False: the cancel failed."""
         self.log.info("cancelling %s job %s: %s", self.vendor, self.job_id, why)
         try:
-            await asyncio.wait_for(scope.hook.acancel_job(self.job_id), CANCEL_TIMEOUT)
-        except InvalidStateError:
-            self.log.info("%s job %s was already final", self.vendor, self.job_id)
-            return None
+            cancelled = await asyncio.wait_for(scope.hook.acancel_job(self.job_id), CANCEL_TIMEOUT)
         except (QuantumError, asyncio.TimeoutError) as exc:
             self.log.warning("could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
             return False
-        return True
-
-    def _final_event(self, state: JobState, message: str | None) -> dict[str, Any]:
-        if state is JobState.SUCCEEDED:
-            return self._event(SUCCESS, state, f"{self.vendor} job {self.job_id} succeeded")
-        if state is JobState.CANCELLED:
-            return self._event(
-                CANCELLED, state, message or f"{self.vendor} job {self.job_id} was cancelled"
-            )
-        return self._event(
-            FAILED, state, message or f"{self.vendor} job {self.job_id} failed (no message)"
-        )
+        return True if cancelled else None
 
     def _event(self, status: str, state: JobState | None, message: str) -> dict[str, Any]:
         return {

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_quantum.clients.errors import QuantumAPIError
 from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
-from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.triggers.base import QuantumJobTrigger, polling_policy
 
@@ -26,13 +24,3 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
         return IBMQuantumHook(
             ibm_quantum_conn_id=self.conn_id, retry_policy=polling_policy(IBM_RETRY_POLICY)
         )
-
-    async def describe_wait(self, job: Any) -> str:
-        if job.state is not JobState.QUEUED:
-            return ""
-        try:
-            metrics = await self.hook.ametrics(self.job_id)
-        except QuantumAPIError:
-            return ""
-        position = metrics.get("position_in_queue")
-        return f" (queue position {position})" if position is not None else ""

@@ -15,7 +15,8 @@ Jobs of other users and other triggerers in the listing are ignored. When the li
 every wait that is due confirms its job itself that round, spread over the round's interval.
 
 The round interval is the shortest interval any wait wants now (its own backoff at its age,
-see ``timing``), with jitter; a service's ``Retry-After`` holds the next round back.
+see ``waiting.interval_at_age``), with jitter; a service's ``Retry-After`` holds the next round
+back.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ import math
 import random
 from typing import Any
 
-from airflow_quantum.clients.errors import QuantumError, RateLimitedError, ServiceError
-from airflow_quantum.triggers.timing import JITTER, interval_at_age, spread
+from airflow_quantum.clients.errors import QuantumError
+from airflow_quantum.waiting import JITTER, LOOK, interval_at_age, spread, transient_pause
 
 log = logging.getLogger(__name__)
 
-#: The news that tells a wait to ``GET`` its job itself.
-CONFIRM = "confirm"
+#: The news that tells a wait to ``GET`` its job itself (the waiting loop's ``LOOK``).
+CONFIRM = LOOK
 #: Waits woken per event-loop turn: each wakes a coroutine (and maybe a log line or a
 #: request); in batches, the loop keeps serving its other callbacks between them.
 WAKE_BATCH = 100
@@ -118,13 +119,15 @@ def _settle(future: asyncio.Future[Any], value: Any) -> None:
 class SharedPoller:
     """Serves every wait of one connection in one event loop with one listing per round.
 
-    :param hook: the scope's hook (``apending_job_pages``, ``job_from_listing``).
+    :param hook: the scope's hook; its async client (``aclient()``) lists the pending jobs
+        (``pending_job_pages``) and reads them (``job_from_listing``).
     :param vendor: the vendor's name, for log lines.
     """
 
     def __init__(self, hook: Any, vendor: str) -> None:
         self.hook = hook
         self.vendor = vendor
+        self._client: Any = None
         self._waiters: dict[str, list[Waiter]] = {}
         self._task: asyncio.Task[None] | None = None
         self._next_round = math.inf
@@ -233,12 +236,8 @@ class SharedPoller:
         wanted = set(self._waiters)
         try:
             listed = await self._list(wanted)
-        except (ServiceError, RateLimitedError) as exc:
-            self.hold(exc.retry_after or 0.0)
-            self._listing_failed(exc)
-            self._fall_back(wanted)
-            return
-        except QuantumError as exc:  # e.g. a role that may read jobs but not list them
+        except QuantumError as exc:  # also e.g. a role that may read jobs but not list them
+            self.hold(transient_pause(exc) or 0.0)
             self._listing_failed(exc)
             self._fall_back(wanted)
             return
@@ -251,7 +250,8 @@ class SharedPoller:
         """The listed jobs among ``wanted``; stops paging once all of them were seen."""
         missing = set(wanted)
         found: dict[str, Any] = {}
-        pages = self.hook.apending_job_pages(max_pages=MAX_LIST_PAGES)
+        self._client = client = await self.hook.aclient()
+        pages = client.pending_job_pages(max_pages=MAX_LIST_PAGES)
         async with contextlib.aclosing(pages):
             async for page in pages:
                 for listed in page:
@@ -288,7 +288,7 @@ class SharedPoller:
     def _job(self, item: Any) -> Any:
         """The listed job's model; ``CONFIRM`` when it reads as final or cannot be read."""
         try:
-            job = self.hook.job_from_listing(item)
+            job = self._client.job_from_listing(item)
         except QuantumError:
             return CONFIRM
         # A final state is only believed from the job itself (with its message).

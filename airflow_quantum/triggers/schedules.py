@@ -1,54 +1,21 @@
-"""When a wait looks at its job next: on its own, or when the shared poller has news.
+"""When a trigger's wait looks at its job next: on its own, or when the shared poller has news.
 
-Both schedules answer ``next()`` with the news of the next turn: ``CONFIRM`` (``GET`` the job
+Both schedules answer ``next()`` with the news of the next turn: ``LOOK`` (``GET`` the job
 now), a job model the shared listing delivered, or None when the wait's deadline came first.
-The waiting loop in ``base`` is the same for both.
+The waiting loop (``waiting.await_until``) is the same for both.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from typing import Any
 
-from airflow_quantum.triggers.poller import CONFIRM, SharedPoller, Waiter
-from airflow_quantum.triggers.timing import BACKOFF, spread
+from airflow_quantum.triggers.poller import SharedPoller, Waiter
+from airflow_quantum.waiting import LOOK, Pacing
 
-
-class OwnPolls:
-    """Per-job polling: one ``GET`` of the job per interval, the interval growing ×1.5."""
-
-    __slots__ = ("deadline", "delay", "max_poll_interval", "wait")
-
-    def __init__(
-        self, poll_interval: float, max_poll_interval: float, deadline: float | None
-    ) -> None:
-        self.deadline = deadline
-        self.max_poll_interval = max_poll_interval
-        self.wait = poll_interval
-        # The operator looked at the job just before deferring; a random first delay spreads
-        # the polls of triggers that start together (a triggerer restart, a mapped task).
-        self.delay = random.uniform(0, poll_interval)
-
-    async def next(self) -> Any:
-        delay = self.delay
-        if self.deadline is not None:
-            delay = min(delay, max(0.0, self.deadline - time.time()))
-        await asyncio.sleep(delay)
-        self.delay = spread(self.wait)
-        self.wait = min(self.max_poll_interval, self.wait * BACKOFF)
-        return CONFIRM
-
-    def back_off(self, seconds: float) -> None:
-        """The service asked for a pause (``Retry-After``)."""
-        self.delay = max(self.delay, seconds)
-
-    def saw_error(self) -> None:
-        """A request failed: nothing to remember here."""
-
-    def close(self) -> None:
-        """Nothing to give back."""
+#: Per-job polling: one ``GET`` of the job per interval, the interval growing ×1.5.
+OwnPolls = Pacing
 
 
 class SharedPolls:
@@ -70,7 +37,7 @@ class SharedPolls:
     async def next(self) -> Any:
         news = await self.waiter.next(self._left())
         pause = self.waiter.poller.pause_left()
-        if news is CONFIRM and pause > 0:
+        if news is LOOK and pause > 0:
             # The service asked for a pause (Retry-After) after this news was posted.
             left = self._left()
             await asyncio.sleep(pause if left is None else min(pause, left))

@@ -19,7 +19,7 @@ FAILING_DAG = textwrap.dedent(
 
     from airflow.sdk import dag
 
-    from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+    from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
     BELL = """OPENQASM 3.0;
     include "stdgates.inc";
@@ -33,12 +33,12 @@ FAILING_DAG = textwrap.dedent(
 
     @dag(dag_id="quantum_demo_failing", schedule=None, catchup=False)
     def quantum_demo_failing():
-        good = IBMQuantumSamplerOperator(
+        good = IBMQuantumRunSamplerOperator(
             task_id="good", circuits=[BELL], backend="ibm_fez", shots=100,
             optimization_level=1,  # h and cx are not ISA: transpile for ibm_fez
             deferrable=True, poll_interval=0.5,
         )
-        broken = IBMQuantumSamplerOperator(
+        broken = IBMQuantumRunSamplerOperator(
             task_id="broken", circuits=["this is not OpenQASM"], backend="ibm_fez"
         )
         good >> broken

@@ -183,10 +183,10 @@ def test_ibm_session_sweep_runs_in_one_batch_closed_by_the_teardown(
     from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
     hook = IBMQuantumHook()
-    jobs = hook.list_jobs(limit=None, session_id=session_id)
+    jobs = list(hook.get_conn().list_jobs(limit=None, session_id=session_id))
     sweep_jobs = {record.xcom("phase_sweep", "job_id", i) for i in range(len(rows))}
     assert {job.job_id for job in jobs} == sweep_jobs
-    session = hook.get_session(session_id)
+    session = hook.get_conn().get_session(session_id)
     assert session.mode == "batch"
     assert session.accepting_jobs is False  # closed by the teardown
 

@@ -44,12 +44,12 @@ def test_ibm_clones_wait_then_end_together_with_the_original_result(emulator, ib
     assert answer.status_code == 201
     clones = answer.json()["ids"]
     assert len(set(clones)) == 3 and original not in clones
-    assert all(ibm_hook.get_job(job_id).state is JobState.QUEUED for job_id in clones)
+    assert all(ibm_hook.get_conn().get_job(job_id).state is JobState.QUEUED for job_id in clones)
 
     ended = _control(emulator, "POST", "/jobs/finish", json={"ids": clones}).json()
     assert ended["finished"] == 3
     for job_id in clones:
-        assert ibm_hook.get_job(job_id).state is JobState.SUCCEEDED
+        assert ibm_hook.get_conn().get_job(job_id).state is JobState.SUCCEEDED
         counts = ibm_hook.result(job_id)["pub_results"][0]["counts"]
         assert set(counts) <= {"00", "11"} and sum(counts.values()) == 50
     # Final jobs are left alone by a second bulk finish.
@@ -60,7 +60,7 @@ def test_azure_clones_have_their_own_output_blob(emulator, azure_hook):
     program = (
         'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nx q[1];\nmeasure q -> c;\n'
     )
-    original = azure_hook.submit_quantinuum_program(program, shots=20).id
+    original = azure_hook.get_conn().submit_quantinuum_program(program, shots=20).id
     _finished(emulator, original)
     clones = _control(
         emulator, "POST", f"/jobs/{original}/clone", json={"count": 2, "run_seconds": 0}
@@ -68,7 +68,7 @@ def test_azure_clones_have_their_own_output_blob(emulator, azure_hook):
     _control(emulator, "POST", "/jobs/finish", json={"ids": clones}).raise_for_status()
     outputs = set()
     for job_id in clones:
-        job = azure_hook.get_job(job_id)
+        job = azure_hook.get_conn().get_job(job_id)
         assert job.state is JobState.SUCCEEDED
         outputs.add(job.output_data_uri.split("?")[0])
         assert azure_hook.get_results(job_id)["counts"] == {"c": {"10": 20}}

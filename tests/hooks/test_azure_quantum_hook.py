@@ -105,7 +105,7 @@ def test_every_auth_mode_connects_and_runs_a_job(request, conn_fixture, emulator
     ok, message = hook.test_connection()
     assert ok, message
     assert "workspace 'ws'" in message
-    job = hook.submit_ionq_circuit(X_ON_1, qubits=2)
+    job = hook.get_conn().submit_ionq_circuit(X_ON_1, qubits=2)
     assert hook.get_results(job.id, timeout=30)["probabilities"] == X_ON_1_PROBABILITIES
     expected_kind = (
         "client_secret"
@@ -147,7 +147,7 @@ def test_wrong_api_key_and_wrong_secret(monkeypatch, emulator):
         },
     )
     with pytest.raises(AuthenticationError, match="AADSTS7000215"):
-        AzureQuantumHook(bad_secret, retry_policy=FAST).get_job(GUID)
+        AzureQuantumHook(bad_secret, retry_policy=FAST).get_conn().get_job(GUID)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +206,7 @@ def test_wrong_api_key_and_wrong_secret(monkeypatch, emulator):
 def test_incomplete_connections_say_what_is_missing(monkeypatch, fields, named):
     conn_id = _connection(monkeypatch, "az_incomplete", conn_type="azure_quantum", **fields)
     with pytest.raises(ConfigurationError, match=named) as info:
-        AzureQuantumHook(conn_id).get_job(GUID)
+        AzureQuantumHook(conn_id).get_conn().get_job(GUID)
     assert "az_incomplete" in str(info.value)
     assert AzureQuantumHook(conn_id).test_connection()[0] is False
 
@@ -236,7 +236,7 @@ def test_prefixed_extras_and_text_booleans(monkeypatch, emulator):
 
 
 def test_job_methods(hook, emulator):
-    raw = hook.submit_job(
+    raw = hook.get_conn().submit_job(
         {"qubits": 2, "circuit": BELL},
         "ionq.circuit.v1",
         "ionq.quantum-results.v1",
@@ -252,50 +252,55 @@ def test_job_methods(hook, emulator):
     done = hook.wait_until_completed(raw.id, timeout=30, poll_interval=0.2)
     assert done.done() and hook.has_completed(raw.id)
     assert hook.refresh(raw).state is JobState.SUCCEEDED
-    assert hook.get_job(raw.id).metadata == {"qubits": "2", "team": "q"}
+    assert hook.get_conn().get_job(raw.id).metadata == {"qubits": "2", "team": "q"}
     assert hook.get_results(raw.id)["probabilities"] == {"00": 0.5, "11": 0.5}
-    assert json.loads(hook.download_output(raw.id))["histogram"] == {"0": 0.5, "3": 0.5}
+    assert json.loads(hook.get_conn().download_output(raw.id))["histogram"] == {"0": 0.5, "3": 0.5}
 
-    circuit = hook.submit_ionq_circuit(BELL, shots=50, tags=["ionq"])
-    assert hook.cancel_job(circuit.id).cancelled()
+    circuit = hook.get_conn().submit_ionq_circuit(BELL, shots=50, tags=["ionq"])
+    assert hook.cancel_job(circuit.id) is True
+    assert hook.get_job_status(circuit.id) == (JobState.CANCELLED, None)
     with pytest.raises(InvalidStateError, match="JobInFinalState"):
-        hook.cancel_job(circuit.id)
+        hook.get_conn().cancel_job(circuit.id)
+    assert hook.cancel_job(circuit.id) is False  # already final: nothing to cancel
     with pytest.raises(JobFailedError, match="cancelled"):
         hook.get_results(circuit.id)
 
-    assert hook.update_tags(raw.id, ["a", "b"]).tags == ["a", "b"]
-    assert hook.add_tags(raw.id, ["b", "c"]).tags == ["a", "b", "c"]
-    assert hook.remove_tags(raw.id, ["a"]).tags == ["b", "c"]
-    renamed = hook.update_job(raw.id, name="renamed", priority="High")
+    assert hook.get_conn().update_tags(raw.id, ["a", "b"]).tags == ["a", "b"]
+    assert hook.get_conn().add_tags(raw.id, ["b", "c"]).tags == ["a", "b", "c"]
+    assert hook.get_conn().remove_tags(raw.id, ["a"]).tags == ["b", "c"]
+    renamed = hook.get_conn().update_job(raw.id, name="renamed", priority="High")
     assert (renamed.name, renamed.priority) == ("renamed", "High")
 
 
 def test_listing_status_quotas_and_sessions(hook, emulator):
-    session = hook.open_session("ionq", "ionq.simulator", name="my-session")
+    session = hook.get_conn().open_session(
+        provider_id="ionq", target="ionq.simulator", name="my-session"
+    )
     assert session.name == "my-session" and session.active()
-    inside = [hook.submit_ionq_circuit(BELL, session_id=session.id) for _ in range(2)]
-    outside = hook.submit_quantinuum_program(QASM_BELL, name="h2-alone")
-    assert {j.id for j in hook.list_session_jobs(session.id)} == {j.id for j in inside}
-    assert {j.id for j in hook.list_jobs(session_id=session.id)} == {j.id for j in inside}
-    assert [j.id for j in hook.list_jobs(name_prefix="h2-")] == [outside.id]
-    assert [j.id for j in hook.list_jobs(target="quantinuum.sim.h2-1e")] == [outside.id]
+    inside = [hook.get_conn().submit_ionq_circuit(BELL, session_id=session.id) for _ in range(2)]
+    client = hook.get_conn()
+    outside = client.submit_quantinuum_program(QASM_BELL, name="h2-alone")
+    assert {j.id for j in client.list_session_jobs(session.id)} == {j.id for j in inside}
+    assert {j.id for j in client.list_jobs(session_id=session.id)} == {j.id for j in inside}
+    assert [j.id for j in client.list_jobs(name_prefix="h2-")] == [outside.id]
+    assert [j.id for j in client.list_jobs(target="quantinuum.sim.h2-1e")] == [outside.id]
     finish(emulator.url, outside.id)
-    assert [j.id for j in hook.list_jobs(status="Completed")] == [outside.id]
-    assert len(list(hook.list_jobs(limit=1))) == 1
-    assert hook.get_session(session.id).id == session.id
-    closed = hook.close_session(session.id)
+    assert [j.id for j in hook.get_conn().list_jobs(status="Completed")] == [outside.id]
+    assert len(list(hook.get_conn().list_jobs(limit=1))) == 1
+    assert hook.get_conn().get_session(session.id).id == session.id
+    closed = hook.get_conn().close_session(session.id)
     assert closed.active()  # closed, but its jobs still run
     # The service answers 400 InvalidJobDefinition ("terminal state"); the client names it.
     with pytest.raises(SessionClosedError, match=f"session {session.id} accepts no more jobs"):
-        hook.submit_ionq_circuit(BELL, session_id=session.id)
+        hook.get_conn().submit_ionq_circuit(BELL, session_id=session.id)
     for job in inside:
         finish(emulator.url, job.id)
-    assert hook.get_session(session.id).in_final_state()
-    assert [s.id for s in hook.list_sessions()] == [session.id]
-    statuses = hook.get_provider_status()
+    assert hook.get_conn().get_session(session.id).in_final_state()
+    assert [s.id for s in hook.get_conn().list_sessions()] == [session.id]
+    statuses = hook.get_conn().get_provider_status()
     ionq = next(p for p in statuses if p.id == "ionq")
     assert ionq.target("ionq.simulator").current_availability == "Available"
-    quotas = hook.get_quotas()
+    quotas = hook.get_conn().get_quotas()
     assert {q.dimension for q in quotas} >= {"combined_job_hours", "gs"}
 
 
@@ -303,49 +308,65 @@ def test_failed_job_and_client_side_timeout(hook, emulator):
     add_job_fault(
         emulator.url, outcome="fail", code="InvalidInputData", message="Invalid job params"
     )
-    failed = hook.submit_ionq_circuit(X_ON_1)
+    failed = hook.get_conn().submit_ionq_circuit(X_ON_1)
     with pytest.raises(JobFailedError) as info:
         hook.get_results(failed.id, timeout=30)
     assert info.value.code == "InvalidInputData" and info.value.job_id == failed.id
     patch_config(emulator.url, queue_seconds=60)
-    slow = hook.submit_ionq_circuit(X_ON_1)
+    slow = hook.get_conn().submit_ionq_circuit(X_ON_1)
     with pytest.raises(JobTimeoutError):
         hook.get_results(slow.id, timeout=0.3)
     with pytest.raises(JobTimeoutError):
         hook.wait_until_completed(slow.id, timeout=0.3, poll_interval=0.1, backoff=False)
-    assert hook.get_job(slow.id).state is JobState.QUEUED  # not cancelled
+    assert hook.get_conn().get_job(slow.id).state is JobState.QUEUED  # not cancelled
 
 
 @pytest.mark.parametrize(
     ("call", "field"),
     [
-        (lambda h: h.get_job("not-a-guid!"), "job_id"),
+        (lambda h: h.get_conn().get_job("not-a-guid!"), "job_id"),
         (lambda h: h.has_completed(""), "job_id"),
         (lambda h: h.cancel_job("../../x"), "job_id"),
         (lambda h: h.get_results("x" * 40), "job_id"),
         (lambda h: h.wait_until_completed(GUID, timeout=-1), "timeout"),
-        (lambda h: h.submit_qio_problem([(1, [0])]), "retired"),
-        (lambda h: h.submit_ionq_circuit(BELL, target="quantinuum.sim.h1-1e"), "retired"),
-        (lambda h: h.submit_ionq_circuit(BELL, target=""), "target"),
-        (lambda h: h.submit_ionq_circuit(BELL, tags=["ok", 3]), r"tags\[1\]"),
-        (lambda h: h.submit_ionq_circuit(BELL, tags="one-string"), "tags"),
-        (lambda h: h.submit_quantinuum_program("OPENQASM 3.0;"), "OPENQASM 2.0"),
-        (lambda h: h.submit_qir(b"\xff\xfe", target="ionq.simulator"), "bitcode"),
+        (lambda h: h.get_conn().submit_qio_problem([(1, [0])]), "retired"),
         (
-            lambda h: h.submit_qir("define void @main() {}", target="microsoft.estimator", shots=5),
+            lambda h: h.get_conn().submit_ionq_circuit(BELL, target="quantinuum.sim.h1-1e"),
+            "retired",
+        ),
+        (lambda h: h.get_conn().submit_ionq_circuit(BELL, target=""), "target"),
+        (lambda h: h.get_conn().submit_ionq_circuit(BELL, tags=["ok", 3]), r"tags\[1\]"),
+        (lambda h: h.get_conn().submit_ionq_circuit(BELL, tags="one-string"), "tags"),
+        (lambda h: h.get_conn().submit_quantinuum_program("OPENQASM 3.0;"), "OPENQASM 2.0"),
+        (lambda h: h.get_conn().submit_qir(b"\xff\xfe", target="ionq.simulator"), "bitcode"),
+        (
+            lambda h: h.get_conn().submit_qir(
+                "define void @main() {}", target="microsoft.estimator", shots=5
+            ),
             "shots",
         ),
-        (lambda h: h.submit_ionq_circuit([{"gate": "h", "target": 5}], qubits=2), r"circuit\[0\]"),
-        (lambda h: h.submit_ionq_circuit(BELL, shots=0), "shots"),
-        (lambda h: h.submit_job({}, "f", "g", "p", "t", job_id="bad id"), "job_id"),
-        (lambda h: h.submit_job(b"", "f", "g", "p", "t"), "input_data"),
-        (lambda h: h.submit_job({"x": object()}, "f", "g", "p", "t"), "input_data"),
-        (lambda h: h.submit_job("x", "", "g", "p", "t"), "input_data_format"),
-        (lambda h: h.submit_job("x", "f", "g", "p", "t", input_params=[1]), "input_params"),
-        (lambda h: h.update_tags(GUID, [None]), r"tags\[0\]"),
-        (lambda h: h.open_session("ionq", "ionq.simulator", job_failure_policy="Maybe"), "policy"),
-        (lambda h: list(h.list_jobs(top=5000)), "top"),
-        (lambda h: list(h.list_jobs(session_id="no good")), "session_id"),
+        (
+            lambda h: h.get_conn().submit_ionq_circuit([{"gate": "h", "target": 5}], qubits=2),
+            r"circuit\[0\]",
+        ),
+        (lambda h: h.get_conn().submit_ionq_circuit(BELL, shots=0), "shots"),
+        (lambda h: h.get_conn().submit_job({}, "f", "g", "p", "t", job_id="bad id"), "job_id"),
+        (lambda h: h.get_conn().submit_job(b"", "f", "g", "p", "t"), "input_data"),
+        (lambda h: h.get_conn().submit_job({"x": object()}, "f", "g", "p", "t"), "input_data"),
+        (lambda h: h.get_conn().submit_job("x", "", "g", "p", "t"), "input_data_format"),
+        (
+            lambda h: h.get_conn().submit_job("x", "f", "g", "p", "t", input_params=[1]),
+            "input_params",
+        ),
+        (lambda h: h.get_conn().update_tags(GUID, [None]), r"tags\[0\]"),
+        (
+            lambda h: h.get_conn().open_session(
+                provider_id="ionq", target="ionq.simulator", job_failure_policy="Maybe"
+            ),
+            "policy",
+        ),
+        (lambda h: list(h.get_conn().list_jobs(top=5000)), "top"),
+        (lambda h: list(h.get_conn().list_jobs(session_id="no good")), "session_id"),
         (lambda h: h.refresh(42), "job"),
     ],
 )
@@ -362,8 +383,8 @@ async def test_async_twins_read_the_connection_asynchronously(
     azure_entra_connection, emulator, monkeypatch
 ):
     sync_hook = AzureQuantumHook(azure_entra_connection, retry_policy=FAST)
-    running = sync_hook.submit_ionq_circuit(X_ON_1, name="a-1")
-    finished = sync_hook.submit_ionq_circuit(BELL, name="a-2")
+    running = sync_hook.get_conn().submit_ionq_circuit(X_ON_1, name="a-1")
+    finished = sync_hook.get_conn().submit_ionq_circuit(BELL, name="a-2")
     finish(emulator.url, finished.id)
 
     def no_sync_lookup(*args, **kwargs):
@@ -372,27 +393,17 @@ async def test_async_twins_read_the_connection_asynchronously(
     monkeypatch.setattr(AzureQuantumHook, "get_connection", no_sync_lookup)
     hook = AzureQuantumHook(azure_entra_connection, retry_policy=FAST)
     try:
-        assert isinstance(await hook.aclient(), AsyncAzureQuantumClient)
-        assert (await hook.aget_job(running.id)).id == running.id
-        assert await hook.ahas_completed(finished.id)
-        assert not await hook.ahas_completed(running.id)
-        active = [
-            j.id
-            async for j in hook.alist_jobs(
-                status=[JobState.QUEUED, JobState.RUNNING, JobState.FINISHING]
-            )
-        ]
-        assert active == [running.id]
-        assert [j.id async for j in hook.alist_jobs(name_prefix="a-", limit=5)] != []
-        result = await hook.aget_results(finished.id)
-        assert result["probabilities"] == {"00": 0.5, "11": 0.5}
-        with pytest.raises(InvalidStateError, match="not finished"):
-            await hook.aget_results(running.id)
-        assert (await hook.acancel_job(running.id)).cancelled()
+        client = await hook.aclient()
+        assert isinstance(client, AsyncAzureQuantumClient) and await hook.aclient() is client
+        assert (await client.get_job(running.id)).id == running.id
+        assert (await client.get_job(finished.id)).has_completed()
+        assert await hook.acancel_job(running.id) is True
+        assert (await client.get_job(running.id)).cancelled()
         with pytest.raises(InvalidStateError):
-            await hook.acancel_job(running.id)
+            await client.cancel_job(running.id)
+        assert await hook.acancel_job(running.id) is False  # already final
         with pytest.raises(InvalidInputError):
-            await hook.aget_job("nope nope")
+            await client.get_job("nope nope")
     finally:
         await hook.aclose()
     # One token for the principal, shared by the sync and the async hook.

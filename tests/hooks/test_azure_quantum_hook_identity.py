@@ -68,14 +68,14 @@ def test_user_assigned_managed_identity_runs_a_job_sync_and_async(managed_identi
     ok, message = hook.test_connection()
     assert ok, message
     assert "with managed identity" in message
-    job = hook.submit_ionq_circuit(X_ON_1, qubits=2)
+    job = hook.get_conn().submit_ionq_circuit(X_ON_1, qubits=2)
     assert job.created_by == "uami-client-id"  # the identity the emulator issued the token to
     assert hook.get_results(job.id, timeout=10)["probabilities"] == {"10": 1.0}
 
     async def poll():
         async_hook = AzureQuantumHook()
         try:
-            return await async_hook.aget_job(job.id)
+            return await (await async_hook.aclient()).get_job(job.id)
         finally:
             await async_hook.aclose()
 
@@ -87,7 +87,7 @@ def test_default_azure_credential_finds_the_managed_identity(managed_identity, m
     hook = connect(monkeypatch, managed_identity, credential="default")
     ok, message = hook.test_connection()
     assert ok, message
-    job = hook.submit_ionq_circuit(X_ON_1)
+    job = hook.get_conn().submit_ionq_circuit(X_ON_1)
     assert job.created_by == "00000000-0000-0000-0000-00000000a11d"  # system-assigned
     assert routes(managed_identity)["GET /msi/token"] == 1
 
@@ -165,7 +165,7 @@ def test_without_azure_identity_the_error_names_the_extra(monkeypatch, emulator)
     monkeypatch.setitem(sys.modules, "azure.identity", None)
     hook = connect(monkeypatch, emulator, credential="managed_identity")
     with pytest.raises(ConfigurationError, match=r"airflow-quantum\[azure\]") as error:
-        hook.get_job("00000000-0000-0000-0000-000000000000")
+        hook.get_conn().get_job("00000000-0000-0000-0000-000000000000")
     assert "azure-identity" in str(error.value)
     with pytest.raises(MissingExtraError):
         AzureQuantumSettings.create(**WORKSPACE, endpoint=emulator.url, credential="default")

@@ -20,22 +20,22 @@ def hook(emulator, monkeypatch) -> AzureQuantumHook:
 
 def test_hook_surfaces_the_queue_position(hook, emulator, monkeypatch):
     patch_config(emulator.url, queue_seconds=600)
-    first, second = (hook.submit_ionq_circuit(BELL, shots=10).id for _ in range(2))
+    first, second = (hook.get_conn().submit_ionq_circuit(BELL, shots=10).id for _ in range(2))
     assert hook.queue_position(second) == 2
-    info = hook.queue_info(first)
+    info = hook.get_conn().queue_info(first)
     assert (info.job_id, info.position) == (first, 1) and info.estimated_start_time
     finish(emulator.url, first)
     assert hook.queue_position(first) is None and hook.queue_position(second) == 1
     older = AzureQuantumHook(
         emulator_connection(emulator.url, monkeypatch, "azure_old", "2026-01-15-preview")
     )
-    assert older.queue_info(second) is None and older.queue_position(second) is None
+    assert older.get_conn().queue_info(second) is None and older.queue_position(second) is None
 
 
 async def test_trigger_logs_the_queue_position_while_queued(hook, emulator, capsys):
     patch_config(emulator.url, queue_seconds=1.0)
-    first = hook.submit_ionq_circuit(BELL, shots=10).id
-    second = hook.submit_ionq_circuit(BELL, shots=10).id
+    first = hook.get_conn().submit_ionq_circuit(BELL, shots=10).id
+    second = hook.get_conn().submit_ionq_circuit(BELL, shots=10).id
     trigger = AzureQuantumJobTrigger(
         conn_id="azure_queue", job_id=second, poll_interval=0.05, max_poll_interval=0.1
     )
@@ -44,4 +44,4 @@ async def test_trigger_logs_the_queue_position_while_queued(hook, emulator, caps
     logged = capsys.readouterr().out
     (line,) = [line for line in logged.splitlines() if f"job {second}: queued" in line]
     assert "(queue position 2)" in line, line
-    assert hook.get_job(first).done()
+    assert hook.get_conn().get_job(first).done()

@@ -94,9 +94,9 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
             raise AssertionError("expected a failure")
 
     hook = AzureQuantumHook(entra, retry_policy=FAST)
-    job = hook.submit_ionq_circuit(BELL)
+    job = hook.get_conn().submit_ionq_circuit(BELL)
     finish(url, job.id)
-    done = hook.get_job(job.id)
+    done = hook.get_conn().get_job(job.id)
     sig = parse_qs(urlsplit(done.output_data_uri).query)["sig"][0]
     tokens = [token.value for token in TOKEN_CACHE._tokens.values()]
     assert sig and tokens
@@ -106,18 +106,18 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
     failing(lambda: hook.get_results(job.id))
     # The service keeps failing, and a job fails.
     add_fault(url, kind="status", status=500, count=10, path=f"/jobs/{job.id}$")
-    failing(lambda: hook.get_job(job.id))
+    failing(lambda: hook.get_conn().get_job(job.id))
     add_job_fault(url, outcome="fail", code="InternalError")
-    failed = hook.submit_ionq_circuit([{"gate": "x", "target": 0}])
+    failed = hook.get_conn().submit_ionq_circuit([{"gate": "x", "target": 0}])
     failing(lambda: hook.get_results(failed.id, timeout=30))
     # Wrong credentials and broken connections.
-    failing(lambda: AzureQuantumHook(wrong_secret, retry_policy=FAST).get_job(job.id))
-    failing(lambda: AzureQuantumHook(wrong_key, retry_policy=FAST).get_job(job.id))
-    failing(lambda: AzureQuantumHook(broken_string).get_job(job.id))
+    failing(lambda: AzureQuantumHook(wrong_secret, retry_policy=FAST).get_conn().get_job(job.id))
+    failing(lambda: AzureQuantumHook(wrong_key, retry_policy=FAST).get_conn().get_job(job.id))
+    failing(lambda: AzureQuantumHook(broken_string).get_conn().get_job(job.id))
     texts.append(AzureQuantumHook(wrong_key, retry_policy=FAST).test_connection()[1])
 
     keyed_hook = AzureQuantumHook(keyed, retry_policy=FAST)
-    keyed_job = keyed_hook.submit_ionq_circuit([{"gate": "x", "target": 0}])
+    keyed_job = keyed_hook.get_conn().submit_ionq_circuit([{"gate": "x", "target": 0}])
     texts += [
         repr(keyed_hook.client),
         repr(keyed_hook.settings),
@@ -150,12 +150,13 @@ async def test_no_secret_leaks_from_async_failures(secret_emulator, monkeypatch,
         extra=_workspace(url, tenant_id="t", authority_host=url),
     )
     hook = AzureQuantumHook(entra, retry_policy=FAST)
-    job = hook.submit_ionq_circuit(BELL)
+    job = hook.get_conn().submit_ionq_circuit(BELL)
     finish(url, job.id)
-    sig = parse_qs(urlsplit(hook.get_job(job.id).output_data_uri).query)["sig"][0]
-    add_fault(url, kind="status", status=503, count=10, path="/rawOutputData")
+    sig = parse_qs(urlsplit(hook.get_conn().get_job(job.id).output_data_uri).query)["sig"][0]
+    # The async client reads jobs only (triggers): its failure is a failing job read.
+    add_fault(url, kind="status", status=503, count=10, path=f"/jobs/{job.id}")
     with pytest.raises(QuantumError) as info:
-        await hook.aget_results(job.id)
+        await (await hook.aclient()).get_job(job.id)
     await hook.aclose()
     tokens = [token.value for token in TOKEN_CACHE._tokens.values()]
     everything = "\n".join([str(info.value), repr(info.value), caplog.text])

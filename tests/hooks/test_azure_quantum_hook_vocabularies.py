@@ -31,14 +31,15 @@ def hook(request, emulator, monkeypatch) -> AzureQuantumHook:
 
 async def test_hook_filters_and_states_work_in_either_vocabulary(hook, emulator, vocabulary):
     queued_word, done_word = WORDS[vocabulary]
-    queued = hook.submit_ionq_circuit(BELL, shots=10, name="words-queued")
-    done = hook.submit_ionq_circuit(BELL, shots=10, name="words-done")
+    queued = hook.get_conn().submit_ionq_circuit(BELL, shots=10, name="words-queued")
+    done = hook.get_conn().submit_ionq_circuit(BELL, shots=10, name="words-done")
     assert queued.status == queued_word and queued.state is JobState.QUEUED
     finish(emulator.url, done.id)
-    assert hook.get_job(done.id).status == done_word
+    assert hook.get_conn().get_job(done.id).status == done_word
     assert hook.has_completed(done.id) and not hook.has_completed(queued.id)
     for status in ("Succeeded", "Completed", JobState.SUCCEEDED):
-        assert [j.id for j in hook.list_jobs(status=status)] == [done.id], status
-    pending = [j.id async for j in hook.alist_jobs(status=[JobState.QUEUED, JobState.RUNNING])]
+        assert [j.id for j in hook.get_conn().list_jobs(status=status)] == [done.id], status
+    client = await hook.aclient()
+    pending = [j.id async for page in client.pending_job_pages() for j in page]
     assert pending == [queued.id]
-    assert (await hook.aget_job(done.id)).done()
+    assert (await client.get_job(done.id)).done()

@@ -165,7 +165,7 @@ def test_sampler_result_bell(hook, emulator):
     counts = result["pub_results"][0]["counts"]
     assert set(counts) <= {"00", "11"} and sum(counts.values()) == 300
     assert hook.status(job_id) is IBMJobStatus.DONE
-    assert hook.get_job(job_id).tags == ["t1"]
+    assert hook.get_conn().get_job(job_id).tags == ["t1"]
     json.dumps(result)  # fit for XCom
 
 
@@ -184,8 +184,11 @@ def test_parameter_sweep_and_bitstrings(hook, emulator):
 
 def test_run_job_with_raw_params_and_job_options(hook, emulator):
     params = {"pubs": [[BELL_MEASURED, None, 10]], "options": {}, "version": 2}
-    job_id = hook.run_job("sampler", "ibm_fez", params, tags=["raw"], log_level="debug")
-    job = hook.get_job(job_id, include_params=True)
+    client = hook.get_conn()
+    job_id = client.run_job(
+        "sampler", params, backend="ibm_fez", tags=["raw"], log_level="debug"
+    ).id
+    job = client.get_job(job_id, exclude_params=False)
     assert job.inputs["pubs"][0][2] == 10 and job.log_level == "DEBUG"
     assert job.program_id == "sampler" and job.backend_name == "ibm_fez"
 
@@ -217,17 +220,18 @@ def test_failed_job(hook, emulator):
 def test_cancelled_job(hook):
     job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
     assert hook.error_message(job_id) is None
-    hook.cancel_job(job_id)
+    assert hook.cancel_job(job_id) is True
     with pytest.raises(JobFailedError, match="cancelled"):
         hook.result(job_id, timeout=5, poll_interval=0.02)
     with pytest.raises(InvalidStateError, match="already final"):
-        hook.cancel_job(job_id)
+        hook.get_conn().cancel_job(job_id)
+    assert hook.cancel_job(job_id) is False  # already final: nothing to cancel
 
 
 def test_logs_metrics_usage_and_queue(hook, emulator):
     first = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
     second = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
-    assert hook.logs(second) == ""
+    assert hook.get_conn().get_logs(second) == ""
     assert hook.queue_position(second) == 2
     info = hook.queue_info(second)
     assert isinstance(info, IBMQueueInfo) and info.position == 2 and info.job_id == second
@@ -235,7 +239,7 @@ def test_logs_metrics_usage_and_queue(hook, emulator):
     quick_result(hook, emulator, first)
     quick_result(hook, emulator, second)
     assert hook.queue_position(second) is None
-    assert f"Job {second}" in hook.logs(second)
+    assert f"Job {second}" in hook.get_conn().get_logs(second)
     metrics = hook.metrics(second)
     assert metrics["usage"]["status"] == "complete" and metrics["timestamps"]["finished"]
     json.dumps(metrics)
@@ -244,37 +248,38 @@ def test_logs_metrics_usage_and_queue(hook, emulator):
 def test_tags_listing_and_deletion(hook, emulator):
     ids = [hook.run_sampler([BELL_MEASURED], "ibm_fez", 10, tags=["dag-x"]) for _ in range(3)]
     assert hook.update_tags(ids[0], ["dag-x", "first"]) == ["dag-x", "first"]
-    assert [job.id for job in hook.list_jobs(tags=["dag-x", "first"])] == [ids[0]]
-    assert [job.id for job in hook.list_jobs(limit=None, sort="ASC")] == ids
-    assert len(hook.list_jobs(limit=2)) == 2
-    assert {job.id for job in hook.list_jobs(pending=True)} == set(ids)
+    client = hook.get_conn()
+    assert [job.id for job in client.list_jobs(tags=["dag-x", "first"])] == [ids[0]]
+    assert [job.id for job in client.list_jobs(limit=None, sort="ASC")] == ids
+    assert len(list(client.list_jobs(limit=2))) == 2
+    assert {job.id for job in client.list_jobs(pending=True)} == set(ids)
     quick_result(hook, emulator, ids[0])
-    hook.delete_job(ids[0])
+    hook.get_conn().delete_job(ids[0])
     with pytest.raises(NotFoundError):
-        hook.get_job(ids[0])
+        hook.get_conn().get_job(ids[0])
 
 
 def test_sessions(hook, emulator):
-    session_id = hook.open_session("ibm_fez", mode="batch", max_ttl=300)
+    session_id = hook.get_conn().create_session("ibm_fez", mode="batch", max_ttl=300).id
     job_id = hook.run_sampler([BELL_MEASURED], None, 10, session_id=session_id)
-    assert hook.get_job(job_id).session_id == session_id
-    assert hook.get_session(session_id).mode == "batch"
-    hook.close_session(session_id)
-    assert hook.get_session(session_id).accepting_jobs is False
+    assert hook.get_conn().get_job(job_id).session_id == session_id
+    assert hook.get_conn().get_session(session_id).mode == "batch"
+    hook.get_conn().close_session(session_id)
+    assert hook.get_conn().get_session(session_id).accepting_jobs is False
     quick_result(hook, emulator, job_id)  # closing lets queued jobs run
-    dedicated = hook.open_session("ibm_fez")
+    dedicated = hook.get_conn().create_session("ibm_fez").id
     queued = hook.run_sampler([BELL_MEASURED], None, 10, session_id=dedicated)
-    hook.cancel_session(dedicated)
+    hook.get_conn().cancel_session(dedicated)
     assert hook.status(queued) is IBMJobStatus.CANCELLED
 
 
 def test_backends_and_usage(hook):
-    assert "ibm_fez" in {backend.name for backend in hook.list_backends()}
-    assert hook.backend("ibm_marrakesh").n_qubits == 156
+    assert "ibm_fez" in {backend.name for backend in hook.get_conn().list_backends()}
+    assert hook.get_conn().get_backend_configuration("ibm_marrakesh").n_qubits == 156
     assert len(hook.properties("ibm_fez").qubits) == 156
     assert len(hook.properties("ibm_boston").gates) > 156
-    assert hook.get_backend_status("ibm_fez").operational
-    assert hook.get_instance_usage().usage_limit_reached is False
+    assert hook.get_conn().get_backend_status("ibm_fez").operational
+    assert hook.get_conn().get_instance_usage().usage_limit_reached is False
 
 
 def test_qiskit_objects_when_qiskit_is_installed(hook, emulator):
@@ -302,13 +307,13 @@ def test_qiskit_objects_when_qiskit_is_installed(hook, emulator):
         (lambda h: h.run_sampler([BELL_MEASURED], "ibm_fez", tags=list("abcdefghi")), "tags"),
         (lambda h: h.run_estimator([BELL], None, "ibm_fez"), "observables"),
         (lambda h: h.run_estimator([BELL], "ZQ", "ibm_fez"), "observables"),
-        (lambda h: h.get_job("job/../../x"), "job_id"),
+        (lambda h: h.get_conn().get_job("job/../../x"), "job_id"),
         (lambda h: h.status("bad id"), "job_id"),
         (lambda h: h.update_tags("abc", ["x" * 90]), "tags"),
         (lambda h: h.result("abc", timeout=-1), "timeout"),
         (lambda h: h.wait_for_final_state("abc", poll_interval=0), "poll_interval"),
-        (lambda h: h.open_session("ibm_fez", mode="exclusive"), "mode"),
-        (lambda h: h.list_jobs(created_after=12), "created_after"),
+        (lambda h: h.get_conn().create_session("ibm_fez", mode="exclusive"), "mode"),
+        (lambda h: h.get_conn().list_jobs(created_after=12), "created_after"),
     ],
 )
 def test_bad_input_is_refused_before_any_request(hook, emulator, call, field):
@@ -322,7 +327,7 @@ def test_unknown_statuses_are_polled_with_a_warning(hook, monkeypatch, capsys):
         IBMJob.from_wire({"id": "j1", "state": {"status": word}})
         for word in ("Queued", "Archiving", "Archiving", "Completed")
     )
-    monkeypatch.setattr(hook, "get_job", lambda job_id: next(answers))
+    monkeypatch.setattr(hook.get_conn(), "get_job", lambda job_id: next(answers))
     job = hook.wait_for_final_state("j1", poll_interval=0.01)
     assert job.done()
     # Airflow 3 hooks log through structlog (to stdout here), not through stdlib logging.
@@ -347,22 +352,17 @@ async def test_async_twins(ibm_connection, emulator, monkeypatch):
 
     monkeypatch.setattr(IBMQuantumHook, "get_connection", no_blocking_lookup)
     try:
-        assert (await hook.aget_job(done)).done()
-        assert await hook.astatus(done) is IBMJobStatus.DONE
-        assert [job.id for job in await hook.alist_jobs(pending=True)] == [waiting]
-        assert len(await hook.alist_jobs(limit=None)) == 2
-        assert "00" in await hook.aget_results(done) or "11" in await hook.aget_results(done)
-        assert await hook.aget_results(waiting) is None
-        result = await hook.aresult(done)
-        assert set(result["pub_results"][0]["counts"]) <= {"00", "11"}
-        with pytest.raises(InvalidStateError, match="not ready"):
-            await hook.aresult(waiting)
-        assert (await hook.ametrics(done))["usage"]["status"] == "complete"
-        await hook.acancel_job(waiting)
-        assert await hook.astatus(waiting) is IBMJobStatus.CANCELLED
-        with pytest.raises(JobFailedError, match="cancelled"):
-            await hook.aresult(waiting)
+        client = await hook.aclient()
+        assert (await client.get_job(done)).done() and await hook.aclient() is client
+        assert (await client.get_job(done)).status is IBMJobStatus.DONE
+        assert (await client.get_metrics(done)).model_dump(mode="json")["usage"]["status"] == (
+            "complete"
+        )
+        assert await hook.aqueue_position(done) is None
+        assert await hook.acancel_job(waiting) is True
+        assert (await client.get_job(waiting)).status is IBMJobStatus.CANCELLED
+        assert await hook.acancel_job(waiting) is False  # already final
         with pytest.raises(InvalidInputError):
-            await hook.aget_job("x/y")
+            await client.get_job("x/y")
     finally:
         await hook.aclose()

@@ -81,14 +81,14 @@ def test_no_secret_leaks_during_failing_runs(emulator, monkeypatch, caplog, caps
         "/faults",
         {"vendor": "ibm", "kind": "status", "status": 503, "count": 3, "path": "/jobs/"},
     )
-    failing(lambda: hook.get_job(job_id))
+    failing(lambda: hook.get_conn().get_job(job_id))
     control(
         emulator,
         "POST",
         "/faults",
         {"vendor": "ibm", "kind": "status", "status": 401, "count": 2, "path": "/backends"},
     )
-    failing(hook.list_backends)
+    failing(hook.get_conn().list_backends)
     control(
         emulator,
         "POST",
@@ -96,7 +96,7 @@ def test_no_secret_leaks_during_failing_runs(emulator, monkeypatch, caplog, caps
         {"vendor": "ibm", "kind": "drop", "count": 1, "method": "POST", "path": "/jobs"},
     )
     failing(lambda: hook.run_sampler([BELL], "ibm_fez", shots=10))
-    failing(lambda: hook.cancel_job(job_id))
+    failing(lambda: hook.get_conn().cancel_job(job_id))  # final: 409
 
     async def async_failures():
         control(
@@ -106,7 +106,7 @@ def test_no_secret_leaks_during_failing_runs(emulator, monkeypatch, caplog, caps
             {"vendor": "ibm", "kind": "status", "status": 500, "count": 3, "path": "/jobs/"},
         )
         with pytest.raises(QuantumError) as caught:
-            await hook.aget_job(job_id)
+            await (await hook.aclient()).get_job(job_id)
         shown.append(describe(caught.value))
         await hook.aclose()
 

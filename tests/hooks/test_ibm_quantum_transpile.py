@@ -47,7 +47,7 @@ def _result(hook, emulator, job_id):
 
 
 def _submitted_circuit(hook, job_id: str, index: int = 0):
-    return hook.get_job(job_id, include_params=True).inputs["pubs"][index]
+    return hook.get_conn().get_job(job_id, exclude_params=False).inputs["pubs"][index]
 
 
 def test_textbook_circuits_are_refused_without_optimization_level(hook, emulator):

@@ -140,7 +140,7 @@ def test_untrusted_certificate_is_refused_by_default_sync(tls, monkeypatch, vend
     server, _ = tls
     hook = connect(monkeypatch, vendor, server.url)
     with pytest.raises(QuantumError) as caught:
-        hook.get_job(JOB_ID)
+        hook.get_conn().get_job(JOB_ID)
     assert "certificate" in str(caught.value).lower() or "ssl" in str(caught.value).lower()
     assert API_KEY not in str(caught.value)
     assert server.requests == []  # the TLS handshake failed: nothing, no key, was sent
@@ -151,7 +151,7 @@ async def test_untrusted_certificate_is_refused_by_default_async(tls, monkeypatc
     server, _ = tls
     hook = connect(monkeypatch, vendor, server.url)
     with pytest.raises(QuantumError) as caught:
-        await hook.aget_job(JOB_ID)
+        await (await hook.aclient()).get_job(JOB_ID)
     assert API_KEY not in str(caught.value)
     assert server.requests == []
 
@@ -165,7 +165,7 @@ def test_verify_false_or_the_signing_bundle_reach_the_service(tls, monkeypatch, 
         monkeypatch, vendor, server.url, verify=str(cert) if trust == "bundle" else trust
     )
     with pytest.raises(QuantumError):  # the test server answers 503 to everything
-        hook.get_job(JOB_ID)
+        hook.get_conn().get_job(JOB_ID)
     assert server.requests  # the connection's choice reached the wire
 
 

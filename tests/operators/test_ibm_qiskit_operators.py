@@ -7,7 +7,6 @@ processor does) to plain JSON, runs, and the hook hands back qiskit's own result
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import sys
@@ -20,8 +19,8 @@ from ibm_circuits import qiskit_isa_bell, qiskit_isa_rotation
 from airflow_quantum.clients.errors import MissingExtraError
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.operators.ibm_quantum import (
-    IBMQuantumEstimatorOperator,
-    IBMQuantumSamplerOperator,
+    IBMQuantumRunEstimatorOperator,
+    IBMQuantumRunSamplerOperator,
 )
 
 qiskit = pytest.importorskip("qiskit")
@@ -47,10 +46,10 @@ def bell() -> QuantumCircuit:
 
 def qiskit_dag() -> DAG:
     with DAG("qiskit_objects", schedule=None) as dag:
-        IBMQuantumSamplerOperator(
+        IBMQuantumRunSamplerOperator(
             task_id="sweep", circuits=[(rotation(), ANGLES, 100)], backend="ibm_fez", **FAST
         )
-        IBMQuantumEstimatorOperator(
+        IBMQuantumRunEstimatorOperator(
             task_id="energy",
             circuits=[bell()],
             observables=[[SparsePauliOp("ZZ"), SparsePauliOp(["XX", "YY"], [0.5, -0.5])]],
@@ -95,14 +94,6 @@ def test_hook_returns_qiskit_results_on_request(ibm_connection, emulator):
     plain = hook.result(job_id)["pub_results"][0]["counts"]
     assert [meas.get_counts(i) for i in range(2)] == plain
 
-    async def fetch():
-        try:
-            return await hook.aresult(job_id, as_qiskit=True)
-        finally:
-            await hook.aclose()
-
-    assert asyncio.run(fetch())[0].data.meas.get_counts(1) == {"11": 64}
-
 
 def test_as_qiskit_without_qiskit_fails_before_any_request(ibm_connection, emulator, monkeypatch):
     for name in [name for name in sys.modules if name.split(".")[0] == "qiskit"]:
@@ -125,7 +116,7 @@ def test_textbook_circuits_run_with_optimization_level(ibm_connection, emulator)
     measured = textbook_bell()
     measured.measure_all()
     with DAG("transpiled", schedule=None) as dag:
-        IBMQuantumSamplerOperator(
+        IBMQuantumRunSamplerOperator(
             task_id="counts",
             circuits=[measured],
             shots=100,
@@ -133,7 +124,7 @@ def test_textbook_circuits_run_with_optimization_level(ibm_connection, emulator)
             optimization_level=1,
             **FAST,
         )
-        IBMQuantumEstimatorOperator(
+        IBMQuantumRunEstimatorOperator(
             task_id="energy",
             circuits=[textbook_bell()],
             observables=[SparsePauliOp.from_list([("ZZ", 1.0), ("XX", 1.0)])],
@@ -149,7 +140,7 @@ def test_textbook_circuits_run_with_optimization_level(ibm_connection, emulator)
 
 
 def test_optimization_level_is_checked_before_submitting(ibm_connection, emulator, monkeypatch):
-    bad = IBMQuantumSamplerOperator(
+    bad = IBMQuantumRunSamplerOperator(
         task_id="bad", circuits=[textbook_bell()], backend="ibm_fez", optimization_level=5, **FAST
     )
     with pytest.raises(Exception, match="optimization_level must be 0, 1, 2 or 3"):
@@ -157,7 +148,7 @@ def test_optimization_level_is_checked_before_submitting(ibm_connection, emulato
     for name in [name for name in sys.modules if name.split(".")[0] == "qiskit"]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "qiskit", None)
-    op = IBMQuantumSamplerOperator(
+    op = IBMQuantumRunSamplerOperator(
         task_id="noqiskit", circuits=[bad.circuits[0]], backend="ibm_fez", optimization_level=1,
         **FAST,
     )  # fmt: skip

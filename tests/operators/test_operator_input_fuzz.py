@@ -33,11 +33,11 @@ from airflow_quantum.operators.azure_quantum import (
 )
 from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumCancelJobOperator,
-    IBMQuantumEstimatorOperator,
     IBMQuantumGetResultsOperator,
     IBMQuantumOpenSessionOperator,
+    IBMQuantumRunEstimatorOperator,
     IBMQuantumRunJobOperator,
-    IBMQuantumSamplerOperator,
+    IBMQuantumRunSamplerOperator,
     IBMQuantumUpdateTagsOperator,
 )
 from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
@@ -157,7 +157,7 @@ def test_ibm_sampler_inputs(
     emulator, ibm_connection, circuits, backend, shots, tags, options, job_options, poll
 ):
     outcome_is_clean(
-        lambda: IBMQuantumSamplerOperator(
+        lambda: IBMQuantumRunSamplerOperator(
             task_id="sample",
             **no_wait(
                 circuits=circuits,
@@ -188,7 +188,7 @@ def test_ibm_estimator_inputs(
     emulator, ibm_connection, circuits, observables, precision, backend, session_id
 ):
     outcome_is_clean(
-        lambda: IBMQuantumEstimatorOperator(
+        lambda: IBMQuantumRunEstimatorOperator(
             task_id="estimate",
             **no_wait(
                 circuits=circuits,

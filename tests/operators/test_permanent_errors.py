@@ -14,7 +14,7 @@ import requests
 from airflow_face_support import make_context
 
 from airflow_quantum.clients.errors import ServiceError
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 try:
     from airflow.sdk.exceptions import AirflowFailException
@@ -31,8 +31,8 @@ def job_posts(emulator: Any) -> list[dict[str, Any]]:
     return [r for r in records if r["method"] == "POST" and r["path"] == "/api/v1/jobs"]
 
 
-def sampler(circuit: str) -> IBMQuantumSamplerOperator:
-    return IBMQuantumSamplerOperator(
+def sampler(circuit: str) -> IBMQuantumRunSamplerOperator:
+    return IBMQuantumRunSamplerOperator(
         task_id="sample", backend="ibm_fez", circuits=[circuit], shots=10, deferrable=False
     )
 
@@ -60,7 +60,7 @@ def test_a_passing_service_failure_is_still_retried(ibm_connection, emulator, mo
 
 
 def test_a_backend_the_instance_does_not_have_fails_without_retry(ibm_connection, emulator):
-    op = IBMQuantumSamplerOperator(
+    op = IBMQuantumRunSamplerOperator(
         task_id="sample", backend="ibm_nowhere", circuits=[MALFORMED], shots=10, deferrable=False
     )
     with pytest.raises(AirflowFailException) as failed:

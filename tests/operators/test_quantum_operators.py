@@ -47,11 +47,11 @@ from airflow_quantum.operators.base import shrink_for_xcom
 from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumCancelJobOperator,
     IBMQuantumCloseSessionOperator,
-    IBMQuantumEstimatorOperator,
     IBMQuantumGetResultsOperator,
     IBMQuantumOpenSessionOperator,
+    IBMQuantumRunEstimatorOperator,
     IBMQuantumRunJobOperator,
-    IBMQuantumSamplerOperator,
+    IBMQuantumRunSamplerOperator,
     IBMQuantumUpdateTagsOperator,
 )
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
@@ -93,7 +93,7 @@ def quantinuum(task_id: str = "bell_h2", **kwargs: Any) -> AzureQuantumSubmitJob
     return AzureQuantumSubmitJobOperator(task_id=task_id, **options)
 
 
-def sampler(task_id: str = "sample", **kwargs: Any) -> IBMQuantumSamplerOperator:
+def sampler(task_id: str = "sample", **kwargs: Any) -> IBMQuantumRunSamplerOperator:
     options = {
         "backend": "ibm_fez",
         "circuits": [BELL_QASM],
@@ -102,7 +102,7 @@ def sampler(task_id: str = "sample", **kwargs: Any) -> IBMQuantumSamplerOperator
         **FAST,
         **kwargs,
     }
-    return IBMQuantumSamplerOperator(task_id=task_id, **options)
+    return IBMQuantumRunSamplerOperator(task_id=task_id, **options)
 
 
 SUBMITTERS = {"azure": quantinuum, "ibm": sampler}
@@ -223,7 +223,9 @@ def test_azure_generic_input_data_runs_a_pulser_sequence_on_pasqal(connections, 
 def test_azure_generic_input_data_with_tags_params_and_session(connections, emulator):
     hook = AzureQuantumHook()
     session_id = "5e551000-0000-4000-8000-000000000001"  # the service takes GUIDs only
-    session = hook.open_session("ionq", "ionq.simulator", session_id=session_id, name="s")
+    session = hook.get_conn().open_session(
+        provider_id="ionq", target="ionq.simulator", session_id=session_id, name="s"
+    )
     op = AzureQuantumSubmitJobOperator(
         task_id="raw",
         target="ionq.simulator",
@@ -240,7 +242,7 @@ def test_azure_generic_input_data_with_tags_params_and_session(connections, emul
     context = make_context(op)
     job_id = op.execute(context)
     assert job_id == context["ti"].pushed("job_id")
-    job = hook.get_job(job_id)
+    job = hook.get_conn().get_job(job_id)
     assert job.name == "raw bell" and job.session_id == session_id
     assert job.input_params == {"shots": 64}
     assert job.tags[:2] == ["team-a", "nightly"] and job.tags[2].startswith("airflow-")
@@ -255,7 +257,7 @@ def test_azure_ionq_circuit_takes_shots_from_input_params(connections, emulator)
         task_id="ghz", target="ionq.simulator", ionq_circuit=BELL_IONQ,
         input_params={"shots": 64}, wait_for_completion=False,
     )  # fmt: skip
-    job = AzureQuantumHook().get_job(op.execute(make_context(op)))
+    job = AzureQuantumHook().get_conn().get_job(op.execute(make_context(op)))
     assert job.input_params["shots"] == 64
 
 
@@ -292,7 +294,7 @@ def test_ibm_sampler_waits_on_the_worker(connections, emulator):
 
 
 def test_ibm_estimator_returns_expectation_values(connections, emulator):
-    op = IBMQuantumEstimatorOperator(
+    op = IBMQuantumRunEstimatorOperator(
         task_id="energy",
         backend="ibm_fez",
         circuits=[BELL_NO_MEASURE],
@@ -340,7 +342,7 @@ def test_ibm_get_results_cancel_and_update_tags(connections, emulator):
 
 def test_azure_get_results_and_cancel(connections, emulator):
     hook = AzureQuantumHook()
-    done = hook.submit_quantinuum_program(BELL_QASM2, shots=20).id
+    done = hook.get_conn().submit_quantinuum_program(BELL_QASM2, shots=20).id
     control(emulator, "POST", f"/jobs/{done}/finish")
     context = make_context()
     result = AzureQuantumGetResultsOperator(task_id="get", job_id=done).execute(context)
@@ -354,10 +356,10 @@ def test_azure_get_results_and_cancel(connections, emulator):
     assert AzureQuantumCancelJobOperator(task_id="c", job_id=done).execute(context) == "succeeded"
 
     job_fault(emulator, "azure", outcome="fail", code="InvalidInputData", message="bad terms")
-    failed = hook.submit_quantinuum_program(BELL_QASM2).id
+    failed = hook.get_conn().submit_quantinuum_program(BELL_QASM2).id
     with pytest.raises(AirflowException, match="bad terms"):
         AzureQuantumGetResultsOperator(task_id="get2", job_id=failed, timeout=10).execute(context)
-    live = hook.submit_quantinuum_program(BELL_QASM2).id
+    live = hook.get_conn().submit_quantinuum_program(BELL_QASM2).id
     assert AzureQuantumCancelJobOperator(task_id="c2", job_id=live).execute(context) == "cancelled"
 
 
@@ -377,7 +379,7 @@ def test_ibm_session_close_waits_for_the_sessions_jobs(connections, emulator):
         task_id="close", session_id=session_id, poll_interval=0.05
     ).execute(context)
     assert phase(emulator, job_id) == "succeeded"  # the close waited for it
-    session = IBMQuantumHook().get_session(session_id)
+    session = IBMQuantumHook().get_conn().get_session(session_id)
     assert session.accepting_jobs is False
 
 
@@ -542,7 +544,7 @@ BAD_INPUT = [
         lambda: sampler(job_options={"priority": 1}), "job_options", id="ibm-unknown-option"
     ),
     pytest.param(
-        lambda: IBMQuantumEstimatorOperator(
+        lambda: IBMQuantumRunEstimatorOperator(
             task_id="x", backend="ibm_fez", circuits=[BELL_NO_MEASURE], observables=["ZQ"]
         ),
         "observables",
@@ -749,9 +751,9 @@ def test_template_fields_cover_what_a_user_templates():
         "session_id",
         "azure_quantum_conn_id",
     } <= set(AzureQuantumSubmitJobOperator.template_fields)
-    for cls in (IBMQuantumSamplerOperator, IBMQuantumEstimatorOperator):
+    for cls in (IBMQuantumRunSamplerOperator, IBMQuantumRunEstimatorOperator):
         assert {"backend", "circuits", "tags", "session_id", "options"} <= set(cls.template_fields)
-    assert "observables" in IBMQuantumEstimatorOperator.template_fields
+    assert "observables" in IBMQuantumRunEstimatorOperator.template_fields
     assert {"program_id", "program_params"} <= set(IBMQuantumRunJobOperator.template_fields)
     assert "params" not in IBMQuantumRunJobOperator.template_fields  # Airflow's own
     for cls in (
@@ -773,7 +775,11 @@ def test_updating_tags_keeps_the_idempotency_tag_so_a_retry_still_reattaches(con
     configure(emulator, queue_seconds=0.6)
     first_try = sampler(deferrable=True)
     job_id = defer(first_try, make_context(first_try, try_number=1)).trigger.job_id
-    key = next(tag for tag in IBMQuantumHook().get_job(job_id).tags if tag.startswith("airflow-"))
+    key = next(
+        tag
+        for tag in IBMQuantumHook().get_conn().get_job(job_id).tags
+        if tag.startswith("airflow-")
+    )
 
     updated = IBMQuantumUpdateTagsOperator(task_id="retag", job_id=job_id, tags=["reviewed"])
     assert updated.execute(make_context()) == ["reviewed", key]

@@ -18,7 +18,7 @@ from airflow_face_support import BELL_QASM, BELL_QASM2, FakeTI, make_context
 from openlineage.client.serde import Serde
 
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 from airflow_quantum.results.lineage import FACET_NAME, QuantumJobRunFacet
 
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
@@ -26,7 +26,7 @@ FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
 
 def test_openlineage_finds_the_job_facet_and_the_results_file(ibm_connection, tmp_path):
     target = tmp_path / "out" / "sample.json"
-    op = IBMQuantumSamplerOperator(
+    op = IBMQuantumRunSamplerOperator(
         task_id="sample",
         backend="ibm_fez",
         circuits=[BELL_QASM],
@@ -112,14 +112,14 @@ BLOCKED = textwrap.dedent(
     for module in (importlib.metadata, importlib_metadata):
         module.distributions = without_openlineage(module.distributions)
 
-    from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+    from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
     class TI:
         dag_id, task_id, run_id, map_index = "d", "sample", "manual__1", -1
         def xcom_push(self, key, value):
             pass
 
-    op = IBMQuantumSamplerOperator(
+    op = IBMQuantumRunSamplerOperator(
         task_id="sample", backend="ibm_fez", circuits=[sys.argv[1]], shots=50,
         results_path=sys.argv[2], deferrable=False, poll_interval=0.05,
     )

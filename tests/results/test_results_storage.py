@@ -34,8 +34,8 @@ from airflow_quantum.operators.azure_quantum import (
     AzureQuantumSubmitJobOperator,
 )
 from airflow_quantum.operators.ibm_quantum import (
-    IBMQuantumEstimatorOperator,
-    IBMQuantumSamplerOperator,
+    IBMQuantumRunEstimatorOperator,
+    IBMQuantumRunSamplerOperator,
 )
 
 try:
@@ -71,9 +71,9 @@ def rendered(op: Any, context: dict[str, Any]) -> Any:
     return op
 
 
-def big_sampler(**options: Any) -> IBMQuantumSamplerOperator:
+def big_sampler(**options: Any) -> IBMQuantumRunSamplerOperator:
     """A Bell sampler that returns every shot's bitstring: a result that grows with shots."""
-    return IBMQuantumSamplerOperator(
+    return IBMQuantumRunSamplerOperator(
         task_id="big", backend="ibm_fez", circuits=[BELL_QASM], bitstrings=True, **options, **FAST
     )
 
@@ -83,7 +83,7 @@ def big_sampler(**options: Any) -> IBMQuantumSamplerOperator:
 
 def test_sampler_writes_the_whole_result_and_xcom_gets_uri_and_summary(connections, s3, emulator):
     asset = Asset("bell_counts")
-    op = IBMQuantumSamplerOperator(
+    op = IBMQuantumRunSamplerOperator(
         task_id="sample",
         backend="ibm_fez",
         circuits=[BELL_QASM],
@@ -115,7 +115,7 @@ def test_sampler_writes_the_whole_result_and_xcom_gets_uri_and_summary(connectio
 
 
 def test_raw_payload_goes_beside_the_result(connections, s3, emulator):
-    op = IBMQuantumEstimatorOperator(
+    op = IBMQuantumRunEstimatorOperator(
         task_id="energy",
         backend="ibm_fez",
         circuits=[BELL_NO_MEASURE],
@@ -136,7 +136,8 @@ def test_azure_get_results_operator_stores_a_historic_qio_result_and_raw_output(
     connections, s3, emulator
 ):
     hook = AzureQuantumHook()
-    job = hook.get_job(plant_qio(emulator, input_params={"params": {"sweeps": 50, "seed": 3}}))
+    planted = plant_qio(emulator, input_params={"params": {"sweeps": 50, "seed": 3}})
+    job = hook.get_conn().get_job(planted)
     op = AzureQuantumGetResultsOperator(
         task_id="get",
         job_id=job.id,
@@ -148,7 +149,7 @@ def test_azure_get_results_operator_stores_a_historic_qio_result_and_raw_output(
     assert stored["cost"] == -2.0
     assert summary["best"] == {"cost": -2.0, "configuration": stored["configuration"]}
     assert summary["backend"] == "microsoft.simulatedannealing.cpu"
-    assert s3.read_bytes(f"qio/{job.id}.raw.json") == hook.download_output(job.id)
+    assert s3.read_bytes(f"qio/{job.id}.raw.json") == hook.get_conn().download_output(job.id)
 
 
 def test_azure_ionq_submit_summary_has_top_probabilities_and_usage(connections, s3, emulator):
@@ -206,7 +207,7 @@ def test_a_result_too_big_for_xcom_goes_to_the_configured_base_path(
 ):
     monkeypatch.setenv("AIRFLOW__QUANTUM__RESULTS_BASE_PATH", RESULTS + "/auto")
     monkeypatch.setenv("AIRFLOW__QUANTUM__MAX_XCOM_RESULT_BYTES", "2000")
-    small = IBMQuantumSamplerOperator(
+    small = IBMQuantumRunSamplerOperator(
         task_id="small", backend="ibm_fez", circuits=[BELL_QASM], shots=50, **FAST
     )
     assert small.execute(make_context(small))["kind"] == "sampler"  # under 2000 bytes: XCom
@@ -264,7 +265,7 @@ def test_bad_results_options_fail_before_anything_is_submitted(
     options = dict(options)
     if "base" in options:
         monkeypatch.setenv("AIRFLOW__QUANTUM__RESULTS_BASE_PATH", options.pop("base"))
-    op = IBMQuantumSamplerOperator(
+    op = IBMQuantumRunSamplerOperator(
         task_id="sample", backend="ibm_fez", circuits=[BELL_QASM], **options, **FAST
     )
     with pytest.raises(AirflowFailException, match=message):
@@ -275,8 +276,8 @@ def test_bad_results_options_fail_before_anything_is_submitted(
 def test_a_missing_bucket_fails_the_task_naming_the_path_and_a_retry_pays_nothing(
     connections, s3, emulator
 ):
-    def task() -> IBMQuantumSamplerOperator:
-        return IBMQuantumSamplerOperator(
+    def task() -> IBMQuantumRunSamplerOperator:
+        return IBMQuantumRunSamplerOperator(
             task_id="sample",
             backend="ibm_fez",
             circuits=[BELL_QASM],
@@ -296,7 +297,7 @@ def test_a_missing_bucket_fails_the_task_naming_the_path_and_a_retry_pays_nothin
 
 def test_submit_only_puts_the_job_on_the_asset_event(connections, emulator):
     asset = Asset("queued_job")
-    op = IBMQuantumSamplerOperator(
+    op = IBMQuantumRunSamplerOperator(
         task_id="sample",
         backend="ibm_fez",
         circuits=[BELL_QASM],

@@ -32,7 +32,8 @@ class FakeJob:
 
 @dataclass
 class ScriptedHook:
-    """Answers ``aget_job`` from a script: a JobState, a FakeJob or an exception per call."""
+    """Hook and async client in one: ``get_job`` answers from a script (a JobState, a FakeJob
+    or an exception per call); ``acancel_job`` is the hook's (False: the job was final)."""
 
     script: list[Any]
     cancel_error: Exception | None = None
@@ -40,17 +41,23 @@ class ScriptedHook:
     cancels: int = 0
     closed: bool = False
 
-    async def aget_job(self, job_id: str) -> FakeJob:
+    async def get_job(self, job_id: str) -> FakeJob:
         self.polls.append(time.monotonic())
         step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
         if isinstance(step, Exception):
             raise step
         return step if isinstance(step, FakeJob) else FakeJob(step)
 
-    async def acancel_job(self, job_id: str) -> None:
+    async def acancel_job(self, job_id: str) -> bool:
         self.cancels += 1
+        if isinstance(self.cancel_error, InvalidStateError):
+            return False  # the hook's answer for a job already final
         if self.cancel_error:
             raise self.cancel_error
+        return True
+
+    async def aqueue_position(self, job_id: str) -> int | None:
+        return None  # the script knows no queue
 
     def bind_connection(self, conn: Any) -> None:
         """The scope hands over the connection it read (the script needs none)."""

@@ -23,6 +23,7 @@ from airflow_face_support import (
     stats,
 )
 
+from airflow_quantum import waiting as timing
 from airflow_quantum.clients.auth import TOKEN_CACHE
 from airflow_quantum.clients.azure import client as azure_client
 from airflow_quantum.clients.errors import InvalidInputError
@@ -31,7 +32,6 @@ from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.base import QuantumBaseHook
 from airflow_quantum.triggers import poller as poller_module
 from airflow_quantum.triggers import scope as scopes
-from airflow_quantum.triggers import timing
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 from airflow_quantum.triggers.scope import live_scopes
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath, dag, task
 
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 #: An ISA Bell circuit of ibm_fez (IBM runs nothing else): H = rz(pi/2) sx rz(pi/2) on the
 #: coupled pair (0, 1), then cz, then H on qubit 1.
@@ -36,7 +36,7 @@ c = measure q;
 
 @dag(dag_id="quantum_xcom_backend", schedule=None, catchup=False)
 def quantum_xcom_backend():
-    big = IBMQuantumSamplerOperator(
+    big = IBMQuantumRunSamplerOperator(
         task_id="big",
         circuits=[BELL],
         backend="ibm_fez",
@@ -46,7 +46,7 @@ def quantum_xcom_backend():
         deferrable=True,
         poll_interval=0.5,
     )
-    stored = IBMQuantumSamplerOperator(
+    stored = IBMQuantumRunSamplerOperator(
         task_id="stored",
         circuits=[BELL],
         backend="ibm_fez",

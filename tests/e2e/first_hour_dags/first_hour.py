@@ -12,7 +12,7 @@ from datetime import timedelta
 from airflow.sdk import dag
 
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 ISA_BELL = (
     'OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit[2] c; '
@@ -38,7 +38,7 @@ def first_hour_jobs():
         shots=100,
         **FAST,
     )
-    IBMQuantumSamplerOperator(
+    IBMQuantumRunSamplerOperator(
         task_id="ibm_bell", backend="ibm_fez", circuits=[ISA_BELL], shots=100, **FAST
     )
 
@@ -50,7 +50,7 @@ def first_hour_jobs():
     default_args={"retries": 2, "retry_delay": timedelta(seconds=1)},
 )
 def first_hour_malformed():
-    IBMQuantumSamplerOperator(
+    IBMQuantumRunSamplerOperator(
         task_id="malformed", backend="ibm_fez", circuits=[MALFORMED], shots=10, **FAST
     )
 

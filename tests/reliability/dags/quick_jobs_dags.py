@@ -15,7 +15,7 @@ from airflow.sdk import dag, task
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
 from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
 
@@ -37,7 +37,7 @@ POLLING = {"deferrable": True, "max_poll_interval": 2}
 @dag(dag_id="reliability_quick_jobs", schedule=None, catchup=False, tags=["reliability"])
 def reliability_quick_jobs() -> None:
     for i in range(OPERATORS_PER_VENDOR):
-        IBMQuantumSamplerOperator(
+        IBMQuantumRunSamplerOperator(
             task_id=f"ibm_sampler_{i}",
             circuits=[BELL_ISA_QASM],
             backend="ibm_fez",

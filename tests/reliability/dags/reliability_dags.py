@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 BELL_QASM = """OPENQASM 3.0;
 include "stdgates.inc";
@@ -36,7 +36,7 @@ SHOTS = 200
 def _reliability_dag(dag_id: str, **sampler_kwargs: Any) -> None:
     @dag(dag_id=dag_id, schedule=None, catchup=False, tags=["reliability"])
     def reliability_dag() -> None:
-        sample = IBMQuantumSamplerOperator(
+        sample = IBMQuantumRunSamplerOperator(
             task_id="sample",
             circuits=[BELL_QASM],
             backend="ibm_fez",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from airflow.sdk import dag
 
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
-from airflow_quantum.operators.ibm_quantum import IBMQuantumSamplerOperator
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 BELL_QASM = """OPENQASM 3.0;
 include "stdgates.inc";
@@ -33,8 +33,8 @@ measure q -> c;
 WAIT = {"deferrable": True, "poll_interval": 1, "max_poll_interval": 2}
 
 
-def _ibm(task_id: str, conn_id: str) -> IBMQuantumSamplerOperator:
-    return IBMQuantumSamplerOperator(
+def _ibm(task_id: str, conn_id: str) -> IBMQuantumRunSamplerOperator:
+    return IBMQuantumRunSamplerOperator(
         task_id=task_id,
         ibm_quantum_conn_id=conn_id,
         circuits=[BELL_QASM],
