@@ -21,14 +21,15 @@ emulator), ``api_version``, ``verify`` (false or a CA bundle path) and ``allow_i
 The hook's methods mirror the official ``azure.quantum`` ``Job`` (``details`` -> ``get_job``,
 ``refresh``, ``has_completed``, ``wait_until_completed``, ``get_results``, ``cancel``) plus
 submission, listing, tags, sessions, provider status and quotas. Triggers use the async twins
-(``aget_job``, ``ahas_completed``, ``alist_jobs``, ``acancel_job``, ``aget_results``), which read
-the connection with the async connection API. ``queue_info``/``queue_position`` (as the IBM
+(``aget_job``, ``acancel_job``, ``aqueue_info``), which read the connection with the async
+connection API. ``queue_info``/``queue_position`` (as the IBM
 hook's) need api-version 2026-08-01-preview.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from airflow_quantum.clients.azure.client import (
@@ -37,7 +38,6 @@ from airflow_quantum.clients.azure.client import (
     Moment,
     StatusFilter,
 )
-from airflow_quantum.clients.azure.flows import RESULTS_TIMEOUT
 from airflow_quantum.clients.azure.inputs import IONQ_DEFAULT_SHOTS, IONQ_OUTPUT_FORMAT
 from airflow_quantum.clients.azure.models import (
     JobDetails,
@@ -54,10 +54,17 @@ from airflow_quantum.clients.azure.targets import (
     retired_qio,
 )
 from airflow_quantum.clients.config import given
-from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
+from airflow_quantum.clients.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    JobTimeoutError,
+    QuantumError,
+)
 from airflow_quantum.hooks.base import QuantumBaseHook
 
 #: Keyword options the hook passes on to the clients (anything else is a mistake).
+#: How long ``get_results`` waits for a job by default (as the official client's helpers).
+RESULTS_TIMEOUT = 300.0
 _SYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "session", "sleep", "clock"})
 _ASYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "clock"})
 _EXTRA_PREFIX = "extra__azure_quantum__"
@@ -275,9 +282,7 @@ class AzureQuantumHook(QuantumBaseHook):
         ``timeout`` seconds (default: no limit) ``JobTimeoutError`` is raised and the job keeps
         running: it is not cancelled.
         """
-        return self.client.wait_until_completed(
-            job_id, timeout=timeout, poll_interval=poll_interval, backoff=backoff
-        )
+        return _wait(self, job_id, timeout, poll_interval, backoff)
 
     def get_results(
         self,
@@ -291,7 +296,8 @@ class AzureQuantumHook(QuantumBaseHook):
         Returns plain JSON (see ``clients.azure.results``). A failed or cancelled job raises
         ``JobFailedError`` with the service's ``errorData`` code and message.
         """
-        return self.client.get_results(job_id, timeout=timeout, qubits=qubits)
+        job = self.wait_until_completed(job_id, timeout)
+        return self.client.get_results(job, qubits=qubits)
 
     def queue_info(self, job_id: str) -> AzureQueueInfo | None:
         """Queue position and estimated start (api-version 2026-08-01-preview on), else None."""
@@ -425,45 +431,6 @@ class AzureQuantumHook(QuantumBaseHook):
         client = await self.aclient()
         return await client.queue_info(job_id)
 
-    async def ahas_completed(self, job_id: str) -> bool:
-        return (await self.aget_job(job_id)).has_completed()
-
-    async def alist_jobs(
-        self,
-        *,
-        name_prefix: str | None = None,
-        provider: str | list[str] | None = None,
-        target: str | list[str] | None = None,
-        status: StatusFilter | None = None,
-        created_after: Moment | None = None,
-        created_before: Moment | None = None,
-        session_id: str | None = None,
-        orderby: str | None = None,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[JobDetails]:
-        """Async iterator of jobs (arguments as ``list_jobs``), e.g. every job not final::
-
-        async for job in hook.alist_jobs(status=[JobState.QUEUED, JobState.RUNNING]): ...
-        """
-        client = await self.aclient()
-        listing = client.list_jobs(
-            name_prefix=name_prefix,
-            provider=provider,
-            target=target,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            session_id=session_id,
-            orderby=orderby,
-            top=top,
-            skip=skip,
-            limit=limit,
-        )
-        async for job in listing:
-            yield job
-
     async def acancel_job(self, job_id: str) -> JobDetails:
         check_job_id(job_id)
         client = await self.aclient()
@@ -471,16 +438,49 @@ class AzureQuantumHook(QuantumBaseHook):
         self.log.info("Cancelled Azure Quantum job %s: %s", job.id, job.state.value)
         return job
 
-    async def aget_results(
-        self, job: JobDetails | str, *, qubits: int | None = None
-    ) -> dict[str, Any]:
-        """Download and decode a finished job's output (no waiting: the trigger waited).
 
-        A job still running raises ``InvalidStateError``; failed/cancelled ``JobFailedError``.
-        """
-        check_job_id(_job_id(job))
-        client = await self.aclient()
-        return await client.get_results(job, wait=False, qubits=qubits)
+def _wait(
+    hook: AzureQuantumHook,
+    job_id: str,
+    timeout: float | None,
+    poll_interval: float | None,
+    backoff: bool,
+) -> JobDetails:
+    """TEMPORARY (issue 16, clients branch): the loop that was the client's, until the merge
+    puts ``airflow_quantum.waiting`` here. The official client's schedule: 0.2 s, x1.5, at most
+    ``poll_interval`` (30 s); ``JobTimeoutError`` after ``timeout`` (the job is not cancelled).
+    """
+    check_job_id(job_id)
+    if timeout is not None and (not _is_number(timeout) or not timeout >= 0):
+        raise InvalidInputError("timeout must be a non-negative number of seconds, or None")
+    if poll_interval is not None and (not _is_number(poll_interval) or not poll_interval > 0):
+        raise InvalidInputError("poll_interval must be a positive number of seconds, or None")
+    cap = 30.0 if poll_interval is None else float(poll_interval)
+    delay = min(0.2, cap) if backoff else cap
+    clock = hook.client_options.get("clock", time.monotonic)
+    sleep = hook.client_options.get("sleep", time.sleep)
+    deadline = None if timeout is None else clock() + timeout
+    last_state = None
+    while True:
+        job = hook.client.get_job(job_id)
+        if job.state is not last_state:
+            if last_state is not None or not job.has_completed():
+                hook.log.info("Azure Quantum job %s: %s", job.id, job.state.value)
+            last_state = job.state
+        if job.has_completed():
+            return job
+        now = clock()
+        if deadline is not None and now >= deadline:
+            raise JobTimeoutError(
+                f"job {job_id} is still {job.status} after {timeout:g} s; it was not cancelled"
+            )
+        sleep(delay if deadline is None else min(delay, max(0.0, deadline - now)))
+        if backoff:
+            delay = min(delay * 1.5, cap)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _job_id(job: JobDetails | str) -> str:

@@ -137,10 +137,10 @@ class IBMQuantumHook(QuantumBaseHook):
         """Submit a runtime job; returns its id. ``backend`` may be None inside a session."""
         submitted = self.client.run_job(
             program_id,
+            backend,
             params,
-            backend=backend,
-            session_id=session_id,
-            tags=tags,
+            session_id,
+            tags,
             log_level=log_level,
             max_execution_time=max_execution_time,
             image=image,
@@ -293,7 +293,7 @@ class IBMQuantumHook(QuantumBaseHook):
         if as_qiskit:
             qiskit_interop.require_qiskit("as_qiskit=True")
         job = self.wait_for_final_state(job_id, timeout, poll_interval)
-        decoded = self.client.get_result(job, bitstrings=bitstrings or as_qiskit)
+        decoded = self.client.get_results(job, bitstrings=bitstrings or as_qiskit)
         return qiskit_interop.to_primitive_result(decoded) if as_qiskit else decoded
 
     def error_message(self, job_id: str) -> str | None:
@@ -301,7 +301,7 @@ class IBMQuantumHook(QuantumBaseHook):
         job = self.get_job(job_id)
         if not job.errored():
             return None
-        text = (self.client.get_results(job_id) or "").strip()
+        text = (self.client.get_results_text(job_id) or "").strip()
         return text or job.error_message()
 
     def logs(self, job_id: str) -> str:
@@ -419,34 +419,9 @@ class IBMQuantumHook(QuantumBaseHook):
         client = await self.aclient()
         return await client.get_job(job_id)
 
-    async def astatus(self, job_id: str) -> IBMJobStatus:
-        return (await self.aget_job(job_id)).status
-
-    async def alist_jobs(
-        self, limit: int | None = 10, offset: int = 0, **filters: Any
-    ) -> list[IBMJob]:
-        """As ``list_jobs`` (e.g. ``pending=True``), without blocking the event loop."""
-        client = await self.aclient()
-        return [job async for job in client.list_jobs(limit=limit, offset=offset, **filters)]
-
     async def acancel_job(self, job_id: str) -> None:
         client = await self.aclient()
         await client.cancel_job(job_id)
-
-    async def aget_results(self, job_id: str) -> str | None:
-        """The raw results text (a failed job's error text); None while there is none."""
-        client = await self.aclient()
-        return await client.get_results(job_id)
-
-    async def aresult(
-        self, job_id: str, *, bitstrings: bool = False, as_qiskit: bool = False
-    ) -> Any:
-        """The decoded result of a final job, without waiting (see ``result``)."""
-        if as_qiskit:
-            qiskit_interop.require_qiskit("as_qiskit=True")
-        client = await self.aclient()
-        decoded = await client.get_result(job_id, bitstrings=bitstrings or as_qiskit)
-        return qiskit_interop.to_primitive_result(decoded) if as_qiskit else decoded
 
     async def ametrics(self, job_id: str) -> dict[str, Any]:
         client = await self.aclient()

@@ -62,7 +62,7 @@ class _IBMHookMixin:
         )
 
     def raw_payload(self, job_id: str) -> bytes:
-        raw = self.hook.client.get_results(job_id) or ""
+        raw = self.hook.client.get_results_text(job_id) or ""
         return raw if isinstance(raw, bytes) else str(raw).encode()
 
 

@@ -39,6 +39,6 @@ async def test_hook_filters_and_states_work_in_either_vocabulary(hook, emulator,
     assert hook.has_completed(done.id) and not hook.has_completed(queued.id)
     for status in ("Succeeded", "Completed", JobState.SUCCEEDED):
         assert [j.id for j in hook.list_jobs(status=status)] == [done.id], status
-    pending = [j.id async for j in hook.alist_jobs(status=[JobState.QUEUED, JobState.RUNNING])]
+    pending = [j.id for j in hook.list_jobs(status=[JobState.QUEUED, JobState.RUNNING])]
     assert pending == [queued.id]
     assert (await hook.aget_job(done.id)).done()

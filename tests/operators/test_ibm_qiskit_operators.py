@@ -7,7 +7,6 @@ processor does) to plain JSON, runs, and the hook hands back qiskit's own result
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import sys
@@ -94,14 +93,6 @@ def test_hook_returns_qiskit_results_on_request(ibm_connection, emulator):
     assert meas.get_counts(0) == {"00": 64} and meas.get_counts(1) == {"11": 64}
     plain = hook.result(job_id)["pub_results"][0]["counts"]
     assert [meas.get_counts(i) for i in range(2)] == plain
-
-    async def fetch():
-        try:
-            return await hook.aresult(job_id, as_qiskit=True)
-        finally:
-            await hook.aclose()
-
-    assert asyncio.run(fetch())[0].data.meas.get_counts(1) == {"11": 64}
 
 
 def test_as_qiskit_without_qiskit_fails_before_any_request(ibm_connection, emulator, monkeypatch):
