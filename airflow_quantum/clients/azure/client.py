@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 
 import requests
 
@@ -44,6 +44,7 @@ from airflow_quantum.clients.azure.protocol import (
 )
 from airflow_quantum.clients.azure.queue import AzureQueueInfo, queue_info
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.azure.submissions import JobOptions
 from airflow_quantum.clients.azure.targets import (
     DEFAULT_IONQ_TARGET,
     DEFAULT_QUANTINUUM_TARGET,
@@ -134,6 +135,9 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
             content_type=content_type,
             gzip=gzip,
         )
+        return self._submit(submission)
+
+    def _submit(self, submission: flows.Submission) -> JobDetails:
         return self._run(flows.submit(self.protocol, submission))
 
     def submit_qio_problem(self, *args: Any, **kwargs: Any) -> JobDetails:
@@ -146,24 +150,19 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
         *,
         shots: int = inputs.IONQ_DEFAULT_SHOTS,
         target: str = DEFAULT_QUANTINUUM_TARGET,
-        name: str | None = None,
-        tags: list[str] | None = None,
-        session_id: str | None = None,
-        job_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
+        **options: Unpack[JobOptions],
     ) -> JobDetails:
-        """Submit an OpenQASM 2 program to a Quantinuum target (H2 emulator by default)."""
+        """Submit an OpenQASM 2 program to a Quantinuum target (H2 emulator by default).
+
+        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
+        """
         submission = submissions.quantinuum_submission(
             program,
             shots=shots,
             target=target,
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
+            **options,
         )
-        return self._run(flows.submit(self.protocol, submission))
+        return self._submit(submission)
 
     def submit_qir(
         self,
@@ -177,13 +176,12 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
         input_params: Mapping[str, Any] | None = None,
         output_data_format: str | None = None,
         provider_id: str | None = None,
-        name: str | None = None,
-        tags: list[str] | None = None,
-        session_id: str | None = None,
-        job_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
+        **options: Unpack[JobOptions],
     ) -> JobDetails:
-        """Submit QIR (bitcode or LLVM text) to ``target`` (``microsoft.estimator`` too)."""
+        """Submit QIR (bitcode or LLVM text) to ``target`` (``microsoft.estimator`` too).
+
+        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
+        """
         submission = submissions.qir_submission(
             qir,
             target=target,
@@ -194,13 +192,9 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
             input_params=input_params,
             output_data_format=output_data_format,
             provider_id=provider_id,
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
+            **options,
         )
-        return self._run(flows.submit(self.protocol, submission))
+        return self._submit(submission)
 
     def submit_ionq_circuit(
         self,
@@ -211,13 +205,12 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
         target: str = DEFAULT_IONQ_TARGET,
         output_data_format: str = inputs.IONQ_OUTPUT_FORMAT,
         gateset: str | None = None,
-        name: str | None = None,
-        tags: list[str] | None = None,
-        session_id: str | None = None,
-        job_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
+        **options: Unpack[JobOptions],
     ) -> JobDetails:
-        """Submit an ``ionq.circuit.v1`` circuit (a gate list, or a whole document)."""
+        """Submit an ``ionq.circuit.v1`` circuit (a gate list, or a whole document).
+
+        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
+        """
         submission = submissions.ionq_submission(
             circuit,
             qubits,
@@ -225,13 +218,9 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
             target=target,
             output_data_format=output_data_format,
             gateset=gateset,
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
+            **options,
         )
-        return self._run(flows.submit(self.protocol, submission))
+        return self._submit(submission)
 
     def get_job(self, job_id: str) -> JobDetails:
         """The job's details (the official ``Job.details``)."""
@@ -266,9 +255,8 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
         tags: list[str] | None = None,
     ) -> JobDetails:
         """Change the job's name, priority (``Standard``/``High``) or tags."""
-        return self._run(
-            flows.update_job(self.protocol, job_id, name=name, priority=priority, tags=tags)
-        )
+        update = self.protocol.update_job(job_id, name=name, priority=priority, tags=tags)
+        return self._run(flows.updated(self.protocol, job_id, update))
 
     def update_tags(self, job_id: str, tags: list[str]) -> JobDetails:
         """Replace the job's tags with ``tags``."""

@@ -93,16 +93,9 @@ def cancel_job(protocol: AzureQuantumProtocol, job_id: str) -> Flow[JobDetails]:
     return job if job is not None else (yield get_job(protocol, job_id))
 
 
-def update_job(
-    protocol: AzureQuantumProtocol,
-    job_id: str,
-    *,
-    name: str | None = None,
-    priority: str | None = None,
-    tags: list[str] | None = None,
-) -> Flow[JobDetails]:
-    request = protocol.update_job(job_id, name=name, priority=priority, tags=tags)
-    job = yield _maybe(request, protocol.parse_job)
+def updated(protocol: AzureQuantumProtocol, job_id: str, update: Request) -> Flow[JobDetails]:
+    """Send ``update`` (a ``protocol.update_job`` request); the job as it is afterwards."""
+    job = yield _maybe(update, protocol.parse_job)
     return job if job is not None else (yield get_job(protocol, job_id))
 
 
@@ -114,7 +107,7 @@ def change_tags(
     """Read the tags, apply ``change``, write them back (merge-patch replaces the list)."""
     current = yield get_job(protocol, job_id)
     tags = change(list(current.tags or []))
-    return (yield from update_job(protocol, job_id, tags=tags))
+    return (yield from updated(protocol, job_id, protocol.update_job(job_id, tags=tags)))
 
 
 def open_session(

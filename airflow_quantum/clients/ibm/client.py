@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 import requests
@@ -50,6 +50,7 @@ from airflow_quantum.clients.ibm.protocol import (
     JobListing,
     JobPager,
     PendingListing,
+    RunOptions,
 )
 from airflow_quantum.clients.ibm.results import result_or_raise
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
@@ -126,33 +127,18 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         params: Mapping[str, Any],
         session_id: str | None = None,
         tags: Iterable[str] | None = None,
-        *,
-        log_level: str | None = None,
-        max_execution_time: int | None = None,
-        image: str | None = None,
-        private: bool | None = None,
-        calibration_id: str | None = None,
+        **options: Unpack[RunOptions],
     ) -> IBMSubmittedJob:
         """Submit a job (``POST /jobs``); ``backend`` may be None inside a session.
 
-        The arguments are in the hook's order. ``max_execution_time`` is the wire's ``cost``
-        (seconds), ``image`` its ``runtime``. Sampler and estimator circuits must be ISA
+        The arguments are in the hook's order; ``options`` (``RunOptions``): ``log_level``,
+        ``max_execution_time`` (the wire's ``cost``, seconds), ``image`` (its ``runtime``),
+        ``private``, ``calibration_id``. Sampler and estimator circuits must be ISA
         circuits of the backend: they are checked against its configuration (fetched once per
         backend) and ``NonISACircuitError`` is raised before any job exists; an unknown
         backend raises ``InvalidInputError`` naming the instance's backends.
         """
-        call = self.protocol.run_job(
-            program_id,
-            backend,
-            params,
-            session_id,
-            tags,
-            log_level=log_level,
-            max_execution_time=max_execution_time,
-            image=image,
-            private=private,
-            calibration_id=calibration_id,
-        )
+        call = self.protocol.run_job(program_id, backend, params, session_id, tags, **options)
         if checks_isa(program_id):
             if backend is None and session_id is not None:
                 backend = self.get_session(session_id).backend_name

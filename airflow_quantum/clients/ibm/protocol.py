@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 from urllib.parse import quote
 
 from airflow_quantum.clients.calls import Answer, Call, json_call
@@ -60,6 +60,21 @@ IBM_RETRY_POLICY = RetryPolicy(
     unsafe_retry_with_retry_after=False,
     retry_after_required=frozenset({413, 429}),
 )
+
+
+class RunOptions(TypedDict, total=False):
+    """The options of a runtime job besides its program, backend, params, session and tags."""
+
+    #: The program's log level (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``, ``CRITICAL``).
+    log_level: str | None
+    #: At most this many seconds of quantum time (the wire's ``cost``).
+    max_execution_time: int | None
+    #: The runtime image to run (the wire's ``runtime``).
+    image: str | None
+    #: Whether the job's inputs and results are kept private.
+    private: bool | None
+    #: Run with this calibration of the backend.
+    calibration_id: str | None
 
 
 @dataclass
