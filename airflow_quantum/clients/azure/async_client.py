@@ -107,7 +107,7 @@ class AsyncAzureQuantumClient(AsyncCaller, AzureClientBase):
 
     async def get_job(self, job_id: str) -> JobDetails:
         """The job's details."""
-        return await self._run(flows.get_job(self.protocol, job_id))
+        return await self._run(self.protocol.get_job(job_id))
 
     async def cancel_job(self, job_id: str) -> JobDetails:
         """Cancel the job; one already final raises ``InvalidStateError``."""

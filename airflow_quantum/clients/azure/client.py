@@ -224,7 +224,7 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
 
     def get_job(self, job_id: str) -> JobDetails:
         """The job's details (the official ``Job.details``)."""
-        return self._run(flows.get_job(self.protocol, job_id))
+        return self._run(self.protocol.get_job(job_id))
 
     def get_results(self, job: JobDetails | str, *, qubits: int | None = None) -> dict[str, Any]:
         """A finished job's output, decoded to plain JSON (see ``results``); no waiting.
@@ -314,7 +314,7 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
 
     def get_sas_uri(self, container: str, blob: str | None = None) -> str:
         """A SAS URL for a storage container of the workspace, or for one blob in it."""
-        return self._run(flows.sas_uri(self.protocol, container, blob))
+        return self._run(self.protocol.sas_uri(container, blob))
 
     # -- sessions
 
@@ -340,7 +340,7 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
         )
 
     def get_session(self, session_id: str) -> SessionDetails:
-        return self._run(flows.get_session(self.protocol, session_id))
+        return self._run(self.protocol.get_session(session_id))
 
     def close_session(self, session_id: str) -> SessionDetails:
         """Close the session: it takes no new jobs; its jobs run on."""

@@ -66,18 +66,6 @@ def _has_body(answer: Answer) -> bool:
 # ------------------------------------------------------------------------ single requests
 
 
-def get_job(protocol: AzureQuantumProtocol, job_id: str) -> Call[JobDetails]:
-    return json_call(VENDOR, protocol.get_job(job_id), protocol.parse_job)
-
-
-def get_session(protocol: AzureQuantumProtocol, session_id: str) -> Call[SessionDetails]:
-    return json_call(VENDOR, protocol.get_session(session_id), protocol.parse_session)
-
-
-def sas_uri(protocol: AzureQuantumProtocol, container: str, blob: str | None = None) -> Call[str]:
-    return json_call(VENDOR, protocol.sas_uri(container, blob), protocol.parse_sas_uri)
-
-
 def _maybe(request: Request, parse: Callable[[Any], M]) -> Call[M | None]:
     """A call whose answer may be empty (204): None then, else its JSON parsed."""
 
@@ -90,13 +78,13 @@ def _maybe(request: Request, parse: Callable[[Any], M]) -> Call[M | None]:
 def cancel_job(protocol: AzureQuantumProtocol, job_id: str) -> Flow[JobDetails]:
     """Cancel; a job already final raises ``InvalidStateError`` (the service's 409)."""
     job = yield _maybe(protocol.cancel_job(job_id), protocol.parse_job)
-    return job if job is not None else (yield get_job(protocol, job_id))
+    return job if job is not None else (yield protocol.get_job(job_id))
 
 
 def updated(protocol: AzureQuantumProtocol, job_id: str, update: Request) -> Flow[JobDetails]:
     """Send ``update`` (a ``protocol.update_job`` request); the job as it is afterwards."""
     job = yield _maybe(update, protocol.parse_job)
-    return job if job is not None else (yield get_job(protocol, job_id))
+    return job if job is not None else (yield protocol.get_job(job_id))
 
 
 def change_tags(
@@ -105,7 +93,7 @@ def change_tags(
     change: Callable[[list[str]], list[str]],
 ) -> Flow[JobDetails]:
     """Read the tags, apply ``change``, write them back (merge-patch replaces the list)."""
-    current = yield get_job(protocol, job_id)
+    current = yield protocol.get_job(job_id)
     tags = change(list(current.tags or []))
     return (yield from updated(protocol, job_id, protocol.update_job(job_id, tags=tags)))
 
@@ -137,7 +125,7 @@ def open_session(
 
 def close_session(protocol: AzureQuantumProtocol, session_id: str) -> Flow[SessionDetails]:
     session = yield _maybe(protocol.close_session(session_id), protocol.parse_session)
-    return session if session is not None else (yield get_session(protocol, session_id))
+    return session if session is not None else (yield protocol.get_session(session_id))
 
 
 # ------------------------------------------------------------------------ submission
@@ -248,7 +236,7 @@ def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDe
     existing job is returned when it is the same submission.
     """
     job_id = submission.job_id
-    container_sas = yield sas_uri(protocol, container_name_for(job_id))
+    container_sas = yield protocol.sas_uri(container_name_for(job_id))
     upload, location = upload_request(
         container_sas,
         INPUT_BLOB,
@@ -271,7 +259,7 @@ def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDe
             raise closed from exc
         if not isinstance(exc, InvalidStateError) or exc.code != "JobAlreadyExists":
             raise
-        existing = yield get_job(protocol, job_id)
+        existing = yield protocol.get_job(job_id)
         if not _same_submission(existing, submission):
             raise
         log.info("Job %s already exists with the same target and input; reusing it", job_id)
@@ -327,7 +315,7 @@ def download_output(
         raise BadResponseError(f"job {job.id}'s outputDataUri names no blob", vendor=VENDOR)
     renewed = False
     if needs_renewal(url, now):
-        url = yield sas_uri(protocol, location.container, location.blob)
+        url = yield protocol.sas_uri(location.container, location.blob)
         renewed = True
     try:
         return (yield _download(url))
@@ -335,7 +323,7 @@ def download_output(
         # The SAS expired between the check and the read (clock skew): renew once.
         if renewed:
             raise
-        url = yield sas_uri(protocol, location.container, location.blob)
+        url = yield protocol.sas_uri(location.container, location.blob)
         return (yield _download(url))
 
 
@@ -394,7 +382,7 @@ def get_results(
     ):
         raise InvalidInputError("qubits must be an integer between 1 and 1000")
     if isinstance(job, str) or not job.has_completed():
-        job = yield get_job(protocol, job if isinstance(job, str) else job.id)
+        job = yield protocol.get_job(job if isinstance(job, str) else job.id)
     check_result_state(job)
     data = yield from download_output(protocol, job)
     return decode_results(data, job.output_data_format, qubits=qubits or _qubits_of(job))
