@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from airflow_quantum.clients.errors import QuantumAPIError, QuantumError
 from airflow_quantum.clients.transport import AsyncTransport, Request, SyncTransport, decode_json
 
 T = TypeVar("T")
 U = TypeVar("U")
-I_co = TypeVar("I_co", covariant=True)
 
 
 class Answer(Protocol):
@@ -85,10 +84,10 @@ def json_of(vendor: str, answer: Answer, request: Request) -> Any:
     return decode_json(vendor, answer.text, request.method, request.url)
 
 
-class Pager(Protocol[I_co]):
+class Pager(Protocol[T]):
     """A listing: the call of each next page (its value: the page's items), None when done."""
 
-    def next_call(self) -> Call[list[I_co]] | None: ...  # type: ignore[misc]
+    def next_call(self) -> Call[list[T]] | None: ...
 
 
 # ------------------------------------------------------------------------------ executors
@@ -139,7 +138,7 @@ class SyncCaller:
             if limit is not None and count >= limit:
                 return
 
-    def __enter__(self: Any) -> Any:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -183,7 +182,7 @@ class AsyncCaller:
         while (call := pager.next_call()) is not None:
             yield await self._call(call)
 
-    async def __aenter__(self: Any) -> Any:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

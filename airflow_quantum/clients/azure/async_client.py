@@ -100,7 +100,7 @@ class AsyncAzureQuantumClient(AsyncCaller, AzureClientBase):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(settings, retry_policy=retry_policy, token_cache=token_cache)
-        self._clock = clock
+        self._clock = clock  # accepted for compatibility: the client never waits
         self.transport = AsyncTransport(
             VENDOR, self.authenticator, self.retry_policy, client=client, verify=settings.verify
         )

@@ -69,8 +69,11 @@ class _IBMClientBase:
     protocol: IBMProtocol
     auth: BearerAuth
 
-    def _setup(self, settings: IBMQuantumSettings, **auth_options: Any) -> RetryPolicy:
-        policy = auth_options.pop("policy") or IBM_RETRY_POLICY
+    def _setup(
+        self, settings: IBMQuantumSettings, policy: RetryPolicy | None, **auth_options: Any
+    ) -> RetryPolicy:
+        """Settings, protocol and authenticator; the retry policy to use (IBM's by default)."""
+        policy = policy or IBM_RETRY_POLICY
         self.settings = settings
         self.protocol = IBMProtocol(settings)
         self.auth = iam_authenticator(settings, policy=policy, **auth_options)
@@ -101,9 +104,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
     ) -> None:
         self._owns_session = session is None
         self._session = session or requests.Session()
-        policy = self._setup(
-            settings, policy=retry_policy, session=self._session, cache=token_cache
-        )
+        policy = self._setup(settings, retry_policy, session=self._session, cache=token_cache)
         self.transport = SyncTransport(
             VENDOR, self.auth, policy, session=self._session, verify=settings.verify
         )
@@ -307,7 +308,7 @@ class AsyncIBMQuantumClient(AsyncCaller, _IBMClientBase):
         client: httpx.AsyncClient | None = None,
         token_cache: TokenCache | None = None,
     ) -> None:
-        policy = self._setup(settings, policy=retry_policy, cache=token_cache)
+        policy = self._setup(settings, retry_policy, cache=token_cache)
         self.transport = AsyncTransport(
             VENDOR, self.auth, policy, client=client, verify=settings.verify
         )
