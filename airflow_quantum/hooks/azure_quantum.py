@@ -22,8 +22,8 @@ The hook's methods mirror the official ``azure.quantum`` ``Job`` (``details`` ->
 ``refresh``, ``has_completed``, ``wait_until_completed``, ``get_results``, ``cancel``) plus
 submission, listing, tags, sessions, provider status and quotas. Triggers use the async twins
 (``aget_job``, ``acancel_job``, ``aqueue_info``), which read the connection with the async
-connection API. ``queue_info``/``queue_position`` (as the IBM
-hook's) need api-version 2026-08-01-preview.
+connection API. ``queue_info``/``queue_position`` (as the IBM hook's) need api-version
+2026-08-01-preview.
 """
 
 from __future__ import annotations
@@ -62,9 +62,9 @@ from airflow_quantum.clients.errors import (
 )
 from airflow_quantum.hooks.base import QuantumBaseHook
 
-#: Keyword options the hook passes on to the clients (anything else is a mistake).
 #: How long ``get_results`` waits for a job by default (as the official client's helpers).
 RESULTS_TIMEOUT = 300.0
+#: Keyword options the hook passes on to the clients (anything else is a mistake).
 _SYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "session", "sleep", "clock"})
 _ASYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "clock"})
 _EXTRA_PREFIX = "extra__azure_quantum__"
