@@ -24,24 +24,13 @@ import requests
 from airflow_quantum.clients.auth import BearerAuth, TokenCache
 from airflow_quantum.clients.calls import AsyncCaller, SyncCaller
 from airflow_quantum.clients.errors import NotFoundError
+from airflow_quantum.clients.ibm import models
 from airflow_quantum.clients.ibm.auth import iam_authenticator
 from airflow_quantum.clients.ibm.isa import (
     BackendTarget,
     check_pubs,
     checks_isa,
     unknown_backend,
-)
-from airflow_quantum.clients.ibm.models import (
-    IBMBackend,
-    IBMBackendConfiguration,
-    IBMBackendProperties,
-    IBMBackendStatus,
-    IBMInstanceUsage,
-    IBMJob,
-    IBMJobMetrics,
-    IBMJobPage,
-    IBMSession,
-    IBMSubmittedJob,
 )
 from airflow_quantum.clients.ibm.protocol import (
     IBM_RETRY_POLICY,
@@ -79,7 +68,7 @@ class _IBMClientBase:
         self.auth = iam_authenticator(settings, policy=policy, **auth_options)
         return policy
 
-    def job_from_listing(self, listed: ListedJob) -> IBMJob:
+    def job_from_listing(self, listed: ListedJob) -> models.IBMJob:
         """The ``IBMJob`` of a job from ``pending_job_pages``."""
         return self.protocol.job_from_listing(listed)
 
@@ -87,7 +76,7 @@ class _IBMClientBase:
         return f"{type(self).__name__}({self.settings.describe()})"
 
 
-def _needs_results(job: IBMJob) -> bool:
+def _needs_results(job: models.IBMJob) -> bool:
     return job.done() or job.errored()
 
 
@@ -109,7 +98,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
             VENDOR, self.auth, policy, session=self._session, verify=settings.verify
         )
         self._targets: dict[str, BackendTarget] = {}
-        self._configurations: dict[str, IBMBackendConfiguration] = {}
+        self._configurations: dict[str, models.IBMBackendConfiguration] = {}
 
     def close(self) -> None:
         if self._owns_session:
@@ -129,7 +118,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         session_id: str | None = None,
         tags: Iterable[str] | None = None,
         **options: Unpack[RunOptions],
-    ) -> IBMSubmittedJob:
+    ) -> models.IBMSubmittedJob:
         """Submit a job (``POST /jobs``); ``backend`` may be None inside a session.
 
         The arguments are in the hook's order; ``options`` (``RunOptions``): ``log_level``,
@@ -147,7 +136,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
                 check_pubs(params, self.backend_target(backend))
         return self._run(call)
 
-    def get_job(self, job_id: str, *, exclude_params: bool = True) -> IBMJob:
+    def get_job(self, job_id: str, *, exclude_params: bool = True) -> models.IBMJob:
         """``GET /jobs/{id}`` -> ``IBMJob`` (without its params unless asked)."""
         return self._run(self.protocol.get_job(job_id, exclude_params=exclude_params))
 
@@ -159,7 +148,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         """Delete a final job."""
         return self._run(self.protocol.delete_job(job_id))
 
-    def get_results(self, job: IBMJob | str, *, bitstrings: bool = False) -> dict[str, Any]:
+    def get_results(self, job: models.IBMJob | str, *, bitstrings: bool = False) -> dict[str, Any]:
         """The decoded result of a finished job (no waiting here).
 
         ``JobFailedError`` if it failed or was cancelled, ``InvalidStateError`` while it is not
@@ -170,7 +159,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         text = self.get_results_text(job.id) if _needs_results(job) else None
         return result_or_raise(job, text, bitstrings=bitstrings)
 
-    def get_result(self, job: IBMJob | str, *, bitstrings: bool = False) -> dict[str, Any]:
+    def get_result(self, job: models.IBMJob | str, *, bitstrings: bool = False) -> dict[str, Any]:
         """Deprecated: ``get_results`` (the same verb as the Azure client's)."""
         warnings.warn(
             "IBMQuantumClient.get_result is deprecated; use get_results",
@@ -187,7 +176,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         """The job's log text (``""`` when it has none yet)."""
         return self._run(self.protocol.get_logs(job_id))
 
-    def get_metrics(self, job_id: str) -> IBMJobMetrics:
+    def get_metrics(self, job_id: str) -> models.IBMJobMetrics:
         """``GET /jobs/{id}/metrics`` -> ``IBMJobMetrics``."""
         return self._run(self.protocol.get_metrics(job_id))
 
@@ -195,7 +184,9 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         """Replace the job's tags (an empty list clears them)."""
         return self._run(self.protocol.update_tags(job_id, tags))
 
-    def list_jobs_page(self, *, limit: int = 10, offset: int = 0, **filters: Any) -> IBMJobPage:
+    def list_jobs_page(
+        self, *, limit: int = 10, offset: int = 0, **filters: Any
+    ) -> models.IBMJobPage:
         """One page of ``GET /jobs`` -> ``IBMJobPage``; ``filters`` as for ``list_jobs``."""
         query = self.protocol.job_filters(**filters)
         return self._run(self.protocol.list_jobs_page(query, limit=limit, offset=offset))
@@ -215,7 +206,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         tags: Iterable[str] | None = None,
         session_id: str | None = None,
         exclude_params: bool = True,
-    ) -> Iterator[IBMJob]:
+    ) -> Iterator[models.IBMJob]:
         """Jobs matching all the filters, page by page (``limit`` None: all of them).
 
         The arguments are checked now; pages are fetched as the iterator is consumed.
@@ -242,11 +233,11 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
 
     def create_session(
         self, backend: str, *, mode: str = "dedicated", max_ttl: int | None = None
-    ) -> IBMSession:
+    ) -> models.IBMSession:
         """Open a ``dedicated`` session or a ``batch`` -> ``IBMSession``."""
         return self._run(self.protocol.create_session(backend, mode=mode, max_ttl=max_ttl))
 
-    def get_session(self, session_id: str) -> IBMSession:
+    def get_session(self, session_id: str) -> models.IBMSession:
         return self._run(self.protocol.get_session(session_id))
 
     def close_session(self, session_id: str) -> None:
@@ -259,21 +250,21 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
 
     # ---- backends and usage
 
-    def list_backends(self) -> list[IBMBackend]:
+    def list_backends(self) -> list[models.IBMBackend]:
         """``GET /backends`` -> ``list[IBMBackend]``."""
         return self._run(self.protocol.list_backends())
 
-    def get_backend_status(self, name: str) -> IBMBackendStatus:
+    def get_backend_status(self, name: str) -> models.IBMBackendStatus:
         return self._run(self.protocol.get_backend_status(name))
 
-    def get_backend_configuration(self, name: str) -> IBMBackendConfiguration:
+    def get_backend_configuration(self, name: str) -> models.IBMBackendConfiguration:
         return self._run(self.protocol.get_backend_configuration(name))
 
-    def get_backend_properties(self, name: str) -> IBMBackendProperties:
+    def get_backend_properties(self, name: str) -> models.IBMBackendProperties:
         """Calibration data; ``NotFoundError`` for simulators (they have none)."""
         return self._run(self.protocol.get_backend_properties(name))
 
-    def get_instance_usage(self) -> IBMInstanceUsage:
+    def get_instance_usage(self) -> models.IBMInstanceUsage:
         return self._run(self.protocol.get_instance_usage())
 
     def backend_target(self, name: str) -> BackendTarget:
@@ -284,7 +275,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
             target = self._targets[name] = BackendTarget.from_configuration(configuration)
         return target
 
-    def cached_configuration(self, name: str) -> IBMBackendConfiguration:
+    def cached_configuration(self, name: str) -> models.IBMBackendConfiguration:
         """The backend's configuration, fetched once per client; ``InvalidInputError`` naming
         the instance's backends when it has no such backend."""
         configuration = self._configurations.get(name)
@@ -317,7 +308,7 @@ class AsyncIBMQuantumClient(AsyncCaller, _IBMClientBase):
         """Make sure an IAM token can be had for the API key (``AuthenticationError`` if not)."""
         await self.auth.aheaders()
 
-    async def get_job(self, job_id: str, *, exclude_params: bool = True) -> IBMJob:
+    async def get_job(self, job_id: str, *, exclude_params: bool = True) -> models.IBMJob:
         """As ``IBMQuantumClient.get_job``, without blocking the loop."""
         return await self._run(self.protocol.get_job(job_id, exclude_params=exclude_params))
 
@@ -325,7 +316,7 @@ class AsyncIBMQuantumClient(AsyncCaller, _IBMClientBase):
         """Cancel a job; ``InvalidStateError`` when it is already final."""
         return await self._run(self.protocol.cancel_job(job_id))
 
-    async def get_metrics(self, job_id: str) -> IBMJobMetrics:
+    async def get_metrics(self, job_id: str) -> models.IBMJobMetrics:
         """``GET /jobs/{id}/metrics`` -> ``IBMJobMetrics``."""
         return await self._run(self.protocol.get_metrics(job_id))
 
