@@ -12,14 +12,19 @@ import asyncio
 import hashlib
 import threading
 import time
-import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_quantum.clients.errors import QuantumError
+
 #: Share of a token's lifetime after which a new one is fetched.
 REFRESH_AT = 0.8
+#: Seconds a thread waits for another caller's token fetch before fetching on its own.
+FLIGHT_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -100,79 +105,125 @@ def secret_fingerprint(*parts: str) -> str:
 
 
 class TokenCache:
-    """Process-wide store of bearer tokens, one per credential.
+    """Process-wide store of bearer tokens, one per credential (keyed by its fingerprint).
 
-    Fetches are single-flight: threads wait on a lock, and coroutines of one event loop share
-    one in-flight fetch (a task), so 10,000 waits that start together cause one token request.
-    A failed fetch fails all its waiters alike; the next caller tries again.
+    Fetches are single-flight across threads *and* event loops: the first caller that finds no
+    usable token starts the fetch and publishes it as a ``concurrent.futures.Future``; threads
+    wait on it (blocking, as sync callers may), coroutines await it without blocking their loop.
+    So a sync hook and a trigger of one connection that start together cause one token
+    request, as do 10,000 waits in one triggerer. A failed fetch fails all its waiters alike;
+    the next caller tries again.
     """
 
     def __init__(self) -> None:
         self._tokens: dict[str, Token] = {}
-        self._thread_locks: dict[str, threading.Lock] = {}
-        self._flights: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, dict[str, asyncio.Task[Token]]
-        ] = weakref.WeakKeyDictionary()
+        self._flights: dict[str, _Flight] = {}
         self._guard = threading.Lock()
         self.fetches = 0
 
+    def _usable(self, key: str) -> Token | None:
+        token = self._tokens.get(key)
+        return token if token is not None and token.usable() else None
+
+    def _join(self, key: str, loop: asyncio.AbstractEventLoop | None) -> tuple[_Flight, bool]:
+        """The flight of ``key`` and whether the caller owns it (must fetch)."""
+        with self._guard:
+            flight = self._flights.get(key)
+            if flight is not None:
+                return flight, False
+            flight = self._flights[key] = _Flight(Future(), loop, threading.get_ident())
+            return flight, True
+
+    def _land(self, key: str, flight: _Flight, token: Token | None, error: BaseException | None):
+        with self._guard:
+            if token is not None:
+                self._tokens[key] = token
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+        if error is not None:
+            flight.future.set_exception(error)
+        else:
+            flight.future.set_result(token)
+
     def get(self, source: TokenSource) -> Token:
         key = source.cache_key
-        token = self._tokens.get(key)
-        if token is not None and token.usable():
+        token = self._usable(key)
+        if token is not None:
             return token
-        with self._thread_lock(key):
-            token = self._tokens.get(key)
-            if token is None or not token.usable():
-                token = source.fetch()
-                self.fetches += 1
-                self._tokens[key] = token
-        return token
+        flight, owner = self._join(key, None)
+        if not owner and flight.thread == threading.get_ident() and flight.loop is not None:
+            # A sync call on the thread of the loop that is fetching: waiting would deadlock.
+            return source.fetch()
+        if owner:
+            token = self._usable(key)  # another flight may have landed meanwhile
+            try:
+                if token is None:
+                    token = source.fetch()
+                    self.fetches += 1
+            except BaseException as exc:
+                self._land(key, flight, None, exc)
+                raise
+            self._land(key, flight, token, None)
+        try:
+            return flight.future.result(timeout=FLIGHT_TIMEOUT)
+        except FutureTimeout:
+            return source.fetch()  # the fetching loop stalled or is gone: do not hang with it
 
     async def aget(self, source: TokenSource) -> Token:
         key = source.cache_key
-        token = self._tokens.get(key)
-        if token is not None and token.usable():
+        token = self._usable(key)
+        if token is not None:
             return token
         loop = asyncio.get_running_loop()
-        with self._guard:
-            flights = self._flights.setdefault(loop, {})
-        flight = flights.get(key)
-        if flight is None:
-            flight = loop.create_task(self._afetch(source, key))
-            flights[key] = flight
-            flight.add_done_callback(lambda done: _landed(flights, key, done))
-        # shield: a waiter that is cancelled must not cancel the fetch the others wait for.
-        return await asyncio.shield(flight)
+        flight, owner = self._join(key, loop)
+        if owner:
+            # A task: a waiter that is cancelled must not cancel the fetch the others wait for.
+            task = loop.create_task(self._afetch(source, key, flight))
+            task.add_done_callback(lambda done: self._settled(key, flight, done))
+        # shield: the wrapper of the shared future must not be cancelled with one waiter.
+        return await asyncio.shield(asyncio.wrap_future(flight.future))
 
-    async def _afetch(self, source: TokenSource, key: str) -> Token:
-        token = self._tokens.get(key)  # another thread may have fetched it meanwhile
-        if token is None or not token.usable():
-            token = await source.afetch()
-            self.fetches += 1
-            self._tokens[key] = token
-        return token
+    async def _afetch(self, source: TokenSource, key: str, flight: _Flight) -> None:
+        try:
+            token = self._usable(key)
+            if token is None:
+                token = await source.afetch()
+                self.fetches += 1
+        except BaseException as exc:
+            self._land(key, flight, None, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._land(key, flight, token, None)
+
+    def _settled(self, key: str, flight: _Flight, task: asyncio.Task[None]) -> None:
+        """A fetch task that was cancelled before it ran must not leave its waiters hanging."""
+        if not flight.future.done():
+            cancelled = QuantumError("the token fetch was cancelled before it finished; try again")
+            self._land(key, flight, None, cancelled)
+        if not task.cancelled():
+            task.exception()  # its waiters got it; never "exception was never retrieved"
 
     def drop(self, key: str, value: str | None = None) -> None:
         """Forget the token of ``key`` (only if it is still ``value``, when given)."""
-        token = self._tokens.get(key)
-        if token is not None and (value is None or token.value == value):
-            self._tokens.pop(key, None)
+        with self._guard:
+            token = self._tokens.get(key)
+            if token is not None and (value is None or token.value == value):
+                self._tokens.pop(key, None)
 
     def clear(self) -> None:
-        self._tokens.clear()
-        self.fetches = 0
-
-    def _thread_lock(self, key: str) -> threading.Lock:
         with self._guard:
-            return self._thread_locks.setdefault(key, threading.Lock())
+            self._tokens.clear()
+            self.fetches = 0
 
 
-def _landed(flights: dict[str, asyncio.Task[Token]], key: str, flight: asyncio.Task[Token]) -> None:
-    if flights.get(key) is flight:
-        del flights[key]
-    if not flight.cancelled():
-        flight.exception()  # its waiters got it; never "exception was never retrieved"
+@dataclass(frozen=True)
+class _Flight:
+    """A token fetch in progress: its result, and where it runs (a loop, or a thread)."""
+
+    future: Future[Token]
+    loop: asyncio.AbstractEventLoop | None
+    thread: int
 
 
 #: The cache every client of this process shares.

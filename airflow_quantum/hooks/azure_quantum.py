@@ -34,13 +34,14 @@ from typing import Any
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQuantumClient
-from airflow_quantum.clients.azure.flows import RESULTS_TIMEOUT
 from airflow_quantum.clients.azure.models import JobDetails
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.config import given
 from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
 from airflow_quantum.hooks.base import Forward, QuantumBaseHook, forwards
 
+#: How long ``get_results`` waits for a job by default (as the official client's helpers).
+RESULTS_TIMEOUT = 300.0
 #: Keyword options the hook passes on to the clients (anything else is a mistake).
 _SYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "session", "sleep", "clock"})
 _ASYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "clock"})
@@ -205,7 +206,7 @@ class AzureQuantumHook(QuantumBaseHook):
         ``JobFailedError`` with the service's ``errorData`` code and message.
         """
         job = self.wait_until_completed(job_id, timeout)
-        return self.client.get_results(job, wait=False, qubits=qubits)
+        return self.client.get_results(job, qubits=qubits)
 
     #: The verb both hooks share: ``get_results`` is Azure's name for it.
     get_job_result = get_results

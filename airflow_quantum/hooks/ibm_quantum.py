@@ -60,9 +60,7 @@ def _run_job(
     tags: Iterable[str] | None = None,
     **job_options: Any,
 ) -> str:
-    return client.run_job(
-        program_id, params, backend=backend, session_id=session_id, tags=tags, **job_options
-    ).id
+    return client.run_job(program_id, backend, params, session_id, tags, **job_options).id
 
 
 def _open_session(
@@ -163,7 +161,7 @@ class IBMQuantumHook(QuantumBaseHook):
         job_options: dict[str, Any],
     ) -> str:
         submitted = self.client.run_job(
-            program_id, params, backend=backend, session_id=session_id, tags=tags, **job_options
+            program_id, backend, params, session_id=session_id, tags=tags, **job_options
         )
         self.log.info(
             "Submitted IBM Quantum %s job %s on %s", program_id, submitted.id, submitted.backend
@@ -306,7 +304,7 @@ class IBMQuantumHook(QuantumBaseHook):
         if as_qiskit:
             qiskit_interop.require_qiskit("as_qiskit=True")
         job = self.wait_for_final_state(job_id, timeout, poll_interval)
-        decoded = self.client.get_result(job, bitstrings=bitstrings or as_qiskit)
+        decoded = self.client.get_results(job, bitstrings=bitstrings or as_qiskit)
         return qiskit_interop.to_primitive_result(decoded) if as_qiskit else decoded
 
     def get_job_result(
@@ -320,7 +318,7 @@ class IBMQuantumHook(QuantumBaseHook):
         job = self.client.get_job(job_id)
         if not job.errored():
             return None
-        text = (self.client.get_results(job_id) or "").strip()
+        text = (self.client.get_results_text(job_id) or "").strip()
         return text or job.error_message()
 
     def metrics(self, job_id: str) -> dict[str, Any]:

@@ -78,7 +78,7 @@ class _IBMHookMixin(UsesHook):
         )
 
     def raw_payload(self, job_id: str) -> bytes:
-        raw = self.hook.get_conn().get_results(job_id) or ""
+        raw = self.hook.get_conn().get_results_text(job_id) or ""
         return raw if isinstance(raw, bytes) else str(raw).encode()
 
 
@@ -296,8 +296,8 @@ class IBMQuantumRunJobOperator(_IBMJobOperator):
     def submit(self, key: str) -> str:
         submitted = self.hook.get_conn().run_job(
             self.program_id,
+            self.backend,
             self.program_params,
-            backend=self.backend,
             session_id=self.session_id,
             tags=self._tags(key),
             **self.job_options,

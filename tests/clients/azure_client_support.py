@@ -4,6 +4,7 @@ and small problems with known answers."""
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 import requests
@@ -165,3 +166,19 @@ def bell_qir(*, bitcode: bool = True) -> bytes | str:
     qis.mz(module.qubits[0], module.results[0])
     qis.mz(module.qubits[1], module.results[1])
     return module.bitcode() if bitcode else module.ir()
+
+
+def wait_done(client: Any, job_id: str, timeout: float = 30.0) -> Any:
+    """The job once final, polled with the sync client (the clients themselves never wait)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get_job(job_id)
+        if job.has_completed():
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} not final: {job.status}"
+        time.sleep(0.02)
+
+
+def results_when_done(client: Any, job_id: str, timeout: float = 30.0, **options: Any) -> Any:
+    """``client.get_results`` of the job once it is final."""
+    return client.get_results(wait_done(client, job_id, timeout), **options)

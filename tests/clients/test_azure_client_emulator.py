@@ -28,6 +28,8 @@ from azure_client_support import (
     patch_config,
     plant_qio,
     requests_log,
+    results_when_done,
+    wait_done,
 )
 
 from airflow_quantum.clients.azure import AsyncAzureQuantumClient, AzureQuantumClient
@@ -36,7 +38,6 @@ from airflow_quantum.clients.errors import (
     InvalidInputError,
     InvalidStateError,
     JobFailedError,
-    JobTimeoutError,
     NotFoundError,
     RetiredTargetError,
     ServiceError,
@@ -66,7 +67,7 @@ def test_historic_qio_result_is_still_the_brute_force_optimum(client, emulator):
     assert job.state is JobState.SUCCEEDED and job.tags == ["qio"]
     assert job.input_data_format == "microsoft.qio.v2"
     assert job.target == "microsoft.simulatedannealing.cpu"
-    result = client.get_results(job.id, timeout=30)
+    result = results_when_done(client, job.id)
     assert result["format"] == "microsoft.qio-results.v2"
     assert result["cost"] == brute_force_minimum(ISING_TERMS)
     assert ising_cost(ISING_TERMS, result["configuration"]) == result["cost"]
@@ -86,9 +87,6 @@ async def test_qio_submissions_are_refused_before_anything_is_sent(client, emula
         )
     with pytest.raises(RetiredTargetError):
         client.open_session(provider_id="microsoft", target="microsoft.tabu.cpu")
-    async with AsyncAzureQuantumClient(api_key_settings(emulator.url)) as aclient:
-        with pytest.raises(RetiredTargetError):
-            await aclient.submit_qio_problem(ISING_TERMS)
     assert azure_stats(emulator.url)["requests"] == 0
 
 
@@ -100,7 +98,7 @@ def test_qir_bell_job_on_ionq_and_quantinuum(client, emulator, bitcode):
         assert job.output_data_format == "microsoft.quantum-results.v2"
         assert job.input_params == {"arguments": [], "shots": 50}
         assert job.provider_id == target.split(".")[0]
-        result = client.get_results(job.id, timeout=30)
+        result = results_when_done(client, job.id)
         assert set(result["counts"]) <= {"[0, 0]", "[1, 1]"} and result["shots"] == 50
     # Each program went up once, as a block blob with If-None-Match.
     assert calls(emulator.url, "PUT", "/inputData", 201) == 2
@@ -112,7 +110,7 @@ def test_rigetti_quil_through_submit_job(client, emulator):
         quil, "rigetti.quil.v1", None, "rigetti", "rigetti.sim.qvm", input_params={"shots": 8}
     )
     assert job.output_data_format == "rigetti.quil-results.v1"
-    result = client.get_results(job.id, timeout=30)
+    result = results_when_done(client, job.id)
     assert result["counts"] == {"ro": {"10": 8}} and result["readout"]["ro"] == [[0, 1]] * 8
     assert calls(emulator.url, "PUT", "/inputData", 201) == 1  # the program, uploaded once
 
@@ -123,7 +121,7 @@ def test_the_resource_estimator_through_the_client(client):
     )
     assert job.provider_id == "microsoft-qc"
     assert job.output_data_format == "microsoft.resource-estimates.v1"
-    result = client.get_results(job.id, timeout=30)
+    result = results_when_done(client, job.id)
     assert result["format"] == "microsoft.resource-estimates.v1"
     assert result["logical_qubits"] == 2 * 2 + 4 + 1
     assert result["physical_qubits"] == result["estimate"]["physicalCounts"]["physicalQubits"]
@@ -135,7 +133,7 @@ def test_the_resource_estimator_through_the_client(client):
 def test_ionq_bell_state(client):
     job = client.submit_ionq_circuit(BELL, shots=100)
     assert job.metadata == {"qubits": "2"} and job.input_params == {"shots": 100}
-    result = client.get_results(job.id, timeout=30)
+    result = results_when_done(client, job.id)
     assert result["probabilities"] == {"00": 0.5, "11": 0.5}
     assert result["histogram"] == {"0": 0.5, "3": 0.5}
 
@@ -145,9 +143,9 @@ def test_microsoft_result_formats_v1_and_v2(client):
     v2 = client.submit_ionq_circuit(
         BELL, shots=64, output_data_format="microsoft.quantum-results.v2"
     )
-    first = client.get_results(v1.id, timeout=30)
+    first = results_when_done(client, v1.id)
     assert first["probabilities"] == {"[0, 0]": 0.5, "[1, 1]": 0.5}
-    second = client.get_results(v2.id, timeout=30)
+    second = results_when_done(client, v2.id)
     assert set(second["counts"]) <= {"[0, 0]", "[1, 1]"} and second["shots"] == 64
     assert sum(second["counts"].values()) == 64
 
@@ -161,36 +159,38 @@ def test_quantinuum_counts_from_an_openqasm_job(client):
         "quantinuum.sim.h2-1e",
         input_params={"count": 40},
     )
-    result = client.get_results(job.id, timeout=30)
+    result = results_when_done(client, job.id)
     assert result["shots"] == 40
     assert set(result["counts"]["c0"]) <= {"00", "11"}
     assert sum(result["counts"]["c0"].values()) == 40
 
 
-async def test_async_client_lifecycle_with_entra_token(emulator):
+async def test_lifecycle_with_entra_token_shared_by_the_sync_and_async_clients(emulator):
     settings = entra_settings(emulator.url)
-    async with AsyncAzureQuantumClient(settings, retry_policy=FAST) as client:
-        job = await client.submit_ionq_circuit(BELL, name="bell-async")
-        done = await client.wait_until_completed(job.id, timeout=30)
+    with AzureQuantumClient(settings, retry_policy=FAST) as client:
+        job = client.submit_ionq_circuit(BELL, name="bell-async")
+        done = wait_done(client, job.id)
         assert done.has_completed() and done.name == "bell-async"
-        result = await client.get_results(done, wait=False)
+        result = client.get_results(done)
         assert result["probabilities"] == {"00": 0.5, "11": 0.5}
-        assert [j.id async for j in client.list_jobs(name_prefix="bell-")] == [job.id]
-        other = await client.submit_ionq_circuit(X0)
-        cancelled = await client.cancel_job(other.id)
-        assert cancelled.cancelled()
-        paged = [j.id async for j in client.list_jobs(top=1, orderby="CreationTime asc")]
+        assert [j.id for j in client.list_jobs(name_prefix="bell-")] == [job.id]
+        other = client.submit_ionq_circuit(X0)
+        async with AsyncAzureQuantumClient(settings, retry_policy=FAST) as aclient:
+            assert (await aclient.get_job(job.id)).has_completed()
+            cancelled = await aclient.cancel_job(other.id)
+            assert cancelled.cancelled()
+            with pytest.raises(InvalidStateError):
+                await aclient.cancel_job(other.id)
+        paged = [j.id for j in client.list_jobs(top=1, orderby="CreationTime asc")]
         assert paged == [job.id, other.id]  # two pages of one, through nextLink
-        with pytest.raises(InvalidStateError):
-            await client.cancel_job(other.id)
-        session = await client.open_session(provider_id="ionq", target="ionq.simulator")
-        assert (await client.get_session(session.id)).active()
-        assert (await client.close_session(session.id)).in_final_state()
-        assert [s.id async for s in client.list_sessions()] == [session.id]
-        assert any(p.id == "ionq" for p in await client.get_provider_status())
-        assert await client.get_quotas()
-        tagged = await client.add_tags(job.id, ["x", "y"])
-        assert (await client.remove_tags(tagged.id, ["x"])).tags == ["y"]
+        session = client.open_session(provider_id="ionq", target="ionq.simulator")
+        assert client.get_session(session.id).active()
+        assert client.close_session(session.id).in_final_state()
+        assert [s.id for s in client.list_sessions()] == [session.id]
+        assert any(p.id == "ionq" for p in client.get_provider_status())
+        assert client.get_quotas()
+        tagged = client.add_tags(job.id, ["x", "y"])
+        assert client.remove_tags(tagged.id, ["x"]).tags == ["y"]
     assert azure_stats(emulator.url)["token_requests"] == 1
 
 
@@ -243,8 +243,9 @@ def test_token_expired_on_the_server_is_refreshed_once(entra_client, emulator):
 
 
 async def test_async_token_expired_on_the_server_is_refreshed_once(emulator):
+    with AzureQuantumClient(entra_settings(emulator.url), retry_policy=FAST) as sync_client:
+        job = sync_client.submit_ionq_circuit(X0)
     async with AsyncAzureQuantumClient(entra_settings(emulator.url), retry_policy=FAST) as client:
-        job = await client.submit_ionq_circuit(X0)
         advance_clock(emulator.url, 90_000)
         assert (await client.get_job(job.id)).id == job.id
     stats = azure_stats(emulator.url)
@@ -261,7 +262,7 @@ def test_output_sas_expiring_soon_is_renewed_before_download(client, emulator):
     done = client.get_job(job.id)
     advance_clock(emulator.url, 120)  # the link in `done` is now expired on the server
     before = calls(emulator.url, "POST", "/storage/sasUri")
-    assert client.get_results(done, wait=False)["probabilities"] == {"1": 1.0}
+    assert client.get_results(done)["probabilities"] == {"1": 1.0}
     assert calls(emulator.url, "POST", "/storage/sasUri") == before + 1
     assert calls(emulator.url, "GET", "/rawOutputData", 403) == 0
 
@@ -303,7 +304,7 @@ async def test_async_429_retry_after_is_obeyed(emulator):
     add_fault(emulator.url, kind="status", status=429, retry_after=1, count=1, path="/jobs$")
     async with AsyncAzureQuantumClient(api_key_settings(emulator.url), retry_policy=FAST) as c:
         started = time.monotonic()
-        assert [job async for job in c.list_jobs()] == []
+        assert [item async for page in c.pending_job_pages() for item in page] == []
         assert time.monotonic() - started >= 0.95
 
 
@@ -332,8 +333,9 @@ def test_dropped_connection_on_get_is_retried(client, emulator):
 
 
 async def test_async_dropped_connection_and_5xx_are_retried(emulator):
+    with AzureQuantumClient(api_key_settings(emulator.url), retry_policy=FAST) as sync_client:
+        job = sync_client.submit_ionq_circuit(X0)
     async with AsyncAzureQuantumClient(api_key_settings(emulator.url), retry_policy=FAST) as c:
-        job = await c.submit_ionq_circuit(X0)
         add_fault(emulator.url, kind="drop", count=1, path=f"/jobs/{job.id}$")
         add_fault(emulator.url, kind="status", status=500, count=1, path=f"/jobs/{job.id}$")
         assert (await c.get_job(job.id)).id == job.id
@@ -387,18 +389,8 @@ def test_failed_job_raises_job_failed_error_with_the_service_code(client, emulat
     add_job_fault(emulator.url, outcome="fail", code="InvalidInputData", message="bad params")
     job = client.submit_ionq_circuit(X0)
     with pytest.raises(JobFailedError, match="InvalidInputData: bad params") as info:
-        client.get_results(job.id, timeout=30)
+        results_when_done(client, job.id)
     assert info.value.code == "InvalidInputData" and info.value.state == "failed"
-
-
-def test_wait_timeout_does_not_cancel_the_job(client, emulator):
-    patch_config(emulator.url, queue_seconds=60)
-    job = client.submit_ionq_circuit(X0)
-    started = time.monotonic()
-    with pytest.raises(JobTimeoutError, match="not cancelled"):
-        client.wait_until_completed(job.id, timeout=0.5, poll_interval=0.1)
-    assert 0.45 <= time.monotonic() - started < 3
-    assert client.get_job(job.id).state is JobState.QUEUED
 
 
 def test_listing_follows_next_links_and_filters(client, emulator):
@@ -458,5 +450,5 @@ def test_a_pulser_sequence_through_submit_job(client, emulator):
         input_params={"shots": 30},
     )
     assert job.output_data_format == "pasqal.pulser-results.v1"
-    result = client.get_results(job.id, timeout=30)
+    result = results_when_done(client, job.id)
     assert result == {"format": "pasqal.pulser-results.v1", "counts": {"11": 30}, "shots": 30}

@@ -58,12 +58,12 @@ def test_job_requests_carry_the_api_version_and_retry_safety():
     put = p.create_job(JOB, {"id": JOB})
     assert (put.method, put.url) == ("PUT", f"{PREFIX}/jobs/{JOB}")
     assert put.params == {"api-version": NEW} and put.safe_to_repeat
-    get = p.get_job(JOB)
+    get = p.get_job(JOB).request
     assert get.method == "GET" and get.safe_to_repeat
     cancel = p.cancel_job(JOB)
     assert (cancel.method, cancel.url) == ("POST", f"{PREFIX}/jobs/{JOB}:cancel")
     assert cancel.ok_statuses == {200, 204} and not cancel.safe_to_repeat
-    sas = p.sas_uri("job-1", "rawOutputData")
+    sas = p.sas_uri("job-1", "rawOutputData").request
     assert sas.json_body == {"containerName": "job-1", "blobName": "rawOutputData"}
     assert not sas.safe_to_repeat
     assert p.list_jobs({"top": 5}).params == {"api-version": NEW, "top": 5}

@@ -118,8 +118,9 @@ async def test_queue_position_falls_back_to_the_action_path(emulator, monkeypatc
     monkeypatch.setattr(queue_module, "_PATH_VARIANTS", ("/noSuchRoute", ":queuePosition"))
     patch_config(emulator.url, queue_seconds=600)
     settings = api_key_settings(emulator.url, api_version=QUEUE_VERSION)
+    with AzureQuantumClient(settings) as sync_azure:
+        job = sync_azure.submit_ionq_circuit(BELL, shots=10)
     async with AsyncAzureQuantumClient(settings) as azure:
-        job = await azure.submit_ionq_circuit(BELL, shots=10)
         assert (await azure.queue_info(job.id)).position == 1
     assert calls(emulator.url, "GET", "/noSuchRoute", 404) == 1
     assert calls(emulator.url, "GET", ":queuePosition", 200) == 1

@@ -28,9 +28,14 @@ def client(emulator):
         yield client
 
 
+async def pending(client):
+    """Every pending job, through the async client's listing (what the shared poller reads)."""
+    return [job async for page in client.pending_job_pages() for job in page]
+
+
 def submit(client):
     params = pubs.primitive_params(pubs.sampler_pubs([BELL], 10))
-    return client.run_job("sampler", params, backend="ibm_fez")
+    return client.run_job("sampler", "ibm_fez", params)
 
 
 # ------------------------------------------------------------------------------- auth
@@ -79,9 +84,9 @@ def test_expiring_token_is_refreshed_once_per_lifetime_not_per_call(client, emul
 async def test_concurrent_async_calls_after_expiry_fetch_one_token(emulator):
     configure(emulator.url, ibm_token_lifetime=1)
     async with AsyncIBMQuantumClient(settings(emulator.url)) as client:
-        await client.get_instance_usage()
+        await pending(client)
         await asyncio.sleep(0.85)  # past 80% of the lifetime
-        await asyncio.gather(*(client.get_instance_usage() for _ in range(20)))
+        await asyncio.gather(*(pending(client) for _ in range(20)))
     assert stats(emulator.url)["token_requests"] == 2
 
 
@@ -96,9 +101,9 @@ def test_a_token_the_server_forgot_is_refreshed_once_and_the_call_retried(client
 
 async def test_a_forgotten_token_async(emulator):
     async with AsyncIBMQuantumClient(settings(emulator.url)) as client:
-        await client.list_backends()
+        await pending(client)
         control(emulator.url, "POST", "/reset")
-        await client.list_backends()
+        await pending(client)
     assert stats(emulator.url)["token_requests"] == 1
 
 
@@ -202,20 +207,24 @@ def test_an_unreachable_service_is_a_service_error(emulator):
 
 
 async def test_async_face_retries_the_same_way(emulator):
-    fault(emulator.url, kind="status", status=429, retry_after=1, count=1, path="/backends")
-    fault(emulator.url, kind="status", status=520, count=2, path="/usage")
-    fault(emulator.url, kind="drop", count=1, path="/status")
+    # Retargeted from backends/usage to the job routes: the async client reads jobs only.
+    with IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as sync_client:
+        job_id = submit(sync_client).id
+    fault(emulator.url, kind="status", status=429, retry_after=1, count=1, path="/jobs$")
+    fault(emulator.url, kind="status", status=520, count=2, path="/metrics")
+    fault(emulator.url, kind="drop", count=1, path=f"/jobs/{job_id}$")
     async with AsyncIBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
         started = time.monotonic()
-        await client.list_backends()
+        await pending(client)
         assert time.monotonic() - started >= 1.0
-        await client.get_instance_usage()
-        await client.get_backend_status("ibm_fez")
-        fault(emulator.url, kind="status", status=500, path="/configuration")
+        await client.get_metrics(job_id)
+        await client.get_job(job_id)
+        fault(emulator.url, kind="status", status=500, path=f"/jobs/{job_id}$")
         with pytest.raises(ServiceError, match="HTTP 500"):
-            await client.get_backend_configuration("ibm_fez")
+            await client.get_job(job_id)
     routes = stats(emulator.url)["routes"]
-    assert routes[BACKENDS_ROUTE] == 2 and routes["GET /api/v1/instances/usage"] == 3
+    metrics = sum(count for route, count in routes.items() if route.endswith("/metrics"))
+    assert routes["GET /api/v1/jobs"] == 2 and metrics == 3  # faults count under the raw path
 
 
 def test_the_cache_is_keyed_by_credential_and_iam_host(emulator):

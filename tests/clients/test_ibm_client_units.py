@@ -340,8 +340,8 @@ class TestProtocol:
     def test_run_job_body(self):
         call = self.protocol.run_job(
             "sampler",
+            "ibm_fez",
             {"pubs": [], "version": 2},
-            backend="ibm_fez",
             tags=["a"],
             log_level="warning",
             max_execution_time=300,
@@ -363,7 +363,7 @@ class TestProtocol:
         assert not call.request.safe_to_repeat
 
     def test_session_jobs_need_no_backend(self):
-        body = json.loads(self.protocol.run_job("estimator", {}, session_id="s1").request.content)
+        body = json.loads(self.protocol.run_job("estimator", None, {}, "s1").request.content)
         assert body["session_id"] == "s1" and "backend" not in body
 
     def test_list_filters_repeat_tags(self):

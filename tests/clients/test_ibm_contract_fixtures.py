@@ -141,7 +141,7 @@ def test_the_emulators_non_isa_failure_has_the_fixtures_shape(client, emulator):
         "backend": "ibm_fez",
         "params": {"pubs": [[TEXTBOOK_BELL, None, 10]], "version": 2},
     }
-    submitted = client._send(  # the raw call: our client would refuse this circuit itself
+    submitted = client._run(  # the raw call: our client would refuse this circuit itself
         client.protocol.json_call(client.protocol.request("POST", "/jobs", body=body), dict)
     )
     requests.post(f"{emulator.url}/_emulator/jobs/{submitted['id']}/finish", timeout=10)

@@ -34,10 +34,10 @@ def ibm_results(emulator):
 
     def run(program: str, pubs: list) -> str:
         params = circuits.primitive_params(pubs)
-        job_id = client.run_job(program, params, backend="ibm_fez").id
+        job_id = client.run_job(program, "ibm_fez", params).id
         finish(emulator.url, job_id)
         wait_final(client, job_id)
-        return client.get_results(job_id)
+        return client.get_results_text(job_id)
 
     yield run
     client.close()

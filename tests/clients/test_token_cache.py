@@ -6,6 +6,8 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from airflow_quantum.clients.auth import BearerAuth, Token, TokenCache, TokenSource
 
 
@@ -79,3 +81,78 @@ def test_reprs_never_show_tokens():
     auth = BearerAuth(source, cache)
     token = cache.get(source)
     assert token.value not in repr(token) and token.value not in repr(auth)
+
+
+def test_a_thread_and_a_coroutine_that_start_together_share_one_fetch():
+    """A sync hook and a trigger of one connection, in one process: one token request."""
+    cache, source = TokenCache(), CountingSource(delay=0.2)
+    started = threading.Event()
+
+    def in_a_thread() -> None:
+        started.set()
+        cache.get(source)
+
+    async def main() -> set[str]:
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        started.wait()
+        await asyncio.sleep(0.02)  # the thread's fetch is in flight
+        token = await cache.aget(source)
+        await asyncio.to_thread(thread.join)
+        return {token.value, cache.get(source).value}
+
+    assert asyncio.run(main()) == {"token-1"}
+    assert source.calls == 1 and cache.fetches == 1
+
+
+def test_two_event_loops_share_one_fetch():
+    cache, source = TokenCache(), CountingSource(delay=0.2)
+    results: list[str] = []
+
+    def loop() -> None:
+        results.append(asyncio.run(cache.aget(source)).value)
+
+    threads = [threading.Thread(target=loop) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["token-1"] * 3 and source.calls == 1
+
+
+class FailingSource(CountingSource):
+    def fetch(self) -> Token:
+        self.calls += 1
+        time.sleep(self.delay)
+        raise RuntimeError("refused")
+
+    async def afetch(self) -> Token:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        raise RuntimeError("refused")
+
+
+def test_a_failed_fetch_fails_its_waiters_and_the_next_caller_tries_again():
+    cache, source = TokenCache(), FailingSource(delay=0.05)
+
+    async def main() -> list[object]:
+        return await asyncio.gather(*(cache.aget(source) for _ in range(5)), return_exceptions=True)
+
+    assert all(isinstance(error, RuntimeError) for error in asyncio.run(main()))
+    assert source.calls == 1
+    with pytest.raises(RuntimeError):
+        cache.get(source)
+    assert source.calls == 2 and cache.fetches == 0
+
+
+def test_a_cancelled_waiter_does_not_cancel_the_fetch_of_the_others():
+    cache, source = TokenCache(), CountingSource(delay=0.1)
+
+    async def main() -> str:
+        first = asyncio.ensure_future(cache.aget(source))
+        second = asyncio.ensure_future(cache.aget(source))
+        await asyncio.sleep(0.02)
+        first.cancel()
+        return (await second).value
+
+    assert asyncio.run(main()) == "token-1" and source.calls == 1

@@ -185,9 +185,7 @@ def test_parameter_sweep_and_bitstrings(hook, emulator):
 def test_run_job_with_raw_params_and_job_options(hook, emulator):
     params = {"pubs": [[BELL_MEASURED, None, 10]], "options": {}, "version": 2}
     client = hook.get_conn()
-    job_id = client.run_job(
-        "sampler", params, backend="ibm_fez", tags=["raw"], log_level="debug"
-    ).id
+    job_id = client.run_job("sampler", "ibm_fez", params, tags=["raw"], log_level="debug").id
     job = client.get_job(job_id, exclude_params=False)
     assert job.inputs["pubs"][0][2] == 10 and job.log_level == "DEBUG"
     assert job.program_id == "sampler" and job.backend_name == "ibm_fez"

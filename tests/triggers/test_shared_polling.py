@@ -25,7 +25,7 @@ from airflow_face_support import (
 
 from airflow_quantum import waiting as timing
 from airflow_quantum.clients.auth import TOKEN_CACHE
-from airflow_quantum.clients.azure import client as azure_client
+from airflow_quantum.clients.azure import async_client as azure_client
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import client as ibm_client
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook

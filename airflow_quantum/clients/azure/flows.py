@@ -1,18 +1,15 @@
-"""Multi-step operations written once, run by either client face.
+"""Azure Quantum operations written once (sans-IO): calls, flows and pagers (see ``calls``).
 
-A flow is a generator that yields what it needs (a ``transport.Request`` to send, or a ``Pause``
-to wait) and receives the answer (the HTTP response, or None after a pause); failures are thrown
-into it as the provider's exceptions. ``AzureQuantumClient`` runs flows with ``requests`` and
-``time.sleep``, ``AsyncAzureQuantumClient`` with ``httpx`` and ``asyncio.sleep``: the protocol
-logic (submission, SAS renewal, polling, result download) exists once.
+Each operation's requests, parsing and error handling live here or in ``protocol``; the clients
+only run them (``AzureQuantumClient`` with ``requests``, ``AsyncAzureQuantumClient`` with
+``httpx``). Nothing here waits for a job: ``get_results`` reads a job that is final already.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -26,6 +23,7 @@ from airflow_quantum.clients.azure.protocol import (
     check_tags,
     job_body,
     new_job_id,
+    parse_page,
 )
 from airflow_quantum.clients.azure.results import decode_results
 from airflow_quantum.clients.azure.storage import (
@@ -40,6 +38,7 @@ from airflow_quantum.clients.azure.storage import (
     upload_request,
 )
 from airflow_quantum.clients.azure.targets import check_current
+from airflow_quantum.clients.calls import Answer, Call, Flow, json_call, json_of
 from airflow_quantum.clients.errors import (
     AuthenticationError,
     BadRequestError,
@@ -47,86 +46,45 @@ from airflow_quantum.clients.errors import (
     InvalidInputError,
     InvalidStateError,
     JobFailedError,
-    JobTimeoutError,
     QuantumAPIError,
     SessionClosedError,
 )
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.clients.transport import Request, decode_json
+from airflow_quantum.clients.transport import Request
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: The official client's polling: first wait 0.2 s, each next x1.5, at most 30 s.
-FIRST_POLL = 0.2
-POLL_GROWTH = 1.5
-MAX_POLL = 30.0
-#: How long ``get_results`` waits for a job by default (as the official client's helpers).
-RESULTS_TIMEOUT = 300.0
+M = TypeVar("M")
 
 
-@dataclass(frozen=True)
-class Pause:
-    """A flow step: wait this many seconds."""
-
-    seconds: float
-
-
-Step = Request | Pause
-Flow = Generator[Step, Any, T]
-
-
-def payload(response: Any) -> Any:
-    """The JSON body of a response of either HTTP library (None when empty)."""
-    request = getattr(response, "request", None)
-    method = getattr(request, "method", "?")
-    url = str(getattr(request, "url", ""))
-    return decode_json(VENDOR, response.text, method, url)
-
-
-def _has_body(response: Any) -> bool:
-    return response.status_code != 204 and bool(response.content.strip())
+def _has_body(answer: Answer) -> bool:
+    return answer.status_code != 204 and bool(answer.content.strip())
 
 
 # ------------------------------------------------------------------------ single requests
 
 
-def get_job(protocol: AzureQuantumProtocol, job_id: str) -> Flow[JobDetails]:
-    response = yield protocol.get_job(job_id)
-    return protocol.parse_job(payload(response))
+def _maybe(request: Request, parse: Callable[[Any], M]) -> Call[M | None]:
+    """A call whose answer may be empty (204): None then, else its JSON parsed."""
 
+    def read(answer: Answer) -> M | None:
+        return parse(json_of(VENDOR, answer, request)) if _has_body(answer) else None
 
-def get_session(protocol: AzureQuantumProtocol, session_id: str) -> Flow[SessionDetails]:
-    response = yield protocol.get_session(session_id)
-    return protocol.parse_session(payload(response))
-
-
-def sas_uri(protocol: AzureQuantumProtocol, container: str, blob: str | None = None) -> Flow[str]:
-    response = yield protocol.sas_uri(container, blob)
-    return protocol.parse_sas_uri(payload(response))
+    return Call(request, read)
 
 
 def cancel_job(protocol: AzureQuantumProtocol, job_id: str) -> Flow[JobDetails]:
     """Cancel; a job already final raises ``InvalidStateError`` (the service's 409)."""
-    response = yield protocol.cancel_job(job_id)
-    if _has_body(response):
-        return protocol.parse_job(payload(response))
-    return (yield from get_job(protocol, job_id))
+    job = yield _maybe(protocol.cancel_job(job_id), protocol.parse_job)
+    return job if job is not None else (yield protocol.get_job(job_id))
 
 
-def update_job(
-    protocol: AzureQuantumProtocol,
-    job_id: str,
-    *,
-    name: str | None = None,
-    priority: str | None = None,
-    tags: list[str] | None = None,
-) -> Flow[JobDetails]:
-    response = yield protocol.update_job(job_id, name=name, priority=priority, tags=tags)
-    if _has_body(response):
-        return protocol.parse_job(payload(response))
-    return (yield from get_job(protocol, job_id))
+def updated(protocol: AzureQuantumProtocol, job_id: str, update: Request) -> Flow[JobDetails]:
+    """Send ``update`` (a ``protocol.update_job`` request); the job as it is afterwards."""
+    job = yield _maybe(update, protocol.parse_job)
+    return job if job is not None else (yield protocol.get_job(job_id))
 
 
 def change_tags(
@@ -135,9 +93,9 @@ def change_tags(
     change: Callable[[list[str]], list[str]],
 ) -> Flow[JobDetails]:
     """Read the tags, apply ``change``, write them back (merge-patch replaces the list)."""
-    current = yield from get_job(protocol, job_id)
+    current = yield protocol.get_job(job_id)
     tags = change(list(current.tags or []))
-    return (yield from update_job(protocol, job_id, tags=tags))
+    return (yield from updated(protocol, job_id, protocol.update_job(job_id, tags=tags)))
 
 
 def open_session(
@@ -161,15 +119,13 @@ def open_session(
         "itemType": "Session",
         "jobFailurePolicy": job_failure_policy,
     }
-    response = yield protocol.open_session(session_id, body)
-    return protocol.parse_session(payload(response))
+    request = protocol.open_session(session_id, body)
+    return (yield json_call(VENDOR, request, protocol.parse_session))
 
 
 def close_session(protocol: AzureQuantumProtocol, session_id: str) -> Flow[SessionDetails]:
-    response = yield protocol.close_session(session_id)
-    if _has_body(response):
-        return protocol.parse_session(payload(response))
-    return (yield from get_session(protocol, session_id))
+    session = yield _maybe(protocol.close_session(session_id), protocol.parse_session)
+    return session if session is not None else (yield protocol.get_session(session_id))
 
 
 # ------------------------------------------------------------------------ submission
@@ -280,7 +236,7 @@ def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDe
     existing job is returned when it is the same submission.
     """
     job_id = submission.job_id
-    container_sas = yield from sas_uri(protocol, container_name_for(job_id))
+    container_sas = yield protocol.sas_uri(container_name_for(job_id))
     upload, location = upload_request(
         container_sas,
         INPUT_BLOB,
@@ -296,19 +252,18 @@ def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDe
         **submission.body_fields,
     )
     try:
-        response = yield protocol.create_job(job_id, body)
+        job = yield json_call(VENDOR, protocol.create_job(job_id, body), protocol.parse_job)
     except (BadRequestError, InvalidStateError) as exc:
         closed = _session_closed(exc, submission.body_fields.get("session_id"))
         if closed is not None:
             raise closed from exc
         if not isinstance(exc, InvalidStateError) or exc.code != "JobAlreadyExists":
             raise
-        existing = yield from get_job(protocol, job_id)
+        existing = yield protocol.get_job(job_id)
         if not _same_submission(existing, submission):
             raise
         log.info("Job %s already exists with the same target and input; reusing it", job_id)
         return existing
-    job = protocol.parse_job(payload(response))
     # Debug: the operator logs the one "Submitted" line of a task.
     log.debug("Submitted Azure Quantum job %s to %s (%s)", job.id, job.target, job.status)
     return job
@@ -345,57 +300,6 @@ def _same_submission(job: JobDetails, submission: Submission) -> bool:
     )
 
 
-# ------------------------------------------------------------------------ waiting
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def wait_until_completed(
-    protocol: AzureQuantumProtocol,
-    job_id: str,
-    *,
-    timeout: float | None = None,
-    poll_interval: float | None = None,
-    backoff: bool = True,
-    clock: Callable[[], float] = time.monotonic,
-) -> Flow[JobDetails]:
-    """Poll until the job is final (the official client's schedule).
-
-    Waits 0.2 s, then 1.5 times longer each time, at most ``poll_interval`` (default 30 s);
-    with ``backoff=False`` every wait is ``poll_interval``. When ``timeout`` seconds pass first,
-    ``JobTimeoutError`` is raised and the job is left running (it is not cancelled).
-    """
-    check_job_id(job_id)
-    if timeout is not None and (not _is_number(timeout) or not timeout >= 0):
-        raise InvalidInputError("timeout must be a non-negative number of seconds, or None")
-    if poll_interval is not None and (not _is_number(poll_interval) or not poll_interval > 0):
-        raise InvalidInputError("poll_interval must be a positive number of seconds, or None")
-    cap = MAX_POLL if poll_interval is None else float(poll_interval)
-    delay = min(FIRST_POLL, cap) if backoff else cap
-    deadline = None if timeout is None else clock() + timeout
-    last_state = None
-    while True:
-        job = yield from get_job(protocol, job_id)
-        if job.state is not last_state:
-            # A job already final at the first look (results fetched after a wait elsewhere)
-            # logs nothing: its state was reported where it was seen.
-            if last_state is not None or not job.has_completed():
-                log.info("Azure Quantum job %s: %s", job.id, job.state.value)
-            last_state = job.state
-        if job.has_completed():
-            return job
-        now = clock()
-        if deadline is not None and now >= deadline:
-            raise JobTimeoutError(
-                f"job {job_id} is still {job.status} after {timeout:g} s; it was not cancelled"
-            )
-        yield Pause(delay if deadline is None else min(delay, max(0.0, deadline - now)))
-        if backoff:
-            delay = min(delay * POLL_GROWTH, cap)
-
-
 # ------------------------------------------------------------------------ results
 
 
@@ -411,17 +315,20 @@ def download_output(
         raise BadResponseError(f"job {job.id}'s outputDataUri names no blob", vendor=VENDOR)
     renewed = False
     if needs_renewal(url, now):
-        url = yield from sas_uri(protocol, location.container, location.blob)
+        url = yield protocol.sas_uri(location.container, location.blob)
         renewed = True
     try:
-        response = yield download_request(url)
+        return (yield _download(url))
     except AuthenticationError:
         # The SAS expired between the check and the read (clock skew): renew once.
         if renewed:
             raise
-        url = yield from sas_uri(protocol, location.container, location.blob)
-        response = yield download_request(url)
-    return decode_blob(response.content)
+        url = yield protocol.sas_uri(location.container, location.blob)
+        return (yield _download(url))
+
+
+def _download(url: str) -> Call[bytes]:
+    return Call(download_request(url), lambda answer: decode_blob(answer.content))
 
 
 def _qubits_of(job: JobDetails) -> int | None:
@@ -463,26 +370,59 @@ def check_result_state(job: JobDetails) -> None:
 
 
 def get_results(
-    protocol: AzureQuantumProtocol,
-    job: JobDetails | str,
-    *,
-    wait: bool = True,
-    timeout: float | None = RESULTS_TIMEOUT,
-    qubits: int | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    protocol: AzureQuantumProtocol, job: JobDetails | str, *, qubits: int | None = None
 ) -> Flow[dict[str, Any]]:
-    """Wait (unless ``wait=False``), check success, download and decode the output."""
-    job_id = job if isinstance(job, str) else job.id
-    if wait:
-        details = yield from wait_until_completed(protocol, job_id, timeout=timeout, clock=clock)
-    elif isinstance(job, str) or not job.has_completed():
-        details = yield from get_job(protocol, job_id)
-    else:
-        details = job
-    check_result_state(details)
+    """Check that the job succeeded, then download and decode its output (no waiting).
+
+    A job given by id, or not final yet, is read first; one still active raises
+    ``InvalidStateError``, a failed or cancelled one ``JobFailedError``.
+    """
     if qubits is not None and (
         isinstance(qubits, bool) or not isinstance(qubits, int) or not 1 <= qubits <= 1000
     ):
         raise InvalidInputError("qubits must be an integer between 1 and 1000")
-    data = yield from download_output(protocol, details)
-    return decode_results(data, details.output_data_format, qubits=qubits or _qubits_of(details))
+    if isinstance(job, str) or not job.has_completed():
+        job = yield protocol.get_job(job if isinstance(job, str) else job.id)
+    check_result_state(job)
+    data = yield from download_output(protocol, job)
+    return decode_results(data, job.output_data_format, qubits=qubits or _qubits_of(job))
+
+
+# ------------------------------------------------------------------------ listings
+
+
+class LinkPager:
+    """A listing that follows ``nextLink`` (on the workspace's host only, never in a loop)."""
+
+    def __init__(
+        self,
+        protocol: AzureQuantumProtocol,
+        request: Request,
+        what: str,
+        parse: Callable[[Any], Any],
+        max_pages: int | None = None,
+    ) -> None:
+        self.protocol, self.what, self.parse, self.max_pages = protocol, what, parse, max_pages
+        self._request: Request | None = request
+        self._next_link: str | None = None
+        self._seen: set[str] = set()
+        self._pages = 0
+
+    def next_call(self) -> Call[list[Any]] | None:
+        if self._next_link is not None:
+            link, self._next_link = self._next_link, None
+            if link in self._seen:
+                raise BadResponseError(f"the {self.what} listing's nextLink loops", vendor=VENDOR)
+            self._seen.add(link)
+            self._request = self.protocol.next_page(link)
+        request, self._request = self._request, None
+        if request is None:
+            return None
+        return Call(request, lambda answer: self._read(json_of(VENDOR, answer, request)))
+
+    def _read(self, payload: Any) -> list[Any]:
+        page = parse_page(payload, self.what)
+        self._pages += 1
+        if page.next_link and (self.max_pages is None or self._pages < self.max_pages):
+            self._next_link = page.next_link
+        return [self.parse(item) for item in page.items]

@@ -1,9 +1,10 @@
 """The Azure Quantum data-plane protocol, written once for both client faces.
 
 ``AzureQuantumProtocol`` builds ``transport.Request`` objects (paths, ``api-version``, bodies,
-which failures may be retried) and parses the answers into models; the sync and async clients
-only send what it builds. The listing helpers turn keyword filters into the service's OData
-filter grammar and follow ``nextLink`` pages (on the workspace's own host only).
+which failures may be retried) and parses the answers into models (reads are whole
+``calls.Call`` objects); ``flows`` composes them, and the clients only run what they build.
+The listing helpers turn keyword filters into the service's OData filter grammar and read
+``nextLink`` pages (followed on the workspace's own host only).
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from airflow_quantum.clients.azure.models import (
     JobDetails,
-    ProviderStatus,
-    Quota,
     SessionDetails,
     state_of,
     words_of,
 )
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.calls import Call, json_call
 from airflow_quantum.clients.errors import BadResponseError, InvalidInputError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import Request, redact_url
@@ -320,8 +320,9 @@ class AzureQuantumProtocol:
         """``PUT /jobs/{id}``: idempotent (same id, same body), so every failure may be retried."""
         return Request("PUT", self._job_path(job_id), params=self._params(), json_body=dict(body))
 
-    def get_job(self, job_id: str) -> Request:
-        return Request("GET", self._job_path(job_id), params=self._params())
+    def get_job(self, job_id: str) -> Call[JobDetails]:
+        request = Request("GET", self._job_path(job_id), params=self._params())
+        return json_call(VENDOR, request, self.parse_job)
 
     def cancel_job(self, job_id: str) -> Request:
         """``POST /jobs/{id}:cancel`` (200 or 204), or ``DELETE /jobs/{id}`` before 2025-12."""
@@ -374,12 +375,14 @@ class AzureQuantumProtocol:
 
     # -- storage
 
-    def sas_uri(self, container: str, blob: str | None = None) -> Request:
+    def sas_uri(self, container: str, blob: str | None = None) -> Call[str]:
         """``POST /storage/sasUri``: a SAS URL for a container, or for one blob."""
         body: dict[str, Any] = {"containerName": container}
         if blob is not None:
             body["blobName"] = blob
-        return Request("POST", self._url("/storage/sasUri"), params=self._params(), json_body=body)
+        url = self._url("/storage/sasUri")
+        request = Request("POST", url, params=self._params(), json_body=body)
+        return json_call(VENDOR, request, self.parse_sas_uri)
 
     # -- sessions
 
@@ -388,8 +391,9 @@ class AzureQuantumProtocol:
             "PUT", self._session_path(session_id), params=self._params(), json_body=dict(body)
         )
 
-    def get_session(self, session_id: str) -> Request:
-        return Request("GET", self._session_path(session_id), params=self._params())
+    def get_session(self, session_id: str) -> Call[SessionDetails]:
+        request = Request("GET", self._session_path(session_id), params=self._params())
+        return json_call(VENDOR, request, self.parse_session)
 
     def close_session(self, session_id: str) -> Request:
         return Request(
@@ -448,14 +452,6 @@ class AzureQuantumProtocol:
         if not isinstance(payload, dict) or not isinstance(payload.get("sasUri"), str):
             raise BadResponseError("the storage/sasUri answer has no sasUri", vendor=VENDOR)
         return payload["sasUri"]
-
-    @staticmethod
-    def parse_provider_status(items: list[Any]) -> list[ProviderStatus]:
-        return parse_items(items, ProviderStatus, "ProviderStatus")
-
-    @staticmethod
-    def parse_quotas(items: list[Any]) -> list[Quota]:
-        return parse_items(items, Quota, "Quota")
 
 
 def job_body(

@@ -14,15 +14,14 @@ Before 2026-08-01-preview there is no such operation: no request is sent and the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from functools import partial
 from urllib.parse import quote
 
 from pydantic import AliasChoices, Field
 
-from airflow_quantum.clients.azure.flows import Flow, payload
 from airflow_quantum.clients.azure.models import AzureModel
-from airflow_quantum.clients.azure.protocol import AzureQuantumProtocol, check_job_id
+from airflow_quantum.clients.azure.protocol import VENDOR, AzureQuantumProtocol, check_job_id
+from airflow_quantum.clients.calls import Call, Flow, json_of
 from airflow_quantum.clients.errors import NotFoundError
 from airflow_quantum.clients.models import Timestamp
 from airflow_quantum.clients.transport import Request
@@ -59,37 +58,12 @@ def queue_info(protocol: AzureQuantumProtocol, job_id: str) -> Flow[AzureQueueIn
         return None
     for index, request in enumerate(requests):
         try:
-            response = yield request
+            body = yield Call(request, partial(json_of, VENDOR, request=request))
         except NotFoundError as exc:
             if exc.code == "JobNotFound" or index == len(requests) - 1:
                 raise
             continue
-        body = payload(response)
         if isinstance(body, dict):
             body = {"jobId": job_id, **body}
         return AzureQueueInfo.from_wire(body, "queue position")
     return None
-
-
-class SyncQueuePosition:
-    """``queue_info`` for ``AzureQuantumClient``."""
-
-    if TYPE_CHECKING:
-        protocol: AzureQuantumProtocol
-        _run: Callable[[Flow[Any]], Any]
-
-    def queue_info(self, job_id: str) -> AzureQueueInfo | None:
-        """The job's queue position (api-version 2026-08-01-preview on), else None."""
-        return self._run(queue_info(self.protocol, job_id))
-
-
-class AsyncQueuePosition:
-    """``queue_info`` for ``AsyncAzureQuantumClient``."""
-
-    if TYPE_CHECKING:
-        protocol: AzureQuantumProtocol
-        _run: Callable[[Flow[Any]], Any]
-
-    async def queue_info(self, job_id: str) -> AzureQueueInfo | None:
-        """The job's queue position (api-version 2026-08-01-preview on), else None."""
-        return await self._run(queue_info(self.protocol, job_id))

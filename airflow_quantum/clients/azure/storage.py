@@ -22,12 +22,12 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
+from airflow_quantum.clients.calls import Call, Flow
 from airflow_quantum.clients.errors import (
     BadResponseError,
     InvalidInputError,
@@ -221,12 +221,12 @@ def create_container_request(container_sas_url: str) -> Request:
     )
 
 
-def upload_input(upload: Request, container_sas: str, job_id: str) -> Generator[Request, Any, None]:
+def upload_input(upload: Request, container_sas: str, job_id: str) -> Flow[None]:
     """A flow step: put the input blob; create the container first if the service has not (before
     2026-01-15-preview it answers 404 ``ContainerNotFound``, as recorded)."""
     for attempt in (1, 2):
         try:
-            yield upload
+            yield Call(upload, _nothing)
             return
         except InvalidStateError as exc:
             if exc.code != "BlobAlreadyExists":
@@ -238,10 +238,14 @@ def upload_input(upload: Request, container_sas: str, job_id: str) -> Generator[
                 raise
         log.info("Creating the storage container of job %s", job_id)
         try:
-            yield create_container_request(container_sas)
+            yield Call(create_container_request(container_sas), _nothing)
         except InvalidStateError as exc:
             if exc.code != "ContainerAlreadyExists":
                 raise
+
+
+def _nothing(answer: Any) -> None:
+    return None
 
 
 def download_request(url: str) -> Request:

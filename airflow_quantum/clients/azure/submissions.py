@@ -8,7 +8,7 @@ Shared by the sync and async clients: each function turns a user's input into a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from airflow_quantum.clients.azure import flows, inputs
 from airflow_quantum.clients.azure.targets import (
@@ -17,6 +17,22 @@ from airflow_quantum.clients.azure.targets import (
     check_current,
 )
 from airflow_quantum.clients.errors import InvalidInputError
+
+
+class JobOptions(TypedDict, total=False):
+    """What every kind of submission may also say about its job."""
+
+    #: The job's name (default: its id).
+    name: str | None
+    #: Tags to find the job by (at most 100 strings).
+    tags: list[str] | None
+    #: An open session to submit into.
+    session_id: str | None
+    #: The job's id (a GUID; default: a new one). Resubmitting with the same id finds the job
+    #: already submitted instead of paying twice.
+    job_id: str | None
+    #: Free-form metadata (a JSON object).
+    metadata: Mapping[str, Any] | None
 
 
 def ionq_submission(

@@ -13,9 +13,10 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, TypedDict, TypeVar
 from urllib.parse import quote
 
+from airflow_quantum.clients.calls import Answer, Call, json_call
 from airflow_quantum.clients.errors import (
     BadResponseError,
     InvalidInputError,
@@ -38,7 +39,9 @@ from airflow_quantum.clients.ibm.models import (
 )
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum.clients.models import ListedJob
-from airflow_quantum.clients.transport import Request, RetryPolicy, decode_json
+from airflow_quantum.clients.transport import Request, RetryPolicy
+
+__all__ = ["IBM_RETRY_POLICY", "VENDOR", "Answer", "Call", "IBMProtocol", "JobPager"]
 
 VENDOR = "IBM Quantum"
 T = TypeVar("T")
@@ -59,29 +62,19 @@ IBM_RETRY_POLICY = RetryPolicy(
 )
 
 
-class Answer(Protocol):
-    """What both ``requests.Response`` and ``httpx.Response`` offer."""
+class RunOptions(TypedDict, total=False):
+    """The options of a runtime job besides its program, backend, params, session and tags."""
 
-    @property
-    def status_code(self) -> int: ...
-
-    @property
-    def text(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Call(Generic[T]):
-    """One operation: the request, how to read its answer, and how to read an error."""
-
-    request: Request
-    parse: Callable[[Answer], T]
-    on_error: Callable[[QuantumAPIError], T] | None = field(default=None)
-
-    def recover(self, error: QuantumAPIError) -> T:
-        """The value an error answer stands for (e.g. no logs: ``""``), or the error again."""
-        if self.on_error is None:
-            raise error
-        return self.on_error(error)
+    #: The program's log level (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``, ``CRITICAL``).
+    log_level: str | None
+    #: At most this many seconds of quantum time (the wire's ``cost``).
+    max_execution_time: int | None
+    #: The runtime image to run (the wire's ``runtime``).
+    image: str | None
+    #: Whether the job's inputs and results are kept private.
+    private: bool | None
+    #: Run with this calibration of the backend.
+    calibration_id: str | None
 
 
 @dataclass
@@ -119,6 +112,47 @@ class JobPager:
         if len(page.jobs) < asked or (page.count is not None and self.offset >= page.count):
             self.done = True
         return fresh
+
+
+class JobListing:
+    """``GET /jobs`` page after page (``JobPager``'s offsets), as a ``calls.Pager``."""
+
+    def __init__(
+        self, protocol: IBMProtocol, query: list[tuple[str, str]], pager: JobPager
+    ) -> None:
+        self.protocol, self.query, self.pager = protocol, query, pager
+
+    def next_call(self) -> Call[list[IBMJob]] | None:
+        size = self.pager.next_size()
+        if size is None:
+            return None
+        call = self.protocol.list_jobs_page(self.query, limit=size, offset=self.pager.offset)
+        return call.then(lambda page: self.pager.accept(page, size))
+
+
+class PendingListing:
+    """The instance's jobs that are not final, oldest first, as ``ListedJob`` pages.
+
+    Stops at a short page, at the server's ``count``, or after ``max_pages``.
+    """
+
+    def __init__(self, protocol: IBMProtocol, page_size: int, max_pages: int | None) -> None:
+        self.protocol, self.page_size, self.max_pages = protocol, page_size, max_pages
+        self.offset = self.pages = 0
+        self.done = False
+
+    def next_call(self) -> Call[list[ListedJob]] | None:
+        if self.done or (self.max_pages is not None and self.pages >= self.max_pages):
+            return None
+        call = self.protocol.pending_jobs_page(limit=self.page_size, offset=self.offset)
+        return call.then(self._accept)
+
+    def _accept(self, answer: tuple[list[ListedJob], int | None]) -> list[ListedJob]:
+        jobs, total = answer
+        self.pages += 1
+        self.offset += len(jobs)
+        self.done = len(jobs) < self.page_size or (total is not None and self.offset >= total)
+        return jobs
 
 
 class IBMProtocol:
@@ -159,10 +193,7 @@ class IBMProtocol:
 
     @staticmethod
     def json_call(request: Request, read: Callable[[Any], T]) -> Call[T]:
-        def parse(answer: Answer) -> T:
-            return read(decode_json(VENDOR, answer.text, request.method, request.url))
-
-        return Call(request, parse)
+        return json_call(VENDOR, request, read)
 
     @staticmethod
     def empty_call(
@@ -192,11 +223,11 @@ class IBMProtocol:
     def run_job(
         self,
         program_id: str,
+        backend: str | None,
         params: Mapping[str, Any],
-        *,
-        backend: str | None = None,
         session_id: str | None = None,
         tags: Iterable[str] | None = None,
+        *,
         log_level: str | None = None,
         max_execution_time: int | None = None,
         image: str | None = None,
