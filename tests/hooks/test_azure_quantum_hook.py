@@ -397,6 +397,19 @@ async def test_async_twins_read_the_connection_asynchronously(
         assert isinstance(client, AsyncAzureQuantumClient) and await hook.aclient() is client
         assert (await client.get_job(running.id)).id == running.id
         assert (await client.get_job(finished.id)).has_completed()
+        assert not (await client.get_job(running.id)).has_completed()
+        # Listings and results are the sync client's only: checked there.
+        reader = sync_hook.get_conn()
+        active = [
+            j.id
+            for j in reader.list_jobs(status=[JobState.QUEUED, JobState.RUNNING, JobState.FINISHING])
+        ]
+        assert active == [running.id]
+        assert [j.id for j in reader.list_jobs(name_prefix="a-", limit=5)] != []
+        result = reader.get_results(finished.id)
+        assert result["probabilities"] == {"00": 0.5, "11": 0.5}
+        with pytest.raises(InvalidStateError, match="not finished"):
+            reader.get_results(running.id)
         assert await hook.acancel_job(running.id) is True
         assert (await client.get_job(running.id)).cancelled()
         with pytest.raises(InvalidStateError):

@@ -343,7 +343,16 @@ async def test_async_twins(ibm_connection, emulator, monkeypatch):
     waiting = sync_hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=50)
     finish(emulator, done)
     sync_hook.wait_for_final_state(done, timeout=5, poll_interval=0.02)
-    sync_hook.close()
+    # Listings and results are the sync client's only: checked there.
+    reader = sync_hook.get_conn()
+    assert [job.id for job in reader.list_jobs(pending=True)] == [waiting]
+    assert len(list(reader.list_jobs(limit=None))) == 2
+    assert "00" in reader.get_results_text(done) or "11" in reader.get_results_text(done)
+    assert reader.get_results_text(waiting) is None
+    result = reader.get_results(done)
+    assert set(result["pub_results"][0]["counts"]) <= {"00", "11"}
+    with pytest.raises(InvalidStateError, match="not ready"):
+        reader.get_results(waiting)
 
     def no_blocking_lookup(*args, **kwargs):
         raise AssertionError("the async paths must not call the blocking get_connection")
@@ -360,7 +369,10 @@ async def test_async_twins(ibm_connection, emulator, monkeypatch):
         assert await hook.acancel_job(waiting) is True
         assert (await client.get_job(waiting)).status is IBMJobStatus.CANCELLED
         assert await hook.acancel_job(waiting) is False  # already final
+        with pytest.raises(JobFailedError, match="cancelled"):
+            reader.get_results(waiting)
         with pytest.raises(InvalidInputError):
             await client.get_job("x/y")
     finally:
         await hook.aclose()
+        sync_hook.close()
