@@ -402,7 +402,9 @@ async def test_async_twins_read_the_connection_asynchronously(
         reader = sync_hook.get_conn()
         active = [
             j.id
-            for j in reader.list_jobs(status=[JobState.QUEUED, JobState.RUNNING, JobState.FINISHING])
+            for j in reader.list_jobs(
+                status=[JobState.QUEUED, JobState.RUNNING, JobState.FINISHING]
+            )
         ]
         assert active == [running.id]
         assert [j.id for j in reader.list_jobs(name_prefix="a-", limit=5)] != []
