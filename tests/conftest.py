@@ -20,10 +20,61 @@ from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
 TEST_CONFIG = EmulatorConfig(queue_seconds=0.2, run_seconds=0.3, seed=1234)
 
 
+# ------------------------------------------------- the slow tests, side by side (xdist)
+
+#: The slow tests of one module share long-lived fixtures (an Airflow home, a deployment, a
+#: PostgreSQL server): each module is one group, run by one pytest-xdist worker (``make test``
+#: runs the slow pass with ``--dist loadgroup --no-loadscope-reorder``), unless its tests name
+#: their own ``xdist_group``. Groups are handed out in this order, the longest first (as
+#: measured), so that the workers end about together; an unlisted group goes last.
+SLOW_GROUPS = (
+    "test_reliability_quick_jobs",
+    "reliability_scenarios_1",
+    "reliability_scenarios_2",
+    "test_example_dags",
+    "test_reliability_ha_secrets",
+    "test_airflow_ui",
+    "test_first_hour",
+    "test_providers_list",
+    "test_demo_cli",
+    "test_xcom_object_storage_backend",
+)
+
+
+def slow_group(item: pytest.Item) -> str:
+    """The xdist group of a slow test: its own ``xdist_group`` mark, or else its module."""
+    mark = item.get_closest_marker("xdist_group")
+    if mark is not None:
+        return mark.args[0] if mark.args else mark.kwargs["name"]
+    return item.path.stem
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_GROUPS)}
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(slow_group(item)))
+
+    def order(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow") is None:
+            return -1  # the other tests keep their place, before the slow ones
+        return rank.get(slow_group(item), len(rank))
+
+    items.sort(key=order)  # stable: a group's tests keep their order
+
+
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[EmulatorServer]:
     with EmulatorServer(TEST_CONFIG.model_copy()) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite metadata DB migrated once for the whole run; ``copy_sqlite_db`` it per home."""
+    from airflow_db_support import migrated_sqlite_template, session_root
+
+    return migrated_sqlite_template(session_root(tmp_path_factory))
 
 
 @pytest.fixture
