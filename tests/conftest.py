@@ -23,15 +23,14 @@ TEST_CONFIG = EmulatorConfig(queue_seconds=0.2, run_seconds=0.3, seed=1234)
 # ------------------------------------------------- the slow tests, side by side (xdist)
 
 #: The slow tests of one module share long-lived fixtures (an Airflow home, a deployment, a
-#: PostgreSQL server): each module is one group, run by one pytest-xdist worker (``make test``
-#: runs the slow pass with ``--dist loadgroup --no-loadscope-reorder``), unless its tests name
-#: their own ``xdist_group``. Groups are handed out in this order, the longest first (as
-#: measured), so that the workers end about together; an unlisted group goes last.
-SLOW_GROUPS = (
+#: PostgreSQL server), so ``make test`` gives each module to one pytest-xdist worker
+#: (``--dist loadfile --no-loadscope-reorder``). Modules are handed out in this order, the
+#: longest first (as measured), so that the workers end about together; others go last.
+SLOW_MODULES = (
     "test_reliability_quick_jobs",
-    "reliability_scenarios_1",
-    "reliability_scenarios_2",
+    "test_reliability_scenarios",
     "test_example_dags",
+    "test_reliability_service_faults",
     "test_reliability_ha_secrets",
     "test_airflow_ui",
     "test_first_hour",
@@ -41,26 +40,15 @@ SLOW_GROUPS = (
 )
 
 
-def slow_group(item: pytest.Item) -> str:
-    """The xdist group of a slow test: its own ``xdist_group`` mark, or else its module."""
-    mark = item.get_closest_marker("xdist_group")
-    if mark is not None:
-        return mark.args[0] if mark.args else mark.kwargs["name"]
-    return item.path.stem
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(SLOW_GROUPS)}
-    for item in items:
-        if item.get_closest_marker("slow") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(slow_group(item)))
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
 
     def order(item: pytest.Item) -> int:
         if item.get_closest_marker("slow") is None:
             return -1  # the other tests keep their place, before the slow ones
-        return rank.get(slow_group(item), len(rank))
+        return rank.get(item.path.stem, len(rank))
 
-    items.sort(key=order)  # stable: a group's tests keep their order
+    items.sort(key=order)  # stable: a module's tests keep their order
 
 
 @pytest.fixture(scope="session")
