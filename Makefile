@@ -50,12 +50,18 @@ format: $(INSTALLED)
 
 # Two passes, every test in one of them: the tests that start no Airflow process run on
 # TEST_WORKERS cores (pytest-xdist); then the end-to-end ones (marked slow: real schedulers,
-# triggerers, PostgreSQL, a browser) one at a time, as they time real processes. Exit code 5
-# ("no test selected", e.g. PYTEST_ARGS naming only one kind) is not a failure.
+# triggerers, PostgreSQL, a browser) in TEST_SLOW_WORKERS workers, each test module (one
+# deployment or Airflow home) in one worker, the longest first (tests/conftest.py:
+# SLOW_MODULES). They spend most of their time waiting for a queue or a timeout, so more
+# workers than cores pay; they assert no wall-clock limit. TEST_SLOW_WORKERS=0 runs them one
+# at a time. Exit code 5 ("no test selected", e.g. PYTEST_ARGS naming only one kind) is not
+# a failure.
 TEST_WORKERS ?= 2
+TEST_SLOW_WORKERS ?= 3
 test: lint
 	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m slow -n $(TEST_SLOW_WORKERS) --dist loadfile --no-loadscope-reorder \
+		$(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # The emulator, and the provider without Airflow (its clients need none; tests/conftest.py uses
 # their token cache).

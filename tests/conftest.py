@@ -20,10 +20,49 @@ from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
 TEST_CONFIG = EmulatorConfig(queue_seconds=0.2, run_seconds=0.3, seed=1234)
 
 
+# ------------------------------------------------- the slow tests, side by side (xdist)
+
+#: The slow tests of one module share long-lived fixtures (an Airflow home, a deployment, a
+#: PostgreSQL server), so ``make test`` gives each module to one pytest-xdist worker
+#: (``--dist loadfile --no-loadscope-reorder``). Modules are handed out in this order, the
+#: longest first (as measured), so that the workers end about together; others go last.
+SLOW_MODULES = (
+    "test_reliability_quick_jobs",
+    "test_reliability_scenarios",
+    "test_example_dags",
+    "test_reliability_service_faults",
+    "test_reliability_ha_secrets",
+    "test_airflow_ui",
+    "test_first_hour",
+    "test_providers_list",
+    "test_demo_cli",
+    "test_xcom_object_storage_backend",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+
+    def order(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow") is None:
+            return -1  # the other tests keep their place, before the slow ones
+        return rank.get(item.path.stem, len(rank))
+
+    items.sort(key=order)  # stable: a module's tests keep their order
+
+
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[EmulatorServer]:
     with EmulatorServer(TEST_CONFIG.model_copy()) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite metadata DB migrated once for the whole run; ``copy_sqlite_db`` it per home."""
+    from airflow_db_support import migrated_sqlite_template, session_root
+
+    return migrated_sqlite_template(session_root(tmp_path_factory))
 
 
 @pytest.fixture

@@ -49,6 +49,20 @@ DEFERRED_TASKS: dict[str, list[tuple[str, int, str]]] = {
 UPSTREAM = {"example_quantum_results_consumer": "example_quantum_results_storage"}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _runs_side_by_side(airflow_e2e: AirflowE2E) -> None:
+    """Start every example DAG's run at once (a few at a time); each test waits for its own.
+
+    A DAG and the DAGs reading what it left form a chain: one after the other, in one DB.
+    """
+    chains = [[dag_id] for dag_id in demo.DEMO_DAGS if dag_id not in UPSTREAM]
+    for dag_id, upstream in UPSTREAM.items():
+        next(chain for chain in chains if chain[-1] == upstream).append(dag_id)
+    # The longest first (sessions and sweeps: several jobs one after the other).
+    chains.sort(key=lambda chain: -sum(len(DEFERRED_TASKS[d]) + 1 for d in chain))
+    airflow_e2e.start_dags(chains)
+
+
 def succeeded(airflow_e2e: AirflowE2E, dag_id: str) -> DagResult:
     """The DAG's run, asserted successful (with the path of Airflow's output if not)."""
     if dag_id in UPSTREAM:
@@ -252,7 +266,9 @@ def test_the_consumer_dag_reads_the_shots_the_asset_event_points_at(airflow_e2e:
 
 
 def _latest_asset_event(airflow_e2e: AirflowE2E, asset: str, run_id: str) -> dict[str, Any]:
-    with sqlite3.connect(f"file:{airflow_e2e.home / 'airflow.db'}?mode=ro", uri=True) as db:
+    # The metadata DB the producing run wrote (its chain's copy).
+    path = airflow_e2e.run_dag("example_quantum_results_storage").db.path
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         row = db.execute(
             "SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id "
             "WHERE a.name = ? AND e.source_run_id = ? ORDER BY e.id DESC LIMIT 1",

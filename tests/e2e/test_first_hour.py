@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from airflow_db_support import copy_sqlite_db
 from e2e_support import E2E_CONFIG
 
 from airflow_quantum_emulator import EmulatorServer, demo, demo_render
@@ -28,8 +29,9 @@ VENDOR_WORDS = re.compile(r"\b(Succeeded|Completed|Waiting|Executing|Queued|Runn
 
 
 @pytest.fixture(scope="module")
-def first_hour(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def first_hour(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[dict]:
     home = tmp_path_factory.mktemp("first-hour-home")
+    copy_sqlite_db(migrated_sqlite, home)  # demo.migrate below finds it migrated
     with EmulatorServer(E2E_CONFIG.model_copy()) as emulator:
         env = demo.airflow_env(home, DAGS, demo.emulator_connections(emulator.url))
         demo.migrate(env, home, home / "db-migrate.log")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from airflow_db_support import POSTGRES_TEMPLATE, copy_sqlite_db, migrate_postgres_template
 from postgres_support import PostgresServer
 from reliability_support import (
     SECRETS,
@@ -25,8 +27,11 @@ RELIABILITY_CONFIG = EmulatorConfig(queue_seconds=3600.0, run_seconds=0.2, seed=
 
 
 @pytest.fixture(scope="session")
-def airflow_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowDeployment]:
+def airflow_deployment(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> Iterator[AirflowDeployment]:
     home = tmp_path_factory.mktemp("airflow-reliability")
+    copy_sqlite_db(migrated_sqlite, home)  # demo.migrate below finds it migrated
     with EmulatorServer(RELIABILITY_CONFIG.model_copy()) as emulator:
         port = free_port()
         env = deployment_env(home, port, emulator.url)
@@ -58,9 +63,25 @@ def deployment(airflow_deployment: AirflowDeployment) -> Iterator[AirflowDeploym
 HA_DAG_IDS = ["reliability_wait", "reliability_secrets"]
 
 
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, with a migrated template database.
+
+    Each deployment gets a database of its own, ``CREATE DATABASE ... TEMPLATE`` of it.
+    """
+    server = PostgresServer(free_port())
+    server.start()
+    try:
+        scratch = tmp_path_factory.mktemp("postgres-migrate")
+        migrate_postgres_template(server, scratch)
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def postgres_deployment(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
 ) -> Iterator[tuple[AirflowDeployment, PostgresServer]]:
     """Scheduler, two triggerers, dag-processor and api-server sharing a PostgreSQL DB."""
     home = tmp_path_factory.mktemp("airflow-postgres")
@@ -71,28 +92,23 @@ def postgres_deployment(
             "azure_client_secret": SECRETS["entra_client_secret"],
         }
     )
-    server = PostgresServer(free_port())
-    server.start()
-    try:
-        server.create_database("airflow")
-        with EmulatorServer(config) as emulator:
-            port = free_port()
-            env = deployment_env(home, port, emulator.url)
-            env.update(secret_connections(emulator.url))
-            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = server.url("airflow")
-            (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
-            demo.migrate(env, home, home / "db-migrate.log")
-            deployment = AirflowDeployment(
-                home, env, f"http://127.0.0.1:{port}", emulator, triggerers=2
-            )
-            try:
-                deployment.start()
-                deployment.wait_for_dags(HA_DAG_IDS)
-                yield deployment, server
-            finally:
-                deployment.stop()
-    finally:
-        server.stop()
+    server = postgres_server
+    server.create_database("airflow", template=POSTGRES_TEMPLATE)  # migrated
+    with EmulatorServer(config) as emulator:
+        port = free_port()
+        env = deployment_env(home, port, emulator.url)
+        env.update(secret_connections(emulator.url))
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = server.url("airflow")
+        (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
+        deployment = AirflowDeployment(
+            home, env, f"http://127.0.0.1:{port}", emulator, triggerers=2
+        )
+        try:
+            deployment.start()
+            deployment.wait_for_dags(HA_DAG_IDS)
+            yield deployment, server
+        finally:
+            deployment.stop()
 
 
 @pytest.fixture

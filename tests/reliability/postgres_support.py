@@ -75,11 +75,13 @@ class PostgresServer:
             "-l", str(self.log_path), "-o", options,
         )  # fmt: skip
 
-    def create_database(self, name: str) -> None:
+    def create_database(self, name: str, template: str | None = None) -> None:
+        """``CREATE DATABASE name``, a copy of database ``template`` if one is named."""
+        copy = f' TEMPLATE "{template}"' if template else ""
         with contextlib.closing(self.connect("postgres")) as conn:
             conn.autocommit = True
             with conn.cursor() as cur:
-                cur.execute(f'CREATE DATABASE "{name}"')
+                cur.execute(f'CREATE DATABASE "{name}"{copy}')
 
     def connect(self, database: str) -> psycopg2.extensions.connection:
         return psycopg2.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=database)

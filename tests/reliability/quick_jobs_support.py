@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from postgres_support import PostgresServer
 from reliability_support import AirflowDeployment, deployment_env, free_port
 
 from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
@@ -93,31 +92,28 @@ class JobFinisher:
 
 @contextlib.contextmanager
 def quick_jobs_deployment(
-    home: Path, database: str, min_deferral: str | None
+    home: Path, database_url: str | None, min_deferral: str | None
 ) -> Iterator[AirflowDeployment]:
-    """Scheduler (LocalExecutor), triggerer, dag-processor and api-server on ``database``
-    (``sqlite`` or ``postgres``, a server of its own), the emulator holding every job.
+    """Scheduler (LocalExecutor), triggerer, dag-processor and api-server on a migrated
+    metadata DB (``database_url``, e.g. PostgreSQL; None: ``home``'s own SQLite DB), the
+    emulator holding every job.
 
     ``min_deferral``: ``[quantum] min_deferral_seconds`` of the processes (None: the default).
     """
     config = EmulatorConfig(queue_seconds=3600.0, run_seconds=0.0, seed=13)
-    server = PostgresServer(free_port()) if database == "postgres" else None
     with contextlib.ExitStack() as stack:
-        if server is not None:
-            server.start()
-            stack.callback(server.stop)
-            server.create_database("airflow")
         emulator = stack.enter_context(EmulatorServer(config))
         port = free_port()
         env = deployment_env(home, port, emulator.url)
         # As many task processes at once as the machine bears: deferrals and resumes overlap.
         env["AIRFLOW__CORE__PARALLELISM"] = "8"
-        if server is not None:
-            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = server.url("airflow")
+        if database_url is not None:
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = database_url
         if min_deferral is not None:
             env["AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS"] = min_deferral
         (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
-        demo.migrate(env, home, home / "db-migrate.log")
+        if database_url is None:
+            demo.migrate(env, home, home / "db-migrate.log")  # a no-op on a migrated copy
         deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
         stack.callback(deployment.stop)
         deployment.start()

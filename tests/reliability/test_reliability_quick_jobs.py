@@ -18,6 +18,7 @@ import statistics
 from collections.abc import Iterator
 
 import pytest
+from airflow_db_support import POSTGRES_TEMPLATE, copy_sqlite_db
 from quick_jobs_support import (
     DAG_ID,
     MISMATCH,
@@ -42,7 +43,14 @@ def deployment(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AirflowDeployment]:
     home = tmp_path_factory.mktemp(f"airflow-quick-{request.param}")
-    with quick_jobs_deployment(home, request.param, MIN_DEFERRAL) as deployment:
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        server.create_database("airflow_quick", template=POSTGRES_TEMPLATE)  # migrated
+        database_url = server.url("airflow_quick")
+    else:
+        copy_sqlite_db(request.getfixturevalue("migrated_sqlite"), home)
+        database_url = None
+    with quick_jobs_deployment(home, database_url, MIN_DEFERRAL) as deployment:
         yield deployment
 
 

@@ -8,7 +8,6 @@ from the emulator's statistics. See docs/reliability.md for the promises each te
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import time
@@ -16,7 +15,6 @@ import time
 import pytest
 from reliability_support import (
     CANCEL_ROUTE,
-    POLL_PATH,
     AirflowDeployment,
     assert_bell_counts,
     deferred_job,
@@ -108,102 +106,6 @@ def test_marking_deferred_task_failed_cancels_job(deployment: AirflowDeployment)
     stats = deployment.stats()
     assert stats["jobs_submitted"] == 1
     assert stats["routes"].get(CANCEL_ROUTE) == 1
-
-
-def test_tokens_expiring_mid_wait_cost_one_request_per_lifetime(
-    deployment: AirflowDeployment,
-) -> None:
-    """(6) IAM tokens live 4 s during a 16 s wait: refreshed once per lifetime, not per poll."""
-    lifetime = 4.0
-    deployment.emulator_api("PATCH", "/config", json={"ibm_token_lifetime": lifetime})
-    dag_id = "reliability_wait"
-    run_id, job_id = deferred_job(deployment, dag_id)
-    time.sleep(16)
-    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
-    assert deployment.wait_for_run(dag_id, run_id) == "success"
-    assert_bell_counts(deployment, dag_id, run_id)
-
-    requests = deployment.requests()
-    polls = [r for r in requests if r["method"] == "GET" and POLL_PATH.match(r["path"])]
-    # polls[0] and polls[1]: the operator's idempotency listing and its own check.
-    first, last = polls[2]["time"], polls[-1]["time"]
-    tokens = [r for r in requests if r["route"] == "/identity/token" and first <= r["time"] <= last]
-    wait_polls = [r for r in polls if first <= r["time"] <= last]
-    # Refreshed at 80 % of the lifetime: at most one token per 0.8 lifetime of waiting, plus
-    # one for a token the shared triggerer cached before the emulator reset forgot it (a 401).
-    allowed = int((last - first) / (0.8 * lifetime)) + 2
-    unauthorized = sum(r["status"] == 401 for r in requests)
-    print(
-        f"\n[tokens] wait {last - first:.1f} s, {len(wait_polls)} polls, "
-        f"{len(tokens)} token requests (allowed {allowed}), 401s {unauthorized}"
-    )
-    assert len(tokens) <= allowed
-    assert len(tokens) < len(wait_polls)
-    assert unauthorized <= 1
-    fresh = [r for r in wait_polls if tokens and r["time"] > tokens[0]["time"]]
-    assert all(r["status"] == 200 for r in fresh)  # no poll failed on an expired token
-    assert deployment.stats()["jobs_submitted"] == 1
-
-
-def test_rate_limits_and_5xx_bursts_are_waited_out(deployment: AirflowDeployment) -> None:
-    """(7) 429 + Retry-After (3 s), then 5 s of 503s: the wait succeeds, never polls early."""
-    dag_id = "reliability_wait"
-    run_id, job_id = deferred_job(deployment, dag_id)
-    rule = {"vendor": "ibm", "method": "GET", "path": POLL_PATH.pattern}
-    deployment.emulator_api(
-        "POST",
-        "/faults",
-        json={**rule, "kind": "status", "status": 429, "retry_after": 3, "count": 3},
-    )
-    wait_for(
-        lambda: not deployment.emulator_api("GET", "/faults")["rules"],
-        60,
-        "the three 429 answers to be served",
-    )
-    deployment.emulator_api(
-        "POST", "/faults", json={**rule, "kind": "status", "status": 503, "duration": 5}
-    )
-    time.sleep(7)
-    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
-    assert deployment.wait_for_run(dag_id, run_id) == "success"
-    assert_bell_counts(deployment, dag_id, run_id)
-
-    polls = sorted(job_polls(deployment), key=lambda r: r["time"])
-    gaps_after_429 = [
-        after["time"] - before["time"]
-        for before, after in itertools.pairwise(polls)
-        if before["status"] == 429
-    ]
-    statuses = [r["status"] for r in polls]
-    print(
-        f"\n[rate limits] {statuses.count(429)}x429, {statuses.count(503)}x503, "
-        f"min gap after 429 {min(gaps_after_429):.2f} s (Retry-After 3 s)"
-    )
-    assert statuses.count(429) == 3
-    assert statuses.count(503) >= 1
-    assert min(gaps_after_429) >= 3.0 - 0.05
-    assert statuses[-1] == 200
-    assert deployment.stats()["jobs_submitted"] == 1
-
-
-def test_service_unreachable_for_a_minute_then_back(deployment: AirflowDeployment) -> None:
-    """(8) The service is down for 60 s (connection refused), then back with the same jobs."""
-    dag_id = "reliability_wait"
-    run_id, job_id = deferred_job(deployment, dag_id)
-    polls_before = len(job_polls(deployment))
-    deployment.emulator.stop()
-    try:
-        time.sleep(60)
-        assert deployment.task(dag_id, run_id, "sample")["state"] == "deferred"  # still waiting
-    finally:
-        deployment.emulator.start()
-    wait_for_polls(deployment, polls_before, timeout=60)  # the trigger polls again
-    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
-
-    assert deployment.wait_for_run(dag_id, run_id) == "success"
-    assert_bell_counts(deployment, dag_id, run_id)
-    assert deployment.stats()["jobs_submitted"] == 1
-    assert deployment.task(dag_id, run_id, "sample")["try_number"] == 1
 
 
 def test_worker_killed_after_submit_retry_reattaches_to_the_same_job(

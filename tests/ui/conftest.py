@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from airflow_db_support import copy_sqlite_db
 from ui_support import (
     ADMIN,
     CHROMIUM,
@@ -25,10 +25,13 @@ from airflow_quantum_emulator import EmulatorServer, demo
 
 
 @pytest.fixture(scope="session")
-def airflow_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowDeployment]:
+def airflow_ui(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> Iterator[AirflowDeployment]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
     home = tmp_path_factory.mktemp("airflow-ui")
+    copy_sqlite_db(migrated_sqlite, home)  # demo.migrate below finds it migrated
     with EmulatorServer(UI_EMULATOR.model_copy()) as emulator:
         port = free_port()
         env = deployment_env(home, port, emulator.url)
@@ -41,10 +44,7 @@ def airflow_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowDepl
             deployment.wait_for_dags([dag_id for dag_id, _ in UI_TASKS])
             yield deployment
         finally:
-            # Stop the four processes side by side: one after the other takes ~20 s.
-            with ThreadPoolExecutor(len(deployment.processes) or 1) as pool:
-                list(pool.map(lambda process: process.stop(), deployment.processes.values()))
-            deployment.stop()
+            deployment.stop()  # the four processes side by side, one shared grace period
 
 
 @pytest.fixture
