@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from airflow_quantum import demo
+from airflow_quantum_emulator import demo
 
 #: The DAGs folder of the migrating home: migration reads no DAG.
 _NO_DAGS = "/nonexistent-dags-folder"

@@ -57,7 +57,7 @@ def test_two_hooks_sync_and_async_ask_for_one_token_per_vendor(
         )
     azure_submitter, azure_reader = (AzureQuantumHook(azure_entra_connection) for _ in range(2))
     ibm_submitter, ibm_reader = (IBMQuantumHook(ibm_connection) for _ in range(2))
-    job = azure_submitter.submit_ionq_circuit(X0, shots=10)
+    job = azure_submitter.get_conn().submit_ionq_circuit(X0, shots=10)
     ibm_job = ibm_submitter.run_sampler([ISA_BELL], "ibm_fez", 10)
     assert _token_requests(emulator) == {"azure": 1, "ibm": 1}
 
@@ -66,14 +66,14 @@ def test_two_hooks_sync_and_async_ask_for_one_token_per_vendor(
     TOKEN_CACHE.clear()  # as in a new process: the reading hooks start without a token
 
     async def async_reads() -> None:
-        assert (await azure_reader.aget_job(job.id)).id == job.id
-        assert (await ibm_reader.aget_job(ibm_job)).id == ibm_job
+        assert (await (await azure_reader.aclient()).get_job(job.id)).id == job.id
+        assert (await (await ibm_reader.aclient()).get_job(ibm_job)).id == ibm_job
         await azure_reader.aclose()
         await ibm_reader.aclose()
 
     def sync_reads() -> None:
-        assert azure_reader.get_job(job.id).id == job.id
-        assert ibm_reader.get_job(ibm_job).id == ibm_job
+        assert azure_reader.get_conn().get_job(job.id).id == job.id
+        assert ibm_reader.get_conn().get_job(ibm_job).id == ibm_job
 
     _together(sync_reads, async_reads)
     _emulator(emulator, "POST", f"/jobs/{job.id}/finish")
