@@ -16,10 +16,10 @@ from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 def test_wait_timeout_does_not_cancel_the_job(azure_connection, emulator):
     hook = AzureQuantumHook(azure_connection, retry_policy=FAST)
     patch_config(emulator.url, queue_seconds=60)
-    job = hook.submit_ionq_circuit(X_ON_1)
+    job = hook.get_conn().submit_ionq_circuit(X_ON_1)
     started = time.monotonic()
     with pytest.raises(JobTimeoutError, match="not cancelled"):
         hook.wait_until_completed(job.id, timeout=0.5, poll_interval=0.1)
     assert 0.45 <= time.monotonic() - started < 3
-    assert hook.get_job(job.id).state is JobState.QUEUED
+    assert hook.get_conn().get_job(job.id).state is JobState.QUEUED
     hook.close()
