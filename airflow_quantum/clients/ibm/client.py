@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any, Unpack
 
 import httpx
@@ -36,6 +35,7 @@ from airflow_quantum.clients.ibm.protocol import (
     IBM_RETRY_POLICY,
     VENDOR,
     IBMProtocol,
+    JobFilters,
     JobListing,
     JobPager,
     PendingListing,
@@ -185,7 +185,7 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         return self._run(self.protocol.update_tags(job_id, tags))
 
     def list_jobs_page(
-        self, *, limit: int = 10, offset: int = 0, **filters: Any
+        self, *, limit: int = 10, offset: int = 0, **filters: Unpack[JobFilters]
     ) -> models.IBMJobPage:
         """One page of ``GET /jobs`` -> ``IBMJobPage``; ``filters`` as for ``list_jobs``."""
         query = self.protocol.job_filters(**filters)
@@ -197,31 +197,13 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         limit: int | None = None,
         offset: int = 0,
         page_size: int = MAX_PAGE_SIZE,
-        pending: bool | None = None,
-        program: str | None = None,
-        backend: str | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
-        sort: str | None = None,
-        tags: Iterable[str] | None = None,
-        session_id: str | None = None,
-        exclude_params: bool = True,
+        **filters: Unpack[JobFilters],
     ) -> Iterator[models.IBMJob]:
-        """Jobs matching all the filters, page by page (``limit`` None: all of them).
+        """Jobs matching all the filters (``JobFilters``), page by page (``limit`` None: all).
 
         The arguments are checked now; pages are fetched as the iterator is consumed.
         """
-        query = self.protocol.job_filters(
-            pending=pending,
-            program=program,
-            backend=backend,
-            created_after=created_after,
-            created_before=created_before,
-            sort=sort,
-            tags=tags,
-            session_id=session_id,
-            exclude_params=exclude_params,
-        )
+        query = self.protocol.job_filters(**filters)
         pager = JobPager(
             limit=None if limit is None else count(limit, "limit"),
             offset=count(offset, "offset"),

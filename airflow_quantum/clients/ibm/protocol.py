@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
 from airflow_quantum.clients.calls import Answer, Call, json_call
@@ -41,7 +41,16 @@ from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum.clients.models import ListedJob
 from airflow_quantum.clients.transport import Request, RetryPolicy
 
-__all__ = ["IBM_RETRY_POLICY", "VENDOR", "Answer", "Call", "IBMProtocol", "JobPager"]
+__all__ = [
+    "IBM_RETRY_POLICY",
+    "VENDOR",
+    "Answer",
+    "Call",
+    "IBMProtocol",
+    "JobFilters",
+    "JobPager",
+    "RunOptions",
+]
 
 VENDOR = "IBM Quantum"
 T = TypeVar("T")
@@ -75,6 +84,39 @@ class RunOptions(TypedDict, total=False):
     private: bool | None
     #: Run with this calibration of the backend.
     calibration_id: str | None
+
+
+#: Each run option: its wire key and its check (in ``RunOptions``' order).
+_RUN_OPTION_WIRE: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "log_level": ("log_level", check.log_level),
+    "max_execution_time": ("cost", check.max_execution_time),
+    "image": ("runtime", check.image),
+    "private": ("private", lambda value: check.boolean(value, "private")),
+    "calibration_id": ("calibration_id", lambda value: check.text(value, "calibration_id")),
+}
+
+
+class JobFilters(TypedDict, total=False):
+    """The filters of ``GET /jobs``: a job must match all of them."""
+
+    pending: bool | None
+    program: str | None
+    backend: str | None
+    created_after: datetime | str | None
+    created_before: datetime | str | None
+    #: ``ASC`` or ``DESC`` by creation time.
+    sort: str | None
+    #: Repeated tags must all match.
+    tags: Iterable[str] | None
+    session_id: str | None
+    #: Leave the jobs' params out of the answer (True by default).
+    exclude_params: bool
+
+
+def _known_keys(given: Mapping[str, Any], allowed: type, where: str) -> None:
+    unknown = sorted(set(given) - set(allowed.__annotations__))
+    if unknown:
+        raise TypeError(f"{where}() got unexpected keyword arguments: {', '.join(unknown)}")
 
 
 @dataclass
@@ -227,16 +269,13 @@ class IBMProtocol:
         params: Mapping[str, Any],
         session_id: str | None = None,
         tags: Iterable[str] | None = None,
-        *,
-        log_level: str | None = None,
-        max_execution_time: int | None = None,
-        image: str | None = None,
-        private: bool | None = None,
-        calibration_id: str | None = None,
+        **options: Unpack[RunOptions],
     ) -> Call[IBMSubmittedJob]:
         """``POST /jobs``: ``backend`` is required unless ``session_id`` gives one.
 
-        ``calibration_id`` runs the job with that calibration of the backend."""
+        ``options`` are ``RunOptions``; ``calibration_id`` runs the job with that calibration
+        of the backend."""
+        _known_keys(options, RunOptions, "run_job")
         if not isinstance(params, Mapping):
             raise InvalidInputError(f"params must be a mapping, got {type(params).__name__}")
         body: dict[str, Any] = {"program_id": check.program_id(program_id), "params": dict(params)}
@@ -246,16 +285,10 @@ class IBMProtocol:
             body["session_id"] = check.session_id(session_id)
         if tags is not None:
             body["tags"] = check.tags(tags)
-        if log_level is not None:
-            body["log_level"] = check.log_level(log_level)
-        if max_execution_time is not None:
-            body["cost"] = check.max_execution_time(max_execution_time)
-        if image is not None:
-            body["runtime"] = check.image(image)
-        if private is not None:
-            body["private"] = check.boolean(private, "private")
-        if calibration_id is not None:
-            body["calibration_id"] = check.text(calibration_id, "calibration_id")
+        for name, (wire, checked) in _RUN_OPTION_WIRE.items():
+            value = options.get(name)
+            if value is not None:
+                body[wire] = checked(value)
         request = self.request("POST", "/jobs", body=body)
         return self.json_call(request, lambda p: IBMSubmittedJob.from_wire(p, "job submission"))
 
@@ -264,38 +297,27 @@ class IBMProtocol:
         request = self.request("GET", self._job_path(job_id), params=params)
         return self.json_call(request, self._job)
 
-    def job_filters(
-        self,
-        *,
-        pending: bool | None = None,
-        program: str | None = None,
-        backend: str | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
-        sort: str | None = None,
-        tags: Iterable[str] | None = None,
-        session_id: str | None = None,
-        exclude_params: bool = True,
-    ) -> list[tuple[str, str]]:
+    def job_filters(self, **filters: Unpack[JobFilters]) -> list[tuple[str, str]]:
         """Query parameters of ``GET /jobs`` (repeated ``tags`` must all match)."""
+        _known_keys(filters, JobFilters, "job_filters")
         query: list[tuple[str, str]] = []
-        if pending is not None:
+        if (pending := filters.get("pending")) is not None:
             query.append(("pending", str(check.boolean(pending, "pending")).lower()))
-        if program is not None:
+        if (program := filters.get("program")) is not None:
             query.append(("program", check.program_id(program)))
-        if backend is not None:
+        if (backend := filters.get("backend")) is not None:
             query.append(("backend", check.backend(backend)))
-        if created_after is not None:
+        if (created_after := filters.get("created_after")) is not None:
             query.append(("created_after", check.moment(created_after, "created_after")))
-        if created_before is not None:
+        if (created_before := filters.get("created_before")) is not None:
             query.append(("created_before", check.moment(created_before, "created_before")))
-        if sort is not None:
+        if (sort := filters.get("sort")) is not None:
             query.append(("sort", check.sort_order(sort)))
-        if tags is not None:
+        if (tags := filters.get("tags")) is not None:
             query.extend(("tags", tag) for tag in check.tags(tags))
-        if session_id is not None:
+        if (session_id := filters.get("session_id")) is not None:
             query.append(("session_id", check.session_id(session_id)))
-        if exclude_params:
+        if filters.get("exclude_params", True):
             query.append(("exclude_params", "true"))
         return query
 
