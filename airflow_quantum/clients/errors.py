@@ -6,6 +6,8 @@ transport builds them from the error body and from URLs with their SAS signature
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 
 class QuantumError(Exception):
     """Base class of every error raised by airflow-quantum."""
@@ -50,6 +52,20 @@ class QuantumAPIError(QuantumError):
         self.vendor_message = message
         super().__init__(self._render(message))
 
+    def reworded(
+        self, cls: type[APIErrorT], message: str, *, vendor: str | None = None
+    ) -> APIErrorT:
+        """The same answer (status, code, request id, Retry-After) as a ``cls`` saying ``message``;
+        ``vendor`` names another service than this error's."""
+        return cls(
+            message,
+            status=self.status,
+            code=self.code,
+            request_id=self.request_id,
+            vendor=vendor or self.vendor,
+            retry_after=self.retry_after,
+        )
+
     def _render(self, message: str) -> str:
         parts = []
         if self.vendor:
@@ -63,6 +79,9 @@ class QuantumAPIError(QuantumError):
         if self.request_id:
             text += f" (request id {self.request_id})"
         return text
+
+
+APIErrorT = TypeVar("APIErrorT", bound=QuantumAPIError)
 
 
 class AuthenticationError(QuantumAPIError):

@@ -130,11 +130,9 @@ def _auth_error(exc: QuantumAPIError) -> QuantumAPIError:
         return exc
     if exc.status == 429:
         return exc
-    return AuthenticationError(
+    return exc.reworded(
+        AuthenticationError,
         f"the token request was refused: {exc.vendor_message}",
-        status=exc.status,
-        code=exc.code,
-        request_id=exc.request_id,
         vendor=ENTRA_VENDOR,
     )
 

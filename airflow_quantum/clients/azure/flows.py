@@ -281,13 +281,10 @@ def _session_closed(exc: QuantumAPIError, session_id: str | None) -> SessionClos
     terminal = exc.code == "InvalidJobDefinition" and "terminal state" in exc.vendor_message
     if not terminal and exc.code not in _SESSION_CLOSED_CODES:
         return None
-    return SessionClosedError(
+    return exc.reworded(
+        SessionClosedError,
         f"session {session_id} accepts no more jobs: it is closed, failed or timed out; open a "
         f"new session for this job. The service said: {exc.vendor_message}",
-        status=exc.status,
-        code=exc.code,
-        request_id=exc.request_id,
-        vendor=exc.vendor,
     )
 
 

@@ -107,12 +107,10 @@ class IAMTokenSource(TokenSource):
     def _refused(self, exc: QuantumAPIError) -> QuantumAPIError:
         """IAM's 400/401/403 become ``AuthenticationError`` with IAM's ``errorCode``."""
         message = exc.vendor_message.replace(self._settings.api_key, "***")
-        kwargs: dict[str, Any] = dict(
-            status=exc.status, code=exc.code, request_id=exc.request_id, vendor=IAM_VENDOR
-        )
         if exc.status in (400, 401, 403):
-            return AuthenticationError(f"IBM Cloud IAM refused the API key: {message}", **kwargs)
-        return type(exc)(message, retry_after=exc.retry_after, **kwargs)
+            message = f"IBM Cloud IAM refused the API key: {message}"
+            return exc.reworded(AuthenticationError, message, vendor=IAM_VENDOR)
+        return exc.reworded(type(exc), message, vendor=IAM_VENDOR)
 
     def __repr__(self) -> str:
         return f"IAMTokenSource(iam_url={self._settings.iam_url!r})"

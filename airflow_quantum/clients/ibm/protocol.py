@@ -364,13 +364,10 @@ class IBMProtocol:
 
         def already_final(exc: QuantumAPIError) -> None:
             if isinstance(exc, InvalidStateError):
-                raise InvalidStateError(
+                raise exc.reworded(
+                    InvalidStateError,
                     f"job {job_id} cannot be cancelled: the job is already final (completed, "
                     f"failed or cancelled). The service said: {exc.vendor_message}",
-                    status=exc.status,
-                    code=exc.code,
-                    request_id=exc.request_id,
-                    vendor=exc.vendor,
                 ) from exc
             raise exc
 
