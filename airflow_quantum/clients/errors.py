@@ -6,7 +6,8 @@ transport builds them from the error body and from URLs with their SAS signature
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 
 class QuantumError(Exception):
@@ -136,3 +137,10 @@ class JobFailedError(QuantumError):
 
 class RetiredTargetError(InvalidInputError):
     """The job names a target (or an input format) the service retired; nothing was sent."""
+
+
+def reject_unknown_keywords(given: Mapping[str, Any], allowed: type, where: str) -> None:
+    """Raise ``TypeError`` as Python would for keywords that the TypedDict ``allowed`` lacks."""
+    unknown = sorted(set(given) - set(allowed.__annotations__))
+    if unknown:
+        raise TypeError(f"{where}() got unexpected keyword arguments: {', '.join(unknown)}")

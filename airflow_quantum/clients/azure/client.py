@@ -38,6 +38,8 @@ from airflow_quantum.clients.azure.models import (
 )
 from airflow_quantum.clients.azure.protocol import (
     VENDOR,
+    JobFilter,
+    JobUpdate,
     build_job_filter,
     check_tags,
     list_params,
@@ -246,17 +248,10 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
         """The job's queue position (api-version 2026-08-01-preview on), else None."""
         return self._run(queue_info(self.protocol, job_id))
 
-    def update_job(
-        self,
-        job_id: str,
-        *,
-        name: str | None = None,
-        priority: str | None = None,
-        tags: list[str] | None = None,
-    ) -> JobDetails:
-        """Change the job's name, priority (``Standard``/``High``) or tags."""
-        update = self.protocol.update_job(job_id, name=name, priority=priority, tags=tags)
-        return self._run(flows.updated(self.protocol, job_id, update))
+    def update_job(self, job_id: str, **update: Unpack[JobUpdate]) -> JobDetails:
+        """Change the job's name, priority (``Standard``/``High``) or tags (``JobUpdate``)."""
+        request = self.protocol.update_job(job_id, **update)
+        return self._run(flows.updated(self.protocol, job_id, request))
 
     def update_tags(self, job_id: str, tags: list[str]) -> JobDetails:
         """Replace the job's tags with ``tags``."""
@@ -281,34 +276,20 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
     def list_jobs(
         self,
         *,
-        name_prefix: str | None = None,
-        provider: str | list[str] | None = None,
-        target: str | list[str] | None = None,
-        status: StatusFilter | None = None,
-        created_after: Moment | None = None,
-        created_before: Moment | None = None,
-        session_id: str | None = None,
         orderby: str | None = None,
         top: int | None = None,
         skip: int | None = None,
         limit: int | None = None,
+        **filters: Unpack[JobFilter],
     ) -> Iterator[JobDetails]:
-        """Jobs matching every given filter, page after page (``top`` is the page size).
+        """Jobs matching every given filter (``JobFilter``), page after page (``top``: page size).
 
         ``status`` takes ``JobState`` members or wire words; each names the words of both
         status vocabularies (``Succeeded`` and ``Completed``...); lists are OR-ed. ``limit``
         is the most jobs yielded. The arguments are checked now, pages fetched as consumed.
         """
         _check_limit(limit)
-        query = build_job_filter(
-            name_prefix=name_prefix,
-            provider=provider,
-            target=target,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            session_id=session_id,
-        )
+        query = build_job_filter(**filters)
         params = list_params(filter=query, orderby=orderby, top=top, skip=skip)
         return self._listing(self.protocol.list_jobs(params), "JobDetails", limit)
 

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from airflow_quantum.clients.azure.models import (
@@ -26,7 +26,11 @@ from airflow_quantum.clients.azure.models import (
 )
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.calls import Call, json_call
-from airflow_quantum.clients.errors import BadResponseError, InvalidInputError
+from airflow_quantum.clients.errors import (
+    BadResponseError,
+    InvalidInputError,
+    reject_unknown_keywords,
+)
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import Request, redact_url
 
@@ -174,44 +178,58 @@ def _time_literal(value: Any, what: str) -> str:
     raise InvalidInputError(f"{what} must be a datetime, a date or an ISO 8601 string")
 
 
-def build_job_filter(
-    *,
-    name_prefix: str | None = None,
-    provider: str | Iterable[str] | None = None,
-    target: str | Iterable[str] | None = None,
-    status: JobState | str | Iterable[JobState | str] | None = None,
-    created_after: datetime | date | str | None = None,
-    created_before: datetime | date | str | None = None,
-    session_id: str | None = None,
-) -> str | None:
+class JobFilter(TypedDict, total=False):
+    """The keyword filters of a job listing: AND-ed, and a list is OR-ed within its field."""
+
+    name_prefix: str | None
+    provider: str | Iterable[str] | None
+    target: str | Iterable[str] | None
+    #: ``JobState`` members or wire words; each names the words of both vocabularies.
+    status: JobState | str | Iterable[JobState | str] | None
+    created_after: datetime | date | str | None
+    created_before: datetime | date | str | None
+    session_id: str | None
+
+
+class JobUpdate(TypedDict, total=False):
+    """What ``update_job`` may change."""
+
+    name: str | None
+    #: ``Standard`` or ``High``.
+    priority: str | None
+    tags: list[str] | None
+
+
+def build_job_filter(**filters: Unpack[JobFilter]) -> str | None:
     """The OData filter the official client writes, from keyword filters (AND-ed).
 
     ``startswith(Name, 'abc') and (ProviderId eq 'ionq') and (Target eq 'ionq.simulator') and
     (State eq 'Succeeded' or State eq 'Completed') and CreationTime ge 2024-01-01``. Lists are
     OR-ed within a field; a status names the words of both vocabularies (``status_words``).
     """
+    reject_unknown_keywords(filters, JobFilter, "build_job_filter")
     clauses: list[str] = []
-    if name_prefix is not None:
+    if (name_prefix := filters.get("name_prefix")) is not None:
         if not isinstance(name_prefix, str) or not name_prefix:
             raise InvalidInputError("name_prefix must be a non-empty string")
         clauses.append(f"startswith(Name, {_quote_literal(name_prefix)})")
     for field, value, what in (
-        ("ProviderId", provider, "provider"),
-        ("Target", target, "target"),
+        ("ProviderId", filters.get("provider"), "provider"),
+        ("Target", filters.get("target"), "target"),
     ):
         if value is not None:
             words = _values(value, what)
             clauses.append(
                 "(" + " or ".join(f"{field} eq {_quote_literal(str(w))}" for w in words) + ")"
             )
-    if status is not None:
+    if (status := filters.get("status")) is not None:
         words = status_words(_values(status, "status"))
         clauses.append("(" + " or ".join(f"State eq {_quote_literal(w)}" for w in words) + ")")
-    if created_after is not None:
+    if (created_after := filters.get("created_after")) is not None:
         clauses.append(f"CreationTime ge {_time_literal(created_after, 'created_after')}")
-    if created_before is not None:
+    if (created_before := filters.get("created_before")) is not None:
         clauses.append(f"CreationTime le {_time_literal(created_before, 'created_before')}")
-    if session_id is not None:
+    if (session_id := filters.get("session_id")) is not None:
         check_job_id(session_id, "session_id")
         clauses.append(f"SessionId eq {_quote_literal(session_id)}")
     return " and ".join(clauses) or None
@@ -335,23 +353,17 @@ class AzureQuantumProtocol:
             )
         return Request("DELETE", self._job_path(job_id), params=self._params())
 
-    def update_job(
-        self,
-        job_id: str,
-        *,
-        name: str | None = None,
-        priority: str | None = None,
-        tags: list[str] | None = None,
-    ) -> Request:
+    def update_job(self, job_id: str, **update: Unpack[JobUpdate]) -> Request:
         """Change name, priority or tags: merge-patch (≥2025-09) or JSON Patch (older)."""
+        reject_unknown_keywords(update, JobUpdate, "update_job")
         changes: dict[str, Any] = {}
-        if name is not None:
+        if (name := update.get("name")) is not None:
             changes["name"] = check_name(name, "name")
-        if priority is not None:
+        if (priority := update.get("priority")) is not None:
             if priority not in ("Standard", "High"):
                 raise InvalidInputError("priority must be 'Standard' or 'High'")
             changes["priority"] = priority
-        if tags is not None:
+        if (tags := update.get("tags")) is not None:
             changes["tags"] = check_tags(tags)
         if not changes:
             raise InvalidInputError("nothing to update: give name, priority or tags")

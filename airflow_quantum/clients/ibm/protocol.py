@@ -23,6 +23,7 @@ from airflow_quantum.clients.errors import (
     InvalidStateError,
     NotFoundError,
     QuantumAPIError,
+    reject_unknown_keywords,
 )
 from airflow_quantum.clients.ibm import validation as check
 from airflow_quantum.clients.ibm.models import (
@@ -111,12 +112,6 @@ class JobFilters(TypedDict, total=False):
     session_id: str | None
     #: Leave the jobs' params out of the answer (True by default).
     exclude_params: bool
-
-
-def _known_keys(given: Mapping[str, Any], allowed: type, where: str) -> None:
-    unknown = sorted(set(given) - set(allowed.__annotations__))
-    if unknown:
-        raise TypeError(f"{where}() got unexpected keyword arguments: {', '.join(unknown)}")
 
 
 @dataclass
@@ -275,7 +270,7 @@ class IBMProtocol:
 
         ``options`` are ``RunOptions``; ``calibration_id`` runs the job with that calibration
         of the backend."""
-        _known_keys(options, RunOptions, "run_job")
+        reject_unknown_keywords(options, RunOptions, "run_job")
         if not isinstance(params, Mapping):
             raise InvalidInputError(f"params must be a mapping, got {type(params).__name__}")
         body: dict[str, Any] = {"program_id": check.program_id(program_id), "params": dict(params)}
@@ -299,7 +294,7 @@ class IBMProtocol:
 
     def job_filters(self, **filters: Unpack[JobFilters]) -> list[tuple[str, str]]:
         """Query parameters of ``GET /jobs`` (repeated ``tags`` must all match)."""
-        _known_keys(filters, JobFilters, "job_filters")
+        reject_unknown_keywords(filters, JobFilters, "job_filters")
         query: list[tuple[str, str]] = []
         if (pending := filters.get("pending")) is not None:
             query.append(("pending", str(check.boolean(pending, "pending")).lower()))
