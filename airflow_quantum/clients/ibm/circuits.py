@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from airflow_quantum.clients.errors import InvalidInputError
@@ -227,15 +227,27 @@ def sampler_pubs(circuits: Any, default_shots: int | None = None) -> list[list[A
                 f"{where} must be a circuit or a (circuit, parameter_values, shots) tuple, "
                 f"got {len(parts)} items"
             )
-        pub: list[Any] = [circuit(parts[0], where)]
-        values = parameter_values(parts[1], f"{where} parameter_values") if len(parts) > 1 else None
-        count = parts[2] if len(parts) > 2 and parts[2] is not None else default_shots
-        if count is not None:
-            pub += [values, shots(count, f"{where} shots")]
-        elif values is not None:
-            pub.append(values)
+        pub = [circuit(parts[0], where), *_pub_tail(parts, 1, default_shots, shots, "shots", where)]
         pubs.append(pub)
     return pubs
+
+
+def _pub_tail(
+    parts: list[Any],
+    start: int,
+    default: Any,
+    checked: Callable[[Any, str], Any],
+    what: str,
+    where: str,
+) -> list[Any]:
+    """A pub's ``parameter_values`` (at ``start``) and last field (``what``: shots or precision,
+    ``default`` when absent), checked; trailing fields that are absent are left out."""
+    given = len(parts) > start
+    values = parameter_values(parts[start], f"{where} parameter_values") if given else None
+    last = parts[start + 1] if len(parts) > start + 1 and parts[start + 1] is not None else default
+    if last is not None:
+        return [values, checked(last, f"{where} {what}")]
+    return [] if values is None else [values]
 
 
 def estimator_pubs(
@@ -281,13 +293,11 @@ def estimator_pubs(
                 f"{where} must be a (circuit, observables, parameter_values, precision) tuple, "
                 f"got {len(parts)} items"
             )
-        pub: list[Any] = [circuit(parts[0], where), observables(parts[1], f"{where} observables")]
-        values = parameter_values(parts[2], f"{where} parameter_values") if len(parts) > 2 else None
-        target = parts[3] if len(parts) > 3 and parts[3] is not None else default_precision
-        if target is not None:
-            pub += [values, precision(target, f"{where} precision")]
-        elif values is not None:
-            pub.append(values)
+        pub = [
+            circuit(parts[0], where),
+            observables(parts[1], f"{where} observables"),
+            *_pub_tail(parts, 2, default_precision, precision, "precision", where),
+        ]
         pubs.append(pub)
     return pubs
 
