@@ -1,0 +1,51 @@
+"""The keyword tables (TypedDicts) shared by clients and protocols refuse unknown keywords."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_quantum.clients.azure.protocol import build_job_filter
+from airflow_quantum.clients.errors import InvalidStateError, QuantumAPIError
+from airflow_quantum.clients.ibm import IBMQuantumSettings
+from airflow_quantum.clients.ibm.protocol import IBMProtocol
+from tests.clients.test_azure_client_protocol import JOB, protocol
+
+CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/b947c1c5a9378d64:a3a7f181-35ac-4a0d::"
+
+
+def test_ibm_job_filters_refuse_an_unknown_keyword() -> None:
+    ibm = IBMProtocol(IBMQuantumSettings("key", CRN))
+    with pytest.raises(TypeError, match=r"job_filters.*pendng"):
+        ibm.job_filters(pendng=True)  # type: ignore[call-arg]
+    assert ibm.job_filters(pending=True) == [("pending", "true"), ("exclude_params", "true")]
+    assert ibm.job_filters(exclude_params=False) == []
+
+
+def test_ibm_run_job_refuses_an_unknown_option() -> None:
+    ibm = IBMProtocol(IBMQuantumSettings("key", CRN))
+    with pytest.raises(TypeError, match=r"run_job.*shots"):
+        ibm.run_job("sampler", "ibm_x", {}, shots=10)  # type: ignore[call-arg]
+
+
+def test_azure_filter_and_update_refuse_an_unknown_keyword() -> None:
+    with pytest.raises(TypeError, match=r"build_job_filter.*state"):
+        build_job_filter(state="Succeeded")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"update_job.*title"):
+        protocol().update_job(JOB, title="x")  # type: ignore[call-arg]
+
+
+def test_reworded_keeps_the_answer_and_changes_the_words() -> None:
+    original = QuantumAPIError(
+        "busy", status=409, code="Conflict", request_id="r1", vendor="V", retry_after=2.0
+    )
+    restated = original.reworded(InvalidStateError, "job is final")
+    assert isinstance(restated, InvalidStateError)
+    assert (restated.status, restated.code, restated.request_id, restated.vendor) == (
+        409,
+        "Conflict",
+        "r1",
+        "V",
+    )
+    assert restated.retry_after == 2.0
+    assert restated.vendor_message == "job is final"
+    assert original.reworded(InvalidStateError, "x", vendor="W").vendor == "W"
