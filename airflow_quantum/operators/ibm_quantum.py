@@ -141,7 +141,10 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
 
 
 class _IBMPrimitiveOperator(_IBMJobOperator):
-    """Shared by the Sampler and Estimator operators: circuits, options, transpilation."""
+    """Shared by the Sampler and Estimator operators: circuits, options, transpilation.
+
+    ``circuits``, ``options`` and ``optimization_level`` are documented on the two operators.
+    """
 
     def __init__(
         self,
@@ -204,18 +207,8 @@ class IBMQuantumRunSamplerOperator(_IBMPrimitiveOperator):
 
     template_fields: Sequence[str] = (*_IBMJobOperator.template_fields, "circuits", "options")
 
-    def __init__(
-        self,
-        *,
-        circuits: Any,
-        shots: int | None = None,
-        options: dict[str, Any] | None = None,
-        optimization_level: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            circuits=circuits, options=options, optimization_level=optimization_level, **kwargs
-        )
+    def __init__(self, *, shots: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.shots = shots
 
     def build_pubs(self) -> list[list[Any]]:
@@ -247,18 +240,9 @@ class IBMQuantumRunEstimatorOperator(_IBMPrimitiveOperator):
     )
 
     def __init__(
-        self,
-        *,
-        circuits: Any,
-        observables: Any = None,
-        precision: float | None = None,
-        options: dict[str, Any] | None = None,
-        optimization_level: int | None = None,
-        **kwargs: Any,
+        self, *, observables: Any = None, precision: float | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(
-            circuits=circuits, options=options, optimization_level=optimization_level, **kwargs
-        )
+        super().__init__(**kwargs)
         self.observables = pubs.plain_inputs(observables, "observables")
         self.precision = precision
 
