@@ -50,23 +50,6 @@ _EXTRA_PREFIX = "extra__azure_quantum__"
 FIRST_POLL, MAX_POLL = 0.2, 30.0
 
 
-def _open_session(
-    client: AzureQuantumClient,
-    provider_id: str,
-    target: str,
-    session_id: str | None = None,
-    name: str | None = None,
-    job_failure_policy: str = "Abort",
-) -> Any:
-    return client.open_session(
-        provider_id=provider_id,
-        target=target,
-        session_id=session_id,
-        name=name,
-        job_failure_policy=job_failure_policy,
-    )
-
-
 class AzureQuantumHook(QuantumBaseHook):
     """Interact with an Azure Quantum workspace.
 
@@ -241,7 +224,10 @@ class AzureQuantumHook(QuantumBaseHook):
         "close_session",
         "list_sessions",
         "list_session_jobs",
-        open_session=Forward("open_session", _open_session),
+        open_session=Forward(
+            "open_session",
+            keywords=("provider_id", "target", "session_id", "name", "job_failure_policy"),
+        ),
         aget_job=Forward("get_job", is_async=True),
         aqueue_info=Forward("queue_info", is_async=True),
     )

@@ -42,13 +42,32 @@ class Forward:
     """A removed hook method: the client call that replaces it.
 
     ``method``: the client's method of the same meaning; ``adapt`` (optional) keeps the old
-    signature and return value, called as ``adapt(client, *args, **kwargs)``; ``is_async``:
-    the old method was a coroutine (the async client serves it).
+    signature and return value, called as ``adapt(client, *args, **kwargs)``; ``keywords``
+    (optional): the client method takes by keyword what the old method took by position, in
+    this order; ``is_async``: the old method was a coroutine (the async client serves it).
     """
 
     method: str
     adapt: Callable[..., Any] | None = None
     is_async: bool = False
+    keywords: tuple[str, ...] = ()
+
+    def bind(self, client: Any) -> Callable[..., Any]:
+        """The callable that serves the old method on ``client``."""
+        if self.adapt is not None:
+            return functools.partial(self.adapt, client)
+        method = getattr(client, self.method)
+        if not self.keywords:
+            return method
+        return functools.partial(_by_keyword, method, self.keywords)
+
+
+def _by_keyword(
+    method: Callable[..., Any], names: tuple[str, ...], *args: Any, **kwargs: Any
+) -> Any:
+    if len(args) > len(names):
+        raise TypeError(f"{method.__name__}() takes at most {len(names)} positional arguments")
+    return method(**dict(zip(names, args, strict=False)), **kwargs)
 
 
 class QuantumBaseHook(BaseHook):
@@ -192,16 +211,10 @@ class QuantumBaseHook(BaseHook):
         )
         if forward.is_async:
             return functools.partial(self._forward_async, forward)
-        client = self.get_conn()
-        if forward.adapt is not None:
-            return functools.partial(forward.adapt, client)
-        return getattr(client, forward.method)
+        return forward.bind(self.get_conn())
 
     async def _forward_async(self, forward: Forward, *args: Any, **kwargs: Any) -> Any:
-        client = await self.aclient()
-        if forward.adapt is not None:
-            return await forward.adapt(client, *args, **kwargs)
-        return await getattr(client, forward.method)(*args, **kwargs)
+        return await forward.bind(await self.aclient())(*args, **kwargs)
 
 
 def forwards(*names: str, **renamed: str | Forward) -> dict[str, Forward]:

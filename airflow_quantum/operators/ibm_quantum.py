@@ -140,7 +140,48 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
         return [*(as_list(self.tags) or []), key]
 
 
-class IBMQuantumRunSamplerOperator(_IBMJobOperator):
+class _IBMPrimitiveOperator(_IBMJobOperator):
+    """Shared by the Sampler and Estimator operators: circuits, options, transpilation.
+
+    ``circuits``, ``options`` and ``optimization_level`` are documented on the two operators.
+    """
+
+    def __init__(
+        self,
+        *,
+        circuits: Any,
+        options: dict[str, Any] | None = None,
+        optimization_level: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        # qiskit objects become OpenQASM 3 / Pauli dicts now, so that templating and DAG
+        # serialization only ever see plain JSON.
+        self.circuits = pubs.plain_inputs(circuits, "circuits")
+        self.options = options
+        self.optimization_level = optimization_level
+
+    def build_pubs(self) -> list[list[Any]]:
+        """The primitive's pubs built from the operator's inputs."""
+        raise NotImplementedError
+
+    def validate_input(self) -> None:
+        super().validate_input()
+        pubs.primitive_params(self.build_pubs(), self.options)
+        check_optimization_level(self.optimization_level)
+
+    def primitive_options(self, key: str) -> dict[str, Any]:
+        """The keyword arguments both ``run_sampler`` and ``run_estimator`` take."""
+        return {
+            "options": self.options,
+            "session_id": self.session_id,
+            "tags": self._tags(key),
+            "optimization_level": self.optimization_level,
+            **self.job_options,
+        }
+
+
+class IBMQuantumRunSamplerOperator(_IBMPrimitiveOperator):
     """Run the Sampler V2 primitive and (by default) return counts per classical register.
 
     .. code-block:: python
@@ -166,42 +207,20 @@ class IBMQuantumRunSamplerOperator(_IBMJobOperator):
 
     template_fields: Sequence[str] = (*_IBMJobOperator.template_fields, "circuits", "options")
 
-    def __init__(
-        self,
-        *,
-        circuits: Any,
-        shots: int | None = None,
-        options: dict[str, Any] | None = None,
-        optimization_level: int | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, shots: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        # qiskit objects become OpenQASM 3 / Pauli dicts now, so that templating and DAG
-        # serialization only ever see plain JSON.
-        self.circuits = pubs.plain_inputs(circuits, "circuits")
         self.shots = shots
-        self.options = options
-        self.optimization_level = optimization_level
 
-    def validate_input(self) -> None:
-        super().validate_input()
-        pubs.primitive_params(pubs.sampler_pubs(self.circuits, self.shots), self.options)
-        check_optimization_level(self.optimization_level)
+    def build_pubs(self) -> list[list[Any]]:
+        return pubs.sampler_pubs(self.circuits, self.shots)
 
     def submit(self, key: str) -> str:
         return self.hook.run_sampler(
-            self.circuits,
-            self.backend,
-            self.shots,
-            options=self.options,
-            session_id=self.session_id,
-            tags=self._tags(key),
-            optimization_level=self.optimization_level,
-            **self.job_options,
+            self.circuits, self.backend, self.shots, **self.primitive_options(key)
         )
 
 
-class IBMQuantumRunEstimatorOperator(_IBMJobOperator):
+class IBMQuantumRunEstimatorOperator(_IBMPrimitiveOperator):
     """Run the Estimator V2 primitive and (by default) return expectation values.
 
     :param circuits: OpenQASM 3 strings or ``QuantumCircuit`` objects, or ``(circuit,
@@ -221,28 +240,14 @@ class IBMQuantumRunEstimatorOperator(_IBMJobOperator):
     )
 
     def __init__(
-        self,
-        *,
-        circuits: Any,
-        observables: Any = None,
-        precision: float | None = None,
-        options: dict[str, Any] | None = None,
-        optimization_level: int | None = None,
-        **kwargs: Any,
+        self, *, observables: Any = None, precision: float | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
-        self.circuits = pubs.plain_inputs(circuits, "circuits")
         self.observables = pubs.plain_inputs(observables, "observables")
         self.precision = precision
-        self.options = options
-        self.optimization_level = optimization_level
 
-    def validate_input(self) -> None:
-        super().validate_input()
-        pubs.primitive_params(
-            pubs.estimator_pubs(self.circuits, self.observables, self.precision), self.options
-        )
-        check_optimization_level(self.optimization_level)
+    def build_pubs(self) -> list[list[Any]]:
+        return pubs.estimator_pubs(self.circuits, self.observables, self.precision)
 
     def submit(self, key: str) -> str:
         return self.hook.run_estimator(
@@ -250,11 +255,7 @@ class IBMQuantumRunEstimatorOperator(_IBMJobOperator):
             self.observables,
             self.backend,
             self.precision,
-            options=self.options,
-            session_id=self.session_id,
-            tags=self._tags(key),
-            optimization_level=self.optimization_level,
-            **self.job_options,
+            **self.primitive_options(key),
         )
 
 
