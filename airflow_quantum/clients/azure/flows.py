@@ -21,7 +21,6 @@ from airflow_quantum.clients.azure.protocol import (
     check_json_object,
     check_name,
     check_tags,
-    job_body,
     new_job_id,
     parse_page,
 )
@@ -151,6 +150,47 @@ def _default_content_type(input_data_format: str) -> str:
     if "quil" in fmt:
         return "text/plain"  # as the official client's Rigetti target sends Quil
     return "application/json"
+
+
+def job_body(
+    *,
+    job_id: str,
+    name: str,
+    provider_id: str,
+    target: str,
+    container_uri: str,
+    input_data_uri: str,
+    input_data_format: str,
+    output_data_format: str | None,
+    input_params: Mapping[str, Any] | None,
+    tags: list[str] | None,
+    session_id: str | None,
+    metadata: Mapping[str, Any] | None,
+    priority: str | None = None,
+) -> dict[str, Any]:
+    """The JobDetails a client sends to create a job (the wire's step 4)."""
+    body: dict[str, Any] = {
+        "id": job_id,
+        "name": name,
+        "providerId": provider_id,
+        "target": target,
+        "itemType": "Job",
+        "containerUri": container_uri,
+        "inputDataUri": input_data_uri,
+        "inputDataFormat": input_data_format,
+        "inputParams": dict(input_params or {}),
+    }
+    if output_data_format:
+        body["outputDataFormat"] = output_data_format
+    if tags:
+        body["tags"] = list(tags)
+    if session_id:
+        body["sessionId"] = session_id
+    if metadata:
+        body["metadata"] = dict(metadata)
+    if priority:
+        body["priority"] = priority
+    return body
 
 
 def prepare_submission(
