@@ -42,9 +42,10 @@ from airflow_quantum.hooks.base import Forward, QuantumBaseHook, forwards
 
 #: How long ``get_results`` waits for a job by default (as the official client's helpers).
 RESULTS_TIMEOUT = 300.0
-#: Keyword options the hook passes on to the clients (anything else is a mistake).
-_SYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "session", "sleep", "clock"})
-_ASYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "clock"})
+#: Keyword options the hook passes on to each client; ``clock`` is the hook's own (its wait).
+_SYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "session", "sleep"})
+_ASYNC_OPTIONS = frozenset({"retry_policy", "token_cache"})
+_HOOK_OPTIONS = frozenset({"clock"})
 _EXTRA_PREFIX = "extra__azure_quantum__"
 #: The official client's wait: first look after 0.2 s, then 1.5 times later, at most 30 s.
 FIRST_POLL, MAX_POLL = 0.2, 30.0
@@ -67,7 +68,7 @@ class AzureQuantumHook(QuantumBaseHook):
     def __init__(
         self, azure_quantum_conn_id: str = default_conn_name, **client_options: Any
     ) -> None:
-        unknown = sorted(set(client_options) - _SYNC_OPTIONS)
+        unknown = sorted(set(client_options) - _SYNC_OPTIONS - _HOOK_OPTIONS)
         if unknown:
             raise TypeError(f"AzureQuantumHook got unknown client options: {', '.join(unknown)}")
         super().__init__(azure_quantum_conn_id, **client_options)
@@ -115,7 +116,8 @@ class AzureQuantumHook(QuantumBaseHook):
             raise ConfigurationError(f"Azure Quantum connection {conn_id!r}: {exc}") from None
 
     def _client_from_connection(self, conn: Any) -> AzureQuantumClient:
-        return AzureQuantumClient(self.settings_from_connection(conn), **self.client_options)
+        options = {k: v for k, v in self.client_options.items() if k in _SYNC_OPTIONS}
+        return AzureQuantumClient(self.settings_from_connection(conn), **options)
 
     def _async_client_from_connection(self, conn: Any) -> AsyncAzureQuantumClient:
         options = {k: v for k, v in self.client_options.items() if k in _ASYNC_OPTIONS}

@@ -7,8 +7,7 @@ The async client has only what triggers call: ``get_job``, ``cancel_job``, ``que
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 
@@ -97,10 +96,8 @@ class AsyncAzureQuantumClient(AsyncCaller, AzureClientBase):
         retry_policy: RetryPolicy | None = None,
         client: httpx.AsyncClient | None = None,
         token_cache: TokenCache | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(settings, retry_policy=retry_policy, token_cache=token_cache)
-        self._clock = clock  # accepted for compatibility: the client never waits
         self.transport = AsyncTransport(
             VENDOR, self.authenticator, self.retry_policy, client=client, verify=settings.verify
         )

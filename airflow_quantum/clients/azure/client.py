@@ -81,10 +81,8 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
         session: requests.Session | None = None,
         token_cache: TokenCache | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(settings, retry_policy=retry_policy, token_cache=token_cache)
-        self._clock = clock  # accepted for compatibility: the client no longer waits
         self.transport = SyncTransport(
             VENDOR,
             self.authenticator,
