@@ -17,7 +17,6 @@ official ``RuntimeJob`` methods that wait or convert (``status``, ``wait_for_fin
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -281,7 +280,6 @@ class IBMQuantumHook(QuantumBaseHook):
             watch=watch,
             timeout=timeout,
             seen=seen,
-            sleep=self.client_options.get("sleep", time.sleep),
         )
 
     def result(
