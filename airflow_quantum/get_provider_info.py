@@ -123,6 +123,30 @@ CONFIG = {
                 "example": "262144",
                 "default": "1048576",
             },
+            "max_cost": {
+                "description": (
+                    "Default spending limit of each Azure Quantum job, in the workspace's "
+                    "currency (e.g. USD), checked against the estimate before submission. An "
+                    "operator's max_cost, then the connection extra max_cost, override it. "
+                    "Empty: no limit.\n"
+                ),
+                "version_added": "0.2.0",
+                "type": "float",
+                "example": "25",
+                "default": "",
+            },
+            "max_quantum_seconds": {
+                "description": (
+                    "Default limit of each IBM Quantum job's quantum seconds (the service's "
+                    "usage estimate and the instance's remaining usage are checked against it). "
+                    "An operator's max_quantum_seconds, then the connection extra "
+                    "max_quantum_seconds, override it. Empty: no limit.\n"
+                ),
+                "version_added": "0.2.0",
+                "type": "float",
+                "example": "60",
+                "default": "",
+            },
             "min_deferral_seconds": {
                 "description": (
                     "A deferred quantum task resumes no sooner than this many seconds after it "

@@ -1,0 +1,1 @@
+"""Spend control: cost estimates before submit, budgets, backend choice by queue, job telemetry."""
