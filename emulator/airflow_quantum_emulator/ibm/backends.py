@@ -245,8 +245,15 @@ def _gate(gate: str, qubits: list[int], error: float, length: float, item: Any) 
     }
 
 
-def build_backends_router(state: EmulatorState, authenticate: Any, queue_length: Any) -> APIRouter:
-    """Backend routes; ``queue_length(name, now)`` counts the jobs queued on a backend."""
+#: The status route's ``status`` word for each listing status.
+STATUS_WORDS = {"online": "active", "paused": "paused", "offline": "offline"}
+
+
+def build_backends_router(
+    state: EmulatorState, authenticate: Any, queue_length: Any, device: Any
+) -> APIRouter:
+    """Backend routes; ``queue_length(name, now)`` counts the jobs queued on a backend and
+    ``device(name)`` gives its scripted ``DeviceFacts`` (status, simulator, qubits)."""
     router = APIRouter(prefix="/api/v1", tags=["IBM Qiskit Runtime"])
 
     @router.get("/backends")
@@ -254,12 +261,13 @@ def build_backends_router(state: EmulatorState, authenticate: Any, queue_length:
         now = state.now()
         devices = []
         for backend in BACKENDS.values():
+            facts = device(backend.name)
             devices.append(
                 {
                     "name": backend.name,
-                    "status": {"name": "online", "reason": "available"},
-                    "is_simulator": False,
-                    "qubits": backend.num_qubits,
+                    "status": {"name": facts.status, "reason": facts.reason},
+                    "is_simulator": facts.is_simulator,
+                    "qubits": facts.qubits or backend.num_qubits,
                     "queue_length": queue_length(backend.name, now),
                     "processor_type": {"family": backend.family, "revision": backend.revision},
                     "clops": {"type": "hardware", "value": backend.clops_h}
@@ -273,12 +281,13 @@ def build_backends_router(state: EmulatorState, authenticate: Any, queue_length:
     @router.get("/backends/{name}/status")
     async def backend_status(name: str, caller: Caller = Depends(authenticate)) -> Any:
         backend = get_backend(name)
+        facts = device(backend.name)
         return {
             "backend_name": backend.name,
             "backend_version": backend.version,
-            "state": True,
-            "status": "active",
-            "message": "available",
+            "state": facts.status == "online",
+            "status": STATUS_WORDS[facts.status],
+            "message": facts.reason,
             "length_queue": queue_length(backend.name, state.now()),
         }
 

@@ -149,6 +149,7 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
             cost=spec.cost,
             private=bool(spec.private),
             calibration_id=spec.calibration_id,
+            scripted_estimate=store.take_estimate(),
         )
         fault = state.faults.take_job_fault("ibm")
         if program.non_isa is not None:

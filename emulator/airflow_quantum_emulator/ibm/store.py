@@ -20,6 +20,32 @@ def new_id() -> str:
     )
 
 
+@dataclass(frozen=True)
+class ScriptedEstimate:
+    """A usage estimate set through the control API: ``seconds`` (None: the service gives
+    none), known ``after_seconds`` after the job was submitted (null on the wire before)."""
+
+    seconds: float | None
+    after_seconds: float = 0.0
+
+
+@dataclass
+class DeviceFacts:
+    """What the control API changed of a backend as ``GET /backends`` and its status report it.
+
+    ``status`` is the listing's ``status.name`` (``online``, ``paused``, ``offline``); the
+    status route derives ``state`` (True only online) from it. ``queue_length`` is added to
+    the jobs really queued on the backend. ``qubits`` and ``is_simulator`` change the
+    listing only (the configuration stays the device's).
+    """
+
+    status: str = "online"
+    reason: str = "available"
+    queue_length: int = 0
+    is_simulator: bool = False
+    qubits: int | None = None
+
+
 @dataclass
 class IBMJobRecord:
     """The IBM wire fields of one job; timing and outcome live in its ``EmulatedJob``."""
@@ -41,6 +67,16 @@ class IBMJobRecord:
     ran_too_long: bool = False
     #: Cancelled through ``POST /jobs/{id}/cancel`` (or a session cancel), not by the service.
     cancelled_by_user: bool = False
+    #: The service's usage estimate, when scripted (``/_emulator/ibm/estimates``): quantum
+    #: seconds (None: not estimated) and the time it appears; unscripted, the job's run time.
+    scripted_estimate: ScriptedEstimate | None = None
+
+    def usage_estimate(self, now: float) -> float | None:
+        """``estimated_running_time_seconds`` at ``now``."""
+        scripted = self.scripted_estimate
+        if scripted is None:
+            return self.job.run_seconds
+        return scripted.seconds if now >= self.job.created_at + scripted.after_seconds else None
 
     @property
     def job_id(self) -> str:
@@ -104,12 +140,24 @@ class IBMStore:
         self.sessions: dict[str, SessionRecord] = {}
         self.pending: dict[str, IBMJobRecord] = {}
         self.settled_usage: dict[str, int] = {}
+        #: Usage set through the control API: every instance had consumed ``usage_floor``
+        #: seconds when it was set, its own usage then being ``usage_marks[instance]``.
+        self.usage_floor: float | None = None
+        self.usage_marks: dict[str, int] = {}
+        #: Estimates the next jobs get, in submission order (control API).
+        self.next_estimates: list[ScriptedEstimate] = []
+        #: Backends whose listing or status the control API changed.
+        self.devices: dict[str, DeviceFacts] = {}
 
     def reset(self) -> None:
         self.jobs.clear()
         self.sessions.clear()
         self.pending.clear()
         self.settled_usage.clear()
+        self.usage_floor = None
+        self.usage_marks.clear()
+        self.next_estimates.clear()
+        self.devices.clear()
 
     def add(self, record: IBMJobRecord) -> None:
         self.jobs[record.job_id] = record
@@ -156,10 +204,30 @@ class IBMStore:
                 ) + charged_seconds(record, now)
         return list(self.pending.values())
 
-    def usage_seconds(self, instance: str, now: float) -> int:
+    def usage_seconds(self, instance: str, now: float) -> float:
         """Quantum seconds consumed by ``instance`` (final jobs plus running ones so far)."""
+        used = self._own_usage(instance, now)
+        if self.usage_floor is None:
+            return used
+        return self.usage_floor + used - self.usage_marks.get(instance, 0)
+
+    def _own_usage(self, instance: str, now: float) -> int:
         live = sum(charged_seconds(r, now) for r in self.live(now) if r.instance == instance)
         return self.settled_usage.get(instance, 0) + live
+
+    def set_usage(self, consumed: float, now: float) -> None:
+        """Every instance has consumed ``consumed`` seconds now; its jobs add to that."""
+        instances = {*self.settled_usage, *(r.instance for r in self.live(now))}
+        self.usage_marks = {name: self._own_usage(name, now) for name in instances}
+        self.usage_floor = consumed
+
+    def take_estimate(self) -> ScriptedEstimate | None:
+        """The estimate scripted for the next job, if any."""
+        return self.next_estimates.pop(0) if self.next_estimates else None
+
+    def device(self, name: str) -> DeviceFacts:
+        """The backend's scripted facts (the defaults when none were set)."""
+        return self.devices.get(name) or DeviceFacts()
 
     def queued_on(self, backend: str, now: float) -> list[IBMJobRecord]:
         """Queued jobs of every instance on ``backend``, in queue order."""

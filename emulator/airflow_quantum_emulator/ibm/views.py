@@ -116,7 +116,7 @@ def job_json(record: IBMJobRecord, now: float, *, include_params: bool = True) -
             "seconds": charged_seconds(record, now),
             "status": "complete" if phase.final else "pending",
         },
-        "estimated_running_time_seconds": job.run_seconds,
+        "estimated_running_time_seconds": record.usage_estimate(now),
         "private": record.private,
         "log_level": record.log_level,
         "end_time": iso(job.ended_at(now)),
