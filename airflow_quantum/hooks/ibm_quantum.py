@@ -38,6 +38,8 @@ from airflow_quantum.clients.ibm.models import (
 )
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum.hooks.base import Forward, QuantumBaseHook, forwards
+from airflow_quantum.spending import ibm_backends, ibm_usage
+from airflow_quantum.spending.ibm_usage import IBMUsageEstimate, seconds_text
 
 
 def _get_job(client: IBMQuantumClient, job_id: str, *, include_params: bool = False) -> IBMJob:
@@ -145,23 +147,54 @@ class IBMQuantumHook(QuantumBaseHook):
             usage = client.get_instance_usage()
         except QuantumError as exc:
             return False, str(exc)
-        used, limit = _seconds(usage.usage_consumed_seconds), _seconds(usage.usage_limit_seconds)
+        used = seconds_text(usage.usage_consumed_seconds)
+        limit = seconds_text(usage.usage_limit_seconds)
         return True, f"Connected to {client.settings.describe()}; usage {used} s of {limit} s"
+
+    # ------------------------------------------------------------------ spending
+
+    def estimate_cost(self, job_id: str | None = None) -> IBMUsageEstimate:
+        """What a job may spend, in quantum seconds (``IBMUsageEstimate``).
+
+        Before submit (no ``job_id``): the instance's usage, limit, remaining seconds and
+        whether the limit is reached (``GET /instances/usage``). With ``job_id``: also the
+        service's estimate of that job (``usage_estimation``; None until it estimated it).
+        """
+        job = self.client.get_job(job_id) if job_id is not None else None
+        return ibm_usage.usage_estimate(self.client.get_instance_usage(), job)
+
+    def least_busy(
+        self, min_qubits: int = 0, names: Iterable[str] | None = None
+    ) -> ibm_backends.BackendChoice:
+        """The online, operational, non-simulator backend with at least ``min_qubits`` and
+        the shortest queue, among ``names`` (None: all of the instance's); see
+        ``spending.ibm_backends``."""
+        client = self.client
+        listed = None if names is None else list(names)
+        return ibm_backends.choose(
+            client.list_backends(), client.get_backend_status, min_qubits, listed
+        )
 
     # --------------------------------------------------------------------- running
 
-    def _run(
+    def run_program(
         self,
         program_id: str,
         backend: str | None,
-        params: dict[str, Any],
-        session_id: str | None,
-        tags: Iterable[str] | None,
-        job_options: dict[str, Any],
+        params: Mapping[str, Any],
+        *,
+        session_id: str | None = None,
+        tags: Iterable[str] | None = None,
+        **job_options: Any,
     ) -> str:
-        submitted = self.client.run_job(
-            program_id, backend, params, session_id=session_id, tags=tags, **job_options
-        )
+        """Submit any program with its raw ``params``; returns the job id.
+
+        A 409 of the service (the instance's usage limit is reached) raises
+        ``QuotaExhaustedError``: no job was created."""
+        with ibm_usage.quota_refusal():  # a 409 here: the instance's usage limit is reached
+            submitted = self.client.run_job(
+                program_id, backend, params, session_id=session_id, tags=tags, **job_options
+            )
         self.log.info(
             "Submitted IBM Quantum %s job %s on %s", program_id, submitted.id, submitted.backend
         )
@@ -191,7 +224,9 @@ class IBMQuantumHook(QuantumBaseHook):
         built = pubs.sampler_pubs(circuits, shots)
         built = self._isa_pubs("sampler", built, backend, session_id, optimization_level)
         params = pubs.primitive_params(built, options)
-        return self._run("sampler", backend, params, session_id, tags, job_options)
+        return self.run_program(
+            "sampler", backend, params, session_id=session_id, tags=tags, **job_options
+        )
 
     def run_estimator(
         self,
@@ -217,7 +252,9 @@ class IBMQuantumHook(QuantumBaseHook):
         built = pubs.estimator_pubs(circuits, observables, precision)
         built = self._isa_pubs("estimator", built, backend, session_id, optimization_level)
         params = pubs.primitive_params(built, options)
-        return self._run("estimator", backend, params, session_id, tags, job_options)
+        return self.run_program(
+            "estimator", backend, params, session_id=session_id, tags=tags, **job_options
+        )
 
     def _isa_pubs(
         self,
@@ -368,9 +405,3 @@ class IBMQuantumHook(QuantumBaseHook):
         aget_job=Forward("get_job", is_async=True),
         ametrics=Forward("get_metrics", _ametrics, is_async=True),
     )
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

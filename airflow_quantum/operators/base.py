@@ -197,6 +197,10 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
         """A live or succeeded job this task instance already submitted under ``key``."""
         return None
 
+    def check_spend(self, context: Any) -> None:
+        """Right before a submit (not on reattach): the vendor's spending checks; raise
+        ``InvalidInputError`` (e.g. ``OverBudgetError``) to fail the task with no job."""
+
     def submit(self, key: str) -> str:
         """Submit the job tagged with ``key``; return its id."""
         raise NotImplementedError
@@ -226,6 +230,7 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
                     "Reattaching to %s job %s submitted by an earlier try", self.vendor, job_id
                 )
             else:
+                self.check_spend(context)
                 job_id = self.submit(key)
         self.job_id = job_id
         ti = context["ti"]

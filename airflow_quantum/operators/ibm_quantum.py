@@ -29,6 +29,7 @@ from airflow_quantum.operators.ibm_quantum_inputs import (
     check_job_options,
     check_optimization_level,
 )
+from airflow_quantum.operators.ibm_quantum_spend import IBMSpendControl
 from airflow_quantum.results.summary import JobFacts, ibm_shots
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
@@ -82,8 +83,9 @@ class _IBMHookMixin(UsesHook):
         return raw if isinstance(raw, bytes) else str(raw).encode()
 
 
-class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
-    """Shared by the IBM operators that run a job: tags, idempotency, results, links."""
+class _IBMJobOperator(_IBMHookMixin, IBMSpendControl, QuantumJobOperator):
+    """Shared by the IBM operators that run a job: tags, idempotency, results, links, spend
+    control (``max_quantum_seconds``, ``backend="least_busy"``: see ``IBMSpendControl``)."""
 
     trigger_class = IBMQuantumJobTrigger
     operator_extra_links = (IBMQuantumJobLink(),)
@@ -104,10 +106,12 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
         tags: list[str] | None = None,
         bitstrings: bool = False,
         job_options: dict[str, Any] | None = None,
+        max_quantum_seconds: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.backend = backend
+        self.max_quantum_seconds = max_quantum_seconds
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
         self.session_id = session_id
         self.tags = tags
@@ -117,8 +121,7 @@ class _IBMJobOperator(_IBMHookMixin, QuantumJobOperator):
     def validate_input(self) -> None:
         if self.backend is None and self.session_id is None:
             raise InvalidInputError("backend is required (unless the job runs in a session)")
-        if self.backend is not None:
-            validation.backend(self.backend)
+        self.check_backend()
         if self.session_id is not None:
             validation.session_id(self.session_id)
         user_tags = as_list(self.tags) or []
@@ -164,6 +167,9 @@ class _IBMPrimitiveOperator(_IBMJobOperator):
     def build_pubs(self) -> list[list[Any]]:
         """The primitive's pubs built from the operator's inputs."""
         raise NotImplementedError
+
+    def circuits_to_fit(self) -> list[Any]:
+        return [pub[0] for pub in self.build_pubs()]
 
     def validate_input(self) -> None:
         super().validate_input()
@@ -294,8 +300,12 @@ class IBMQuantumRunJobOperator(_IBMJobOperator):
         if not isinstance(self.program_params, dict):
             raise InvalidInputError("program_params must be a JSON object (dict)")
 
+    def circuits_to_fit(self) -> list[Any]:
+        pubs = self.program_params.get("pubs") or []
+        return [pub[0] if isinstance(pub, list | tuple) and pub else pub for pub in pubs]
+
     def submit(self, key: str) -> str:
-        submitted = self.hook.get_conn().run_job(
+        return self.hook.run_program(
             self.program_id,
             self.backend,
             self.program_params,
@@ -303,13 +313,6 @@ class IBMQuantumRunJobOperator(_IBMJobOperator):
             tags=self._tags(key),
             **self.job_options,
         )
-        self.log.info(
-            "Submitted IBM Quantum %s job %s on %s",
-            self.program_id,
-            submitted.id,
-            submitted.backend,
-        )
-        return submitted.id
 
 
 class IBMQuantumGetResultsOperator(_IBMHookMixin, QuantumGetResultsOperator):

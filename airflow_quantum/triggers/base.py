@@ -145,6 +145,11 @@ class QuantumJobTrigger(BaseTrigger):
             return ""
         return f" (queue position {position})" if position is not None else ""
 
+    async def vet_job(self, job: Any, scope: scopes.ConnectionScope) -> dict[str, Any] | None:
+        """Judge each look at the job: an event ends the wait with it (e.g. a job cancelled
+        for its cost); None (the default) waits on."""
+        return None
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # The connection is given back before the event goes out: the triggerer may take its
         # time to close this generator after a single-event trigger fired.
@@ -203,6 +208,7 @@ class QuantumJobTrigger(BaseTrigger):
         self, scope: scopes.ConnectionScope, polls: OwnPolls | SharedPolls
     ) -> dict[str, Any]:
         watch = waiting.Watch(f"{self.vendor} job {self.job_id}", self.log)
+        verdicts: list[dict[str, Any]] = []  # the event of a job ``vet_job`` stopped
 
         async def fetch() -> Any:
             client = await scope.hook.aclient()
@@ -217,11 +223,14 @@ class QuantumJobTrigger(BaseTrigger):
                     async with scope.slots:
                         detail = await self.describe_wait(job)
                 self.log.info("%s: %s%s", watch.what, state.value, detail)
+            verdict = await self.vet_job(job, scope)
+            if verdict is not None:
+                verdicts.append(verdict)
 
         try:
             job = await waiting.await_until(
                 fetch,
-                lambda job: self.read_state(job)[0].is_final,
+                lambda job: bool(verdicts) or self.read_state(job)[0].is_final,
                 schedule=polls,
                 watch=watch,
                 deadline=self.deadline,
@@ -233,6 +242,8 @@ class QuantumJobTrigger(BaseTrigger):
             return self._event(ERROR, None, f"job not found: {exc}")
         except QuantumError as exc:  # our own errors only: a bug must still crash
             return self._event(ERROR, watch.last, str(exc))
+        if verdicts:
+            return verdicts[0]
         state, message = self.read_state(job)
         status, text = waiting.final_event(watch.what, state, message)
         return self._event(status, state, text)

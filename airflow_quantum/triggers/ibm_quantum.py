@@ -5,18 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
+from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
-from airflow_quantum.triggers.base import QuantumJobTrigger, polling_policy
+from airflow_quantum.spending import ibm_usage
+from airflow_quantum.spending.budget import MAX_QUANTUM_SECONDS, check_limit
+from airflow_quantum.triggers import scope as scopes
+from airflow_quantum.triggers.base import CANCELLED, ERROR, QuantumJobTrigger, polling_policy
 
 
 class IBMQuantumJobTrigger(QuantumJobTrigger):
     """Waits in the triggerer for an IBM Quantum job to reach a final state.
 
     The arguments are those of :class:`~airflow_quantum.triggers.base.QuantumJobTrigger`, with
-    ``conn_id`` an ``ibm_quantum`` connection.
+    ``conn_id`` an ``ibm_quantum`` connection, and:
+
+    :param max_quantum_seconds: the task's limit; a job still queued whose service estimate
+        (``usage_estimation``) exceeds it is cancelled before it runs, and the wait ends with
+        a ``cancelled`` event marked ``over_budget`` (the task then fails at once).
     """
 
     vendor = "IBM Quantum"
+
+    def __init__(self, *args: Any, max_quantum_seconds: float | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.max_quantum_seconds = check_limit(max_quantum_seconds, MAX_QUANTUM_SECONDS, "trigger")
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        path, kwargs = super().serialize()
+        return path, {**kwargs, "max_quantum_seconds": self.max_quantum_seconds}
 
     def _make_hook(self) -> Any:
         # Imported with the trigger, not here: importing the hook's modules takes about a
@@ -24,3 +40,16 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
         return IBMQuantumHook(
             ibm_quantum_conn_id=self.conn_id, retry_policy=polling_policy(IBM_RETRY_POLICY)
         )
+
+    async def vet_job(self, job: Any, scope: scopes.ConnectionScope) -> dict[str, Any] | None:
+        """A queued job whose estimate exceeds ``max_quantum_seconds`` is cancelled now."""
+        verdict = ibm_usage.over_limit(job, self.max_quantum_seconds)
+        if verdict is None:
+            return None
+        cancelled = await self._cancel(f"its estimate exceeds {MAX_QUANTUM_SECONDS}", scope)
+        outcome = {True: "cancelled", None: "ended", False: "failed"}[cancelled]
+        if cancelled:
+            event = self._event(CANCELLED, JobState.CANCELLED, verdict.text(outcome))
+        else:
+            event = self._event(ERROR, job.state, verdict.text(outcome))
+        return {**event, ibm_usage.OVER_BUDGET_KEY: True}

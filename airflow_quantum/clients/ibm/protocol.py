@@ -469,6 +469,8 @@ def listed_jobs(payload: Any) -> tuple[list[ListedJob], int | None]:
                 item.get("status"),
                 state.get("status"),
                 state.get("reason_code", state.get("reasonCode")),
+                # A new usage estimate wakes the wait too: it may have to cancel the job.
+                item.get("estimated_running_time_seconds"),
             )
             listed.append(ListedJob(item["id"], status, item))
     count = payload.get("count")
