@@ -183,6 +183,7 @@ def test_trigger_cancels_a_queued_job_estimated_over_the_limit(
     trigger.shared_polling = shared_polling
     # The trigger as the triggerer rebuilds it: from its serialized kwargs (no secret there).
     path, kwargs = trigger.serialize()
+    assert path.endswith(".IBMQuantumJobTrigger")
     assert kwargs["max_quantum_seconds"] == 60 and SECRET not in json.dumps(kwargs)
     (event,) = asyncio.run(run_trigger(IBMQuantumJobTrigger(**kwargs)))
     job_id = context["ti"].pushed("job_id")
