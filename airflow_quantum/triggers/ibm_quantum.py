@@ -31,8 +31,11 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
         self.max_quantum_seconds = check_limit(max_quantum_seconds, MAX_QUANTUM_SECONDS, "trigger")
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
+        """The base trigger's kwargs, plus ``max_quantum_seconds`` when a limit is set."""
         path, kwargs = super().serialize()
-        return path, {**kwargs, "max_quantum_seconds": self.max_quantum_seconds}
+        if self.max_quantum_seconds is not None:
+            kwargs["max_quantum_seconds"] = self.max_quantum_seconds
+        return path, kwargs
 
     def _make_hook(self) -> Any:
         # Imported with the trigger, not here: importing the hook's modules takes about a
