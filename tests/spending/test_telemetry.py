@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
+from airflow.sdk import Asset
 from airflow.sdk.observability.metrics import stats_utils
 from airflow.sdk.observability.stats import initialize
 from airflow_face_support import (
@@ -25,6 +28,7 @@ from airflow_face_support import (
 
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
 from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
+from airflow_quantum.results.assets import attach_to_outlets
 from airflow_quantum.results.lineage import FACET_NAME
 
 try:
@@ -151,10 +155,15 @@ def test_ibm_job_waited_on_the_worker_sends_its_times_and_quantum_seconds(
     assert finished.tags == {**tags, "state": "succeeded"}
     assert SECRET not in "".join(statsd.lines)
 
-    # The same facts are on the OpenLineage run facet (and the asset event's extra).
+    # The same facts are on the OpenLineage run facet and the events of Asset outlets.
     facet = op.get_openlineage_facets_on_complete(None).run_facets[FACET_NAME]
     assert facet.queueSeconds == queued.value and facet.runSeconds == ran.value
     assert facet.quantumSeconds == 1.0 and facet.cost is None
+    events = defaultdict(lambda: SimpleNamespace(extra={}))
+    attach_to_outlets({"outlet_events": events}, [Asset("bell_counts")], op.known_facts())
+    extra = events[Asset("bell_counts")].extra
+    assert (extra["queue_seconds"], extra["run_seconds"]) == (queued.value, ran.value)
+    assert extra["quantum_seconds"] == 1.0 and "cost" not in extra
 
 
 def test_azure_job_resumed_from_the_trigger_sends_its_cost(azure_connection, emulator, statsd):
