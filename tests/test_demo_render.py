@@ -1,11 +1,22 @@
-"""The demo's summary of the Azure example DAG, from XComs as the metadata DB returns them."""
+"""The demo's summary of the example DAGs, from XComs as the metadata DB returns them, and the
+spend of each job, read from the emulator."""
 
 from __future__ import annotations
 
 import io
+import json
+import math
 
+import pytest
+from airflow_face_support import BELL_IONQ, BELL_QASM, control
+
+from airflow_quantum.clients.azure.client import AzureQuantumClient
+from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.ibm.client import IBMQuantumClient
+from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
+from airflow_quantum_emulator import demo
 from airflow_quantum_emulator.demo import DagRunRecord
-from airflow_quantum_emulator.demo_render import Glyphs, render_run
+from airflow_quantum_emulator.demo_render import Glyphs, render_run, spend_lines
 
 
 def test_the_quantinuum_run_is_summarised_with_both_formats_and_the_estimate(tmp_path):
@@ -35,3 +46,53 @@ def test_the_quantinuum_run_is_summarised_with_both_formats_and_the_estimate(tmp
         "code distance 7 (12 logical qubits)"
     )
     assert all(line.isascii() for line in lines)
+
+
+def test_each_job_is_shown_with_its_spend_read_from_the_emulator(emulator, tmp_path):
+    """Real jobs at the emulator, in the demo's workspace and instance, read back by the demo."""
+    connections = demo.emulator_connections(emulator.url)
+    azure_extra = json.loads(connections["AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT"])["extra"]
+    ibm_conn = json.loads(connections["AIRFLOW_CONN_IBM_QUANTUM_DEFAULT"])
+    azure = AzureQuantumClient(AzureQuantumSettings.create(**azure_extra))
+    ibm = IBMQuantumClient(IBMQuantumSettings(api_key=ibm_conn["password"], **ibm_conn["extra"]))
+    qpu = azure.submit_ionq_circuit(BELL_IONQ, 2, shots=100, target="ionq.qpu.aria-1").id
+    params = {"version": 2, "pubs": [[BELL_QASM, None, 100]]}
+    sampler = ibm.run_job("sampler", "ibm_fez", params).id
+    azure.close()
+    ibm.close()
+    for job_id in (qpu, sampler):
+        control(emulator, "POST", f"/jobs/{job_id}/finish")
+    times = {job_id: control(emulator, "GET", f"/jobs/{job_id}") for job_id in (qpu, sampler)}
+
+    spends = demo.job_spends(emulator.url, {qpu: "azure", sampler: "ibm"})
+    assert spends[qpu]["backend"] == "ionq.qpu.aria-1"
+    # 100 shots of one 1-qubit and one 2-qubit gate at the emulator's Aria gate-shot prices.
+    assert spends[qpu]["cost"] == pytest.approx(100 * 0.000220 + 100 * 0.000975)
+    assert spends[sampler]["backend"] == "ibm_fez"
+    ran = times[sampler]["ended_at"] - times[sampler]["starts_at"]
+    assert spends[sampler]["run_seconds"] == pytest.approx(ran, abs=1e-3)
+    assert spends[sampler]["quantum_seconds"] == math.ceil(round(ran, 6))
+
+    record = DagRunRecord(
+        dag_id="any",
+        run_id="manual",
+        state="success",
+        tasks={},
+        xcoms={
+            ("run_on_qpu", -1, "job_id"): qpu,
+            ("run_on_qpu", -1, "cost_estimate"): {
+                "target": "ionq.qpu.aria-1",
+                "currency": "USD",
+                "estimated_total": 97.5,
+                "priced": True,
+            },
+            ("sample", -1, "job_id"): sampler,
+            ("too_dear", -1, "cost_estimate"): {"target": "x", "priced": False},
+        },
+    )
+    qpu_line, sample_line, dear_line = spend_lines(record, spends)
+    assert qpu_line.startswith(f"spend of run_on_qpu: job {qpu[:8]}… on ionq.qpu.aria-1, queued ")
+    assert qpu_line.endswith(", cost 0.1195 USD, estimated 97.5 USD before submitting")
+    assert sample_line.startswith(f"spend of sample: job {sampler[:8]}… on ibm_fez, queued ")
+    assert sample_line.endswith(f", {spends[sampler]['quantum_seconds']:g} quantum seconds billed")
+    assert dear_line == "spend of too_dear: no estimate before submitting (unpriced target)"

@@ -22,6 +22,7 @@ from airflow_quantum.operators.base import (
     as_list,
 )
 from airflow_quantum.results.summary import JobFacts
+from airflow_quantum.spending.facts import azure_spend
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
 try:
@@ -59,6 +60,7 @@ class _AzureHookMixin(UsesHook):
             status=job.state.value,
             shots=params.get("shots"),
             usage=usage or None,
+            **azure_spend(job),
         )
 
     def raw_payload(self, job_id: str) -> bytes:

@@ -32,6 +32,7 @@ from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
 from airflow_quantum.operators.delivery import ResultDelivery
 from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
 from airflow_quantum.results.trim import shrink_for_xcom
+from airflow_quantum.spending.telemetry import report_finished_job
 from airflow_quantum.triggers.base import QuantumJobTrigger
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
@@ -262,6 +263,7 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
             return self._result_for_xcom(context, job_id)
         if status in (FAILED, CANCELLED) and event.get("state"):
             what = f"{self.vendor} job {job_id}"
+            self._report_final(context, job_id, JobState(event["state"]))
             raise AirflowException(waiting.failure_text(what, JobState(event["state"]), message))
         raise AirflowException(f"{self.vendor} job {job_id}: {message}")
 
@@ -317,6 +319,7 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
     def _finish(self, context: Any, job_id: str, state: JobState, message: str | None) -> Any:
         if state is JobState.SUCCEEDED:
             return self._result_for_xcom(context, job_id)
+        self._report_final(context, job_id, state)
         raise AirflowException(waiting.failure_text(f"{self.vendor} job {job_id}", state, message))
 
     def _result_for_xcom(self, context: Any, job_id: str) -> Any:
@@ -324,7 +327,15 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
             result = self.fetch_result(job_id)
         except JobFailedError as exc:
             raise AirflowException(str(exc)) from None
-        return self.deliver(context, job_id, result)
+        value = self.deliver(context, job_id, result)
+        self._report_final(context, job_id, JobState.SUCCEEDED)
+        return value
+
+    def _report_final(self, context: Any, job_id: str, state: JobState) -> None:
+        """The job is final: send its metrics (never fails the task; see spending.telemetry)."""
+        if state is not JobState.SUCCEEDED:
+            self.record_job(context, job_id)  # a succeeded job's facts were kept by deliver
+        report_finished_job(self, context, state)
 
 
 class QuantumOneJobOperator(UsesHook, BaseOperator):

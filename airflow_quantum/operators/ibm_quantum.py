@@ -31,6 +31,7 @@ from airflow_quantum.operators.ibm_quantum_inputs import (
 )
 from airflow_quantum.operators.ibm_quantum_spend import IBMSpendControl
 from airflow_quantum.results.summary import JobFacts, ibm_shots
+from airflow_quantum.spending.facts import ibm_spend
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
 #: Old public names, importable for one release with a ``DeprecationWarning``.
@@ -67,7 +68,8 @@ class _IBMHookMixin(UsesHook):
         return {"bitstrings": self.bitstrings}
 
     def job_facts(self, job_id: str, result: Any = None) -> JobFacts:
-        job = self.hook.get_conn().get_job(job_id)
+        client = self.hook.get_conn()
+        job = client.get_job(job_id)
         usage = job.usage.model_dump(mode="json", exclude_none=True) if job.usage else None
         return JobFacts(
             vendor=self.vendor,
@@ -76,6 +78,7 @@ class _IBMHookMixin(UsesHook):
             status=job.state.value,
             shots=ibm_shots(result),
             usage=usage or None,
+            **ibm_spend(job, lambda: client.get_metrics(job_id), self.log),
         )
 
     def raw_payload(self, job_id: str) -> bytes:

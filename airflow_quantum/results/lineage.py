@@ -25,7 +25,8 @@ SCHEMA_URL = (
 
 @attrs.define(kw_only=True)
 class QuantumJobRunFacet(RunFacet):
-    """The quantum job a task ran: vendor, job id, backend or target, shots, status, results."""
+    """The quantum job a task ran: vendor, job id, backend or target, shots, status, results,
+    and what it took: queue and run seconds, quantum seconds billed (IBM), cost (Azure)."""
 
     vendor: str
     # OpenLineage facets are camelCase on the wire.
@@ -34,6 +35,11 @@ class QuantumJobRunFacet(RunFacet):
     shots: Any = None
     status: str | None = None
     resultsUri: str | None = None
+    queueSeconds: float | None = None
+    runSeconds: float | None = None
+    quantumSeconds: float | None = None
+    cost: float | None = None
+    currency: str | None = None
 
     @staticmethod
     def _get_schema() -> str:
@@ -49,6 +55,11 @@ def operator_lineage(facts: JobFacts) -> OperatorLineage:
         shots=facts.shots,
         status=facts.status,
         resultsUri=facts.results_uri,
+        queueSeconds=facts.queue_seconds,
+        runSeconds=facts.run_seconds,
+        quantumSeconds=facts.quantum_seconds,
+        cost=facts.cost,
+        currency=facts.currency,
     )
     outputs = [_dataset(uri) for uri in (facts.results_uri, facts.raw_results_uri) if uri]
     return OperatorLineage(outputs=outputs, run_facets={FACET_NAME: facet})

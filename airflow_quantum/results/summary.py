@@ -32,6 +32,15 @@ class JobFacts:
     usage: dict[str, Any] | None = None
     results_uri: str | None = None
     raw_results_uri: str | None = None
+    #: Seconds from creation to the start of execution (to the end, if it never ran).
+    queue_seconds: float | None = None
+    #: Seconds of execution.
+    run_seconds: float | None = None
+    #: IBM: quantum seconds billed (``usage.qpu_charge_time_seconds``).
+    quantum_seconds: float | None = None
+    #: Azure: the job's cost estimate (``costEstimate.estimatedTotal``) in ``currency``.
+    cost: float | None = None
+    currency: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The facts that are known (``None`` left out)."""

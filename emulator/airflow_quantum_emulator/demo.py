@@ -15,6 +15,7 @@ metadata DB) are reused by the end-to-end tests in ``tests/e2e``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -28,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from airflow_quantum_emulator.demo_render import Glyphs, render_run, ti_label
+from airflow_quantum_emulator.demo_render import Glyphs, job_ids, render_run, spend_lines, ti_label
 
 #: The example DAGs, in the order the demo runs them.
 DEMO_DAGS: tuple[str, ...] = (
@@ -42,6 +43,8 @@ DEMO_DAGS: tuple[str, ...] = (
     # The consumer reads the asset event the producer's run made: it runs after it.
     "example_quantum_results_storage",
     "example_quantum_results_consumer",
+    # Its default threshold is above the estimate: it runs without waiting for a person.
+    "example_quantum_spend_approval",
 )
 #: Job timings of the demo's emulator: long enough for every wait to go through a trigger and
 #: show a job queued, then running; short enough for the whole demo to take about two minutes.
@@ -186,6 +189,56 @@ def run_dag_test(
             process.wait()
             raise
     return DagTestRun(dag_id, returncode, time.monotonic() - start, log_path, timed_out)
+
+
+def job_spends(url: str, jobs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """What each job (id → vendor) queued, ran and spent, read from the emulator at ``url``.
+
+    Read as the operators read it for their metrics: the job through the provider's clients
+    (with the demo's connections), its facts by ``airflow_quantum.spending.facts``. A job that
+    cannot be read is left out.
+    """
+    from airflow_quantum.clients.azure.client import AzureQuantumClient
+    from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+    from airflow_quantum.clients.errors import QuantumError
+    from airflow_quantum.clients.ibm.client import IBMQuantumClient
+    from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
+    from airflow_quantum.spending.facts import azure_spend, ibm_spend
+
+    connections = {name: json.loads(value) for name, value in emulator_connections(url).items()}
+    ibm_conn = connections["AIRFLOW_CONN_IBM_QUANTUM_DEFAULT"]
+    azure = AzureQuantumClient(
+        AzureQuantumSettings.create(**connections["AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT"]["extra"])
+    )
+    ibm = IBMQuantumClient(IBMQuantumSettings(api_key=ibm_conn["password"], **ibm_conn["extra"]))
+    spends: dict[str, dict[str, Any]] = {}
+    try:
+        for job_id, vendor in jobs.items():
+            try:
+                if vendor == "azure":
+                    job = azure.get_job(job_id)
+                    spends[job_id] = {"backend": job.target, **azure_spend(job)}
+                elif vendor == "ibm":
+                    found = ibm.get_job(job_id)
+                    read = functools.partial(ibm.get_metrics, job_id)
+                    spends[job_id] = {"backend": found.backend, **ibm_spend(found, read)}
+            except QuantumError:
+                continue
+    finally:
+        azure.close()
+        ibm.close()
+    return spends
+
+
+def spend_of(record: DagRunRecord, emulator: Any) -> list[str]:
+    """The spend lines of the jobs of a run (``demo_render.spend_lines``), read from the
+    in-process ``emulator`` that ran them."""
+    vendors = {
+        job_id: job.vendor
+        for job_id in job_ids(record)
+        if (job := emulator.state.jobs.get(job_id)) is not None
+    }
+    return spend_lines(record, job_spends(emulator.url, vendors))
 
 
 # ----------------------------------------------------------------------- the metadata DB
@@ -349,7 +402,7 @@ def run_demo(
             ok = run.returncode == 0 and record is not None and record.state == "success"
             if ok and record is not None:
                 say(f"{g.ok} success in {run.seconds:.1f} s")
-                for line in render_run(record, run.log_path, g):
+                for line in [*render_run(record, run.log_path, g), *spend_of(record, emulator)]:
                     say(f"    {line}")
                 results.append((dag_id, True, run.seconds, ""))
                 continue

@@ -211,6 +211,19 @@ def _render_results_consumer(run: DagRunRecord, g: Glyphs) -> list[str]:
     ]
 
 
+def _render_spend_approval(run: DagRunRecord, g: Glyphs) -> list[str]:
+    estimate = run.xcom("estimate") or {}
+    approved = run.tasks.get(("approve_spend", -1)) == "success"
+    way = "approved by a person" if approved else "within the threshold: no approval asked"
+    priced = estimate.get("priced")
+    cost = f"{estimate['estimated_total']:g} {estimate['currency']}" if priced else "unpriced"
+    result = run.xcom("run_on_qpu") or {}
+    return [
+        f"GHZ state on {estimate.get('target')}: estimated {cost} before submitting, {way}",
+        *_histogram(result.get("probabilities") or {}, g, as_int=False),
+    ]
+
+
 RENDERERS: dict[str, Callable[[DagRunRecord, Glyphs], list[str]]] = {
     "example_azure_quantum_quantinuum": _render_quantinuum,
     "example_azure_quantum_ionq": _render_ionq,
@@ -221,7 +234,57 @@ RENDERERS: dict[str, Callable[[DagRunRecord, Glyphs], list[str]]] = {
     "example_quantum_cross_vendor": _render_cross_vendor,
     "example_quantum_results_storage": _render_results_storage,
     "example_quantum_results_consumer": _render_results_consumer,
+    "example_quantum_spend_approval": _render_spend_approval,
 }
+
+
+def job_ids(run: DagRunRecord) -> dict[str, str]:
+    """The jobs the run's tasks submitted (their ``job_id`` XComs): job id → task label."""
+    found: dict[str, str] = {}
+    for (task_id, index, key), value in sorted(run.xcoms.items()):
+        if key == "job_id" and isinstance(value, str):
+            found.setdefault(value, ti_label(task_id, index))
+    return found
+
+
+def spend_lines(run: DagRunRecord, spends: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One line per job: where it ran, how long it queued and ran, and what it spent (Azure:
+    the job's cost; IBM: quantum seconds billed), with the estimate made before it was
+    submitted when the task left one (XCom ``cost_estimate``)."""
+    labels = {label: job_id for job_id, label in job_ids(run).items()}
+    for task_id, index, key in run.xcoms:
+        if key == "cost_estimate":
+            labels.setdefault(ti_label(task_id, index), "")  # estimated, never submitted
+    lines = []
+    for label, job_id in sorted(labels.items()):
+        facts = spends.get(job_id, {})
+        said = []
+        if job_id:
+            short = job_id if len(job_id) <= 12 else job_id[:8] + "…"
+            said.append(f"job {short} on {facts.get('backend') or '?'}")
+        for name, word in (("queue_seconds", "queued"), ("run_seconds", "ran")):
+            if facts.get(name) is not None:
+                said.append(f"{word} {facts[name]:.1f} s")
+        if facts.get("quantum_seconds") is not None:
+            said.append(f"{facts['quantum_seconds']:g} quantum seconds billed")
+        if facts.get("cost") is not None:
+            said.append(f"cost {facts['cost']:g} {facts.get('currency') or ''}".rstrip())
+        estimate = _task_xcom(run, label, "cost_estimate")
+        if isinstance(estimate, Mapping):
+            if estimate.get("priced") and estimate.get("estimated_total") is not None:
+                total = f"{estimate['estimated_total']:g} {estimate.get('currency') or ''}"
+                said.append(f"estimated {total.rstrip()} before submitting")
+            else:
+                said.append("no estimate before submitting (unpriced target)")
+        lines.append(f"spend of {label}: " + ", ".join(said))
+    return lines
+
+
+def _task_xcom(run: DagRunRecord, label: str, key: str) -> Any:
+    for (task_id, index, name), value in run.xcoms.items():
+        if name == key and ti_label(task_id, index) == label:
+            return value
+    return None
 
 
 def deferral_lines(run: DagRunRecord, log_path: Path, g: Glyphs) -> list[str]:

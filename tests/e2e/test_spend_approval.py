@@ -1,0 +1,143 @@
+"""The approval example under a real Airflow: scheduler, triggerer, dag-processor, api-server.
+
+A run whose estimate is over its threshold waits in ``approve_spend`` with no job at the
+emulator until a person answers through Airflow's REST API (the HITL endpoint of the public
+API, as the *Required Actions* page of the UI does): *Approve* sends the job, *Reject* skips it.
+A run under its threshold goes straight to the job.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow_db_support import copy_sqlite_db
+
+from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
+
+# The deployment harness of the reliability tests starts the Airflow processes; reuse it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
+from reliability_support import ADMIN, AirflowDeployment, deployment_env, free_port, wait_for
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not hasattr(AzureQuantumHook, "estimate_cost"),
+        reason="needs AzureQuantumHook.estimate_cost (issue 15 item 1, the Azure branch)",
+    ),
+]
+
+DAG_ID = "example_quantum_spend_approval"
+EXAMPLE = Path(__file__).resolve().parents[2] / "example_dags" / f"{DAG_ID}.py"
+HITL = "/dags/{dag}/dagRuns/{run}/taskInstances/approve_spend/-1/hitlDetails"
+APPROVAL_EMULATOR = EmulatorConfig(queue_seconds=1.0, run_seconds=0.5, seed=11)
+
+
+@pytest.fixture(scope="module")
+def airflow(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> Iterator[AirflowDeployment]:
+    home = tmp_path_factory.mktemp("airflow-approval")
+    copy_sqlite_db(migrated_sqlite, home)
+    dags = home / "dags"
+    dags.mkdir()
+    shutil.copy(EXAMPLE, dags)  # the example as it ships, alone: a quick parse
+    with EmulatorServer(APPROVAL_EMULATOR.model_copy()) as emulator:
+        port = free_port()
+        env = deployment_env(home, port, emulator.url)
+        env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
+        (home / "passwords.json").write_text(f'{{"{ADMIN[0]}": "{ADMIN[1]}"}}')
+        demo.migrate(env, home, home / "db-migrate.log")
+        deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
+        try:
+            deployment.start()
+            deployment.wait_for_dags([DAG_ID])
+            yield deployment
+        finally:
+            deployment.stop()
+
+
+def azure_jobs(airflow: AirflowDeployment) -> int:
+    return airflow.stats("azure")["jobs_submitted"]
+
+
+def states(airflow: AirflowDeployment, run_id: str) -> dict[str, str]:
+    listing = airflow.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances")
+    return {ti["task_id"]: ti["state"] for ti in listing["task_instances"]}
+
+
+def awaiting_approval(airflow: AirflowDeployment, threshold: float) -> tuple[str, dict[str, Any]]:
+    """Trigger a run; once it waits for a person: its id and the estimate it showed them."""
+    jobs_before = azure_jobs(airflow)
+    run_id = airflow.trigger(DAG_ID, {"approval_threshold": threshold})
+    airflow.wait_for_task_state(DAG_ID, run_id, "approve_spend", {"awaiting_input"}, timeout=180)
+    # A person answers after seconds at the least. An answer within the same second, before the
+    # scheduler has handled the executor's event for the parked try, races it in Airflow 3.3.2:
+    # the scheduler then sees the resumed try queued, says "state changed externally" and fails
+    # it. So answer, as a person would, once the parked try is over for the scheduler too.
+    parked = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=approve_spend, run_id={run_id},"
+    wait_for(lambda: parked in airflow.process_log("scheduler"), 60, "the parked try's end")
+    assert azure_jobs(airflow) == jobs_before  # nothing is submitted before the answer
+    found = airflow.xcom(DAG_ID, run_id, "estimate")
+    assert found["priced"] and found["estimated_total"] > threshold, found
+    return run_id, found
+
+
+def answer(airflow: AirflowDeployment, run_id: str, option: str) -> dict[str, Any]:
+    return airflow.api(
+        "PATCH", HITL.format(dag=DAG_ID, run=run_id), json={"chosen_options": [option]}
+    )
+
+
+def test_over_the_threshold_the_job_waits_for_an_approval_given_through_the_api(airflow):
+    run_id, found = awaiting_approval(airflow, threshold=0.0)
+    detail = airflow.api("GET", HITL.format(dag=DAG_ID, run=run_id))
+    assert detail["options"] == ["Approve", "Reject"] and detail["response_received"] is False
+    assert f"{found['estimated_total']} {found['currency']}" in detail["body"]
+    assert "ionq.qpu.aria-1" in detail["subject"]
+
+    jobs_before = azure_jobs(airflow)
+    response = answer(airflow, run_id, "Approve")
+    assert response["chosen_options"] == ["Approve"]
+    assert response["responded_by"]["name"] == ADMIN[0]
+    assert airflow.wait_for_run(DAG_ID, run_id, timeout=180) == "success"
+    assert states(airflow, run_id) == {
+        "estimate": "success",
+        "route": "success",
+        "approve_spend": "success",
+        "within_threshold": "skipped",
+        "run_on_qpu": "success",
+    }
+    assert azure_jobs(airflow) == jobs_before + 1
+    result = airflow.xcom(DAG_ID, run_id, "run_on_qpu")
+    assert set(result["probabilities"]) == {"000", "111"}
+
+
+def test_a_rejected_run_sends_no_job(airflow):
+    run_id, _ = awaiting_approval(airflow, threshold=0.0)
+    jobs_before = azure_jobs(airflow)
+    answer(airflow, run_id, "Reject")
+    assert airflow.wait_for_run(DAG_ID, run_id, timeout=180) == "success"
+    assert states(airflow, run_id)["run_on_qpu"] == "skipped"
+    assert azure_jobs(airflow) == jobs_before
+
+
+def test_under_the_threshold_the_job_runs_without_asking(airflow):
+    jobs_before = azure_jobs(airflow)
+    run_id = airflow.trigger(DAG_ID)  # the default threshold: over this estimate
+    assert airflow.wait_for_run(DAG_ID, run_id, timeout=180) == "success"
+    assert states(airflow, run_id) == {
+        "estimate": "success",
+        "route": "success",
+        "approve_spend": "skipped",
+        "within_threshold": "success",
+        "run_on_qpu": "success",
+    }
+    assert azure_jobs(airflow) == jobs_before + 1
+    found = airflow.xcom(DAG_ID, run_id, "estimate")
+    assert found["estimated_total"] <= 500.0
