@@ -97,6 +97,7 @@ class SyncCaller:
     """Runs calls, flows and pagers with a ``SyncTransport``; base of the sync clients."""
 
     transport: SyncTransport
+    transport_class = SyncTransport
 
     def _call(self, call: Call[T]) -> T:
         try:
@@ -152,6 +153,7 @@ class AsyncCaller:
     """Runs calls, flows and pagers with an ``AsyncTransport``; base of the async clients."""
 
     transport: AsyncTransport
+    transport_class = AsyncTransport
 
     async def _call(self, call: Call[T]) -> T:
         try:

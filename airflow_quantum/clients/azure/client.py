@@ -14,18 +14,13 @@ triggers call. No Airflow here: the clients are usable on their own::
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from functools import partial
 from typing import Any, Unpack
 
-import requests
-
-from airflow_quantum.clients.auth import TokenCache
 from airflow_quantum.clients.azure import flows, inputs, submissions
 from airflow_quantum.clients.azure.async_client import (
-    AZURE_RETRY_POLICY,
     PENDING_PAGE_SIZE,
     AsyncAzureQuantumClient,
     AzureClientBase,
@@ -37,7 +32,7 @@ from airflow_quantum.clients.azure.models import (
     SessionDetails,
 )
 from airflow_quantum.clients.azure.protocol import (
-    VENDOR,
+    AZURE_RETRY_POLICY,
     JobFilter,
     JobUpdate,
     build_job_filter,
@@ -45,7 +40,6 @@ from airflow_quantum.clients.azure.protocol import (
     list_params,
 )
 from airflow_quantum.clients.azure.queue import AzureQueueInfo, queue_info
-from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.azure.submissions import JobOptions
 from airflow_quantum.clients.azure.targets import (
     DEFAULT_IONQ_TARGET,
@@ -55,7 +49,7 @@ from airflow_quantum.clients.azure.targets import (
 from airflow_quantum.clients.calls import SyncCaller
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.clients.transport import Request, RetryPolicy, SyncTransport
+from airflow_quantum.clients.transport import Request
 
 __all__ = [
     "AZURE_RETRY_POLICY",
@@ -71,26 +65,11 @@ Moment = datetime | date | str
 
 
 class AzureQuantumClient(SyncCaller, AzureClientBase):
-    """Synchronous Azure Quantum client on ``requests.Session`` (pooled connections)."""
+    """Synchronous Azure Quantum client on ``requests.Session`` (pooled connections).
 
-    def __init__(
-        self,
-        settings: AzureQuantumSettings,
-        *,
-        retry_policy: RetryPolicy | None = None,
-        session: requests.Session | None = None,
-        token_cache: TokenCache | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(settings, retry_policy=retry_policy, token_cache=token_cache)
-        self.transport = SyncTransport(
-            VENDOR,
-            self.authenticator,
-            self.retry_policy,
-            session=session,
-            verify=settings.verify,
-            sleep=sleep,
-        )
+    Built as ``QuantumClient``: ``AzureQuantumClient(settings, retry_policy=...,
+    token_cache=..., session=<requests.Session>, sleep=<the retries' sleep>)``.
+    """
 
     def close(self) -> None:
         self.transport.close()

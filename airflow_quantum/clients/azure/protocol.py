@@ -32,11 +32,22 @@ from airflow_quantum.clients.errors import (
     reject_unknown_keywords,
 )
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.clients.transport import Request, redact_url
+from airflow_quantum.clients.transport import Request, RetryPolicy, redact_url
 
 M = TypeVar("M")
 
 VENDOR = "Azure Quantum"
+
+#: The official client's policy: 408/429/5xx retried with backoff 0.8 s x 2^n (at most 120 s),
+#: ``Retry-After`` honoured; POST/PATCH only on 500/503/504 or with ``Retry-After``.
+AZURE_RETRY_POLICY = RetryPolicy(
+    max_retries=6,
+    backoff_base=0.8,
+    backoff_factor=2.0,
+    backoff_max=120.0,
+    jitter=0.2,
+)
+
 #: From this api-version on, jobs are cancelled with ``POST :cancel`` (before: ``DELETE``).
 #: (Status words do not follow the api-version: both vocabularies are answered at every version.)
 CANCEL_ACTION_VERSION = "2025-12-01-preview"
@@ -299,6 +310,10 @@ def parse_items(items: list[Any], model: type[M], what: str) -> list[M]:
 
 class AzureQuantumProtocol:
     """Builds the requests of one workspace and parses their answers."""
+
+    vendor = VENDOR
+    settings_class = AzureQuantumSettings
+    retry_policy = AZURE_RETRY_POLICY
 
     def __init__(self, settings: AzureQuantumSettings) -> None:
         self.settings = settings

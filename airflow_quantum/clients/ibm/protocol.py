@@ -195,6 +195,10 @@ class PendingListing:
 class IBMProtocol:
     """Builds the calls of one instance (its runtime URL, CRN and API version)."""
 
+    vendor = VENDOR
+    settings_class = IBMQuantumSettings
+    retry_policy = IBM_RETRY_POLICY
+
     def __init__(self, settings: IBMQuantumSettings) -> None:
         self.settings = settings
         self.base = settings.runtime_url

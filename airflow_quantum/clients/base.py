@@ -1,0 +1,69 @@
+"""The constructor every client shares, whatever its vendor and its I/O mode."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from airflow_quantum.clients.auth import Authenticator, TokenCache
+from airflow_quantum.clients.errors import InvalidInputError
+from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy, SyncTransport
+
+S = TypeVar("S", bound=Any)
+P = TypeVar("P", bound="VendorProtocol")
+
+
+class VendorProtocol(Protocol):
+    """What a vendor's protocol class says about its vendor (and builds from its settings)."""
+
+    vendor: ClassVar[str]
+    #: The settings the protocol is built from.
+    settings_class: ClassVar[type[Any]]
+    #: The vendor's retry rules (the official client's).
+    retry_policy: ClassVar[RetryPolicy]
+
+
+class QuantumClient(Generic[S, P]):
+    """Settings (checked), the vendor's protocol, retry policy, transport and authenticator.
+
+    A vendor's client base names its ``protocol_class`` (which knows the vendor, its settings
+    class and its retry policy) and how it authenticates (``make_authenticator``); the
+    executor of the I/O mode (``calls.SyncCaller`` or ``calls.AsyncCaller``) names the
+    ``transport_class``.
+
+    :param settings: the vendor's settings (``AzureQuantumSettings``, ``IBMQuantumSettings``).
+    :param retry_policy: the transport's retry policy (default: the vendor's).
+    :param token_cache: where tokens are kept (default: the process-wide cache).
+    :param io: the transport's own options: ``session`` (a ``requests.Session``) and ``sleep``
+        for a sync client, ``client`` (an ``httpx.AsyncClient``) for an async one.
+    """
+
+    protocol_class: type[P]
+    transport_class: ClassVar[type[SyncTransport] | type[AsyncTransport]]
+    transport: SyncTransport | AsyncTransport
+
+    def __init__(
+        self,
+        settings: S,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        token_cache: TokenCache | None = None,
+        **io: Any,
+    ) -> None:
+        vendor = self.protocol_class
+        if not isinstance(settings, vendor.settings_class):
+            raise InvalidInputError(f"settings must be {vendor.settings_class.__name__}")
+        self.settings = settings
+        self.protocol: P = vendor(settings)
+        self.retry_policy = retry_policy or vendor.retry_policy
+        # The transport comes first so that a token source may share its connections.
+        self.transport = self.transport_class(
+            vendor.vendor, None, self.retry_policy, verify=settings.verify, **io
+        )
+        self.authenticator = self.transport.authenticator = self.make_authenticator(token_cache)
+
+    def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
+        """The vendor's authenticator for ``self.settings``, its tokens in ``token_cache``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.settings.describe()})"
