@@ -12,18 +12,9 @@ from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 class AzureQuantumJobSensor(QuantumJobSensor):
     """Waits until an Azure Quantum job is final (poke, reschedule or deferrable).
 
-    .. code-block:: python
-
-        AzureQuantumJobSensor(
-            task_id="wait",
-            job_id="{{ ti.xcom_pull(task_ids='submit', key='job_id') }}",
-            deferrable=True,
-            poke_interval=10,
-            timeout=6 * 3600,
-        )
-
     :param azure_quantum_conn_id: the ``azure_quantum`` connection.
-    See :class:`~airflow_quantum.sensors.base.QuantumJobSensor` for the other parameters.
+    See :class:`~airflow_quantum.sensors.base.QuantumJobSensor` for the other parameters, and
+    the Sensors guide for examples of each mode.
     """
 
     vendor = "Azure Quantum"
