@@ -1,8 +1,9 @@
 """Azure Quantum's synchronous client, ``AzureQuantumClient``; the async one is in ``async_client``.
 
 Every operation is written once in ``flows`` (and ``queue``), sans-IO, and run here by the shared
-sync executor (``calls.SyncCaller``, ``requests.Session``). The async client has only what the
-triggers call. No Airflow here: the clients are usable on their own::
+sync executor (``calls.SyncCaller``, ``requests.Session``); the submit methods, which check and
+encode each kind of input, are ``submissions.JobSubmitter``'s. The async client has only what
+the triggers call. No Airflow here: the clients are usable on their own::
 
     settings = AzureQuantumSettings.create(subscription_id="...", resource_group="rg",
                                            workspace="ws", location="eastus", api_key="...")
@@ -14,12 +15,12 @@ triggers call. No Airflow here: the clients are usable on their own::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, datetime
 from functools import partial
 from typing import Any, Unpack
 
-from airflow_quantum.clients.azure import flows, inputs, submissions
+from airflow_quantum.clients.azure import flows
 from airflow_quantum.clients.azure.async_client import (
     PENDING_PAGE_SIZE,
     AsyncAzureQuantumClient,
@@ -40,12 +41,7 @@ from airflow_quantum.clients.azure.protocol import (
     list_params,
 )
 from airflow_quantum.clients.azure.queue import AzureQueueInfo, queue_info
-from airflow_quantum.clients.azure.submissions import JobOptions
-from airflow_quantum.clients.azure.targets import (
-    DEFAULT_IONQ_TARGET,
-    DEFAULT_QUANTINUUM_TARGET,
-    retired_qio,
-)
+from airflow_quantum.clients.azure.submissions import JobSubmitter
 from airflow_quantum.clients.calls import SyncCaller
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.state import JobState
@@ -64,11 +60,13 @@ StatusFilter = JobState | str | list[JobState | str] | tuple[JobState | str, ...
 Moment = datetime | date | str
 
 
-class AzureQuantumClient(SyncCaller, AzureClientBase):
+class AzureQuantumClient(JobSubmitter, SyncCaller, AzureClientBase):
     """Synchronous Azure Quantum client on ``requests.Session`` (pooled connections).
 
     Built as ``QuantumClient``: ``AzureQuantumClient(settings, retry_policy=...,
-    token_cache=..., session=<requests.Session>, sleep=<the retries' sleep>)``.
+    token_cache=..., session=<requests.Session>, sleep=<the retries' sleep>)``. Its submit
+    methods (``submit_job``, ``submit_ionq_circuit``, ``submit_quantinuum_program``,
+    ``submit_qir``) are ``JobSubmitter``'s.
     """
 
     def close(self) -> None:
@@ -79,127 +77,8 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
 
     # -- jobs
 
-    def submit_job(
-        self,
-        input_data: Any,
-        input_data_format: str,
-        output_data_format: str | None,
-        provider_id: str,
-        target: str,
-        input_params: Mapping[str, Any] | None = None,
-        name: str | None = None,
-        tags: list[str] | None = None,
-        session_id: str | None = None,
-        job_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        *,
-        priority: str | None = None,
-        content_type: str | None = None,
-        gzip: bool = True,
-    ) -> JobDetails:
-        """Upload ``input_data`` (gzip) and create the job; returns its details."""
-        submission = flows.prepare_submission(
-            input_data=input_data,
-            input_data_format=input_data_format,
-            output_data_format=output_data_format,
-            provider_id=provider_id,
-            target=target,
-            input_params=input_params,
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
-            priority=priority,
-            content_type=content_type,
-            gzip=gzip,
-        )
-        return self._submit(submission)
-
     def _submit(self, submission: flows.Submission) -> JobDetails:
         return self._run(flows.submit(self.protocol, submission))
-
-    def submit_qio_problem(self, *args: Any, **kwargs: Any) -> JobDetails:
-        """Retired: optimization (QIO) accepts no jobs; raises ``RetiredTargetError``."""
-        raise retired_qio(kwargs.get("target"))
-
-    def submit_quantinuum_program(
-        self,
-        program: str,
-        *,
-        shots: int = inputs.IONQ_DEFAULT_SHOTS,
-        target: str = DEFAULT_QUANTINUUM_TARGET,
-        **options: Unpack[JobOptions],
-    ) -> JobDetails:
-        """Submit an OpenQASM 2 program to a Quantinuum target (H2 emulator by default).
-
-        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
-        """
-        submission = submissions.quantinuum_submission(
-            program,
-            shots=shots,
-            target=target,
-            **options,
-        )
-        return self._submit(submission)
-
-    def submit_qir(
-        self,
-        qir: bytes | str,
-        *,
-        target: str,
-        shots: int | None = None,
-        entry_point: str | None = None,
-        arguments: list[Any] | None = None,
-        items: list[Mapping[str, Any]] | None = None,
-        input_params: Mapping[str, Any] | None = None,
-        output_data_format: str | None = None,
-        provider_id: str | None = None,
-        **options: Unpack[JobOptions],
-    ) -> JobDetails:
-        """Submit QIR (bitcode or LLVM text) to ``target`` (``microsoft.estimator`` too).
-
-        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
-        """
-        submission = submissions.qir_submission(
-            qir,
-            target=target,
-            shots=shots,
-            entry_point=entry_point,
-            arguments=arguments,
-            items=items,
-            input_params=input_params,
-            output_data_format=output_data_format,
-            provider_id=provider_id,
-            **options,
-        )
-        return self._submit(submission)
-
-    def submit_ionq_circuit(
-        self,
-        circuit: Any,
-        qubits: int | None = None,
-        *,
-        shots: int = inputs.IONQ_DEFAULT_SHOTS,
-        target: str = DEFAULT_IONQ_TARGET,
-        output_data_format: str = inputs.IONQ_OUTPUT_FORMAT,
-        gateset: str | None = None,
-        **options: Unpack[JobOptions],
-    ) -> JobDetails:
-        """Submit an ``ionq.circuit.v1`` circuit (a gate list, or a whole document).
-
-        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
-        """
-        submission = submissions.ionq_submission(
-            circuit,
-            qubits,
-            shots=shots,
-            target=target,
-            output_data_format=output_data_format,
-            gateset=gateset,
-            **options,
-        )
-        return self._submit(submission)
 
     def get_job(self, job_id: str) -> JobDetails:
         """The job's details (the official ``Job.details``)."""
