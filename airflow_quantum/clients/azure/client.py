@@ -15,7 +15,7 @@ the triggers call. No Airflow here: the clients are usable on their own::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import partial
 from typing import Any, Unpack
@@ -34,8 +34,10 @@ from airflow_quantum.clients.azure.models import (
 )
 from airflow_quantum.clients.azure.protocol import (
     AZURE_RETRY_POLICY,
-    JobFilter,
+    JobQuery,
     JobUpdate,
+    Paging,
+    SortedPaging,
     build_job_filter,
     check_tags,
     list_params,
@@ -43,7 +45,7 @@ from airflow_quantum.clients.azure.protocol import (
 from airflow_quantum.clients.azure.queue import AzureQueueInfo, queue_info
 from airflow_quantum.clients.azure.submissions import JobSubmitter
 from airflow_quantum.clients.calls import SyncCaller
-from airflow_quantum.clients.errors import InvalidInputError
+from airflow_quantum.clients.errors import InvalidInputError, reject_unknown_keywords
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import Request
 
@@ -129,25 +131,14 @@ class AzureQuantumClient(JobSubmitter, SyncCaller, AzureClientBase):
             flows.change_tags(self.protocol, job_id, lambda old: [t for t in old if t not in gone])
         )
 
-    def list_jobs(
-        self,
-        *,
-        orderby: str | None = None,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-        **filters: Unpack[JobFilter],
-    ) -> Iterator[JobDetails]:
-        """Jobs matching every given filter (``JobFilter``), page after page (``top``: page size).
+    def list_jobs(self, **query: Unpack[JobQuery]) -> Iterator[JobDetails]:
+        """Jobs matching every given filter (``JobFilter``), page after page (``SortedPaging``).
 
         ``status`` takes ``JobState`` members or wire words; each names the words of both
-        status vocabularies (``Succeeded`` and ``Completed``...); lists are OR-ed. ``limit``
-        is the most jobs yielded. The arguments are checked now, pages fetched as consumed.
+        status vocabularies (``Succeeded`` and ``Completed``...); lists are OR-ed.
         """
-        _check_limit(limit)
-        query = build_job_filter(**filters)
-        params = list_params(filter=query, orderby=orderby, top=top, skip=skip)
-        return self._listing(self.protocol.list_jobs(params), "JobDetails", limit)
+        paging: SortedPaging = _take(query, SortedPaging)  # type: ignore[assignment]
+        return self._paged(self.protocol.list_jobs, "JobDetails", paging, build_job_filter(**query))
 
     def get_sas_uri(self, container: str, blob: str | None = None) -> str:
         """A SAS URL for a storage container of the workspace, or for one blob in it."""
@@ -183,29 +174,14 @@ class AzureQuantumClient(JobSubmitter, SyncCaller, AzureClientBase):
         """Close the session: it takes no new jobs; its jobs run on."""
         return self._run(flows.close_session(self.protocol, session_id))
 
-    def list_sessions(
-        self,
-        *,
-        orderby: str | None = None,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-    ) -> Iterator[SessionDetails]:
-        _check_limit(limit)
-        request = self.protocol.list_sessions(list_params(orderby=orderby, top=top, skip=skip))
-        return self._listing(request, "SessionDetails", limit)
+    def list_sessions(self, **paging: Unpack[SortedPaging]) -> Iterator[SessionDetails]:
+        reject_unknown_keywords(paging, SortedPaging, "list_sessions")
+        return self._paged(self.protocol.list_sessions, "SessionDetails", paging)
 
-    def list_session_jobs(
-        self,
-        session_id: str,
-        *,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-    ) -> Iterator[JobDetails]:
-        _check_limit(limit)
-        request = self.protocol.list_session_jobs(session_id, list_params(top=top, skip=skip))
-        return self._listing(request, "JobDetails", limit)
+    def list_session_jobs(self, session_id: str, **paging: Unpack[Paging]) -> Iterator[JobDetails]:
+        reject_unknown_keywords(paging, Paging, "list_session_jobs")
+        list_request = partial(self.protocol.list_session_jobs, session_id)
+        return self._paged(list_request, "JobDetails", paging)
 
     # -- workspace
 
@@ -216,6 +192,18 @@ class AzureQuantumClient(JobSubmitter, SyncCaller, AzureClientBase):
     def get_quotas(self) -> list[Quota]:
         """The workspace's quotas and their utilisation."""
         return list(self._listing(self.protocol.quotas(), "Quota", None))
+
+    def _paged(
+        self,
+        list_request: Callable[[dict[str, Any]], Request],
+        what: str,
+        paging: Paging,
+        query: str | None = None,
+    ) -> Iterator[Any]:
+        """The listing's items; its arguments checked now, its pages fetched as consumed."""
+        limit = paging.pop("limit", None)
+        _check_limit(limit)
+        return self._listing(list_request(list_params(filter=query, **paging)), what, limit)
 
     def _listing(self, request: Request, what: str, limit: int | None) -> Iterator[Any]:
         parse = partial(_MODELS[what].from_wire, what=what)
@@ -228,6 +216,11 @@ _MODELS: dict[str, Any] = {
     "ProviderStatus": ProviderStatus,
     "Quota": Quota,
 }
+
+
+def _take(given: dict[str, Any], keys: type) -> dict[str, Any]:
+    """The entries of ``given`` that the TypedDict ``keys`` names, taken out of it."""
+    return {key: given.pop(key) for key in keys.__annotations__ if key in given}
 
 
 def _check_limit(limit: Any) -> None:

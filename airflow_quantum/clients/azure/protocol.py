@@ -202,6 +202,26 @@ class JobFilter(TypedDict, total=False):
     session_id: str | None
 
 
+class Paging(TypedDict, total=False):
+    """How a listing is read: pages of ``top`` items after the first ``skip``, at most ``limit``
+    in all (None: every one). Checked when the listing is asked for, pages fetched as consumed."""
+
+    top: int | None
+    skip: int | None
+    limit: int | None
+
+
+class SortedPaging(Paging, total=False):
+    """``Paging`` of a listing that can be sorted."""
+
+    #: ``Field [asc|desc]``, comma-separated (e.g. ``CreationTime desc``).
+    orderby: str | None
+
+
+class JobQuery(JobFilter, SortedPaging, total=False):
+    """The keywords of a job listing: its filters (``JobFilter``) and paging (``SortedPaging``)."""
+
+
 class JobUpdate(TypedDict, total=False):
     """What ``update_job`` may change."""
 
