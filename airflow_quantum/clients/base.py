@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow_quantum.clients.auth import Authenticator, TokenCache
 from airflow_quantum.clients.errors import InvalidInputError
@@ -12,23 +12,29 @@ S = TypeVar("S", bound=Any)
 P = TypeVar("P", bound="VendorProtocol")
 
 
-class VendorProtocol(Protocol):
-    """What a vendor's protocol class says about its vendor (and builds from its settings)."""
+class VendorProtocol:
+    """Base of a vendor's wire protocol (sans-IO requests and parsing), built from its settings.
+
+    Each names its vendor and its settings class as class keywords, e.g.
+    ``class IBMProtocol(VendorProtocol, vendor="IBM Quantum", settings=IBMQuantumSettings)``.
+    """
 
     vendor: ClassVar[str]
-    #: The settings the protocol is built from.
     settings_class: ClassVar[type[Any]]
-    #: The vendor's retry rules (the official client's).
-    retry_policy: ClassVar[RetryPolicy]
+
+    def __init_subclass__(cls, *, vendor: str, settings: type[Any], **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.vendor = vendor
+        cls.settings_class = settings
 
 
 class QuantumClient(Generic[S, P]):
     """Settings (checked), the vendor's protocol, retry policy, transport and authenticator.
 
-    A vendor's client base names its ``protocol_class`` (which knows the vendor, its settings
-    class and its retry policy) and how it authenticates (``make_authenticator``); the
-    executor of the I/O mode (``calls.SyncCaller`` or ``calls.AsyncCaller``) names the
-    ``transport_class``.
+    A vendor's client base names its ``protocol_class`` (a ``VendorProtocol``: it knows the
+    vendor and its settings class), its ``default_retry_policy`` (the official client's) and
+    how it authenticates (``make_authenticator``); the executor of the I/O mode
+    (``calls.SyncCaller`` or ``calls.AsyncCaller``) names the ``transport_class``.
 
     :param settings: the vendor's settings (``AzureQuantumSettings``, ``IBMQuantumSettings``).
     :param retry_policy: the transport's retry policy (default: the vendor's).
@@ -38,6 +44,7 @@ class QuantumClient(Generic[S, P]):
     """
 
     protocol_class: type[P]
+    default_retry_policy: ClassVar[RetryPolicy]
     transport_class: ClassVar[type[SyncTransport] | type[AsyncTransport]]
     transport: SyncTransport | AsyncTransport
 
@@ -54,7 +61,7 @@ class QuantumClient(Generic[S, P]):
             raise InvalidInputError(f"settings must be {vendor.settings_class.__name__}")
         self.settings = settings
         self.protocol: P = vendor(settings)
-        self.retry_policy = retry_policy or vendor.retry_policy
+        self.retry_policy = retry_policy or self.default_retry_policy
         # The transport comes first so that a token source may share its connections.
         self.transport = self.transport_class(
             vendor.vendor, None, self.retry_policy, verify=settings.verify, **io

@@ -24,6 +24,17 @@ from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.base import QuantumClient
 from airflow_quantum.clients.calls import AsyncCaller
 from airflow_quantum.clients.models import ListedJob
+from airflow_quantum.clients.transport import RetryPolicy
+
+#: The official client's policy: 408/429/5xx retried with backoff 0.8 s x 2^n (at most 120 s),
+#: ``Retry-After`` honoured; POST/PATCH only on 500/503/504 or with ``Retry-After``.
+AZURE_RETRY_POLICY = RetryPolicy(
+    max_retries=6,
+    backoff_base=0.8,
+    backoff_factor=2.0,
+    backoff_max=120.0,
+    jitter=0.2,
+)
 
 #: Page size of the pending-jobs listing: 10,000 waiting jobs take 20 requests, and one page
 #: (about 0.5 MB of JSON) decodes in a few milliseconds, so the event loop never stalls.
@@ -35,6 +46,7 @@ class AzureClientBase(QuantumClient[AzureQuantumSettings, AzureQuantumProtocol])
     token cache)."""
 
     protocol_class = AzureQuantumProtocol
+    default_retry_policy = AZURE_RETRY_POLICY
 
     def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
         return build_authenticator(self.settings, policy=self.retry_policy, cache=token_cache)

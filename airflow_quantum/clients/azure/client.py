@@ -22,6 +22,7 @@ from typing import Any, Unpack
 
 from airflow_quantum.clients.azure import flows
 from airflow_quantum.clients.azure.async_client import (
+    AZURE_RETRY_POLICY,
     PENDING_PAGE_SIZE,
     AsyncAzureQuantumClient,
     AzureClientBase,
@@ -33,7 +34,6 @@ from airflow_quantum.clients.azure.models import (
     SessionDetails,
 )
 from airflow_quantum.clients.azure.protocol import (
-    AZURE_RETRY_POLICY,
     JobQuery,
     JobUpdate,
     Paging,

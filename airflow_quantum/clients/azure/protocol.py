@@ -25,6 +25,7 @@ from airflow_quantum.clients.azure.models import (
     words_of,
 )
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.base import VendorProtocol
 from airflow_quantum.clients.calls import Call, json_call
 from airflow_quantum.clients.errors import (
     BadResponseError,
@@ -32,21 +33,11 @@ from airflow_quantum.clients.errors import (
     reject_unknown_keywords,
 )
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.clients.transport import Request, RetryPolicy, redact_url
+from airflow_quantum.clients.transport import Request, redact_url
 
 M = TypeVar("M")
 
 VENDOR = "Azure Quantum"
-
-#: The official client's policy: 408/429/5xx retried with backoff 0.8 s x 2^n (at most 120 s),
-#: ``Retry-After`` honoured; POST/PATCH only on 500/503/504 or with ``Retry-After``.
-AZURE_RETRY_POLICY = RetryPolicy(
-    max_retries=6,
-    backoff_base=0.8,
-    backoff_factor=2.0,
-    backoff_max=120.0,
-    jitter=0.2,
-)
 
 #: From this api-version on, jobs are cancelled with ``POST :cancel`` (before: ``DELETE``).
 #: (Status words do not follow the api-version: both vocabularies are answered at every version.)
@@ -328,12 +319,8 @@ def parse_items(items: list[Any], model: type[M], what: str) -> list[M]:
 # ------------------------------------------------------------------------ the protocol
 
 
-class AzureQuantumProtocol:
+class AzureQuantumProtocol(VendorProtocol, vendor=VENDOR, settings=AzureQuantumSettings):
     """Builds the requests of one workspace and parses their answers."""
-
-    vendor = VENDOR
-    settings_class = AzureQuantumSettings
-    retry_policy = AZURE_RETRY_POLICY
 
     def __init__(self, settings: AzureQuantumSettings) -> None:
         self.settings = settings

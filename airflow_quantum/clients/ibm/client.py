@@ -30,6 +30,7 @@ from airflow_quantum.clients.ibm.isa import (
     unknown_backend,
 )
 from airflow_quantum.clients.ibm.protocol import (
+    IBM_RETRY_POLICY,
     IBMProtocol,
     JobFilters,
     JobListing,
@@ -50,6 +51,7 @@ class _IBMClientBase(QuantumClient[IBMQuantumSettings, IBMProtocol]):
     """What both faces share: the IBM pieces of ``QuantumClient`` (the IAM authenticator)."""
 
     protocol_class = IBMProtocol
+    default_retry_policy = IBM_RETRY_POLICY
 
     def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
         # The sync face's IAM requests share its session (the async face has none).

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
+from airflow_quantum.clients.base import VendorProtocol
 from airflow_quantum.clients.calls import Answer, Call, json_call
 from airflow_quantum.clients.errors import (
     BadResponseError,
@@ -181,12 +182,8 @@ class PendingListing:
         return jobs
 
 
-class IBMProtocol:
+class IBMProtocol(VendorProtocol, vendor=VENDOR, settings=IBMQuantumSettings):
     """Builds the calls of one instance (its runtime URL, CRN and API version)."""
-
-    vendor = VENDOR
-    settings_class = IBMQuantumSettings
-    retry_policy = IBM_RETRY_POLICY
 
     def __init__(self, settings: IBMQuantumSettings) -> None:
         self.settings = settings
