@@ -10,14 +10,8 @@ from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
 
 class AzureQuantumJobSensor(QuantumJobSensor):
-    """Waits until an Azure Quantum job is final (poke, reschedule or deferrable).
+    """Waits until an Azure Quantum job is final; ``azure_quantum_conn_id`` names the connection."""
 
-    :param azure_quantum_conn_id: the ``azure_quantum`` connection.
-    See :class:`~airflow_quantum.sensors.base.QuantumJobSensor` for the other parameters, and
-    the Sensors guide for examples of each mode.
-    """
-
-    vendor = "Azure Quantum"
     template_fields = (*QuantumJobSensor.template_fields, "azure_quantum_conn_id")
     hook_class = AzureQuantumHook
     trigger_class = AzureQuantumJobTrigger
