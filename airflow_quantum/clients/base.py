@@ -8,7 +8,7 @@ from airflow_quantum.clients.auth import Authenticator, TokenCache
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy, SyncTransport
 
-S = TypeVar("S", bound=Any)
+S = TypeVar("S")
 P = TypeVar("P", bound="VendorProtocol")
 
 
@@ -56,15 +56,15 @@ class QuantumClient(Generic[S, P]):
         token_cache: TokenCache | None = None,
         **io: Any,
     ) -> None:
-        vendor = self.protocol_class
-        if not isinstance(settings, vendor.settings_class):
-            raise InvalidInputError(f"settings must be {vendor.settings_class.__name__}")
+        protocol_class = self.protocol_class
+        if not isinstance(settings, protocol_class.settings_class):
+            raise InvalidInputError(f"settings must be {protocol_class.settings_class.__name__}")
         self.settings = settings
-        self.protocol: P = vendor(settings)
+        self.protocol: P = protocol_class(settings)
         self.retry_policy = retry_policy or self.default_retry_policy
         # The transport comes first so that a token source may share its connections.
         self.transport = self.transport_class(
-            vendor.vendor, None, self.retry_policy, verify=settings.verify, **io
+            protocol_class.vendor, None, self.retry_policy, verify=settings.verify, **io
         )
         self.authenticator = self.transport.authenticator = self.make_authenticator(token_cache)
 
