@@ -90,6 +90,45 @@ class Pager(Protocol[T]):
     def next_call(self) -> Call[list[T]] | None: ...
 
 
+class Steps(Generic[T]):
+    """One operation driven step by step, whatever does its I/O: send ``call``, then ``give``
+    its value or ``fail`` with its error, until ``call`` is None and ``value`` is the result.
+
+    A single ``Call`` is a flow of one step. Used as a context manager, the flow is closed
+    however the driving ends.
+    """
+
+    def __init__(self, operation: Call[T] | Flow[T]) -> None:
+        self._flow = _one(operation) if isinstance(operation, Call) else operation
+        self.value: T
+        self.call: Call[Any] | None = self._step(self._flow.send, None)
+
+    def give(self, value: Any) -> None:
+        """Send the last call's value into the flow."""
+        self.call = self._step(self._flow.send, value)
+
+    def fail(self, error: QuantumError) -> None:
+        """Throw the last call's error into the flow (which may recover from it)."""
+        self.call = self._step(self._flow.throw, error)
+
+    def _step(self, resume: Callable[[Any], Call[Any]], outcome: Any) -> Call[Any] | None:
+        try:
+            return resume(outcome)
+        except StopIteration as stop:
+            self.value = stop.value
+            return None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._flow.close()
+
+
+def _one(call: Call[T]) -> Flow[T]:
+    return (yield call)
+
+
 # ------------------------------------------------------------------------------ executors
 
 
@@ -97,6 +136,7 @@ class SyncCaller:
     """Runs calls, flows and pagers with a ``SyncTransport``; base of the sync clients."""
 
     transport: SyncTransport
+    transport_class = SyncTransport
 
     def _call(self, call: Call[T]) -> T:
         try:
@@ -106,22 +146,15 @@ class SyncCaller:
         return call.parse(answer)
 
     def _run(self, operation: Call[T] | Flow[T]) -> T:
-        if isinstance(operation, Call):
-            return self._call(operation)
-        flow = operation
-        try:
-            step = next(flow)
-            while True:
+        with Steps(operation) as steps:
+            while steps.call is not None:
                 try:
-                    value = self._call(step)
+                    value = self._call(steps.call)
                 except QuantumError as exc:
-                    step = flow.throw(exc)
-                    continue
-                step = flow.send(value)
-        except StopIteration as stop:
-            return stop.value
-        finally:
-            flow.close()
+                    steps.fail(exc)
+                else:
+                    steps.give(value)
+            return steps.value
 
     def _pages(self, pager: Pager[T]) -> Iterator[list[T]]:
         while (call := pager.next_call()) is not None:
@@ -152,6 +185,7 @@ class AsyncCaller:
     """Runs calls, flows and pagers with an ``AsyncTransport``; base of the async clients."""
 
     transport: AsyncTransport
+    transport_class = AsyncTransport
 
     async def _call(self, call: Call[T]) -> T:
         try:
@@ -161,22 +195,15 @@ class AsyncCaller:
         return call.parse(answer)
 
     async def _run(self, operation: Call[T] | Flow[T]) -> T:
-        if isinstance(operation, Call):
-            return await self._call(operation)
-        flow = operation
-        try:
-            step = next(flow)
-            while True:
+        with Steps(operation) as steps:
+            while steps.call is not None:
                 try:
-                    value = await self._call(step)
+                    value = await self._call(steps.call)
                 except QuantumError as exc:
-                    step = flow.throw(exc)
-                    continue
-                step = flow.send(value)
-        except StopIteration as stop:
-            return stop.value
-        finally:
-            flow.close()
+                    steps.fail(exc)
+                else:
+                    steps.give(value)
+            return steps.value
 
     async def _pages(self, pager: Pager[T]) -> AsyncIterator[list[T]]:
         while (call := pager.next_call()) is not None:

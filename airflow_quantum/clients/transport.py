@@ -236,9 +236,7 @@ def parse_error_body(
 
 
 def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
+    return None if value is None or value == "" else str(value)
 
 
 def _between(text: str, start: str, end: str) -> str | None:
@@ -382,6 +380,7 @@ class SyncTransport:
         self.vendor = vendor
         self.authenticator = authenticator
         self.policy = policy or RetryPolicy()
+        self._owns_session = session is None
         self.session = session or requests.Session()
         self.verify = verify
         self._sleep = sleep
@@ -424,7 +423,8 @@ class SyncTransport:
         return decode_json(self.vendor, response.text, request.method, request.url)
 
     def close(self) -> None:
-        self.session.close()
+        if self._owns_session:
+            self.session.close()
 
 
 class AsyncTransport:

@@ -10,23 +10,8 @@ from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
 
 class AzureQuantumJobSensor(QuantumJobSensor):
-    """Waits until an Azure Quantum job is final (poke, reschedule or deferrable).
+    """Waits until an Azure Quantum job is final; ``azure_quantum_conn_id`` names the connection."""
 
-    .. code-block:: python
-
-        AzureQuantumJobSensor(
-            task_id="wait",
-            job_id="{{ ti.xcom_pull(task_ids='submit', key='job_id') }}",
-            deferrable=True,
-            poke_interval=10,
-            timeout=6 * 3600,
-        )
-
-    :param azure_quantum_conn_id: the ``azure_quantum`` connection.
-    See :class:`~airflow_quantum.sensors.base.QuantumJobSensor` for the other parameters.
-    """
-
-    vendor = "Azure Quantum"
     template_fields = (*QuantumJobSensor.template_fields, "azure_quantum_conn_id")
     hook_class = AzureQuantumHook
     trigger_class = AzureQuantumJobTrigger

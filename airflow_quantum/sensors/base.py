@@ -64,9 +64,12 @@ class QuantumJobSensor(UsesHook, BaseSensorOperator):
         reschedule timeout never cancels). Off by default: a sensor watches a job it did not
         submit.
     :param max_poll_interval: cap of the deferred polling interval (starts at ``poke_interval``).
+
+    A vendor's sensor names its ``hook_class`` (the vendor's name is the hook's) and its
+    ``trigger_class``, and takes the connection id the hook names (templated), e.g.
+    ``azure_quantum_conn_id``. The Sensors guide shows each mode at work.
     """
 
-    vendor: ClassVar[str] = "quantum"
     trigger_class: ClassVar[type[QuantumJobTrigger]]
     template_fields: tuple[str, ...] = ("job_id",)
     ui_color = "#f0e6ff"
@@ -89,6 +92,11 @@ class QuantumJobSensor(UsesHook, BaseSensorOperator):
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.cancel_on_kill = cancel_on_kill
         self.max_poll_interval = seconds(max_poll_interval, "max_poll_interval", required=True)
+
+    @property
+    def vendor(self) -> str:
+        """The vendor's name, as its hook says it (``Azure Quantum``, ``IBM Quantum``)."""
+        return self.hook_class.vendor
 
     def poke(self, context: Any) -> bool:
         """One look with the waits' transient policy: a 429 or 5xx means "poke again later"."""

@@ -10,21 +10,9 @@ from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
 
 class IBMQuantumJobSensor(QuantumJobSensor):
-    """Waits until an IBM Quantum (Qiskit Runtime) job is final (poke, reschedule, deferrable).
+    """Waits until an IBM Quantum (Qiskit Runtime) job is final; ``ibm_quantum_conn_id`` names the
+    connection."""
 
-    .. code-block:: python
-
-        IBMQuantumJobSensor(
-            task_id="wait",
-            job_id="{{ ti.xcom_pull(task_ids='sample', key='job_id') }}",
-            deferrable=True,
-        )
-
-    :param ibm_quantum_conn_id: the ``ibm_quantum`` connection.
-    See :class:`~airflow_quantum.sensors.base.QuantumJobSensor` for the other parameters.
-    """
-
-    vendor = "IBM Quantum"
     template_fields = (*QuantumJobSensor.template_fields, "ibm_quantum_conn_id")
     hook_class = IBMQuantumHook
     trigger_class = IBMQuantumJobTrigger

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from contextlib import suppress
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from airflow_quantum.clients.azure.inputs import (
@@ -146,6 +146,7 @@ def test_result_decoders_raise_only_provider_errors(payload, fmt, qubits):
         max_size=4,
     ),
 )
+@example("ionq.quantum-results.v1", {"histogram": {"\u00b2": None}})  # a digit int() refuses
 def test_format_shaped_results_raise_only_provider_errors(fmt, payload):
     with suppress(QuantumError):
         decode_results(payload, fmt, qubits=2)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from airflow_quantum.clients.azure import AzureQuantumClient
 from airflow_quantum.clients.azure.protocol import build_job_filter
-from airflow_quantum.clients.errors import InvalidStateError, QuantumAPIError
+from airflow_quantum.clients.errors import InvalidInputError, InvalidStateError, QuantumAPIError
 from airflow_quantum.clients.ibm import IBMQuantumSettings
 from airflow_quantum.clients.ibm.protocol import IBMProtocol
 from tests.clients.test_azure_client_protocol import JOB, protocol
@@ -49,3 +50,18 @@ def test_reworded_keeps_the_answer_and_changes_the_words() -> None:
     assert restated.retry_after == 2.0
     assert restated.vendor_message == "job is final"
     assert original.reworded(InvalidStateError, "x", vendor="W").vendor == "W"
+
+
+def test_azure_listings_check_their_paging_before_sending() -> None:
+    client = AzureQuantumClient(protocol().settings)
+    with pytest.raises(TypeError, match=r"list_session_jobs.*orderby"):
+        client.list_session_jobs(JOB, orderby="CreationTime desc")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"list_sessions.*filter"):
+        client.list_sessions(filter="x")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"build_job_filter.*state"):
+        client.list_jobs(state="Succeeded")  # type: ignore[call-arg]
+    for bad in ({"limit": 0}, {"top": -1}, {"skip": -1}, {"orderby": "Name sideways"}):
+        with pytest.raises(InvalidInputError):
+            client.list_jobs(**bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError):
+            client.list_sessions(**bad)  # type: ignore[arg-type]

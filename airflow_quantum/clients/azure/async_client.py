@@ -9,25 +9,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
-
-from airflow_quantum.clients.auth import TokenCache
+from airflow_quantum.clients.auth import Authenticator, TokenCache
 from airflow_quantum.clients.azure import flows
 from airflow_quantum.clients.azure.auth import build_authenticator
 from airflow_quantum.clients.azure.models import JobDetails
 from airflow_quantum.clients.azure.protocol import (
     ACTIVE_STATES,
-    VENDOR,
     AzureQuantumProtocol,
     build_job_filter,
     list_params,
 )
 from airflow_quantum.clients.azure.queue import AzureQueueInfo, queue_info
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.base import QuantumClient
 from airflow_quantum.clients.calls import AsyncCaller
-from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.models import ListedJob
-from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy
+from airflow_quantum.clients.transport import RetryPolicy
 
 #: The official client's policy: 408/429/5xx retried with backoff 0.8 s x 2^n (at most 120 s),
 #: ``Retry-After`` honoured; POST/PATCH only on 500/503/504 or with ``Retry-After``.
@@ -44,27 +41,15 @@ AZURE_RETRY_POLICY = RetryPolicy(
 PENDING_PAGE_SIZE = 500
 
 
-class AzureClientBase:
-    """What both faces share: settings, protocol and credentials (through the token cache)."""
+class AzureClientBase(QuantumClient[AzureQuantumSettings, AzureQuantumProtocol]):
+    """What both faces share: the Azure pieces of ``QuantumClient`` (credentials through the
+    token cache)."""
 
-    def __init__(
-        self,
-        settings: AzureQuantumSettings,
-        *,
-        retry_policy: RetryPolicy | None = None,
-        token_cache: TokenCache | None = None,
-    ) -> None:
-        if not isinstance(settings, AzureQuantumSettings):
-            raise InvalidInputError("settings must be AzureQuantumSettings")
-        self.settings = settings
-        self.protocol = AzureQuantumProtocol(settings)
-        self.retry_policy = retry_policy or AZURE_RETRY_POLICY
-        self.authenticator = build_authenticator(
-            settings, policy=self.retry_policy, cache=token_cache
-        )
+    protocol_class = AzureQuantumProtocol
+    default_retry_policy = AZURE_RETRY_POLICY
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.settings.describe()})"
+    def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
+        return build_authenticator(self.settings, policy=self.retry_policy, cache=token_cache)
 
     def job_from_listing(self, listed: ListedJob) -> JobDetails:
         """The ``JobDetails`` of a job from ``pending_job_pages``."""
@@ -87,20 +72,11 @@ def _listed(item: object) -> ListedJob | None:
 
 
 class AsyncAzureQuantumClient(AsyncCaller, AzureClientBase):
-    """Asynchronous Azure Quantum client on ``httpx.AsyncClient``; never blocks the loop."""
+    """Asynchronous Azure Quantum client on ``httpx.AsyncClient``; never blocks the loop.
 
-    def __init__(
-        self,
-        settings: AzureQuantumSettings,
-        *,
-        retry_policy: RetryPolicy | None = None,
-        client: httpx.AsyncClient | None = None,
-        token_cache: TokenCache | None = None,
-    ) -> None:
-        super().__init__(settings, retry_policy=retry_policy, token_cache=token_cache)
-        self.transport = AsyncTransport(
-            VENDOR, self.authenticator, self.retry_policy, client=client, verify=settings.verify
-        )
+    Built as ``QuantumClient``: ``AsyncAzureQuantumClient(settings, retry_policy=...,
+    token_cache=..., client=<httpx.AsyncClient>)``.
+    """
 
     async def get_job(self, job_id: str) -> JobDetails:
         """The job's details."""

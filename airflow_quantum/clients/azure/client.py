@@ -1,8 +1,9 @@
 """Azure Quantum's synchronous client, ``AzureQuantumClient``; the async one is in ``async_client``.
 
 Every operation is written once in ``flows`` (and ``queue``), sans-IO, and run here by the shared
-sync executor (``calls.SyncCaller``, ``requests.Session``). The async client has only what the
-triggers call. No Airflow here: the clients are usable on their own::
+sync executor (``calls.SyncCaller``, ``requests.Session``); the submit methods, which check and
+encode each kind of input, are ``submissions.JobSubmitter``'s. The async client has only what
+the triggers call. No Airflow here: the clients are usable on their own::
 
     settings = AzureQuantumSettings.create(subscription_id="...", resource_group="rg",
                                            workspace="ws", location="eastus", api_key="...")
@@ -14,16 +15,12 @@ triggers call. No Airflow here: the clients are usable on their own::
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import partial
 from typing import Any, Unpack
 
-import requests
-
-from airflow_quantum.clients.auth import TokenCache
-from airflow_quantum.clients.azure import flows, inputs, submissions
+from airflow_quantum.clients.azure import flows
 from airflow_quantum.clients.azure.async_client import (
     AZURE_RETRY_POLICY,
     PENDING_PAGE_SIZE,
@@ -37,25 +34,20 @@ from airflow_quantum.clients.azure.models import (
     SessionDetails,
 )
 from airflow_quantum.clients.azure.protocol import (
-    VENDOR,
-    JobFilter,
+    JobQuery,
     JobUpdate,
+    Paging,
+    SortedPaging,
     build_job_filter,
     check_tags,
     list_params,
 )
 from airflow_quantum.clients.azure.queue import AzureQueueInfo, queue_info
-from airflow_quantum.clients.azure.settings import AzureQuantumSettings
-from airflow_quantum.clients.azure.submissions import JobOptions
-from airflow_quantum.clients.azure.targets import (
-    DEFAULT_IONQ_TARGET,
-    DEFAULT_QUANTINUUM_TARGET,
-    retired_qio,
-)
+from airflow_quantum.clients.azure.submissions import JobSubmitter
 from airflow_quantum.clients.calls import SyncCaller
-from airflow_quantum.clients.errors import InvalidInputError
+from airflow_quantum.clients.errors import InvalidInputError, reject_unknown_keywords
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.clients.transport import Request, RetryPolicy, SyncTransport
+from airflow_quantum.clients.transport import Request
 
 __all__ = [
     "AZURE_RETRY_POLICY",
@@ -70,27 +62,14 @@ StatusFilter = JobState | str | list[JobState | str] | tuple[JobState | str, ...
 Moment = datetime | date | str
 
 
-class AzureQuantumClient(SyncCaller, AzureClientBase):
-    """Synchronous Azure Quantum client on ``requests.Session`` (pooled connections)."""
+class AzureQuantumClient(JobSubmitter, SyncCaller, AzureClientBase):
+    """Synchronous Azure Quantum client on ``requests.Session`` (pooled connections).
 
-    def __init__(
-        self,
-        settings: AzureQuantumSettings,
-        *,
-        retry_policy: RetryPolicy | None = None,
-        session: requests.Session | None = None,
-        token_cache: TokenCache | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(settings, retry_policy=retry_policy, token_cache=token_cache)
-        self.transport = SyncTransport(
-            VENDOR,
-            self.authenticator,
-            self.retry_policy,
-            session=session,
-            verify=settings.verify,
-            sleep=sleep,
-        )
+    Built as ``QuantumClient``: ``AzureQuantumClient(settings, retry_policy=...,
+    token_cache=..., session=<requests.Session>, sleep=<the retries' sleep>)``. Its submit
+    methods (``submit_job``, ``submit_ionq_circuit``, ``submit_quantinuum_program``,
+    ``submit_qir``) are ``JobSubmitter``'s.
+    """
 
     def close(self) -> None:
         self.transport.close()
@@ -100,127 +79,8 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
 
     # -- jobs
 
-    def submit_job(
-        self,
-        input_data: Any,
-        input_data_format: str,
-        output_data_format: str | None,
-        provider_id: str,
-        target: str,
-        input_params: Mapping[str, Any] | None = None,
-        name: str | None = None,
-        tags: list[str] | None = None,
-        session_id: str | None = None,
-        job_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        *,
-        priority: str | None = None,
-        content_type: str | None = None,
-        gzip: bool = True,
-    ) -> JobDetails:
-        """Upload ``input_data`` (gzip) and create the job; returns its details."""
-        submission = flows.prepare_submission(
-            input_data=input_data,
-            input_data_format=input_data_format,
-            output_data_format=output_data_format,
-            provider_id=provider_id,
-            target=target,
-            input_params=input_params,
-            name=name,
-            tags=tags,
-            session_id=session_id,
-            job_id=job_id,
-            metadata=metadata,
-            priority=priority,
-            content_type=content_type,
-            gzip=gzip,
-        )
-        return self._submit(submission)
-
     def _submit(self, submission: flows.Submission) -> JobDetails:
         return self._run(flows.submit(self.protocol, submission))
-
-    def submit_qio_problem(self, *args: Any, **kwargs: Any) -> JobDetails:
-        """Retired: optimization (QIO) accepts no jobs; raises ``RetiredTargetError``."""
-        raise retired_qio(kwargs.get("target"))
-
-    def submit_quantinuum_program(
-        self,
-        program: str,
-        *,
-        shots: int = inputs.IONQ_DEFAULT_SHOTS,
-        target: str = DEFAULT_QUANTINUUM_TARGET,
-        **options: Unpack[JobOptions],
-    ) -> JobDetails:
-        """Submit an OpenQASM 2 program to a Quantinuum target (H2 emulator by default).
-
-        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
-        """
-        submission = submissions.quantinuum_submission(
-            program,
-            shots=shots,
-            target=target,
-            **options,
-        )
-        return self._submit(submission)
-
-    def submit_qir(
-        self,
-        qir: bytes | str,
-        *,
-        target: str,
-        shots: int | None = None,
-        entry_point: str | None = None,
-        arguments: list[Any] | None = None,
-        items: list[Mapping[str, Any]] | None = None,
-        input_params: Mapping[str, Any] | None = None,
-        output_data_format: str | None = None,
-        provider_id: str | None = None,
-        **options: Unpack[JobOptions],
-    ) -> JobDetails:
-        """Submit QIR (bitcode or LLVM text) to ``target`` (``microsoft.estimator`` too).
-
-        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
-        """
-        submission = submissions.qir_submission(
-            qir,
-            target=target,
-            shots=shots,
-            entry_point=entry_point,
-            arguments=arguments,
-            items=items,
-            input_params=input_params,
-            output_data_format=output_data_format,
-            provider_id=provider_id,
-            **options,
-        )
-        return self._submit(submission)
-
-    def submit_ionq_circuit(
-        self,
-        circuit: Any,
-        qubits: int | None = None,
-        *,
-        shots: int = inputs.IONQ_DEFAULT_SHOTS,
-        target: str = DEFAULT_IONQ_TARGET,
-        output_data_format: str = inputs.IONQ_OUTPUT_FORMAT,
-        gateset: str | None = None,
-        **options: Unpack[JobOptions],
-    ) -> JobDetails:
-        """Submit an ``ionq.circuit.v1`` circuit (a gate list, or a whole document).
-
-        ``options`` (``JobOptions``): ``name``, ``tags``, ``session_id``, ``job_id``, ``metadata``.
-        """
-        submission = submissions.ionq_submission(
-            circuit,
-            qubits,
-            shots=shots,
-            target=target,
-            output_data_format=output_data_format,
-            gateset=gateset,
-            **options,
-        )
-        return self._submit(submission)
 
     def get_job(self, job_id: str) -> JobDetails:
         """The job's details (the official ``Job.details``)."""
@@ -271,25 +131,14 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
             flows.change_tags(self.protocol, job_id, lambda old: [t for t in old if t not in gone])
         )
 
-    def list_jobs(
-        self,
-        *,
-        orderby: str | None = None,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-        **filters: Unpack[JobFilter],
-    ) -> Iterator[JobDetails]:
-        """Jobs matching every given filter (``JobFilter``), page after page (``top``: page size).
+    def list_jobs(self, **query: Unpack[JobQuery]) -> Iterator[JobDetails]:
+        """Jobs matching every given filter (``JobFilter``), page after page (``SortedPaging``).
 
         ``status`` takes ``JobState`` members or wire words; each names the words of both
-        status vocabularies (``Succeeded`` and ``Completed``...); lists are OR-ed. ``limit``
-        is the most jobs yielded. The arguments are checked now, pages fetched as consumed.
+        status vocabularies (``Succeeded`` and ``Completed``...); lists are OR-ed.
         """
-        _check_limit(limit)
-        query = build_job_filter(**filters)
-        params = list_params(filter=query, orderby=orderby, top=top, skip=skip)
-        return self._listing(self.protocol.list_jobs(params), "JobDetails", limit)
+        paging: SortedPaging = _take(query, SortedPaging)  # type: ignore[assignment]
+        return self._paged(self.protocol.list_jobs, "JobDetails", paging, build_job_filter(**query))
 
     def get_sas_uri(self, container: str, blob: str | None = None) -> str:
         """A SAS URL for a storage container of the workspace, or for one blob in it."""
@@ -325,29 +174,14 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
         """Close the session: it takes no new jobs; its jobs run on."""
         return self._run(flows.close_session(self.protocol, session_id))
 
-    def list_sessions(
-        self,
-        *,
-        orderby: str | None = None,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-    ) -> Iterator[SessionDetails]:
-        _check_limit(limit)
-        request = self.protocol.list_sessions(list_params(orderby=orderby, top=top, skip=skip))
-        return self._listing(request, "SessionDetails", limit)
+    def list_sessions(self, **paging: Unpack[SortedPaging]) -> Iterator[SessionDetails]:
+        reject_unknown_keywords(paging, SortedPaging, "list_sessions")
+        return self._paged(self.protocol.list_sessions, "SessionDetails", paging)
 
-    def list_session_jobs(
-        self,
-        session_id: str,
-        *,
-        top: int | None = None,
-        skip: int | None = None,
-        limit: int | None = None,
-    ) -> Iterator[JobDetails]:
-        _check_limit(limit)
-        request = self.protocol.list_session_jobs(session_id, list_params(top=top, skip=skip))
-        return self._listing(request, "JobDetails", limit)
+    def list_session_jobs(self, session_id: str, **paging: Unpack[Paging]) -> Iterator[JobDetails]:
+        reject_unknown_keywords(paging, Paging, "list_session_jobs")
+        list_request = partial(self.protocol.list_session_jobs, session_id)
+        return self._paged(list_request, "JobDetails", paging)
 
     # -- workspace
 
@@ -358,6 +192,18 @@ class AzureQuantumClient(SyncCaller, AzureClientBase):
     def get_quotas(self) -> list[Quota]:
         """The workspace's quotas and their utilisation."""
         return list(self._listing(self.protocol.quotas(), "Quota", None))
+
+    def _paged(
+        self,
+        list_request: Callable[[dict[str, Any]], Request],
+        what: str,
+        paging: Paging,
+        query: str | None = None,
+    ) -> Iterator[Any]:
+        """The listing's items; its arguments checked now, its pages fetched as consumed."""
+        limit = paging.pop("limit", None)
+        _check_limit(limit)
+        return self._listing(list_request(list_params(filter=query, **paging)), what, limit)
 
     def _listing(self, request: Request, what: str, limit: int | None) -> Iterator[Any]:
         parse = partial(_MODELS[what].from_wire, what=what)
@@ -370,6 +216,11 @@ _MODELS: dict[str, Any] = {
     "ProviderStatus": ProviderStatus,
     "Quota": Quota,
 }
+
+
+def _take(given: dict[str, Any], keys: type) -> dict[str, Any]:
+    """The entries of ``given`` that the TypedDict ``keys`` names, taken out of it."""
+    return {key: given.pop(key) for key in keys.__annotations__ if key in given}
 
 
 def _check_limit(limit: Any) -> None:

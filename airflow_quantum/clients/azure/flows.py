@@ -7,7 +7,6 @@ only run them (``AzureQuantumClient`` with ``requests``, ``AsyncAzureQuantumClie
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,16 +17,13 @@ from airflow_quantum.clients.azure.protocol import (
     VENDOR,
     AzureQuantumProtocol,
     check_job_id,
-    check_json_object,
     check_name,
-    check_tags,
     new_job_id,
     parse_page,
 )
 from airflow_quantum.clients.azure.results import decode_results
 from airflow_quantum.clients.azure.storage import (
     INPUT_BLOB,
-    compress,
     container_name_for,
     decode_blob,
     download_request,
@@ -141,17 +137,6 @@ class Submission:
     body_fields: Mapping[str, Any]
 
 
-def _default_content_type(input_data_format: str) -> str:
-    fmt = input_data_format.lower()
-    if "qasm" in fmt:
-        return "application/qasm"  # as the official client's Quantinuum target sends it
-    if "qir" in fmt:
-        return "qir.v1"
-    if "quil" in fmt:
-        return "text/plain"  # as the official client's Rigetti target sends Quil
-    return "application/json"
-
-
 def job_body(
     *,
     job_id: str,
@@ -191,81 +176,6 @@ def job_body(
     if priority:
         body["priority"] = priority
     return body
-
-
-def prepare_submission(
-    *,
-    input_data: Any,
-    input_data_format: str,
-    output_data_format: str | None,
-    provider_id: str,
-    target: str,
-    input_params: Mapping[str, Any] | None = None,
-    name: str | None = None,
-    tags: Any = None,
-    session_id: str | None = None,
-    job_id: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    priority: str | None = None,
-    content_type: str | None = None,
-    gzip: bool = True,
-) -> Submission:
-    """Check and encode a job before anything is sent; ``InvalidInputError`` names the field."""
-    job_id = check_job_id(job_id) if job_id is not None else new_job_id()
-    container_name_for(job_id)
-    for field, value in (
-        ("provider_id", provider_id),
-        ("target", target),
-        ("input_data_format", input_data_format),
-    ):
-        check_name(value, field)
-    check_current(target, input_data_format)
-    if output_data_format is not None:
-        check_name(output_data_format, "output_data_format")
-    if name is not None:
-        check_name(name, "name")
-    if session_id is not None:
-        check_job_id(session_id, "session_id")
-    if priority is not None and priority not in ("Standard", "High"):
-        raise InvalidInputError("priority must be 'Standard' or 'High'")
-    params = check_json_object(input_params, "input_params") if input_params is not None else {}
-    meta = check_json_object(metadata, "metadata") if metadata is not None else None
-    checked_tags = check_tags(tags) if tags is not None else None
-    if isinstance(input_data, bytes | bytearray):
-        raw = bytes(input_data)
-    elif isinstance(input_data, str):
-        raw = input_data.encode("utf-8")
-    elif isinstance(input_data, Mapping | list):
-        try:
-            raw = json.dumps(input_data, allow_nan=False, separators=(",", ":")).encode()
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"input_data is not JSON-serialisable: {exc}") from None
-    else:
-        raise InvalidInputError(
-            f"input_data must be bytes, str, dict or list, got {type(input_data).__name__}"
-        )
-    if not raw:
-        raise InvalidInputError("input_data is empty")
-    if content_type is not None:
-        check_name(content_type, "content_type")
-    return Submission(
-        job_id=job_id,
-        data=compress(raw) if gzip else raw,
-        content_type=content_type or _default_content_type(input_data_format),
-        content_encoding="gzip" if gzip else None,
-        body_fields={
-            "name": name or job_id,
-            "provider_id": provider_id,
-            "target": target,
-            "input_data_format": input_data_format,
-            "output_data_format": output_data_format,
-            "input_params": params,
-            "tags": checked_tags,
-            "session_id": session_id,
-            "metadata": meta,
-            "priority": priority,
-        },
-    )
 
 
 def submit(protocol: AzureQuantumProtocol, submission: Submission) -> Flow[JobDetails]:

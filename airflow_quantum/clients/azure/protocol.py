@@ -25,6 +25,7 @@ from airflow_quantum.clients.azure.models import (
     words_of,
 )
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.base import VendorProtocol
 from airflow_quantum.clients.calls import Call, json_call
 from airflow_quantum.clients.errors import (
     BadResponseError,
@@ -37,6 +38,7 @@ from airflow_quantum.clients.transport import Request, redact_url
 M = TypeVar("M")
 
 VENDOR = "Azure Quantum"
+
 #: From this api-version on, jobs are cancelled with ``POST :cancel`` (before: ``DELETE``).
 #: (Status words do not follow the api-version: both vocabularies are answered at every version.)
 CANCEL_ACTION_VERSION = "2025-12-01-preview"
@@ -191,6 +193,26 @@ class JobFilter(TypedDict, total=False):
     session_id: str | None
 
 
+class Paging(TypedDict, total=False):
+    """How a listing is read: pages of ``top`` items after the first ``skip``, at most ``limit``
+    in all (None: every one). Checked when the listing is asked for, pages fetched as consumed."""
+
+    top: int | None
+    skip: int | None
+    limit: int | None
+
+
+class SortedPaging(Paging, total=False):
+    """``Paging`` of a listing that can be sorted."""
+
+    #: ``Field [asc|desc]``, comma-separated (e.g. ``CreationTime desc``).
+    orderby: str | None
+
+
+class JobQuery(JobFilter, SortedPaging, total=False):
+    """The keywords of a job listing: its filters (``JobFilter``) and paging (``SortedPaging``)."""
+
+
 class JobUpdate(TypedDict, total=False):
     """What ``update_job`` may change."""
 
@@ -297,7 +319,7 @@ def parse_items(items: list[Any], model: type[M], what: str) -> list[M]:
 # ------------------------------------------------------------------------ the protocol
 
 
-class AzureQuantumProtocol:
+class AzureQuantumProtocol(VendorProtocol, vendor=VENDOR, settings=AzureQuantumSettings):
     """Builds the requests of one workspace and parses their answers."""
 
     def __init__(self, settings: AzureQuantumSettings) -> None:

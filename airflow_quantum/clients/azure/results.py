@@ -165,7 +165,7 @@ def decode_ionq(payload: Any, qubits: int | None = None) -> dict[str, Any]:
     states: dict[int, float] = {}
     for key, value in histogram_in.items():
         text = str(key).strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise _bad(f"histogram key {text[:20]!r} is not a basis-state integer")
         state = int(text)
         probability = _number(value, f"histogram[{text[:20]!r}]")

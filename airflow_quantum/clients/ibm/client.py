@@ -17,10 +17,8 @@ import warnings
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Unpack
 
-import httpx
-import requests
-
-from airflow_quantum.clients.auth import BearerAuth, TokenCache
+from airflow_quantum.clients.auth import Authenticator, TokenCache
+from airflow_quantum.clients.base import QuantumClient
 from airflow_quantum.clients.calls import AsyncCaller, SyncCaller
 from airflow_quantum.clients.errors import NotFoundError
 from airflow_quantum.clients.ibm import models
@@ -33,7 +31,6 @@ from airflow_quantum.clients.ibm.isa import (
 )
 from airflow_quantum.clients.ibm.protocol import (
     IBM_RETRY_POLICY,
-    VENDOR,
     IBMProtocol,
     JobFilters,
     JobListing,
@@ -45,35 +42,32 @@ from airflow_quantum.clients.ibm.results import result_or_raise
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum.clients.ibm.validation import MAX_PAGE_SIZE, count
 from airflow_quantum.clients.models import ListedJob
-from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy, SyncTransport
 
 #: Page size of the pending-jobs listing: the most the service gives in one page.
 PENDING_PAGE_SIZE = MAX_PAGE_SIZE
 
 
-class _IBMClientBase:
-    """What both faces share: settings, protocol and the IAM authenticator."""
+class _IBMClientBase(QuantumClient[IBMQuantumSettings, IBMProtocol]):
+    """What both faces share: the IBM pieces of ``QuantumClient`` (the IAM authenticator)."""
 
-    settings: IBMQuantumSettings
-    protocol: IBMProtocol
-    auth: BearerAuth
+    protocol_class = IBMProtocol
+    default_retry_policy = IBM_RETRY_POLICY
 
-    def _setup(
-        self, settings: IBMQuantumSettings, policy: RetryPolicy | None, **auth_options: Any
-    ) -> RetryPolicy:
-        """Settings, protocol and authenticator; the retry policy to use (IBM's by default)."""
-        policy = policy or IBM_RETRY_POLICY
-        self.settings = settings
-        self.protocol = IBMProtocol(settings)
-        self.auth = iam_authenticator(settings, policy=policy, **auth_options)
-        return policy
+    def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
+        # The sync face's IAM requests share its session (the async face has none).
+        session = getattr(self.transport, "session", None)
+        return iam_authenticator(
+            self.settings, policy=self.retry_policy, session=session, cache=token_cache
+        )
+
+    @property
+    def auth(self) -> Authenticator:
+        """The IAM authenticator (``authenticator``)."""
+        return self.authenticator
 
     def job_from_listing(self, listed: ListedJob) -> models.IBMJob:
         """The ``IBMJob`` of a job from ``pending_job_pages``."""
         return self.protocol.job_from_listing(listed)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.settings.describe()})"
 
 
 def _needs_results(job: models.IBMJob) -> bool:
@@ -81,32 +75,20 @@ def _needs_results(job: models.IBMJob) -> bool:
 
 
 class IBMQuantumClient(SyncCaller, _IBMClientBase):
-    """Synchronous Qiskit Runtime client on a pooled ``requests.Session``."""
+    """Synchronous Qiskit Runtime client on a pooled ``requests.Session``.
 
-    def __init__(
-        self,
-        settings: IBMQuantumSettings,
-        *,
-        retry_policy: RetryPolicy | None = None,
-        session: requests.Session | None = None,
-        token_cache: TokenCache | None = None,
-    ) -> None:
-        self._owns_session = session is None
-        self._session = session or requests.Session()
-        policy = self._setup(settings, retry_policy, session=self._session, cache=token_cache)
-        self.transport = SyncTransport(
-            VENDOR, self.auth, policy, session=self._session, verify=settings.verify
-        )
+    Built as ``QuantumClient``: ``IBMQuantumClient(settings, retry_policy=...,
+    token_cache=..., session=<requests.Session>)``.
+    """
+
+    def __init__(self, settings: IBMQuantumSettings, **options: Any) -> None:
+        super().__init__(settings, **options)
         self._targets: dict[str, BackendTarget] = {}
         self._configurations: dict[str, models.IBMBackendConfiguration] = {}
 
-    def close(self) -> None:
-        if self._owns_session:
-            self._session.close()
-
     def authenticate(self) -> None:
         """Make sure an IAM token can be had for the API key (``AuthenticationError`` if not)."""
-        self.auth.headers()
+        self.authenticator.headers()
 
     # ---- jobs
 
@@ -271,24 +253,15 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
 
 
 class AsyncIBMQuantumClient(AsyncCaller, _IBMClientBase):
-    """Asynchronous Qiskit Runtime client on ``httpx.AsyncClient``: the triggers' face."""
+    """Asynchronous Qiskit Runtime client on ``httpx.AsyncClient``: the triggers' face.
 
-    def __init__(
-        self,
-        settings: IBMQuantumSettings,
-        *,
-        retry_policy: RetryPolicy | None = None,
-        client: httpx.AsyncClient | None = None,
-        token_cache: TokenCache | None = None,
-    ) -> None:
-        policy = self._setup(settings, retry_policy, cache=token_cache)
-        self.transport = AsyncTransport(
-            VENDOR, self.auth, policy, client=client, verify=settings.verify
-        )
+    Built as ``QuantumClient``: ``AsyncIBMQuantumClient(settings, retry_policy=...,
+    token_cache=..., client=<httpx.AsyncClient>)``.
+    """
 
     async def authenticate(self) -> None:
         """Make sure an IAM token can be had for the API key (``AuthenticationError`` if not)."""
-        await self.auth.aheaders()
+        await self.authenticator.aheaders()
 
     async def get_job(self, job_id: str, *, exclude_params: bool = True) -> models.IBMJob:
         """As ``IBMQuantumClient.get_job``, without blocking the loop."""

@@ -24,35 +24,32 @@ RAN_TOO_LONG_STATUS = "cancelled - ran too long"
 
 
 class IBMJobStatus(str, enum.Enum):
-    """The official client's ``JobStatus`` names, plus ``UNKNOWN`` for unrecognised words."""
+    """The official client's ``JobStatus`` names, plus ``UNKNOWN`` for unrecognised words.
 
-    INITIALIZING = "INITIALIZING"
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    DONE = "DONE"
-    ERROR = "ERROR"
-    CANCELLED = "CANCELLED"
-    UNKNOWN = "UNKNOWN"
+    Each member's ``job_state`` is its word in the shared vocabulary (``DONE`` -> ``succeeded``,
+    ``ERROR`` -> ``failed`` ...); its value is its name.
+    """
 
-    @property
-    def job_state(self) -> JobState:
-        """The shared vocabulary (``DONE`` -> ``succeeded``, ``ERROR`` -> ``failed`` ...)."""
-        return _JOB_STATE[self]
+    job_state: JobState
+
+    def __new__(cls, value: str, job_state: JobState) -> IBMJobStatus:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.job_state = job_state
+        return member
+
+    INITIALIZING = "INITIALIZING", JobState.QUEUED
+    QUEUED = "QUEUED", JobState.QUEUED
+    RUNNING = "RUNNING", JobState.RUNNING
+    DONE = "DONE", JobState.SUCCEEDED
+    ERROR = "ERROR", JobState.FAILED
+    CANCELLED = "CANCELLED", JobState.CANCELLED
+    UNKNOWN = "UNKNOWN", JobState.UNKNOWN
 
     @property
     def is_final(self) -> bool:
         return self.job_state.is_final
 
-
-_JOB_STATE = {
-    IBMJobStatus.INITIALIZING: JobState.QUEUED,
-    IBMJobStatus.QUEUED: JobState.QUEUED,
-    IBMJobStatus.RUNNING: JobState.RUNNING,
-    IBMJobStatus.DONE: JobState.SUCCEEDED,
-    IBMJobStatus.ERROR: JobState.FAILED,
-    IBMJobStatus.CANCELLED: JobState.CANCELLED,
-    IBMJobStatus.UNKNOWN: JobState.UNKNOWN,
-}
 
 #: Status words, lower case: the wire's title-case words and the official client's names.
 _WIRE_STATUS = {

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
+from airflow_quantum.clients.base import VendorProtocol
 from airflow_quantum.clients.calls import Answer, Call, json_call
 from airflow_quantum.clients.errors import (
     BadResponseError,
@@ -25,19 +26,8 @@ from airflow_quantum.clients.errors import (
     QuantumAPIError,
     reject_unknown_keywords,
 )
+from airflow_quantum.clients.ibm import models
 from airflow_quantum.clients.ibm import validation as check
-from airflow_quantum.clients.ibm.models import (
-    IBMBackend,
-    IBMBackendConfiguration,
-    IBMBackendProperties,
-    IBMBackendStatus,
-    IBMInstanceUsage,
-    IBMJob,
-    IBMJobMetrics,
-    IBMJobPage,
-    IBMSession,
-    IBMSubmittedJob,
-)
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum.clients.models import ListedJob
 from airflow_quantum.clients.transport import Request, RetryPolicy
@@ -138,7 +128,7 @@ class JobPager:
         remaining = self.limit - self.returned
         return min(self.page_size, remaining) if remaining > 0 else None
 
-    def accept(self, page: IBMJobPage, asked: int) -> list[IBMJob]:
+    def accept(self, page: models.IBMJobPage, asked: int) -> list[models.IBMJob]:
         """The new jobs of ``page`` (fetched with limit ``asked``); advances the offset."""
         self.offset += len(page.jobs)
         fresh = [job for job in page.jobs if job.id not in self.seen]
@@ -159,7 +149,7 @@ class JobListing:
     ) -> None:
         self.protocol, self.query, self.pager = protocol, query, pager
 
-    def next_call(self) -> Call[list[IBMJob]] | None:
+    def next_call(self) -> Call[list[models.IBMJob]] | None:
         size = self.pager.next_size()
         if size is None:
             return None
@@ -192,7 +182,7 @@ class PendingListing:
         return jobs
 
 
-class IBMProtocol:
+class IBMProtocol(VendorProtocol, vendor=VENDOR, settings=IBMQuantumSettings):
     """Builds the calls of one instance (its runtime URL, CRN and API version)."""
 
     def __init__(self, settings: IBMQuantumSettings) -> None:
@@ -238,8 +228,8 @@ class IBMProtocol:
     ) -> Call[None]:
         return Call(request, lambda answer: None, on_error)
 
-    def _job(self, payload: Any) -> IBMJob:
-        job = IBMJob.from_wire(payload, "IBM job")
+    def _job(self, payload: Any) -> models.IBMJob:
+        job = models.IBMJob.from_wire(payload, "IBM job")
         job.instance = self.settings.instance
         return job
 
@@ -265,7 +255,7 @@ class IBMProtocol:
         session_id: str | None = None,
         tags: Iterable[str] | None = None,
         **options: Unpack[RunOptions],
-    ) -> Call[IBMSubmittedJob]:
+    ) -> Call[models.IBMSubmittedJob]:
         """``POST /jobs``: ``backend`` is required unless ``session_id`` gives one.
 
         ``options`` are ``RunOptions``; ``calibration_id`` runs the job with that calibration
@@ -285,9 +275,11 @@ class IBMProtocol:
             if value is not None:
                 body[wire] = checked(value)
         request = self.request("POST", "/jobs", body=body)
-        return self.json_call(request, lambda p: IBMSubmittedJob.from_wire(p, "job submission"))
+        return self.json_call(
+            request, lambda p: models.IBMSubmittedJob.from_wire(p, "job submission")
+        )
 
-    def get_job(self, job_id: str, *, exclude_params: bool = True) -> Call[IBMJob]:
+    def get_job(self, job_id: str, *, exclude_params: bool = True) -> Call[models.IBMJob]:
         params = {"exclude_params": "true"} if exclude_params else None
         request = self.request("GET", self._job_path(job_id), params=params)
         return self.json_call(request, self._job)
@@ -318,7 +310,7 @@ class IBMProtocol:
 
     def list_jobs_page(
         self, filters: list[tuple[str, str]], *, limit: int = 10, offset: int = 0
-    ) -> Call[IBMJobPage]:
+    ) -> Call[models.IBMJobPage]:
         """One page of ``GET /jobs`` with ``filters`` from ``job_filters``."""
         query = [
             *filters,
@@ -327,8 +319,8 @@ class IBMProtocol:
         ]
         request = self.request("GET", "/jobs", params=query)
 
-        def read(payload: Any) -> IBMJobPage:
-            page = IBMJobPage.from_wire(payload, "job list")
+        def read(payload: Any) -> models.IBMJobPage:
+            page = models.IBMJobPage.from_wire(payload, "job list")
             for job in page.jobs:
                 job.instance = self.settings.instance
             return page
@@ -350,7 +342,7 @@ class IBMProtocol:
         ]
         return self.json_call(self.request("GET", "/jobs", params=query), listed_jobs)
 
-    def job_from_listing(self, listed: ListedJob) -> IBMJob:
+    def job_from_listing(self, listed: ListedJob) -> models.IBMJob:
         """The ``IBMJob`` of a listed job."""
         return self._job(listed.raw)
 
@@ -390,9 +382,9 @@ class IBMProtocol:
         request = self.request("GET", self._job_path(job_id, "/logs"))
         return Call(request, lambda answer: answer.text, no_logs)
 
-    def get_metrics(self, job_id: str) -> Call[IBMJobMetrics]:
+    def get_metrics(self, job_id: str) -> Call[models.IBMJobMetrics]:
         request = self.request("GET", self._job_path(job_id, "/metrics"))
-        return self.json_call(request, lambda p: IBMJobMetrics.from_wire(p, "job metrics"))
+        return self.json_call(request, lambda p: models.IBMJobMetrics.from_wire(p, "job metrics"))
 
     def update_tags(self, job_id: str, tags: Iterable[str]) -> Call[None]:
         """``PUT /jobs/{id}/tags`` (replaces them all; an empty list clears them)."""
@@ -403,16 +395,16 @@ class IBMProtocol:
 
     def create_session(
         self, backend: str, *, mode: str = "dedicated", max_ttl: int | None = None
-    ) -> Call[IBMSession]:
+    ) -> Call[models.IBMSession]:
         body: dict[str, Any] = {"mode": check.session_mode(mode), "backend": check.backend(backend)}
         if max_ttl is not None:
             body["max_ttl"] = check.count(max_ttl, "max_ttl", minimum=1)
         request = self.request("POST", "/sessions", body=body)
-        return self.json_call(request, lambda p: IBMSession.from_wire(p, "session"))
+        return self.json_call(request, lambda p: models.IBMSession.from_wire(p, "session"))
 
-    def get_session(self, session_id: str) -> Call[IBMSession]:
+    def get_session(self, session_id: str) -> Call[models.IBMSession]:
         request = self.request("GET", self._session_path(session_id))
-        return self.json_call(request, lambda p: IBMSession.from_wire(p, "session"))
+        return self.json_call(request, lambda p: models.IBMSession.from_wire(p, "session"))
 
     def close_session(self, session_id: str) -> Call[None]:
         """Stop accepting jobs; queued and running jobs still run."""
@@ -426,34 +418,38 @@ class IBMProtocol:
 
     # ------------------------------------------------------------- backends and usage
 
-    def list_backends(self) -> Call[list[IBMBackend]]:
-        def read(payload: Any) -> list[IBMBackend]:
+    def list_backends(self) -> Call[list[models.IBMBackend]]:
+        def read(payload: Any) -> list[models.IBMBackend]:
             devices = payload.get("devices") if isinstance(payload, dict) else None
             if not isinstance(devices, list):
                 raise BadResponseError("the backend list has no devices list", vendor=VENDOR)
-            return [IBMBackend.from_wire(device, "backend") for device in devices]
+            return [models.IBMBackend.from_wire(device, "backend") for device in devices]
 
         return self.json_call(self.request("GET", "/backends"), read)
 
-    def get_backend_status(self, name: str) -> Call[IBMBackendStatus]:
+    def get_backend_status(self, name: str) -> Call[models.IBMBackendStatus]:
         request = self.request("GET", self._backend_path(name, "/status"))
-        return self.json_call(request, lambda p: IBMBackendStatus.from_wire(p, "backend status"))
+        return self.json_call(
+            request, lambda p: models.IBMBackendStatus.from_wire(p, "backend status")
+        )
 
-    def get_backend_configuration(self, name: str) -> Call[IBMBackendConfiguration]:
+    def get_backend_configuration(self, name: str) -> Call[models.IBMBackendConfiguration]:
         request = self.request("GET", self._backend_path(name, "/configuration"))
         return self.json_call(
-            request, lambda p: IBMBackendConfiguration.from_wire(p, "backend configuration")
+            request, lambda p: models.IBMBackendConfiguration.from_wire(p, "backend configuration")
         )
 
-    def get_backend_properties(self, name: str) -> Call[IBMBackendProperties]:
+    def get_backend_properties(self, name: str) -> Call[models.IBMBackendProperties]:
         request = self.request("GET", self._backend_path(name, "/properties"))
         return self.json_call(
-            request, lambda p: IBMBackendProperties.from_wire(p, "backend properties")
+            request, lambda p: models.IBMBackendProperties.from_wire(p, "backend properties")
         )
 
-    def get_instance_usage(self) -> Call[IBMInstanceUsage]:
+    def get_instance_usage(self) -> Call[models.IBMInstanceUsage]:
         request = self.request("GET", "/instances/usage")
-        return self.json_call(request, lambda p: IBMInstanceUsage.from_wire(p, "instance usage"))
+        return self.json_call(
+            request, lambda p: models.IBMInstanceUsage.from_wire(p, "instance usage")
+        )
 
 
 def listed_jobs(payload: Any) -> tuple[list[ListedJob], int | None]:
