@@ -197,6 +197,13 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
         """A live or succeeded job this task instance already submitted under ``key``."""
         return None
 
+    def check_spend(self, context: Any) -> None:
+        """Right before a new submission: the vendor's estimate, budget and quota checks.
+
+        Raise ``OverBudgetError`` or ``QuotaExhaustedError`` to fail the task (no retry) before
+        any job exists. Not called when an earlier try's job is reattached. Default: none.
+        """
+
     def submit(self, key: str) -> str:
         """Submit the job tagged with ``key``; return its id."""
         raise NotImplementedError
@@ -226,6 +233,7 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
                     "Reattaching to %s job %s submitted by an earlier try", self.vendor, job_id
                 )
             else:
+                self.check_spend(context)
                 job_id = self.submit(key)
         self.job_id = job_id
         ti = context["ti"]
