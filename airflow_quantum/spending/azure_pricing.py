@@ -121,28 +121,22 @@ def check_prices(prices: Any, source: str) -> dict[str, dict[str, Any]]:
         raise InvalidInputError(f"prices from the {source} must be a mapping of target patterns")
     checked: dict[str, dict[str, Any]] = {}
     for pattern, fields in prices.items():
+        where = f"prices from the {source}: {pattern!r:.40}"
         if not isinstance(pattern, str) or not isinstance(fields, Mapping):
-            raise InvalidInputError(
-                f"prices from the {source}: {pattern!r:.40} must map to an object of rule fields"
-            )
-        unknown = sorted(set(fields) - set(_FIELDS))
-        if unknown:
-            raise InvalidInputError(
-                f"prices from the {source}: unknown fields {unknown} for {pattern!r:.40}; "
-                f"known: {', '.join(_FIELDS)}"
-            )
+            raise InvalidInputError(f"{where} must map to an object of rule fields")
         for name, value in fields.items():
-            number = name.startswith(("price", "minimum"))
-            if (
-                number
-                and value is not None
-                and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0)
-            ):
-                raise InvalidInputError(
-                    f"prices from the {source}: {pattern}.{name} must be a number >= 0"
-                )
+            _check_field(where, name, value)
         checked[pattern] = dict(fields)
     return checked
+
+
+def _check_field(where: str, name: str, value: Any) -> None:
+    if name not in _FIELDS:
+        raise InvalidInputError(f"{where}: unknown field {name!r:.30}; known: {', '.join(_FIELDS)}")
+    amount = name.startswith(("price", "minimum"))
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if amount and value is not None and not (is_number and value >= 0):
+        raise InvalidInputError(f"{where}: {name} must be a number >= 0")
 
 
 def rule_for(target: str, *overrides: Mapping[str, Mapping[str, Any]]) -> tuple[PriceRule, str]:

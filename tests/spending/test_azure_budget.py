@@ -7,6 +7,7 @@ operator's word.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -67,7 +68,7 @@ def test_limits_from_the_connection_and_the_config(azure_connection, emulator, m
     message, _ = fails(bell_on_aria())
     assert "max_cost=10 (from the config)" in message
     variable = "AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT"
-    conn = json.loads(__import__("os").environ[variable])
+    conn = json.loads(os.environ[variable])
     conn["extra"]["max_cost"] = 20
     monkeypatch.setenv(variable, json.dumps(conn))
     message, _ = fails(bell_on_aria())

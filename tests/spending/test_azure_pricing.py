@@ -147,7 +147,7 @@ def test_overrides_are_checked_and_the_later_layer_wins():
     assert origin == "override 'ionq.qpu.aria-1'"
     for bad, message in (
         ([1], "must be a mapping"),
-        ({"ionq.*": {"price_3q": 1}}, "unknown fields"),
+        ({"ionq.*": {"price_3q": 1}}, "unknown field 'price_3q'"),
         ({"ionq.*": {"minimum": -1}}, "must be a number >= 0"),
     ):
         with pytest.raises(InvalidInputError, match=message):
