@@ -25,6 +25,11 @@ adds to the official ``azure.quantum`` ``Job``: ``refresh``, ``has_completed``,
 the verbs both hooks share (``get_job_status``, ``get_job_result``, ``cancel_job``,
 ``queue_position`` and their async twins for triggers). ``queue_position`` needs api-version
 2026-08-01-preview.
+
+Spend control (``airflow_quantum.spending``): ``estimate_cost`` prices an input before it is
+sent, from the providers' published rules (extra ``prices`` overrides them); ``check_quotas``
+fails when a quota of the target's provider is used up; ``choose_target`` picks the first
+Available target with the shortest queue. The extra ``max_cost`` is the operators' budget.
 """
 
 from __future__ import annotations
