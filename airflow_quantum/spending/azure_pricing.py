@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -176,6 +177,11 @@ class Program:
         }.get(self.kind, self.input_data_format)
         data = self.data
         if fmt == inputs.IONQ_INPUT_FORMAT:
+            if isinstance(data, str | bytes):
+                try:
+                    data = json.loads(data)
+                except ValueError:
+                    raise CannotCount("the IonQ circuit is not JSON") from None
             return ionq_counts(data)
         if fmt == inputs.QUANTINUUM_INPUT_FORMAT:
             return qasm2_counts(data.decode() if isinstance(data, bytes) else data)

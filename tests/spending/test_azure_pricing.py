@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 from airflow_face_support import BELL_IONQ, BELL_QASM2, TOFFOLI_QIR
 
@@ -80,6 +83,8 @@ def test_ionq_default_shots_and_error_mitigation_off():
     result = estimate("ionq.qpu.aria-1", program)
     assert result["estimated_total"] == pytest.approx(12.4166 + 0.1195)
     assert "error mitigation off" in result["detail"]
+    as_text = dataclasses.replace(program, data=json.dumps(document).encode())
+    assert estimate("ionq.qpu.aria-1", as_text)["estimated_total"] == result["estimated_total"]
 
 
 def test_free_targets_cost_nothing_whatever_the_program():
