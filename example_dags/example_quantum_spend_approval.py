@@ -68,9 +68,7 @@ The GHZ job on **{{ e.target }}** ({{ e.shots }} shots) would cost
 def example_quantum_spend_approval():
     @task
     def estimate() -> dict[str, Any]:
-        found = AzureQuantumHook().estimate_cost(
-            target=TARGET, ionq_circuit=GHZ_CIRCUIT, qubits=3, shots=SHOTS
-        )
+        found = AzureQuantumHook().estimate_cost(TARGET, ionq_circuit=GHZ_CIRCUIT, shots=SHOTS)
         print(f"Estimate for {TARGET}: {found}")
         return {**found, "shots": SHOTS}
 

@@ -25,20 +25,28 @@ adds to the official ``azure.quantum`` ``Job``: ``refresh``, ``has_completed``,
 the verbs both hooks share (``get_job_status``, ``get_job_result``, ``cancel_job``,
 ``queue_position`` and their async twins for triggers). ``queue_position`` needs api-version
 2026-08-01-preview.
+
+Spend control (``airflow_quantum.spending``): ``estimate_cost`` prices an input before it is
+sent, from the providers' published rules (extra ``prices`` overrides them); ``check_quotas``
+fails when a quota of the target's provider is used up; ``choose_target`` picks the first
+Available target with the shortest queue. The extra ``max_cost`` is the operators' budget.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQuantumClient
-from airflow_quantum.clients.azure.models import JobDetails
+from airflow_quantum.clients.azure.models import JobDetails, Quota
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.azure.submissions import provider_of
 from airflow_quantum.clients.config import given
 from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
 from airflow_quantum.hooks.base import Forward, QuantumBaseHook, forwards
+from airflow_quantum.spending import azure_checks, azure_pricing
 
 #: How long ``get_results`` waits for a job by default (as the official client's helpers).
 RESULTS_TIMEOUT = 300.0
@@ -205,6 +213,86 @@ class AzureQuantumHook(QuantumBaseHook):
         client = await self.aclient()
         info = await client.queue_info(job_id)
         return None if info is None else info.position
+
+    # ------------------------------------------------------------------ spend control
+
+    def price_overrides(self, prices: Any = None) -> tuple[dict[str, Any], ...]:
+        """The ``prices`` overrides in force: the connection extra's, then ``prices``."""
+        extra = self.extras(self.connection).get("prices")
+        if isinstance(extra, str) and extra.strip():
+            try:
+                extra = json.loads(extra)
+            except ValueError:
+                raise InvalidInputError("prices from the connection must be JSON") from None
+        return (
+            azure_pricing.check_prices(extra, "connection"),
+            azure_pricing.check_prices(prices, "operator"),
+        )
+
+    def price_rule(self, target: str, prices: Any = None) -> azure_pricing.PriceRule:
+        """The price rule of ``target`` (the table, then the connection's and these overrides)."""
+        return azure_pricing.rule_for(target, *self.price_overrides(prices))[0]
+
+    def estimate_cost(
+        self,
+        target: str,
+        *,
+        ionq_circuit: Any = None,
+        quantinuum_program: str | None = None,
+        qir: bytes | str | None = None,
+        input_data: Any = None,
+        input_data_format: str | None = None,
+        shots: int | None = None,
+        input_params: dict[str, Any] | None = None,
+        prices: Any = None,
+    ) -> dict[str, Any]:
+        """What submitting this input to ``target`` would cost, before anything is sent.
+
+        Give one input, as to the submit operator. Returns ``{"target", "currency",
+        "estimated_total", "priced", "formula", "detail", "rule", "prices_as_of"}`` (see
+        ``airflow_quantum.spending.azure_pricing``); a target without a public formula, or a
+        program that cannot be counted, gives ``priced: False`` and says why in ``detail``.
+        """
+        given = {
+            kind: value
+            for kind, value in (
+                ("ionq_circuit", ionq_circuit),
+                ("quantinuum_program", quantinuum_program),
+                ("qir", qir),
+                ("input_data", input_data),
+            )
+            if value is not None
+        }
+        if len(given) != 1:
+            raise InvalidInputError(
+                "give exactly one of ionq_circuit, quantinuum_program, qir or input_data"
+            )
+        ((kind, data),) = given.items()
+        program = azure_pricing.Program(kind, data, shots, input_data_format, input_params)
+        return azure_pricing.estimate(target, program, *self.price_overrides(prices))
+
+    def check_quotas(self, target: str, prices: Any = None) -> list[Quota]:
+        """The workspace quotas a job on ``target`` uses (``GET /quotas``).
+
+        Raises ``QuotaExhaustedError`` when one of them is used up (utilization + holds >=
+        limit); which dimensions apply is the price rule's ``quota_dimensions`` (default: all of
+        the target's provider).
+        """
+        rule = self.price_rule(target, prices)
+        if rule.quota_dimensions == ():
+            return []
+        return azure_checks.check_quotas(
+            self.client.get_quotas(), provider_of(target), rule.quota_dimensions
+        )
+
+    def choose_target(self, candidates: list[str]) -> tuple[str, list[dict[str, Any]]]:
+        """Of ``candidates``, the first ``Available`` target with the shortest average queue.
+
+        Returns the choice and each candidate's availability and ``averageQueueTime`` (from
+        ``GET /providerStatus``); ``NoTargetAvailableError`` when none is Available.
+        """
+        rows = azure_checks.queue_table(candidates, self.client.get_provider_status())
+        return azure_checks.choose_target(rows), rows
 
     deprecated_forwards = forwards(
         "submit_job",

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from airflow_quantum.clients.azure import inputs
 from airflow_quantum.clients.azure.protocol import check_job_id, check_json_object
 from airflow_quantum.clients.azure.targets import check_current, retired_qio
-from airflow_quantum.clients.errors import InvalidInputError, NotFoundError
+from airflow_quantum.clients.errors import BadRequestError, InvalidInputError, NotFoundError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.base import UsesHook
@@ -22,6 +22,8 @@ from airflow_quantum.operators.base import (
     as_list,
 )
 from airflow_quantum.results.summary import JobFacts
+from airflow_quantum.spending.azure_checks import check_budget, describe_estimate
+from airflow_quantum.spending.budget import MAX_COST, resolve_limit
 from airflow_quantum.spending.facts import azure_spend
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
@@ -34,6 +36,9 @@ except ImportError:  # pragma: no cover
 JOB_ID_NAMESPACE = uuid.UUID("7f3b8a52-5c1e-4e6f-9a51-8f2b7c0e6d41")
 #: How many failed or cancelled earlier jobs of one task instance are skipped over.
 MAX_JOBS_PER_TASK_INSTANCE = 50
+#: XCom keys of the estimate made before submitting, and of the target chosen from a list.
+COST_ESTIMATE_KEY = "cost_estimate"
+CHOSEN_TARGET_KEY = "chosen_target"
 
 
 class _AzureHookMixin(UsesHook):
@@ -95,7 +100,19 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
     retry of the same task instance finds the job an earlier try submitted (the job id is
     derived from dag, task, run and map index) and reattaches to it unless it failed.
 
-    :param target: e.g. ``ionq.simulator``, ``quantinuum.sim.h2-1e``, ``microsoft.estimator``.
+    Before a new job is sent, its cost is estimated (``AzureQuantumHook.estimate_cost``), logged
+    and pushed to XCom (``cost_estimate``); over the ``max_cost`` limit, or with a quota of the
+    target's provider used up, the task fails at once (no retry) and no job is created.
+
+    :param target: e.g. ``ionq.simulator``, ``quantinuum.sim.h2-1e``, ``microsoft.estimator``;
+        or a list of them: the first ``Available`` one with the shortest average queue is used
+        (pushed to XCom as ``chosen_target``).
+    :param max_cost: the most this job may cost, in the price table's currency (USD); default:
+        the connection's extra ``max_cost``, else ``[quantum] max_cost``, else no limit.
+    :param prices: price overrides, target pattern to ``PriceRule`` fields (see
+        ``airflow_quantum.spending.azure_pricing``); they win over the connection's ``prices``.
+    :param allow_unpriced: with a limit set, submit to a target that has no estimate in the
+        limit's currency (default: fail closed).
     :param input_params: target parameters (with ``qir``: e.g. the estimator's
         ``{"errorBudget": 0.001}``, or ``{"items": [...]}`` for a batch).
     :param entry_point: the QIR entry point (default: the module's only one).
@@ -134,7 +151,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
     def __init__(
         self,
         *,
-        target: str,
+        target: str | list[str],
         azure_quantum_conn_id: str = "azure_quantum_default",
         input_data: Any = None,
         input_data_format: str | None = None,
@@ -154,10 +171,16 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         session_id: str | None = None,
         metadata: dict[str, Any] | None = None,
         results_timeout: float = 300.0,
+        max_cost: float | None = None,
+        prices: dict[str, dict[str, Any]] | None = None,
+        allow_unpriced: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.azure_quantum_conn_id = azure_quantum_conn_id
+        self.max_cost = max_cost
+        self.prices = prices
+        self.allow_unpriced = allow_unpriced
         self.target = target
         self.input_data = input_data
         self.input_data_format = input_data_format
@@ -206,11 +229,22 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             )
         return given[0]
 
-    def validate_input(self) -> None:
-        if not isinstance(self.target, str) or not self.target.strip():
+    def candidates(self) -> list[str]:
+        """The target, or the targets to choose from (``InvalidInputError`` if malformed)."""
+        targets = [self.target] if isinstance(self.target, str) else self.target
+        if (
+            not isinstance(targets, list | tuple)
+            or not targets
+            or not all(isinstance(target, str) and target.strip() for target in targets)
+        ):
             raise InvalidInputError(
-                f"target must be a target id such as 'ionq.simulator', got {self.target!r:.60}"
+                "target must be a target id such as 'ionq.simulator', or a list of them, "
+                f"got {self.target!r:.60}"
             )
+        return list(targets)
+
+    def validate_input(self) -> None:
+        candidates = self.candidates()
         tags = as_list(self.tags) or []
         if not all(isinstance(tag, str) and tag for tag in tags):
             raise InvalidInputError(f"tags must be non-empty strings, got {tags!r:.60}")
@@ -223,7 +257,8 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         kind = self.kind
         if kind == "qio_problem":
             raise retired_qio(self.target)
-        check_current(self.target, self.input_data_format)
+        for target in candidates:
+            check_current(target, self.input_data_format)
         # Name the operator's field in the message, not the client function's argument.
         if kind == "ionq_circuit":
             _checked("ionq_circuit", inputs.ionq_circuit, self.ionq_circuit, self.qubits)
@@ -262,7 +297,39 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             "clear the task with a new run to start over"
         )
 
+    def check_spend(self, context: Any) -> None:
+        """Choose the target (from a list), estimate the cost, check the budget and quotas."""
+        ti = context["ti"]
+        if not isinstance(self.target, str):
+            chosen, rows = self.hook.choose_target(self.candidates())
+            self.log.info("Chose Azure Quantum target %s by queue: %s", chosen, rows)
+            self.target = chosen
+            ti.xcom_push(key=CHOSEN_TARGET_KEY, value=chosen)
+            self.validate_input()
+        kind = self.kind
+        estimate = self.hook.estimate_cost(
+            self.target,
+            **{kind: getattr(self, kind)},
+            input_data_format=self.input_data_format,
+            shots=self._ionq_shots(),
+            input_params=self.input_params,
+            prices=self.prices,
+        )
+        self.log.info("Cost estimate: %s", describe_estimate(estimate))
+        ti.xcom_push(key=COST_ESTIMATE_KEY, value=estimate)
+        limit = resolve_limit(MAX_COST, self.max_cost, self.hook.extras(self.hook.connection))
+        currency = self.hook.price_rule(self.target, self.prices).currency
+        check_budget(estimate, limit, currency, allow_unpriced=self.allow_unpriced)
+        if limit is not None:
+            self.log.info("Within the budget %s", limit.describe())
+        try:
+            self.hook.check_quotas(self.target, self.prices)
+        except (NotFoundError, BadRequestError) as exc:
+            self.log.warning("Quotas not checked: the workspace did not list them (%s)", exc)
+
     def submit(self, key: str) -> str:
+        if not isinstance(self.target, str):
+            raise InvalidInputError("a target must be chosen (check_spend) before submitting")
         job_id = self._free_job_id or str(uuid.uuid5(JOB_ID_NAMESPACE, f"{key}:0"))
         common: dict[str, Any] = {
             "name": self.name or f"{self.dag_id}.{self.task_id}",

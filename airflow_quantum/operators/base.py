@@ -199,8 +199,11 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
         return None
 
     def check_spend(self, context: Any) -> None:
-        """Right before a submit (not on reattach): the vendor's spending checks; raise
-        ``InvalidInputError`` (e.g. ``OverBudgetError``) to fail the task with no job."""
+        """Right before a new submission: the vendor's estimate, budget and quota checks.
+
+        Raise ``OverBudgetError`` or ``QuotaExhaustedError`` to fail the task (no retry) before
+        any job exists. Not called when an earlier try's job is reattached. Default: none.
+        """
 
     def submit(self, key: str) -> str:
         """Submit the job tagged with ``key``; return its id."""

@@ -152,10 +152,11 @@ def test_rigetti_quil_gives_one_readout_row_per_shot(wire):
     details, result = wire.run(RIGETTI, BELL_QUIL, {"shots": 40})
     assert details["providerId"] == "rigetti"
     assert set(result) == {"ro"} and len(result["ro"]) == 40
-    # Rigetti bills QPU time, which is not modelled: no events in another provider's units.
-    assert (
-        details["costEstimate"]["events"] == [] and details["costEstimate"]["estimatedTotal"] == 0
-    )
+    # Rigetti bills QPU time in 10 ms steps (as recorded: the QVM's event is all zeros), at no
+    # modelled price: nothing in another provider's units.
+    (event,) = details["costEstimate"]["events"]
+    assert event["dimensionId"] == "qpu_time_centiseconds" and event["amountBilled"] == 0
+    assert details["costEstimate"]["estimatedTotal"] == 0
     assert {tuple(row) for row in result["ro"]} <= {(0, 0), (1, 1)}
 
 

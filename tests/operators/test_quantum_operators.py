@@ -146,7 +146,7 @@ def test_azure_quantinuum_waits_on_the_worker_and_returns_the_decoded_result(con
     assert set(result["counts"]["c"]) <= {"00", "11"} and sum(result["counts"]["c"].values()) == 100
     ti = context["ti"]
     job_id = ti.pushed("job_id")
-    assert [key for key, _ in ti.pushes] == ["job_id", "job_url"]
+    assert [key for key, _ in ti.pushes] == ["cost_estimate", "job_id", "job_url"]
     assert ti.pushed("job_url") == page(emulator, job_id)
 
 

@@ -6,6 +6,8 @@
 - ``identity``: ``GET /msi/token``, the App Service managed-identity endpoint
 - ``storage``: the blob account at ``/{account}/{container}/{blob}``, authorised by SAS
 - ``historic``: ``POST /_emulator/azure/historic-jobs``, finished jobs of retired targets
+- ``capacity``: ``PUT /_emulator/azure/quotas``, ``.../targets/{id}/status`` and
+  ``.../providers/{id}/status``, scripted quotas and availability
 - ``jobs``, ``queue``, ``sessions``, ``workspace``: the routes under
   ``/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Quantum/workspaces/{ws}``
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from airflow_quantum_emulator.azure.auth import build_entra_router
+from airflow_quantum_emulator.azure.capacity import build_capacity_router
 from airflow_quantum_emulator.azure.details import Renderer
 from airflow_quantum_emulator.azure.historic import build_historic_router
 from airflow_quantum_emulator.azure.identity import build_managed_identity_router
@@ -42,6 +45,7 @@ def build_router(state: EmulatorState) -> APIRouter:
     router.include_router(build_managed_identity_router(state, store))
     router.include_router(build_storage_router(state, store, renderer.materialize_blob))
     router.include_router(build_historic_router(state, store))
+    router.include_router(build_capacity_router(store))
     return router
 
 

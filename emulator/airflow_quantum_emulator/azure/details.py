@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_quantum_emulator.azure.billing import cost_estimate
 from airflow_quantum_emulator.azure.context import Workspace
 from airflow_quantum_emulator.azure.sas import (
     BLOB_PERMISSIONS,
@@ -24,9 +25,6 @@ from airflow_quantum_emulator.state import EmulatorState
 #: Name the service gives the output blob before a job has written it.
 PENDING_OUTPUT_BLOB = "outputData"
 OUTPUT_BLOB = "rawOutputData"
-
-# USD per unit (IonQ: per gate-shot). Simulators and the optimization solvers are free here.
-_IONQ_QPU_PRICES = {"gs1q": 0.000220, "gs2q": 0.000975}
 
 
 class Renderer:
@@ -153,46 +151,9 @@ class Renderer:
         return details
 
     def _cost(self, record: AzureJob) -> dict[str, Any]:
-        target = find_any_target(record.target)
-        usage = record.usage
-        events: list[dict[str, Any]] = []
-        if target is None or target.family == "qio":
-            job = record.job
-            hours = max(0.0, (job.ended_at(self.state.now()) or 0.0) - job.starts_at) / 3600
-            events.append(_event("jobhours", "Job Hours", "Hours", hours, 0.0))
-        elif target.family in ("estimator", "pasqal", "rigetti"):
-            # Estimates are free; Pasqal's and Rigetti's pricing (QPU time) is not modelled:
-            # no billable events rather than another provider's units.
-            pass
-        elif target.family == "ionq":
-            shots = usage.get("shots", 0)
-            prices = _IONQ_QPU_PRICES if not target.simulator else {"gs1q": 0.0, "gs2q": 0.0}
-            events.append(
-                _event(
-                    "gs1q",
-                    "1Q Gate Shot",
-                    "1q gate shot",
-                    shots * usage.get("oneQubitGates", 0),
-                    prices["gs1q"],
-                )
-            )
-            events.append(
-                _event(
-                    "gs2q",
-                    "2Q Gate Shot",
-                    "2q gate shot",
-                    shots * usage.get("multiQubitGates", 0),
-                    prices["gs2q"],
-                )
-            )
-        elif target.family == "quantinuum":
-            # Quantinuum's H-System Quantum Credits (subscription-billed, so no USD price here).
-            credits = quantinuum_credits(usage)
-            dimension = "ehqc" if target.simulator else "hqc"
-            name = "Emulator HQCs" if target.simulator else "HQCs"
-            events.append(_event(dimension, name, "hqc", round(credits, 2), 0.0))
-        total = round(sum(event["amountBilled"] * event["unitPrice"] for event in events), 4)
-        return {"currencyCode": "USD", "events": events, "estimatedTotal": total}
+        job = record.job
+        ran = max(0.0, (job.ended_at(self.state.now()) or 0.0) - job.starts_at)
+        return cost_estimate(record, find_any_target(record.target), ran)
 
     # ------------------------------------------------------------ sessions
 
@@ -219,16 +180,6 @@ class Renderer:
         return details
 
 
-def quantinuum_credits(usage: dict[str, Any]) -> float:
-    """H-System Quantum Credits of a job: 5 + shots * (N1q + 10 N2q + 5 Nmeas) / 5000."""
-    weighted = (
-        usage.get("oneQubitGates", 0)
-        + 10 * usage.get("multiQubitGates", 0)
-        + 5 * usage.get("measurements", 0)
-    )
-    return 5 + usage.get("shots", 0) * weighted / 5000
-
-
 def _session_error(session: AzureSession, state: SessionState) -> dict[str, str] | None:
     if state.status == "Failed":
         return {
@@ -243,14 +194,3 @@ def _session_error(session: AzureSession, state: SessionState) -> dict[str, str]
     if state.status == "TimedOut":
         return {"code": "SessionTimedOut", "message": "The session was idle for too long."}
     return None
-
-
-def _event(dimension: str, name: str, unit: str, amount: float, price: float) -> dict[str, Any]:
-    return {
-        "dimensionId": dimension,
-        "dimensionName": name,
-        "measureUnit": unit,
-        "amountBilled": amount,
-        "amountConsumed": amount,
-        "unitPrice": price,
-    }

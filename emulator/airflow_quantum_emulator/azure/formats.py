@@ -186,15 +186,18 @@ def _qubit_limit(target: Target, max_qubits: int) -> int:
 
 
 def gate_counts(circuit: Any) -> dict[str, int]:
-    from airflow_quantum_emulator.sim.circuit import GateOp, Measure
+    from airflow_quantum_emulator.sim.circuit import GateOp, Measure, Reset
 
     counts = {"oneQubitGates": 0, "multiQubitGates": 0, "measurements": 0}
+    billed = 0  # IonQ bills a gate on N > 2 qubits as 6 * (N - 2) two-qubit gates
     for op in circuit.operations:
         if isinstance(op, GateOp):
-            counts["oneQubitGates" if len(op.qubits) == 1 else "multiQubitGates"] += 1
-        elif isinstance(op, Measure):
+            size = len(op.qubits)
+            counts["oneQubitGates" if size == 1 else "multiQubitGates"] += 1
+            billed += 0 if size == 1 else 1 if size == 2 else 6 * (size - 2)
+        elif isinstance(op, Measure | Reset):  # state preparation and measurement
             counts["measurements"] += 1
-    return counts
+    return {**counts, "billedTwoQubitGates": billed}
 
 
 def _prepare_ionq(

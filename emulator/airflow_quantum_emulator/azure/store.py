@@ -101,6 +101,11 @@ class AzureStore:
         self.sessions: dict[str, dict[str, AzureSession]] = defaultdict(dict)
         self.outputs: dict[tuple[str, str], str] = {}
         self.token_subjects: dict[str, str] = {}
+        #: Scripted through ``/_emulator/azure/...`` (see ``capacity``): quota fields by
+        #: (provider, dimension), target status by target id, availability by provider.
+        self.quota_settings: dict[tuple[str, str], dict[str, Any]] = {}
+        self.target_settings: dict[str, dict[str, Any]] = {}
+        self.provider_settings: dict[str, str] = {}
 
     def reset(self) -> None:
         self.containers.clear()
@@ -109,6 +114,9 @@ class AzureStore:
         self.sessions.clear()
         self.outputs.clear()
         self.token_subjects.clear()
+        self.quota_settings.clear()
+        self.target_settings.clear()
+        self.provider_settings.clear()
 
     def add_job(self, record: AzureJob) -> None:
         self.jobs[record.id] = record

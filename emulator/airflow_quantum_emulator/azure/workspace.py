@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.responses import Response
 
+from airflow_quantum_emulator.azure.billing import quantinuum_credits
+from airflow_quantum_emulator.azure.capacity import apply_quota_settings, provider_statuses
 from airflow_quantum_emulator.azure.context import (
     WORKSPACE_PREFIX,
     Workspace,
@@ -15,7 +17,7 @@ from airflow_quantum_emulator.azure.context import (
     reply,
     workspace_call,
 )
-from airflow_quantum_emulator.azure.details import Renderer, quantinuum_credits
+from airflow_quantum_emulator.azure.details import Renderer
 from airflow_quantum_emulator.azure.filters import JOB_FIELDS, SESSION_FIELDS, paged, paging
 from airflow_quantum_emulator.azure.jobs import job_row, listing
 from airflow_quantum_emulator.azure.sessions import session_jobs, session_row
@@ -26,7 +28,7 @@ from airflow_quantum_emulator.azure.storage import (
     ensure_container,
 )
 from airflow_quantum_emulator.azure.store import AzureJob, AzureStore
-from airflow_quantum_emulator.azure.targets import PROVIDERS, find_any_target, targets_of
+from airflow_quantum_emulator.azure.targets import find_any_target
 from airflow_quantum_emulator.azure.versions import service_creates_containers
 from airflow_quantum_emulator.bodies import describe_validation_error
 from airflow_quantum_emulator.errors import VendorError
@@ -74,30 +76,14 @@ def build_workspace_router(
     @router.get("/providerStatus")
     async def provider_status(request: Request) -> Response:
         ws = workspace_call(request, state, store)
-        queue = state.config.queue_seconds
-        providers = [
-            {
-                "id": provider,
-                "currentAvailability": "Available",
-                "targets": [
-                    {
-                        "id": target.id,
-                        "currentAvailability": "Available",
-                        "averageQueueTime": round(queue * target.queue_factor),
-                        "statusPage": target.status_page,
-                    }
-                    for target in targets_of(provider)
-                ],
-            }
-            for provider in PROVIDERS
-        ]
-        return _paged_reply(request, ws, providers)
+        return _paged_reply(request, ws, provider_statuses(store, state.config.queue_seconds))
 
     @router.get("/quotas")
     async def quotas(request: Request) -> Response:
         ws = workspace_call(request, state, store)
         records = list(store.workspace_jobs.get(ws.key, {}).values())
-        return _paged_reply(request, ws, _quotas(records, state.now()))
+        shown = apply_quota_settings(store, _quotas(records, state.now()))
+        return _paged_reply(request, ws, shown)
 
     @router.get("/topLevelItems")
     async def top_level_items(request: Request) -> Response:
@@ -150,7 +136,8 @@ def _quotas(records: list[AzureJob], now: float) -> list[dict[str, Any]]:
                 job_hours += ((end if end is not None else now) - start) / 3600
         elif phase is Phase.SUCCEEDED:
             usage = record.usage
-            gates = usage.get("oneQubitGates", 0) + usage.get("multiQubitGates", 0)
+            two = usage.get("billedTwoQubitGates", usage.get("multiQubitGates", 0))
+            gates = usage.get("oneQubitGates", 0) + two
             if target.family == "ionq" and not target.simulator:
                 gate_shots += usage.get("shots", 0) * gates
             elif target.family == "quantinuum":
