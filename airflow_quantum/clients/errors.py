@@ -101,6 +101,10 @@ class InvalidStateError(QuantumAPIError):
     """The request does not fit the object's state, e.g. cancelling a finished job (409)."""
 
 
+class QuotaExhaustedError(InvalidInputError):
+    """The workspace's or instance's quota is used up: nothing was submitted."""
+
+
 class SessionClosedError(InvalidStateError):
     """A job was sent to a session that is closed, failed or timed out: open a new session.
 

@@ -177,24 +177,7 @@ class IBMQuantumHook(QuantumBaseHook):
 
     # --------------------------------------------------------------------- running
 
-    def run_program(
-        self,
-        program_id: str,
-        backend: str | None,
-        params: Mapping[str, Any],
-        *,
-        session_id: str | None = None,
-        tags: Iterable[str] | None = None,
-        **job_options: Any,
-    ) -> str:
-        """Submit any program with its raw ``params``; returns the job id.
-
-        A 409 of the service (the instance's usage limit is reached) raises
-        ``QuotaExhaustedError``: no job was created."""
-        with ibm_usage.quota_refusal():  # a 409 here: the instance's usage limit is reached
-            submitted = self.client.run_job(
-                program_id, backend, params, session_id=session_id, tags=tags, **job_options
-            )
+    def _submitted(self, program_id: str, submitted: Any) -> str:
         self.log.info(
             "Submitted IBM Quantum %s job %s on %s", program_id, submitted.id, submitted.backend
         )
@@ -224,8 +207,11 @@ class IBMQuantumHook(QuantumBaseHook):
         built = pubs.sampler_pubs(circuits, shots)
         built = self._isa_pubs("sampler", built, backend, session_id, optimization_level)
         params = pubs.primitive_params(built, options)
-        return self.run_program(
-            "sampler", backend, params, session_id=session_id, tags=tags, **job_options
+        return self._submitted(
+            "sampler",
+            self.client.run_job(
+                "sampler", backend, params, session_id=session_id, tags=tags, **job_options
+            ),
         )
 
     def run_estimator(
@@ -252,8 +238,11 @@ class IBMQuantumHook(QuantumBaseHook):
         built = pubs.estimator_pubs(circuits, observables, precision)
         built = self._isa_pubs("estimator", built, backend, session_id, optimization_level)
         params = pubs.primitive_params(built, options)
-        return self.run_program(
-            "estimator", backend, params, session_id=session_id, tags=tags, **job_options
+        return self._submitted(
+            "estimator",
+            self.client.run_job(
+                "estimator", backend, params, session_id=session_id, tags=tags, **job_options
+            ),
         )
 
     def _isa_pubs(

@@ -308,7 +308,7 @@ class IBMQuantumRunJobOperator(_IBMJobOperator):
         return [pub[0] if isinstance(pub, list | tuple) and pub else pub for pub in pubs]
 
     def submit(self, key: str) -> str:
-        return self.hook.run_program(
+        submitted = self.hook.client.run_job(
             self.program_id,
             self.backend,
             self.program_params,
@@ -316,6 +316,8 @@ class IBMQuantumRunJobOperator(_IBMJobOperator):
             tags=self._tags(key),
             **self.job_options,
         )
+        self.log.info("Submitted IBM Quantum %s job %s", self.program_id, submitted.id)
+        return submitted.id
 
 
 class IBMQuantumGetResultsOperator(_IBMHookMixin, QuantumGetResultsOperator):

@@ -11,7 +11,17 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_quantum.clients.errors import InvalidInputError
+from airflow_quantum.clients.errors import InvalidInputError, QuotaExhaustedError
+
+__all__ = [
+    "LIMIT_KEYS",
+    "MAX_COST",
+    "MAX_QUANTUM_SECONDS",
+    "Limit",
+    "OverBudgetError",
+    "QuotaExhaustedError",
+    "resolve_limit",
+]
 
 SECTION = "quantum"
 #: The limit keys: Azure's money, IBM's quantum seconds.
@@ -23,10 +33,6 @@ LIMIT_KEYS = (MAX_COST, MAX_QUANTUM_SECONDS)
 class OverBudgetError(InvalidInputError):
     """The job would cost more than the task's limit: nothing was submitted (or, for an IBM job
     the service estimated once queued, it was cancelled before it ran)."""
-
-
-class QuotaExhaustedError(InvalidInputError):
-    """The workspace's or instance's quota is used up: nothing was submitted."""
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,9 @@ job with :func:`over_limit`, so the rule "a queued job whose estimate exceeds
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from airflow_quantum.clients.errors import InvalidStateError, SessionClosedError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.spending.budget import MAX_QUANTUM_SECONDS, QuotaExhaustedError
 
@@ -136,22 +133,6 @@ def over_limit(job: Any, limit: float | None) -> OverLimit | None:
     if estimate is None or estimate <= limit:
         return None
     return OverLimit(job.id, estimate, limit)
-
-
-@contextmanager
-def quota_refusal() -> Iterator[None]:
-    """Around ``POST /jobs``: its 409 (usage exceeds the instance's limit) becomes
-    ``QuotaExhaustedError`` (the task fails at once, without a retry that would pay nothing
-    but fail again). A closed session's 409 stays what it is."""
-    try:
-        yield
-    except SessionClosedError:
-        raise
-    except InvalidStateError as exc:
-        raise QuotaExhaustedError(
-            f"the IBM Quantum service refused the job: the instance's usage limit is reached "
-            f"(no job was created): {exc}"
-        ) from None
 
 
 def seconds_text(value: float | None) -> str:

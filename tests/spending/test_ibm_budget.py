@@ -125,7 +125,7 @@ def test_the_services_409_is_quota_exhausted_for_every_submit_path(ibm_connectio
     with pytest.raises(QuotaExhaustedError, match="usage limit is reached"):
         hook.run_sampler([BELL_QASM], "ibm_fez", shots=10)
     with pytest.raises(QuotaExhaustedError, match="HTTP 409"):
-        hook.run_program("sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 10]]})
+        hook.client.run_job("sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 10]]})
     assert emulator_jobs(emulator) == {}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import requests
 from airflow_face_support import BELL_QASM, configure, control
 
-from airflow_quantum.clients.errors import InvalidStateError
+from airflow_quantum.clients.errors import QuotaExhaustedError
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
 
@@ -33,8 +33,8 @@ def test_post_jobs_answers_409_once_the_limit_is_reached(ibm_connection, emulato
     assert client.get_instance_usage().usage_limit_reached is True
     try:
         client.run_job("sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 5]]})
-    except InvalidStateError as exc:
-        assert exc.status == 409 and "usage limit" in str(exc)
+    except QuotaExhaustedError as exc:  # the client's name for the service's 409 there
+        assert "HTTP 409" in str(exc) and "usage limit" in str(exc)
     else:
         raise AssertionError("POST /jobs was accepted over the limit")
     assert emulator.state.stores["ibm"].jobs == {}

@@ -199,10 +199,11 @@ def test_azure_job_resumed_from_the_trigger_sends_its_cost(azure_connection, emu
         times["ended_at"] - times["starts_at"], abs=1e-3
     )
     assert metrics["quantum.job.run_seconds"].tags == tags
-    # IonQ bills gate-shots: 100 shots of one 1-qubit gate (H) and one 2-qubit gate (CNOT) at
-    # the emulator's Aria prices, 0.000220 and 0.000975 USD.
+    # IonQ bills a minimum per program (97.50 USD with error mitigation on) plus gate-shots:
+    # 100 shots of one 1-qubit gate (H) and one 2-qubit gate (CNOT) at the emulator's Aria
+    # prices, 0.000220 and 0.000975 USD.
     cost = metrics["quantum.job.cost"]
-    assert cost.value == pytest.approx(100 * 0.000220 + 100 * 0.000975)
+    assert cost.value == pytest.approx(97.5 + 100 * 0.000220 + 100 * 0.000975)
     assert (cost.kind, cost.tags) == ("g", {**tags, "currency": "USD"})
     assert metrics["quantum.job.finished"].tags == {**tags, "state": "succeeded"}
     facet = op.get_openlineage_facets_on_complete(None).run_facets[FACET_NAME]

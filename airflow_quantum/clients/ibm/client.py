@@ -20,7 +20,12 @@ from typing import Any, Unpack
 from airflow_quantum.clients.auth import Authenticator, TokenCache
 from airflow_quantum.clients.base import QuantumClient
 from airflow_quantum.clients.calls import AsyncCaller, SyncCaller
-from airflow_quantum.clients.errors import NotFoundError
+from airflow_quantum.clients.errors import (
+    InvalidStateError,
+    NotFoundError,
+    QuotaExhaustedError,
+    SessionClosedError,
+)
 from airflow_quantum.clients.ibm import models
 from airflow_quantum.clients.ibm.auth import iam_authenticator
 from airflow_quantum.clients.ibm.isa import (
@@ -108,7 +113,8 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
         ``private``, ``calibration_id``. Sampler and estimator circuits must be ISA
         circuits of the backend: they are checked against its configuration (fetched once per
         backend) and ``NonISACircuitError`` is raised before any job exists; an unknown
-        backend raises ``InvalidInputError`` naming the instance's backends.
+        backend raises ``InvalidInputError`` naming the instance's backends. The service's 409
+        (the instance's usage limit is reached) raises ``QuotaExhaustedError``: no job exists.
         """
         call = self.protocol.run_job(program_id, backend, params, session_id, tags, **options)
         if checks_isa(program_id):
@@ -116,7 +122,15 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
                 backend = self.get_session(session_id).backend_name
             if backend is not None:
                 check_pubs(params, self.backend_target(backend))
-        return self._run(call)
+        try:
+            return self._run(call)
+        except SessionClosedError:
+            raise
+        except InvalidStateError as exc:  # the service's 409: the instance's usage limit
+            raise QuotaExhaustedError(
+                "the IBM Quantum service refused the job: the instance's usage limit is "
+                f"reached (no job was created): {exc}"
+            ) from None
 
     def get_job(self, job_id: str, *, exclude_params: bool = True) -> models.IBMJob:
         """``GET /jobs/{id}`` -> ``IBMJob`` (without its params unless asked)."""
