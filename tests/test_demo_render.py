@@ -66,8 +66,9 @@ def test_each_job_is_shown_with_its_spend_read_from_the_emulator(emulator, tmp_p
 
     spends = demo.job_spends(emulator.url, {qpu: "azure", sampler: "ibm"})
     assert spends[qpu]["backend"] == "ionq.qpu.aria-1"
-    # 100 shots of one 1-qubit and one 2-qubit gate at the emulator's Aria gate-shot prices.
-    assert spends[qpu]["cost"] == pytest.approx(100 * 0.000220 + 100 * 0.000975)
+    # IonQ's minimum per program (97.50 USD, error mitigation on) plus 100 shots of one
+    # 1-qubit and one 2-qubit gate at the emulator's Aria gate-shot prices.
+    assert spends[qpu]["cost"] == pytest.approx(97.5 + 100 * 0.000220 + 100 * 0.000975)
     assert spends[sampler]["backend"] == "ibm_fez"
     ran = times[sampler]["ended_at"] - times[sampler]["starts_at"]
     assert spends[sampler]["run_seconds"] == pytest.approx(ran, abs=1e-3)
