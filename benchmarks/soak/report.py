@@ -1,12 +1,7 @@
-"""The soak's JSON report as Markdown, and the generated region of docs/reliability.md.
-
-python -m benchmarks.soak.report benchmarks/results/soak-latest.json [--docs docs/reliability.md]
-"""
+"""The soak's JSON report as Markdown, and the generated region of docs/reliability.md."""
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -62,20 +57,3 @@ def write_region(path: Path, region: str) -> None:
     if not (found and found_end):
         raise ValueError(f"{path} lacks the soak's markers {BEGIN!r} ... {END!r}")
     path.write_text(f"{head}{BEGIN}\n{region}{END}{tail}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("report", type=Path)
-    parser.add_argument("--docs", type=Path, help="rewrite this file's generated soak region")
-    args = parser.parse_args(argv)
-    region = render(json.loads(args.report.read_text()))
-    if args.docs:
-        write_region(args.docs, region)
-    else:
-        print(region)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

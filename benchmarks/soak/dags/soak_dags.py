@@ -23,21 +23,28 @@ from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
 from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
 
 DAG_ID = "soak_mixed"
-#: A Bell state as an ISA circuit of ibm_fez (basis cz, id, rz, sx, x; qubits 0 and 1 coupled).
-BELL_ISA_QASM = (
-    'OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit[2] c; '
-    "rz(pi/2) q[0]; sx q[0]; rz(pi/2) q[0]; rz(pi/2) q[1]; sx q[1]; rz(pi/2) q[1]; "
-    "cz q[0], q[1]; rz(pi/2) q[1]; sx q[1]; rz(pi/2) q[1]; "
+#: Two qubits in superposition (ISA gates of ibm_fez; H on each for IonQ): four outcomes with
+#: seeded random counts, so each job's result differs from the others' and a result found in
+#: the wrong task's XCom shows.
+SUPERPOSED_QASM = (
+    'OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit[2] c; sx q[0]; sx q[1]; '
     "c[0] = measure q[0]; c[1] = measure q[1];"
 )
-BELL_IONQ = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
+SUPERPOSED_IONQ = [{"gate": "h", "target": 0}, {"gate": "h", "target": 1}]
 SHOTS = 100
+IBM_INPUT = {"circuits": [SUPERPOSED_QASM], "backend": "ibm_fez", "shots": SHOTS}
+AZURE_INPUT = {"target": "ionq.simulator", "ionq_circuit": SUPERPOSED_IONQ, "shots": SHOTS}
 #: Tasks whose XCom ``return_value`` is the job's result (the others return a job id or none).
 RESULT_TASKS = ("ibm_sampler", "azure_ionq")
 #: Each sensor, and the task whose job it watches.
 SENSED = {"ibm_sensor": "ibm_submit", "azure_sensor": "azure_submit"}
 DEFAULT_ARGS = {"retries": 3, "retry_delay": timedelta(seconds=3)}
 POLLING = {"poll_interval": 1, "max_poll_interval": 3}
+#: vendor: (submitting operator, its input, sensor, whether the sensor defers).
+SUBMIT_AND_SENSE = {
+    "ibm": (IBMQuantumRunSamplerOperator, IBM_INPUT, IBMQuantumJobSensor, True),
+    "azure": (AzureQuantumSubmitJobOperator, AZURE_INPUT, AzureQuantumJobSensor, False),
+}
 
 
 @dag(
@@ -49,50 +56,17 @@ POLLING = {"poll_interval": 1, "max_poll_interval": 3}
     tags=["soak"],
 )
 def soak_mixed() -> None:
-    IBMQuantumRunSamplerOperator(
-        task_id="ibm_sampler",
-        circuits=[BELL_ISA_QASM],
-        backend="ibm_fez",
-        shots=SHOTS,
-        deferrable=True,
-        **POLLING,
-    )
-    AzureQuantumSubmitJobOperator(
-        task_id="azure_ionq",
-        target="ionq.simulator",
-        ionq_circuit=BELL_IONQ,
-        shots=SHOTS,
-        deferrable=False,
-        **POLLING,
-    )
-    ibm_submit = IBMQuantumRunSamplerOperator(
-        task_id="ibm_submit",
-        circuits=[BELL_ISA_QASM],
-        backend="ibm_fez",
-        shots=SHOTS,
-        wait_for_completion=False,
-    )
-    azure_submit = AzureQuantumSubmitJobOperator(
-        task_id="azure_submit",
-        target="ionq.simulator",
-        ionq_circuit=BELL_IONQ,
-        shots=SHOTS,
-        wait_for_completion=False,
-    )
-    ibm_submit >> IBMQuantumJobSensor(
-        task_id="ibm_sensor",
-        job_id="{{ ti.xcom_pull(task_ids='ibm_submit') }}",
-        deferrable=True,
-        poke_interval=1,
-        max_poll_interval=3,
-    )
-    azure_submit >> AzureQuantumJobSensor(
-        task_id="azure_sensor",
-        job_id="{{ ti.xcom_pull(task_ids='azure_submit') }}",
-        deferrable=False,
-        poke_interval=1,
-        max_poll_interval=3,
-    )
+    IBMQuantumRunSamplerOperator(task_id="ibm_sampler", deferrable=True, **IBM_INPUT, **POLLING)
+    AzureQuantumSubmitJobOperator(task_id="azure_ionq", deferrable=False, **AZURE_INPUT, **POLLING)
+    for vendor, (operator, job_input, sensor, defers) in SUBMIT_AND_SENSE.items():
+        submit = operator(task_id=f"{vendor}_submit", wait_for_completion=False, **job_input)
+        submit >> sensor(
+            task_id=f"{vendor}_sensor",
+            job_id=f"{{{{ ti.xcom_pull(task_ids='{vendor}_submit') }}}}",
+            deferrable=defers,
+            poke_interval=1,
+            max_poll_interval=3,
+        )
 
 
 soak_mixed()
