@@ -1,5 +1,8 @@
 """The soak's fault driver: one seeded random fault every few seconds, each one recorded.
 
+The kinds are dealt like cards: each round of six deals every kind once, in a seeded random
+order, so even the 2-minute profile (at least six faults) sees every kind.
+
 Faults: SIGKILL a triggerer (restarted after a few seconds), SIGKILL a Celery worker while it
 runs tasks (restarted likewise), 429 storms (with ``Retry-After``), 5xx storms, IBM tokens that
 expire within seconds, and a slow emulator (latency on every request). The HTTP faults are the
@@ -19,15 +22,7 @@ import psutil
 from benchmarks.soak.deployment import WORKERS
 
 TRIGGERERS = ("triggerer", "triggerer-2")
-#: Fault kinds and their weights.
-KINDS = {
-    "kill_triggerer": 2,
-    "kill_worker": 2,
-    "storm_429": 2,
-    "storm_5xx": 2,
-    "expire_tokens": 1,
-    "slow": 2,
-}
+KINDS = ("kill_triggerer", "kill_worker", "storm_429", "storm_5xx", "expire_tokens", "slow")
 #: The IBM token lifetime outside an "expire_tokens" window (the emulator's default).
 TOKEN_LIFETIME = 3600.0
 
@@ -85,10 +80,12 @@ class FaultDriver:
     # ------------------------------------------------------------------ the loop
 
     def _run(self) -> None:
-        kinds, weights = list(KINDS), list(KINDS.values())
+        deck: list[str] = []
         while not self._stop.wait(self.interval * self.rng.uniform(0.5, 1.5)):
             self._restart_due()
-            kind = self.rng.choices(kinds, weights)[0]
+            if not deck:
+                deck = self.rng.sample(KINDS, len(KINDS))
+            kind = deck.pop()
             try:
                 detail = getattr(self, kind)()
             except Exception as exc:
@@ -105,29 +102,30 @@ class FaultDriver:
                 if not self.deployment.processes[name].alive():
                     self.deployment.processes[name].start()
 
-    def _kill(self, name: str) -> float:
-        self.deployment.processes[name].kill()
-        delay = round(self.rng.uniform(2.0, 10.0), 1)
-        self._restarts.append((time.monotonic() + delay, name))
-        return delay
+    def _kill_one_of(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """SIGKILL one of ``names`` that was up; one still down from a kill is started first.
 
-    # ------------------------------------------------------------------ the faults
+        So there is always one left to serve (never both triggerers or workers down at once).
+        """
+        processes = self.deployment.processes
+        up = [name for name in names if processes[name].alive()]
+        for name in names:
+            if name not in up:
+                self._restarts = [(due, n) for due, n in self._restarts if n != name]
+                processes[name].start()
+        busy = {name: _descendants(processes[name].pid) for name in up}
+        target = max(up, key=lambda name: (busy[name], self.rng.random()))
+        processes[target].kill()
+        delay = round(self.rng.uniform(2.0, 10.0), 1)
+        self._restarts.append((time.monotonic() + delay, target))
+        return {"target": target, "descendants": busy[target], "restart_after_s": delay}
 
     def kill_triggerer(self) -> dict[str, Any]:
-        alive = [n for n in TRIGGERERS if self.deployment.processes[n].alive()]
-        if len(alive) < len(TRIGGERERS):  # one is down already: never both at once
-            return {"target": None}
-        name = self.rng.choice(alive)
-        return {"target": name, "restart_after_s": self._kill(name)}
+        return self._kill_one_of(TRIGGERERS)
 
     def kill_worker(self) -> dict[str, Any]:
-        """SIGKILL the busiest live worker (the one running the most task processes)."""
-        alive = [n for n in WORKERS if self.deployment.processes[n].alive()]
-        if len(alive) < len(WORKERS):
-            return {"target": None}
-        busy = {n: _descendants(self.deployment.processes[n].pid) for n in alive}
-        name = max(alive, key=lambda n: (busy[n], self.rng.random()))
-        return {"target": name, "processes": busy[name], "restart_after_s": self._kill(name)}
+        """SIGKILL the busier worker: the one with the most processes (pool and tasks)."""
+        return self._kill_one_of(WORKERS)
 
     def _storm(self, **rule: Any) -> dict[str, Any]:
         duration = round(self.rng.uniform(5.0, 15.0), 1)

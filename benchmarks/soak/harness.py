@@ -20,11 +20,18 @@ from benchmarks.soak.dags.soak_dags import DAG_ID, RESULT_TASKS
 from benchmarks.soak.deployment import soak_deployment
 from benchmarks.soak.faults import FaultDriver
 
-JOBS_PER_RUN = 4
-#: Jobs queue 2-6 s and run 1-3 s in the emulator: long enough that deferrable tasks defer and
+#: Jobs queue 4 s and run 2 s in the emulator: long enough that deferrable tasks defer and
 #: worker-side waits are mid-task when a worker is killed, short enough for many runs.
 EMULATOR_TIMING = {"queue_seconds": 4.0, "run_seconds": 2.0}
 FINAL = frozenset({"success", "failed"})
+#: What the scheduler logs when an executor's event and the DB disagree (Airflow's race of
+#: docs/reliability.md "Quick jobs and the executor event race"), and when it fails a task
+#: whose worker stopped heartbeating (a SIGKILLed Celery worker's tasks).
+LOG_SIGNS = {
+    "executor_state_mismatch": "but the task instance's state attribute is",
+    "heartbeat_timeout": "TIs without heartbeat",
+    "stuck_in_queued": "stuck in queued",
+}
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ def run_soak(home: Path, profile: Profile, log=print) -> dict[str, Any]:
             "statuses": {v: s["statuses"] for v, s in stats.items()},
             "faults": {"counts": driver.counts(), "events": driver.events, "errors": driver.errors},
             "process_starts": {n: p.starts for n, p in deployment.processes.items()},
+            "scheduler_log": _log_signs(deployment.home / "process-logs"),
             "invariants": {
                 name: {"ok": not found, "violations": found[:50], "count": len(found)}
                 for name, found in checks.items()
@@ -151,6 +159,17 @@ def _run_states(deployment: Any, page: int = 100) -> dict[str, str]:
         states.update({run["dag_run_id"]: run["state"] for run in body["dag_runs"]})
         if len(body["dag_runs"]) < page:
             return states
+
+
+def _log_signs(log_dir: Path) -> dict[str, list[str]]:
+    """Scheduler log lines carrying each of ``LOG_SIGNS`` (at most 20 of each)."""
+    found: dict[str, list[str]] = {name: [] for name in LOG_SIGNS}
+    for path in sorted(log_dir.glob("scheduler.*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            for name, sign in LOG_SIGNS.items():
+                if sign in line and len(found[name]) < 20:
+                    found[name].append(line[:400])
+    return found
 
 
 def _job_results(env: dict[str, str], airflow: invariants.AirflowView) -> dict[str, Any]:

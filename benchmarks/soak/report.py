@@ -23,6 +23,7 @@ def _pairs(counts: dict[str, Any]) -> str:
 def render(report: dict[str, Any]) -> str:
     profile, seconds, jobs = report["profile"], report["seconds"], report["jobs"]
     faults = report["faults"]
+    signs = {name: len(lines) for name, lines in report["scheduler_log"].items()}
     restarts = {n: s - 1 for n, s in report["process_starts"].items() if s > 1}
     lines = [
         f"Measured {report['started']} on {report['machine']} (git {report['git']}), "
@@ -37,6 +38,8 @@ def render(report: dict[str, Any]) -> str:
         f"| task instances by state / tries | {_pairs(report['tasks'])} / {report['tries']} |",
         f"| faults injected | {_pairs(faults['counts'])} |",
         f"| processes restarted after SIGKILL | {_pairs(restarts)} |",
+        f"| scheduler log lines: executor state mismatch, tasks failed without heartbeat, "
+        f"stuck in queued | {_pairs(signs)} |",
         f"| seconds: start-up / load / drain / total | {seconds['startup']:g} / "
         f"{seconds['load']:g} / {seconds['drain']:g} / {seconds['total']:g} |",
         "",

@@ -32,4 +32,7 @@ def test_soak_ci_profile_keeps_every_invariant(tmp_path: Path) -> None:
     assert set(report["invariants"]) == set(INVARIANTS)
     assert report["jobs"]["submitted"] >= FULL_JOBS * CI_MINUTES / FULL_MINUTES
     assert report["runs"]["trigger_errors"] == []
+    # Every kind of fault was dealt, and every kill found a process to kill.
+    assert min(report["faults"]["counts"].values()) >= 1, report["faults"]
+    assert report["faults"]["errors"] == [], report["faults"]["errors"]
     assert (tmp_path / "results" / "soak-latest.json").is_file()
