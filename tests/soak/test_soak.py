@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.soak.report import INVARIANTS
+from benchmarks.soak.report import INVARIANTS, render
 from benchmarks.soak.run import CI_MINUTES, soak
 
 pytestmark = pytest.mark.slow
@@ -22,6 +22,7 @@ FULL_MINUTES, FULL_JOBS = 20, 500
 @pytest.mark.timeout(1200)
 def test_soak_ci_profile_keeps_every_invariant(tmp_path: Path) -> None:
     report = soak(CI_MINUTES, out=tmp_path / "results", keep=tmp_path / "home")
+    print("\n" + render(report))
 
     failed = {
         name: check["violations"][:10]
