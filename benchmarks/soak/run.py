@@ -1,10 +1,12 @@
 """``make soak``: the distributed deployment under faults for SOAK_MINUTES, then its invariants.
 
     python -m benchmarks.soak.run [--minutes 20] [--ci] [--docs docs/reliability.md]
+    python -m benchmarks.soak.run --report benchmarks/results/soak-latest.json --docs ...
 
 Writes ``benchmarks/results/soak-<time>.json`` and ``soak-latest.json``, prints the invariants
 and exits 1 if one does not hold. ``--ci`` is the 2-minute profile (fewer runs, same rate);
-``--docs`` rewrites the generated soak region of that file from the report.
+``--docs`` rewrites the generated soak region of that file from the report; ``--report``
+renders a report written earlier instead of running a soak.
 """
 
 from __future__ import annotations
@@ -68,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ci", action="store_true", help=f"{CI_MINUTES:g} minutes of load")
     parser.add_argument("--docs", type=Path, help="rewrite this file's generated soak region")
     parser.add_argument("--keep", type=Path, help="Airflow home to keep (logs) instead of a tmp")
+    parser.add_argument("--report", type=Path, help="render this report instead of soaking")
     args = parser.parse_args(argv)
-    result = soak(CI_MINUTES if args.ci else args.minutes, keep=args.keep)
+    if args.report:
+        result = json.loads(args.report.read_text())
+    else:
+        result = soak(CI_MINUTES if args.ci else args.minutes, keep=args.keep)
     print(report.render(result))
     if args.docs:
         report.write_region(args.docs, report.render(result))
