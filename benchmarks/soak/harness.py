@@ -161,14 +161,16 @@ def _run_states(deployment: Any, page: int = 100) -> dict[str, str]:
             return states
 
 
-def _log_signs(log_dir: Path) -> dict[str, list[str]]:
-    """Scheduler log lines carrying each of ``LOG_SIGNS`` (at most 20 of each)."""
-    found: dict[str, list[str]] = {name: [] for name in LOG_SIGNS}
+def _log_signs(log_dir: Path, samples: int = 20) -> dict[str, dict[str, Any]]:
+    """How many scheduler log lines carry each of ``LOG_SIGNS``, and the first ``samples``."""
+    found: dict[str, dict[str, Any]] = {name: {"count": 0, "lines": []} for name in LOG_SIGNS}
     for path in sorted(log_dir.glob("scheduler.*.log")):
         for line in path.read_text(errors="replace").splitlines():
             for name, sign in LOG_SIGNS.items():
-                if sign in line and len(found[name]) < 20:
-                    found[name].append(line[:400])
+                if sign in line:
+                    found[name]["count"] += 1
+                    if len(found[name]["lines"]) < samples:
+                        found[name]["lines"].append(line[:400])
     return found
 
 
