@@ -8,6 +8,8 @@ DEMO_ARGS ?=
 PYTEST_ARGS ?=
 # e.g. BENCH_ARGS=--quick (a smoke run), or --sizes 100,1000 --no-poke; see benchmarks/run.py.
 BENCH_ARGS ?=
+# Minutes of load of `make soak` (SOAK_MINUTES=2 is the CI profile's length).
+SOAK_MINUTES ?= 20
 # The official vendor clients live in a venv of their own, without Airflow: see test-official.
 OFFICIAL_VENV := .venv-official
 OFFICIAL_PY := $(OFFICIAL_VENV)/bin/python
@@ -16,7 +18,7 @@ OFFICIAL_EXCLUDES := tests/official_clients/excludes.txt
 
 DOCS_INSTALLED := $(VENV)/.docs-installed
 
-.PHONY: help install test test-official lint format emulator demo docs bench clean
+.PHONY: help install test test-official lint format emulator demo docs bench soak clean
 
 help:
 	@echo "make demo      - run every example DAG against the local emulator (about five minutes)"
@@ -26,6 +28,9 @@ help:
 	@echo "make docs      - build the documentation site (strict) into site/"
 	@echo "make bench     - wait-capacity, baseline and decoding benchmarks (under 15 minutes);"
 	@echo "                results in benchmarks/results/, table into docs/performance.md"
+	@echo "make soak      - scheduler, two triggerers, two Celery workers on PostgreSQL and Redis"
+	@echo "                under random faults for SOAK_MINUTES (20), then its invariants; report"
+	@echo "                in benchmarks/results/, table into docs/reliability.md"
 	@echo "make emulator  - run the local Azure Quantum + IBM Quantum emulator (EMULATOR_ARGS=...)"
 	@echo "make format    - apply ruff formatting and safe fixes"
 	@echo "make clean     - remove .venv, .venv-official and caches"
@@ -88,6 +93,11 @@ docs: $(DOCS_INSTALLED)
 # The official decoder is timed in .venv-official, beside ours, on the same payloads.
 bench: $(INSTALLED) $(OFFICIAL_INSTALLED)
 	$(PY) -m benchmarks.run --docs docs/performance.md $(BENCH_ARGS)
+
+# Needs Debian's postgresql and redis-server (.ci/run installs both). Exit 1 if an invariant
+# does not hold.
+soak: $(INSTALLED)
+	$(PY) -m benchmarks.soak.run --minutes $(SOAK_MINUTES) --docs docs/reliability.md
 
 emulator: $(INSTALLED)
 	$(VENV)/bin/airflow-quantum-emulator $(EMULATOR_ARGS)

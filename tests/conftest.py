@@ -27,6 +27,7 @@ TEST_CONFIG = EmulatorConfig(queue_seconds=0.2, run_seconds=0.3, seed=1234)
 #: (``--dist loadfile --no-loadscope-reorder``). Modules are handed out in this order, the
 #: longest first (as measured), so that the workers end about together; others go last.
 SLOW_MODULES = (
+    "test_soak",
     "test_reliability_quick_jobs",
     "test_reliability_scenarios",
     "test_example_dags",

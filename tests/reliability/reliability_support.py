@@ -146,7 +146,8 @@ class AirflowProcess:
     """One long-running ``airflow <command>`` subprocess, in a process group of its own.
 
     ``name`` tells apart two processes of one command (``triggerer``, ``triggerer-2``); the
-    output of the n-th start goes to ``<log_dir>/<name>.<n>.log``.
+    output of the n-th start goes to ``<log_dir>/<name>.<n>.log``. A command of several words
+    (``celery worker --concurrency 4``) is split on whitespace.
     """
 
     command: str
@@ -167,7 +168,7 @@ class AirflowProcess:
         self.starts += 1
         with self.log_path.open("wb") as log:
             self.popen = subprocess.Popen(
-                demo.airflow_command(self.command),
+                demo.airflow_command(*self.command.split()),
                 env=dict(self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -219,6 +220,8 @@ class AirflowDeployment:
 
     ``triggerers`` > 1 starts that many ``airflow triggerer`` processes (named ``triggerer``,
     ``triggerer-2``, ...): high availability needs a database they can share (PostgreSQL).
+    ``extra`` names more processes to start beside them (name: ``airflow`` arguments), e.g.
+    Celery workers; they must stay alive like the others.
     """
 
     home: Path
@@ -226,6 +229,7 @@ class AirflowDeployment:
     api_url: str
     emulator: EmulatorServer
     triggerers: int = 1
+    extra: dict[str, str] = field(default_factory=dict)
     processes: dict[str, AirflowProcess] = field(default_factory=dict)
     _client: httpx.Client | None = None
 
@@ -240,6 +244,9 @@ class AirflowDeployment:
                 name = command if n == 1 else f"{command}-{n}"
                 self.processes[name] = AirflowProcess(command, self.env, log_dir, name)
                 self.processes[name].start()
+        for name, command in self.extra.items():
+            self.processes[name] = AirflowProcess(command, self.env, log_dir, name)
+            self.processes[name].start()
         wait_for(self._healthy, timeout, "the Airflow processes to report healthy")
 
     def stop(self, grace: float = STOP_GRACE) -> None:

@@ -1,0 +1,1 @@
+"""``make soak``: a distributed Airflow deployment under faults, checked against invariants."""
