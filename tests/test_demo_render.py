@@ -84,7 +84,7 @@ def test_each_job_is_shown_with_its_spend_read_from_the_emulator(emulator, tmp_p
             ("run_on_qpu", -1, "cost_estimate"): {
                 "target": "ionq.qpu.aria-1",
                 "currency": "USD",
-                "estimated_total": 97.5,
+                "estimated_total": 97.6195,
                 "priced": True,
             },
             ("sample", -1, "job_id"): sampler,
@@ -93,7 +93,7 @@ def test_each_job_is_shown_with_its_spend_read_from_the_emulator(emulator, tmp_p
     )
     qpu_line, sample_line, dear_line = spend_lines(record, spends)
     assert qpu_line.startswith(f"spend of run_on_qpu: job {qpu[:8]}… on ionq.qpu.aria-1, queued ")
-    assert qpu_line.endswith(", cost 0.1195 USD, estimated 97.5 USD before submitting")
+    assert qpu_line.endswith(", cost 97.6195 USD, estimated 97.6195 USD before submitting")
     assert sample_line.startswith(f"spend of sample: job {sampler[:8]}… on ibm_fez, queued ")
     assert sample_line.endswith(f", {spends[sampler]['quantum_seconds']:g} quantum seconds billed")
     assert dear_line == "spend of too_dear: no estimate before submitting (unpriced target)"
