@@ -75,12 +75,9 @@ def resolve_limit(key: str, operator_value: Any, extras: dict[str, Any]) -> Limi
     """The limit in force for ``key``: operator argument, else connection extra, else config."""
     if key not in LIMIT_KEYS:
         raise ValueError(f"unknown limit {key!r}; known: {', '.join(LIMIT_KEYS)}")
-    for source, value in (
-        ("operator", lambda: operator_value),
-        ("connection", lambda: extras.get(key)),
-        ("config", lambda: config_limit(key)),
-    ):
-        number = check_limit(value(), key, f"[{SECTION}] config" if source == "config" else source)
+    for source, value in (("operator", operator_value), ("connection", extras.get(key))):
+        number = check_limit(value, key, source)
         if number is not None:
             return Limit(key, number, source)
-    return None
+    number = config_limit(key)  # read last: only when neither the task nor the connection says
+    return None if number is None else Limit(key, number, "config")
