@@ -304,8 +304,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             chosen, rows = self.hook.choose_target(self.candidates())
             self.log.info("Chose Azure Quantum target %s by queue: %s", chosen, rows)
             self.target = chosen
-            ti.xcom_push(key=CHOSEN_TARGET_KEY, value=chosen)
-            self.validate_input()
+            ti.xcom_push(key=CHOSEN_TARGET_KEY, value=chosen)  # validate_input checked each
         kind = self.kind
         estimate = self.hook.estimate_cost(
             self.target,
