@@ -83,6 +83,15 @@ def emit_job_metrics(facts: JobFacts, state: JobState, dag_id: str, task_id: str
     return sent
 
 
+def metrics_on() -> bool:
+    """Whether Airflow sends metrics anywhere (``[metrics] statsd_on`` or ``otel_on``)."""
+    from airflow.sdk import conf
+
+    return conf.getboolean("metrics", "statsd_on", fallback=False) or conf.getboolean(
+        "metrics", "otel_on", fallback=False
+    )
+
+
 def report_finished_job(operator: Any, context: Any, state: JobState) -> None:
     """Telemetry of the job ``operator`` handled, now in ``state``; never raises.
 
@@ -90,6 +99,8 @@ def report_finished_job(operator: Any, context: Any, state: JobState) -> None:
     event and OpenLineage).
     """
     try:
+        if not metrics_on():  # nobody listens: spare the service the read of the job's facts
+            return
         facts = operator.known_facts()
         if facts is None:
             return

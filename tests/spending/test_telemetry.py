@@ -26,10 +26,12 @@ from airflow_face_support import (
     run_trigger,
 )
 
+from airflow_quantum.clients.state import JobState
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
 from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 from airflow_quantum.results.assets import attach_to_outlets
 from airflow_quantum.results.lineage import FACET_NAME
+from airflow_quantum.spending.telemetry import report_finished_job
 
 try:
     from airflow.sdk.exceptions import AirflowException, TaskDeferred
@@ -270,3 +272,13 @@ def test_a_broken_metrics_setup_never_fails_the_task(ibm_connection, emulator, m
     assert sum(result["pub_results"][0]["counts"].values()) == 10
     warning = f"Could not send the metrics of IBM Quantum job {op.job_id}: AirflowConfigException"
     assert warning in capsys.readouterr().out
+
+
+def test_without_a_metrics_backend_the_job_is_not_read_again(monkeypatch):
+    monkeypatch.setenv("AIRFLOW__METRICS__STATSD_ON", "False")
+    monkeypatch.setenv("AIRFLOW__METRICS__OTEL_ON", "False")
+
+    reads: list[str] = []
+    operator = SimpleNamespace(known_facts=lambda: reads.append("facts"), log=None)
+    report_finished_job(operator, {"ti": None}, JobState.SUCCEEDED)
+    assert reads == []  # no request to the service for metrics nobody receives
