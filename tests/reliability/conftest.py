@@ -1,4 +1,9 @@
-"""One real Airflow deployment (scheduler, triggerer, dag-processor, api-server) per session."""
+"""Real Airflow deployments (scheduler, triggerer, dag-processor, api-server) for the scenarios.
+
+Each lives as long as the test module that uses it: a deployment left running after its tests
+(until the xdist worker's session ends) keeps its four processes polling the metadata DB on the
+cores the other slow tests need.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ RELIABILITY_DAG_IDS = ["reliability_wait", "reliability_timeout", "reliability_r
 RELIABILITY_CONFIG = EmulatorConfig(queue_seconds=3600.0, run_seconds=0.2, seed=11)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def airflow_deployment(
     tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
 ) -> Iterator[AirflowDeployment]:

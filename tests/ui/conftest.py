@@ -24,7 +24,7 @@ from ui_support import (
 from airflow_quantum_emulator import EmulatorServer, demo
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped with its tests: no idle deployment after them
 def airflow_ui(
     tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
 ) -> Iterator[AirflowDeployment]:
