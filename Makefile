@@ -53,20 +53,49 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Two passes, every test in one of them: the tests that start no Airflow process run on
-# TEST_WORKERS cores (pytest-xdist); then the end-to-end ones (marked slow: real schedulers,
-# triggerers, PostgreSQL, a browser) in TEST_SLOW_WORKERS workers, each test module (one
-# deployment or Airflow home) in one worker, the longest first (tests/conftest.py:
-# SLOW_MODULES). They spend most of their time waiting for a queue or a timeout, so more
-# workers than cores pay; they assert no wall-clock limit. TEST_SLOW_WORKERS=0 runs them one
-# at a time. Exit code 5 ("no test selected", e.g. PYTEST_ARGS naming only one kind) is not
-# a failure.
-TEST_WORKERS ?= 2
+# Every test in one of three pytest runs, side by side where measuring said it pays:
+# 1. first, in the background, the slow tests paced by a clock rather than the CPU
+#    (tests/conftest.py: EARLY_MODULES, the soak's 2-minute CI profile);
+# 2. beside them, the tests that start no Airflow process, in TEST_WORKERS pytest-xdist
+#    workers: they mostly wait for the emulator's short job lifecycles (a run used under one
+#    core of two), so more workers than cores pay;
+# 3. then the other end-to-end tests (marked slow: real schedulers, triggerers, PostgreSQL, a
+#    browser) in TEST_SLOW_WORKERS workers, each test module (one deployment or Airflow home)
+#    in one worker, the longest first (tests/conftest.py: SLOW_MODULES). They too spend much
+#    of their time waiting for a queue or a timeout; they assert no wall-clock limit.
+#    TEST_SLOW_WORKERS=0 runs them one at a time. Beside them runs TEST_BESIDE_SLOW, if set
+#    (.ci/run: the official clients' tests and the docs), on the cores their waits leave idle.
+# Every run goes to its end; the target fails if one failed. Exit code 5 ("no test selected",
+# e.g. PYTEST_ARGS naming only one kind) is not a failure. Each run says how long it took.
+TEST_WORKERS ?= 4
 TEST_SLOW_WORKERS ?= 3
+TEST_BESIDE_SLOW ?=
+TEST_GROUP := AIRFLOW_QUANTUM_TEST_GROUP
 test: lint
-	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(PY) -m pytest -m slow -n $(TEST_SLOW_WORKERS) --dist loadfile --no-loadscope-reorder \
-		$(PYTEST_ARGS) || [ $$? -eq 5 ]
+	@status=0; early_log=$$(mktemp); beside_log=$$(mktemp); beside=; started=$$(date +%s); \
+	took() { echo "[test] $$1: $$(( $$(date +%s) - $$2 )) s"; }; \
+	( $(TEST_GROUP)=early $(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
+	  code=$$?; took "early slow tests (beside the next run)" $$started; exit $$code \
+	) >"$$early_log" 2>&1 & early=$$!; \
+	start=$$(date +%s); \
+	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	took "tests that start no Airflow process" $$start; \
+	if [ -n "$(TEST_BESIDE_SLOW)" ]; then \
+		( start=$$(date +%s); $(or $(TEST_BESIDE_SLOW),:); code=$$?; \
+		  took "$(TEST_BESIDE_SLOW) (beside the slow tests)" $$start; exit $$code \
+		) >"$$beside_log" 2>&1 & beside=$$!; \
+	fi; \
+	start=$$(date +%s); \
+	$(TEST_GROUP)=rest $(PY) -m pytest -m slow -n $(TEST_SLOW_WORKERS) --dist loadfile \
+		--no-loadscope-reorder $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	took "slow tests" $$start; \
+	wait $$early || { echo "[test] the early slow tests failed (their output follows)"; status=1; }; \
+	cat "$$early_log"; \
+	if [ -n "$$beside" ]; then \
+		wait $$beside || { echo "[test] failed: $(TEST_BESIDE_SLOW) (its output follows)"; status=1; }; \
+		cat "$$beside_log"; \
+	fi; \
+	rm -f "$$early_log" "$$beside_log"; took "all tests" $$started; exit $$status
 
 # The emulator, and the provider without Airflow (its clients need none; tests/conftest.py uses
 # their token cache).
