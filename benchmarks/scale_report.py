@@ -43,6 +43,14 @@ def _short(route: str) -> str:
     return f"{method} .../{'/'.join(tail)}"
 
 
+def _rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}" if seconds else "–"
+
+
+def _seconds(ms: float | None) -> str:
+    return "–" if ms is None else f"{ms / 1e3:.1f} s"
+
+
 def _phases(row: dict[str, Any]) -> str:
     """CPU seconds spent between the run's marks (claiming, waiting, the end)."""
     marks = row.get("marks") or {}
@@ -113,7 +121,7 @@ def steady_state(scale: dict[str, Any]) -> list[str]:
 
 def sizing(scale: dict[str, Any]) -> list[str]:
     """The sizing guide: every number computed from the measured run."""
-    ours, n = scale["quantum"], scale["n"]
+    ours, theirs, n = scale["quantum"], scale["datetime"], scale["n"]
     base = ours.get("rss_at_first_claim_mb") or 0.0
     per_wait_kb = max(0.0, ours["peak_rss_mb"] - base) * 1e3 / n
     per_gb = int((1000 - base) * 1e3 / per_wait_kb) if per_wait_kb and base < 1000 else None
@@ -140,6 +148,15 @@ def sizing(scale: dict[str, Any]) -> list[str]:
         f"({claim_rate:.0f} a second) to be claimed after a start. That is also how long a "
         "restarted triggerer takes to pick its waits up; the waits lose nothing meanwhile "
         "(the jobs keep running in the cloud and are polled once claimed).",
+        f"- **Many jobs ending at once**: the {n:,} events took {ours['drain_s']:.0f} s to "
+        f"reach the DB ({_rate(n, ours['drain_s'])} a second; `DateTimeTrigger`: "
+        f"{theirs['drain_s']:.0f} s), and meanwhile the triggerer's event loop stalled for up "
+        f"to {_seconds(ours['lag_ms']['max'])} (`DateTimeTrigger`: "
+        f"{_seconds(theirs['lag_ms']['max'])}). A trigger runner silent for longer than "
+        "`[triggerer] runner_health_check_threshold` (30 s) stops its triggerer's heartbeat, "
+        "and the other triggerers take its triggers over after "
+        "`triggerer_health_check_threshold` (30 s): where thousands of jobs can end together, "
+        "raise both above the stall measured here.",
         "- **A second triggerer** is for availability first: when one dies, the other "
         "claims its triggers after `[triggerer] triggerer_health_check_threshold` (30 s). "
         "Add one for load when the loop-lag p99 of a triggerer nears the "

@@ -201,6 +201,15 @@ class TriggererRun:
         self.sampler.stop()
         states = self.states()
         lags = read_lags(str(self.ticker_path), self.started, drained)
+        # The loop lag of each phase: claiming, waiting (nothing but polls), the end's burst.
+        bounds = [self.started]
+        bounds += [self.started + self.marks[m]["at_s"] for m in ("claimed", "event")]
+        bounds.append(drained)
+        phases = {}
+        names = ("claiming", "waiting", "ending")
+        for name, since, until in zip(names, bounds[:-1], bounds[1:], strict=True):
+            phase = read_lags(str(self.ticker_path), since, until)
+            phases[name] = {**summary(phase), "samples": len(phase)}
         delivered = states.get("scheduled", 0)
         return {
             "kind": self.kind,
@@ -213,6 +222,7 @@ class TriggererRun:
             "rss_at_first_claim_mb": self.rss_at_first_claim and round(self.rss_at_first_claim, 1),
             "cpu_seconds": round(self.sampler.cpu_seconds, 1),
             "lag_ms": {**summary(lags), "samples": len(lags)},
+            "lag_ms_by_phase": phases,
             "delivered": delivered,
             "lost": n - delivered,
             "states": states,
