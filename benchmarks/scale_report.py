@@ -43,6 +43,15 @@ def _short(route: str) -> str:
     return f"{method} .../{'/'.join(tail)}"
 
 
+def _phase(row: dict[str, Any], name: str) -> dict[str, Any]:
+    return (row.get("lag_ms_by_phase") or {}).get(name) or {}
+
+
+def _phase_lag(row: dict[str, Any], name: str) -> str:
+    phase = _phase(row, name)
+    return f"{_f(phase.get('p99'))} / {_f(phase.get('max'), 0)}" if phase else "–"
+
+
 def _rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds else "–"
 
@@ -87,6 +96,12 @@ def comparison(scale: dict[str, Any]) -> list[str]:
         f"| event-loop lag p50 / p99 / max, ms | {_lag(ours)} | {_lag(theirs)} "
         f"| max {_x(ratios['lag_max'])}, p99 {_x(ratios['lag_p99'])} "
         f"| {_verdict('lag_max', ratios['lag_max'])} |",
+        *(
+            f"| loop lag {phase} p99 / max, ms | {_phase_lag(ours, phase)} "
+            f"| {_phase_lag(theirs, phase)} | – | – |"
+            for phase in ("claiming", "waiting", "ending")
+            if _phase(ours, phase)
+        ),
         f"| events delivered / lost | {_f(ours['delivered'])} / {ours['lost']} "
         f"| {_f(theirs['delivered'])} / {theirs['lost']} | – | 0 lost: {lost} |",
         f"| seconds to claim every trigger | {_f(ours['claim_s'])} | {_f(theirs['claim_s'])} "
@@ -128,13 +143,17 @@ def sizing(scale: dict[str, Any]) -> list[str]:
     hours = ours["wall_s"] / 3600
     cpu_share = ours["cpu_seconds"] / ours["wall_s"] if ours["wall_s"] else None
     claim_rate = n / ours["claim_s"] if ours["claim_s"] else None
+    theirs_base = theirs.get("rss_at_first_claim_mb") or 0.0
+    theirs_kb = max(0.0, theirs["peak_rss_mb"] - theirs_base) * 1e3 / n
     lines = [
         f"- **Memory**: an `airflow triggerer` (supervisor and trigger runner) took "
         f"{base:.0f} MB with its first triggers and peaked at {ours['peak_rss_mb']:.0f} MB with "
-        f"{n:,} of our waits: about {per_wait_kb:.0f} KB per wait on top of the base.",
+        f"{n:,} of our waits: about {per_wait_kb:.0f} KB per wait on top of the base, of which "
+        f"Airflow's own bookkeeping of a deferred task is most (a `DateTimeTrigger` wait: "
+        f"{theirs_kb:.0f} KB).",
     ]
     if per_gb:
-        lines[-1] += f" One GB holds about {per_gb:,} waits."
+        lines[-1] += f" One GB holds about {per_gb:,} of our waits."
     lines += [
         f"- **CPU**: {ours['cpu_seconds']:.0f} CPU seconds over the {ours['wall_s']:.0f} s run "
         f"({hours * n:,.0f} wait-hours), {cpu_share:.0%} of one core on average; by phase: "
@@ -144,7 +163,7 @@ def sizing(scale: dict[str, Any]) -> list[str]:
         f"(a 1 GB limit: about {per_gb or 0:,}). Triggers above every triggerer's capacity "
         "wait unclaimed, and their tasks wait with them.",
         f"- **Claiming** is paced by `[triggerer] max_trigger_to_select_per_loop` (default 50 "
-        f"a loop of about a second): {n:,} triggers took {ours['claim_s']:.0f} s "
+        f"a loop): {n:,} triggers took {ours['claim_s']:.0f} s "
         f"({claim_rate:.0f} a second) to be claimed after a start. That is also how long a "
         "restarted triggerer takes to pick its waits up; the waits lose nothing meanwhile "
         "(the jobs keep running in the cloud and are polled once claimed).",
@@ -159,9 +178,13 @@ def sizing(scale: dict[str, Any]) -> list[str]:
         "raise both above the stall measured here.",
         "- **A second triggerer** is for availability first: when one dies, the other "
         "claims its triggers after `[triggerer] triggerer_health_check_threshold` (30 s). "
-        "Add one for load when the loop-lag p99 of a triggerer nears the "
-        "`blocked_main_thread_warning_threshold` (0.2 s) or its memory nears its limit; "
-        f"at {n:,} waits this run's p99 was {_f(ours['lag_ms']['p99'])} ms.",
+        "For load, watch the loop lag while waiting (Airflow warns past "
+        "`blocked_main_thread_warning_threshold`, 0.2 s) and memory against its limit: "
+        f"while {n:,} of our waits only waited, this run's loop lag was p99 "
+        f"{_f(_phase(ours, 'waiting').get('p99'))} ms, max "
+        f"{_f(_phase(ours, 'waiting').get('max'), 0)} ms; the stalls are in the bursts "
+        f"(claiming: max {_seconds(_phase(ours, 'claiming').get('max'))}; "
+        f"the end: max {_seconds(_phase(ours, 'ending').get('max'))}).",
     ]
     return lines
 
