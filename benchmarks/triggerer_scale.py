@@ -57,6 +57,13 @@ TO_CAP_SECONDS = 120.0
 #: Listing page sizes of the shared pollers (IBM ``limit`` at most 200; Azure ``top`` 500).
 IBM_PAGE, AZURE_PAGE = 200, 500
 CLAIM_TIMEOUT = 1800.0
+#: The phases of a run (name, from mark, to mark) whose loop lag is reported apart.
+PHASES = (
+    ("claiming", "start", "claimed"),
+    ("settling", "claimed", "steady_from"),
+    ("waiting", "steady_from", "event"),
+    ("ending", "event", "drained"),
+)
 #: The emulator's name of the route IBM waits read once per job (queue position).
 IBM_METRICS_ROUTE = "GET /api/v1/jobs/{job_id}/metrics"
 DRAIN_TIMEOUT = 900.0
@@ -201,15 +208,16 @@ class TriggererRun:
         self.sampler.stop()
         states = self.states()
         lags = read_lags(str(self.ticker_path), self.started, drained)
-        # The loop lag of each phase: claiming, waiting (nothing but polls), the end's burst.
-        bounds = [self.started]
-        bounds += [self.started + self.marks[m]["at_s"] for m in ("claimed", "event")]
-        bounds.append(drained)
+        # The loop lag of each phase between the run's marks (a phase whose marks are missing
+        # is left out): claiming the triggers, settling (the first rounds and first reads, until
+        # the cap), waiting (steady), and the end's burst.
+        at = {"start": self.started, "drained": drained}
+        at.update({name: self.started + mark["at_s"] for name, mark in self.marks.items()})
         phases = {}
-        names = ("claiming", "waiting", "ending")
-        for name, since, until in zip(names, bounds[:-1], bounds[1:], strict=True):
-            phase = read_lags(str(self.ticker_path), since, until)
-            phases[name] = {**summary(phase), "samples": len(phase)}
+        for name, since, until in PHASES:
+            if since in at and until in at:
+                phase = read_lags(str(self.ticker_path), at[since], at[until])
+                phases[name] = {**summary(phase), "samples": len(phase)}
         delivered = states.get("scheduled", 0)
         return {
             "kind": self.kind,
@@ -295,7 +303,9 @@ def _wait_first_reads(
         time.sleep(2.0)
 
 
-def _datetime(server: PostgresServer, n: int, event_after: float, workdir: Path) -> dict[str, Any]:
+def _datetime(
+    server: PostgresServer, n: int, event_after: float, steady_after: float, workdir: Path
+) -> dict[str, Any]:
     run = TriggererRun(server, "datetime", workdir, "http://127.0.0.1:9")
     run.prepare()
     # The moment is taken once the task instances exist; the triggerer starts right after.
@@ -305,6 +315,8 @@ def _datetime(server: PostgresServer, n: int, event_after: float, workdir: Path)
         claim_s = run.wait_claimed()
         run.mark("claimed")
         while time.time() < moment:
+            if "steady_from" not in run.marks and time.time() >= run.started + steady_after:
+                run.mark("steady_from")  # the same phases as ours, for the loop lag
             run.alive()
             time.sleep(1.0)
         run.mark("event")
@@ -346,7 +358,8 @@ def measure(
         print(f"[bench] triggerer at scale: {n} quantum waits ...", file=sys.stderr, flush=True)
         quantum = _quantum(server, emulator, templates, n, steady_seconds, to_cap_seconds, workdir)
         print(f"[bench] triggerer at scale: {n} DateTimeTriggers ...", file=sys.stderr, flush=True)
-        baseline = _datetime(server, n, quantum["event_after_s"], workdir)
+        steady_after = quantum["marks"]["steady_from"]["at_s"]
+        baseline = _datetime(server, n, quantum["event_after_s"], steady_after, workdir)
     return {
         "mode": "triggerer-scale",
         "n": n,
