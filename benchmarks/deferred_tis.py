@@ -1,6 +1,8 @@
 """Put N deferred task instances in the metadata DB, or report what became of them.
 
-    python -m benchmarks.deferred_tis create JOBS.json   # one DAG run of bench_deferred per job
+    python -m benchmarks.deferred_tis create JOBS.json P MAX  # one run of bench_deferred per job
+    python -m benchmarks.deferred_tis create-datetime N SECONDS  # N runs on DateTimeTrigger
+    python -m benchmarks.deferred_tis create-ticker PATH      # one run on the loop-lag probe
     python -m benchmarks.deferred_tis states             # task-instance states of those runs
 
 What a sensor's ``defer()`` leaves behind, without starting N worker processes to get there: a
@@ -14,18 +16,18 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 DAG_ID, TASK_ID = "bench_deferred", "wait"
+#: The DAG run whose task waits on the loop-lag probe (left out of the states).
+TICKER_RUN_ID = "ticker"
+#: Rows committed at a time (10,000 runs in one transaction hold many locks for long).
+BATCH = 500
 
 
 def create(jobs_file: str, poll_interval: float, max_poll_interval: float) -> dict:
-    from airflow.models.serialized_dag import SerializedDagModel
-    from airflow.models.trigger import Trigger
-    from airflow.utils.session import create_session
-    from airflow.utils.state import DagRunState, TaskInstanceState
-    from airflow.utils.types import DagRunTriggeredByType, DagRunType
-    from pendulum import now
-
+    """One deferred wait per job of ``jobs_file``, on our triggers (shared polling)."""
     from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
     from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
     from benchmarks.support import AZURE_CONN_ID, IBM_CONN_ID
@@ -36,37 +38,99 @@ def create(jobs_file: str, poll_interval: float, max_poll_interval: float) -> di
     # vendor. The triggerer only runs the triggers: no task resumes in this benchmark.
     waits = [(IBMQuantumJobTrigger, IBM_CONN_ID, job) for job in jobs["ibm"]]
     waits += [(AzureQuantumJobTrigger, AZURE_CONN_ID, job) for job in jobs["azure"]]
+    run_ids = [f"bench_{index}_{job_id}" for index, (_, _, job_id) in enumerate(waits)]
+
+    def build() -> list[Any]:
+        return [
+            trigger_class(
+                conn_id, job_id, poll_interval=poll_interval, max_poll_interval=max_poll_interval
+            )
+            for trigger_class, conn_id, job_id in waits
+        ]
+
+    return {"created": _defer(run_ids, build)}
+
+
+def create_datetime(count: int, seconds_after: float) -> dict:
+    """``count`` waits on Airflow's own ``DateTimeTrigger``, all firing at one moment.
+
+    The moment is ``seconds_after`` the task instances exist (their DAG runs take a while to
+    create), so that the triggerer started right after this sees the same timeline as ours.
+    """
+    from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+    from pendulum import now
+
+    chosen: dict[str, float] = {}
+
+    def build() -> list[Any]:
+        moment = now("UTC").add(seconds=seconds_after)
+        chosen["moment"] = moment.timestamp()
+        return [DateTimeTrigger(moment) for _ in range(count)]
+
+    created = _defer([f"bench_{index}_datetime" for index in range(count)], build)
+    return {"created": created, **chosen}
+
+
+def create_ticker(path: str) -> dict:
+    """One deferred ``LoopLagTrigger`` (writing to ``path``): the loop-lag probe of a run."""
+    from benchmarks.lag_ticker import LoopLagTrigger
+
+    return {"created": _defer([TICKER_RUN_ID], lambda: [LoopLagTrigger(path)])}
+
+
+def _defer(run_ids: list[str], build: Callable[[], list[Any]]) -> int:
+    """A running DAG run per run id, its ``wait`` task deferred on a trigger of ``build()``.
+
+    The runs and task instances are made first; ``build`` is called once they exist, so a
+    trigger that fires at a moment can take it from when the waits are all in place.
+    """
+    from airflow.models.serialized_dag import SerializedDagModel
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.trigger import Trigger
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState, TaskInstanceState
+    from airflow.utils.types import DagRunTriggeredByType, DagRunType
+    from pendulum import now
+    from sqlalchemy import update
+
     with create_session() as session:
         dag = SerializedDagModel.get_dag(DAG_ID, session=session)
         if dag is None:
             raise SystemExit(f"{DAG_ID} is not serialized: run `airflow dags reserialize` first")
-        for index, (trigger_class, conn_id, job_id) in enumerate(waits):
+        keys = []
+        for index, run_id in enumerate(run_ids, 1):
             run = dag.create_dagrun(
-                run_id=f"bench_{index}_{job_id}",
+                run_id=run_id,
                 run_after=now("UTC"),
-                conf={"job_id": job_id},
+                conf={},
                 run_type=DagRunType.MANUAL,
                 triggered_by=DagRunTriggeredByType.TEST,
                 state=DagRunState.RUNNING,
                 session=session,
             )
-            trigger = Trigger.from_object(
-                trigger_class(
-                    conn_id,
-                    job_id,
-                    poll_interval=poll_interval,
-                    max_poll_interval=max_poll_interval,
-                )
-            )
+            (ti,) = [ti for ti in run.get_task_instances(session=session) if ti.task_id == TASK_ID]
+            keys.append(ti.id)
+            if index % BATCH == 0:
+                session.commit()
+        session.commit()
+        triggers = build()
+        for index, (ti_id, trigger_object) in enumerate(zip(keys, triggers, strict=True), 1):
+            trigger = Trigger.from_object(trigger_object)
             session.add(trigger)
             session.flush()
-            (ti,) = [ti for ti in run.get_task_instances(session=session) if ti.task_id == TASK_ID]
-            ti.state = TaskInstanceState.DEFERRED
-            ti.trigger_id = trigger.id
-            ti.next_method = "execute_complete"
-            ti.try_number = 1
-            session.merge(ti)
-    return {"created": len(waits)}
+            session.execute(
+                update(TaskInstance)
+                .where(TaskInstance.id == ti_id)
+                .values(
+                    state=TaskInstanceState.DEFERRED,
+                    trigger_id=trigger.id,
+                    next_method="execute_complete",
+                    try_number=1,
+                )
+            )
+            if index % BATCH == 0:
+                session.commit()
+    return len(keys)
 
 
 def states() -> dict:
@@ -77,7 +141,9 @@ def states() -> dict:
     with create_session() as session:
         rows = session.execute(
             select(TaskInstance.state, TaskInstance.next_kwargs).where(
-                TaskInstance.dag_id == DAG_ID, TaskInstance.task_id == TASK_ID
+                TaskInstance.dag_id == DAG_ID,
+                TaskInstance.task_id == TASK_ID,
+                TaskInstance.run_id != TICKER_RUN_ID,
             )
         ).all()
     statuses: Counter[str] = Counter()
@@ -90,6 +156,10 @@ def states() -> dict:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["create"]:
         print(json.dumps(create(argv[1], float(argv[2]), float(argv[3]))))
+    elif argv[:1] == ["create-datetime"]:
+        print(json.dumps(create_datetime(int(argv[1]), float(argv[2]))))
+    elif argv[:1] == ["create-ticker"]:
+        print(json.dumps(create_ticker(argv[1])))
     elif argv[:1] == ["states"]:
         print(json.dumps(states()))
     else:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks import scale_report
+
 #: Event statuses of a wait that ended well (the triggers' and the vendors' own words).
 OK_STATUSES = frozenset({"success", "Completed", "Succeeded"})
 BEGIN = "<!-- BEGIN GENERATED: make bench rewrites this region -->"
@@ -161,6 +163,11 @@ def render(results: dict[str, Any]) -> str:
     ]
     for note in results.get("notes", []):
         lines += ["", f"- {note}"]
+    scale = results.get("scale")
+    if scale and "failed" in scale:
+        lines += ["", f"Real triggerer at {scale['n']:,} waits: failed: {scale['failed']}"]
+    elif scale:
+        lines += ["", *scale_report.render(scale)]
     if results.get("decoding"):
         lines += ["", "### Result decoding", "", *decoding_table(results["decoding"])]
         versions = results["decoding"].get("official_versions")
