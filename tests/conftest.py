@@ -38,6 +38,7 @@ SLOW_MODULES = (
     "test_reliability_ha_secrets",
     "test_demo_cli",
     "test_xcom_object_storage_backend",
+    "test_scale_smoke",
     "test_budget_dag",
     "test_providers_list",
 )
