@@ -55,9 +55,8 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff format .
 
 # Every test in one of three pytest runs, side by side where measuring said it pays:
-# 1. first, in the background, the slow tests that mostly wait rather than compute
-#    (tests/conftest.py: EARLY_MODULES: the soak's 2-minute CI profile, the scale benchmark's
-#    smoke test), one pytest-xdist worker each;
+# 1. first, in the background, the slow tests paced by a clock rather than the CPU
+#    (tests/conftest.py: EARLY_MODULES, the soak's 2-minute CI profile);
 # 2. beside them, the tests that start no Airflow process, in TEST_WORKERS pytest-xdist
 #    workers: they mostly wait for the emulator's short job lifecycles (a run used under one
 #    core of two), so more workers than cores pay;
@@ -71,15 +70,12 @@ format: $(INSTALLED)
 # e.g. PYTEST_ARGS naming only one kind) is not a failure. Each run says how long it took.
 TEST_WORKERS ?= 4
 TEST_SLOW_WORKERS ?= 3
-#: One xdist worker per early module (tests/conftest.py: EARLY_MODULES).
-TEST_EARLY_WORKERS ?= 2
 TEST_BESIDE_SLOW ?=
 TEST_GROUP := AIRFLOW_QUANTUM_TEST_GROUP
 test: lint
 	@status=0; early_log=$$(mktemp); beside_log=$$(mktemp); beside=; started=$$(date +%s); \
 	took() { echo "[test] $$1: $$(( $$(date +%s) - $$2 )) s"; }; \
-	( $(TEST_GROUP)=early $(PY) -m pytest -m slow -n $(TEST_EARLY_WORKERS) --dist loadfile \
-		$(PYTEST_ARGS) || [ $$? -eq 5 ]; \
+	( $(TEST_GROUP)=early $(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
 	  code=$$?; took "early slow tests (beside the next run)" $$started; exit $$code \
 	) >"$$early_log" 2>&1 & early=$$!; \
 	start=$$(date +%s); \

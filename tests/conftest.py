@@ -42,11 +42,10 @@ SLOW_MODULES = (
     "test_budget_dag",
     "test_providers_list",
 )
-#: Slow modules that ``make test`` starts first, in a pytest of their own (one xdist worker
-#: each) beside the tests that start no Airflow process, which leave the CPU half idle: the
-#: soak's CI profile is paced by its clock (two minutes of DAG runs at a fixed rate, then the
-#: drain); the scale benchmark's smoke test mostly waits for its triggerers' rounds.
-EARLY_MODULES = ("test_soak", "test_scale_smoke")
+#: Slow modules that ``make test`` starts first, in a pytest of their own beside the tests
+#: that start no Airflow process: the soak's CI profile is paced by its clock (two minutes of
+#: DAG runs at a fixed rate, then the drain), not by the CPU, which those tests leave half idle.
+EARLY_MODULES = ("test_soak",)
 #: ``make test`` sets it for its two runs of slow tests: "early" selects EARLY_MODULES only,
 #: "rest" all the others; unset (any other pytest run), nothing is left out.
 GROUP_VARIABLE = "AIRFLOW_QUANTUM_TEST_GROUP"
