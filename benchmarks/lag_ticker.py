@@ -26,7 +26,7 @@ def _append(path: str, line: str) -> None:
 class LoopLagTrigger(BaseTrigger):
     """Samples the lateness of ``asyncio.sleep(period)`` in the loop it runs in."""
 
-    def __init__(self, path: str, period: float = 0.05, flush_every: float = 2.0) -> None:
+    def __init__(self, path: str, period: float = 0.05, flush_every: float = 0.5) -> None:
         super().__init__()
         self.path = path
         self.period = period

@@ -27,7 +27,7 @@ def scale(tmp_path_factory: pytest.TempPathFactory) -> dict:
     with EmulatorProcess() as emulator:
         templates = submit_templates(emulator)
         return triggerer_scale.measure(
-            emulator, templates, N, steady_seconds=3, workdir=workdir, to_cap_seconds=1
+            emulator, templates, N, steady_seconds=5, workdir=workdir, to_cap_seconds=3
         )
 
 
