@@ -14,9 +14,11 @@ Airflow environment of ``benchmarks.airflow_home`` (the DAG serialized beforehan
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 DAG_ID, TASK_ID = "bench_deferred", "wait"
@@ -151,6 +153,21 @@ def states() -> dict:
         event = (next_kwargs or {}).get("event") if isinstance(next_kwargs, dict) else None
         statuses[f"{state}:{event.get('status') if isinstance(event, dict) else None}"] += 1
     return dict(statuses)
+
+
+def invoke(env: dict[str, str], *args: str, timeout: float | None = None) -> Any:
+    """Run this module with ``args`` in the Airflow environment ``env``; its JSON answer."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.deferred_tis", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"deferred_tis {args[0]} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> int:

@@ -13,32 +13,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from airflow_quantum_emulator import demo
-from benchmarks import airflow_home
+from benchmarks import airflow_home, deferred_tis
 from benchmarks.jobs import clone_jobs
 from benchmarks.process_tree import TreeSampler
 from benchmarks.support import EmulatorProcess, stats_delta, summary, waits_started
 from benchmarks.wait_capacity import MAX_POLL_INTERVAL, POLL_INTERVAL
 
 TIMEOUT = 600.0
-
-
-def _helper(env: dict[str, str], *args: str) -> Any:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.deferred_tis", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"deferred_tis {args[0]} failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _first_reads_after(emulator: EmulatorProcess, ended: float, job_ids: set[str]) -> list[float]:
@@ -68,7 +54,9 @@ def measure(
     jobs = clone_jobs(emulator, templates, n, queue_seconds=24 * 3600, run_seconds=1)
     jobs_file = workdir / f"jobs-triggerer-{n}.json"
     jobs_file.write_text(json.dumps(jobs.as_dict()))
-    _helper(env, "create", str(jobs_file), str(POLL_INTERVAL), str(MAX_POLL_INTERVAL))
+    deferred_tis.invoke(
+        env, "create", str(jobs_file), str(POLL_INTERVAL), str(MAX_POLL_INTERVAL), timeout=TIMEOUT
+    )
     before = emulator.stats()
     log_path = workdir / f"triggerer-{n}.log"
     with log_path.open("wb") as log:
@@ -142,7 +130,7 @@ def measure(
 def _wait_resumable(env: dict[str, str], n: int, deadline: float) -> dict[str, int]:
     """TI states once none is deferred any more (each event moved its TI to scheduled)."""
     while True:
-        states = _helper(env, "states")
+        states = deferred_tis.invoke(env, "states", timeout=TIMEOUT)
         if not any(key.startswith("deferred") for key in states) or time.monotonic() > deadline:
             return states
         time.sleep(2.0)

@@ -34,9 +34,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# The listing page sizes the shared pollers ask for (steady_formula counts their pages).
+from airflow_quantum.clients.azure.async_client import PENDING_PAGE_SIZE as AZURE_PAGE
+from airflow_quantum.clients.ibm.client import PENDING_PAGE_SIZE as IBM_PAGE
 from airflow_quantum_emulator import demo
 from benchmarks.airflow_home import DAGS
-from benchmarks.deferred_tis import DAG_ID, TICKER_RUN_ID
+from benchmarks.deferred_tis import DAG_ID, TICKER_RUN_ID, invoke
 from benchmarks.jobs import clone_jobs
 from benchmarks.lag_ticker import read_lags
 from benchmarks.process_tree import TreeSampler
@@ -54,8 +57,6 @@ from reliability_support import free_port  # noqa: E402
 #: Seconds after the last trigger was claimed until every wait polls at the cap: a wait's
 #: interval at age t is 5 + t/2 s (``waiting.interval_at_age``), 60 s from t = 110 s.
 TO_CAP_SECONDS = 120.0
-#: Listing page sizes of the shared pollers (IBM ``limit`` at most 200; Azure ``top`` 500).
-IBM_PAGE, AZURE_PAGE = 200, 500
 CLAIM_TIMEOUT = 1800.0
 #: The phases of a run (name, from mark, to mark) whose loop lag is reported apart.
 PHASES = (
@@ -113,16 +114,7 @@ class TriggererRun:
 
     def defer(self, *args: str) -> dict[str, Any]:
         """``benchmarks.deferred_tis ARGS`` in this run's Airflow environment."""
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.deferred_tis", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"deferred_tis {args[0]} failed:\n{done.stderr[-2000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return invoke(self.env, *args)
 
     def prepare(self) -> None:
         self.airflow("dags", "reserialize")
@@ -194,7 +186,7 @@ class TriggererRun:
             time.sleep(1.0)
         return time.time() - self.started
 
-    def wait_drained(self, n: int) -> float:
+    def wait_drained(self) -> float:
         """Block until no task instance is DEFERRED (or the timeout); the wall time then."""
         deadline = time.monotonic() + DRAIN_TIMEOUT
         while self.states().get("deferred", 0) and time.monotonic() < deadline:
@@ -268,7 +260,7 @@ def _quantum(
         steady = stats_delta(steady_before, emulator.stats())
         run.mark("event")
         ended = emulator.control("POST", "/jobs/finish", json={"ids": jobs.ibm + jobs.azure})
-        drained = run.wait_drained(n)
+        drained = run.wait_drained()
         row = run.row(n, ended["finished_at"], drained, claim_s)
         row["outcomes"] = run.defer("states")
     finally:
@@ -320,7 +312,7 @@ def _datetime(
             run.alive()
             time.sleep(1.0)
         run.mark("event")
-        drained = run.wait_drained(n)
+        drained = run.wait_drained()
         row = run.row(n, moment, drained, claim_s)
     finally:
         run.stop()
