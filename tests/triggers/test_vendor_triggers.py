@@ -37,6 +37,9 @@ from airflow_quantum.triggers.scope import live_scopes
 #: Status requests as the emulator's statistics name their routes: one job, or the listing
 #: of pending jobs the shared poller reads.
 STATUS_ROUTES = ("/jobs/{job_id}", "/jobs")
+#: Seconds a token of the expiry test lives: many 50 ms polls to one token, even on a loaded
+#: machine whose polls come slower.
+TOKEN_LIFETIME = 1.0
 
 
 @pytest.fixture(params=["azure", "ibm"])
@@ -260,18 +263,27 @@ async def test_token_expiry_mid_wait_refreshes_once_per_lifetime_not_per_poll(
     if vendor.name == "azure":  # the API key has no token: use a service principal
         conn_id = request.getfixturevalue("azure_entra_connection")
         vendor.hook, vendor.conn_id = AzureQuantumHook(conn_id), conn_id
-        configure(emulator, azure_token_lifetime=0.5, queue_seconds=1.5)
+        configure(emulator, azure_token_lifetime=TOKEN_LIFETIME, queue_seconds=3600)
     else:
-        configure(emulator, ibm_token_lifetime=0.5, queue_seconds=1.5)
+        configure(emulator, ibm_token_lifetime=TOKEN_LIFETIME, queue_seconds=3600)
     job_id = vendor.submit()
     tokens_before = stats(emulator, vendor.name)["token_requests"]
     polls_before = polls(emulator, vendor)
-    (event,) = await run_trigger(vendor.trigger(job_id, poll_interval=0.05, max_poll_interval=0.05))
+    trigger = vendor.trigger(job_id, poll_interval=0.05, max_poll_interval=0.05)
+    task = asyncio.ensure_future(run_trigger(trigger))
+    # The job ends once the wait has lasted several token lifetimes *and* polled 20 times: a
+    # count of polls, not a fixed time, so a loaded machine (slower polls) changes neither.
+    started_at = time.monotonic()
+    while time.monotonic() - started_at < 2.5 or polls(emulator, vendor) - polls_before < 20:
+        assert not task.done(), task
+        await asyncio.sleep(0.05)
+    control(emulator, "POST", f"/jobs/{job_id}/finish")
+    (event,) = await task
     assert event["status"] == "success"
     polled = polls(emulator, vendor) - polls_before
     tokens = stats(emulator, vendor.name)["token_requests"] - tokens_before
-    # ~1.8 s of waiting with 0.5 s tokens (renewed at 80 % of their life): about 5 tokens
-    # for some 35 polls. One token per poll would mean the cache does not work.
+    # ~2.5 s of waiting with 1 s tokens (renewed at 80 % of their life): about 4 tokens for
+    # some 50 polls. One token per poll would mean the cache does not work.
     assert polled >= 20, polled
     assert 2 <= tokens <= 8 and tokens * 3 < polled, (tokens, polled)
     assert 401 not in stats(emulator, vendor.name)["statuses"]
