@@ -256,7 +256,7 @@ def test_late_fault_handles_the_request_and_answers_after_the_delay(emulator):
     }
     requests.post(
         f"{emulator.url}/_emulator/faults",
-        json={"kind": "late", "delay": 1.5, "count": 1, "method": "POST", "path": "/api/v1/jobs$"},
+        json={"kind": "late", "delay": 6, "count": 1, "method": "POST", "path": "/api/v1/jobs$"},
     )
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.post(f"{emulator.url}/api/v1/jobs", json=body, headers=headers, timeout=0.5)
@@ -265,8 +265,9 @@ def test_late_fault_handles_the_request_and_answers_after_the_delay(emulator):
     listed = requests.get(f"{emulator.url}/api/v1/jobs", headers=headers, timeout=5).json()
     assert listed["count"] == 1
     started = time.monotonic()
-    answer = requests.post(f"{emulator.url}/api/v1/jobs", json=body, headers=headers, timeout=5)
-    assert answer.status_code == 200 and time.monotonic() - started < 1.0
+    answer = requests.post(f"{emulator.url}/api/v1/jobs", json=body, headers=headers, timeout=10)
+    # Not late again: well under the fault's 6 s, with room for a loaded machine.
+    assert answer.status_code == 200 and time.monotonic() - started < 4.0
 
 
 @pytest.mark.parametrize(

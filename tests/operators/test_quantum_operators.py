@@ -639,7 +639,7 @@ def test_worker_side_timeout_cancels_the_job_and_says_so(connections, emulator, 
     began = time.monotonic()
     with pytest.raises(AirflowException, match=r"not finish within 0.3 s; the job was cancelled"):
         op.execute(context)
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 15  # at its timeout, not after the 30 s queue
     assert phase(emulator, context["ti"].pushed("job_id")) == "cancelled"
 
     keep = SUBMITTERS[vendor](task_id="keep", timeout=0.2, cancel_on_kill=False)

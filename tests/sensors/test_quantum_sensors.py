@@ -252,7 +252,7 @@ def test_poke_mode_timeout_raises_sensor_timeout(vendor, emulator):
     began = time.monotonic()
     with pytest.raises(AirflowSensorTimeout):
         sensor.execute(make_context(sensor))
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 15  # at its timeout, not after the 30 s queue
     assert phase(emulator, job_id) == "queued"
 
 

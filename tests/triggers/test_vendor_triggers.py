@@ -119,7 +119,7 @@ async def test_deadline_gives_timeout_and_really_cancels_the_job(vendor, emulato
     job_id = vendor.submit()
     began = time.monotonic()
     (event,) = await run_trigger(vendor.trigger(job_id, deadline=time.time() + 0.4))
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 15  # at its deadline, not after the 30 s queue
     check_small_event(event, job_id)
     assert event["status"] == "timeout" and event["state"] == "queued"
     assert "passed its deadline; the job was cancelled" in event["message"]
