@@ -54,18 +54,18 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Every test in one of three pytest runs, side by side where measuring said it pays:
-# 1. first, in the background, the slow tests paced by a clock rather than the CPU
+# Every test in one of three pytest runs, all three started together so that no core idles
+# while one of them waits (measured: one after the other, the slow tests waited for the others
+# with the machine half idle, 674-683 s; side by side, 580 s):
+# 1. the slow tests paced by a clock rather than the CPU, in a pytest of their own
 #    (tests/conftest.py: EARLY_MODULES, the soak's 2-minute CI profile);
-# 2. beside them, the tests that start no Airflow process, in TEST_WORKERS pytest-xdist
-#    workers (2: with 4 beside the soak, a test that counts polls in a fixed 1.5 s wait saw
-#    16 of the 20 it needs);
-# 3. then the other end-to-end tests (marked slow: real schedulers, triggerers, PostgreSQL, a
-#    browser) in TEST_SLOW_WORKERS workers, each test module (one deployment or Airflow home)
-#    in one worker, the longest first (tests/conftest.py: SLOW_MODULES). They too spend much
-#    of their time waiting for a queue or a timeout; they assert no wall-clock limit.
-#    TEST_SLOW_WORKERS=0 runs them one at a time. Beside them runs TEST_BESIDE_SLOW, if set
-#    (.ci/run: the official clients' tests and the docs), on the cores their waits leave idle.
+# 2. the other end-to-end tests (marked slow: real schedulers, triggerers, PostgreSQL, a
+#    browser) in TEST_SLOW_WORKERS pytest-xdist workers, each test module (one deployment or
+#    Airflow home) in one worker, the longest first (tests/conftest.py: SLOW_MODULES). They
+#    spend much of their time waiting for a queue or a timeout; they assert no wall-clock
+#    limit. TEST_SLOW_WORKERS=0 runs them one at a time;
+# 3. the tests that start no Airflow process, in TEST_WORKERS workers. When they are done,
+#    TEST_BESIDE_SLOW runs, if set (.ci/run: the official clients' tests and the docs).
 # Every run goes to its end; the target fails if one failed. Exit code 5 ("no test selected",
 # e.g. PYTEST_ARGS naming only one kind) is not a failure. Each run says how long it took.
 TEST_WORKERS ?= 2
@@ -73,11 +73,16 @@ TEST_SLOW_WORKERS ?= 3
 TEST_BESIDE_SLOW ?=
 TEST_GROUP := AIRFLOW_QUANTUM_TEST_GROUP
 test: lint
-	@status=0; early_log=$$(mktemp); beside_log=$$(mktemp); beside=; started=$$(date +%s); \
+	@status=0; early_log=$$(mktemp); slow_log=$$(mktemp); beside_log=$$(mktemp); beside=; \
+	started=$$(date +%s); \
 	took() { echo "[test] $$1: $$(( $$(date +%s) - $$2 )) s"; }; \
 	( $(TEST_GROUP)=early $(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
-	  code=$$?; took "early slow tests (beside the next run)" $$started; exit $$code \
+	  code=$$?; took "early slow tests" $$started; exit $$code \
 	) >"$$early_log" 2>&1 & early=$$!; \
+	( $(TEST_GROUP)=rest $(PY) -m pytest -m slow -n $(TEST_SLOW_WORKERS) --dist loadfile \
+		--no-loadscope-reorder $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
+	  code=$$?; took "slow tests" $$started; exit $$code \
+	) >"$$slow_log" 2>&1 & slow=$$!; \
 	start=$$(date +%s); \
 	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
 	took "tests that start no Airflow process" $$start; \
@@ -86,17 +91,15 @@ test: lint
 		  took "$(TEST_BESIDE_SLOW) (beside the slow tests)" $$start; exit $$code \
 		) >"$$beside_log" 2>&1 & beside=$$!; \
 	fi; \
-	start=$$(date +%s); \
-	$(TEST_GROUP)=rest $(PY) -m pytest -m slow -n $(TEST_SLOW_WORKERS) --dist loadfile \
-		--no-loadscope-reorder $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
-	took "slow tests" $$start; \
+	wait $$slow || { echo "[test] the slow tests failed (their output follows)"; status=1; }; \
+	cat "$$slow_log"; \
 	wait $$early || { echo "[test] the early slow tests failed (their output follows)"; status=1; }; \
 	cat "$$early_log"; \
 	if [ -n "$$beside" ]; then \
 		wait $$beside || { echo "[test] failed: $(TEST_BESIDE_SLOW) (its output follows)"; status=1; }; \
 		cat "$$beside_log"; \
 	fi; \
-	rm -f "$$early_log" "$$beside_log"; took "all tests" $$started; exit $$status
+	rm -f "$$early_log" "$$slow_log" "$$beside_log"; took "all tests" $$started; exit $$status
 
 # The emulator, and the provider without Airflow (its clients need none; tests/conftest.py uses
 # their token cache).

@@ -28,23 +28,25 @@ TEST_CONFIG = EmulatorConfig(queue_seconds=0.2, run_seconds=0.3, seed=1234)
 #: longest first (as measured), so that the workers end about together; others go last.
 SLOW_MODULES = (
     "test_soak",
+    "test_example_dags",
     "test_reliability_scenarios",
     "test_reliability_quick_jobs",
-    "test_example_dags",
     "test_reliability_service_faults",
     "test_first_hour",
     "test_airflow_ui",
     "test_spend_approval",
     "test_reliability_ha_secrets",
+    "test_scale_smoke",
     "test_demo_cli",
     "test_xcom_object_storage_backend",
-    "test_scale_smoke",
     "test_budget_dag",
     "test_providers_list",
 )
-#: Slow modules that ``make test`` starts first, in a pytest of their own beside the tests
-#: that start no Airflow process: the soak's CI profile is paced by its clock (two minutes of
-#: DAG runs at a fixed rate, then the drain), not by the CPU, which those tests leave half idle.
+#: Slow modules that ``make test`` runs in a pytest of their own, beside the others: modules
+#: paced by a clock, not by the CPU (the soak's CI profile runs two minutes of DAG runs at a
+#: fixed rate, then drains). In the xdist run, a worker given the soak's one test would at once
+#: be handed a second module too (pytest-xdist hands out more work to a worker with two tests
+#: or fewer pending), which would wait behind the soak while other workers idle.
 EARLY_MODULES = ("test_soak",)
 #: ``make test`` sets it for its two runs of slow tests: "early" selects EARLY_MODULES only,
 #: "rest" all the others; unset (any other pytest run), nothing is left out.
