@@ -56,7 +56,7 @@ format: $(INSTALLED)
 
 # Every test in one of three pytest runs, all three started together so that no core idles
 # while one of them waits (measured: one after the other, the slow tests waited for the others
-# with the machine half idle, 674-683 s; side by side, 580 s):
+# with the machine half idle, 674-683 s; side by side, 580-604 s):
 # 1. the slow tests paced by a clock rather than the CPU, in a pytest of their own
 #    (tests/conftest.py: EARLY_MODULES, the soak's 2-minute CI profile);
 # 2. the other end-to-end tests (marked slow: real schedulers, triggerers, PostgreSQL, a
