@@ -58,12 +58,13 @@ format: $(INSTALLED)
 # while one of them waits (measured: one after the other, the slow tests waited for the others
 # with the machine half idle, 674-683 s; side by side, 580-604 s):
 # 1. the slow tests paced by a clock rather than the CPU, in a pytest of their own
-#    (tests/conftest.py: EARLY_MODULES, the soak's 2-minute CI profile);
+#    (tests/slow_lanes.py: EARLY_MODULES, the soak's 2-minute CI profile);
 # 2. the other end-to-end tests (marked slow: real schedulers, triggerers, PostgreSQL, a
 #    browser) in TEST_SLOW_WORKERS pytest-xdist workers, each test module (one deployment or
-#    Airflow home) in one worker, the longest first (tests/conftest.py: SLOW_MODULES). They
-#    spend much of their time waiting for a queue or a timeout; they assert no wall-clock
-#    limit. TEST_SLOW_WORKERS=0 runs them one at a time;
+#    Airflow home) in one worker, modules sharing a deployment in the same one, the longest
+#    first (tests/slow_lanes.py: SLOW_MODULES). They spend much of their time waiting for a
+#    queue or a timeout; they assert no wall-clock limit. TEST_SLOW_WORKERS=0 runs them one
+#    at a time;
 # 3. the tests that start no Airflow process, in TEST_WORKERS workers. When they are done,
 #    TEST_BESIDE_SLOW runs, if set (.ci/run: the official clients' tests and the docs).
 # Every run goes to its end; the target fails if one failed. Exit code 5 ("no test selected",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shared_deployments
+import slow_lanes
 
 # Airflow reads its home at import time: give the suite its own, away from ~/airflow.
 os.environ.setdefault("AIRFLOW_HOME", str(Path(__file__).resolve().parents[1] / ".airflow-test"))
@@ -16,59 +19,38 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 from airflow_quantum.clients.auth import TOKEN_CACHE
 from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
 
+TESTS = Path(__file__).resolve().parent
+EXAMPLE_DAGS = TESTS.parent / "example_dags"
 #: Timings of the test emulator: short, so lifecycles finish in about half a second.
 TEST_CONFIG = EmulatorConfig(queue_seconds=0.2, run_seconds=0.3, seed=1234)
 
 
 # ------------------------------------------------- the slow tests, side by side (xdist)
+# Which run collects which module, in what order, in which worker: tests/slow_lanes.py.
 
-#: The slow tests of one module share long-lived fixtures (an Airflow home, a deployment, a
-#: PostgreSQL server), so ``make test`` gives each module to one pytest-xdist worker
-#: (``--dist loadfile --no-loadscope-reorder``). Modules are handed out in this order, the
-#: longest first (as measured), so that the workers end about together; others go last.
-SLOW_MODULES = (
-    "test_soak",
-    "test_example_dags",
-    "test_reliability_scenarios",
-    "test_reliability_quick_jobs",
-    "test_reliability_service_faults",
-    "test_first_hour",
-    "test_airflow_ui",
-    "test_spend_approval",
-    "test_reliability_ha_secrets",
-    "test_scale_smoke",
-    "test_demo_cli",
-    "test_xcom_object_storage_backend",
-    "test_budget_dag",
-    "test_providers_list",
-)
-#: Slow modules that ``make test`` runs in a pytest of their own, beside the others: modules
-#: paced by a clock, not by the CPU (the soak's CI profile runs two minutes of DAG runs at a
-#: fixed rate, then drains). In the xdist run, a worker given the soak's one test would at once
-#: be handed a second module too (pytest-xdist hands out more work to a worker with two tests
-#: or fewer pending), which would wait behind the soak while other workers idle.
-EARLY_MODULES = ("test_soak",)
-#: ``make test`` sets it for its two runs of slow tests: "early" selects EARLY_MODULES only,
-#: "rest" all the others; unset (any other pytest run), nothing is left out.
-GROUP_VARIABLE = "AIRFLOW_QUANTUM_TEST_GROUP"
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    return slow_lanes.ignore_collect(collection_path)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+    slow_lanes.order_and_select(config, items)
 
-    def order(item: pytest.Item) -> int:
-        if item.get_closest_marker("slow") is None:
-            return -1  # the other tests keep their place, before the slow ones
-        return rank.get(item.path.stem, len(rank))
 
-    items.sort(key=order)  # stable: a module's tests keep their order
-    group = os.environ.get(GROUP_VARIABLE)
-    if group in ("early", "rest"):
-        wanted = group == "early"
-        left_out = [item for item in items if (item.path.stem in EARLY_MODULES) != wanted]
-        if left_out:
-            config.hook.pytest_deselected(items=left_out)
-            items[:] = [item for item in items if (item.path.stem in EARLY_MODULES) == wanted]
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") == "loadfile":
+        return slow_lanes.xdist_scheduler(config, log)
+    return None
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    shared_deployments.stop_unused(item.session, nextitem)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    shared_deployments.stop_unused(session, None)
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +65,26 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from airflow_db_support import migrated_sqlite_template, session_root
 
     return migrated_sqlite_template(session_root(tmp_path_factory))
+
+
+@pytest.fixture
+def example_dags_deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+):
+    """A real scheduler, triggerer, dag-processor and api-server with the example DAGs.
+
+    Shared by the UI tests and the spend-approval tests (tests/shared_deployments.py); each
+    sets the emulator timings it needs and waits for the DAGs it runs.
+    """
+    if str(TESTS / "reliability") not in sys.path:  # the deployment harness's folder
+        sys.path.insert(0, str(TESTS / "reliability"))
+    from reliability_support import start_deployment
+
+    def start(stack):
+        home = tmp_path_factory.mktemp("airflow-example-dags")
+        return start_deployment(stack, home, migrated_sqlite, TEST_CONFIG, dags_folder=EXAMPLE_DAGS)
+
+    return shared_deployments.shared(request, "example_dags_deployment", start)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The approval example under a real Airflow: scheduler, triggerer, dag-processor, api-server.
+"""The approval example under a real Airflow: scheduler, triggerer, dag-processor, api-server
+(those of the UI tests, tests/conftest.py: ``example_dags_deployment``).
 
 A run whose estimate is over its threshold waits in ``approve_spend`` with no job at the
 emulator until a person answers through Airflow's REST API (the HITL endpoint of the public
@@ -8,21 +9,18 @@ A run under its threshold goes straight to the job.
 
 from __future__ import annotations
 
-import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow_db_support import copy_sqlite_db
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
-from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
+from airflow_quantum_emulator import EmulatorConfig
 
 # The deployment harness of the reliability tests starts the Airflow processes; reuse it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
-from reliability_support import ADMIN, AirflowDeployment, deployment_env, free_port, wait_for
+from reliability_support import ADMIN, AirflowDeployment, wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -33,33 +31,17 @@ pytestmark = [
 ]
 
 DAG_ID = "example_quantum_spend_approval"
-EXAMPLE = Path(__file__).resolve().parents[2] / "example_dags" / f"{DAG_ID}.py"
 HITL = "/dags/{dag}/dagRuns/{run}/taskInstances/approve_spend/-1/hitlDetails"
 APPROVAL_EMULATOR = EmulatorConfig(queue_seconds=1.0, run_seconds=0.5, seed=11)
 
 
-@pytest.fixture(scope="module")
-def airflow(
-    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
-) -> Iterator[AirflowDeployment]:
-    home = tmp_path_factory.mktemp("airflow-approval")
-    copy_sqlite_db(migrated_sqlite, home)
-    dags = home / "dags"
-    dags.mkdir()
-    shutil.copy(EXAMPLE, dags)  # the example as it ships, alone: a quick parse
-    with EmulatorServer(APPROVAL_EMULATOR.model_copy()) as emulator:
-        port = free_port()
-        env = deployment_env(home, port, emulator.url)
-        env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
-        (home / "passwords.json").write_text(f'{{"{ADMIN[0]}": "{ADMIN[1]}"}}')
-        demo.migrate(env, home, home / "db-migrate.log")
-        deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
-        try:
-            deployment.start()
-            deployment.wait_for_dags([DAG_ID])
-            yield deployment
-        finally:
-            deployment.stop()
+@pytest.fixture
+def airflow(example_dags_deployment: AirflowDeployment) -> AirflowDeployment:
+    """The example DAGs' deployment (tests/conftest.py); its emulator's jobs end by themselves."""
+    timings = APPROVAL_EMULATOR.model_dump(include={"queue_seconds", "run_seconds", "seed"})
+    example_dags_deployment.emulator_api("PATCH", "/config", json=timings)
+    example_dags_deployment.wait_for_dags([DAG_ID])
+    return example_dags_deployment
 
 
 def azure_jobs(airflow: AirflowDeployment) -> int:

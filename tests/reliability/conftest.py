@@ -1,8 +1,9 @@
 """Real Airflow deployments (scheduler, triggerer, dag-processor, api-server) for the scenarios.
 
-Each lives as long as the test module that uses it: a deployment left running after its tests
-(until the xdist worker's session ends) keeps its four processes polling the metadata DB on the
-cores the other slow tests need.
+The SQLite deployment of the scenarios is shared by the modules that use it and stopped after
+the last test that does (tests/shared_deployments.py); the PostgreSQL one lives as long as its
+module. A deployment left running after its tests (until the xdist worker's session ends)
+would keep its four processes polling the metadata DB on the cores the other slow tests need.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from airflow_db_support import POSTGRES_TEMPLATE, copy_sqlite_db, migrate_postgres_template
+from airflow_db_support import POSTGRES_TEMPLATE, migrate_postgres_template
 from postgres_support import PostgresServer
 from reliability_support import (
     SECRETS,
@@ -20,9 +21,11 @@ from reliability_support import (
     deployment_env,
     free_port,
     secret_connections,
+    start_deployment,
 )
+from shared_deployments import shared
 
-from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
 
 #: DAGs the scenarios trigger (tests/reliability/dags).
 RELIABILITY_DAG_IDS = ["reliability_wait", "reliability_timeout", "reliability_retry"]
@@ -31,24 +34,19 @@ RELIABILITY_DAG_IDS = ["reliability_wait", "reliability_timeout", "reliability_r
 RELIABILITY_CONFIG = EmulatorConfig(queue_seconds=3600.0, run_seconds=0.2, seed=11)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def airflow_deployment(
-    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
-) -> Iterator[AirflowDeployment]:
-    home = tmp_path_factory.mktemp("airflow-reliability")
-    copy_sqlite_db(migrated_sqlite, home)  # demo.migrate below finds it migrated
-    with EmulatorServer(RELIABILITY_CONFIG.model_copy()) as emulator:
-        port = free_port()
-        env = deployment_env(home, port, emulator.url)
-        (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
-        demo.migrate(env, home, home / "db-migrate.log")
-        deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
-        try:
-            deployment.start()
-            deployment.wait_for_dags(RELIABILITY_DAG_IDS)
-            yield deployment
-        finally:
-            deployment.stop()
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> AirflowDeployment:
+    """The scenarios' deployment (tests/reliability/dags), started by the first test to ask."""
+
+    def start(stack) -> AirflowDeployment:
+        home = tmp_path_factory.mktemp("airflow-reliability")
+        deployment = start_deployment(stack, home, migrated_sqlite, RELIABILITY_CONFIG)
+        deployment.wait_for_dags(RELIABILITY_DAG_IDS)
+        return deployment
+
+    return shared(request, "airflow_deployment", start)
 
 
 @pytest.fixture

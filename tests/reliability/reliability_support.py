@@ -25,8 +25,9 @@ from typing import Any
 
 import httpx
 import psutil
+from airflow_db_support import copy_sqlite_db
 
-from airflow_quantum_emulator import EmulatorServer, demo
+from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
 
 HERE = Path(__file__).resolve().parent
 RELIABILITY_DAGS = HERE / "dags"
@@ -400,6 +401,31 @@ class AirflowDeployment:
     def requests(self, vendor: str = "ibm") -> list[dict[str, Any]]:
         body = self.emulator_api("GET", "/requests", params={"vendor": vendor})
         return body["requests"] if isinstance(body, dict) else body
+
+
+def start_deployment(
+    stack: contextlib.ExitStack,
+    home: Path,
+    migrated_db: Path,
+    emulator_config: EmulatorConfig,
+    dags_folder: Path = RELIABILITY_DAGS,
+) -> AirflowDeployment:
+    """Scheduler (LocalExecutor), triggerer, dag-processor and api-server on a copy of a
+    migrated SQLite DB, with an emulator of their own, all healthy.
+
+    The processes and the emulator stop when ``stack`` closes (also if they fail to start).
+    """
+    copy_sqlite_db(migrated_db, home)  # demo.migrate below finds it migrated
+    emulator = stack.enter_context(EmulatorServer(emulator_config.model_copy()))
+    port = free_port()
+    env = deployment_env(home, port, emulator.url)
+    env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder)
+    (home / "passwords.json").write_text(json.dumps(dict([ADMIN])))
+    demo.migrate(env, home, home / "db-migrate.log")
+    deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
+    stack.callback(deployment.stop)  # the processes side by side, one shared grace period
+    deployment.start()
+    return deployment
 
 
 # ---------------------------------------------------------------------- scenario helpers
