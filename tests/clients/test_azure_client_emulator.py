@@ -394,6 +394,7 @@ def test_failed_job_raises_job_failed_error_with_the_service_code(client, emulat
 
 
 def test_listing_follows_next_links_and_filters(client, emulator):
+    patch_config(emulator.url, queue_seconds=600)  # active until finished, however slow
     ids = [client.submit_ionq_circuit(X0, name=f"batch-{i}").id for i in range(5)]
     other = client.submit_quantinuum_program(QASM_BELL, name="other")
     for job_id in ids[:2]:

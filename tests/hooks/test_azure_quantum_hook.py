@@ -382,6 +382,7 @@ def test_bad_input_is_refused_before_any_request(hook, emulator, call, field):
 async def test_async_twins_read_the_connection_asynchronously(
     azure_entra_connection, emulator, monkeypatch
 ):
+    patch_config(emulator.url, queue_seconds=600)  # "a-1" runs until the end, however slow
     sync_hook = AzureQuantumHook(azure_entra_connection, retry_policy=FAST)
     running = sync_hook.get_conn().submit_ionq_circuit(X_ON_1, name="a-1")
     finished = sync_hook.get_conn().submit_ionq_circuit(BELL, name="a-2")
