@@ -227,6 +227,7 @@ def test_cancelled_job(hook):
 
 
 def test_logs_metrics_usage_and_queue(hook, emulator):
+    control(emulator, "PATCH", "/config", {"queue_seconds": 600})  # queued until finished
     first = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
     second = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
     assert hook.get_conn().get_logs(second) == ""
@@ -244,6 +245,7 @@ def test_logs_metrics_usage_and_queue(hook, emulator):
 
 
 def test_tags_listing_and_deletion(hook, emulator):
+    control(emulator, "PATCH", "/config", {"queue_seconds": 600})  # pending until finished
     ids = [hook.run_sampler([BELL_MEASURED], "ibm_fez", 10, tags=["dag-x"]) for _ in range(3)]
     assert hook.update_tags(ids[0], ["dag-x", "first"]) == ["dag-x", "first"]
     client = hook.get_conn()
@@ -337,6 +339,7 @@ def test_unknown_statuses_are_polled_with_a_warning(hook, monkeypatch, capsys):
 
 
 async def test_async_twins(ibm_connection, emulator, monkeypatch):
+    control(emulator, "PATCH", "/config", {"queue_seconds": 600})  # pending until finished
     hook = IBMQuantumHook(ibm_connection, retry_policy=FAST)
     sync_hook = IBMQuantumHook(ibm_connection, retry_policy=FAST)
     done = sync_hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=50)
