@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,19 +29,25 @@ VENDOR_WORDS = re.compile(r"\b(Succeeded|Completed|Waiting|Executing|Queued|Runn
 
 
 @pytest.fixture(scope="module")
-def first_hour(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[dict]:
-    home = tmp_path_factory.mktemp("first-hour-home")
+def first_hour(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> dict:
+    """Both DAGs' runs, side by side: each in an Airflow home and with an emulator of its own,
+    so that each run's records are its own."""
+    root = tmp_path_factory.mktemp("first-hour")
+    dag_ids = ("first_hour_jobs", "first_hour_malformed")
+    with ThreadPoolExecutor(len(dag_ids), thread_name_prefix="first-hour") as pool:
+        runs = pool.map(lambda dag_id: run_alone(dag_id, root / dag_id, migrated_sqlite), dag_ids)
+        return {"runs": dict(zip(dag_ids, runs, strict=True))}
+
+
+def run_alone(dag_id: str, home: Path, migrated_sqlite: Path) -> tuple:
+    """``airflow dags test DAG_ID`` in ``home``: (run, its output, the emulator's records, home)."""
     copy_sqlite_db(migrated_sqlite, home)  # demo.migrate below finds it migrated
     with EmulatorServer(E2E_CONFIG.model_copy()) as emulator:
         env = demo.airflow_env(home, DAGS, demo.emulator_connections(emulator.url))
         demo.migrate(env, home, home / "db-migrate.log")
-        runs = {}
-        for dag_id in ("first_hour_jobs", "first_hour_malformed"):
-            run = demo.run_dag_test(dag_id, env, home / "logs" / f"{dag_id}.log")
-            records = requests.get(f"{emulator.url}/_emulator/requests", timeout=10).json()
-            requests.post(f"{emulator.url}/_emulator/reset", timeout=10)
-            runs[dag_id] = (run, run.log_path.read_text(errors="replace"), records["requests"])
-        yield {"home": home, "runs": runs}
+        run = demo.run_dag_test(dag_id, env, home / "logs" / f"{dag_id}.log")
+        records = requests.get(f"{emulator.url}/_emulator/requests", timeout=10).json()
+    return run, run.log_path.read_text(errors="replace"), records["requests"], home
 
 
 def job_posts(records: list[dict]) -> list[dict]:
@@ -62,7 +68,7 @@ def task_rows(home: Path, dag_id: str) -> list[tuple[str, str, int]]:
 
 
 def test_the_jobs_log_is_quiet_and_uses_one_vocabulary(first_hour):
-    run, output, records = first_hour["runs"]["first_hour_jobs"]
+    run, output, records, _ = first_hour["runs"]["first_hour_jobs"]
     assert run.returncode == 0, f"see {run.log_path}"
     assert "too short" not in output, f"masking warning; see {run.log_path}"
     job_ids = {}
@@ -93,10 +99,10 @@ def test_the_jobs_log_is_quiet_and_uses_one_vocabulary(first_hour):
 
 
 def test_a_refused_circuit_is_sent_once_and_not_retried(first_hour):
-    run, output, records = first_hour["runs"]["first_hour_malformed"]
+    run, output, records, home = first_hour["runs"]["first_hour_malformed"]
     posts = job_posts(records)
     assert [r["status"] for r in posts] == [400], posts  # the emulator's own record
-    assert task_rows(first_hour["home"], "first_hour_malformed") == [("malformed", "failed", 1)]
+    assert task_rows(home, "first_hour_malformed") == [("malformed", "failed", 1)]
     assert "the service refused the input" in output and "code 1211" in output
     assert "AirflowFailException" in output
     assert "XCom not found" not in output, f"see {run.log_path}"
