@@ -6,7 +6,7 @@ import time
 
 import pytest
 import requests
-from azure_support import BELL, IONQ, AzureWire, azure_error, storage_error
+from azure_support import BELL, IONQ, AzureWire, azure_error, patch_config, storage_error
 
 
 @pytest.fixture
@@ -94,8 +94,10 @@ def test_job_fault_cancel_cancels_the_job_from_outside(wire, emulator):
 
 
 def test_control_api_can_fail_a_running_job(wire, emulator):
+    patch_config(emulator.url, queue_seconds=600)  # not done on its own before the fault
     job_id = wire.submit(IONQ, BELL)["id"]
-    requests.post(f"{emulator.url}/_emulator/jobs/{job_id}/fail", json={}, timeout=5)
+    failed = requests.post(f"{emulator.url}/_emulator/jobs/{job_id}/fail", json={}, timeout=5)
+    assert failed.status_code == 200, failed.text
     details = wire.wait(job_id, finish=False)
     assert details["status"] == "Failed" and details["errorData"]["code"] == "InternalError"
 
