@@ -174,6 +174,7 @@ async def test_lifecycle_with_entra_token_shared_by_the_sync_and_async_clients(e
         result = client.get_results(done)
         assert result["probabilities"] == {"00": 0.5, "11": 0.5}
         assert [j.id for j in client.list_jobs(name_prefix="bell-")] == [job.id]
+        patch_config(emulator.url, queue_seconds=600)  # still cancellable, however slow
         other = client.submit_ionq_circuit(X0)
         async with AsyncAzureQuantumClient(settings, retry_policy=FAST) as aclient:
             assert (await aclient.get_job(job.id)).has_completed()

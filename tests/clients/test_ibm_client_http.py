@@ -135,6 +135,7 @@ def test_ran_too_long_is_a_failure_not_a_cancel(client, emulator):
 
 
 def test_cancelled_job_has_no_result_and_cannot_be_cancelled_twice(client, emulator):
+    configure(emulator.url, queue_seconds=600)  # still cancellable, however slow
     submitted = sampler(client, [BELL], shots=10)
     client.cancel_job(submitted.id)
     job = client.get_job(submitted.id)
@@ -234,6 +235,7 @@ def test_sessions_and_batches(client, emulator):
     client.close_session(session.id)
     assert client.get_session(session.id).accepting_jobs is False
     batch = client.create_session("ibm_fez", mode="batch")
+    configure(emulator.url, queue_seconds=600)  # still queued when its batch is cancelled
     queued = client.run_job("sampler", None, params, batch.id)
     client.cancel_session(batch.id)
     assert client.get_job(queued.id).status is IBMJobStatus.CANCELLED

@@ -27,6 +27,7 @@ def wire(emulator) -> AzureWire:
 def five_jobs(wire, emulator) -> list[str]:
     """alpha-0..2 on ionq (alpha-1 cancelled), beta-3..4 historic QIO jobs planted in the
     workspace (the service takes no new QIO jobs); one second apart."""
+    patch_config(emulator.url, queue_seconds=600)  # alpha-1 still cancellable, however slow
     ids = []
     for i in range(5):
         if i < 3:
