@@ -2,12 +2,12 @@
 order the modules are handed out, and which modules one pytest-xdist worker runs together.
 
 ``make test`` starts two pytest runs of slow tests beside the other tests (see the Makefile):
-"early" (EARLY_MODULES, in a pytest of its own) and "rest" (every other module of
-SLOW_MODULES, in xdist workers, ``--dist loadfile --no-loadscope-reorder``). Each collects only
-its own modules: a collection of the whole suite costs each of those pytest processes about
-3 s of CPU more, at the start, when every core is busy. A test marked slow in a module missing
-from SLOW_MODULES would then run in neither: every run without the variable (the tests that
-start no Airflow process among them) refuses such a module.
+"early" (EARLY_MODULES, one after the other in a pytest of its own) and "rest" (every other
+module of SLOW_MODULES, in xdist workers, ``--dist loadfile --no-loadscope-reorder``). Each
+collects only its own modules: a collection of the whole suite costs each of those pytest
+processes about 3 s of CPU more, at the start, when every core is busy. A test marked slow in
+a module missing from SLOW_MODULES would then run in neither: every run without the variable
+(the tests that start no Airflow process among them) refuses such a module.
 """
 
 from __future__ import annotations
@@ -35,12 +35,16 @@ SLOW_MODULES = (
     "test_budget_dag",
     "test_providers_list",
 )
-#: Slow modules that ``make test`` runs in a pytest of their own, beside the others: modules
-#: paced by a clock, not by the CPU (the soak's CI profile runs two minutes of DAG runs at a
-#: fixed rate, then drains). In the xdist run, a worker given the soak's one test would at once
-#: be handed a second module too (pytest-xdist hands out more work to a worker with two tests
-#: or fewer pending), which would wait behind the soak while other workers idle.
-EARLY_MODULES = ("test_soak",)
+#: Slow modules that ``make test`` runs in a pytest of their own, beside the others, one after
+#: the other. First the module paced by a clock, not by the CPU (the soak's CI profile runs two
+#: minutes of DAG runs at a fixed rate, then drains, on about half a core). In the xdist run, a
+#: worker given the soak's one test would at once be handed a second module too (pytest-xdist
+#: hands out more work to a worker with two tests or fewer pending), which would wait behind the
+#: soak while other workers idle. Then two modules that the xdist workers ran last, with a core
+#: idle beside them, and that fit in what the soak leaves of this run (measured on fresh clones:
+#: the xdist run ended 548 s after the start with them in it; 510 and 521 s without them, this
+#: run then ending at 503 and 537 s).
+EARLY_MODULES = ("test_soak", "test_reliability_ha_secrets", "test_scale_smoke")
 #: Modules that share one Airflow deployment (tests/shared_deployments.py): one xdist worker
 #: runs them one after the other, so that the deployment starts once. Each module still works
 #: alone, or in another worker: it then starts a deployment of its own.
