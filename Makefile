@@ -57,26 +57,33 @@ format: $(INSTALLED)
 # Every test in one of three pytest runs, all three started together so that no core idles
 # while one of them waits (measured: one after the other, the slow tests waited for the others
 # with the machine half idle, 674-683 s; side by side, 580-604 s):
-# 1. the slow tests paced by a clock rather than the CPU, in a pytest of their own
-#    (tests/slow_lanes.py: EARLY_MODULES, the soak's 2-minute CI profile);
+# 1. the slow tests paced by a clock rather than the CPU, in a pytest of their own, one module
+#    after the other (tests/slow_lanes.py: EARLY_MODULES, the soak's 2-minute CI profile first);
 # 2. the other end-to-end tests (marked slow: real schedulers, triggerers, PostgreSQL, a
 #    browser) in TEST_SLOW_WORKERS pytest-xdist workers, each test module (one deployment or
 #    Airflow home) in one worker, modules sharing a deployment in the same one, the longest
 #    first (tests/slow_lanes.py: SLOW_MODULES). They spend much of their time waiting for a
 #    queue or a timeout; they assert no wall-clock limit. TEST_SLOW_WORKERS=0 runs them one
 #    at a time;
-# 3. the tests that start no Airflow process, in TEST_WORKERS workers. When they are done,
-#    TEST_BESIDE_SLOW runs, if set (.ci/run: the official clients' tests and the docs).
+# 3. the tests that start no Airflow process, in TEST_WORKERS workers.
+# TEST_BESIDE, if set (.ci/run: the official clients' tests and the docs), starts with them at
+# a lower CPU priority (nice): it takes what the tests leave, the cores they no longer fill at
+# the end, instead of running after them.
 # Every run goes to its end; the target fails if one failed. Exit code 5 ("no test selected",
 # e.g. PYTEST_ARGS naming only one kind) is not a failure. Each run says how long it took.
 TEST_WORKERS ?= 2
 TEST_SLOW_WORKERS ?= 3
-TEST_BESIDE_SLOW ?=
+TEST_BESIDE ?=
 TEST_GROUP := AIRFLOW_QUANTUM_TEST_GROUP
 test: lint
 	@status=0; early_log=$$(mktemp); slow_log=$$(mktemp); beside_log=$$(mktemp); beside=; \
 	started=$$(date +%s); \
 	took() { echo "[test] $$1: $$(( $$(date +%s) - $$2 )) s"; }; \
+	if [ -n "$(TEST_BESIDE)" ]; then \
+		( nice -n 10 $(or $(TEST_BESIDE),:); code=$$?; \
+		  took "$(TEST_BESIDE) (beside the tests)" $$started; exit $$code \
+		) >"$$beside_log" 2>&1 & beside=$$!; \
+	fi; \
 	( $(TEST_GROUP)=early $(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
 	  code=$$?; took "early slow tests" $$started; exit $$code \
 	) >"$$early_log" 2>&1 & early=$$!; \
@@ -84,20 +91,14 @@ test: lint
 		--no-loadscope-reorder $(PYTEST_ARGS) || [ $$? -eq 5 ]; \
 	  code=$$?; took "slow tests" $$started; exit $$code \
 	) >"$$slow_log" 2>&1 & slow=$$!; \
-	start=$$(date +%s); \
 	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
-	took "tests that start no Airflow process" $$start; \
-	if [ -n "$(TEST_BESIDE_SLOW)" ]; then \
-		( start=$$(date +%s); $(or $(TEST_BESIDE_SLOW),:); code=$$?; \
-		  took "$(TEST_BESIDE_SLOW) (beside the slow tests)" $$start; exit $$code \
-		) >"$$beside_log" 2>&1 & beside=$$!; \
-	fi; \
+	took "tests that start no Airflow process" $$started; \
 	wait $$slow || { echo "[test] the slow tests failed (their output follows)"; status=1; }; \
 	cat "$$slow_log"; \
 	wait $$early || { echo "[test] the early slow tests failed (their output follows)"; status=1; }; \
 	cat "$$early_log"; \
 	if [ -n "$$beside" ]; then \
-		wait $$beside || { echo "[test] failed: $(TEST_BESIDE_SLOW) (its output follows)"; status=1; }; \
+		wait $$beside || { echo "[test] failed: $(TEST_BESIDE) (its output follows)"; status=1; }; \
 		cat "$$beside_log"; \
 	fi; \
 	rm -f "$$early_log" "$$slow_log" "$$beside_log"; took "all tests" $$started; exit $$status
