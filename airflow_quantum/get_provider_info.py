@@ -165,7 +165,7 @@ CONFIG = {
 }
 
 
-def _modules(kind: str) -> list[dict[str, Any]]:
+def _modules(kind: str, *ibm_extra: str) -> list[dict[str, Any]]:
     return [
         {
             "integration-name": "Azure Quantum",
@@ -173,7 +173,10 @@ def _modules(kind: str) -> list[dict[str, Any]]:
         },
         {
             "integration-name": "IBM Quantum",
-            "python-modules": [f"airflow_quantum.{kind}.ibm_quantum"],
+            "python-modules": [
+                f"airflow_quantum.{kind}.ibm_quantum",
+                *(f"airflow_quantum.{kind}.{name}" for name in ibm_extra),
+            ],
         },
     ]
 
@@ -197,7 +200,7 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["software"],
             },
         ],
-        "operators": _modules("operators"),
+        "operators": _modules("operators", "ibm_quantum_sessions"),
         "sensors": _modules("sensors"),
         "triggers": _modules("triggers"),
         "config": CONFIG,

@@ -1,7 +1,7 @@
 """The provider's two waits for a job, side by side: one sync, one async, one policy.
 
-Every wait of the provider runs here: the hooks' seed waits (``wait_until_completed``,
-``wait_for_final_state``), an operator waiting on its worker (``deferrable=False``), the IBM
+Every wait of the provider runs here: the hooks' ``wait_for_job`` (Azure's ``wait_until_completed``,
+IBM's ``wait_for_final_state``), an operator waiting on its worker (``deferrable=False``), the IBM
 session wait, a sensor's poke (one look, :func:`look`) and the triggers' loop. They share:
 
 - one backoff: the first wait, then 1.5 times longer each time up to a cap (:class:`Backoff`);

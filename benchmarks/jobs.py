@@ -24,20 +24,19 @@ class JobSet:
 def submit_templates(emulator: EmulatorProcess) -> tuple[str, str]:
     """Submit one IBM sampler and one Azure IonQ job through the hooks, and let them finish."""
     os.environ.update(connections(emulator.url))
+    from airflow_quantum.clients.azure import AzurePreparedJob
+    from airflow_quantum.clients.ibm import IBMPreparedJob
     from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
     from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
     ibm_hook = IBMQuantumHook(ibm_quantum_conn_id=IBM_CONN_ID)
     azure_hook = AzureQuantumHook(azure_quantum_conn_id=AZURE_CONN_ID)
     try:
-        ibm_id = ibm_hook.run_sampler([BELL], "ibm_fez", shots=100)
-        azure_id = (
-            azure_hook.get_conn()
-            .submit_ionq_circuit(
-                [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}], shots=100
-            )
-            .id
-        )
+        ibm_job = IBMPreparedJob.sampler([BELL], "ibm_fez", shots=100)
+        ibm_id = ibm_hook.get_conn().run_job(ibm_job).id
+        bell = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
+        azure_job = AzurePreparedJob.ionq_circuit(bell, shots=100)
+        azure_id = azure_hook.get_conn().submit_job(azure_job).id
     finally:
         ibm_hook.close()
         azure_hook.close()

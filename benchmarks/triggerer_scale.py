@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 # The listing page sizes the shared pollers ask for (steady_formula counts their pages).
-from airflow_quantum.clients.azure.async_client import PENDING_PAGE_SIZE as AZURE_PAGE
-from airflow_quantum.clients.ibm.client import PENDING_PAGE_SIZE as IBM_PAGE
+from airflow_quantum.clients.azure.protocol import PENDING_PAGE_SIZE as AZURE_PAGE
+from airflow_quantum.clients.ibm.protocol import PENDING_PAGE_SIZE as IBM_PAGE
 from airflow_quantum_emulator import demo
 from benchmarks.airflow_home import DAGS
 from benchmarks.deferred_tis import DAG_ID, TICKER_RUN_ID, invoke

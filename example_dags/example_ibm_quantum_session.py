@@ -26,10 +26,10 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
-from airflow_quantum.operators.ibm_quantum import (
+from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
+from airflow_quantum.operators.ibm_quantum_sessions import (
     IBMQuantumCloseSessionOperator,
     IBMQuantumOpenSessionOperator,
-    IBMQuantumRunSamplerOperator,
 )
 
 #: A Heron device (native gates rz, sx, cz).

@@ -4,8 +4,9 @@
 A scheduled DAG runs unattended; quantum hardware is billed per gate-shot. This DAG prices the
 job **before** submitting it and asks a person only when the price is worth a look:
 
-* `estimate` asks the Azure Quantum hook what the job would cost (`estimate_cost`: the target's
-  published pricing applied to this circuit and shot count, in the workspace's currency);
+* `estimate` asks the Azure Quantum hook what the job would cost (`estimate_cost` of the prepared
+  job: the target's published pricing applied to this circuit and shot count, in the workspace's
+  currency);
 * `route` compares it with the `approval_threshold` parameter of the run (default 500, in the
   estimate's currency). Above it, or when the target has no public price, the run goes through
   `approve_spend`; at or below it, straight to the job (`within_threshold`);
@@ -30,6 +31,7 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param, dag, task
 
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
 
@@ -68,7 +70,8 @@ The GHZ job on **{{ e.target }}** ({{ e.shots }} shots) would cost
 def example_quantum_spend_approval():
     @task
     def estimate() -> dict[str, Any]:
-        found = AzureQuantumHook().estimate_cost(TARGET, ionq_circuit=GHZ_CIRCUIT, shots=SHOTS)
+        job = AzurePreparedJob.ionq_circuit(GHZ_CIRCUIT, qubits=3, shots=SHOTS, target=TARGET)
+        found = AzureQuantumHook().estimate_cost(job)
         print(f"Estimate for {TARGET}: {found}")
         return {**found, "shots": SHOTS}
 

@@ -14,6 +14,8 @@ import pytest
 import requests
 from ibm_circuits import ISA_BELL
 
+from airflow_quantum.clients.azure import AzurePreparedJob
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
@@ -117,8 +119,14 @@ class Vendor:
         """A small real job (a Quantinuum H2 Bell program / a Bell sampler), queued now."""
         if self.name == "azure":
             client = self.hook.get_conn()
-            return client.submit_quantinuum_program(BELL_QASM2, shots=100, **kwargs).id
-        return self.hook.run_sampler([BELL_QASM], "ibm_fez", 100, **kwargs)
+            return client.submit_job(
+                AzurePreparedJob.quantinuum_program(BELL_QASM2, shots=100, **kwargs)
+            ).id
+        return (
+            self.hook.get_conn()
+            .run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", 100, **kwargs))
+            .id
+        )
 
     def trigger(self, job_id: str, **kwargs: Any) -> QuantumJobTrigger:
         options = {"poll_interval": 0.05, "max_poll_interval": 0.1, **kwargs}

@@ -10,8 +10,10 @@ import math
 import pytest
 from airflow_face_support import BELL_IONQ, BELL_QASM, control
 
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.azure.client import AzureQuantumClient
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.clients.ibm.client import IBMQuantumClient
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum_emulator import demo
@@ -55,9 +57,11 @@ def test_each_job_is_shown_with_its_spend_read_from_the_emulator(emulator, tmp_p
     ibm_conn = json.loads(connections["AIRFLOW_CONN_IBM_QUANTUM_DEFAULT"])
     azure = AzureQuantumClient(AzureQuantumSettings.create(**azure_extra))
     ibm = IBMQuantumClient(IBMQuantumSettings(api_key=ibm_conn["password"], **ibm_conn["extra"]))
-    qpu = azure.submit_ionq_circuit(BELL_IONQ, 2, shots=100, target="ionq.qpu.aria-1").id
+    qpu = azure.submit_job(
+        AzurePreparedJob.ionq_circuit(BELL_IONQ, 2, shots=100, target="ionq.qpu.aria-1")
+    ).id
     params = {"version": 2, "pubs": [[BELL_QASM, None, 100]]}
-    sampler = ibm.run_job("sampler", "ibm_fez", params).id
+    sampler = ibm.run_job(IBMPreparedJob.program("sampler", "ibm_fez", params)).id
     azure.close()
     ibm.close()
     for job_id in (qpu, sampler):

@@ -1,4 +1,4 @@
-"""The constructor every client shares, whatever its vendor and its I/O mode."""
+"""What every client has, whatever its vendor and its I/O mode: settings, transport, credentials."""
 
 from __future__ import annotations
 
@@ -9,32 +9,15 @@ from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy, SyncTransport
 
 S = TypeVar("S")
-P = TypeVar("P", bound="VendorProtocol")
 
 
-class VendorProtocol:
-    """Base of a vendor's wire protocol (sans-IO requests and parsing), built from its settings.
+class QuantumClient(Generic[S]):
+    """Settings (checked), retry policy, transport and authenticator.
 
-    Each names its vendor and its settings class as class keywords, e.g.
-    ``class IBMProtocol(VendorProtocol, vendor="IBM Quantum", settings=IBMQuantumSettings)``.
-    """
-
-    vendor: ClassVar[str]
-    settings_class: ClassVar[type[Any]]
-
-    def __init_subclass__(cls, *, vendor: str, settings: type[Any], **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.vendor = vendor
-        cls.settings_class = settings
-
-
-class QuantumClient(Generic[S, P]):
-    """Settings (checked), the vendor's protocol, retry policy, transport and authenticator.
-
-    A vendor's client base names its ``protocol_class`` (a ``VendorProtocol``: it knows the
-    vendor and its settings class), its ``default_retry_policy`` (the official client's) and
-    how it authenticates (``make_authenticator``); the executor of the I/O mode
-    (``calls.SyncCaller`` or ``calls.AsyncCaller``) names the ``transport_class``.
+    A vendor's protocol class (its operations, see ``calls``) derives from this and names its
+    ``vendor``, ``settings_class``, ``default_retry_policy`` (the official client's) and how it
+    authenticates (``make_authenticator``); the runner of the I/O mode (``calls.SyncRunner`` or
+    ``calls.AsyncRunner``) names the ``transport_class``.
 
     :param settings: the vendor's settings (``AzureQuantumSettings``, ``IBMQuantumSettings``).
     :param retry_policy: the transport's retry policy (default: the vendor's).
@@ -43,10 +26,11 @@ class QuantumClient(Generic[S, P]):
         for a sync client, ``client`` (an ``httpx.AsyncClient``) for an async one.
     """
 
-    protocol_class: type[P]
+    vendor: ClassVar[str]
+    settings_class: ClassVar[type[Any]]
     default_retry_policy: ClassVar[RetryPolicy]
     transport_class: ClassVar[type[SyncTransport] | type[AsyncTransport]]
-    transport: SyncTransport | AsyncTransport
+    transport: Any
 
     def __init__(
         self,
@@ -56,15 +40,13 @@ class QuantumClient(Generic[S, P]):
         token_cache: TokenCache | None = None,
         **io: Any,
     ) -> None:
-        protocol_class = self.protocol_class
-        if not isinstance(settings, protocol_class.settings_class):
-            raise InvalidInputError(f"settings must be {protocol_class.settings_class.__name__}")
-        self.settings = settings
-        self.protocol: P = protocol_class(settings)
+        if not isinstance(settings, self.settings_class):
+            raise InvalidInputError(f"settings must be {self.settings_class.__name__}")
+        self.settings: S = settings
         self.retry_policy = retry_policy or self.default_retry_policy
         # The transport comes first so that a token source may share its connections.
         self.transport = self.transport_class(
-            protocol_class.vendor, None, self.retry_policy, verify=settings.verify, **io
+            self.vendor, None, self.retry_policy, verify=settings.verify, **io
         )
         self.authenticator = self.transport.authenticator = self.make_authenticator(token_cache)
 
@@ -73,4 +55,4 @@ class QuantumClient(Generic[S, P]):
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.settings.describe()})"
+        return f"{type(self).__name__}({self.settings.describe()})"  # type: ignore[attr-defined]

@@ -1,29 +1,39 @@
-"""Operations written once (sans-IO), run by one sync and one async executor for both vendors.
+"""Operations written once (sans-IO); the sync and async client methods are derived from them.
 
-An operation is a ``Call`` (one request, how to read its answer, and, for a few, how to read an
-error answer) or a ``Flow``: a generator that yields calls and receives what each one parsed to,
-for operations of several requests (an Azure submission: SAS, blob upload, ``PUT``). A failed
-call is thrown into the flow as the provider's exception, where ``try``/``except`` around the
-``yield`` recovers from it. Listings are ``Pager`` objects that hand out the call of the next
-page until there is none.
+A vendor's protocol class defines each operation once, as a method decorated with
+:class:`operation` (or :class:`listing`): it checks its arguments, builds the request and says
+how to read the answer, returning
 
-``SyncCaller`` runs them with a ``SyncTransport`` (``requests``), ``AsyncCaller`` with an
-``AsyncTransport`` (``httpx``); these two are the only places where an operation meets I/O, so
-request building, parsing and the error reading of each operation exist once. Neither waits for
-a job: waiting is ``airflow_quantum.waiting``'s (the clients only read).
+- a ``Call`` (one request, how to read its answer, and, for a few, how to read an error answer),
+- a ``Flow``: a generator that yields calls and receives what each one parsed to, for operations
+  of several requests (an Azure submission: SAS, blob upload, ``PUT``). A failed call is thrown
+  into the flow as the provider's exception, where ``try``/``except`` around the ``yield``
+  recovers from it;
+- or, for a ``listing``, a ``Pager`` that hands out the call of each next page until there is none.
+
+The vendor's clients are that protocol class run by a ``SyncRunner`` (``requests``) or an
+``AsyncRunner`` (``httpx``): ``client.get_job(job_id)`` returns the job on a sync client and an
+awaitable of it on an async one, with the operation's signature and docstring. The call an
+operation builds, without sending it, is ``client.get_job.call(job_id)``. A single call runs
+without a generator driver; neither runner waits for a job (``airflow_quantum.waiting`` does).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
+import functools
+import inspect
+import re
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, overload
 
 from airflow_quantum.clients.errors import QuantumAPIError, QuantumError
 from airflow_quantum.clients.transport import AsyncTransport, Request, SyncTransport, decode_json
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 U = TypeVar("U")
+P = ParamSpec("P")
 
 
 class Answer(Protocol):
@@ -84,22 +94,21 @@ def json_of(vendor: str, answer: Answer, request: Request) -> Any:
     return decode_json(vendor, answer.text, request.method, request.url)
 
 
-class Pager(Protocol[T]):
+class Pager(Protocol[T_co]):
     """A listing: the call of each next page (its value: the page's items), None when done."""
 
-    def next_call(self) -> Call[list[T]] | None: ...
+    def next_call(self) -> Call[list[T_co]] | None: ...  # type: ignore[misc]
 
 
 class Steps(Generic[T]):
-    """One operation driven step by step, whatever does its I/O: send ``call``, then ``give``
-    its value or ``fail`` with its error, until ``call`` is None and ``value`` is the result.
+    """A flow driven step by step, whatever does its I/O: send ``call``, then ``give`` its
+    value or ``fail`` with its error, until ``call`` is None and ``value`` is the result.
 
-    A single ``Call`` is a flow of one step. Used as a context manager, the flow is closed
-    however the driving ends.
+    Used as a context manager, the flow is closed however the driving ends.
     """
 
-    def __init__(self, operation: Call[T] | Flow[T]) -> None:
-        self._flow = _one(operation) if isinstance(operation, Call) else operation
+    def __init__(self, flow: Flow[T]) -> None:
+        self._flow = flow
         self.value: T
         self.call: Call[Any] | None = self._step(self._flow.send, None)
 
@@ -125,51 +134,163 @@ class Steps(Generic[T]):
         self._flow.close()
 
 
-def _one(call: Call[T]) -> Flow[T]:
-    return (yield call)
+# ------------------------------------------------------------------------ the derived faces
 
 
-# ------------------------------------------------------------------------------ executors
+class SyncOperation(Protocol[P, T_co]):
+    """An operation on a sync client: call it for its value; ``.call(...)`` builds it unsent."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T_co: ...
+
+    def call(self, *args: P.args, **kwargs: P.kwargs) -> Call[Any] | Flow[Any]: ...
 
 
-class SyncCaller:
-    """Runs calls, flows and pagers with a ``SyncTransport``; base of the sync clients."""
+class AsyncOperation(Protocol[P, T_co]):
+    """An operation on an async client: await it for its value; ``.call(...)`` builds it."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, T_co]: ...
+
+    def call(self, *args: P.args, **kwargs: P.kwargs) -> Call[Any] | Flow[Any]: ...
+
+
+class operation(Generic[P, T]):
+    """Decorator of a protocol method that builds a ``Call[T]`` or a ``Flow[T]``.
+
+    On a sync client the method returns ``T``; on an async client, a coroutine of ``T``. Both
+    keep the method's name, docstring and signature; ``.call(...)`` gives the unsent call (or
+    flow). The bound method is made once per client.
+    """
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Call[T] | Flow[T]]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.signature = client_signature(build, "{}")
+        functools.update_wrapper(self, build)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, client: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, client: SyncRunner, owner: type) -> SyncOperation[P, T]: ...
+
+    @overload
+    def __get__(self, client: AsyncRunner, owner: type) -> AsyncOperation[P, T]: ...
+
+    def __get__(self, client: Any, owner: type) -> Any:
+        if client is None:
+            return self
+        bound = client.bind(self.build)
+        bound.__signature__ = self.signature
+        client.__dict__[self.name] = bound
+        return bound
+
+
+class SyncListing(Protocol[P, T_co]):
+    """A listing on a sync client: an iterator of items, pages fetched as it is consumed."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Iterator[T_co]: ...
+
+
+class AsyncListing(Protocol[P, T_co]):
+    """A listing on an async client: an async iterator of items."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[T_co]: ...
+
+
+class listing(Generic[P, T]):
+    """Decorator of a protocol method that builds a ``Pager[T]``.
+
+    Its arguments are checked when it is called; pages are fetched as the items are consumed.
+    """
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Pager[T]]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.signature = client_signature(build, "Iterator[{}]")
+        functools.update_wrapper(self, build)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, client: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, client: SyncRunner, owner: type) -> SyncListing[P, T]: ...
+
+    @overload
+    def __get__(self, client: AsyncRunner, owner: type) -> AsyncListing[P, T]: ...
+
+    def __get__(self, client: Any, owner: type) -> Any:
+        if client is None:
+            return self
+        build = self.build
+
+        @functools.wraps(build)
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return client.items(build(client, *args, **kwargs))
+
+        method.__signature__ = self.signature  # type: ignore[attr-defined]
+        client.__dict__[self.name] = method
+        return method
+
+
+_BUILT = re.compile(r"^(?:Call|Flow|Pager)\[(.*)\]$")
+
+
+def client_signature(build: Callable[..., Any], returns: str) -> inspect.Signature:
+    """The signature of the client method of ``build``: no ``self``, and what the call
+    gives (``Call[X]`` -> ``X``; a pager's ``Pager[X]`` -> ``returns`` with ``X``)."""
+    signature = inspect.signature(build)
+    annotation = signature.return_annotation
+    if isinstance(annotation, str) and (match := _BUILT.match(annotation)):
+        annotation = returns.format(match.group(1))
+    return signature.replace(
+        parameters=list(signature.parameters.values())[1:], return_annotation=annotation
+    )
+
+
+class SyncRunner:
+    """Runs calls, flows and pagers with a ``SyncTransport`` (``requests``)."""
 
     transport: SyncTransport
     transport_class = SyncTransport
 
-    def _call(self, call: Call[T]) -> T:
-        try:
-            answer = self.transport.send(call.request)
-        except QuantumAPIError as exc:
-            return call.recover(exc)
-        return call.parse(answer)
+    def bind(self, build: Callable[..., Any]) -> Any:
+        """The client method of an operation."""
 
-    def _run(self, operation: Call[T] | Flow[T]) -> T:
+        @functools.wraps(build)
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return self.run(build(self, *args, **kwargs))
+
+        method.call = functools.partial(build, self)  # type: ignore[attr-defined]
+        return method
+
+    def run(self, operation: Call[T] | Flow[T]) -> T:
+        """Send a call and read its answer; or drive a flow through its calls."""
+        if isinstance(operation, Call):
+            try:
+                answer = self.transport.send(operation.request)
+            except QuantumAPIError as exc:
+                return operation.recover(exc)
+            return operation.parse(answer)
         with Steps(operation) as steps:
             while steps.call is not None:
                 try:
-                    value = self._call(steps.call)
+                    value = self.run(steps.call)
                 except QuantumError as exc:
                     steps.fail(exc)
                 else:
                     steps.give(value)
             return steps.value
 
-    def _pages(self, pager: Pager[T]) -> Iterator[list[T]]:
+    def items(self, pager: Pager[T]) -> Iterator[T]:
+        """The items of every page, each page fetched when the one before is used up."""
         while (call := pager.next_call()) is not None:
-            yield self._call(call)
-
-    def _items(self, pager: Pager[T], limit: int | None = None) -> Iterator[T]:
-        count = 0
-        for page in self._pages(pager):
-            for item in page:
-                if limit is not None and count >= limit:
-                    return
-                count += 1
-                yield item
-            if limit is not None and count >= limit:
-                return
+            yield from self.run(call)
 
     def __enter__(self) -> Self:
         return self
@@ -181,33 +302,45 @@ class SyncCaller:
         self.transport.close()
 
 
-class AsyncCaller:
-    """Runs calls, flows and pagers with an ``AsyncTransport``; base of the async clients."""
+class AsyncRunner:
+    """Runs calls, flows and pagers with an ``AsyncTransport`` (``httpx``); never blocks."""
 
     transport: AsyncTransport
     transport_class = AsyncTransport
 
-    async def _call(self, call: Call[T]) -> T:
-        try:
-            answer = await self.transport.send(call.request)
-        except QuantumAPIError as exc:
-            return call.recover(exc)
-        return call.parse(answer)
+    def bind(self, build: Callable[..., Any]) -> Any:
+        """The client method of an operation (a coroutine function)."""
 
-    async def _run(self, operation: Call[T] | Flow[T]) -> T:
+        @functools.wraps(build)
+        async def method(*args: Any, **kwargs: Any) -> Any:
+            return await self.run(build(self, *args, **kwargs))
+
+        method.call = functools.partial(build, self)  # type: ignore[attr-defined]
+        return method
+
+    async def run(self, operation: Call[T] | Flow[T]) -> T:
+        """Send a call and read its answer; or drive a flow through its calls."""
+        if isinstance(operation, Call):
+            try:
+                answer = await self.transport.send(operation.request)
+            except QuantumAPIError as exc:
+                return operation.recover(exc)
+            return operation.parse(answer)
         with Steps(operation) as steps:
             while steps.call is not None:
                 try:
-                    value = await self._call(steps.call)
+                    value = await self.run(steps.call)
                 except QuantumError as exc:
                     steps.fail(exc)
                 else:
                     steps.give(value)
             return steps.value
 
-    async def _pages(self, pager: Pager[T]) -> AsyncIterator[list[T]]:
+    async def items(self, pager: Pager[T]) -> AsyncIterator[T]:
+        """The items of every page, each page fetched when the one before is used up."""
         while (call := pager.next_call()) is not None:
-            yield await self._call(call)
+            for item in await self.run(call):
+                yield item
 
     async def __aenter__(self) -> Self:
         return self
@@ -217,3 +350,17 @@ class AsyncCaller:
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+def pages_of(pager: Pager[T]) -> Pager[list[T]]:
+    """A pager whose items are the pages of ``pager`` (for readers that work page by page)."""
+    return _PagesOf(pager)
+
+
+class _PagesOf(Generic[T]):
+    def __init__(self, pager: Pager[T]) -> None:
+        self.pager = pager
+
+    def next_call(self) -> Call[list[list[T]]] | None:
+        call = self.pager.next_call()
+        return None if call is None else call.then(lambda page: [page])

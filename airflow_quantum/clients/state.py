@@ -31,6 +31,23 @@ class JobState(str, enum.Enum):
 _FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 
 
+class CancelOutcome(str, enum.Enum):
+    """What became of a job someone asked to cancel."""
+
+    CANCELLED = "cancelled"
+    ALREADY_FINAL = "already final"
+    FAILED = "failed"
+
+    @property
+    def text(self) -> str:
+        """The outcome in a sentence's words, e.g. for "...; the job was cancelled"."""
+        return {
+            CancelOutcome.CANCELLED: "the job was cancelled",
+            CancelOutcome.ALREADY_FINAL: "the job had already ended",
+            CancelOutcome.FAILED: "cancelling it failed",
+        }[self]
+
+
 class JobPredicates:
     """The predicates of the vendors' job objects (``RuntimeJob`` / ``Job``), for any model.
 

@@ -15,56 +15,60 @@ Connection (``conn_type`` ``azure_quantum``), one of four ways to authenticate:
 
 Other extras: ``subscription_id``, ``resource_group``, ``workspace``, ``location`` (sets the
 endpoint ``https://{location}.quantum.azure.com``), ``endpoint`` (overrides it, e.g. the local
-emulator), ``api_version``, ``verify`` (false or a CA bundle path) and ``allow_insecure_http``
-(credentials over plain http to a non-loopback host; refused otherwise).
+emulator), ``api_version``, ``verify`` (false or a CA bundle path), ``allow_insecure_http``
+(credentials over plain http to a non-loopback host; refused otherwise), ``prices`` (price
+overrides) and ``max_cost`` (the operators' budget).
 
 Plain API calls (submit, list, tags, sessions, provider status, quotas, ...) go through the
-client the hook hands out: ``hook.get_conn().submit_ionq_circuit(...)``. The hook keeps what it
-adds to the official ``azure.quantum`` ``Job``: ``refresh``, ``has_completed``,
-``wait_until_completed`` and ``get_results`` (they wait with ``airflow_quantum.waiting``), and
-the verbs both hooks share (``get_job_status``, ``get_job_result``, ``cancel_job``,
-``queue_position`` and their async twins for triggers). ``queue_position`` needs api-version
-2026-08-01-preview.
-
-Spend control (``airflow_quantum.spending``): ``estimate_cost`` prices an input before it is
-sent, from the providers' published rules (extra ``prices`` overrides them); ``check_quotas``
-fails when a quota of the target's provider is used up; ``choose_target`` picks the first
-Available target with the shortest queue. The extra ``max_cost`` is the operators' budget.
+client: ``hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(...))``. The hook adds the
+verbs of every vendor (see ``hooks.base``) and spend control: ``estimate_cost`` prices a
+prepared job before it is sent, ``check_quotas`` fails when a quota of the target's provider is
+used up, ``least_busy`` picks the first Available target with the shortest queue.
 """
 
 from __future__ import annotations
 
 import json
-import time
+import uuid
 from typing import Any
 
-from airflow_quantum import waiting
 from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQuantumClient
-from airflow_quantum.clients.azure.models import JobDetails, Quota
+from airflow_quantum.clients.azure.models import Quota
+from airflow_quantum.clients.azure.prepared import AzurePreparedJob, provider_of
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
-from airflow_quantum.clients.azure.submissions import provider_of
+from airflow_quantum.clients.azure.validation import check_job_id
 from airflow_quantum.clients.config import given
-from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
-from airflow_quantum.hooks.base import QuantumBaseHook
+from airflow_quantum.clients.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+    QuantumError,
+)
+from airflow_quantum.clients.portal import azure_job_url
+from airflow_quantum.clients.state import JobState
+from airflow_quantum.hooks.base import QuantumHook
+from airflow_quantum.results.summary import JobFacts
 from airflow_quantum.spending import azure_checks, azure_pricing
+from airflow_quantum.spending.choice import BackendChoice
+from airflow_quantum.spending.facts import azure_spend
 
-#: How long ``get_results`` waits for a job by default (as the official client's helpers).
-RESULTS_TIMEOUT = 300.0
-#: Keyword options the hook passes on to each client; ``clock`` is the hook's own (its wait).
-_SYNC_OPTIONS = frozenset({"retry_policy", "token_cache", "session", "sleep"})
-_ASYNC_OPTIONS = frozenset({"retry_policy", "token_cache"})
-_HOOK_OPTIONS = frozenset({"clock"})
+try:
+    from airflow.sdk.exceptions import AirflowException
+except ImportError:  # pragma: no cover
+    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
+
 _EXTRA_PREFIX = "extra__azure_quantum__"
-#: The official client's wait: first look after 0.2 s, then 1.5 times later, at most 30 s.
-FIRST_POLL, MAX_POLL = 0.2, 30.0
+#: Namespace of the deterministic job ids that make resubmission find the job it already made.
+JOB_ID_NAMESPACE = uuid.UUID("7f3b8a52-5c1e-4e6f-9a51-8f2b7c0e6d41")
+#: How many failed or cancelled earlier jobs of one task instance are skipped over.
+MAX_JOBS_PER_TASK_INSTANCE = 50
 
 
-class AzureQuantumHook(QuantumBaseHook):
+class AzureQuantumHook(QuantumHook[AzureQuantumClient, AsyncAzureQuantumClient]):
     """Interact with an Azure Quantum workspace.
 
     :param azure_quantum_conn_id: the ``azure_quantum`` connection to use.
-    :param client_options: passed to the clients: ``retry_policy`` (a ``RetryPolicy``),
-        ``token_cache``; sync only: ``session`` (a ``requests.Session``), ``sleep``; ``clock``.
+    :param client_options: see :class:`~airflow_quantum.hooks.base.QuantumHook`.
     """
 
     conn_name_attr = "azure_quantum_conn_id"
@@ -72,15 +76,18 @@ class AzureQuantumHook(QuantumBaseHook):
     conn_type = "azure_quantum"
     hook_name = "Azure Quantum"
     vendor = "Azure Quantum"
+    client_class = AzureQuantumClient
+    async_client_class = AsyncAzureQuantumClient
+    #: The official client's wait: first look after 0.2 s, then 1.5 times later, at most 30 s.
+    first_poll, max_poll = 0.2, 30.0
 
     def __init__(
         self, azure_quantum_conn_id: str = default_conn_name, **client_options: Any
     ) -> None:
-        unknown = sorted(set(client_options) - _SYNC_OPTIONS - _HOOK_OPTIONS)
-        if unknown:
-            raise TypeError(f"AzureQuantumHook got unknown client options: {', '.join(unknown)}")
         super().__init__(azure_quantum_conn_id, **client_options)
         self.azure_quantum_conn_id = azure_quantum_conn_id
+        #: The free deterministic job id ``find_job`` found for a key, for ``submit_job``.
+        self._free_job_ids: dict[str, str] = {}
 
     # ------------------------------------------------------------------ connection -> client
 
@@ -123,14 +130,6 @@ class AzureQuantumHook(QuantumBaseHook):
         except ConfigurationError as exc:
             raise ConfigurationError(f"Azure Quantum connection {conn_id!r}: {exc}") from None
 
-    def _client_from_connection(self, conn: Any) -> AzureQuantumClient:
-        options = {k: v for k, v in self.client_options.items() if k in _SYNC_OPTIONS}
-        return AzureQuantumClient(self.settings_from_connection(conn), **options)
-
-    def _async_client_from_connection(self, conn: Any) -> AsyncAzureQuantumClient:
-        options = {k: v for k, v in self.client_options.items() if k in _ASYNC_OPTIONS}
-        return AsyncAzureQuantumClient(self.settings_from_connection(conn), **options)
-
     @property
     def settings(self) -> AzureQuantumSettings:
         return self.client.settings
@@ -146,73 +145,12 @@ class AzureQuantumHook(QuantumBaseHook):
             return False, f"{type(exc).__name__}: {exc}"
         return True, f"Connected to {client.settings.describe()}"
 
-    # ------------------------------------------------------------------ the seed's Job
+    # ------------------------------------------------------------------ the verbs
 
-    def refresh(self, job: JobDetails | str) -> JobDetails:
-        """Fresh details of ``job`` (details are immutable snapshots: use the returned one)."""
-        return self.client.get_job(_job_id(job))
-
-    def has_completed(self, job_id: str) -> bool:
-        """Whether the job is in a final state (succeeded, failed or cancelled)."""
-        return self.client.get_job(job_id).has_completed()
-
-    def wait_until_completed(
-        self,
-        job_id: str,
-        timeout: float | None = None,
-        poll_interval: float | None = None,
-        *,
-        backoff: bool = True,
-    ) -> JobDetails:
-        """Poll until the job is final and return its details.
-
-        Polls after 0.2 s, then 1.5 times longer each time up to ``poll_interval`` (default
-        30 s), as the official client; ``backoff=False`` polls every ``poll_interval``. A 429,
-        a 5xx or a lost connection is ridden out. After ``timeout`` seconds (default: no
-        limit) ``JobTimeoutError`` is raised and the job keeps running: it is not cancelled.
-        """
-        waiting.check_wait(timeout, poll_interval)
-        cap = MAX_POLL if poll_interval is None else float(poll_interval)
-        client = self.client
-        watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log, quiet_if_final=True)
-        return waiting.wait(
-            lambda: client.get_job(job_id),
-            JobDetails.has_completed,
-            backoff=waiting.Backoff(min(FIRST_POLL, cap) if backoff else cap, cap),
-            watch=watch,
-            timeout=timeout,
-            seen=lambda job: watch.saw(job.state),
-            sleep=self.client_options.get("sleep", time.sleep),
-            clock=self.client_options.get("clock", time.monotonic),
-        )
-
-    def get_results(
-        self,
-        job_id: str,
-        timeout: float | None = RESULTS_TIMEOUT,
-        *,
-        qubits: int | None = None,
-    ) -> dict[str, Any]:
-        """Wait for the job (up to ``timeout`` s), then download and decode its output.
-
-        Returns plain JSON (see ``clients.azure.results``). A failed or cancelled job raises
-        ``JobFailedError`` with the service's ``errorData`` code and message.
-        """
-        job = self.wait_until_completed(job_id, timeout)
-        return self.client.get_results(job, qubits=qubits)
-
-    #: The verb both hooks share: ``get_results`` is Azure's name for it.
-    get_job_result = get_results
-
-    def queue_position(self, job_id: str) -> int | None:
-        """Position in the queue; None when not queued, or not offered at this api-version."""
-        info = self.client.queue_info(job_id)
-        return None if info is None else info.position
-
-    async def aqueue_position(self, job_id: str) -> int | None:
-        client = await self.aclient()
-        info = await client.queue_info(job_id)
-        return None if info is None else info.position
+    def least_busy(self, candidates: list[str]) -> BackendChoice:
+        """Of ``candidates``, the first ``Available`` target with the shortest average queue
+        (``GET /providerStatus``); ``NoBackendAvailableError`` when none is Available."""
+        return azure_checks.choose(candidates, self.client.get_provider_status())
 
     # ------------------------------------------------------------------ spend control
 
@@ -233,43 +171,15 @@ class AzureQuantumHook(QuantumBaseHook):
         """The price rule of ``target`` (the table, then the connection's and these overrides)."""
         return azure_pricing.rule_for(target, *self.price_overrides(prices))[0]
 
-    def estimate_cost(
-        self,
-        target: str,
-        *,
-        ionq_circuit: Any = None,
-        quantinuum_program: str | None = None,
-        qir: bytes | str | None = None,
-        input_data: Any = None,
-        input_data_format: str | None = None,
-        shots: int | None = None,
-        input_params: dict[str, Any] | None = None,
-        prices: Any = None,
-    ) -> dict[str, Any]:
-        """What submitting this input to ``target`` would cost, before anything is sent.
+    def estimate_cost(self, job: AzurePreparedJob, prices: Any = None) -> dict[str, Any]:
+        """What sending ``job`` would cost, in money, before anything is sent.
 
-        Give one input, as to the submit operator. Returns ``{"target", "currency",
-        "estimated_total", "priced", "formula", "detail", "rule", "prices_as_of"}`` (see
-        ``airflow_quantum.spending.azure_pricing``); a target without a public formula, or a
-        program that cannot be counted, gives ``priced: False`` and says why in ``detail``.
+        Returns ``{"target", "currency", "estimated_total", "priced", "formula", "detail",
+        "rule", "prices_as_of"}`` (see ``airflow_quantum.spending.azure_pricing``); a target
+        without a public formula, or a program that cannot be counted, gives ``priced: False``
+        and says why in ``detail``.
         """
-        given = {
-            kind: value
-            for kind, value in (
-                ("ionq_circuit", ionq_circuit),
-                ("quantinuum_program", quantinuum_program),
-                ("qir", qir),
-                ("input_data", input_data),
-            )
-            if value is not None
-        }
-        if len(given) != 1:
-            raise InvalidInputError(
-                "give exactly one of ionq_circuit, quantinuum_program, qir or input_data"
-            )
-        ((kind, data),) = given.items()
-        program = azure_pricing.Program(kind, data, shots, input_data_format, input_params)
-        return azure_pricing.estimate(target, program, *self.price_overrides(prices))
+        return azure_pricing.estimate(job, *self.price_overrides(prices))
 
     def check_quotas(self, target: str, prices: Any = None) -> list[Quota]:
         """The workspace quotas a job on ``target`` uses (``GET /quotas``).
@@ -285,19 +195,62 @@ class AzureQuantumHook(QuantumBaseHook):
             self.client.get_quotas(), provider_of(target), rule.quota_dimensions
         )
 
-    def choose_target(self, candidates: list[str]) -> tuple[str, list[dict[str, Any]]]:
-        """Of ``candidates``, the first ``Available`` target with the shortest average queue.
+    # ------------------------------------------------------------------ what operators ask
 
-        Returns the choice and each candidate's availability and ``averageQueueTime`` (from
-        ``GET /providerStatus``); ``NoTargetAvailableError`` when none is Available.
-        """
-        rows = azure_checks.queue_table(candidates, self.client.get_provider_status())
-        return azure_checks.choose_target(rows), rows
+    def check_job_id(self, job_id: Any) -> str:
+        return check_job_id(job_id)
 
+    def find_job(self, key: str) -> str | None:
+        """The live job of an earlier try: job ids are chosen by the client, so the n-th job of
+        a task instance has a fixed id, and a retry asks for those ids instead of searching
+        (the list API cannot filter on tags)."""
+        for attempt in range(MAX_JOBS_PER_TASK_INSTANCE):
+            job_id = str(uuid.uuid5(JOB_ID_NAMESPACE, f"{key}:{attempt}"))
+            try:
+                job = self.client.get_job(job_id)
+            except NotFoundError:
+                self._free_job_ids[key] = job_id
+                return None
+            if job.state not in (JobState.FAILED, JobState.CANCELLED):
+                return job_id
+        raise AirflowException(
+            f"{MAX_JOBS_PER_TASK_INSTANCE} jobs of this task instance already failed; "
+            "clear the task with a new run to start over"
+        )
 
-def _job_id(job: JobDetails | str) -> str:
-    if isinstance(job, JobDetails):
-        return job.id
-    if isinstance(job, str):
-        return job
-    raise InvalidInputError(f"job must be a job id or JobDetails, got {type(job).__name__}")
+    def submit_job(self, job: AzurePreparedJob, key: str) -> str:
+        """Submit ``job`` tagged with ``key``, under the next free id of the key."""
+        job_id = self._free_job_ids.pop(key, None) or str(uuid.uuid5(JOB_ID_NAMESPACE, f"{key}:0"))
+        submitted = self.client.submit_job(job.with_options(tags=[*job.tags, key]), job_id=job_id)
+        self.log.info("Submitted Azure Quantum job %s to %s", submitted.id, job.target)
+        return submitted.id
+
+    def job_url(self, job_id: str) -> str:
+        settings = self.settings
+        return azure_job_url(
+            settings.subscription_id,
+            settings.resource_group,
+            settings.workspace,
+            job_id,
+            getattr(settings.credential, "tenant_id", None) or "",
+            endpoint=settings.endpoint,
+        )
+
+    def job_facts(self, job_id: str, result: Any = None) -> JobFacts:
+        job = self.client.get_job(job_id)
+        params = job.input_params if isinstance(job.input_params, dict) else {}
+        usage = job.usage if isinstance(job.usage, dict) and job.usage else None
+        if usage is None and job.cost_estimate is not None:
+            usage = job.cost_estimate.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return JobFacts(
+            vendor=self.vendor,
+            job_id=job_id,
+            backend=job.target,
+            status=job.state.value,
+            shots=params.get("shots"),
+            usage=usage or None,
+            **azure_spend(job),
+        )
+
+    def raw_result(self, job_id: str) -> bytes:
+        return self.client.download_output(job_id)

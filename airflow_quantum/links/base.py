@@ -7,7 +7,6 @@ it back, so it works on the worker (where Airflow stores the link) and after a d
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from airflow.sdk import BaseOperatorLink
 
@@ -20,23 +19,6 @@ except ImportError:  # pragma: no cover - older task SDK layouts
 JOB_URL_KEY = "job_url"
 #: XCom key of the job id.
 JOB_ID_KEY = "job_id"
-#: The emulator's read-only page of one job (``airflow_quantum_emulator.pages`` serves it).
-EMULATOR_JOB_PAGE = "/_emulator/jobs/{job_id}/page"
-
-
-def on_vendor_host(url: str | None, domains: tuple[str, ...]) -> bool:
-    """Whether ``url`` is a host of one of the vendor's ``domains`` (or no URL: the default)."""
-    if not url:
-        return True
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == domain or host.endswith("." + domain) for domain in domains)
-
-
-def emulator_job_url(service_url: str, job_id: str) -> str:
-    """The emulator's own page of a job, on the host and port ``service_url`` points at."""
-    parts = urlsplit(service_url)
-    page = EMULATOR_JOB_PAGE.format(job_id=quote(job_id, safe=""))
-    return f"{parts.scheme}://{parts.netloc}{page}"
 
 
 class QuantumJobLink(BaseOperatorLink):

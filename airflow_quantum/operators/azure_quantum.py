@@ -2,76 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from airflow_quantum.clients.azure import inputs
-from airflow_quantum.clients.azure.protocol import check_job_id, check_json_object
-from airflow_quantum.clients.azure.targets import check_current
-from airflow_quantum.clients.errors import BadRequestError, InvalidInputError, NotFoundError
-from airflow_quantum.clients.state import JobState
+from airflow_quantum.clients.azure.prepared import AzurePreparedJob
+from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
-from airflow_quantum.hooks.base import UsesHook
-from airflow_quantum.links.azure_quantum import AzureQuantumJobLink, azure_job_url
+from airflow_quantum.links.azure_quantum import AzureQuantumJobLink
 from airflow_quantum.operators.base import (
     QuantumCancelJobOperator,
     QuantumGetResultsOperator,
     QuantumJobOperator,
     as_list,
 )
-from airflow_quantum.results.summary import JobFacts
-from airflow_quantum.spending.azure_checks import check_budget, describe_estimate
-from airflow_quantum.spending.budget import MAX_COST, resolve_limit
-from airflow_quantum.spending.facts import azure_spend
+from airflow_quantum.spending.azure_checks import AzureSpendControl
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
-try:
-    from airflow.sdk.exceptions import AirflowException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
 
-#: Namespace of the deterministic job ids that make resubmission find the job it already made.
-JOB_ID_NAMESPACE = uuid.UUID("7f3b8a52-5c1e-4e6f-9a51-8f2b7c0e6d41")
-#: How many failed or cancelled earlier jobs of one task instance are skipped over.
-MAX_JOBS_PER_TASK_INSTANCE = 50
-#: XCom keys of the estimate made before submitting, and of the target chosen from a list.
-COST_ESTIMATE_KEY = "cost_estimate"
-CHOSEN_TARGET_KEY = "chosen_target"
-
-
-class _AzureHookMixin(UsesHook):
-    vendor: ClassVar[str] = "Azure Quantum"
-    azure_quantum_conn_id: str
-    hook_class = AzureQuantumHook
-
-    def check_job_id(self, job_id: str) -> None:
-        check_job_id(job_id)
-
-    def job_url(self, job_id: str) -> str:
-        return _portal_url(self.hook, job_id)
-
-    def job_facts(self, job_id: str, result: Any = None) -> JobFacts:
-        job = self.hook.get_conn().get_job(job_id)
-        params = job.input_params if isinstance(job.input_params, dict) else {}
-        usage = job.usage if isinstance(job.usage, dict) and job.usage else None
-        if usage is None and job.cost_estimate is not None:
-            usage = job.cost_estimate.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return JobFacts(
-            vendor=self.vendor,
-            job_id=job_id,
-            backend=job.target,
-            status=job.state.value,
-            shots=params.get("shots"),
-            usage=usage or None,
-            **azure_spend(job),
-        )
-
-    def raw_payload(self, job_id: str) -> bytes:
-        return self.hook.get_conn().download_output(job_id)
-
-
-class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
+class AzureQuantumSubmitJobOperator(QuantumJobOperator):
     """Submit an Azure Quantum job and (by default) return its decoded result.
 
     Give exactly one input: ``ionq_circuit`` (IonQ gates, or a whole ``ionq.circuit.v1``
@@ -105,7 +53,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
 
     :param target: e.g. ``ionq.simulator``, ``quantinuum.sim.h2-1e``, ``microsoft.estimator``;
         or a list of them: the first ``Available`` one with the shortest average queue is used
-        (pushed to XCom as ``chosen_target``).
+        (pushed to XCom as ``chosen_backend``).
     :param max_cost: the most this job may cost, in the price table's currency (USD); default:
         the connection's extra ``max_cost``, else ``[quantum] max_cost``, else no limit.
     :param prices: price overrides, target pattern to ``PriceRule`` fields (see
@@ -120,6 +68,7 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
     See :class:`~airflow_quantum.operators.base.QuantumJobOperator` for waiting and cancelling.
     """
 
+    hook_class = AzureQuantumHook
     trigger_class = AzureQuantumJobTrigger
     operator_extra_links = (AzureQuantumJobLink(),)
     template_fields: Sequence[str] = (
@@ -171,11 +120,11 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         allow_unpriced: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            spend=AzureSpendControl(max_cost, prices, allow_unpriced),
+            **kwargs,
+        )
         self.azure_quantum_conn_id = azure_quantum_conn_id
-        self.max_cost = max_cost
-        self.prices = prices
-        self.allow_unpriced = allow_unpriced
         self.target = target
         self.input_data = input_data
         self.input_data_format = input_data_format
@@ -193,26 +142,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         self.session_id = session_id
         self.metadata = metadata
         self.results_timeout = results_timeout
-        self._free_job_id: str | None = None
-
-    @property
-    def kind(self) -> str:
-        given = [
-            name
-            for name, value in (
-                ("ionq_circuit", self.ionq_circuit),
-                ("quantinuum_program", self.quantinuum_program),
-                ("qir", self.qir),
-                ("input_data", self.input_data),
-            )
-            if value is not None
-        ]
-        if len(given) != 1:
-            raise InvalidInputError(
-                "give exactly one of ionq_circuit, quantinuum_program, qir or input_data"
-                + (f" (got {', '.join(given)})" if given else "")
-            )
-        return given[0]
 
     def candidates(self) -> list[str]:
         """The target, or the targets to choose from (``InvalidInputError`` if malformed)."""
@@ -228,176 +157,38 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             )
         return list(targets)
 
-    def validate_input(self) -> None:
-        candidates = self.candidates()
+    def prepare(self) -> AzurePreparedJob:
+        """The job of the one input given, on the (first) target; every candidate target is
+        checked too, and with several the spend control chooses among them by queue."""
+        targets = self.candidates()
         tags = as_list(self.tags) or []
         if not all(isinstance(tag, str) and tag for tag in tags):
             raise InvalidInputError(f"tags must be non-empty strings, got {tags!r:.60}")
-        if self.input_params is not None and not isinstance(self.input_params, dict):
-            raise InvalidInputError(
-                f"input_params must be a dict, got {type(self.input_params).__name__}"
-            )
-        if self.session_id is not None:
-            check_job_id(self.session_id, "session_id")
-        kind = self.kind
-        for target in candidates:
-            check_current(target, self.input_data_format)
-        # Name the operator's field in the message, not the client function's argument.
-        if kind == "ionq_circuit":
-            _checked("ionq_circuit", inputs.ionq_circuit, self.ionq_circuit, self.qubits)
-            _only_shots(self.input_params, kind)
-        elif kind == "quantinuum_program":
-            _checked("quantinuum_program", inputs.quantinuum_program, self.quantinuum_program)
-            _only_shots(self.input_params, kind)
-        elif kind == "qir":
-            _checked("qir", inputs.qir_program, self.qir)
-        else:
-            for field in ("input_data_format", "provider_id"):
-                if not getattr(self, field):
-                    raise InvalidInputError(f"{field} is required with input_data")
-        if kind in ("qir", "input_data") and self.input_params is not None:
-            check_json_object(self.input_params, "input_params")
-        if kind != "input_data" and self._ionq_shots() is not None:
-            _checked("shots", inputs.check_shots, self._ionq_shots())
-
-    def _ionq_shots(self) -> Any:
-        return self.shots if self.shots is not None else (self.input_params or {}).get("shots")
-
-    def find_job(self, key: str) -> str | None:
-        # Job ids are chosen by the client: the n-th job of a task instance has a fixed id, so
-        # a retry asks for those ids instead of searching (the list API cannot filter on tags).
-        for attempt in range(MAX_JOBS_PER_TASK_INSTANCE):
-            job_id = str(uuid.uuid5(JOB_ID_NAMESPACE, f"{key}:{attempt}"))
-            try:
-                job = self.hook.get_conn().get_job(job_id)
-            except NotFoundError:
-                self._free_job_id = job_id
-                return None
-            if job.state not in (JobState.FAILED, JobState.CANCELLED):
-                return job_id
-        raise AirflowException(
-            f"{MAX_JOBS_PER_TASK_INSTANCE} jobs of this task instance already failed; "
-            "clear the task with a new run to start over"
-        )
-
-    def check_spend(self, context: Any) -> None:
-        """Choose the target (from a list), estimate the cost, check the budget and quotas."""
-        ti = context["ti"]
-        if not isinstance(self.target, str):
-            chosen, rows = self.hook.choose_target(self.candidates())
-            self.log.info("Chose Azure Quantum target %s by queue: %s", chosen, rows)
-            self.target = chosen
-            ti.xcom_push(key=CHOSEN_TARGET_KEY, value=chosen)  # validate_input checked each
-        kind = self.kind
-        estimate = self.hook.estimate_cost(
-            self.target,
-            **{kind: getattr(self, kind)},
+        job = AzurePreparedJob.from_inputs(
+            targets[0],
+            ionq_circuit=self.ionq_circuit,
+            quantinuum_program=self.quantinuum_program,
+            qir=self.qir,
+            input_data=self.input_data,
             input_data_format=self.input_data_format,
-            shots=self._ionq_shots(),
+            output_data_format=self.output_data_format,
+            provider_id=self.provider_id,
+            entry_point=self.entry_point,
+            qubits=self.qubits,
+            shots=self.shots,
             input_params=self.input_params,
-            prices=self.prices,
+            name=self.name or f"{self.dag_id}.{self.task_id}",
+            tags=tags,
+            session_id=self.session_id,
+            metadata=self.metadata,
         )
-        self.log.info("Cost estimate: %s", describe_estimate(estimate))
-        ti.xcom_push(key=COST_ESTIMATE_KEY, value=estimate)
-        limit = resolve_limit(MAX_COST, self.max_cost, self.hook.extras(self.hook.connection))
-        currency = self.hook.price_rule(self.target, self.prices).currency
-        check_budget(estimate, limit, currency, allow_unpriced=self.allow_unpriced)
-        if limit is not None:
-            self.log.info("Within the budget %s", limit.describe())
-        try:
-            self.hook.check_quotas(self.target, self.prices)
-        except (NotFoundError, BadRequestError) as exc:
-            self.log.warning("Quotas not checked: the workspace did not list them (%s)", exc)
-
-    def submit(self, key: str) -> str:
-        if not isinstance(self.target, str):
-            raise InvalidInputError("a target must be chosen (check_spend) before submitting")
-        job_id = self._free_job_id or str(uuid.uuid5(JOB_ID_NAMESPACE, f"{key}:0"))
-        common: dict[str, Any] = {
-            "name": self.name or f"{self.dag_id}.{self.task_id}",
-            "tags": [*(as_list(self.tags) or []), key],
-            "session_id": self.session_id,
-            "job_id": job_id,
-            "metadata": self.metadata,
-        }
-        kind = self.kind
-        shots = self._ionq_shots()
-        client = self.hook.get_conn()
-        if kind == "quantinuum_program":
-            job = client.submit_quantinuum_program(
-                self.quantinuum_program,
-                target=self.target,
-                **({"shots": shots} if shots is not None else {}),
-                **common,
-            )
-        elif kind == "qir":
-            params = {k: v for k, v in (self.input_params or {}).items() if k != "shots"}
-            job = client.submit_qir(
-                self.qir,
-                target=self.target,
-                shots=shots,
-                entry_point=self.entry_point,
-                input_params=params,
-                output_data_format=self.output_data_format,
-                provider_id=self.provider_id,
-                **common,
-            )
-        elif kind == "ionq_circuit":
-            job = client.submit_ionq_circuit(
-                self.ionq_circuit,
-                self.qubits,
-                target=self.target,
-                **({"shots": self._ionq_shots()} if self._ionq_shots() is not None else {}),
-                **(
-                    {"output_data_format": self.output_data_format}
-                    if self.output_data_format
-                    else {}
-                ),
-                **common,
-            )
-        else:
-            job = client.submit_job(
-                self.input_data,
-                self.input_data_format,
-                self.output_data_format,
-                self.provider_id,
-                self.target,
-                input_params=self.input_params,
-                **common,
-            )
-        self.log.info("Submitted Azure Quantum job %s to %s", job.id, self.target)
-        return job.id
+        for target in targets[1:]:
+            job.on_target(target)
+        self.spend.candidates = targets if len(targets) > 1 else None  # type: ignore[attr-defined]
+        return job
 
 
-def _only_shots(input_params: dict[str, Any] | None, kind: str) -> None:
-    ignored = sorted(set(input_params or {}) - {"shots"})
-    if ignored:
-        raise InvalidInputError(
-            f"input_params: with {kind} only 'shots' is used, not {ignored}; "
-            "send other target parameters with input_data"
-        )
-
-
-def _checked(field: str, check: Any, *args: Any) -> None:
-    try:
-        check(*args)
-    except InvalidInputError as exc:
-        raise InvalidInputError(f"{field}: {exc}") from None
-
-
-def _portal_url(hook: AzureQuantumHook, job_id: str) -> str:
-    settings = hook.settings
-    return azure_job_url(
-        settings.subscription_id,
-        settings.resource_group,
-        settings.workspace,
-        job_id,
-        getattr(settings.credential, "tenant_id", None) or "",
-        endpoint=settings.endpoint,
-    )
-
-
-class AzureQuantumGetResultsOperator(_AzureHookMixin, QuantumGetResultsOperator):
+class AzureQuantumGetResultsOperator(QuantumGetResultsOperator):
     """Return the decoded result of an Azure Quantum job (``Job.get_results``).
 
     Waits up to ``timeout`` seconds (default 300) on the worker for the job to finish; a failed
@@ -405,6 +196,7 @@ class AzureQuantumGetResultsOperator(_AzureHookMixin, QuantumGetResultsOperator)
     :class:`~airflow_quantum.operators.base.QuantumGetResultsOperator`.
     """
 
+    hook_class = AzureQuantumHook
     template_fields: Sequence[str] = ("job_id", "azure_quantum_conn_id", "results_path")
     operator_extra_links = (AzureQuantumJobLink(),)
 
@@ -419,9 +211,10 @@ class AzureQuantumGetResultsOperator(_AzureHookMixin, QuantumGetResultsOperator)
         self.azure_quantum_conn_id = azure_quantum_conn_id
 
 
-class AzureQuantumCancelJobOperator(_AzureHookMixin, QuantumCancelJobOperator):
+class AzureQuantumCancelJobOperator(QuantumCancelJobOperator):
     """Cancel an Azure Quantum job; returns its final status (a finished job is left as is)."""
 
+    hook_class = AzureQuantumHook
     template_fields: Sequence[str] = ("job_id", "azure_quantum_conn_id")
 
     def __init__(self, *, azure_quantum_conn_id: str = "azure_quantum_default", **kwargs: Any):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import cached_property, partial
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator, conf
@@ -24,16 +24,17 @@ from airflow_quantum.clients.errors import (
     InvalidInputError,
     JobFailedError,
     NotFoundError,
-    QuantumError,
 )
-from airflow_quantum.clients.state import JobState
-from airflow_quantum.hooks.base import UsesHook
+from airflow_quantum.clients.state import CancelOutcome, JobState
+from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
-from airflow_quantum.operators.delivery import ResultDelivery
+from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
 from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
 from airflow_quantum.results.trim import shrink_for_xcom
+from airflow_quantum.spending.budget import SpendControl
+from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.spending.telemetry import report_finished_job
-from airflow_quantum.triggers.base import QuantumJobTrigger
+from airflow_quantum.triggers.base import QuantumJobTrigger, job_trigger
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 try:
@@ -123,8 +124,13 @@ def seconds(value: float | timedelta | None, name: str, *, required: bool = Fals
     return float(value)
 
 
-class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
+class QuantumJobOperator(BaseOperator):
     """Base of the operators that submit a job and (by default) wait for its result.
+
+    A vendor's operator names its ``hook_class`` and ``trigger_class``, takes its connection id
+    in the attribute the hook names (e.g. ``azure_quantum_conn_id``), and builds the prepared
+    job from its (rendered) fields in ``prepare``; spend control is the ``spend`` object it
+    passes in.
 
     :param wait_for_completion: wait for the job and return its result (True), or return the
         job id right after submission (False).
@@ -149,9 +155,12 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
     ``outlets`` that are Assets get the job's facts in their event's ``extra``.
     """
 
-    vendor: ClassVar[str] = "quantum"
+    hook_class: ClassVar[type[QuantumHook]]
     trigger_class: ClassVar[type[QuantumJobTrigger]]
+    hook = TaskHook()
     ui_color = "#e8dff5"
+    #: Seconds the result may still take once the job is final (None: no limit).
+    results_timeout: float | None = None
 
     def __init__(
         self,
@@ -165,6 +174,7 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
         results_path: Any = None,
         store_raw_payload: bool = False,
         max_xcom_result_bytes: int | None = None,
+        spend: SpendControl | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -177,82 +187,78 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
         )
         self.wait_timeout = seconds(timeout, "timeout")
         self.cancel_on_kill = cancel_on_kill
-        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
+        self.results_path = results_path
+        self.store_raw_payload = store_raw_payload
+        self.max_xcom_result_bytes = checked_xcom_limit(max_xcom_result_bytes)
+        self.spend = spend or SpendControl()
         self.job_id: str | None = None
         #: The job's page (portal, or the emulator's), once known; the extra link reads it.
         self.job_link: str | None = None
 
+    @property
+    def vendor(self) -> str:
+        return self.hook_class.vendor
+
+    @cached_property
+    def delivery(self) -> ResultDelivery:
+        """Where the job's result goes, and its facts."""
+        return ResultDelivery(self)
+
     # ------------------------------------------------------------- vendor parts
 
-    #: Seconds the result may still take once the job is final (None: no limit).
-    results_timeout: float | None = None
+    def prepare(self) -> Any:
+        """The prepared job from the (rendered) fields; ``InvalidInputError`` names a bad one."""
+        raise NotImplementedError
 
     def result_options(self) -> dict[str, Any]:
         """The vendor's options of ``hook.get_job_result`` (e.g. IBM's ``bitstrings``)."""
         return {}
 
-    def validate_input(self) -> None:
-        """Check the (rendered) input; raise ``InvalidInputError`` naming the bad field."""
-
-    def find_job(self, key: str) -> str | None:
-        """A live or succeeded job this task instance already submitted under ``key``."""
-        return None
-
-    def check_spend(self, context: Any) -> None:
-        """Right before a new submission: the vendor's estimate, budget and quota checks.
-
-        Raise ``OverBudgetError`` or ``QuotaExhaustedError`` to fail the task (no retry) before
-        any job exists. Not called when an earlier try's job is reattached. Default: none.
-        """
-
-    def submit(self, key: str) -> str:
-        """Submit the job tagged with ``key``; return its id."""
-        raise NotImplementedError
-
-    def job_state(self, job_id: str) -> tuple[JobState, str | None]:
-        return self.hook.get_job_status(job_id)
-
-    def fetch_result(self, job_id: str) -> Any:
-        """The decoded result of a succeeded job (plain JSON)."""
-        return self.hook.get_job_result(job_id, self.results_timeout, **self.result_options())
-
-    def job_url(self, job_id: str) -> str:
-        return ""
-
     # ----------------------------------------------------------------- the life
 
     def execute(self, context: Any) -> Any:
+        hook = self.hook
         # Bad input will be as bad on a retry: fail now, before anything costs money. The
         # submit is covered too: the clients check what they send before sending it.
         with failing_on_bad_input(self.task_id):
-            self.check_delivery()
-            self.validate_input()
+            self.delivery.check()
+            job = self.prepare()
             key = idempotency_key(context)
-            job_id = self.find_job(key)
+            job_id = hook.find_job(key)
             if job_id is not None:
                 self.log.info(
                     "Reattaching to %s job %s submitted by an earlier try", self.vendor, job_id
                 )
             else:
-                self.check_spend(context)
-                job_id = self.submit(key)
+                job = self.spend.before_submit(hook, job, context, self.log)
+                job_id = hook.submit_job(job, key)
         self.job_id = job_id
         ti = context["ti"]
         ti.xcom_push(key=JOB_ID_KEY, value=job_id)
-        url = self.job_url(job_id)
+        url = hook.job_url(job_id)
         if url:
             self.job_link = url
             ti.xcom_push(key=JOB_URL_KEY, value=url)
             self.log.info("%s job %s: %s", self.vendor, job_id, url)
         if not self.wait_for_completion:
-            self.record_job(context, job_id)
+            self.delivery.record(context, job_id)
             return job_id
         # One look first (a transient fault of the service only means: not known yet).
         watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log)
-        seen = waiting.look(lambda: self.job_state(job_id), watch)
+        seen = waiting.look(partial(self._state, job_id), watch)
         if seen is None or not seen[0].is_final:
             if self.deferrable:
-                self.defer(trigger=self._trigger(job_id), method_name="execute_complete")
+                trigger = job_trigger(
+                    self.trigger_class,
+                    conn_id=getattr(self, self.hook_class.conn_name_attr),
+                    job_id=job_id,
+                    poll_interval=self.poll_interval,
+                    max_poll_interval=self.max_poll_interval,
+                    timeout=self.wait_timeout,
+                    cancel_on_kill=self.cancel_on_kill,
+                    **self.spend.trigger_kwargs(hook, self.log),
+                )
+                self.defer(trigger=trigger, method_name="execute_complete")
             seen = self._wait_on_worker(job_id, watch)
         return self._finish(context, job_id, *seen)
 
@@ -262,6 +268,8 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
             raise AirflowException(f"{self.task_id}: unexpected trigger event {event!r:.200}")
         self.job_id = job_id = str(event.get("job_id"))
         status, message = event["status"], event.get("message") or ""
+        if event.get(OVER_BUDGET_KEY):
+            raise AirflowFailException(f"{self.task_id}: {message}")
         if status == SUCCESS:
             return self._result_for_xcom(context, job_id)
         if status in (FAILED, CANCELLED) and event.get("state"):
@@ -273,27 +281,29 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
     def on_kill(self) -> None:
         """The task was killed while running on a worker: cancel its job."""
         if self.job_id and self.cancel_on_kill:
-            self._cancel(self.job_id, "the task was killed")
+            self.hook.try_cancel(self.job_id, "the task was killed")
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: a ``quantumJob`` run facet and the results file as an output."""
+        return self.delivery.lineage()
 
     # ----------------------------------------------------------------- helpers
 
-    def _trigger(self, job_id: str) -> QuantumJobTrigger:
-        now = time.time()
-        return self.trigger_class(
-            conn_id=self.conn_id,
-            job_id=job_id,
-            poll_interval=self.poll_interval,
-            max_poll_interval=self.max_poll_interval,
-            deadline=now + self.wait_timeout if self.wait_timeout else None,
-            cancel_on_kill=self.cancel_on_kill,
-            deferred_at=now,  # the trigger resumes no sooner than its minimum after this
-        )
+    def _state(self, job_id: str) -> tuple[JobState, str | None]:
+        """One look at the job, judged by the spend control (a job over its limit is cancelled
+        and the task fails at once)."""
+        job = self.hook.get_conn().get_job(job_id)
+        verdict = self.spend.over_limit(job, self.hook, self.log)
+        if verdict is not None:
+            outcome = self.hook.try_cancel(job_id, "its estimate exceeds the task's limit")
+            raise AirflowFailException(f"{self.task_id}: {verdict.text(outcome)}")
+        return job.state, job.error_message()
 
     def _wait_on_worker(self, job_id: str, watch: waiting.Watch) -> tuple[JobState, str | None]:
         """The sync wait of ``waiting`` (the twin of the trigger's), cancelling on timeout."""
         try:
             return waiting.wait(
-                lambda: self.job_state(job_id),
+                partial(self._state, job_id),
                 lambda seen: seen[0].is_final,
                 backoff=waiting.Backoff(self.poll_interval, self.max_poll_interval),
                 watch=watch,
@@ -301,23 +311,15 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
                 seen=lambda seen: watch.saw(seen[0]),
             )
         except waiting.WaitTimeout:
-            note = "cancelled" if self._cancel_on_timeout(job_id) else "left running"
+            if self.cancel_on_kill:
+                cancelled = self.hook.try_cancel(job_id, "the wait timed out")
+                note = "cancelled" if cancelled is not CancelOutcome.FAILED else "left running"
+            else:
+                note = "left running"
             raise AirflowException(
                 f"{self.vendor} job {job_id} did not finish within {self.wait_timeout:g} s; "
                 f"the job was {note}"
             ) from None
-
-    def _cancel_on_timeout(self, job_id: str) -> bool:
-        return self.cancel_on_kill and self._cancel(job_id, "the wait timed out")
-
-    def _cancel(self, job_id: str, why: str) -> bool:
-        self.log.info("Cancelling %s job %s: %s", self.vendor, job_id, why)
-        try:
-            self.hook.cancel_job(job_id)
-        except QuantumError as exc:
-            self.log.warning("Could not cancel %s job %s: %s", self.vendor, job_id, exc)
-            return False
-        return True
 
     def _finish(self, context: Any, job_id: str, state: JobState, message: str | None) -> Any:
         if state is JobState.SUCCEEDED:
@@ -327,46 +329,36 @@ class QuantumJobOperator(UsesHook, ResultDelivery, BaseOperator):
 
     def _result_for_xcom(self, context: Any, job_id: str) -> Any:
         try:
-            result = self.fetch_result(job_id)
+            result = self.hook.get_job_result(job_id, self.results_timeout, **self.result_options())
         except JobFailedError as exc:
             raise AirflowException(str(exc)) from None
-        value = self.deliver(context, job_id, result)
+        value = self.delivery.deliver(context, job_id, result)
         self._report_final(context, job_id, JobState.SUCCEEDED)
         return value
 
     def _report_final(self, context: Any, job_id: str, state: JobState) -> None:
         """The job is final: send its metrics (never fails the task; see spending.telemetry)."""
         if state is not JobState.SUCCEEDED:
-            self.record_job(context, job_id)  # a succeeded job's facts were kept by deliver
-        report_finished_job(self, context, state)
+            self.delivery.record(context, job_id)  # a succeeded job's facts were kept by deliver
+        report_finished_job(self.delivery, context, state)
 
 
-class QuantumOneJobOperator(UsesHook, BaseOperator):
-    """Base of the operators that act on one job submitted elsewhere (``job_id``, templated)."""
-
-    vendor: ClassVar[str] = "quantum"
-
-    def __init__(self, *, job_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.job_id = job_id
-
-    def check_job_id(self, job_id: str) -> None:
-        """``InvalidInputError`` unless ``job_id`` is a well-formed id of the vendor."""
-        raise NotImplementedError
-
-
-class QuantumGetResultsOperator(ResultDelivery, QuantumOneJobOperator):
+class QuantumGetResultsOperator(BaseOperator):
     """Base of the vendors' get-results operators: the result of a job submitted elsewhere.
 
     Waits up to ``timeout`` seconds on the worker for the job to finish (``hook.get_job_result``);
     a failed or cancelled job fails the task with the service's message. ``results_path``,
     ``store_raw_payload``, ``max_xcom_result_bytes`` and ``outlets`` work as for
-    :class:`QuantumJobOperator`. Vendor classes name their hook, connection and job-id check.
+    :class:`QuantumJobOperator`. Vendor classes name their hook and connection.
     """
+
+    hook_class: ClassVar[type[QuantumHook]]
+    hook = TaskHook()
 
     def __init__(
         self,
         *,
+        job_id: str,
         timeout: float | None = None,
         results_path: Any = None,
         store_raw_payload: bool = False,
@@ -374,11 +366,21 @@ class QuantumGetResultsOperator(ResultDelivery, QuantumOneJobOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.job_id = job_id
         self.results_timeout = timeout
-        self.init_delivery(results_path, store_raw_payload, max_xcom_result_bytes)
+        self.results_path = results_path
+        self.store_raw_payload = store_raw_payload
+        self.max_xcom_result_bytes = checked_xcom_limit(max_xcom_result_bytes)
+        self.job_link: str | None = None
 
-    def job_url(self, job_id: str) -> str:
-        return ""
+    @property
+    def vendor(self) -> str:
+        return self.hook_class.vendor
+
+    @cached_property
+    def delivery(self) -> ResultDelivery:
+        """Where the job's result goes, and its facts."""
+        return ResultDelivery(self)
 
     def result_options(self) -> dict[str, Any]:
         """The vendor's options of ``hook.get_job_result`` (e.g. IBM's ``bitstrings``)."""
@@ -386,9 +388,9 @@ class QuantumGetResultsOperator(ResultDelivery, QuantumOneJobOperator):
 
     def execute(self, context: Any) -> Any:
         with failing_on_bad_input(self.task_id):
-            self.check_job_id(self.job_id)
-            self.check_delivery()
-        self.job_link = self.job_url(self.job_id)
+            self.hook.check_job_id(self.job_id)
+            self.delivery.check()
+        self.job_link = self.hook.job_url(self.job_id)
         context["ti"].xcom_push(key=JOB_URL_KEY, value=self.job_link)
         try:
             result = self.hook.get_job_result(
@@ -396,21 +398,33 @@ class QuantumGetResultsOperator(ResultDelivery, QuantumOneJobOperator):
             )
         except JobFailedError as exc:
             raise AirflowException(str(exc)) from None
-        return self.deliver(context, self.job_id, result)
+        return self.delivery.deliver(context, self.job_id, result)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: a ``quantumJob`` run facet and the results file as an output."""
+        return self.delivery.lineage()
 
 
-class QuantumCancelJobOperator(QuantumOneJobOperator):
+class QuantumCancelJobOperator(BaseOperator):
     """Base of the vendors' cancel operators: cancel a job; returns its state afterwards.
 
     A job already final is left as it is (its state is returned, the task succeeds).
     """
 
+    hook_class: ClassVar[type[QuantumHook]]
+    hook = TaskHook()
+
+    def __init__(self, *, job_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+
     def execute(self, context: Any) -> str:
+        hook = self.hook
         with failing_on_bad_input(self.task_id):
-            self.check_job_id(self.job_id)
-        self.hook.cancel_job(self.job_id)
-        state, _ = self.hook.get_job_status(self.job_id)
-        self.log.info("%s job %s: %s", self.vendor, self.job_id, state.value)
+            hook.check_job_id(self.job_id)
+        hook.cancel_job(self.job_id)
+        state, _ = hook.get_job_status(self.job_id)
+        self.log.info("%s job %s: %s", hook.vendor, self.job_id, state.value)
         return state.value
 
 

@@ -13,7 +13,7 @@ Where the result goes:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from airflow.sdk import Asset
 
@@ -50,50 +50,37 @@ def checked_xcom_limit(value: Any) -> int | None:
 
 
 class ResultDelivery:
-    """Mixin of the operators that return a job's result (see the module docstring).
+    """Where the result of a task's job goes (see the module docstring), and the job's facts.
 
-    The operator calls ``init_delivery`` in its ``__init__`` and has ``results_path`` among
-    its template fields; the vendor mixin provides ``job_facts`` and ``raw_payload``.
+    The task (an operator with ``results_path``, ``store_raw_payload``,
+    ``max_xcom_result_bytes``, ``outlets`` and a ``hook``) holds one; the hook reads the job's
+    facts and raw payload. The facts are read once, when something needs them, and shared by
+    the asset events, the metrics and OpenLineage.
     """
 
-    vendor: ClassVar[str]
-    results_path: Any
-    store_raw_payload: bool
-    max_xcom_result_bytes: int | None
-    outlets: Any
-    log: Any
-    _job_facts: JobFacts | None = None
-    #: (job id, result) of the job handled, until its facts are asked for.
-    _facts_source: tuple[str, Any] | None = None
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self._facts: JobFacts | None = None
+        #: (job id, result) of the job handled, until its facts are asked for.
+        self._source: tuple[str, Any] | None = None
 
-    def init_delivery(
-        self, results_path: Any, store_raw_payload: bool, max_xcom_result_bytes: int | None
-    ) -> None:
-        """Set the options (from the operator's ``__init__``)."""
-        self.results_path = results_path
-        self.store_raw_payload = store_raw_payload
-        self.max_xcom_result_bytes = checked_xcom_limit(max_xcom_result_bytes)
+    @property
+    def vendor(self) -> str:
+        return self.task.hook_class.vendor
 
-    # ---------------------------------------------------------------- vendor parts
+    @property
+    def job_id(self) -> str | None:
+        """The job the task handled (None before it had one)."""
+        return None if self._source is None else self._source[0]
 
-    def job_facts(self, job_id: str, result: Any = None) -> JobFacts:
-        """What the service says about the job (and its result, when there is one)."""
-        raise NotImplementedError
-
-    def raw_payload(self, job_id: str) -> bytes:
-        """The vendor's result payload as downloaded, before decoding."""
-        raise NotImplementedError
-
-    # ---------------------------------------------------------------- the work
-
-    def check_delivery(self) -> None:
+    def check(self) -> None:
         """Check the rendered options before anything is submitted (names the field)."""
         base = results_base_path()
-        if self.results_path is not None:
-            storage_path(self.results_path)
+        if self.task.results_path is not None:
+            storage_path(self.task.results_path)
         elif base is not None:
             base_folder(base)
-        elif self.store_raw_payload:
+        elif self.task.store_raw_payload:
             raise InvalidInputError(
                 f"store_raw_payload needs a results_path or [{SECTION}] results_base_path "
                 "to write the payload to"
@@ -102,60 +89,57 @@ class ResultDelivery:
     def deliver(self, context: Any, job_id: str, result: Any) -> Any:
         """Store the result where it belongs; what XCom gets (the result or a summary)."""
         size = json_size(result)
-        limit = self.max_xcom_result_bytes or max_xcom_result_bytes()
+        limit = self.task.max_xcom_result_bytes or max_xcom_result_bytes()
         path = self._storage_for(context, job_id, size, limit)
         if path is None:
             value = self._unstored(job_id, result, size, limit)
-            self.record_job(context, job_id, result)
-        else:
-            facts = self.job_facts(job_id, result)
-            facts.results_uri = str(path)
-            self._write(path, lambda: write_json(path, result))
-            if self.store_raw_payload:
-                raw = raw_sibling(path)
-                self._write(raw, lambda: write_bytes(raw, self.raw_payload(job_id)))
-                facts.raw_results_uri = str(raw)
-            self.log.info(
-                "Wrote the result of %s job %s (%d bytes of JSON) to %s; XCom gets a summary",
-                self.vendor,
-                job_id,
-                size,
-                facts.results_uri,
-            )
-            value = {**facts.as_dict(), "results_bytes": size, **highlights(result)}
-            self._job_facts = facts
-            self._tag_outlets(context, facts)
-        return value
+            self.record(context, job_id, result)
+            return value
+        hook = self.task.hook
+        facts = hook.job_facts(job_id, result)
+        facts.results_uri = str(path)
+        self._write(path, lambda: write_json(path, result))
+        if self.task.store_raw_payload:
+            raw = raw_sibling(path)
+            self._write(raw, lambda: write_bytes(raw, hook.raw_result(job_id)))
+            facts.raw_results_uri = str(raw)
+        self.task.log.info(
+            "Wrote the result of %s job %s (%d bytes of JSON) to %s; XCom gets a summary",
+            self.vendor,
+            job_id,
+            size,
+            facts.results_uri,
+        )
+        self._facts = facts
+        self._tag_outlets(context, facts)
+        return {**facts.as_dict(), "results_bytes": size, **highlights(result)}
 
-    def record_job(self, context: Any, job_id: str, result: Any = None) -> None:
+    def record(self, context: Any, job_id: str, result: Any = None) -> None:
         """Remember the job for OpenLineage; put its facts on the outlet assets' events.
 
         The facts cost a request to the service, made only when something needs them.
         """
-        self._facts_source = (job_id, result)
-        self._job_facts = None
-        if any(isinstance(outlet, Asset) for outlet in self.outlets or ()):
-            self._tag_outlets(context, self.known_facts())
+        self._source = (job_id, result)
+        self._facts = None
+        if any(isinstance(outlet, Asset) for outlet in self.task.outlets or ()):
+            facts = self.known_facts()
+            if facts is not None:
+                self._tag_outlets(context, facts)
 
     def known_facts(self) -> JobFacts | None:
         """The facts of the job the task handled (None if it handled none)."""
-        if self._job_facts is None and self._facts_source is not None:
-            job_id, result = self._facts_source
+        if self._facts is None and self._source is not None:
+            job_id, result = self._source
             try:
-                self._job_facts = self.job_facts(job_id, result)
+                self._facts = self.task.hook.job_facts(job_id, result)
             except QuantumError as exc:
-                self.log.warning(
+                self.task.log.warning(
                     "Could not read the facts of %s job %s: %s", self.vendor, job_id, exc
                 )
                 return JobFacts(vendor=self.vendor, job_id=job_id, status=None)
-        return self._job_facts
+        return self._facts
 
-    def _tag_outlets(self, context: Any, facts: JobFacts) -> None:
-        named = attach_to_outlets(context, self.outlets, facts)
-        if named:
-            self.log.info("Asset event(s) of %s carry job %s", ", ".join(named), facts.job_id)
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+    def lineage(self) -> Any:
         """OpenLineage: a ``quantumJob`` run facet and the results file as an output.
 
         None when the OpenLineage provider is not installed or the task ran no job.
@@ -169,15 +153,20 @@ class ResultDelivery:
 
     # ---------------------------------------------------------------- helpers
 
+    def _tag_outlets(self, context: Any, facts: JobFacts) -> None:
+        named = attach_to_outlets(context, self.task.outlets, facts)
+        if named:
+            self.task.log.info("Asset event(s) of %s carry job %s", ", ".join(named), facts.job_id)
+
     def _storage_for(self, context: Any, job_id: str, size: int, limit: int) -> Any:
-        if self.results_path is not None:
-            return storage_path(self.results_path)
+        if self.task.results_path is not None:
+            return storage_path(self.task.results_path)
         base = results_base_path()
-        if base is None or (size <= limit and not self.store_raw_payload):
+        if base is None or (size <= limit and not self.task.store_raw_payload):
             return None
         path = default_path(base, context)
         if size > limit:
-            self.log.info(
+            self.task.log.info(
                 "The result of %s job %s is %d bytes of JSON, more than max_xcom_result_bytes "
                 "(%d): writing it to %s",
                 self.vendor,
@@ -191,8 +180,9 @@ class ResultDelivery:
     def _unstored(self, job_id: str, result: Any, size: int, limit: int) -> Any:
         if size <= limit:
             return result
+        log = self.task.log
         if xcom_backend_offloads(size):
-            self.log.info(
+            log.info(
                 "The result of %s job %s is %d bytes of JSON: returned whole, the object-storage "
                 "XCom backend stores it",
                 self.vendor,
@@ -201,7 +191,7 @@ class ResultDelivery:
             )
             return result
         trimmed, _ = shrink_for_xcom(result, limit)
-        self.log.warning(
+        log.warning(
             "The result of %s job %s is larger than %d bytes of JSON; XCom gets a trimmed copy "
             "(largest entries kept, 'truncated': true). Set results_path or [%s] "
             "results_base_path to keep the whole result.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -10,11 +9,11 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseSensorOperator
 
 from airflow_quantum import waiting
-from airflow_quantum.clients.errors import InvalidInputError, NotFoundError, QuantumAPIError
+from airflow_quantum.clients.errors import InvalidInputError, NotFoundError
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.hooks.base import UsesHook
+from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.operators.base import default_deferrable, seconds
-from airflow_quantum.triggers.base import QuantumJobTrigger
+from airflow_quantum.triggers.base import QuantumJobTrigger, job_trigger
 from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
 
 try:
@@ -51,7 +50,7 @@ def final_states(target_states: Iterable[JobState | str] | None) -> frozenset[Jo
     return states
 
 
-class QuantumJobSensor(UsesHook, BaseSensorOperator):
+class QuantumJobSensor(BaseSensorOperator):
     """Waits until a quantum job is final; succeeds when it ends in one of ``target_states``.
 
     :param job_id: the job to wait for (templated).
@@ -70,7 +69,9 @@ class QuantumJobSensor(UsesHook, BaseSensorOperator):
     ``azure_quantum_conn_id``. The Sensors guide shows each mode at work.
     """
 
+    hook_class: ClassVar[type[QuantumHook]]
     trigger_class: ClassVar[type[QuantumJobTrigger]]
+    hook = TaskHook()
     template_fields: tuple[str, ...] = ("job_id",)
     ui_color = "#f0e6ff"
 
@@ -125,19 +126,16 @@ class QuantumJobSensor(UsesHook, BaseSensorOperator):
         timeout = self.timeout.total_seconds() if isinstance(self.timeout, timedelta) else None
         if timeout is None and isinstance(self.timeout, int | float):
             timeout = float(self.timeout)
-        now = time.time()
-        self.defer(
-            trigger=self.trigger_class(
-                conn_id=self.conn_id,
-                job_id=self.job_id,
-                poll_interval=float(self._poke_seconds()),
-                max_poll_interval=self.max_poll_interval,
-                deadline=now + timeout if timeout else None,
-                cancel_on_kill=self.cancel_on_kill,
-                deferred_at=now,  # the trigger resumes no sooner than its minimum after this
-            ),
-            method_name="execute_complete",
+        trigger = job_trigger(
+            self.trigger_class,
+            conn_id=getattr(self, self.hook_class.conn_name_attr),
+            job_id=self.job_id,
+            poll_interval=self._poke_seconds(),
+            max_poll_interval=self.max_poll_interval,
+            timeout=timeout,
+            cancel_on_kill=self.cancel_on_kill,
         )
+        self.defer(trigger=trigger, method_name="execute_complete")
         return None
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> None:
@@ -156,10 +154,7 @@ class QuantumJobSensor(UsesHook, BaseSensorOperator):
 
     def on_kill(self) -> None:
         if self.cancel_on_kill:
-            try:
-                self.hook.cancel_job(self.job_id)
-            except QuantumAPIError as exc:
-                self.log.warning("Could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
+            self.hook.try_cancel(self.job_id, "the task was killed")
 
     def _poke_seconds(self) -> float:
         interval = self.poke_interval

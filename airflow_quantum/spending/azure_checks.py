@@ -3,7 +3,8 @@
 - ``check_budget``: the estimate against the ``max_cost`` limit (fails closed when the target
   has no estimate in the limit's currency);
 - ``check_quotas``: the workspace's quotas of the target's provider, from ``GET /quotas``;
-- ``choose_target``: of several targets, the first ``Available`` one with the shortest
+- ``AzureSpendControl``: all of the above for a submit operator, before it submits;
+- ``choose``: of several targets, the first ``Available`` one with the shortest
   ``averageQueueTime``, from ``GET /providerStatus``.
 """
 
@@ -14,12 +15,23 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from airflow_quantum.clients.azure.models import ProviderStatus, Quota
-from airflow_quantum.clients.errors import QuantumError
-from airflow_quantum.spending.budget import Limit, OverBudgetError, QuotaExhaustedError
+from airflow_quantum.clients.errors import BadRequestError, NotFoundError
+from airflow_quantum.spending.budget import (
+    MAX_COST,
+    Limit,
+    OverBudgetError,
+    QuotaExhaustedError,
+    SpendControl,
+    resolve_limit,
+)
+from airflow_quantum.spending.choice import (
+    CHOSEN_BACKEND_KEY,
+    BackendChoice,
+    NoBackendAvailableError,
+)
 
-
-class NoTargetAvailableError(QuantumError):
-    """None of the targets offered to choose from is ``Available`` now (worth a retry)."""
+#: XCom key of the estimate made before submitting.
+COST_ESTIMATE_KEY = "cost_estimate"
 
 
 def describe_estimate(estimate: dict[str, Any]) -> str:
@@ -88,36 +100,68 @@ def check_quotas(
     return applying
 
 
-def queue_table(candidates: Sequence[str], statuses: Iterable[ProviderStatus]) -> list[dict]:
-    """Each candidate with its availability and average queue time (seconds), in order."""
+def choose(candidates: Sequence[str], statuses: Iterable[ProviderStatus]) -> BackendChoice:
+    """Of ``candidates``, the first ``Available`` target with the shortest average queue time
+    (unknown: longest), from the workspace's provider status."""
     statuses = list(statuses)
-    rows = []
+    skipped: dict[str, str] = {}
+    best: tuple[float, str, float | None] | None = None
     for name in candidates:
         found = next(
             (target for provider in statuses if (target := provider.target(name)) is not None),
             None,
         )
-        rows.append(
-            {
-                "target": name,
-                "availability": None if found is None else found.current_availability,
-                "average_queue_time": None if found is None else found.average_queue_time,
-            }
-        )
-    return rows
+        availability = None if found is None else found.current_availability
+        if str(availability or "").strip().lower() != "available":
+            skipped[name] = availability or "not offered"
+            continue
+        queue = found.average_queue_time  # type: ignore[union-attr]
+        key = math.inf if queue is None else float(queue)
+        if best is None or key < best[0]:  # the first of equals is kept
+            best = (key, name, queue)
+    if best is None:
+        seen = ", ".join(f"{name}: {why}" for name, why in skipped.items())
+        raise NoBackendAvailableError(f"none of the targets is Available now ({seen})")
+    return BackendChoice(best[1], best[2], " s", {k: v for k, v in skipped.items()})
 
 
-def choose_target(rows: Sequence[dict[str, Any]]) -> str:
-    """The first ``Available`` row with the shortest average queue time (unknown: longest)."""
-    available = [
-        row for row in rows if str(row["availability"] or "").strip().lower() == "available"
-    ]
-    if not available:
-        seen = ", ".join(f"{row['target']}: {row['availability'] or 'not offered'}" for row in rows)
-        raise NoTargetAvailableError(f"none of the targets is Available now ({seen})")
+class AzureSpendControl(SpendControl):
+    """An Azure submit operator's spend control: target by queue, estimate, budget, quotas.
 
-    def queue(row: dict[str, Any]) -> float:
-        value = row["average_queue_time"]
-        return math.inf if value is None else float(value)
+    :param max_cost: the most a job may cost (else the connection's extra, else ``[quantum]
+        max_cost``, else no limit).
+    :param prices: price overrides (over the connection's).
+    :param allow_unpriced: with a limit, submit to a target without an estimate in its currency.
+    :param candidates: targets to choose from by queue (None: the job's own).
+    """
 
-    return min(available, key=queue)["target"]  # min keeps the first of equals
+    def __init__(
+        self,
+        max_cost: float | None = None,
+        prices: Any = None,
+        allow_unpriced: bool = False,
+        candidates: Sequence[str] | None = None,
+    ) -> None:
+        self.max_cost, self.prices, self.allow_unpriced = max_cost, prices, allow_unpriced
+        self.candidates = candidates
+
+    def before_submit(self, hook: Any, job: Any, context: Any, log: Any) -> Any:
+        ti = context["ti"]
+        if self.candidates is not None:
+            choice = hook.least_busy(list(self.candidates))
+            log.info("Chose Azure Quantum target %s", choice.describe())
+            job = job.on_target(choice.name)
+            ti.xcom_push(key=CHOSEN_BACKEND_KEY, value=choice.name)
+        estimate = hook.estimate_cost(job, self.prices)
+        log.info("Cost estimate: %s", describe_estimate(estimate))
+        ti.xcom_push(key=COST_ESTIMATE_KEY, value=estimate)
+        limit = resolve_limit(MAX_COST, self.max_cost, hook.extras(hook.connection))
+        currency = hook.price_rule(job.target, self.prices).currency
+        check_budget(estimate, limit, currency, allow_unpriced=self.allow_unpriced)
+        if limit is not None:
+            log.info("Within the budget %s", limit.describe())
+        try:
+            hook.check_quotas(job.target, self.prices)
+        except (NotFoundError, BadRequestError) as exc:
+            log.warning("Quotas not checked: the workspace did not list them (%s)", exc)
+        return job

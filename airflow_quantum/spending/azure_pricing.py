@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_quantum.clients.azure import inputs
+from airflow_quantum.clients.azure.prepared import AzurePreparedJob
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.spending.azure_counting import (
     CannotCount,
@@ -159,52 +160,38 @@ def rule_for(target: str, *overrides: Mapping[str, Mapping[str, Any]]) -> tuple[
     return rule, origin
 
 
-@dataclass(frozen=True)
-class Program:
-    """What the operator would submit: one of the inputs, its format, shots and parameters."""
-
-    kind: str  # "ionq_circuit", "quantinuum_program", "qir" or "input_data"
-    data: Any
-    shots: int | None = None
-    input_data_format: str | None = None
-    input_params: Mapping[str, Any] | None = None
-
-    def counts(self) -> GateCounts:
-        fmt = {
-            "ionq_circuit": inputs.IONQ_INPUT_FORMAT,
-            "quantinuum_program": inputs.QUANTINUUM_INPUT_FORMAT,
-            "qir": inputs.QIR_INPUT_FORMAT,
-        }.get(self.kind, self.input_data_format)
-        data = self.data
-        if fmt == inputs.IONQ_INPUT_FORMAT:
-            if isinstance(data, str | bytes):
-                try:
-                    data = json.loads(data)
-                except ValueError:
-                    raise CannotCount("the IonQ circuit is not JSON") from None
-            return ionq_counts(data)
-        if fmt == inputs.QUANTINUUM_INPUT_FORMAT:
-            return qasm2_counts(data.decode() if isinstance(data, bytes) else data)
-        if fmt == inputs.QIR_INPUT_FORMAT:
-            return qir_counts(data)
-        raise CannotCount(f"cannot count the gates of {fmt or 'this input'!r} input")
-
-    def mitigated(self) -> bool:
-        """IonQ's error mitigation (debiasing) is on unless the parameters turn it off."""
-        setting = (self.input_params or {}).get("error-mitigation")
-        return not (isinstance(setting, Mapping) and setting.get("debias") is False)
+def counts(job: AzurePreparedJob) -> GateCounts:
+    """The gates of the job's program (``CannotCount`` for a format without a counter)."""
+    fmt, data = job.input_data_format, job.program
+    if fmt == inputs.IONQ_INPUT_FORMAT:
+        if isinstance(data, str | bytes):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                raise CannotCount("the IonQ circuit is not JSON") from None
+        return ionq_counts(data)
+    if fmt == inputs.QUANTINUUM_INPUT_FORMAT:
+        return qasm2_counts(data.decode() if isinstance(data, bytes) else data)
+    if fmt == inputs.QIR_INPUT_FORMAT:
+        return qir_counts(data)
+    raise CannotCount(f"cannot count the gates of {fmt or 'this input'!r} input")
 
 
-def estimate(
-    target: str, program: Program, *overrides: Mapping[str, Mapping[str, Any]]
-) -> dict[str, Any]:
-    """The estimate of ``program`` on ``target``: a small JSON object.
+def mitigated(job: AzurePreparedJob) -> bool:
+    """IonQ's error mitigation (debiasing) is on unless the parameters turn it off."""
+    setting = job.input_params.get("error-mitigation")
+    return not (isinstance(setting, Mapping) and setting.get("debias") is False)
+
+
+def estimate(job: AzurePreparedJob, *overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The estimate of ``job`` on its target: a small JSON object.
 
     ``{"target", "currency", "estimated_total", "priced", "formula", "detail", "rule"}``:
     ``priced`` is false (``estimated_total`` None) when there is no formula or the program
     cannot be counted, and ``detail`` says why; ``currency`` is ``HQC``/``EHQC`` for
     Quantinuum credits without a price per credit.
     """
+    target = job.target
     rule, origin = rule_for(target, *overrides)
     result: dict[str, Any] = {
         "target": target,
@@ -220,20 +207,16 @@ def estimate(
         return {**result, "estimated_total": 0.0, "priced": True, "formula": "free"}
     if rule.model not in (GATE_SHOTS, CREDITS):
         return result
-    shots = program.shots
-    if shots is None and program.kind in ("ionq_circuit", "quantinuum_program"):
-        shots = inputs.IONQ_DEFAULT_SHOTS  # what the client sends when shots are not given
-    if shots is None:
-        shots = (program.input_params or {}).get("shots")
+    shots = job.input_params.get("shots")
     if not isinstance(shots, int) or isinstance(shots, bool):
         return {**result, "detail": "no shots given: the cost depends on them"}
     try:
-        counts = program.counts()
+        gates = counts(job)
     except CannotCount as exc:
         return {**result, "detail": f"{exc}: no estimate"}
     if rule.model == GATE_SHOTS:
-        return {**result, **_gate_shots(rule, counts, shots, program.mitigated())}
-    return {**result, **_credits(rule, counts, shots)}
+        return {**result, **_gate_shots(rule, gates, shots, mitigated(job))}
+    return {**result, **_credits(rule, gates, shots)}
 
 
 def _gate_shots(rule: PriceRule, counts: GateCounts, shots: int, mitigated: bool) -> dict:

@@ -20,6 +20,7 @@ __all__ = [
     "Limit",
     "OverBudgetError",
     "QuotaExhaustedError",
+    "SpendControl",
     "resolve_limit",
 ]
 
@@ -81,3 +82,26 @@ def resolve_limit(key: str, operator_value: Any, extras: dict[str, Any]) -> Limi
             return Limit(key, number, source)
     number = config_limit(key)  # read last: only when neither the task nor the connection says
     return None if number is None else Limit(key, number, "config")
+
+
+class SpendControl:
+    """What a job operator consults about money: before it submits a job, and while the job
+    waits. A vendor's control (``AzureSpendControl``, ``IBMSpendControl``) is an object the
+    operator holds; this one checks nothing.
+    """
+
+    def before_submit(self, hook: Any, job: Any, context: Any, log: Any) -> Any:
+        """Right before a new submission: choose where it runs, estimate, check the budget and
+        quotas; the job to send (maybe on another backend). Raise ``OverBudgetError`` or
+        ``QuotaExhaustedError`` to fail the task before any job exists. Not called when an
+        earlier try's job is reattached."""
+        return job
+
+    def over_limit(self, job: Any, hook: Any = None, log: Any = None) -> Any:
+        """While the job waits: a verdict (with ``text(outcome)``) when it must be cancelled
+        for its cost, else None."""
+        return None
+
+    def trigger_kwargs(self, hook: Any = None, log: Any = None) -> dict[str, Any]:
+        """What the trigger needs to watch the job the same way while deferred."""
+        return {}

@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_quantum.clients.errors import InvalidInputError, QuantumError
+from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import isa, validation
+from airflow_quantum.spending.choice import BackendChoice, NoBackendAvailableError
 
 #: The ``backend`` value asking for the least busy device of the instance.
 LEAST_BUSY = "least_busy"
-#: XCom key of the backend a task chose.
-CHOSEN_BACKEND_KEY = "chosen_backend"
-
-
-class NoBackendAvailableError(QuantumError):
-    """Devices would fit the circuits but none takes jobs now (paused, offline): try later."""
 
 
 def is_choice(backend: Any) -> bool:
@@ -59,20 +53,6 @@ def needed_qubits(circuits: Iterable[Any]) -> int:
             except ValueError:
                 continue
     return widest
-
-
-@dataclass(frozen=True)
-class BackendChoice:
-    """The chosen backend, its queue length, and why each other device was left out."""
-
-    name: str
-    queue_length: int | None
-    skipped: dict[str, str] = field(default_factory=dict)
-
-    def describe(self) -> str:
-        queue = "?" if self.queue_length is None else self.queue_length
-        others = "; ".join(f"{name}: {why}" for name, why in self.skipped.items())
-        return f"{self.name} (queue {queue})" + (f"; left out: {others}" if others else "")
 
 
 def choose(
@@ -117,7 +97,7 @@ def choose(
             best = key
     if best is not None:
         chosen = best[2]
-        return BackendChoice(chosen, best[3], {k: v for k, v in skipped.items() if k != chosen})
+        return BackendChoice(chosen, best[3], "", {k: v for k, v in skipped.items() if k != chosen})
     reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items()) or "no devices"
     if fitting:
         raise NoBackendAvailableError(f"no backend takes jobs now ({reasons})")

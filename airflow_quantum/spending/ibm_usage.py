@@ -12,21 +12,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
-from airflow_quantum.clients.state import JobState
-from airflow_quantum.spending.budget import MAX_QUANTUM_SECONDS, QuotaExhaustedError
+from airflow_quantum.clients.state import CancelOutcome, JobState
+from airflow_quantum.spending import ibm_backends
+from airflow_quantum.spending.budget import (
+    MAX_QUANTUM_SECONDS,
+    QuotaExhaustedError,
+    SpendControl,
+    resolve_limit,
+)
+from airflow_quantum.spending.choice import CHOSEN_BACKEND_KEY
 
 #: Key of the trigger event of a job cancelled for its estimate (the task then fails at once).
 OVER_BUDGET_KEY = "over_budget"
 
-#: What became of a job cancelled for its estimate.
-CancelOutcome = Literal["cancelled", "ended", "failed"]
-
 
 @dataclass(frozen=True)
 class IBMUsageEstimate:
-    """What ``IBMQuantumHook.estimate_cost`` reports, in quantum seconds.
+    """What ``IBMQuantumHook.estimate_usage`` reports, in quantum seconds.
 
     ``instance_*``: the instance's usage before submit (``GET /instances/usage``); remaining
     is limit minus consumed (None when the service gives no limit). ``job_quantum_seconds``:
@@ -97,6 +101,13 @@ def check_instance(estimate: IBMUsageEstimate, limit: float | None, log: logging
         )
 
 
+_OUTCOME_TEXT = {
+    CancelOutcome.CANCELLED: "; the job was cancelled while queued, nothing was charged",
+    CancelOutcome.ALREADY_FINAL: "; the job ended before it could be cancelled",
+    CancelOutcome.FAILED: "; cancelling the job failed, it may still run",
+}
+
+
 @dataclass(frozen=True)
 class OverLimit:
     """A queued job whose estimate exceeds the task's limit (see :func:`over_limit`)."""
@@ -112,14 +123,7 @@ class OverLimit:
             f"IBM Quantum job {self.job_id}: the service estimates {estimate} quantum seconds, "
             f"over {MAX_QUANTUM_SECONDS}={limit}"
         )
-        return (
-            what
-            + {
-                "cancelled": "; the job was cancelled while queued, nothing was charged",
-                "ended": "; the job ended before it could be cancelled",
-                "failed": "; cancelling the job failed, it may still run",
-            }[outcome]
-        )
+        return what + _OUTCOME_TEXT[outcome]
 
 
 def over_limit(job: Any, limit: float | None) -> OverLimit | None:
@@ -133,6 +137,56 @@ def over_limit(job: Any, limit: float | None) -> OverLimit | None:
     if estimate is None or estimate <= limit:
         return None
     return OverLimit(job.id, estimate, limit)
+
+
+class IBMSpendControl(SpendControl):
+    """An IBM job operator's spend control: backend by queue, the instance's usage, and the job's
+    estimate while it is queued.
+
+    :param max_quantum_seconds: the task's limit (else the connection's extra, else ``[quantum]
+        max_quantum_seconds``, else none); a queued job estimated above it is cancelled.
+    :param choose_backend: choose the backend by queue before submitting.
+    :param candidates: the backends to choose from (None: all of the instance's).
+    """
+
+    _UNSET: Any = object()
+
+    def __init__(
+        self,
+        max_quantum_seconds: float | None = None,
+        choose_backend: bool = False,
+        candidates: list[str] | None = None,
+    ) -> None:
+        self.max_quantum_seconds = max_quantum_seconds
+        self.choose_backend, self.candidates = choose_backend, candidates
+        self._limit: Any = self._UNSET
+
+    def limit(self, hook: Any = None, log: Any = None) -> float | None:
+        """The limit in force (looked up once, with the hook's connection when there is one)."""
+        if self._limit is self._UNSET:
+            extras = hook.extras(hook.connection) if hook is not None else {}
+            found = resolve_limit(MAX_QUANTUM_SECONDS, self.max_quantum_seconds, extras)
+            if found is not None and log is not None:
+                log.info("Spending limit: %s", found.describe())
+            self._limit = None if found is None else found.value
+        return self._limit
+
+    def before_submit(self, hook: Any, job: Any, context: Any, log: Any) -> Any:
+        if self.choose_backend:
+            qubits = ibm_backends.needed_qubits(job.circuits)
+            choice = hook.least_busy(self.candidates, qubits)
+            log.info("Chose IBM Quantum backend %s", choice.describe())
+            context["ti"].xcom_push(key=CHOSEN_BACKEND_KEY, value=choice.name)
+            job = job.on_backend(choice.name)
+        check_instance(hook.estimate_usage(), self.limit(hook, log), log)
+        return job
+
+    def over_limit(self, job: Any, hook: Any = None, log: Any = None) -> OverLimit | None:
+        return over_limit(job, self.limit(hook, log))
+
+    def trigger_kwargs(self, hook: Any = None, log: Any = None) -> dict[str, Any]:
+        limit = self.limit(hook, log)
+        return {} if limit is None else {"max_quantum_seconds": limit}
 
 
 def seconds_text(value: float | None) -> str:

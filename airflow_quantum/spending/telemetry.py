@@ -92,26 +92,27 @@ def metrics_on() -> bool:
     )
 
 
-def report_finished_job(operator: Any, context: Any, state: JobState) -> None:
-    """Telemetry of the job ``operator`` handled, now in ``state``; never raises.
+def report_finished_job(delivery: Any, context: Any, state: JobState) -> None:
+    """Telemetry of the job a task handled, now in ``state``; never raises.
 
-    The facts are the operator's (``known_facts``: one read of the job, shared with the asset
-    event and OpenLineage).
+    The facts are the task's ``ResultDelivery``'s (``known_facts``: one read of the job, shared
+    with the asset event and OpenLineage).
     """
+    log = delivery.task.log
     try:
         if not metrics_on():  # nobody listens: spare the service the read of the job's facts
             return
-        facts = operator.known_facts()
+        facts = delivery.known_facts()
         if facts is None:
             return
         ti = context["ti"]
         sent = emit_job_metrics(facts, state, ti.dag_id, ti.task_id)
-        operator.log.debug("Job metrics of %s: %s", facts.job_id, ", ".join(sent))
+        log.debug("Job metrics of %s: %s", facts.job_id, ", ".join(sent))
     except Exception as exc:  # metrics must never fail the task that ran the job
-        operator.log.warning(
+        log.warning(
             "Could not send the metrics of %s job %s: %s: %s",
-            getattr(operator, "vendor", "quantum"),
-            getattr(operator, "job_id", None),
+            delivery.vendor,
+            delivery.job_id,
             type(exc).__name__,
             exc,
         )

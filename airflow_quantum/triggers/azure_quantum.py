@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from airflow_quantum.clients.azure.client import AZURE_RETRY_POLICY
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
-from airflow_quantum.triggers.base import QuantumJobTrigger, polling_policy
+from airflow_quantum.triggers.base import QuantumJobTrigger
 
 
 class AzureQuantumJobTrigger(QuantumJobTrigger):
@@ -17,11 +14,6 @@ class AzureQuantumJobTrigger(QuantumJobTrigger):
     api-version 2026-08-01-preview (older versions send no request).
     """
 
-    vendor = "Azure Quantum"
-
-    def _make_hook(self) -> Any:
-        # Imported with the trigger, not here: importing the hook's modules takes about a
-        # second, which would stall the triggerer's event loop at the first wait.
-        return AzureQuantumHook(
-            azure_quantum_conn_id=self.conn_id, retry_policy=polling_policy(AZURE_RETRY_POLICY)
-        )
+    # Imported with the trigger: importing the hook's modules takes about a second, which
+    # would stall the triggerer's event loop at the first wait.
+    hook_class = AzureQuantumHook

@@ -14,9 +14,10 @@ option away (``shared_polling=False``, or the connection extra ``shared_polling:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
@@ -24,7 +25,7 @@ from airflow_quantum.clients.errors import (
     NotFoundError,
     QuantumError,
 )
-from airflow_quantum.clients.state import JobState
+from airflow_quantum.clients.state import CancelOutcome, JobState
 from airflow_quantum.clients.transport import RetryPolicy
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.hold import hold_until_drained
@@ -75,7 +76,7 @@ class QuantumJobTrigger(BaseTrigger):
         job and interval. None (default): the connection's extra ``shared_polling``, else on.
     """
 
-    vendor = "quantum"
+    hook_class: ClassVar[type[Any]]
 
     def __init__(
         self,
@@ -120,8 +121,16 @@ class QuantumJobTrigger(BaseTrigger):
         )
 
     def _make_hook(self) -> Any:
-        """A new hook for the connection (the scope makes one and shares it)."""
-        raise NotImplementedError
+        """A new hook for the connection (the scope makes one and shares it), its retries cut
+        down for polling."""
+        hook_class = self.hook_class
+        policy = polling_policy(hook_class.client_class.default_retry_policy)
+        return hook_class(**{hook_class.conn_name_attr: self.conn_id}, retry_policy=policy)
+
+    @property
+    def vendor(self) -> str:
+        """The vendor's name, as its hook says it."""
+        return self.hook_class.vendor
 
     @property
     def hook(self) -> Any:
@@ -256,24 +265,18 @@ class QuantumJobTrigger(BaseTrigger):
         message = f"the wait for {self.vendor} job {self.job_id} passed its deadline"
         if self.cancel_on_kill:
             outcome = await self._cancel("the wait passed its deadline", scope)
-            message += {
-                True: "; the job was cancelled",
-                None: "; the job had already ended",
-                False: "; cancelling it failed",
-            }[outcome]
+            message += f"; {outcome.text}"
         else:
             message += "; the job keeps running (cancel_on_kill=False)"
         return self._event(TIMEOUT, last_state, message)
 
-    async def _cancel(self, why: str, scope: scopes.ConnectionScope) -> bool | None:
-        """True: cancelled; None: the job was already final; False: the cancel failed."""
+    async def _cancel(self, why: str, scope: scopes.ConnectionScope) -> CancelOutcome:
         self.log.info("cancelling %s job %s: %s", self.vendor, self.job_id, why)
         try:
-            cancelled = await asyncio.wait_for(scope.hook.acancel_job(self.job_id), CANCEL_TIMEOUT)
+            return await asyncio.wait_for(scope.hook.acancel_job(self.job_id), CANCEL_TIMEOUT)
         except (QuantumError, asyncio.TimeoutError) as exc:
             self.log.warning("could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
-            return False
-        return True if cancelled else None
+            return CancelOutcome.FAILED
 
     def _event(self, status: str, state: JobState | None, message: str) -> dict[str, Any]:
         return {
@@ -282,3 +285,29 @@ class QuantumJobTrigger(BaseTrigger):
             "state": state.value if state is not None else None,
             "message": message,
         }
+
+
+def job_trigger(
+    trigger_class: type[QuantumJobTrigger],
+    *,
+    conn_id: str,
+    job_id: str,
+    poll_interval: float,
+    max_poll_interval: float,
+    timeout: float | None,
+    cancel_on_kill: bool,
+    **vendor: Any,
+) -> QuantumJobTrigger:
+    """The trigger a task defers to (operators and sensors alike): its deadline is ``timeout``
+    seconds from now, and it resumes the task no sooner than the minimum deferral after now."""
+    now = time.time()
+    return trigger_class(
+        conn_id=conn_id,
+        job_id=job_id,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+        deadline=now + timeout if timeout else None,
+        cancel_on_kill=cancel_on_kill,
+        deferred_at=now,
+        **vendor,
+    )

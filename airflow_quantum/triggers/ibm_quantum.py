@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
-from airflow_quantum.clients.state import JobState
+from airflow_quantum.clients.state import CancelOutcome, JobState
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.spending import ibm_usage
 from airflow_quantum.spending.budget import MAX_QUANTUM_SECONDS, check_limit
 from airflow_quantum.triggers import scope as scopes
-from airflow_quantum.triggers.base import CANCELLED, ERROR, QuantumJobTrigger, polling_policy
+from airflow_quantum.triggers.base import CANCELLED, ERROR, QuantumJobTrigger
 
 
 class IBMQuantumJobTrigger(QuantumJobTrigger):
@@ -24,7 +23,9 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
         a ``cancelled`` event marked ``over_budget`` (the task then fails at once).
     """
 
-    vendor = "IBM Quantum"
+    # Imported with the trigger: importing the hook's modules takes about a second, which
+    # would stall the triggerer's event loop at the first wait.
+    hook_class = IBMQuantumHook
 
     def __init__(self, *args: Any, max_quantum_seconds: float | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -37,21 +38,13 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
             kwargs["max_quantum_seconds"] = self.max_quantum_seconds
         return path, kwargs
 
-    def _make_hook(self) -> Any:
-        # Imported with the trigger, not here: importing the hook's modules takes about a
-        # second, which would stall the triggerer's event loop at the first wait.
-        return IBMQuantumHook(
-            ibm_quantum_conn_id=self.conn_id, retry_policy=polling_policy(IBM_RETRY_POLICY)
-        )
-
     async def vet_job(self, job: Any, scope: scopes.ConnectionScope) -> dict[str, Any] | None:
         """A queued job whose estimate exceeds ``max_quantum_seconds`` is cancelled now."""
         verdict = ibm_usage.over_limit(job, self.max_quantum_seconds)
         if verdict is None:
             return None
-        cancelled = await self._cancel(f"its estimate exceeds {MAX_QUANTUM_SECONDS}", scope)
-        outcome = {True: "cancelled", None: "ended", False: "failed"}[cancelled]
-        if cancelled:
+        outcome = await self._cancel(f"its estimate exceeds {MAX_QUANTUM_SECONDS}", scope)
+        if outcome is not CancelOutcome.FAILED:
             event = self._event(CANCELLED, JobState.CANCELLED, verdict.text(outcome))
         else:
             event = self._event(ERROR, job.state, verdict.text(outcome))

@@ -22,7 +22,7 @@ from airflow_quantum.clients.auth import secret_fingerprint
 from airflow_quantum.clients.config import parse_bool
 from airflow_quantum.clients.errors import ConfigurationError
 from airflow_quantum.clients.transport import POOL_SIZE
-from airflow_quantum.hooks.base import QuantumBaseHook
+from airflow_quantum.hooks.base import QuantumHook
 from airflow_quantum.triggers.poller import SharedPoller
 
 #: How long a connection read serves the waits that start after it (a triggerer restart
@@ -120,7 +120,7 @@ async def _make_scope(
 ) -> ConnectionScope:
     try:
         shared = parse_bool(
-            QuantumBaseHook.extras(conn).get(SHARED_POLLING_EXTRA),
+            QuantumHook.extras(conn).get(SHARED_POLLING_EXTRA),
             SHARED_POLLING_EXTRA,
             default=True,
         )
@@ -155,7 +155,7 @@ async def read_connection(conn_id: str) -> Any:
             return await asyncio.shield(value)
         if now - read_at <= CONNECTION_TTL:
             return value
-    task = asyncio.get_running_loop().create_task(QuantumBaseHook.aget_connection(conn_id))
+    task = asyncio.get_running_loop().create_task(QuantumHook.aget_connection(conn_id))
     reads[conn_id] = (now, task)
     task.add_done_callback(lambda done: _read_done(reads, conn_id, done))
     return await asyncio.shield(task)

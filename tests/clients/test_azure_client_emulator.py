@@ -32,7 +32,11 @@ from azure_client_support import (
     wait_done,
 )
 
-from airflow_quantum.clients.azure import AsyncAzureQuantumClient, AzureQuantumClient
+from airflow_quantum.clients.azure import (
+    AsyncAzureQuantumClient,
+    AzurePreparedJob,
+    AzureQuantumClient,
+)
 from airflow_quantum.clients.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -80,16 +84,20 @@ def test_historic_qio_result_is_still_the_brute_force_optimum(client, emulator):
 async def test_qio_submissions_are_refused_before_anything_is_sent(client, emulator):
     with pytest.raises(RetiredTargetError, match="retired") as raised:
         client.submit_job(
-            {"cost_function": {"type": "ising", "terms": ISING_TERMS}},
-            "microsoft.qio.v2",
-            "microsoft.qio-results.v2",
-            "microsoft",
-            "microsoft.simulatedannealing.cpu",
+            AzurePreparedJob.input_data(
+                {"cost_function": {"type": "ising", "terms": ISING_TERMS}},
+                "microsoft.qio.v2",
+                "microsoft.qio-results.v2",
+                "microsoft",
+                "microsoft.simulatedannealing.cpu",
+            )
         )
     assert "ionq.simulator" in str(raised.value)
     with pytest.raises(RetiredTargetError, match="h2-1e"):
         client.submit_job(
-            QASM_BELL, "honeywell.openqasm.v1", None, "quantinuum", "quantinuum.sim.h1-1e"
+            AzurePreparedJob.input_data(
+                QASM_BELL, "honeywell.openqasm.v1", None, "quantinuum", "quantinuum.sim.h1-1e"
+            )
         )
     with pytest.raises(RetiredTargetError):
         client.open_session(provider_id="microsoft", target="microsoft.tabu.cpu")
@@ -99,7 +107,9 @@ async def test_qio_submissions_are_refused_before_anything_is_sent(client, emula
 @pytest.mark.parametrize("bitcode", [True, False], ids=["bitcode", "llvm-text"])
 def test_qir_bell_job_on_ionq_and_quantinuum(client, emulator, bitcode):
     for target in ("ionq.simulator", "quantinuum.sim.h2-1e"):
-        job = client.submit_qir(bell_qir(bitcode=bitcode), target=target, shots=50)
+        job = client.submit_job(
+            AzurePreparedJob.qir(bell_qir(bitcode=bitcode), target=target, shots=50)
+        )
         assert job.input_data_format == "qir.v1"
         assert job.output_data_format == "microsoft.quantum-results.v2"
         assert job.input_params == {"arguments": [], "shots": 50}
@@ -113,7 +123,9 @@ def test_qir_bell_job_on_ionq_and_quantinuum(client, emulator, bitcode):
 def test_rigetti_quil_through_submit_job(client, emulator):
     quil = "DECLARE ro BIT[2]\nX 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
     job = client.submit_job(
-        quil, "rigetti.quil.v1", None, "rigetti", "rigetti.sim.qvm", input_params={"shots": 8}
+        AzurePreparedJob.input_data(
+            quil, "rigetti.quil.v1", None, "rigetti", "rigetti.sim.qvm", input_params={"shots": 8}
+        )
     )
     assert job.output_data_format == "rigetti.quil-results.v1"
     result = results_when_done(client, job.id)
@@ -122,8 +134,10 @@ def test_rigetti_quil_through_submit_job(client, emulator):
 
 
 def test_the_resource_estimator_through_the_client(client):
-    job = client.submit_qir(
-        bell_qir(), target="microsoft.estimator", input_params={"errorBudget": 0.01}
+    job = client.submit_job(
+        AzurePreparedJob.qir(
+            bell_qir(), target="microsoft.estimator", input_params={"errorBudget": 0.01}
+        )
     )
     assert job.provider_id == "microsoft-qc"
     assert job.output_data_format == "microsoft.resource-estimates.v1"
@@ -133,11 +147,11 @@ def test_the_resource_estimator_through_the_client(client):
     assert result["physical_qubits"] == result["estimate"]["physicalCounts"]["physicalQubits"]
     assert result["estimate"]["jobParams"]["errorBudget"] == 0.01
     with pytest.raises(InvalidInputError, match="no shots"):
-        client.submit_qir(bell_qir(), target="microsoft.estimator", shots=10)
+        client.submit_job(AzurePreparedJob.qir(bell_qir(), target="microsoft.estimator", shots=10))
 
 
 def test_ionq_bell_state(client):
-    job = client.submit_ionq_circuit(BELL, shots=100)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=100))
     assert job.metadata == {"qubits": "2"} and job.input_params == {"shots": 100}
     result = results_when_done(client, job.id)
     assert result["probabilities"] == {"00": 0.5, "11": 0.5}
@@ -145,9 +159,13 @@ def test_ionq_bell_state(client):
 
 
 def test_microsoft_result_formats_v1_and_v2(client):
-    v1 = client.submit_ionq_circuit(BELL, output_data_format="microsoft.quantum-results.v1")
-    v2 = client.submit_ionq_circuit(
-        BELL, shots=64, output_data_format="microsoft.quantum-results.v2"
+    v1 = client.submit_job(
+        AzurePreparedJob.ionq_circuit(BELL, output_data_format="microsoft.quantum-results.v1")
+    )
+    v2 = client.submit_job(
+        AzurePreparedJob.ionq_circuit(
+            BELL, shots=64, output_data_format="microsoft.quantum-results.v2"
+        )
     )
     first = results_when_done(client, v1.id)
     assert first["probabilities"] == {"[0, 0]": 0.5, "[1, 1]": 0.5}
@@ -158,12 +176,14 @@ def test_microsoft_result_formats_v1_and_v2(client):
 
 def test_quantinuum_counts_from_an_openqasm_job(client):
     job = client.submit_job(
-        QASM_BELL,
-        "honeywell.openqasm.v1",
-        "honeywell.quantum-results.v1",
-        "quantinuum",
-        "quantinuum.sim.h2-1e",
-        input_params={"count": 40},
+        AzurePreparedJob.input_data(
+            QASM_BELL,
+            "honeywell.openqasm.v1",
+            "honeywell.quantum-results.v1",
+            "quantinuum",
+            "quantinuum.sim.h2-1e",
+            input_params={"count": 40},
+        )
     )
     result = results_when_done(client, job.id)
     assert result["shots"] == 40
@@ -174,14 +194,14 @@ def test_quantinuum_counts_from_an_openqasm_job(client):
 async def test_lifecycle_with_entra_token_shared_by_the_sync_and_async_clients(emulator):
     settings = entra_settings(emulator.url)
     with AzureQuantumClient(settings, retry_policy=FAST) as client:
-        job = client.submit_ionq_circuit(BELL, name="bell-async")
+        job = client.submit_job(AzurePreparedJob.ionq_circuit(BELL, name="bell-async"))
         done = wait_done(client, job.id)
         assert done.has_completed() and done.name == "bell-async"
         result = client.get_results(done)
         assert result["probabilities"] == {"00": 0.5, "11": 0.5}
         assert [j.id for j in client.list_jobs(name_prefix="bell-")] == [job.id]
         patch_config(emulator.url, queue_seconds=600)  # still cancellable, however slow
-        other = client.submit_ionq_circuit(X0)
+        other = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
         async with AsyncAzureQuantumClient(settings, retry_policy=FAST) as aclient:
             assert (await aclient.get_job(job.id)).has_completed()
             cancelled = await aclient.cancel_job(other.id)
@@ -203,7 +223,7 @@ async def test_lifecycle_with_entra_token_shared_by_the_sync_and_async_clients(e
 
 def test_connection_string_client(emulator):
     with AzureQuantumClient(connection_string_settings(emulator.url)) as client:
-        job = client.submit_ionq_circuit(BELL)
+        job = client.submit_job(AzurePreparedJob.ionq_circuit(BELL))
         assert client.get_job(job.id).id == job.id
 
 
@@ -228,7 +248,7 @@ def test_missing_job_is_not_found(client):
 def test_short_lived_tokens_are_fetched_once_per_lifetime_not_per_call(emulator):
     patch_config(emulator.url, azure_token_lifetime=2)
     with AzureQuantumClient(entra_settings(emulator.url), retry_policy=FAST) as client:
-        job = client.submit_ionq_circuit(X0)
+        job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
         started, polls = time.monotonic(), 0
         while time.monotonic() - started < 4.2:
             client.get_job(job.id)
@@ -242,7 +262,7 @@ def test_short_lived_tokens_are_fetched_once_per_lifetime_not_per_call(emulator)
 
 
 def test_token_expired_on_the_server_is_refreshed_once(entra_client, emulator):
-    job = entra_client.submit_ionq_circuit(X0)
+    job = entra_client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     advance_clock(emulator.url, 90_000)  # past the 86399 s lifetime, server side only
     assert entra_client.get_job(job.id).id == job.id
     stats = azure_stats(emulator.url)
@@ -251,7 +271,7 @@ def test_token_expired_on_the_server_is_refreshed_once(entra_client, emulator):
 
 async def test_async_token_expired_on_the_server_is_refreshed_once(emulator):
     with AzureQuantumClient(entra_settings(emulator.url), retry_policy=FAST) as sync_client:
-        job = sync_client.submit_ionq_circuit(X0)
+        job = sync_client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     async with AsyncAzureQuantumClient(entra_settings(emulator.url), retry_policy=FAST) as client:
         advance_clock(emulator.url, 90_000)
         assert (await client.get_job(job.id)).id == job.id
@@ -264,7 +284,7 @@ async def test_async_token_expired_on_the_server_is_refreshed_once(emulator):
 
 def test_output_sas_expiring_soon_is_renewed_before_download(client, emulator):
     patch_config(emulator.url, sas_lifetime=60)  # less than the five-minute margin
-    job = client.submit_ionq_circuit(X0)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     finish(emulator.url, job.id)
     done = client.get_job(job.id)
     advance_clock(emulator.url, 120)  # the link in `done` is now expired on the server
@@ -275,7 +295,7 @@ def test_output_sas_expiring_soon_is_renewed_before_download(client, emulator):
 
 
 def test_output_sas_refused_by_storage_is_renewed_once(client, emulator):
-    job = client.submit_ionq_circuit(X0)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     finish(emulator.url, job.id)
     done = client.get_job(job.id)  # link valid for an hour by the client's clock
     advance_clock(emulator.url, 7200)  # ...but expired by the storage's clock
@@ -316,14 +336,14 @@ async def test_async_429_retry_after_is_obeyed(emulator):
 
 
 def test_5xx_burst_is_retried(client, emulator):
-    job = client.submit_ionq_circuit(X0)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     add_fault(emulator.url, kind="status", status=503, count=3, path=f"/jobs/{job.id}$")
     assert client.get_job(job.id).id == job.id
     assert calls(emulator.url, "GET", f"/jobs/{job.id}", 503) == 3
 
 
 def test_gives_up_after_the_limit_with_a_clear_error(client, emulator):
-    job = client.submit_ionq_circuit(X0)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     add_fault(emulator.url, kind="status", status=503, count=10, path=f"/jobs/{job.id}$")
     with pytest.raises(ServiceError) as info:
         client.get_job(job.id)
@@ -334,14 +354,14 @@ def test_gives_up_after_the_limit_with_a_clear_error(client, emulator):
 
 
 def test_dropped_connection_on_get_is_retried(client, emulator):
-    job = client.submit_ionq_circuit(X0)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     add_fault(emulator.url, kind="drop", count=2, path=f"/jobs/{job.id}$")
     assert client.get_job(job.id).id == job.id
 
 
 async def test_async_dropped_connection_and_5xx_are_retried(emulator):
     with AzureQuantumClient(api_key_settings(emulator.url), retry_policy=FAST) as sync_client:
-        job = sync_client.submit_ionq_circuit(X0)
+        job = sync_client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     async with AsyncAzureQuantumClient(api_key_settings(emulator.url), retry_policy=FAST) as c:
         add_fault(emulator.url, kind="drop", count=1, path=f"/jobs/{job.id}$")
         add_fault(emulator.url, kind="status", status=500, count=1, path=f"/jobs/{job.id}$")
@@ -349,7 +369,7 @@ async def test_async_dropped_connection_and_5xx_are_retried(emulator):
 
 
 def test_post_is_not_retried_on_502_without_retry_after(client, emulator):
-    job = client.submit_ionq_circuit(X0)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     add_fault(emulator.url, kind="status", status=502, count=1, method="POST", path=":cancel$")
     with pytest.raises(ServiceError, match="HTTP 502"):
         client.cancel_job(job.id)
@@ -365,14 +385,14 @@ def test_post_is_not_retried_on_502_without_retry_after(client, emulator):
         method="POST",
         path="sasUri",
     )
-    assert client.submit_ionq_circuit(X0).id
+    assert client.submit_job(AzurePreparedJob.ionq_circuit(X0)).id
     assert calls(emulator.url, "POST", "/storage/sasUri") == 2 + 2
 
 
 def test_job_put_is_retried_with_the_same_id_and_creates_one_job(client, emulator):
     add_fault(emulator.url, kind="status", status=500, count=1, method="PUT", path="/jobs/")
     add_fault(emulator.url, kind="drop", count=1, method="PUT", path="/jobs/")
-    job = client.submit_ionq_circuit(X0)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     puts = [r for r in requests_log(emulator.url) if r["method"] == "PUT" and "/jobs/" in r["path"]]
     assert len(puts) == 3 and {r["path"] for r in puts} == {puts[0]["path"]}
     assert puts[0]["path"].endswith(job.id)
@@ -381,12 +401,12 @@ def test_job_put_is_retried_with_the_same_id_and_creates_one_job(client, emulato
 
 def test_resubmitting_with_the_same_id_finds_the_existing_job(client, emulator):
     job_id = "9a9a9a9a-0000-4000-8000-000000000001"
-    first = client.submit_ionq_circuit(X0, job_id=job_id)
-    again = client.submit_ionq_circuit(X0, job_id=job_id)
+    first = client.submit_job(AzurePreparedJob.ionq_circuit(X0), job_id=job_id)
+    again = client.submit_job(AzurePreparedJob.ionq_circuit(X0), job_id=job_id)
     assert again.id == first.id == job_id
     assert azure_stats(emulator.url)["jobs_submitted"] == 1
     with pytest.raises(InvalidStateError, match="JobAlreadyExists"):
-        client.submit_quantinuum_program(QASM_BELL, job_id=job_id)
+        client.submit_job(AzurePreparedJob.quantinuum_program(QASM_BELL), job_id=job_id)
 
 
 # ------------------------------------------------------------------ waiting, failures, listing
@@ -394,7 +414,7 @@ def test_resubmitting_with_the_same_id_finds_the_existing_job(client, emulator):
 
 def test_failed_job_raises_job_failed_error_with_the_service_code(client, emulator):
     add_job_fault(emulator.url, outcome="fail", code="InvalidInputData", message="bad params")
-    job = client.submit_ionq_circuit(X0)
+    job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
     with pytest.raises(JobFailedError, match="InvalidInputData: bad params") as info:
         results_when_done(client, job.id)
     assert info.value.code == "InvalidInputData" and info.value.state == "failed"
@@ -402,8 +422,10 @@ def test_failed_job_raises_job_failed_error_with_the_service_code(client, emulat
 
 def test_listing_follows_next_links_and_filters(client, emulator):
     patch_config(emulator.url, queue_seconds=600)  # active until finished, however slow
-    ids = [client.submit_ionq_circuit(X0, name=f"batch-{i}").id for i in range(5)]
-    other = client.submit_quantinuum_program(QASM_BELL, name="other")
+    ids = [
+        client.submit_job(AzurePreparedJob.ionq_circuit(X0, name=f"batch-{i}")).id for i in range(5)
+    ]
+    other = client.submit_job(AzurePreparedJob.quantinuum_program(QASM_BELL, name="other"))
     for job_id in ids[:2]:
         finish(emulator.url, job_id)
     listed = [job.id for job in client.list_jobs(name_prefix="batch-", top=2)]
@@ -421,11 +443,11 @@ def test_older_api_version_cancels_with_delete_and_patches_with_json_patch(emula
     patch_config(emulator.url, queue_seconds=600)  # still cancellable, however slow
     settings = api_key_settings(emulator.url, api_version="2024-10-01-preview")
     with AzureQuantumClient(settings, retry_policy=FAST) as client:
-        job = client.submit_ionq_circuit(X0)
+        job = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
         assert job.status == "Waiting" and job.is_cancelling is False
         assert client.update_tags(job.id, ["a", "b"]).tags == ["a", "b"]
         assert client.cancel_job(job.id).status == "Cancelled"
-        finished = client.submit_ionq_circuit(X0)
+        finished = client.submit_job(AzurePreparedJob.ionq_circuit(X0))
         finish(emulator.url, finished.id)
         assert [j.id for j in client.list_jobs(status=JobState.SUCCEEDED)] == [finished.id]
     assert calls(emulator.url, "DELETE", f"/jobs/{job.id}") == 1
@@ -451,12 +473,14 @@ def test_a_pulser_sequence_through_submit_job(client, emulator):
         ],
     }
     job = client.submit_job(
-        {"sequence_builder": json.dumps(sequence)},
-        "pasqal.pulser.v1",
-        None,
-        "pasqal",
-        "pasqal.sim.emu-tn",
-        input_params={"shots": 30},
+        AzurePreparedJob.input_data(
+            {"sequence_builder": json.dumps(sequence)},
+            "pasqal.pulser.v1",
+            None,
+            "pasqal",
+            "pasqal.sim.emu-tn",
+            input_params={"shots": 30},
+        )
     )
     assert job.output_data_format == "pasqal.pulser-results.v1"
     result = results_when_done(client, job.id)

@@ -9,10 +9,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from airflow_quantum.clients.azure.protocol import (
-    AzureQuantumProtocol,
+from airflow_quantum.clients.azure import AzurePreparedJob, AzureQuantumClient
+from airflow_quantum.clients.azure.listing import (
     build_job_filter,
-    check_job_id,
     list_params,
     parse_page,
     status_words,
@@ -26,6 +25,8 @@ from airflow_quantum.clients.azure.storage import (
     sas_expiry,
     upload_request,
 )
+from airflow_quantum.clients.azure.validation import check_job_id
+from airflow_quantum.clients.calls import Call
 from airflow_quantum.clients.errors import BadResponseError, InvalidInputError
 from airflow_quantum.clients.state import JobState
 
@@ -34,8 +35,9 @@ OLD = "2024-10-01-preview"
 JOB = "0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6"
 
 
-def protocol(api_version: str = NEW) -> AzureQuantumProtocol:
-    return AzureQuantumProtocol(
+def protocol(api_version: str = NEW) -> AzureQuantumClient:
+    """A client that sends nothing here: the tests read the calls its operations build."""
+    return AzureQuantumClient(
         AzureQuantumSettings.create(
             subscription_id="sub",
             resource_group="rg",
@@ -47,6 +49,16 @@ def protocol(api_version: str = NEW) -> AzureQuantumProtocol:
     )
 
 
+def requests_of(built, *values):
+    """The requests an operation sends: its call, or its flow's calls given ``values``."""
+    if isinstance(built, Call):
+        return [built.request]
+    sent = [next(built).request]
+    for value in values:
+        sent.append(built.send(value).request)
+    return sent
+
+
 PREFIX = (
     "https://eastus.quantum.azure.com/subscriptions/sub/resourceGroups/rg"
     "/providers/Microsoft.Quantum/workspaces/ws"
@@ -55,37 +67,48 @@ PREFIX = (
 
 def test_job_requests_carry_the_api_version_and_retry_safety():
     p = protocol()
-    put = p.create_job(JOB, {"id": JOB})
+    job = AzurePreparedJob.ionq_circuit([{"gate": "h", "target": 0}], shots=10)
+    sas_url = "http://127.0.0.1:1/devstoreaccount1/job-x?sig=s"
+    sas, upload, put = requests_of(p.submit_job.call(job, job_id=JOB), sas_url, None)
+    assert sas.json_body == {"containerName": f"job-{JOB}"} and not sas.safe_to_repeat
+    assert upload.method == "PUT" and not upload.authenticated
     assert (put.method, put.url) == ("PUT", f"{PREFIX}/jobs/{JOB}")
     assert put.params == {"api-version": NEW} and put.safe_to_repeat
-    get = p.get_job(JOB).request
+    (get,) = requests_of(p.get_job.call(JOB))
     assert get.method == "GET" and get.safe_to_repeat
-    cancel = p.cancel_job(JOB)
+    (cancel,) = requests_of(p.cancel_job.call(JOB))
     assert (cancel.method, cancel.url) == ("POST", f"{PREFIX}/jobs/{JOB}:cancel")
     assert cancel.ok_statuses == {200, 204} and not cancel.safe_to_repeat
-    sas = p.sas_uri("job-1", "rawOutputData").request
+    (sas,) = requests_of(p.get_sas_uri.call("job-1", "rawOutputData"))
     assert sas.json_body == {"containerName": "job-1", "blobName": "rawOutputData"}
     assert not sas.safe_to_repeat
-    assert p.list_jobs({"top": 5}).params == {"api-version": NEW, "top": 5}
-    assert p.provider_status().url.endswith("/providerStatus")
-    assert p.quotas().url.endswith("/quotas")
-    assert p.close_session(JOB).url.endswith(f"/sessions/{JOB}:close")
-    assert p.list_session_jobs(JOB, {}).url.endswith(f"/sessions/{JOB}/jobs")
+    listing = p.list_jobs.__wrapped__(p, top=5)  # the pager, unsent
+    assert listing.next_call().request.params == {"api-version": NEW, "top": 5}
+    (status,) = requests_of(p.get_provider_status.call())
+    assert status.url.endswith("/providerStatus")
+    (quotas,) = requests_of(p.get_quotas.call())
+    assert quotas.url.endswith("/quotas")
+    (close,) = requests_of(p.close_session.call(JOB))
+    assert close.url.endswith(f"/sessions/{JOB}:close")
+    jobs = p.list_session_jobs.__wrapped__(p, JOB)
+    assert jobs.next_call().request.url.endswith(f"/sessions/{JOB}/jobs")
 
 
 def test_older_versions_cancel_with_delete_and_patch_with_json_patch():
     p = protocol(OLD)
-    assert p.cancel_job(JOB).method == "DELETE"
-    patch = p.update_job(JOB, tags=["a"])
+    assert requests_of(p.cancel_job.call(JOB))[0].method == "DELETE"
+    (patch,) = requests_of(p.update_job.call(JOB, tags=["a"]))
+    assert patch.url == f"{PREFIX}/jobs/{JOB}"
     assert patch.headers["Content-Type"] == "application/json-patch+json"
     assert json.loads(patch.content) == [{"op": "add", "path": "/tags", "value": ["a"]}]
-    merge = protocol().update_job(JOB, name="n", priority="High", tags=["a"])
+    (merge,) = requests_of(protocol().update_job.call(JOB, name="n", priority="High", tags=["a"]))
+    assert merge.url == f"{PREFIX}/jobUpdateOptions/{JOB}"
     assert merge.headers["Content-Type"] == "application/merge-patch+json"
     assert json.loads(merge.content) == {"name": "n", "priority": "High", "tags": ["a"]}
     with pytest.raises(InvalidInputError, match="nothing to update"):
-        p.update_job(JOB)
+        requests_of(p.update_job.call(JOB))
     with pytest.raises(InvalidInputError, match="priority"):
-        p.update_job(JOB, priority="Urgent")
+        requests_of(p.update_job.call(JOB, priority="Urgent"))
 
 
 @pytest.mark.parametrize("bad", ["", "not a guid", "x" * 37, "../jobs", None, 42, "a/b"])
@@ -93,7 +116,7 @@ def test_bad_job_ids_are_refused(bad):
     with pytest.raises(InvalidInputError, match="job_id"):
         check_job_id(bad)
     with pytest.raises(InvalidInputError):
-        protocol().get_job(bad)
+        protocol().get_job.call(bad)
 
 
 def test_filter_grammar_from_keywords():

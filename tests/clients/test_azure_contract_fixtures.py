@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from contract_support import fixture_names, load_fixture
 
-from airflow_quantum.clients.azure.flows import _session_closed
+from airflow_quantum.clients.azure.listing import parse_items, parse_page
 from airflow_quantum.clients.azure.models import (
     STATUS_WORDS,
     JobDetails,
@@ -21,9 +21,8 @@ from airflow_quantum.clients.azure.models import (
     Quota,
     SessionDetails,
 )
-from airflow_quantum.clients.azure.protocol import AzureQuantumProtocol, parse_items, parse_page
+from airflow_quantum.clients.azure.protocol import _sas_uri, _session_closed
 from airflow_quantum.clients.azure.results import decode_results
-from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.errors import (
     BadRequestError,
     NotFoundError,
@@ -125,10 +124,7 @@ def test_recorded_sessions_decode():
 
 
 def test_recorded_sas_uri_decodes():
-    settings = AzureQuantumSettings.create(
-        subscription_id="s", resource_group="r", workspace="w", location="eastus", api_key="k"
-    )
-    uri = AzureQuantumProtocol(settings).parse_sas_uri(fixture("sas_uri"))
+    uri = _sas_uri(fixture("sas_uri"))
     assert uri.startswith("https://examplestore.blob.core.windows.net/job-") and "sp=rwlac" in uri
 
 

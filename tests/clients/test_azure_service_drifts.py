@@ -15,7 +15,11 @@ import pytest
 import requests
 from azure_client_support import BELL, api_key_settings, calls, finish, patch_config
 
-from airflow_quantum.clients.azure import AsyncAzureQuantumClient, AzureQuantumClient
+from airflow_quantum.clients.azure import (
+    AsyncAzureQuantumClient,
+    AzurePreparedJob,
+    AzureQuantumClient,
+)
 from airflow_quantum.clients.azure import queue as queue_module
 from airflow_quantum.clients.azure.queue import AzureQueueInfo
 from airflow_quantum.clients.errors import (
@@ -41,7 +45,7 @@ def test_the_client_creates_the_container_where_the_service_does_not(
     emulator, api_version, creates
 ):
     with client(emulator.url, api_version) as azure:
-        job = azure.submit_ionq_circuit(BELL, shots=10)
+        job = azure.submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10))
         container = f"/job-{job.id}"
         # Refused once (404 ContainerNotFound), created, then uploaded; or uploaded at once.
         assert calls(emulator.url, "PUT", f"{container}/inputData", 404) == creates
@@ -56,7 +60,7 @@ def test_a_job_for_a_closed_session_raises_a_clear_error(emulator):
         session = azure.open_session(provider_id="ionq", target="ionq.simulator")
         azure.close_session(session.id)
         with pytest.raises(SessionClosedError) as caught:
-            azure.submit_ionq_circuit(BELL, shots=10, session_id=session.id)
+            azure.submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10, session_id=session.id))
     error = caught.value
     assert isinstance(error, InvalidStateError)
     assert (error.status, error.code) == (400, "InvalidJobDefinition")
@@ -80,7 +84,7 @@ def test_job_ids_are_guids_on_both_sides(emulator):
 
 def test_container_uri_is_read_and_list_only_and_last_modified_time_is_set(emulator):
     with client(emulator.url) as azure:
-        job = azure.submit_ionq_circuit(BELL, shots=10)
+        job = azure.submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10))
         details = azure.get_job(job.id)
     sas = dict(parse_qsl(urlsplit(details.container_uri).query))
     assert (sas["sr"], sas["sp"]) == ("c", "rl")
@@ -99,7 +103,9 @@ def test_container_uri_is_read_and_list_only_and_last_modified_time_is_set(emula
 def test_queue_position_at_2026_08_01_preview(emulator):
     patch_config(emulator.url, queue_seconds=600)
     with client(emulator.url, QUEUE_VERSION) as azure:
-        jobs = [azure.submit_ionq_circuit(BELL, shots=10).id for _ in range(3)]
+        jobs = [
+            azure.submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10)).id for _ in range(3)
+        ]
         infos = [azure.queue_info(job_id) for job_id in jobs]
         assert [info.position for info in infos] == [1, 2, 3]
         assert all(info.job_id == job_id for info, job_id in zip(infos, jobs, strict=True))
@@ -115,11 +121,11 @@ def test_queue_position_at_2026_08_01_preview(emulator):
 
 async def test_queue_position_falls_back_to_the_action_path(emulator, monkeypatch):
     """The path is unverified: when the first variant is an unknown route, the second is used."""
-    monkeypatch.setattr(queue_module, "_PATH_VARIANTS", ("/noSuchRoute", ":queuePosition"))
+    monkeypatch.setattr(queue_module, "PATH_VARIANTS", ("/noSuchRoute", ":queuePosition"))
     patch_config(emulator.url, queue_seconds=600)
     settings = api_key_settings(emulator.url, api_version=QUEUE_VERSION)
     with AzureQuantumClient(settings) as sync_azure:
-        job = sync_azure.submit_ionq_circuit(BELL, shots=10)
+        job = sync_azure.submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10))
     async with AsyncAzureQuantumClient(settings) as azure:
         assert (await azure.queue_info(job.id)).position == 1
     assert calls(emulator.url, "GET", "/noSuchRoute", 404) == 1

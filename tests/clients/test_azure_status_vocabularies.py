@@ -11,7 +11,11 @@ from __future__ import annotations
 import pytest
 from azure_client_support import BELL, api_key_settings, finish, patch_config
 
-from airflow_quantum.clients.azure import AsyncAzureQuantumClient, AzureQuantumClient
+from airflow_quantum.clients.azure import (
+    AsyncAzureQuantumClient,
+    AzurePreparedJob,
+    AzureQuantumClient,
+)
 from airflow_quantum.clients.state import JobState
 
 CLASSIC = "2024-10-01-preview"
@@ -35,7 +39,10 @@ def three_jobs(emulator, vocabulary, api_version) -> tuple[list[str], str]:
     """Two queued ionq.simulator jobs and one succeeded; (queued ids, succeeded id)."""
     settings = api_key_settings(emulator.url, api_version=api_version)
     with AzureQuantumClient(settings) as client:
-        ids = [client.submit_ionq_circuit(BELL, shots=10, name=f"v-{i}").id for i in range(3)]
+        ids = [
+            client.submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10, name=f"v-{i}")).id
+            for i in range(3)
+        ]
     finish(emulator.url, ids[2])
     return ids[:2], ids[2]
 

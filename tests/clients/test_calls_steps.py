@@ -60,11 +60,29 @@ def test_a_flow_left_halfway_is_closed():
     assert log == ["closed"]
 
 
-def test_a_single_call_is_a_flow_of_one_step():
-    call = _call("one")
-    with Steps(call) as steps:
-        assert steps.call is call
-        steps.give("value")
-    assert steps.call is None and steps.value == "value"
-    with pytest.raises(NotFoundError), Steps(call) as steps:
-        steps.fail(NotFoundError("gone", status=404))
+def test_a_single_call_runs_without_a_flow_driver(monkeypatch):
+    """One request is sent and parsed directly; ``Steps`` drives only flows of several calls."""
+    from types import SimpleNamespace
+
+    from airflow_quantum.clients import calls
+
+    monkeypatch.setattr(calls, "Steps", None)  # any use of the driver would fail
+    answers = iter([SimpleNamespace(text="value")])
+    errors = iter([NotFoundError("gone", status=404)])
+
+    class Transport:
+        def send(self, request):
+            return next(answers)
+
+    runner = calls.SyncRunner()
+    runner.transport = Transport()  # type: ignore[assignment]
+    call = Call(Request("GET", "https://x/one"), lambda answer: answer.text)
+    assert runner.run(call) == "value"
+
+    class Failing:
+        def send(self, request):
+            raise next(errors)
+
+    runner.transport = Failing()  # type: ignore[assignment]
+    recovering = Call(call.request, call.parse, lambda error: f"recovered {error.status}")
+    assert runner.run(recovering) == "recovered 404"

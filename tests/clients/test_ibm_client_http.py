@@ -32,6 +32,7 @@ from airflow_quantum.clients.errors import (
 from airflow_quantum.clients.ibm import (
     AsyncIBMQuantumClient,
     IBMJobStatus,
+    IBMPreparedJob,
     IBMQuantumClient,
     IBMQueueInfo,
 )
@@ -53,12 +54,14 @@ async def aclient(emulator):
 
 def sampler(client, circuits, shots=None, **kwargs):
     params = pubs.primitive_params(pubs.sampler_pubs(circuits, shots), SEEDED)
-    return client.run_job("sampler", kwargs.pop("backend", "ibm_fez"), params, **kwargs)
+    backend = kwargs.pop("backend", "ibm_fez")
+    return client.run_job(IBMPreparedJob.program("sampler", backend, params, **kwargs))
 
 
 def estimator(client, circuits, observables, precision=None, **kwargs):
     params = pubs.primitive_params(pubs.estimator_pubs(circuits, observables, precision), SEEDED)
-    return client.run_job("estimator", kwargs.pop("backend", "ibm_fez"), params, **kwargs)
+    backend = kwargs.pop("backend", "ibm_fez")
+    return client.run_job(IBMPreparedJob.program("estimator", backend, params, **kwargs))
 
 
 def finished(client, emulator, submitted):
@@ -226,17 +229,20 @@ def test_listing_pages_filters_and_sorts(client, emulator):
 
 
 def test_sessions_and_batches(client, emulator):
-    session = client.create_session("ibm_fez", max_ttl=600)
+    assert client.open_session("ibm_fez").mode == "batch"  # what every plan allows
+    session = client.open_session("ibm_fez", mode="dedicated", max_ttl=600)
     assert session.mode == "dedicated" and session.backend_name == "ibm_fez"
     params = pubs.primitive_params(pubs.sampler_pubs([BELL], 10))
-    submitted = client.run_job("sampler", None, params, session.id)  # backend from session
+    submitted = client.run_job(
+        IBMPreparedJob.program("sampler", None, params, session_id=session.id)
+    )  # backend from session
     assert submitted.session_id == session.id and submitted.backend == "ibm_fez"
     assert [j.id for j in client.list_jobs(session_id=session.id)] == [submitted.id]
     client.close_session(session.id)
     assert client.get_session(session.id).accepting_jobs is False
-    batch = client.create_session("ibm_fez", mode="batch")
+    batch = client.open_session("ibm_fez", mode="batch")
     configure(emulator.url, queue_seconds=600)  # still queued when its batch is cancelled
-    queued = client.run_job("sampler", None, params, batch.id)
+    queued = client.run_job(IBMPreparedJob.program("sampler", None, params, session_id=batch.id))
     client.cancel_session(batch.id)
     assert client.get_job(queued.id).status is IBMJobStatus.CANCELLED
     assert client.get_session(batch.session_id).accepting_jobs is False
@@ -267,16 +273,20 @@ def test_backends_and_instance_usage(client):
         lambda c: c.update_tags("abc", [f"t{i}" for i in range(9)]),
         lambda c: c.update_tags("abc", ["x" * 87]),
         lambda c: c.update_tags("abc", "one-tag"),
-        lambda c: c.run_job("sampler", None, {"pubs": []}),  # no backend and no session
-        lambda c: c.run_job("sampler", "ibm/fez", {"pubs": []}),
-        lambda c: c.run_job("sampler", "ibm_fez", {}, log_level="loud"),
-        lambda c: c.run_job("sampler", "ibm_fez", {}, max_execution_time=10801),
-        lambda c: c.run_job("sampler", "ibm_fez", {}, image="no-tag"),
-        lambda c: c.run_job("sampler", "ibm_fez", {"x": float("nan")}),
+        lambda c: c.run_job(
+            IBMPreparedJob.program("sampler", None, {"pubs": []})
+        ),  # no backend and no session
+        lambda c: c.run_job(IBMPreparedJob.program("sampler", "ibm/fez", {"pubs": []})),
+        lambda c: c.run_job(IBMPreparedJob.program("sampler", "ibm_fez", {}, log_level="loud")),
+        lambda c: c.run_job(
+            IBMPreparedJob.program("sampler", "ibm_fez", {}, max_execution_time=10801)
+        ),
+        lambda c: c.run_job(IBMPreparedJob.program("sampler", "ibm_fez", {}, image="no-tag")),
+        lambda c: c.run_job(IBMPreparedJob.program("sampler", "ibm_fez", {"x": float("nan")})),
         lambda c: c.list_jobs(sort="sideways"),
         lambda c: c.list_jobs(created_after="yesterday"),
         lambda c: c.list_jobs_page(limit=201),
-        lambda c: c.create_session("ibm_fez", mode="solo"),
+        lambda c: c.open_session("ibm_fez", mode="solo"),
     ],
 )
 def test_bad_input_is_refused_before_anything_is_sent(client, emulator, call):
@@ -292,7 +302,7 @@ async def test_a_lifecycle_across_the_sync_and_async_clients(client, aclient, em
     # The async client has only what triggers call (issue 16); the rest is the sync client's.
     configure(emulator.url, queue_seconds=600)  # pending until finished, however slow
     params = pubs.primitive_params(pubs.sampler_pubs([BELL], 100), SEEDED)
-    submitted = client.run_job("sampler", "ibm_fez", params, tags=["async"])
+    submitted = client.run_job(IBMPreparedJob.program("sampler", "ibm_fez", params, tags=["async"]))
     assert client.get_results_text(submitted.id) is None
     assert client.get_logs(submitted.id) == ""
     finish(emulator.url, submitted.id)
@@ -303,13 +313,13 @@ async def test_a_lifecycle_across_the_sync_and_async_clients(client, aclient, em
     assert [j.id for j in client.list_jobs(pending=False, tags=["async"])] == [job.id]
     client.update_tags(job.id, ["done"])
     assert (await aclient.get_job(job.id)).tags == ["done"]
-    other = client.run_job("sampler", "ibm_fez", params)
+    other = client.run_job(IBMPreparedJob.program("sampler", "ibm_fez", params))
     await aclient.cancel_job(other.id)
     with pytest.raises(InvalidStateError, match="already final"):
         await aclient.cancel_job(other.id)
     with pytest.raises(JobFailedError):
         client.get_results(other.id)
-    session = client.create_session("ibm_fez", mode="batch")
+    session = client.open_session("ibm_fez", mode="batch")
     client.close_session(session.id)
     assert client.get_session(session.id).accepting_jobs is False
     assert client.get_instance_usage().usage_limit_reached is False
@@ -329,7 +339,9 @@ async def test_async_bad_input_raises_before_sending(client, aclient, emulator):
 
 async def test_async_polls_run_concurrently(client, aclient, emulator):
     params = pubs.primitive_params(pubs.sampler_pubs([BELL], 10))
-    ids = [client.run_job("sampler", "ibm_fez", params).id for _ in range(3)]
+    ids = [
+        client.run_job(IBMPreparedJob.program("sampler", "ibm_fez", params)).id for _ in range(3)
+    ]
     jobs = await asyncio.gather(*(aclient.get_job(job_id) for job_id in ids * 5))
     assert {job.id for job in jobs} == set(ids)
 

@@ -12,7 +12,7 @@ from ibm_circuits import ISA_BELL, ISA_RY_SWEEP, TEXTBOOK_BELL
 from ibm_client_support import FAST, settings, stats
 
 from airflow_quantum.clients.errors import InvalidInputError
-from airflow_quantum.clients.ibm import IBMQuantumClient
+from airflow_quantum.clients.ibm import IBMPreparedJob, IBMQuantumClient
 from airflow_quantum.clients.ibm import circuits as pubs
 from airflow_quantum.clients.ibm.isa import (
     BackendTarget,
@@ -125,12 +125,16 @@ def _sampler(circuit: str) -> dict:
 def test_the_client_refuses_a_textbook_circuit_before_any_job_exists(emulator):
     with IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
         with pytest.raises(NonISACircuitError, match=r"h on qubits \(0,\).*ibm_fez"):
-            client.run_job("sampler", "ibm_fez", _sampler(TEXTBOOK_BELL))
+            client.run_job(IBMPreparedJob.program("sampler", "ibm_fez", _sampler(TEXTBOOK_BELL)))
         with pytest.raises(NonISACircuitError, match=r"cz on qubits \(0, 16\)"):
-            client.run_job("sampler", "ibm_fez", _sampler(_head("cz $0, $16;")))
+            client.run_job(
+                IBMPreparedJob.program("sampler", "ibm_fez", _sampler(_head("cz $0, $16;")))
+            )
         assert emulator.state.stats.vendors["ibm"].jobs_submitted == 0
         for _ in range(2):
-            assert client.run_job("sampler", "ibm_fez", _sampler(ISA_BELL)).id
+            assert client.run_job(
+                IBMPreparedJob.program("sampler", "ibm_fez", _sampler(ISA_BELL))
+            ).id
     routes = stats(emulator.url)["routes"]
     assert routes["GET /api/v1/backends/{name}/configuration"] == 1
     assert routes["POST /api/v1/jobs"] == 2
@@ -141,23 +145,27 @@ def test_an_unknown_backend_is_named_with_the_instances_backends(emulator):
         IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client,
         pytest.raises(InvalidInputError, match=r"'ibm_torino' does not exist.*ibm_fez"),
     ):
-        client.run_job("sampler", "ibm_torino", _sampler(ISA_BELL))
+        client.run_job(IBMPreparedJob.program("sampler", "ibm_torino", _sampler(ISA_BELL)))
     assert emulator.state.stats.vendors["ibm"].jobs_submitted == 0
 
 
 def test_a_job_in_a_session_is_checked_against_the_session_backend(emulator):
     with IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
-        session = client.create_session("ibm_kingston", mode="batch")
+        session = client.open_session("ibm_kingston", mode="batch")
         with pytest.raises(NonISACircuitError, match="ibm_kingston"):
-            client.run_job("estimator", None, pubs.primitive_params([[TEXTBOOK_BELL, "ZZ"]]),
-                           session.id)  # fmt: skip
-        assert client.run_job("sampler", None, _sampler(ISA_BELL), session.id).id
+            params = pubs.primitive_params([[TEXTBOOK_BELL, "ZZ"]])
+            client.run_job(IBMPreparedJob.program("estimator", None, params, session_id=session.id))
+        assert client.run_job(
+            IBMPreparedJob.program("sampler", None, _sampler(ISA_BELL), session_id=session.id)
+        ).id
 
 
 def test_other_programs_are_not_checked(emulator):
     with IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
         with pytest.raises(Exception, match="not found") as raised:
-            client.run_job("noise-learner", "ibm_fez", {"circuits": [TEXTBOOK_BELL]})
+            client.run_job(
+                IBMPreparedJob.program("noise-learner", "ibm_fez", {"circuits": [TEXTBOOK_BELL]})
+            )
         assert not isinstance(raised.value, NonISACircuitError)
 
 
@@ -165,8 +173,12 @@ def test_other_backends_refuse_the_same_circuits(emulator):
     # Was the async face's test; submission is the sync client's only (issue 16).
     with IBMQuantumClient(settings(emulator.url), retry_policy=FAST) as client:
         with pytest.raises(NonISACircuitError, match=r"cx on qubits \(0, 1\)|h on qubits"):
-            client.run_job("sampler", "ibm_marrakesh", _sampler(TEXTBOOK_BELL))
+            client.run_job(
+                IBMPreparedJob.program("sampler", "ibm_marrakesh", _sampler(TEXTBOOK_BELL))
+            )
         with pytest.raises(InvalidInputError, match="does not exist"):
-            client.run_job("sampler", "ibm_nowhere", _sampler(ISA_BELL))
-        assert client.run_job("sampler", "ibm_marrakesh", _sampler(ISA_BELL)).id
+            client.run_job(IBMPreparedJob.program("sampler", "ibm_nowhere", _sampler(ISA_BELL)))
+        assert client.run_job(
+            IBMPreparedJob.program("sampler", "ibm_marrakesh", _sampler(ISA_BELL))
+        ).id
     assert emulator.state.stats.vendors["ibm"].jobs_submitted == 1

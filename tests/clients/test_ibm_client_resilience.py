@@ -15,7 +15,7 @@ from airflow_quantum.clients.errors import (
     RateLimitedError,
     ServiceError,
 )
-from airflow_quantum.clients.ibm import AsyncIBMQuantumClient, IBMQuantumClient
+from airflow_quantum.clients.ibm import AsyncIBMQuantumClient, IBMPreparedJob, IBMQuantumClient
 from airflow_quantum.clients.ibm import circuits as pubs
 
 JOBS_ROUTE = "POST /api/v1/jobs"
@@ -35,7 +35,7 @@ async def pending(client):
 
 def submit(client):
     params = pubs.primitive_params(pubs.sampler_pubs([BELL], 10))
-    return client.run_job("sampler", "ibm_fez", params)
+    return client.run_job(IBMPreparedJob.program("sampler", "ibm_fez", params))
 
 
 # ------------------------------------------------------------------------------- auth

@@ -18,12 +18,14 @@ from airflow_quantum.clients.ibm import (
     IBMJob,
     IBMJobMetrics,
     IBMJobStatus,
+    IBMPreparedJob,
+    IBMQuantumClient,
     IBMQuantumSettings,
     IBMQueueInfo,
 )
 from airflow_quantum.clients.ibm.auth import IAMTokenSource, token_from_answer
+from airflow_quantum.clients.ibm.listing import JobPager, job_filters
 from airflow_quantum.clients.ibm.models import IBMJobPage, status_from_wire
-from airflow_quantum.clients.ibm.protocol import IBMProtocol, JobPager
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import Request, api_error, decide, parse_error_body
 
@@ -327,10 +329,11 @@ def test_error_bodies_that_are_not_json_keep_their_text():
 
 
 class TestProtocol:
-    protocol = IBMProtocol(IBMQuantumSettings(KEY, CRN, api_version="2025-05-01"))
+    #: A client that sends nothing here: the tests read the calls its operations build.
+    protocol = IBMQuantumClient(IBMQuantumSettings(KEY, CRN, api_version="2025-05-01"))
 
     def test_every_request_carries_the_crn_and_api_version(self):
-        request = self.protocol.get_job("abc").request
+        request = self.protocol.get_job.call("abc").request
         assert request.headers["Service-CRN"] == CRN
         assert request.headers["IBM-API-Version"] == "2025-05-01"
         assert request.url == "https://quantum.cloud.ibm.com/api/v1/jobs/abc"
@@ -338,8 +341,8 @@ class TestProtocol:
         assert KEY not in repr(request)
 
     def test_run_job_body(self):
-        call = self.protocol.run_job(
-            "sampler",
+        job = IBMPreparedJob.program(
+            "my-program",  # a program whose circuits are not checked: POST is the only call
             "ibm_fez",
             {"pubs": [], "version": 2},
             tags=["a"],
@@ -348,9 +351,10 @@ class TestProtocol:
             image="qiskit/runtime:1.0",
             private=True,
         )
+        call = self.submission(job)
         body = json.loads(call.request.content)
         assert body == {
-            "program_id": "sampler",
+            "program_id": "my-program",
             "params": {"pubs": [], "version": 2},
             "backend": "ibm_fez",
             "tags": ["a"],
@@ -362,12 +366,17 @@ class TestProtocol:
         assert call.request.headers["Content-Type"] == "application/json"
         assert not call.request.safe_to_repeat
 
+    def submission(self, job):
+        """The ``POST /jobs`` call of a job that needs no ISA check (its flow's only call)."""
+        return next(self.protocol.run_job.call(job))
+
     def test_session_jobs_need_no_backend(self):
-        body = json.loads(self.protocol.run_job("estimator", None, {}, "s1").request.content)
+        job = IBMPreparedJob.program("my-program", None, {}, session_id="s1")
+        body = json.loads(self.submission(job).request.content)
         assert body["session_id"] == "s1" and "backend" not in body
 
     def test_list_filters_repeat_tags(self):
-        query = self.protocol.job_filters(
+        query = job_filters(
             pending=True,
             tags=["a", "b"],
             created_after=pendulum.datetime(2025, 1, 2, 3, 4, 5, tz="Europe/Paris"),
@@ -394,7 +403,7 @@ class TestProtocol:
     @pytest.mark.parametrize("job_id", ["a/b", "a b", "", "é", None, 5, "../x"])
     def test_job_ids_are_checked(self, job_id):
         with pytest.raises(InvalidInputError, match="job_id"):
-            self.protocol.get_job(job_id)
+            self.protocol.get_job.call(job_id)
 
 
 def test_pager_stops_at_the_limit_short_pages_and_count_and_skips_duplicates():

@@ -16,6 +16,7 @@ import pytest
 import requests
 from ibm_client_support import FAST, settings
 
+from airflow_quantum.clients.calls import json_call
 from airflow_quantum.clients.errors import JobFailedError
 from airflow_quantum.clients.ibm import IBMJob, IBMJobStatus, IBMQuantumClient
 from airflow_quantum.clients.ibm.isa import BackendTarget
@@ -90,8 +91,8 @@ def client(emulator):
 
 
 def _raw(client: IBMQuantumClient, path: str) -> Any:
-    headers = client.auth.headers()
-    headers.update(client.protocol.request("GET", path).headers)
+    headers = client.authenticator.headers()
+    headers.update(client.request("GET", path).headers)
     answer = requests.get(f"{client.settings.runtime_url}{path}", headers=headers, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()
@@ -141,8 +142,9 @@ def test_the_emulators_non_isa_failure_has_the_fixtures_shape(client, emulator):
         "backend": "ibm_fez",
         "params": {"pubs": [[TEXTBOOK_BELL, None, 10]], "version": 2},
     }
-    submitted = client._run(  # the raw call: our client would refuse this circuit itself
-        client.protocol.json_call(client.protocol.request("POST", "/jobs", body=body), dict)
+    # The raw call: our client would refuse this circuit itself.
+    submitted = client.run(
+        json_call("IBM Quantum", client.request("POST", "/jobs", body=body), dict)
     )
     requests.post(f"{emulator.url}/_emulator/jobs/{submitted['id']}/finish", timeout=10)
     ours = _raw(client, f"/jobs/{submitted['id']}")

@@ -16,7 +16,7 @@ from ibm_circuits import ISA_BELL_NO_MEASURE, qiskit_isa_rotation
 from ibm_client_support import finish, settings, wait_final
 
 from airflow_quantum.clients.errors import InvalidInputError, MissingExtraError
-from airflow_quantum.clients.ibm import IBMQuantumClient, circuits, qiskit_interop
+from airflow_quantum.clients.ibm import IBMPreparedJob, IBMQuantumClient, circuits, qiskit_interop
 from airflow_quantum.clients.ibm.results import decode_result
 
 qiskit = pytest.importorskip("qiskit")
@@ -34,7 +34,7 @@ def ibm_results(emulator):
 
     def run(program: str, pubs: list) -> str:
         params = circuits.primitive_params(pubs)
-        job_id = client.run_job(program, "ibm_fez", params).id
+        job_id = client.run_job(IBMPreparedJob.program(program, "ibm_fez", params)).id
         finish(emulator.url, job_id)
         wait_final(client, job_id)
         return client.get_results_text(job_id)

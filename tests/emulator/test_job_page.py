@@ -10,9 +10,7 @@ import requests
 from azure_support import BELL, IONQ, AzureWire, patch_config
 from ibm_support import IBMWire
 
-from airflow_quantum.links.azure_quantum import azure_job_url
-from airflow_quantum.links.base import EMULATOR_JOB_PAGE
-from airflow_quantum.links.ibm_quantum import ibm_job_url
+from airflow_quantum.clients.portal import EMULATOR_JOB_PAGE, azure_job_url, ibm_job_url
 from airflow_quantum_emulator.pages import JOB_PAGE_PATH
 
 #: A Bell pair as an ISA circuit of ibm_fez (basis cz, id, rz, sx, x; coupled pair (0, 1)).

@@ -18,7 +18,11 @@ from azure_hook_support import (
     patch_config,
 )
 
-from airflow_quantum.clients.azure import AsyncAzureQuantumClient, AzureQuantumClient
+from airflow_quantum.clients.azure import (
+    AsyncAzureQuantumClient,
+    AzurePreparedJob,
+    AzureQuantumClient,
+)
 from airflow_quantum.clients.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -28,7 +32,7 @@ from airflow_quantum.clients.errors import (
     JobTimeoutError,
     SessionClosedError,
 )
-from airflow_quantum.clients.state import JobState
+from airflow_quantum.clients.state import CancelOutcome, JobState
 from airflow_quantum.get_provider_info import get_provider_info
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 
@@ -105,8 +109,8 @@ def test_every_auth_mode_connects_and_runs_a_job(request, conn_fixture, emulator
     ok, message = hook.test_connection()
     assert ok, message
     assert "workspace 'ws'" in message
-    job = hook.get_conn().submit_ionq_circuit(X_ON_1, qubits=2)
-    assert hook.get_results(job.id, timeout=30)["probabilities"] == X_ON_1_PROBABILITIES
+    job = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X_ON_1, qubits=2))
+    assert hook.get_job_result(job.id, timeout=30)["probabilities"] == X_ON_1_PROBABILITIES
     expected_kind = (
         "client_secret"
         if conn_fixture in ("azure_entra_connection", "uri_connection")
@@ -237,33 +241,37 @@ def test_prefixed_extras_and_text_booleans(monkeypatch, emulator):
 
 def test_job_methods(hook, emulator):
     raw = hook.get_conn().submit_job(
-        {"qubits": 2, "circuit": BELL},
-        "ionq.circuit.v1",
-        "ionq.quantum-results.v1",
-        "ionq",
-        "ionq.simulator",
-        input_params={"shots": 10},
-        name="raw-bell",
-        tags=["raw"],
-        metadata={"qubits": "2", "team": "q"},
+        AzurePreparedJob.input_data(
+            {"qubits": 2, "circuit": BELL},
+            "ionq.circuit.v1",
+            "ionq.quantum-results.v1",
+            "ionq",
+            "ionq.simulator",
+            input_params={"shots": 10},
+            name="raw-bell",
+            tags=["raw"],
+            metadata={"qubits": "2", "team": "q"},
+        )
     )
     assert (raw.name, raw.tags, raw.provider_id) == ("raw-bell", ["raw"], "ionq")
-    assert not hook.has_completed(raw.id)
-    done = hook.wait_until_completed(raw.id, timeout=30, poll_interval=0.2)
-    assert done.done() and hook.has_completed(raw.id)
-    assert hook.refresh(raw).state is JobState.SUCCEEDED
+    assert not hook.get_job_status(raw.id)[0].is_final
+    done = hook.wait_for_job(raw.id, timeout=30, poll_interval=0.2)
+    assert done.done() and hook.get_job_status(raw.id)[0].is_final
+    assert hook.get_conn().get_job(raw.id).state is JobState.SUCCEEDED
     assert hook.get_conn().get_job(raw.id).metadata == {"qubits": "2", "team": "q"}
-    assert hook.get_results(raw.id)["probabilities"] == {"00": 0.5, "11": 0.5}
+    assert hook.get_job_result(raw.id)["probabilities"] == {"00": 0.5, "11": 0.5}
     assert json.loads(hook.get_conn().download_output(raw.id))["histogram"] == {"0": 0.5, "3": 0.5}
 
-    circuit = hook.get_conn().submit_ionq_circuit(BELL, shots=50, tags=["ionq"])
-    assert hook.cancel_job(circuit.id) is True
+    circuit = hook.get_conn().submit_job(
+        AzurePreparedJob.ionq_circuit(BELL, shots=50, tags=["ionq"])
+    )
+    assert hook.cancel_job(circuit.id) is CancelOutcome.CANCELLED
     assert hook.get_job_status(circuit.id) == (JobState.CANCELLED, None)
     with pytest.raises(InvalidStateError, match="JobInFinalState"):
         hook.get_conn().cancel_job(circuit.id)
-    assert hook.cancel_job(circuit.id) is False  # already final: nothing to cancel
+    assert hook.cancel_job(circuit.id) is CancelOutcome.ALREADY_FINAL
     with pytest.raises(JobFailedError, match="cancelled"):
-        hook.get_results(circuit.id)
+        hook.get_job_result(circuit.id)
 
     assert hook.get_conn().update_tags(raw.id, ["a", "b"]).tags == ["a", "b"]
     assert hook.get_conn().add_tags(raw.id, ["b", "c"]).tags == ["a", "b", "c"]
@@ -277,9 +285,12 @@ def test_listing_status_quotas_and_sessions(hook, emulator):
         provider_id="ionq", target="ionq.simulator", name="my-session"
     )
     assert session.name == "my-session" and session.active()
-    inside = [hook.get_conn().submit_ionq_circuit(BELL, session_id=session.id) for _ in range(2)]
+    inside = [
+        hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, session_id=session.id))
+        for _ in range(2)
+    ]
     client = hook.get_conn()
-    outside = client.submit_quantinuum_program(QASM_BELL, name="h2-alone")
+    outside = client.submit_job(AzurePreparedJob.quantinuum_program(QASM_BELL, name="h2-alone"))
     assert {j.id for j in client.list_session_jobs(session.id)} == {j.id for j in inside}
     assert {j.id for j in client.list_jobs(session_id=session.id)} == {j.id for j in inside}
     assert [j.id for j in client.list_jobs(name_prefix="h2-")] == [outside.id]
@@ -292,7 +303,7 @@ def test_listing_status_quotas_and_sessions(hook, emulator):
     assert closed.active()  # closed, but its jobs still run
     # The service answers 400 InvalidJobDefinition ("terminal state"); the client names it.
     with pytest.raises(SessionClosedError, match=f"session {session.id} accepts no more jobs"):
-        hook.get_conn().submit_ionq_circuit(BELL, session_id=session.id)
+        hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, session_id=session.id))
     for job in inside:
         finish(emulator.url, job.id)
     assert hook.get_conn().get_session(session.id).in_final_state()
@@ -308,16 +319,16 @@ def test_failed_job_and_client_side_timeout(hook, emulator):
     add_job_fault(
         emulator.url, outcome="fail", code="InvalidInputData", message="Invalid job params"
     )
-    failed = hook.get_conn().submit_ionq_circuit(X_ON_1)
+    failed = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X_ON_1))
     with pytest.raises(JobFailedError) as info:
-        hook.get_results(failed.id, timeout=30)
+        hook.get_job_result(failed.id, timeout=30)
     assert info.value.code == "InvalidInputData" and info.value.job_id == failed.id
     patch_config(emulator.url, queue_seconds=60)
-    slow = hook.get_conn().submit_ionq_circuit(X_ON_1)
+    slow = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X_ON_1))
     with pytest.raises(JobTimeoutError):
-        hook.get_results(slow.id, timeout=0.3)
+        hook.get_job_result(slow.id, timeout=0.3)
     with pytest.raises(JobTimeoutError):
-        hook.wait_until_completed(slow.id, timeout=0.3, poll_interval=0.1, backoff=False)
+        hook.wait_for_job(slow.id, timeout=0.3, poll_interval=0.1, backoff=False)
     assert hook.get_conn().get_job(slow.id).state is JobState.QUEUED  # not cancelled
 
 
@@ -325,42 +336,91 @@ def test_failed_job_and_client_side_timeout(hook, emulator):
     ("call", "field"),
     [
         (lambda h: h.get_conn().get_job("not-a-guid!"), "job_id"),
-        (lambda h: h.has_completed(""), "job_id"),
+        (lambda h: h.get_job_status("")[0].is_final, "job_id"),
         (lambda h: h.cancel_job("../../x"), "job_id"),
-        (lambda h: h.get_results("x" * 40), "job_id"),
-        (lambda h: h.wait_until_completed(GUID, timeout=-1), "timeout"),
+        (lambda h: h.get_job_result("x" * 40), "job_id"),
+        (lambda h: h.wait_for_job(GUID, timeout=-1), "timeout"),
         (
             lambda h: h.get_conn().submit_job(
-                {"cost_function": {}}, "microsoft.qio.v2", None, "microsoft", "microsoft.tabu.cpu"
+                AzurePreparedJob.input_data(
+                    {"cost_function": {}},
+                    "microsoft.qio.v2",
+                    None,
+                    "microsoft",
+                    "microsoft.tabu.cpu",
+                )
             ),
             "retired",
         ),
         (
-            lambda h: h.get_conn().submit_ionq_circuit(BELL, target="quantinuum.sim.h1-1e"),
+            lambda h: h.get_conn().submit_job(
+                AzurePreparedJob.ionq_circuit(BELL, target="quantinuum.sim.h1-1e")
+            ),
             "retired",
         ),
-        (lambda h: h.get_conn().submit_ionq_circuit(BELL, target=""), "target"),
-        (lambda h: h.get_conn().submit_ionq_circuit(BELL, tags=["ok", 3]), r"tags\[1\]"),
-        (lambda h: h.get_conn().submit_ionq_circuit(BELL, tags="one-string"), "tags"),
-        (lambda h: h.get_conn().submit_quantinuum_program("OPENQASM 3.0;"), "OPENQASM 2.0"),
-        (lambda h: h.get_conn().submit_qir(b"\xff\xfe", target="ionq.simulator"), "bitcode"),
         (
-            lambda h: h.get_conn().submit_qir(
-                "define void @main() {}", target="microsoft.estimator", shots=5
+            lambda h: h.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, target="")),
+            "target",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, tags=["ok", 3])),
+            r"tags\[1\]",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(
+                AzurePreparedJob.ionq_circuit(BELL, tags="one-string")
+            ),
+            "tags",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(AzurePreparedJob.quantinuum_program("OPENQASM 3.0;")),
+            "OPENQASM 2.0",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(
+                AzurePreparedJob.qir(b"\xff\xfe", target="ionq.simulator")
+            ),
+            "bitcode",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(
+                AzurePreparedJob.qir(
+                    "define void @main() {}", target="microsoft.estimator", shots=5
+                )
             ),
             "shots",
         ),
         (
-            lambda h: h.get_conn().submit_ionq_circuit([{"gate": "h", "target": 5}], qubits=2),
+            lambda h: h.get_conn().submit_job(
+                AzurePreparedJob.ionq_circuit([{"gate": "h", "target": 5}], qubits=2)
+            ),
             r"circuit\[0\]",
         ),
-        (lambda h: h.get_conn().submit_ionq_circuit(BELL, shots=0), "shots"),
-        (lambda h: h.get_conn().submit_job({}, "f", "g", "p", "t", job_id="bad id"), "job_id"),
-        (lambda h: h.get_conn().submit_job(b"", "f", "g", "p", "t"), "input_data"),
-        (lambda h: h.get_conn().submit_job({"x": object()}, "f", "g", "p", "t"), "input_data"),
-        (lambda h: h.get_conn().submit_job("x", "", "g", "p", "t"), "input_data_format"),
+        (lambda h: h.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=0)), "shots"),
         (
-            lambda h: h.get_conn().submit_job("x", "f", "g", "p", "t", input_params=[1]),
+            lambda h: h.get_conn().submit_job(
+                AzurePreparedJob.input_data({}, "f", "g", "p", "t"), job_id="bad id"
+            ),
+            "job_id",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(AzurePreparedJob.input_data(b"", "f", "g", "p", "t")),
+            "input_data",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(
+                AzurePreparedJob.input_data({"x": object()}, "f", "g", "p", "t")
+            ),
+            "input_data",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(AzurePreparedJob.input_data("x", "", "g", "p", "t")),
+            "input_data_format",
+        ),
+        (
+            lambda h: h.get_conn().submit_job(
+                AzurePreparedJob.input_data("x", "f", "g", "p", "t", input_params=[1])
+            ),
             "input_params",
         ),
         (lambda h: h.get_conn().update_tags(GUID, [None]), r"tags\[0\]"),
@@ -372,7 +432,7 @@ def test_failed_job_and_client_side_timeout(hook, emulator):
         ),
         (lambda h: list(h.get_conn().list_jobs(top=5000)), "top"),
         (lambda h: list(h.get_conn().list_jobs(session_id="no good")), "session_id"),
-        (lambda h: h.refresh(42), "job"),
+        (lambda h: h.get_conn().get_job(42), "job"),
     ],
 )
 def test_bad_input_is_refused_before_any_request(hook, emulator, call, field):
@@ -389,8 +449,8 @@ async def test_async_twins_read_the_connection_asynchronously(
 ):
     patch_config(emulator.url, queue_seconds=600)  # "a-1" runs until the end, however slow
     sync_hook = AzureQuantumHook(azure_entra_connection, retry_policy=FAST)
-    running = sync_hook.get_conn().submit_ionq_circuit(X_ON_1, name="a-1")
-    finished = sync_hook.get_conn().submit_ionq_circuit(BELL, name="a-2")
+    running = sync_hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X_ON_1, name="a-1"))
+    finished = sync_hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, name="a-2"))
     finish(emulator.url, finished.id)
 
     def no_sync_lookup(*args, **kwargs):
@@ -418,11 +478,11 @@ async def test_async_twins_read_the_connection_asynchronously(
         assert result["probabilities"] == {"00": 0.5, "11": 0.5}
         with pytest.raises(InvalidStateError, match="not finished"):
             reader.get_results(running.id)
-        assert await hook.acancel_job(running.id) is True
+        assert await hook.acancel_job(running.id) is CancelOutcome.CANCELLED
         assert (await client.get_job(running.id)).cancelled()
         with pytest.raises(InvalidStateError):
             await client.cancel_job(running.id)
-        assert await hook.acancel_job(running.id) is False  # already final
+        assert await hook.acancel_job(running.id) is CancelOutcome.ALREADY_FINAL  # already final
         with pytest.raises(InvalidInputError):
             await client.get_job("nope nope")
     finally:

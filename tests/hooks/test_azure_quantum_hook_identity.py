@@ -16,6 +16,7 @@ import threading
 import pytest
 import requests
 
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.azure.identity import AzureIdentitySource, build_identity_credential
 from airflow_quantum.clients.azure.settings import AzureIdentityCredential, AzureQuantumSettings
 from airflow_quantum.clients.errors import ConfigurationError, MissingExtraError
@@ -68,9 +69,9 @@ def test_user_assigned_managed_identity_runs_a_job_sync_and_async(managed_identi
     ok, message = hook.test_connection()
     assert ok, message
     assert "with managed identity" in message
-    job = hook.get_conn().submit_ionq_circuit(X_ON_1, qubits=2)
+    job = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X_ON_1, qubits=2))
     assert job.created_by == "uami-client-id"  # the identity the emulator issued the token to
-    assert hook.get_results(job.id, timeout=10)["probabilities"] == {"10": 1.0}
+    assert hook.get_job_result(job.id, timeout=10)["probabilities"] == {"10": 1.0}
 
     async def poll():
         async_hook = AzureQuantumHook()
@@ -87,7 +88,7 @@ def test_default_azure_credential_finds_the_managed_identity(managed_identity, m
     hook = connect(monkeypatch, managed_identity, credential="default")
     ok, message = hook.test_connection()
     assert ok, message
-    job = hook.get_conn().submit_ionq_circuit(X_ON_1)
+    job = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X_ON_1))
     assert job.created_by == "00000000-0000-0000-0000-00000000a11d"  # system-assigned
     assert routes(managed_identity)["GET /msi/token"] == 1
 

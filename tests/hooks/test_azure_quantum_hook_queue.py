@@ -7,6 +7,7 @@ import pytest
 from airflow_face_support import run_trigger
 from azure_hook_support import BELL, emulator_connection, finish, patch_config
 
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
@@ -20,7 +21,10 @@ def hook(emulator, monkeypatch) -> AzureQuantumHook:
 
 def test_hook_surfaces_the_queue_position(hook, emulator, monkeypatch):
     patch_config(emulator.url, queue_seconds=600)
-    first, second = (hook.get_conn().submit_ionq_circuit(BELL, shots=10).id for _ in range(2))
+    first, second = (
+        hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10)).id
+        for _ in range(2)
+    )
     assert hook.queue_position(second) == 2
     info = hook.get_conn().queue_info(first)
     assert (info.job_id, info.position) == (first, 1) and info.estimated_start_time
@@ -34,8 +38,8 @@ def test_hook_surfaces_the_queue_position(hook, emulator, monkeypatch):
 
 async def test_trigger_logs_the_queue_position_while_queued(hook, emulator, capsys):
     patch_config(emulator.url, queue_seconds=1.0)
-    first = hook.get_conn().submit_ionq_circuit(BELL, shots=10).id
-    second = hook.get_conn().submit_ionq_circuit(BELL, shots=10).id
+    first = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10)).id
+    second = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10)).id
     trigger = AzureQuantumJobTrigger(
         conn_id="azure_queue", job_id=second, poll_interval=0.05, max_poll_interval=0.1
     )

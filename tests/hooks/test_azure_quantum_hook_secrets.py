@@ -11,6 +11,7 @@ import pytest
 from azure_hook_support import BELL, FAST, add_fault, add_job_fault, finish, patch_config
 
 from airflow_quantum.clients.auth import TOKEN_CACHE
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.errors import QuantumError
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 
@@ -94,7 +95,7 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
             raise AssertionError("expected a failure")
 
     hook = AzureQuantumHook(entra, retry_policy=FAST)
-    job = hook.get_conn().submit_ionq_circuit(BELL)
+    job = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL))
     finish(url, job.id)
     done = hook.get_conn().get_job(job.id)
     sig = parse_qs(urlsplit(done.output_data_uri).query)["sig"][0]
@@ -103,13 +104,13 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
 
     # Storage keeps failing: retries are logged, then the error names the (redacted) URL.
     add_fault(url, kind="status", status=503, count=10, path="/rawOutputData")
-    failing(lambda: hook.get_results(job.id))
+    failing(lambda: hook.get_job_result(job.id))
     # The service keeps failing, and a job fails.
     add_fault(url, kind="status", status=500, count=10, path=f"/jobs/{job.id}$")
     failing(lambda: hook.get_conn().get_job(job.id))
     add_job_fault(url, outcome="fail", code="InternalError")
-    failed = hook.get_conn().submit_ionq_circuit([{"gate": "x", "target": 0}])
-    failing(lambda: hook.get_results(failed.id, timeout=30))
+    failed = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit([{"gate": "x", "target": 0}]))
+    failing(lambda: hook.get_job_result(failed.id, timeout=30))
     # Wrong credentials and broken connections.
     failing(lambda: AzureQuantumHook(wrong_secret, retry_policy=FAST).get_conn().get_job(job.id))
     failing(lambda: AzureQuantumHook(wrong_key, retry_policy=FAST).get_conn().get_job(job.id))
@@ -117,7 +118,9 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
     texts.append(AzureQuantumHook(wrong_key, retry_policy=FAST).test_connection()[1])
 
     keyed_hook = AzureQuantumHook(keyed, retry_policy=FAST)
-    keyed_job = keyed_hook.get_conn().submit_ionq_circuit([{"gate": "x", "target": 0}])
+    keyed_job = keyed_hook.get_conn().submit_job(
+        AzurePreparedJob.ionq_circuit([{"gate": "x", "target": 0}])
+    )
     texts += [
         repr(keyed_hook.client),
         repr(keyed_hook.settings),
@@ -150,7 +153,7 @@ async def test_no_secret_leaks_from_async_failures(secret_emulator, monkeypatch,
         extra=_workspace(url, tenant_id="t", authority_host=url),
     )
     hook = AzureQuantumHook(entra, retry_policy=FAST)
-    job = hook.get_conn().submit_ionq_circuit(BELL)
+    job = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL))
     finish(url, job.id)
     sig = parse_qs(urlsplit(hook.get_conn().get_job(job.id).output_data_uri).query)["sig"][0]
     # The async client reads jobs only (triggers): its failure is a failing job read.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from azure_hook_support import BELL, emulator_connection, finish, patch_config
 
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 
@@ -31,12 +32,18 @@ def hook(request, emulator, monkeypatch) -> AzureQuantumHook:
 
 async def test_hook_filters_and_states_work_in_either_vocabulary(hook, emulator, vocabulary):
     queued_word, done_word = WORDS[vocabulary]
-    queued = hook.get_conn().submit_ionq_circuit(BELL, shots=10, name="words-queued")
-    done = hook.get_conn().submit_ionq_circuit(BELL, shots=10, name="words-done")
+    queued = hook.get_conn().submit_job(
+        AzurePreparedJob.ionq_circuit(BELL, shots=10, name="words-queued")
+    )
+    done = hook.get_conn().submit_job(
+        AzurePreparedJob.ionq_circuit(BELL, shots=10, name="words-done")
+    )
     assert queued.status == queued_word and queued.state is JobState.QUEUED
     finish(emulator.url, done.id)
     assert hook.get_conn().get_job(done.id).status == done_word
-    assert hook.has_completed(done.id) and not hook.has_completed(queued.id)
+    assert (
+        hook.get_job_status(done.id)[0].is_final and not hook.get_job_status(queued.id)[0].is_final
+    )
     for status in ("Succeeded", "Completed", JobState.SUCCEEDED):
         assert [j.id for j in hook.get_conn().list_jobs(status=status)] == [done.id], status
     client = await hook.aclient()

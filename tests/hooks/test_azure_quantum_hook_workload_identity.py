@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
 
@@ -145,9 +146,9 @@ def test_workload_identity_exchanges_the_federated_token_file(https, monkeypatch
     hook = workload_hook(https, monkeypatch, federated_token(tmp_path / "token"))
     ok, message = hook.test_connection()
     assert ok, message
-    job = hook.get_conn().submit_ionq_circuit(X_ON_1, qubits=2)
+    job = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X_ON_1, qubits=2))
     assert job.created_by == "workload-app-id"
-    assert hook.get_results(job.id, timeout=10)["probabilities"] == {"10": 1.0}
+    assert hook.get_job_result(job.id, timeout=10)["probabilities"] == {"10": 1.0}
     assert token_calls(server, bundle) == {"POST /{tenant}/oauth2/v2.0/token": 1}
 
 
@@ -167,7 +168,9 @@ def test_environment_credential_signs_in_with_the_client_secret_it_finds(https, 
     hook = hook_for(monkeypatch, server, bundle, credential="environment")
     ok, message = hook.test_connection()
     assert ok, message
-    assert hook.get_conn().submit_ionq_circuit(X_ON_1).created_by == "env-app-id"
+    assert (
+        hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X_ON_1)).created_by == "env-app-id"
+    )
     # ClientSecretCredential goes through MSAL, which reads the OpenID configuration first.
     assert token_calls(server, bundle) == {
         "GET /{tenant}/v2.0/.well-known/openid-configuration": 1,

@@ -19,7 +19,14 @@ from airflow_quantum.clients.errors import (
     JobTimeoutError,
     NotFoundError,
 )
-from airflow_quantum.clients.ibm import IBM_RETRY_POLICY, IBMJob, IBMJobStatus, IBMQueueInfo
+from airflow_quantum.clients.ibm import (
+    IBM_RETRY_POLICY,
+    IBMJob,
+    IBMJobStatus,
+    IBMPreparedJob,
+    IBMQueueInfo,
+)
+from airflow_quantum.clients.state import CancelOutcome
 from airflow_quantum.get_provider_info import get_provider_info
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
@@ -56,7 +63,7 @@ def hook(ibm_connection):
 
 def quick_result(hook, emulator, job_id, **kwargs):
     finish(emulator, job_id)
-    return hook.result(job_id, timeout=10, poll_interval=0.02, **kwargs)
+    return hook.get_job_result(job_id, timeout=10, poll_interval=0.02, **kwargs)
 
 
 # --------------------------------------------------------------------------- connection
@@ -159,24 +166,38 @@ def test_test_connection_with_a_wrong_key(emulator, monkeypatch):
 
 
 def test_sampler_result_bell(hook, emulator):
-    job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=300, options=SEEDED, tags=["t1"])
-    assert hook.status(job_id) in (IBMJobStatus.QUEUED, IBMJobStatus.RUNNING)
+    job_id = (
+        hook.get_conn()
+        .run_job(
+            IBMPreparedJob.sampler(
+                [BELL_MEASURED], "ibm_fez", shots=300, options=SEEDED, tags=["t1"]
+            )
+        )
+        .id
+    )
+    assert hook.get_conn().get_job(job_id).status in (IBMJobStatus.QUEUED, IBMJobStatus.RUNNING)
     result = quick_result(hook, emulator, job_id)
     counts = result["pub_results"][0]["counts"]
     assert set(counts) <= {"00", "11"} and sum(counts.values()) == 300
-    assert hook.status(job_id) is IBMJobStatus.DONE
+    assert hook.get_conn().get_job(job_id).status is IBMJobStatus.DONE
     assert hook.get_conn().get_job(job_id).tags == ["t1"]
     json.dumps(result)  # fit for XCom
 
 
 def test_estimator_result_zz_on_bell(hook, emulator):
-    job_id = hook.run_estimator([BELL], "ZZ", "ibm_fez", precision=0.001, options=SEEDED)
+    job_id = (
+        hook.get_conn()
+        .run_job(IBMPreparedJob.estimator([BELL], "ZZ", "ibm_fez", precision=0.001, options=SEEDED))
+        .id
+    )
     (pub,) = quick_result(hook, emulator, job_id)["pub_results"]
     assert pub["evs"] == pytest.approx(1.0, abs=0.01)
 
 
 def test_parameter_sweep_and_bitstrings(hook, emulator):
-    job_id = hook.run_sampler([(RY, [[0.0], [math.pi]], 5)], "ibm_fez")
+    job_id = (
+        hook.get_conn().run_job(IBMPreparedJob.sampler([(RY, [[0.0], [math.pi]], 5)], "ibm_fez")).id
+    )
     (pub,) = quick_result(hook, emulator, job_id, bitstrings=True)["pub_results"]
     assert pub["shape"] == [2] and pub["counts"] == [{"0": 5}, {"1": 5}]
     assert pub["registers"]["m"]["bitstrings"] == [["0"] * 5, ["1"] * 5]
@@ -185,7 +206,9 @@ def test_parameter_sweep_and_bitstrings(hook, emulator):
 def test_run_job_with_raw_params_and_job_options(hook, emulator):
     params = {"pubs": [[BELL_MEASURED, None, 10]], "options": {}, "version": 2}
     client = hook.get_conn()
-    job_id = client.run_job("sampler", "ibm_fez", params, tags=["raw"], log_level="debug").id
+    job_id = client.run_job(
+        IBMPreparedJob.program("sampler", "ibm_fez", params, tags=["raw"], log_level="debug")
+    ).id
     job = client.get_job(job_id, exclude_params=False)
     assert job.inputs["pubs"][0][2] == 10 and job.log_level == "DEBUG"
     assert job.program_id == "sampler" and job.backend_name == "ibm_fez"
@@ -193,10 +216,12 @@ def test_run_job_with_raw_params_and_job_options(hook, emulator):
 
 def test_wait_times_out_without_cancelling(hook, emulator):
     control(emulator, "PATCH", "/config", {"queue_seconds": 60})
-    job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
+    job_id = (
+        hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", shots=10)).id
+    )
     with pytest.raises(JobTimeoutError, match="not cancelled"):
-        hook.result(job_id, timeout=0.3, poll_interval=0.05)
-    assert hook.status(job_id) is IBMJobStatus.QUEUED
+        hook.get_job_result(job_id, timeout=0.3, poll_interval=0.05)
+    assert hook.get_conn().get_job(job_id).status is IBMJobStatus.QUEUED
     assert "POST /api/v1/jobs/{job_id}/cancel" not in ibm_stats(emulator)["routes"]
 
 
@@ -207,47 +232,60 @@ def test_failed_job(hook, emulator):
         "/faults/jobs",
         {"vendor": "ibm", "outcome": "fail", "code": "1517", "message": "Qubit 3 is broken"},
     )
-    job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
+    job_id = (
+        hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", shots=10)).id
+    )
     with pytest.raises(JobFailedError, match="Qubit 3 is broken") as caught:
         quick_result(hook, emulator, job_id)
     assert caught.value.job_id == job_id and caught.value.state == "failed"
-    assert "Qubit 3 is broken" in hook.error_message(job_id)
-    assert hook.status(job_id) is IBMJobStatus.ERROR
+    assert "Qubit 3 is broken" in hook.get_job_status(job_id)[1]
+    assert hook.get_conn().get_job(job_id).status is IBMJobStatus.ERROR
 
 
 def test_cancelled_job(hook):
-    job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
-    assert hook.error_message(job_id) is None
-    assert hook.cancel_job(job_id) is True
+    job_id = (
+        hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", shots=10)).id
+    )
+    assert hook.get_job_status(job_id)[1] is None
+    assert hook.cancel_job(job_id) is CancelOutcome.CANCELLED
     with pytest.raises(JobFailedError, match="cancelled"):
-        hook.result(job_id, timeout=5, poll_interval=0.02)
+        hook.get_job_result(job_id, timeout=5, poll_interval=0.02)
     with pytest.raises(InvalidStateError, match="already final"):
         hook.get_conn().cancel_job(job_id)
-    assert hook.cancel_job(job_id) is False  # already final: nothing to cancel
+    assert hook.cancel_job(job_id) is CancelOutcome.ALREADY_FINAL
 
 
 def test_logs_metrics_usage_and_queue(hook, emulator):
     control(emulator, "PATCH", "/config", {"queue_seconds": 600})  # queued until finished
-    first = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
-    second = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
+    first = hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", shots=10)).id
+    second = (
+        hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", shots=10)).id
+    )
     assert hook.get_conn().get_logs(second) == ""
     assert hook.queue_position(second) == 2
-    info = hook.queue_info(second)
+    info = hook.get_conn().queue_info(second)
     assert isinstance(info, IBMQueueInfo) and info.position == 2 and info.job_id == second
-    assert hook.usage_estimation(second) == {"quantum_seconds": pytest.approx(0.3)}
+    assert hook.get_conn().get_job(second).usage_estimation == {
+        "quantum_seconds": pytest.approx(0.3)
+    }
     quick_result(hook, emulator, first)
     quick_result(hook, emulator, second)
     assert hook.queue_position(second) is None
     assert f"Job {second}" in hook.get_conn().get_logs(second)
-    metrics = hook.metrics(second)
+    metrics = hook.get_conn().get_metrics(second).model_dump(mode="json")
     assert metrics["usage"]["status"] == "complete" and metrics["timestamps"]["finished"]
     json.dumps(metrics)
 
 
 def test_tags_listing_and_deletion(hook, emulator):
     control(emulator, "PATCH", "/config", {"queue_seconds": 600})  # pending until finished
-    ids = [hook.run_sampler([BELL_MEASURED], "ibm_fez", 10, tags=["dag-x"]) for _ in range(3)]
-    assert hook.update_tags(ids[0], ["dag-x", "first"]) == ["dag-x", "first"]
+    ids = [
+        hook.get_conn()
+        .run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", 10, tags=["dag-x"]))
+        .id
+        for _ in range(3)
+    ]
+    assert list(hook.get_conn().update_tags(ids[0], ["dag-x", "first"]).tags) == ["dag-x", "first"]
     client = hook.get_conn()
     assert [job.id for job in client.list_jobs(tags=["dag-x", "first"])] == [ids[0]]
     assert [job.id for job in client.list_jobs(limit=None, sort="ASC")] == ids
@@ -260,24 +298,32 @@ def test_tags_listing_and_deletion(hook, emulator):
 
 
 def test_sessions(hook, emulator):
-    session_id = hook.get_conn().create_session("ibm_fez", mode="batch", max_ttl=300).id
-    job_id = hook.run_sampler([BELL_MEASURED], None, 10, session_id=session_id)
+    session_id = hook.get_conn().open_session("ibm_fez", mode="batch", max_ttl=300).id
+    job_id = (
+        hook.get_conn()
+        .run_job(IBMPreparedJob.sampler([BELL_MEASURED], None, 10, session_id=session_id))
+        .id
+    )
     assert hook.get_conn().get_job(job_id).session_id == session_id
     assert hook.get_conn().get_session(session_id).mode == "batch"
     hook.get_conn().close_session(session_id)
     assert hook.get_conn().get_session(session_id).accepting_jobs is False
     quick_result(hook, emulator, job_id)  # closing lets queued jobs run
-    dedicated = hook.get_conn().create_session("ibm_fez").id
-    queued = hook.run_sampler([BELL_MEASURED], None, 10, session_id=dedicated)
+    dedicated = hook.get_conn().open_session("ibm_fez").id
+    queued = (
+        hook.get_conn()
+        .run_job(IBMPreparedJob.sampler([BELL_MEASURED], None, 10, session_id=dedicated))
+        .id
+    )
     hook.get_conn().cancel_session(dedicated)
-    assert hook.status(queued) is IBMJobStatus.CANCELLED
+    assert hook.get_conn().get_job(queued).status is IBMJobStatus.CANCELLED
 
 
 def test_backends_and_usage(hook):
     assert "ibm_fez" in {backend.name for backend in hook.get_conn().list_backends()}
     assert hook.get_conn().get_backend_configuration("ibm_marrakesh").n_qubits == 156
-    assert len(hook.properties("ibm_fez").qubits) == 156
-    assert len(hook.properties("ibm_boston").gates) > 156
+    assert len(hook.get_conn().get_backend_properties("ibm_fez").qubits) == 156
+    assert len(hook.get_conn().get_backend_properties("ibm_boston").gates) > 156
     assert hook.get_conn().get_backend_status("ibm_fez").operational
     assert hook.get_conn().get_instance_usage().usage_limit_reached is False
 
@@ -289,11 +335,15 @@ def test_qiskit_objects_when_qiskit_is_installed(hook, emulator):
     bell = qiskit_isa_bell()
     measured = qiskit_isa_bell(measure=True)
     assert isinstance(bell, qiskit.QuantumCircuit)
-    job_id = hook.run_sampler([measured], "ibm_fez", shots=100)
+    job_id = hook.get_conn().run_job(IBMPreparedJob.sampler([measured], "ibm_fez", shots=100)).id
     counts = quick_result(hook, emulator, job_id)["pub_results"][0]["counts"]
     assert set(counts) <= {"00", "11"} and sum(counts.values()) == 100
     observable = SparsePauliOp.from_list([("ZZ", 0.5), ("XX", 0.5)])
-    job_id = hook.run_estimator([bell], observable, "ibm_fez", precision=0.001)
+    job_id = (
+        hook.get_conn()
+        .run_job(IBMPreparedJob.estimator([bell], observable, "ibm_fez", precision=0.001))
+        .id
+    )
     (pub,) = quick_result(hook, emulator, job_id)["pub_results"]
     assert pub["evs"] == pytest.approx(1.0, abs=0.01)
 
@@ -301,18 +351,44 @@ def test_qiskit_objects_when_qiskit_is_installed(hook, emulator):
 @pytest.mark.parametrize(
     ("call", "field"),
     [
-        (lambda h: h.run_sampler(["bell.qasm"], "ibm_fez"), r"circuits\[0\]"),
-        (lambda h: h.run_sampler([(BELL_MEASURED, None, 10, 5)], "ibm_fez"), r"circuits\[0\]"),
-        (lambda h: h.run_sampler([BELL_MEASURED], None), "backend"),
-        (lambda h: h.run_sampler([BELL_MEASURED], "ibm_fez", tags=list("abcdefghi")), "tags"),
-        (lambda h: h.run_estimator([BELL], None, "ibm_fez"), "observables"),
-        (lambda h: h.run_estimator([BELL], "ZQ", "ibm_fez"), "observables"),
+        (
+            lambda h: h.get_conn().run_job(IBMPreparedJob.sampler(["bell.qasm"], "ibm_fez")).id,
+            r"circuits\[0\]",
+        ),
+        (
+            lambda h: (
+                h.get_conn()
+                .run_job(IBMPreparedJob.sampler([(BELL_MEASURED, None, 10, 5)], "ibm_fez"))
+                .id
+            ),
+            r"circuits\[0\]",
+        ),
+        (
+            lambda h: h.get_conn().run_job(IBMPreparedJob.sampler([BELL_MEASURED], None)).id,
+            "backend",
+        ),
+        (
+            lambda h: (
+                h.get_conn()
+                .run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", tags=list("abcdefghi")))
+                .id
+            ),
+            "tags",
+        ),
+        (
+            lambda h: h.get_conn().run_job(IBMPreparedJob.estimator([BELL], None, "ibm_fez")).id,
+            "observables",
+        ),
+        (
+            lambda h: h.get_conn().run_job(IBMPreparedJob.estimator([BELL], "ZQ", "ibm_fez")).id,
+            "observables",
+        ),
         (lambda h: h.get_conn().get_job("job/../../x"), "job_id"),
-        (lambda h: h.status("bad id"), "job_id"),
-        (lambda h: h.update_tags("abc", ["x" * 90]), "tags"),
-        (lambda h: h.result("abc", timeout=-1), "timeout"),
-        (lambda h: h.wait_for_final_state("abc", poll_interval=0), "poll_interval"),
-        (lambda h: h.get_conn().create_session("ibm_fez", mode="exclusive"), "mode"),
+        (lambda h: h.get_conn().get_job("bad id").status, "job_id"),
+        (lambda h: list(h.get_conn().update_tags("abc", ["x" * 90]).tags), "tags"),
+        (lambda h: h.get_job_result("abc", timeout=-1), "timeout"),
+        (lambda h: h.wait_for_job("abc", poll_interval=0), "poll_interval"),
+        (lambda h: h.get_conn().open_session("ibm_fez", mode="exclusive"), "mode"),
         (lambda h: h.get_conn().list_jobs(created_after=12), "created_after"),
     ],
 )
@@ -328,7 +404,7 @@ def test_unknown_statuses_are_polled_with_a_warning(hook, monkeypatch, capsys):
         for word in ("Queued", "Archiving", "Archiving", "Completed")
     )
     monkeypatch.setattr(hook.get_conn(), "get_job", lambda job_id: next(answers))
-    job = hook.wait_for_final_state("j1", poll_interval=0.01)
+    job = hook.wait_for_job("j1", poll_interval=0.01)
     assert job.done()
     # Airflow 3 hooks log through structlog (to stdout here), not through stdlib logging.
     lines = [line for line in capsys.readouterr().out.splitlines() if "Archiving" in line]
@@ -342,10 +418,18 @@ async def test_async_twins(ibm_connection, emulator, monkeypatch):
     control(emulator, "PATCH", "/config", {"queue_seconds": 600})  # pending until finished
     hook = IBMQuantumHook(ibm_connection, retry_policy=FAST)
     sync_hook = IBMQuantumHook(ibm_connection, retry_policy=FAST)
-    done = sync_hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=50)
-    waiting = sync_hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=50)
+    done = (
+        sync_hook.get_conn()
+        .run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", shots=50))
+        .id
+    )
+    waiting = (
+        sync_hook.get_conn()
+        .run_job(IBMPreparedJob.sampler([BELL_MEASURED], "ibm_fez", shots=50))
+        .id
+    )
     finish(emulator, done)
-    sync_hook.wait_for_final_state(done, timeout=5, poll_interval=0.02)
+    sync_hook.wait_for_job(done, timeout=5, poll_interval=0.02)
     # Listings and results are the sync client's only: checked there.
     reader = sync_hook.get_conn()
     assert [job.id for job in reader.list_jobs(pending=True)] == [waiting]
@@ -369,9 +453,9 @@ async def test_async_twins(ibm_connection, emulator, monkeypatch):
             "complete"
         )
         assert await hook.aqueue_position(done) is None
-        assert await hook.acancel_job(waiting) is True
+        assert await hook.acancel_job(waiting) is CancelOutcome.CANCELLED
         assert (await client.get_job(waiting)).status is IBMJobStatus.CANCELLED
-        assert await hook.acancel_job(waiting) is False  # already final
+        assert await hook.acancel_job(waiting) is CancelOutcome.ALREADY_FINAL  # already final
         with pytest.raises(JobFailedError, match="cancelled"):
             reader.get_results(waiting)
         with pytest.raises(InvalidInputError):

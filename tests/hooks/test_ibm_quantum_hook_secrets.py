@@ -13,7 +13,7 @@ import requests
 from ibm_circuits import ISA_BELL
 
 from airflow_quantum.clients.errors import QuantumError
-from airflow_quantum.clients.ibm import IBM_RETRY_POLICY
+from airflow_quantum.clients.ibm import IBM_RETRY_POLICY, IBMPreparedJob
 from airflow_quantum.clients.ibm import auth as ibm_auth
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
@@ -72,9 +72,9 @@ def test_no_secret_leaks_during_failing_runs(emulator, monkeypatch, caplog, caps
 
     # A job that fails, a service that keeps failing, a token the server forgot or refuses.
     control(emulator, "POST", "/faults/jobs", {"vendor": "ibm", "outcome": "fail"})
-    job_id = hook.run_sampler([BELL], "ibm_fez", shots=10)
+    job_id = hook.get_conn().run_job(IBMPreparedJob.sampler([BELL], "ibm_fez", shots=10)).id
     control(emulator, "POST", f"/jobs/{job_id}/finish")
-    failing(lambda: hook.result(job_id, timeout=5, poll_interval=0.02))
+    failing(lambda: hook.get_job_result(job_id, timeout=5, poll_interval=0.02))
     control(
         emulator,
         "POST",
@@ -95,7 +95,7 @@ def test_no_secret_leaks_during_failing_runs(emulator, monkeypatch, caplog, caps
         "/faults",
         {"vendor": "ibm", "kind": "drop", "count": 1, "method": "POST", "path": "/jobs"},
     )
-    failing(lambda: hook.run_sampler([BELL], "ibm_fez", shots=10))
+    failing(lambda: hook.get_conn().run_job(IBMPreparedJob.sampler([BELL], "ibm_fez", shots=10)).id)
     failing(lambda: hook.get_conn().cancel_job(job_id))  # final: 409
 
     async def async_failures():
@@ -119,8 +119,13 @@ def test_no_secret_leaks_during_failing_runs(emulator, monkeypatch, caplog, caps
     shown.append(message)
     failing(lambda: wrong.client.list_backends())
 
-    shown += [repr(hook), repr(hook.client), repr(hook.client.settings), repr(hook.client.auth)]
-    shown += [repr(hook.client.auth.source), str(hook.client.settings.describe())]
+    shown += [
+        repr(hook),
+        repr(hook.client),
+        repr(hook.client.settings),
+        repr(hook.client.authenticator),
+    ]
+    shown += [repr(hook.client.authenticator.source), str(hook.client.settings.describe())]
     output = capsys.readouterr()
     shown += [caplog.text, output.out, output.err]
     everything = "\n".join(shown)

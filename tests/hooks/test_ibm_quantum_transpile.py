@@ -16,7 +16,7 @@ import requests
 from ibm_circuits import TEXTBOOK_BELL
 
 from airflow_quantum.clients.errors import InvalidInputError, MissingExtraError
-from airflow_quantum.clients.ibm import IBM_RETRY_POLICY
+from airflow_quantum.clients.ibm import IBM_RETRY_POLICY, IBMPreparedJob
 from airflow_quantum.clients.ibm.isa import NonISACircuitError, scan
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
@@ -43,7 +43,7 @@ def _control(emulator, method: str, route: str):
 
 def _result(hook, emulator, job_id):
     _control(emulator, "POST", f"/jobs/{job_id}/finish")
-    return hook.result(job_id, timeout=10, poll_interval=0.02)
+    return hook.get_job_result(job_id, timeout=10, poll_interval=0.02)
 
 
 def _submitted_circuit(hook, job_id: str, index: int = 0):
@@ -52,13 +52,17 @@ def _submitted_circuit(hook, job_id: str, index: int = 0):
 
 def test_textbook_circuits_are_refused_without_optimization_level(hook, emulator):
     with pytest.raises(NonISACircuitError, match=r"h on qubits \(0,\)"):
-        hook.run_sampler([TEXTBOOK_BELL], "ibm_fez", 100)
+        hook.get_conn().run_job(IBMPreparedJob.sampler([TEXTBOOK_BELL], "ibm_fez", 100))
     assert _control(emulator, "GET", "/stats")["ibm"]["jobs_submitted"] == 0
 
 
 @pytest.mark.parametrize("level", [0, 1, 2, 3])
 def test_the_sampler_transpiles_and_keeps_the_bell_counts(hook, emulator, level):
-    job_id = hook.run_sampler([TEXTBOOK_BELL], "ibm_fez", 200, optimization_level=level)
+    job_id = (
+        hook.get_conn()
+        .run_job(IBMPreparedJob.sampler([TEXTBOOK_BELL], "ibm_fez", 200, optimization_level=level))
+        .id
+    )
     counts = _result(hook, emulator, job_id)["pub_results"][0]["counts"]
     assert set(counts) == {"00", "11"} and sum(counts.values()) == 200
     program, _ = scan(_submitted_circuit(hook, job_id)[0])
@@ -66,18 +70,30 @@ def test_the_sampler_transpiles_and_keeps_the_bell_counts(hook, emulator, level)
 
 
 def test_a_circuit_on_uncoupled_qubits_is_routed(hook, emulator):
-    job_id = hook.run_sampler([GHZ_ON_0_AND_2], "ibm_marrakesh", 100, optimization_level=1)
+    job_id = (
+        hook.get_conn()
+        .run_job(
+            IBMPreparedJob.sampler([GHZ_ON_0_AND_2], "ibm_marrakesh", 100, optimization_level=1)
+        )
+        .id
+    )
     counts = _result(hook, emulator, job_id)["pub_results"][0]["counts"]
     assert set(counts) == {"000", "111"}
 
 
 def test_estimator_observables_follow_the_layout(hook, emulator):
-    job_id = hook.run_estimator(
-        [TEXTBOOK_BELL_STATE],
-        [[{"ZZ": 1.0}, {"XX": 1.0}, {"ZI": 1.0}]],
-        "ibm_kingston",
-        precision=0.001,
-        optimization_level=2,
+    job_id = (
+        hook.get_conn()
+        .run_job(
+            IBMPreparedJob.estimator(
+                [TEXTBOOK_BELL_STATE],
+                [[{"ZZ": 1.0}, {"XX": 1.0}, {"ZI": 1.0}]],
+                "ibm_kingston",
+                precision=0.001,
+                optimization_level=2,
+            )
+        )
+        .id
     )
     (pub,) = _result(hook, emulator, job_id)["pub_results"]
     assert pub["evs"] == pytest.approx([1.0, 1.0, 0.0], abs=0.02)
@@ -87,7 +103,9 @@ def test_estimator_observables_follow_the_layout(hook, emulator):
 
 def test_the_target_is_built_once_per_backend(hook, emulator):
     for _ in range(2):
-        hook.run_sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=1)
+        hook.get_conn().run_job(
+            IBMPreparedJob.sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=1)
+        )
     routes = _control(emulator, "GET", "/stats")["ibm"]["routes"]
     assert routes["GET /api/v1/backends/{name}/configuration"] == 1
     assert routes["GET /api/v1/backends/{name}/properties"] == 1
@@ -96,12 +114,16 @@ def test_the_target_is_built_once_per_backend(hook, emulator):
 @pytest.mark.parametrize("level", [4, -1, "1", True, 1.5])
 def test_a_bad_level_is_refused(hook, level):
     with pytest.raises(InvalidInputError, match="optimization_level must be 0, 1, 2 or 3"):
-        hook.run_sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=level)
+        hook.get_conn().run_job(
+            IBMPreparedJob.sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=level)
+        )
 
 
 def test_an_unknown_backend_is_named(hook):
     with pytest.raises(InvalidInputError, match="'ibm_nowhere' does not exist"):
-        hook.run_sampler([TEXTBOOK_BELL], "ibm_nowhere", 10, optimization_level=1)
+        hook.get_conn().run_job(
+            IBMPreparedJob.sampler([TEXTBOOK_BELL], "ibm_nowhere", 10, optimization_level=1)
+        )
 
 
 def test_without_qiskit_the_error_names_the_extra(hook, emulator, monkeypatch):
@@ -109,7 +131,9 @@ def test_without_qiskit_the_error_names_the_extra(hook, emulator, monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "qiskit", None)
     with pytest.raises(MissingExtraError, match=r"optimization_level.*airflow-quantum\[qiskit\]"):
-        hook.run_sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=1)
+        hook.get_conn().run_job(
+            IBMPreparedJob.sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=1)
+        )
     assert _control(emulator, "GET", "/stats")["ibm"]["jobs_submitted"] == 0
 
 
@@ -122,11 +146,15 @@ def test_without_the_openqasm_importer_the_error_names_the_extra(hook, emulator,
 
     monkeypatch.setattr(qasm3, "loads", without_importer)  # as qiskit does when it is missing
     with pytest.raises(MissingExtraError, match=r"qiskit-qasm3-import.*airflow-quantum\[qiskit\]"):
-        hook.run_sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=1)
+        hook.get_conn().run_job(
+            IBMPreparedJob.sampler([TEXTBOOK_BELL], "ibm_fez", 10, optimization_level=1)
+        )
     assert _control(emulator, "GET", "/stats")["ibm"]["jobs_submitted"] == 0
 
 
 def test_an_unreadable_circuit_is_named(hook):
     broken = TEXTBOOK_BELL.replace("h q[0];", "nothing q[0];")
     with pytest.raises(InvalidInputError, match="pub 0: qiskit could not read the circuit"):
-        hook.run_sampler([broken], "ibm_fez", 10, optimization_level=1)
+        hook.get_conn().run_job(
+            IBMPreparedJob.sampler([broken], "ibm_fez", 10, optimization_level=1)
+        )

@@ -10,6 +10,8 @@ import threading
 import requests
 from ibm_circuits import ISA_BELL
 
+from airflow_quantum.clients.azure import AzurePreparedJob
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
@@ -57,8 +59,8 @@ def test_two_hooks_sync_and_async_ask_for_one_token_per_vendor(
         )
     azure_submitter, azure_reader = (AzureQuantumHook(azure_entra_connection) for _ in range(2))
     ibm_submitter, ibm_reader = (IBMQuantumHook(ibm_connection) for _ in range(2))
-    job = azure_submitter.get_conn().submit_ionq_circuit(X0, shots=10)
-    ibm_job = ibm_submitter.run_sampler([ISA_BELL], "ibm_fez", 10)
+    job = azure_submitter.get_conn().submit_job(AzurePreparedJob.ionq_circuit(X0, shots=10))
+    ibm_job = ibm_submitter.get_conn().run_job(IBMPreparedJob.sampler([ISA_BELL], "ibm_fez", 10)).id
     assert _token_requests(emulator) == {"azure": 1, "ibm": 1}
 
     from airflow_quantum.clients.auth import TOKEN_CACHE
@@ -78,8 +80,8 @@ def test_two_hooks_sync_and_async_ask_for_one_token_per_vendor(
     _together(sync_reads, async_reads)
     _emulator(emulator, "POST", f"/jobs/{job.id}/finish")
     _emulator(emulator, "POST", f"/jobs/{ibm_job}/finish")
-    assert azure_reader.get_results(job.id, timeout=30)["probabilities"] == {"1": 1.0}
-    assert ibm_reader.result(ibm_job, timeout=30, poll_interval=0.05)["pub_results"]
+    assert azure_reader.get_job_result(job.id, timeout=30)["probabilities"] == {"1": 1.0}
+    assert ibm_reader.get_job_result(ibm_job, timeout=30, poll_interval=0.05)["pub_results"]
     # Two per vendor in all: one for the submitting "process", one for the reading one.
     assert _token_requests(emulator) == {"azure": 2, "ibm": 2}
     for hook in (azure_submitter, azure_reader, ibm_submitter, ibm_reader):

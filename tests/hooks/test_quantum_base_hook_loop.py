@@ -11,13 +11,13 @@ from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 async def test_async_client_is_built_in_a_worker_thread(ibm_connection, monkeypatch):
     hook = IBMQuantumHook(ibm_connection)
     built_in: list[int] = []
-    build = IBMQuantumHook._async_client_from_connection
+    build = IBMQuantumHook.async_client_class
 
-    def recording(self, conn):
+    def recording(settings, **options):
         built_in.append(threading.get_ident())
-        return build(self, conn)
+        return build(settings, **options)
 
-    monkeypatch.setattr(IBMQuantumHook, "_async_client_from_connection", recording)
+    monkeypatch.setattr(IBMQuantumHook, "async_client_class", staticmethod(recording))
     first, second = await asyncio.gather(hook.aclient(), hook.aclient())
     try:
         assert first is second is await hook.aclient()  # one client per hook

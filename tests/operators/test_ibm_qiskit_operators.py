@@ -17,6 +17,7 @@ from airflow_face_support import make_context, stats
 from ibm_circuits import qiskit_isa_bell, qiskit_isa_rotation
 
 from airflow_quantum.clients.errors import MissingExtraError
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumRunEstimatorOperator,
@@ -85,13 +86,15 @@ def test_operators_run_qiskit_objects(ibm_connection, emulator):
 
 def test_hook_returns_qiskit_results_on_request(ibm_connection, emulator):
     hook = IBMQuantumHook()
-    job_id = hook.run_sampler([(rotation(), ANGLES, 64)], "ibm_fez")
-    result = hook.result(job_id, timeout=10, poll_interval=0.02, as_qiskit=True)
+    job_id = (
+        hook.get_conn().run_job(IBMPreparedJob.sampler([(rotation(), ANGLES, 64)], "ibm_fez")).id
+    )
+    result = hook.get_job_result(job_id, timeout=10, poll_interval=0.02, as_qiskit=True)
     assert isinstance(result, PrimitiveResult)
     meas = result[0].data.meas
     assert meas.shape == (2,) and meas.num_shots == 64
     assert meas.get_counts(0) == {"00": 64} and meas.get_counts(1) == {"11": 64}
-    plain = hook.result(job_id)["pub_results"][0]["counts"]
+    plain = hook.get_job_result(job_id)["pub_results"][0]["counts"]
     assert [meas.get_counts(i) for i in range(2)] == plain
 
 
@@ -100,7 +103,7 @@ def test_as_qiskit_without_qiskit_fails_before_any_request(ibm_connection, emula
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "qiskit", None)
     with pytest.raises(MissingExtraError, match=r"as_qiskit=True.*airflow-quantum\[qiskit\]"):
-        IBMQuantumHook().result("someid", as_qiskit=True)
+        IBMQuantumHook().get_job_result("someid", as_qiskit=True)
     assert stats(emulator, "ibm")["requests"] == 0
 
 

@@ -34,11 +34,13 @@ from airflow_quantum.operators.azure_quantum import (
 from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumCancelJobOperator,
     IBMQuantumGetResultsOperator,
-    IBMQuantumOpenSessionOperator,
     IBMQuantumRunEstimatorOperator,
     IBMQuantumRunJobOperator,
     IBMQuantumRunSamplerOperator,
     IBMQuantumUpdateTagsOperator,
+)
+from airflow_quantum.operators.ibm_quantum_sessions import (
+    IBMQuantumOpenSessionOperator,
 )
 from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
 from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor

@@ -54,7 +54,7 @@ def test_a_passing_service_failure_is_still_retried(ibm_connection, emulator, mo
     def unavailable(*_: Any, **__: Any) -> str:
         raise ServiceError("IBM Quantum HTTP 503: try later", status=503)
 
-    monkeypatch.setattr(type(op.hook), "run_sampler", unavailable)
+    monkeypatch.setattr(type(op.hook), "submit_job", unavailable)
     with pytest.raises(ServiceError):  # an ordinary error: Airflow retries the task
         op.execute(make_context(op))
 

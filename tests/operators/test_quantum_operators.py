@@ -33,6 +33,8 @@ from airflow_face_support import (
 )
 from ibm_circuits import ISA_BELL_NO_MEASURE
 
+from airflow_quantum.clients.azure import AzurePreparedJob
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.links.azure_quantum import AzureQuantumJobLink
@@ -46,13 +48,15 @@ from airflow_quantum.operators.azure_quantum import (
 from airflow_quantum.operators.base import shrink_for_xcom
 from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumCancelJobOperator,
-    IBMQuantumCloseSessionOperator,
     IBMQuantumGetResultsOperator,
-    IBMQuantumOpenSessionOperator,
     IBMQuantumRunEstimatorOperator,
     IBMQuantumRunJobOperator,
     IBMQuantumRunSamplerOperator,
     IBMQuantumUpdateTagsOperator,
+)
+from airflow_quantum.operators.ibm_quantum_sessions import (
+    IBMQuantumCloseSessionOperator,
+    IBMQuantumOpenSessionOperator,
 )
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
@@ -323,7 +327,7 @@ def test_ibm_run_job_runs_any_program_with_raw_params(connections, emulator):
 
 def test_ibm_get_results_cancel_and_update_tags(connections, emulator):
     hook = IBMQuantumHook()
-    done = hook.run_sampler([BELL_QASM], "ibm_fez", 10)
+    done = hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", 10)).id
     control(emulator, "POST", f"/jobs/{done}/finish")
     context = make_context()
     result = IBMQuantumGetResultsOperator(task_id="get", job_id=done, timeout=10).execute(context)
@@ -331,7 +335,7 @@ def test_ibm_get_results_cancel_and_update_tags(connections, emulator):
     assert context["ti"].pushed("job_url") == page(emulator, done)
 
     assert IBMQuantumCancelJobOperator(task_id="c1", job_id=done).execute(context) == "succeeded"
-    live = hook.run_sampler([BELL_QASM], "ibm_fez", 10)
+    live = hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", 10)).id
     assert IBMQuantumCancelJobOperator(task_id="c2", job_id=live).execute(context) == "cancelled"
     with pytest.raises(AirflowException, match="cancelled"):
         IBMQuantumGetResultsOperator(task_id="get2", job_id=live).execute(context)
@@ -342,7 +346,7 @@ def test_ibm_get_results_cancel_and_update_tags(connections, emulator):
 
 def test_azure_get_results_and_cancel(connections, emulator):
     hook = AzureQuantumHook()
-    done = hook.get_conn().submit_quantinuum_program(BELL_QASM2, shots=20).id
+    done = hook.get_conn().submit_job(AzurePreparedJob.quantinuum_program(BELL_QASM2, shots=20)).id
     control(emulator, "POST", f"/jobs/{done}/finish")
     context = make_context()
     result = AzureQuantumGetResultsOperator(task_id="get", job_id=done).execute(context)
@@ -356,10 +360,10 @@ def test_azure_get_results_and_cancel(connections, emulator):
     assert AzureQuantumCancelJobOperator(task_id="c", job_id=done).execute(context) == "succeeded"
 
     job_fault(emulator, "azure", outcome="fail", code="InvalidInputData", message="bad terms")
-    failed = hook.get_conn().submit_quantinuum_program(BELL_QASM2).id
+    failed = hook.get_conn().submit_job(AzurePreparedJob.quantinuum_program(BELL_QASM2)).id
     with pytest.raises(AirflowException, match="bad terms"):
         AzureQuantumGetResultsOperator(task_id="get2", job_id=failed, timeout=10).execute(context)
-    live = hook.get_conn().submit_quantinuum_program(BELL_QASM2).id
+    live = hook.get_conn().submit_job(AzurePreparedJob.quantinuum_program(BELL_QASM2)).id
     assert AzureQuantumCancelJobOperator(task_id="c2", job_id=live).execute(context) == "cancelled"
 
 

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from airflow_face_support import BELL_QASM, BELL_QASM2, control, http_fault, make_context
 
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.errors import AuthenticationError
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.clients.transport import RetryPolicy
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
@@ -72,16 +74,18 @@ def check_ridden_out(emulator: Any, vendor: str, job_id: str) -> None:
 
 def submit_small(hook: Any, vendor: str) -> str:
     if vendor == "azure":
-        return hook.get_conn().submit_quantinuum_program(BELL_QASM2, shots=10).id
-    return hook.run_sampler([BELL_QASM], "ibm_fez", 10)
+        return (
+            hook.get_conn().submit_job(AzurePreparedJob.quantinuum_program(BELL_QASM2, shots=10)).id
+        )
+    return hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", 10)).id
 
 
 def hook_wait(hook: Any, vendor: str, job_id: str) -> Any:
     """The hook's own wait: the official clients' ``wait_until_completed`` and
     ``wait_for_final_state``."""
     if vendor == "azure":
-        return hook.wait_until_completed(job_id, timeout=30, poll_interval=0.1)
-    return hook.wait_for_final_state(job_id, timeout=30, poll_interval=0.05)
+        return hook.wait_for_job(job_id, timeout=30, poll_interval=0.1)
+    return hook.wait_for_job(job_id, timeout=30, poll_interval=0.05)
 
 
 def submitter(vendor: str) -> Any:
@@ -103,16 +107,16 @@ def submitter(vendor: str) -> Any:
 def test_a_worker_wait_rides_out_a_503_burst_and_a_429(connections, emulator, vendor, monkeypatch):
     operator = submitter(vendor)
     operator.__dict__["hook"] = hook_for(vendor)  # the operator's (cached) hook, retry-free
-    real_submit = operator.submit
+    real_submit = operator.hook.submit_job
     submitted: list[str] = []
 
-    def submit_then_break(key: str) -> str:
-        job_id = real_submit(key)
+    def submit_then_break(job: Any, key: str) -> str:
+        job_id = real_submit(job, key)
         submitted.append(job_id)
         break_status_reads(emulator, vendor, job_id)
         return job_id
 
-    monkeypatch.setattr(operator, "submit", submit_then_break)
+    monkeypatch.setattr(operator.hook, "submit_job", submit_then_break)
     result = operator.execute(make_context(operator))
     (job_id,) = submitted
     check_ridden_out(emulator, vendor, job_id)

@@ -100,7 +100,7 @@ def test_sampler_writes_the_whole_result_and_xcom_gets_uri_and_summary(connectio
     expected_key = f"quantum/{context['run_id']}/sample.json"
     assert summary["results_uri"] == f"{RESULTS}/{expected_key}"
     stored = s3.read_json(expected_key)
-    assert stored == IBMQuantumHook().result(job_id, bitstrings=True)
+    assert stored == IBMQuantumHook().get_job_result(job_id, bitstrings=True)
     assert len(stored["pub_results"][0]["registers"]["c"]["bitstrings"]) == 300
     assert summary["vendor"] == "IBM Quantum" and summary["backend"] == "ibm_fez"
     assert summary["shots"] == 300 and summary["status"] == "succeeded"

@@ -15,7 +15,7 @@ from airflow_face_support import BELL_IONQ, BELL_QASM2, control, make_context, s
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
-from airflow_quantum.spending.azure_checks import NoTargetAvailableError
+from airflow_quantum.spending.choice import NoBackendAvailableError
 
 try:
     from airflow.sdk.exceptions import AirflowFailException
@@ -160,7 +160,7 @@ def test_a_target_list_picks_the_first_available_with_the_shortest_queue(
     context = make_context(op)
     op.execute(context)
     ti = context["ti"]
-    assert ti.pushed("chosen_target") == "ionq.simulator"
+    assert ti.pushed("chosen_backend") == "ionq.simulator"
     assert ti.pushed("cost_estimate")["target"] == "ionq.simulator"
     (job,) = jobs_in_workspace()
     assert job.target == "ionq.simulator"
@@ -170,7 +170,7 @@ def test_a_target_list_picks_the_first_available_with_the_shortest_queue(
         task_id="pick2", target=candidates, ionq_circuit=BELL_IONQ, max_cost=50, **FAST
     )
     message, context = fails(again)
-    assert context["ti"].pushed("chosen_target") == "ionq.qpu.forte-1"
+    assert context["ti"].pushed("chosen_backend") == "ionq.qpu.forte-1"
     assert "for ionq.qpu.forte-1" in message
 
 
@@ -181,7 +181,7 @@ def test_no_available_target_is_an_error_worth_a_retry(azure_connection, emulato
     op = AzureQuantumSubmitJobOperator(
         task_id="none", target=["ionq.qpu.aria-1", "ionq.qpu.forte-1"], ionq_circuit=BELL_IONQ
     )
-    with pytest.raises(NoTargetAvailableError, match=r"ionq.qpu.aria-1: Degraded"):
+    with pytest.raises(NoBackendAvailableError, match=r"ionq.qpu.aria-1: Degraded"):
         op.execute(make_context(op))
     assert_nothing_submitted(emulator)
 

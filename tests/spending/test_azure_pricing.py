@@ -8,6 +8,7 @@ import json
 import pytest
 from airflow_face_support import BELL_IONQ, BELL_QASM2, TOFFOLI_QIR
 
+from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.spending.azure_counting import (
     CannotCount,
@@ -18,11 +19,10 @@ from airflow_quantum.spending.azure_counting import (
 )
 from airflow_quantum.spending.azure_pricing import (
     PRICES_AS_OF,
-    Program,
     check_prices,
-    estimate,
     rule_for,
 )
+from airflow_quantum.spending.azure_pricing import estimate as estimate_job
 
 #: Every kind of statement the light OpenQASM counter meets: 5 one-qubit gates, 2 multi-qubit
 #: gates (a user gate counts once, as qiskit counted it for the official client), 4 SPAM ops.
@@ -46,8 +46,26 @@ TOFFOLI_IONQ = [
 ]
 
 
-def ionq(circuit, shots=None, **params):
-    return Program("ionq_circuit", circuit, shots, input_params=params or None)
+def ionq(circuit, shots=None):
+    return AzurePreparedJob.ionq_circuit(circuit, **({} if shots is None else {"shots": shots}))
+
+
+def raw(data, fmt="x.v1", shots=None, **params):
+    """Input data in format ``fmt`` (to an IonQ target: only the estimate reads the target)."""
+    params = {**params, **({} if shots is None else {"shots": shots})}
+    return AzurePreparedJob.input_data(data, fmt, None, "ionq", "ionq.simulator", params)
+
+
+def quantinuum(program, shots):
+    return AzurePreparedJob.quantinuum_program(program, shots=shots)
+
+
+def qir(program, shots=None):
+    return AzurePreparedJob.qir(program, target="ionq.simulator", shots=shots)
+
+
+def estimate(target, job, *overrides):
+    return estimate_job(job.on_target(target), *overrides)
 
 
 def test_ionq_bell_on_a_qpu_is_the_minimum_plus_gate_shots():
@@ -74,16 +92,11 @@ def test_ionq_default_shots_and_error_mitigation_off():
     # No shots: the client sends 500; 97.5 + 500 x (0.00022 + 0.000975)
     assert estimate("ionq.qpu.aria-1", ionq(BELL_IONQ))["estimated_total"] == pytest.approx(98.0975)
     document = {"qubits": 2, "circuit": BELL_IONQ}
-    program = Program(
-        "input_data",
-        document,
-        input_data_format="ionq.circuit.v1",
-        input_params={"shots": 100, "error-mitigation": {"debias": False}},
-    )
+    program = raw(document, "ionq.circuit.v1", 100, **{"error-mitigation": {"debias": False}})
     result = estimate("ionq.qpu.aria-1", program)
     assert result["estimated_total"] == pytest.approx(12.4166 + 0.1195)
     assert "error mitigation off" in result["detail"]
-    as_text = dataclasses.replace(program, data=json.dumps(document).encode())
+    as_text = dataclasses.replace(program, program=json.dumps(document).encode())
     assert estimate("ionq.qpu.aria-1", as_text)["estimated_total"] == result["estimated_total"]
 
 
@@ -91,11 +104,11 @@ def test_free_targets_cost_nothing_whatever_the_program():
     for target in ("ionq.simulator", "quantinuum.sim.h2-1sc", "microsoft.estimator"):
         result = estimate(target, ionq(BELL_IONQ, 10))
         assert (result["estimated_total"], result["priced"]) == (0.0, True), target
-    assert estimate("rigetti.sim.qvm", Program("input_data", "H 0"))["estimated_total"] == 0.0
+    assert estimate("rigetti.sim.qvm", raw("H 0", "rigetti.quil.v1"))["estimated_total"] == 0.0
 
 
 def test_quantinuum_bell_is_in_credits_without_a_price_per_credit():
-    program = Program("quantinuum_program", BELL_QASM2, 100)
+    program = quantinuum(BELL_QASM2, 100)
     result = estimate("quantinuum.qpu.h2-1", program)
     # 5 + 100 x (1 + 10 x 1 + 5 x 2) / 5000: measure q -> c measures both qubits
     assert (result["estimated_total"], result["currency"]) == (pytest.approx(5.42), "HQC")
@@ -109,7 +122,7 @@ def test_quantinuum_bell_is_in_credits_without_a_price_per_credit():
 
 def test_the_openqasm_counter_reads_registers_params_user_gates_and_conditions():
     assert qasm2_counts(BUSY_QASM2) == GateCounts(5, 2, 4, 6 + 1)  # IonQ: 6 (N - 2) + 1
-    result = estimate("quantinuum.sim.h2-1e", Program("quantinuum_program", BUSY_QASM2, 10))
+    result = estimate("quantinuum.sim.h2-1e", quantinuum(BUSY_QASM2, 10))
     assert result["estimated_total"] == pytest.approx(5 + 10 * (5 + 10 * 2 + 5 * 4) / 5000)
 
 
@@ -119,14 +132,14 @@ def test_qir_text_and_bitcode_are_counted_alike():
     pyqir = pytest.importorskip("pyqir")
     bitcode = pyqir.Module.from_ir(pyqir.Context(), TOFFOLI_QIR).bitcode
     assert qir_counts(bitcode) == counts
-    on_ionq = estimate("ionq.qpu.aria-1", Program("qir", bitcode, 100))
+    on_ionq = estimate("ionq.qpu.aria-1", qir(bitcode, 100))
     assert on_ionq["estimated_total"] == pytest.approx(97.5 + 100 * 0.000975 * 6)
-    on_h2 = estimate("quantinuum.qpu.h2-1", Program("qir", TOFFOLI_QIR, 100))
+    on_h2 = estimate("quantinuum.qpu.h2-1", qir(TOFFOLI_QIR, 100))
     assert on_h2["estimated_total"] == pytest.approx(5 + 100 * (10 + 5 * 3) / 5000)
 
 
 def test_what_cannot_be_estimated_says_why_instead_of_guessing():
-    no_shots = estimate("ionq.qpu.aria-1", Program("qir", TOFFOLI_QIR))
+    no_shots = estimate("ionq.qpu.aria-1", qir(TOFFOLI_QIR))
     assert (no_shots["priced"], no_shots["estimated_total"]) == (False, None)
     assert "no shots" in no_shots["detail"]
     for target, why in (
@@ -135,9 +148,9 @@ def test_what_cannot_be_estimated_says_why_instead_of_guessing():
         ("pasqal.sim.emu-tn", "hours"),
         ("someone.qpu.new", "no price rule"),
     ):
-        result = estimate(target, Program("input_data", "{}", 10, "x.v1"))
+        result = estimate(target, raw("{}", "x.v1", 10))
         assert result["priced"] is False and why in result["detail"], target
-    pulses = Program("input_data", "{}", 10, "pasqal.pulser.v1")
+    pulses = raw("{}", "pasqal.pulser.v1", 10)
     result = estimate("ionq.qpu.aria-1", pulses)
     assert result["priced"] is False and "cannot count" in result["detail"]
     with pytest.raises(CannotCount, match="unknown qubit argument"):

@@ -23,6 +23,7 @@ from airflow_face_support import (
     stats,
 )
 
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.clients.ibm.models import IBMJob
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.operators.ibm_quantum import (
@@ -71,7 +72,7 @@ def emulator_jobs(emulator: Any) -> dict[str, Any]:
 
 def never_ran(job_id: str) -> bool:
     """The service's metrics: the job has no running timestamp and nothing was charged."""
-    metrics = IBMQuantumHook().metrics(job_id)
+    metrics = IBMQuantumHook().get_conn().get_metrics(job_id).model_dump(mode="json")
     return metrics["timestamps"]["running"] is None and metrics["usage"][
         "qpu_charge_time_seconds"
     ] in (0, None)
@@ -83,17 +84,17 @@ def never_ran(job_id: str) -> bool:
 def test_estimate_cost_before_submit_and_once_the_job_is_estimated(ibm_connection, emulator):
     set_usage(emulator, consumed_seconds=40, limit_seconds=100)
     hook = IBMQuantumHook()
-    before = hook.estimate_cost()
+    before = hook.estimate_usage()
     assert before.instance_consumed_seconds == 40 and before.instance_limit_seconds == 100
     assert before.instance_remaining_seconds == 60 and not before.instance_limit_reached
     assert before.job_id is None and before.job_quantum_seconds is None
     assert before.unit == "quantum seconds"
     configure(emulator, queue_seconds=30.0)
     script_estimate(emulator, 12.5)
-    job_id = hook.run_sampler([BELL_QASM], "ibm_fez", shots=10)
-    after = hook.estimate_cost(job_id)
+    job_id = hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", shots=10)).id
+    after = hook.estimate_usage(job_id)
     assert after.job_id == job_id and after.job_quantum_seconds == 12.5
-    assert hook.usage_estimation(job_id) == {"quantum_seconds": 12.5}
+    assert hook.get_conn().get_job(job_id).usage_estimation == {"quantum_seconds": 12.5}
     assert json.loads(json.dumps(after.as_dict()))["job_quantum_seconds"] == 12.5
 
 
@@ -101,8 +102,8 @@ def test_an_estimate_not_made_yet_is_none(ibm_connection, emulator):
     configure(emulator, queue_seconds=30.0)
     script_estimate(emulator, 12.0, after_seconds=600)
     hook = IBMQuantumHook()
-    job_id = hook.run_sampler([BELL_QASM], "ibm_fez", shots=10)
-    assert hook.estimate_cost(job_id).job_quantum_seconds is None
+    job_id = hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", shots=10)).id
+    assert hook.estimate_usage(job_id).job_quantum_seconds is None
 
 
 # ------------------------------------------------------------------- quota before submit
@@ -123,9 +124,13 @@ def test_the_services_409_is_quota_exhausted_for_every_submit_path(ibm_connectio
     set_usage(emulator, consumed_seconds=5, limit_seconds=5)
     hook = IBMQuantumHook()
     with pytest.raises(QuotaExhaustedError, match="usage limit is reached"):
-        hook.run_sampler([BELL_QASM], "ibm_fez", shots=10)
+        hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", shots=10))
     with pytest.raises(QuotaExhaustedError, match="HTTP 409"):
-        hook.client.run_job("sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 10]]})
+        hook.client.run_job(
+            IBMPreparedJob.program(
+                "sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 10]]}
+            )
+        )
     assert emulator_jobs(emulator) == {}
 
 
@@ -196,7 +201,12 @@ def test_trigger_cancels_a_queued_job_estimated_over_the_limit(
 
 def test_trigger_without_a_limit_waits_as_before(ibm_connection, emulator):
     script_estimate(emulator, 10_000)
-    job_id = IBMQuantumHook().run_sampler([BELL_QASM], "ibm_fez", shots=10)
+    job_id = (
+        IBMQuantumHook()
+        .get_conn()
+        .run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", shots=10))
+        .id
+    )
     (event,) = asyncio.run(run_trigger(IBMQuantumJobTrigger("ibm_quantum_default", job_id)))
     assert event["status"] == "success" and ibm_usage.OVER_BUDGET_KEY not in event
 

@@ -10,6 +10,7 @@ import requests
 from airflow_face_support import BELL_QASM, configure, control
 
 from airflow_quantum.clients.errors import QuotaExhaustedError
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
 
@@ -20,7 +21,9 @@ def test_scripted_usage_adds_up_with_what_jobs_consume(ibm_connection, emulator)
     assert (usage.usage_consumed_seconds, usage.usage_limit_seconds) == (7, 20)
     assert usage.usage_remaining_seconds == 13 and usage.usage_limit_reached is False
     configure(emulator, queue_seconds=0.0, run_seconds=2.5)
-    job_id = client.run_job("sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 5]]}).id
+    job_id = client.run_job(
+        IBMPreparedJob.program("sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 5]]})
+    ).id
     control(emulator, "POST", "/clock/advance", {"seconds": 3})
     billed = client.get_job(job_id).usage.qpu_charge_time_seconds
     assert billed >= 3  # whole seconds, at least its run time
@@ -32,7 +35,11 @@ def test_post_jobs_answers_409_once_the_limit_is_reached(ibm_connection, emulato
     client = IBMQuantumHook().get_conn()
     assert client.get_instance_usage().usage_limit_reached is True
     try:
-        client.run_job("sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 5]]})
+        client.run_job(
+            IBMPreparedJob.program(
+                "sampler", "ibm_fez", {"version": 2, "pubs": [[BELL_QASM, None, 5]]}
+            )
+        )
     except QuotaExhaustedError as exc:  # the client's name for the service's 409 there
         assert "HTTP 409" in str(exc) and "usage limit" in str(exc)
     else:
@@ -46,9 +53,9 @@ def test_estimates_are_scripted_per_job_and_appear_when_due(ibm_connection, emul
     params = {"version": 2, "pubs": [[BELL_QASM, None, 5]]}
     control(emulator, "POST", "/ibm/estimates", {"seconds": 42})
     control(emulator, "POST", "/ibm/estimates", {"seconds": 9, "after_seconds": 30})
-    first = client.run_job("sampler", "ibm_fez", params).id
-    second = client.run_job("sampler", "ibm_fez", params).id
-    third = client.run_job("sampler", "ibm_fez", params).id
+    first = client.run_job(IBMPreparedJob.program("sampler", "ibm_fez", params)).id
+    second = client.run_job(IBMPreparedJob.program("sampler", "ibm_fez", params)).id
+    third = client.run_job(IBMPreparedJob.program("sampler", "ibm_fez", params)).id
     assert client.get_job(first).usage_estimation == {"quantum_seconds": 42}
     assert client.get_job(second).usage_estimation == {"quantum_seconds": None}
     control(emulator, "POST", "/clock/advance", {"seconds": 31})

@@ -9,16 +9,14 @@ import pytest
 from airflow_face_support import BELL_QASM, control, make_context, stats
 from ibm_circuits import TEXTBOOK_BELL
 
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumRunJobOperator,
     IBMQuantumRunSamplerOperator,
 )
-from airflow_quantum.spending.ibm_backends import (
-    CHOSEN_BACKEND_KEY,
-    NoBackendAvailableError,
-    needed_qubits,
-)
+from airflow_quantum.spending.choice import CHOSEN_BACKEND_KEY, NoBackendAvailableError
+from airflow_quantum.spending.ibm_backends import needed_qubits
 
 try:
     from airflow.sdk.exceptions import AirflowFailException
@@ -69,11 +67,11 @@ def test_a_list_chooses_among_its_names_and_counts_queued_jobs(ibm_connection, e
     device(emulator, "ibm_boston", queue_length=1)
     hook = IBMQuantumHook()
     # Ties go to the first name; jobs really queued count in the queue.
-    assert hook.least_busy(2, ["ibm_boston", "ibm_fez"]).name == "ibm_boston"
+    assert hook.least_busy(["ibm_boston", "ibm_fez"], 2).name == "ibm_boston"
     control(emulator, "PATCH", "/config", {"queue_seconds": 60.0})
-    hook.run_sampler([BELL_QASM], "ibm_boston", shots=10)
-    choice = hook.least_busy(2, ["ibm_boston", "ibm_fez"])
-    assert (choice.name, choice.queue_length) == ("ibm_fez", 1)
+    hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_boston", shots=10))
+    choice = hook.least_busy(["ibm_boston", "ibm_fez"], 2)
+    assert (choice.name, choice.queue) == ("ibm_fez", 1)
     op = IBMQuantumRunJobOperator(
         task_id="raw",
         program_id="sampler",
@@ -91,7 +89,7 @@ def test_an_offline_status_route_is_not_operational(ibm_connection, emulator):
     device(emulator, "ibm_fez", status="offline")
     status = IBMQuantumHook().get_conn().get_backend_status("ibm_fez")
     assert status.state is False and status.status == "offline"
-    assert IBMQuantumHook().least_busy(2, ["ibm_fez", "ibm_kingston"]).name == "ibm_kingston"
+    assert IBMQuantumHook().least_busy(["ibm_fez", "ibm_kingston"], 2).name == "ibm_kingston"
 
 
 def test_no_device_can_run_the_circuits_fails_before_any_job(ibm_connection, emulator):

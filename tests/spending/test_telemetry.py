@@ -162,7 +162,7 @@ def test_ibm_job_waited_on_the_worker_sends_its_times_and_quantum_seconds(
     assert facet.queueSeconds == queued.value and facet.runSeconds == ran.value
     assert facet.quantumSeconds == 1.0 and facet.cost is None
     events = defaultdict(lambda: SimpleNamespace(extra={}))
-    attach_to_outlets({"outlet_events": events}, [Asset("bell_counts")], op.known_facts())
+    attach_to_outlets({"outlet_events": events}, [Asset("bell_counts")], op.delivery.known_facts())
     extra = events[Asset("bell_counts")].extra
     assert (extra["queue_seconds"], extra["run_seconds"]) == (queued.value, ran.value)
     assert extra["quantum_seconds"] == 1.0 and "cost" not in extra
@@ -279,6 +279,8 @@ def test_without_a_metrics_backend_the_job_is_not_read_again(monkeypatch):
     monkeypatch.setenv("AIRFLOW__METRICS__OTEL_ON", "False")
 
     reads: list[str] = []
-    operator = SimpleNamespace(known_facts=lambda: reads.append("facts"), log=None)
-    report_finished_job(operator, {"ti": None}, JobState.SUCCEEDED)
+    delivery = SimpleNamespace(
+        known_facts=lambda: reads.append("facts"), task=SimpleNamespace(log=None)
+    )
+    report_finished_job(delivery, {"ti": None}, JobState.SUCCEEDED)
     assert reads == []  # no request to the service for metrics nobody receives

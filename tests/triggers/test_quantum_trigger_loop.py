@@ -17,7 +17,7 @@ from airflow_quantum.clients.errors import (
     RateLimitedError,
     ServiceError,
 )
-from airflow_quantum.clients.state import JobState
+from airflow_quantum.clients.state import CancelOutcome, JobState
 from airflow_quantum.triggers.base import QuantumJobTrigger
 
 
@@ -33,7 +33,8 @@ class FakeJob:
 @dataclass
 class ScriptedHook:
     """Hook and async client in one: ``get_job`` answers from a script (a JobState, a FakeJob
-    or an exception per call); ``acancel_job`` is the hook's (False: the job was final)."""
+    or an exception per call); ``acancel_job`` is the hook's (``ALREADY_FINAL``: the job was
+    final)."""
 
     script: list[Any]
     cancel_error: Exception | None = None
@@ -48,13 +49,13 @@ class ScriptedHook:
             raise step
         return step if isinstance(step, FakeJob) else FakeJob(step)
 
-    async def acancel_job(self, job_id: str) -> bool:
+    async def acancel_job(self, job_id: str) -> CancelOutcome:
         self.cancels += 1
         if isinstance(self.cancel_error, InvalidStateError):
-            return False  # the hook's answer for a job already final
+            return CancelOutcome.ALREADY_FINAL  # the hook's answer for a job already final
         if self.cancel_error:
             raise self.cancel_error
-        return True
+        return CancelOutcome.CANCELLED
 
     async def aqueue_position(self, job_id: str) -> int | None:
         return None  # the script knows no queue

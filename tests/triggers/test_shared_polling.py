@@ -25,11 +25,11 @@ from airflow_face_support import (
 
 from airflow_quantum import waiting as timing
 from airflow_quantum.clients.auth import TOKEN_CACHE
-from airflow_quantum.clients.azure import async_client as azure_client
+from airflow_quantum.clients.azure import protocol as azure_client
 from airflow_quantum.clients.errors import InvalidInputError
-from airflow_quantum.clients.ibm import client as ibm_client
+from airflow_quantum.clients.ibm import protocol as ibm_client
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
-from airflow_quantum.hooks.base import QuantumBaseHook
+from airflow_quantum.hooks.base import QuantumHook
 from airflow_quantum.triggers import poller as poller_module
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
@@ -96,13 +96,13 @@ async def test_hundreds_of_waits_share_listings_and_one_token(emulator, request,
     """100 waits per vendor in one loop: one connection read and one token request per
     connection for all of them, and about one GET per job in all."""
     reads: list[str] = []
-    real_read = QuantumBaseHook.aget_connection.__func__
+    real_read = QuantumHook.aget_connection.__func__
 
     async def counted_read(cls: Any, conn_id: str) -> Any:
         reads.append(conn_id)
         return await real_read(cls, conn_id)
 
-    monkeypatch.setattr(QuantumBaseHook, "aget_connection", classmethod(counted_read))
+    monkeypatch.setattr(QuantumHook, "aget_connection", classmethod(counted_read))
     configure(emulator, queue_seconds=1.5, run_seconds=0.3, azure_token_lifetime=3600)
     ibm = make_vendor("ibm", request)
     azure = make_vendor("azure", request)

@@ -13,6 +13,8 @@ import pytest
 from airflow_face_support import configure, make_vendor, run_trigger
 from test_shared_polling import counts, poller_of, since
 
+from airflow_quantum.clients.azure import AzurePreparedJob
+
 BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
 
 
@@ -20,7 +22,10 @@ BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
 async def test_waits_are_found_in_the_pending_listing(emulator, request, vocabulary):
     vendor = make_vendor("azure", request)
     configure(emulator, azure_status_words=vocabulary, queue_seconds=1.2, run_seconds=0.3)
-    jobs = [vendor.hook.get_conn().submit_ionq_circuit(BELL, shots=10).id for _ in range(6)]
+    jobs = [
+        vendor.hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10)).id
+        for _ in range(6)
+    ]
     before = counts(emulator, "azure")
     triggers = [vendor.trigger(job, poll_interval=0.1, max_poll_interval=0.1) for job in jobs]
     tasks = [asyncio.ensure_future(run_trigger(trigger)) for trigger in triggers]

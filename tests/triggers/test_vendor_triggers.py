@@ -29,7 +29,7 @@ from airflow_face_support import (
 )
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
-from airflow_quantum.hooks.base import QuantumBaseHook
+from airflow_quantum.hooks.base import QuantumHook
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 from airflow_quantum.triggers.scope import live_scopes
@@ -79,7 +79,7 @@ async def test_success_event_is_small_and_logs_each_state_once(
     # Phases long enough that even a starved event loop polls each of them at least once.
     configure(emulator, queue_seconds=0.5, run_seconds=1.5)
     job_id = vendor.submit()
-    monkeypatch.setattr(QuantumBaseHook, "get_connection", classmethod(blocking_lookup))
+    monkeypatch.setattr(QuantumHook, "get_connection", classmethod(blocking_lookup))
     trigger = vendor.trigger(job_id)
     events = await run_trigger(trigger)
 

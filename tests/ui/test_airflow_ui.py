@@ -16,9 +16,8 @@ import pytest
 from playwright.sync_api import Locator, Page
 from ui_support import ADMIN, UI_TASKS, AirflowDeployment, form_field, log_in, screenshot, wait_for
 
+from airflow_quantum.clients.portal import azure_job_url, ibm_job_url
 from airflow_quantum.get_provider_info import get_provider_info
-from airflow_quantum.links.azure_quantum import azure_job_url
-from airflow_quantum.links.ibm_quantum import ibm_job_url
 from airflow_quantum_emulator import demo
 
 pytestmark = pytest.mark.slow

@@ -1,11 +1,8 @@
-"""Azure Quantum data-plane client (no Airflow imports): settings, auth, models, protocol,
-storage, inputs, result decoding, and the sync and async clients."""
+"""Azure Quantum data-plane client (no Airflow imports): settings, auth, models, the prepared
+job, the protocol (every operation once), storage, inputs, result decoding, and the sync and
+async clients."""
 
-from airflow_quantum.clients.azure.client import (
-    AZURE_RETRY_POLICY,
-    AsyncAzureQuantumClient,
-    AzureQuantumClient,
-)
+from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQuantumClient
 from airflow_quantum.clients.azure.models import (
     CostEstimate,
     ErrorData,
@@ -15,6 +12,8 @@ from airflow_quantum.clients.azure.models import (
     SessionDetails,
     TargetStatus,
 )
+from airflow_quantum.clients.azure.prepared import AzurePreparedJob
+from airflow_quantum.clients.azure.protocol import AZURE_RETRY_POLICY
 from airflow_quantum.clients.azure.settings import (
     DEFAULT_API_VERSION,
     ApiKeyCredential,
@@ -28,6 +27,7 @@ __all__ = [
     "DEFAULT_API_VERSION",
     "ApiKeyCredential",
     "AsyncAzureQuantumClient",
+    "AzurePreparedJob",
     "AzureQuantumClient",
     "AzureQuantumSettings",
     "ClientSecretCredential",

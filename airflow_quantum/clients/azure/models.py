@@ -146,6 +146,11 @@ class JobDetails(AzureModel, JobPredicates):
             return JobState.CANCELLING
         return state
 
+    @property
+    def status_word(self) -> str | None:
+        """The status word as the service sent it (either vocabulary)."""
+        return self.status
+
     def error_message(self) -> str | None:
         """``"code: message"`` of a failed job, else None."""
         if self.error_data is not None:

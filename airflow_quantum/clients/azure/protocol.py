@@ -1,216 +1,96 @@
-"""The Azure Quantum data-plane protocol, written once for both client faces.
+"""The Azure Quantum data-plane protocol: every operation of the Azure clients, defined once.
 
-``AzureQuantumProtocol`` builds ``transport.Request`` objects (paths, ``api-version``, bodies,
-which failures may be retried) and parses the answers into models (reads are whole
-``calls.Call`` objects); ``flows`` composes them, and the clients only run what they build.
-The listing helpers turn keyword filters into the service's OData filter grammar and read
-``nextLink`` pages (followed on the workspace's own host only).
+Each ``@operation`` builds its ``Call`` (path, ``api-version``, body, which failures may be
+retried, how to parse the answer) or drives a ``Flow`` of several calls (a submission: SAS,
+blob upload, ``PUT``); each ``@listing`` builds a ``LinkPager``. ``AzureQuantumClient`` (sync)
+and ``AsyncAzureQuantumClient`` (async) are this class run by ``calls.SyncRunner`` and
+``calls.AsyncRunner``. Nothing here waits for a job: ``get_results`` reads a job that is final.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any, TypedDict, TypeVar, Unpack
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from airflow_quantum.clients.auth import Authenticator, TokenCache
+from airflow_quantum.clients.azure import queue, storage
+from airflow_quantum.clients.azure.auth import build_authenticator
+from airflow_quantum.clients.azure.listing import (
+    ACTIVE_STATES,
+    JobQuery,
+    LinkPager,
+    Paging,
+    SortedPaging,
+    build_job_filter,
+    list_params,
+)
 from airflow_quantum.clients.azure.models import (
     JobDetails,
+    ProviderStatus,
+    Quota,
     SessionDetails,
-    state_of,
-    words_of,
 )
+from airflow_quantum.clients.azure.prepared import AzurePreparedJob
+from airflow_quantum.clients.azure.results import check_result_state, decode_results, qubits_of
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
-from airflow_quantum.clients.base import VendorProtocol
-from airflow_quantum.clients.calls import Call, json_call
+from airflow_quantum.clients.azure.targets import check_current
+from airflow_quantum.clients.azure.validation import (
+    check_job_id,
+    check_name,
+    check_tags,
+    new_job_id,
+)
+from airflow_quantum.clients.base import QuantumClient
+from airflow_quantum.clients.calls import (
+    Answer,
+    Call,
+    Flow,
+    Pager,
+    json_call,
+    json_of,
+    listing,
+    operation,
+    pages_of,
+)
 from airflow_quantum.clients.errors import (
+    BadRequestError,
     BadResponseError,
     InvalidInputError,
+    InvalidStateError,
+    NotFoundError,
+    QuantumAPIError,
+    SessionClosedError,
     reject_unknown_keywords,
 )
-from airflow_quantum.clients.state import JobState
-from airflow_quantum.clients.transport import Request, redact_url
+from airflow_quantum.clients.models import ListedJob
+from airflow_quantum.clients.transport import Request, RetryPolicy, redact_url
 
+log = logging.getLogger(__name__)
 M = TypeVar("M")
 
 VENDOR = "Azure Quantum"
-
 #: From this api-version on, jobs are cancelled with ``POST :cancel`` (before: ``DELETE``).
 #: (Status words do not follow the api-version: both vocabularies are answered at every version.)
 CANCEL_ACTION_VERSION = "2025-12-01-preview"
-#: From this api-version on, ``PATCH /jobs/{id}`` takes a JSON Merge Patch (before: JSON Patch).
+#: From this api-version on, a job is updated with a JSON Merge Patch at
+#: ``PATCH /jobUpdateOptions/{id}`` (the specs and the official client at HEAD); before, with a
+#: JSON Patch at ``PATCH /jobs/{id}`` (the published 3.13 client). Both paths are tried.
 MERGE_PATCH_VERSION = "2025-09-01-preview"
-MAX_PAGE_SIZE = 1000
-
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_ORDERBY = re.compile(r"^\s*[A-Za-z][A-Za-z]*(\s+(asc|desc))?\s*$", re.IGNORECASE)
-
-ACTIVE_STATES = (
-    JobState.QUEUED,
-    JobState.RUNNING,
-    JobState.FINISHING,
-    JobState.CANCELLING,
+#: The official client's policy: 408/429/5xx retried with backoff 0.8 s x 2^n (at most 120 s),
+#: ``Retry-After`` honoured; POST/PATCH only on 500/503/504 or with ``Retry-After``.
+AZURE_RETRY_POLICY = RetryPolicy(
+    max_retries=6, backoff_base=0.8, backoff_factor=2.0, backoff_max=120.0, jitter=0.2
 )
-
-
-# ------------------------------------------------------------------------ input checks
-
-
-def check_job_id(job_id: Any, what: str = "job_id") -> str:
-    """A job or session id as the service accepts it: a GUID (other ids get 400 there)."""
-    if not isinstance(job_id, str) or not _GUID.match(job_id):
-        shown = job_id[:60] if isinstance(job_id, str) else type(job_id).__name__
-        raise InvalidInputError(
-            f"{what} {shown!r} is not a valid id: use a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
-        )
-    return job_id
-
-
-def new_job_id() -> str:
-    """A fresh client-generated job id (a GUID): retries of the same PUT reuse it."""
-    return str(uuid.uuid4())
-
-
-def is_guid(value: str) -> bool:
-    return bool(_GUID.match(value))
-
-
-def check_name(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{what} must be a non-empty string")
-    if len(value) > 1024:
-        raise InvalidInputError(f"{what} is longer than 1024 characters")
-    return value
-
-
-def check_tags(tags: Any, what: str = "tags") -> list[str]:
-    """Tags: a list of strings (a single string is refused, it is almost always a mistake)."""
-    if isinstance(tags, str) or not isinstance(tags, Iterable) or isinstance(tags, Mapping):
-        raise InvalidInputError(f"{what} must be a list of strings")
-    result = []
-    for index, tag in enumerate(tags):
-        if not isinstance(tag, str):
-            raise InvalidInputError(f"{what}[{index}] must be a string, got {type(tag).__name__}")
-        if len(tag) > 1024:
-            raise InvalidInputError(f"{what}[{index}] is longer than 1024 characters")
-        result.append(tag)
-    if len(result) > 100:
-        raise InvalidInputError(f"{what}: a job has at most 100 tags")
-    return result
-
-
-def check_json_object(value: Any, what: str) -> dict[str, Any]:
-    """A JSON-serialisable object with string keys and finite numbers."""
-    if not isinstance(value, Mapping):
-        raise InvalidInputError(f"{what} must be a JSON object (dict)")
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{what} is not JSON-serialisable: {exc}") from None
-    return dict(value)
-
-
-# ------------------------------------------------------------------------ listing filters
-
-
-def _quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _values(value: Any, what: str) -> list[str]:
-    items = [value] if isinstance(value, str | JobState) else value
-    if not isinstance(items, Iterable) or isinstance(items, Mapping):
-        raise InvalidInputError(f"{what} must be a string or a list of strings")
-    result = []
-    for item in items:
-        if isinstance(item, JobState):
-            result.append(item)
-            continue
-        if not isinstance(item, str) or not item.strip():
-            raise InvalidInputError(f"{what} values must be non-empty strings")
-        result.append(item.strip())
-    if not result:
-        raise InvalidInputError(f"{what} is empty")
-    return result
-
-
-def status_words(states: Iterable[JobState | str]) -> list[str]:
-    """Every wire status word, in both vocabularies, for ``states``.
-
-    ``JobState`` members and known wire words (either vocabulary, any case) name a state, and
-    bring all of its words: ``Succeeded`` gives ``Succeeded`` and ``Completed``, so that a
-    filter finds the job whichever vocabulary the service answers in. Other strings are sent
-    as they are.
-    """
-    words: list[str] = []
-    for item in states:
-        state = item if isinstance(item, JobState) else _state_named(item)
-        if state is JobState.UNKNOWN:
-            raise InvalidInputError("status: UNKNOWN cannot be filtered on")
-        candidates: Iterable[str] = words_of(state) if state is not None else (str(item),)
-        words.extend(word for word in candidates if word not in words)
-    return words
-
-
-def _state_named(word: str) -> JobState | None:
-    """The JobState a wire word (either vocabulary) or a JobState value names, else None."""
-    state = state_of(word)
-    if state is not JobState.UNKNOWN:
-        return state
-    try:
-        return JobState(word.strip().lower())
-    except ValueError:
-        return None
-
-
-def _time_literal(value: Any, what: str) -> str:
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and re.match(
-        r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$", value.strip()
-    ):
-        return value.strip()
-    raise InvalidInputError(f"{what} must be a datetime, a date or an ISO 8601 string")
-
-
-class JobFilter(TypedDict, total=False):
-    """The keyword filters of a job listing: AND-ed, and a list is OR-ed within its field."""
-
-    name_prefix: str | None
-    provider: str | Iterable[str] | None
-    target: str | Iterable[str] | None
-    #: ``JobState`` members or wire words; each names the words of both vocabularies.
-    status: JobState | str | Iterable[JobState | str] | None
-    created_after: datetime | date | str | None
-    created_before: datetime | date | str | None
-    session_id: str | None
-
-
-class Paging(TypedDict, total=False):
-    """How a listing is read: pages of ``top`` items after the first ``skip``, at most ``limit``
-    in all (None: every one). Checked when the listing is asked for, pages fetched as consumed."""
-
-    top: int | None
-    skip: int | None
-    limit: int | None
-
-
-class SortedPaging(Paging, total=False):
-    """``Paging`` of a listing that can be sorted."""
-
-    #: ``Field [asc|desc]``, comma-separated (e.g. ``CreationTime desc``).
-    orderby: str | None
-
-
-class JobQuery(JobFilter, SortedPaging, total=False):
-    """The keywords of a job listing: its filters (``JobFilter``) and paging (``SortedPaging``)."""
+#: Page size of the pending-jobs listing: 10,000 waiting jobs take 20 requests, and one page
+#: (about 0.5 MB of JSON) decodes in a few milliseconds, so the event loop never stalls.
+PENDING_PAGE_SIZE = 500
+#: Codes of a job refused by a session that accepts no more jobs: the service's 400 (recorded)
+#: and the 409s of earlier emulators and services.
+_SESSION_CLOSED_CODES = frozenset({"SessionClosed", "SessionFailed", "SessionTimedOut"})
 
 
 class JobUpdate(TypedDict, total=False):
@@ -222,236 +102,62 @@ class JobUpdate(TypedDict, total=False):
     tags: list[str] | None
 
 
-def build_job_filter(**filters: Unpack[JobFilter]) -> str | None:
-    """The OData filter the official client writes, from keyword filters (AND-ed).
+class AzureQuantumProtocol(QuantumClient[AzureQuantumSettings]):
+    """The operations of one workspace.
 
-    ``startswith(Name, 'abc') and (ProviderId eq 'ionq') and (Target eq 'ionq.simulator') and
-    (State eq 'Succeeded' or State eq 'Completed') and CreationTime ge 2024-01-01``. Lists are
-    OR-ed within a field; a status names the words of both vocabularies (``status_words``).
+    Built as ``QuantumClient``: ``AzureQuantumClient(settings, retry_policy=...,
+    token_cache=..., session=<requests.Session>, sleep=<the retries' sleep>)``.
     """
-    reject_unknown_keywords(filters, JobFilter, "build_job_filter")
-    clauses: list[str] = []
-    if (name_prefix := filters.get("name_prefix")) is not None:
-        if not isinstance(name_prefix, str) or not name_prefix:
-            raise InvalidInputError("name_prefix must be a non-empty string")
-        clauses.append(f"startswith(Name, {_quote_literal(name_prefix)})")
-    for field, value, what in (
-        ("ProviderId", filters.get("provider"), "provider"),
-        ("Target", filters.get("target"), "target"),
-    ):
-        if value is not None:
-            words = _values(value, what)
-            clauses.append(
-                "(" + " or ".join(f"{field} eq {_quote_literal(str(w))}" for w in words) + ")"
-            )
-    if (status := filters.get("status")) is not None:
-        words = status_words(_values(status, "status"))
-        clauses.append("(" + " or ".join(f"State eq {_quote_literal(w)}" for w in words) + ")")
-    if (created_after := filters.get("created_after")) is not None:
-        clauses.append(f"CreationTime ge {_time_literal(created_after, 'created_after')}")
-    if (created_before := filters.get("created_before")) is not None:
-        clauses.append(f"CreationTime le {_time_literal(created_before, 'created_before')}")
-    if (session_id := filters.get("session_id")) is not None:
-        check_job_id(session_id, "session_id")
-        clauses.append(f"SessionId eq {_quote_literal(session_id)}")
-    return " and ".join(clauses) or None
 
+    vendor = VENDOR
+    settings_class = AzureQuantumSettings
+    default_retry_policy = AZURE_RETRY_POLICY
 
-def list_params(
-    *,
-    filter: str | None = None,
-    orderby: str | None = None,
-    top: int | None = None,
-    skip: int | None = None,
-) -> dict[str, Any]:
-    """Query parameters of a listing (checked)."""
-    params: dict[str, Any] = {}
-    if filter:
-        params["filter"] = filter
-    if orderby is not None:
-        if not isinstance(orderby, str) or not all(
-            _ORDERBY.match(part) for part in orderby.split(",")
-        ):
-            raise InvalidInputError(
-                f"orderby {orderby!r:.60} is not 'Field [asc|desc]' (e.g. 'CreationTime desc')"
-            )
-        params["orderby"] = orderby
-    if skip is not None:
-        if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
-            raise InvalidInputError("skip must be a non-negative integer")
-        params["skip"] = skip
-    if top is not None:
-        if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_PAGE_SIZE:
-            raise InvalidInputError(f"top (the page size) must be between 1 and {MAX_PAGE_SIZE}")
-        params["top"] = top
-    return params
-
-
-# ------------------------------------------------------------------------ pages
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing: raw items and the absolute URL of the next page (or None)."""
-
-    items: list[Any]
-    next_link: str | None
-
-
-def parse_page(payload: Any, what: str) -> Page:
-    if not isinstance(payload, dict):
-        raise BadResponseError(f"expected a page of {what} (a JSON object)", vendor=VENDOR)
-    items = payload.get("value")
-    if items is None:
-        items = []
-    if not isinstance(items, list):
-        raise BadResponseError(f"the page of {what} has no 'value' list", vendor=VENDOR)
-    next_link = payload.get("nextLink")
-    if next_link is not None and not isinstance(next_link, str):
-        raise BadResponseError(f"the page of {what} has a non-string nextLink", vendor=VENDOR)
-    return Page(items, next_link or None)
-
-
-def parse_items(items: list[Any], model: type[M], what: str) -> list[M]:
-    return [model.from_wire(item, what) for item in items]  # type: ignore[attr-defined]
-
-
-# ------------------------------------------------------------------------ the protocol
-
-
-class AzureQuantumProtocol(VendorProtocol, vendor=VENDOR, settings=AzureQuantumSettings):
-    """Builds the requests of one workspace and parses their answers."""
-
-    def __init__(self, settings: AzureQuantumSettings) -> None:
-        self.settings = settings
+    def __init__(self, settings: AzureQuantumSettings, **options: Any) -> None:
+        super().__init__(settings, **options)
         self.base = settings.workspace_url
         self.api_version = settings.api_version
         self._origin = urlsplit(settings.endpoint)
 
-    # -- helpers
+    def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
+        return build_authenticator(self.settings, policy=self.retry_policy, cache=token_cache)
 
-    @property
-    def uses_cancel_action(self) -> bool:
-        return self.api_version >= CANCEL_ACTION_VERSION
+    # ------------------------------------------------------------------------- helpers
 
-    @property
-    def uses_merge_patch(self) -> bool:
-        return self.api_version >= MERGE_PATCH_VERSION
-
-    def _params(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        params = {"api-version": self.api_version}
-        if extra:
-            params.update(extra)
-        return params
-
-    def _url(self, path: str) -> str:
-        return f"{self.base}{path}"
+    def _request(self, method: str, path: str, **options: Any) -> Request:
+        params = {"api-version": self.api_version, **options.pop("params", {})}
+        return Request(method, f"{self.base}{path}", params=params, **options)
 
     def _job_path(self, job_id: str, suffix: str = "") -> str:
-        return self._url(f"/jobs/{quote(check_job_id(job_id), safe='')}{suffix}")
+        return f"/jobs/{quote(check_job_id(job_id), safe='')}{suffix}"
 
     def _session_path(self, session_id: str, suffix: str = "") -> str:
-        sid = check_job_id(session_id, "session_id")
-        return self._url(f"/sessions/{quote(sid, safe='')}{suffix}")
+        return f"/sessions/{quote(check_job_id(session_id, 'session_id'), safe='')}{suffix}"
 
-    # -- jobs
+    def _json(self, request: Request, read: Callable[[Any], M]) -> Call[M]:
+        return json_call(VENDOR, request, read)
 
-    def create_job(self, job_id: str, body: Mapping[str, Any]) -> Request:
-        """``PUT /jobs/{id}``: idempotent (same id, same body), so every failure may be retried."""
-        return Request("PUT", self._job_path(job_id), params=self._params(), json_body=dict(body))
+    @staticmethod
+    def _maybe(request: Request, parse: Callable[[Any], M]) -> Call[M | None]:
+        """A call whose answer may be empty (204): None then, else its JSON parsed."""
 
-    def get_job(self, job_id: str) -> Call[JobDetails]:
-        request = Request("GET", self._job_path(job_id), params=self._params())
-        return json_call(VENDOR, request, self.parse_job)
+        def read(answer: Answer) -> M | None:
+            empty = answer.status_code == 204 or not answer.content.strip()
+            return None if empty else parse(json_of(VENDOR, answer, request))
 
-    def cancel_job(self, job_id: str) -> Request:
-        """``POST /jobs/{id}:cancel`` (200 or 204), or ``DELETE /jobs/{id}`` before 2025-12."""
-        if self.uses_cancel_action:
-            return Request(
-                "POST",
-                self._job_path(job_id, ":cancel"),
-                params=self._params(),
-                ok_statuses=frozenset({200, 204}),
-            )
-        return Request("DELETE", self._job_path(job_id), params=self._params())
+        return Call(request, read)
 
-    def update_job(self, job_id: str, **update: Unpack[JobUpdate]) -> Request:
-        """Change name, priority or tags: merge-patch (≥2025-09) or JSON Patch (older)."""
-        reject_unknown_keywords(update, JobUpdate, "update_job")
-        changes: dict[str, Any] = {}
-        if (name := update.get("name")) is not None:
-            changes["name"] = check_name(name, "name")
-        if (priority := update.get("priority")) is not None:
-            if priority not in ("Standard", "High"):
-                raise InvalidInputError("priority must be 'Standard' or 'High'")
-            changes["priority"] = priority
-        if (tags := update.get("tags")) is not None:
-            changes["tags"] = check_tags(tags)
-        if not changes:
-            raise InvalidInputError("nothing to update: give name, priority or tags")
-        if self.uses_merge_patch:
-            body: Any = changes
-            content_type = "application/merge-patch+json"
-        else:
-            body = [{"op": "add", "path": f"/{key}", "value": val} for key, val in changes.items()]
-            content_type = "application/json-patch+json"
-        return Request(
-            "PATCH",
-            self._job_path(job_id),
-            params=self._params(),
-            content=json.dumps(body).encode(),
-            headers={"Content-Type": content_type},
-            ok_statuses=frozenset({200, 204}),
-        )
+    @staticmethod
+    def parse_job(payload: Any) -> JobDetails:
+        return JobDetails.from_wire(payload, "JobDetails")
 
-    def list_jobs(self, params: Mapping[str, Any]) -> Request:
-        return Request("GET", self._url("/jobs"), params=self._params(params))
+    @staticmethod
+    def parse_session(payload: Any) -> SessionDetails:
+        return SessionDetails.from_wire(payload, "SessionDetails")
 
-    # -- storage
-
-    def sas_uri(self, container: str, blob: str | None = None) -> Call[str]:
-        """``POST /storage/sasUri``: a SAS URL for a container, or for one blob."""
-        body: dict[str, Any] = {"containerName": container}
-        if blob is not None:
-            body["blobName"] = blob
-        url = self._url("/storage/sasUri")
-        request = Request("POST", url, params=self._params(), json_body=body)
-        return json_call(VENDOR, request, self.parse_sas_uri)
-
-    # -- sessions
-
-    def open_session(self, session_id: str, body: Mapping[str, Any]) -> Request:
-        return Request(
-            "PUT", self._session_path(session_id), params=self._params(), json_body=dict(body)
-        )
-
-    def get_session(self, session_id: str) -> Call[SessionDetails]:
-        request = Request("GET", self._session_path(session_id), params=self._params())
-        return json_call(VENDOR, request, self.parse_session)
-
-    def close_session(self, session_id: str) -> Request:
-        return Request(
-            "POST",
-            self._session_path(session_id, ":close"),
-            params=self._params(),
-            ok_statuses=frozenset({200, 204}),
-        )
-
-    def list_sessions(self, params: Mapping[str, Any]) -> Request:
-        return Request("GET", self._url("/sessions"), params=self._params(params))
-
-    def list_session_jobs(self, session_id: str, params: Mapping[str, Any]) -> Request:
-        return Request("GET", self._session_path(session_id, "/jobs"), params=self._params(params))
-
-    # -- workspace
-
-    def provider_status(self) -> Request:
-        return Request("GET", self._url("/providerStatus"), params=self._params())
-
-    def quotas(self) -> Request:
-        return Request("GET", self._url("/quotas"), params=self._params())
-
-    # -- paging
+    def job_from_listing(self, listed: ListedJob) -> JobDetails:
+        """The ``JobDetails`` of a job from ``pending_job_pages``."""
+        return self.parse_job(listed.raw)
 
     def next_page(self, next_link: str) -> Request:
         """The request for an absolute ``nextLink``, which must stay on the workspace's host."""
@@ -468,21 +174,336 @@ class AzureQuantumProtocol(VendorProtocol, vendor=VENDOR, settings=AzureQuantumS
         query = parse_qsl(parts.query, keep_blank_values=True)
         if not any(key == "api-version" for key, _ in query):
             query.append(("api-version", self.api_version))
-        url = urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
-        return Request("GET", url)
+        return Request("GET", urlunsplit(parts._replace(query=urlencode(query, quote_via=quote))))
 
-    # -- parsing
+    def _pager(
+        self, path: str, what: str, model: Any, paging: Paging, query: str | None = None
+    ) -> LinkPager:
+        """A listing of ``path``, its arguments checked now, its pages fetched as consumed."""
+        limit = paging.pop("limit", None)
+        request = self._request("GET", path, params=list_params(filter=query, **paging))
+        parse = partial(model.from_wire, what=what)
+        return LinkPager(request, self.next_page, what, parse, limit=limit)
 
-    @staticmethod
-    def parse_job(payload: Any) -> JobDetails:
-        return JobDetails.from_wire(payload, "JobDetails")
+    def _all(self, pager: Pager[M]) -> Flow[list[M]]:
+        items: list[M] = []
+        while (call := pager.next_call()) is not None:
+            items.extend((yield call))
+        return items
 
-    @staticmethod
-    def parse_session(payload: Any) -> SessionDetails:
-        return SessionDetails.from_wire(payload, "SessionDetails")
+    # ---------------------------------------------------------------------------- jobs
 
-    @staticmethod
-    def parse_sas_uri(payload: Any) -> str:
-        if not isinstance(payload, dict) or not isinstance(payload.get("sasUri"), str):
-            raise BadResponseError("the storage/sasUri answer has no sasUri", vendor=VENDOR)
-        return payload["sasUri"]
+    @operation
+    def submit_job(self, job: AzurePreparedJob, *, job_id: str | None = None) -> Flow[JobDetails]:
+        """Submit a prepared job: SAS for ``job-{id}``, gzip block-blob upload, ``PUT /jobs/{id}``.
+
+        ``job_id`` (a GUID; default: a new one) is generated once, so transport retries of the
+        PUT cannot create a second job; resubmitting with the same id finds the job already
+        submitted (when it is the same submission) instead of paying twice.
+        """
+        if not isinstance(job, AzurePreparedJob):
+            raise InvalidInputError(
+                f"submit_job takes an AzurePreparedJob, got {type(job).__name__}"
+            )
+        job_id = check_job_id(job_id) if job_id is not None else new_job_id()
+        container = storage.container_name_for(job_id)
+        container_sas = yield self.get_sas_uri.call(container)
+        data = storage.compress(job.data) if job.gzip else job.data
+        upload, location = storage.upload_request(
+            container_sas,
+            storage.INPUT_BLOB,
+            data,
+            content_type=job.content_type,
+            content_encoding="gzip" if job.gzip else None,
+        )
+        yield from storage.upload_input(upload, container_sas, job_id)
+        body = job.body(job_id, container_sas, location.bare_url)
+        request = self._request("PUT", self._job_path(job_id), json_body=body)
+        try:
+            created = yield self._json(request, self.parse_job)
+        except (BadRequestError, InvalidStateError) as exc:
+            closed = _session_closed(exc, job.session_id)
+            if closed is not None:
+                raise closed from exc
+            if not isinstance(exc, InvalidStateError) or exc.code != "JobAlreadyExists":
+                raise
+            existing = yield self.get_job.call(job_id)
+            if not job.matches(existing):
+                raise
+            log.info("Job %s already exists with the same target and input; reusing it", job_id)
+            return existing
+        # Debug: the operator logs the one "Submitted" line of a task.
+        log.debug(
+            "Submitted Azure Quantum job %s to %s (%s)", created.id, created.target, created.status
+        )
+        return created
+
+    @operation
+    def get_job(self, job_id: str) -> Call[JobDetails]:
+        """The job's details (the official ``Job.details``)."""
+        return self._json(self._request("GET", self._job_path(job_id)), self.parse_job)
+
+    @operation
+    def cancel_job(self, job_id: str) -> Flow[JobDetails]:
+        """Cancel the job (``POST :cancel``, or ``DELETE`` before 2025-12); the job afterwards.
+        A job already final raises ``InvalidStateError`` (the service's 409)."""
+        if self.api_version >= CANCEL_ACTION_VERSION:
+            ok = frozenset({200, 204})
+            request = self._request("POST", self._job_path(job_id, ":cancel"), ok_statuses=ok)
+        else:
+            request = self._request("DELETE", self._job_path(job_id))
+        job = yield self._maybe(request, self.parse_job)
+        return job if job is not None else (yield self.get_job.call(job_id))
+
+    @operation
+    def get_results(
+        self, job: JobDetails | str, *, qubits: int | None = None
+    ) -> Flow[dict[str, Any]]:
+        """A finished job's output, decoded to plain JSON (see ``results``); no waiting.
+
+        A job given by id, or not final yet, is read first; one still active raises
+        ``InvalidStateError``, a failed or cancelled one ``JobFailedError``.
+        """
+        if qubits is not None and (
+            isinstance(qubits, bool) or not isinstance(qubits, int) or not 1 <= qubits <= 1000
+        ):
+            raise InvalidInputError("qubits must be an integer between 1 and 1000")
+        if isinstance(job, str) or not job.has_completed():
+            job = yield self.get_job.call(job if isinstance(job, str) else job.id)
+        check_result_state(job)
+        data = yield from self._output(job)
+        return decode_results(data, job.output_data_format, qubits=qubits or qubits_of(job))
+
+    @operation
+    def download_output(self, job: JobDetails | str) -> Flow[bytes]:
+        """The raw output blob (gzip removed), renewing an expiring SAS link first."""
+        if isinstance(job, str):
+            job = yield self.get_job.call(job)
+        return (yield from self._output(job))
+
+    def _output(self, job: JobDetails) -> Flow[bytes]:
+        if not job.output_data_uri:
+            raise BadResponseError(f"job {job.id} has no outputDataUri", vendor=VENDOR)
+        what = f"job {job.id}'s outputDataUri"
+        return (yield from storage.download_blob(job.output_data_uri, self.get_sas_uri.call, what))
+
+    @operation
+    def queue_info(self, job_id: str) -> Flow[queue.AzureQueueInfo | None]:
+        """The job's queue position; None before api-version 2026-08-01-preview (no request)."""
+        path = self._job_path(job_id)
+        if not queue.has_queue_position(self.api_version):
+            return None
+        for index, suffix in enumerate(queue.PATH_VARIANTS):
+            request = self._request("GET", path + suffix)
+            try:
+                body = yield Call(request, partial(json_of, VENDOR, request=request))
+            except NotFoundError as exc:
+                if exc.code == "JobNotFound" or index == len(queue.PATH_VARIANTS) - 1:
+                    raise
+                continue
+            if isinstance(body, dict):
+                body = {"jobId": job_id, **body}
+            return queue.AzureQueueInfo.from_wire(body, "queue position")
+        return None
+
+    @operation
+    def update_job(self, job_id: str, **update: Unpack[JobUpdate]) -> Flow[JobDetails]:
+        """Change the job's name, priority (``Standard``/``High``) or tags; the job afterwards."""
+        reject_unknown_keywords(update, JobUpdate, "update_job")
+        changes: dict[str, Any] = {}
+        if (name := update.get("name")) is not None:
+            changes["name"] = check_name(name, "name")
+        if (priority := update.get("priority")) is not None:
+            if priority not in ("Standard", "High"):
+                raise InvalidInputError("priority must be 'Standard' or 'High'")
+            changes["priority"] = priority
+        if (tags := update.get("tags")) is not None:
+            changes["tags"] = check_tags(tags)
+        if not changes:
+            raise InvalidInputError("nothing to update: give name, priority or tags")
+        ok = frozenset({200, 204})
+        if self.api_version >= MERGE_PATCH_VERSION:
+            headers = {"Content-Type": "application/merge-patch+json"}
+            content = json.dumps(changes).encode()
+            path = f"/jobUpdateOptions/{quote(check_job_id(job_id), safe='')}"
+            request = self._request("PATCH", path, content=content, headers=headers, ok_statuses=ok)
+            try:
+                yield Call(request, lambda answer: None)
+                return (yield self.get_job.call(job_id))
+            except (NotFoundError, BadRequestError) as exc:
+                if exc.code == "JobNotFound" or exc.status not in (404, 405):
+                    raise  # the path exists and refused: a fallback would be refused too
+        else:
+            headers = {"Content-Type": "application/json-patch+json"}
+            patch = [{"op": "add", "path": f"/{key}", "value": val} for key, val in changes.items()]
+            content = json.dumps(patch).encode()
+        request = self._request(
+            "PATCH", self._job_path(job_id), content=content, headers=headers, ok_statuses=ok
+        )
+        job = yield self._maybe(request, self.parse_job)
+        return job if job is not None else (yield self.get_job.call(job_id))
+
+    @operation
+    def update_tags(self, job_id: str, tags: list[str]) -> Flow[JobDetails]:
+        """Replace the job's tags with ``tags``; the job afterwards."""
+        return (yield from self.update_job.call(job_id, tags=check_tags(tags)))
+
+    @operation
+    def add_tags(self, job_id: str, tags: list[str]) -> Flow[JobDetails]:
+        """Add the tags the job does not have yet; the job afterwards."""
+        new = check_tags(tags)
+        current = yield self.get_job.call(job_id)
+        old = list(current.tags or [])
+        return (
+            yield from self.update_job.call(job_id, tags=old + [t for t in new if t not in old])
+        )
+
+    @operation
+    def remove_tags(self, job_id: str, tags: list[str]) -> Flow[JobDetails]:
+        """Remove these tags from the job; the job afterwards."""
+        gone = set(check_tags(tags))
+        current = yield self.get_job.call(job_id)
+        kept = [tag for tag in current.tags or [] if tag not in gone]
+        return (yield from self.update_job.call(job_id, tags=kept))
+
+    @listing
+    def list_jobs(self, **query: Unpack[JobQuery]) -> Pager[JobDetails]:
+        """Jobs matching every given filter (``JobFilter``), page by page (``SortedPaging``).
+
+        ``status`` takes ``JobState`` members or wire words; each names the words of both
+        status vocabularies (``Succeeded`` and ``Completed``...); lists are OR-ed.
+        """
+        paging = {k: query.pop(k) for k in SortedPaging.__annotations__ if k in query}  # type: ignore[misc]
+        return self._pager("/jobs", "JobDetails", JobDetails, paging, build_job_filter(**query))  # type: ignore[arg-type]
+
+    @listing
+    def pending_job_pages(
+        self, page_size: int | None = None, max_pages: int | None = None
+    ) -> Pager[list[ListedJob]]:
+        """Pages of the workspace's jobs that are not final (a ``State`` filter), unparsed.
+
+        A job that ends while the listing is paged may shift a later page, so a pending job
+        may be missed: callers confirm jobs they did not see with ``get_job``.
+        """
+        query = build_job_filter(status=list(ACTIVE_STATES))
+        params = list_params(filter=query, top=page_size or PENDING_PAGE_SIZE)
+        request = self._request("GET", "/jobs", params=params)
+        pager = LinkPager(request, self.next_page, "JobDetails", _listed, max_pages=max_pages)
+        return pages_of(_Present(pager))
+
+    @operation
+    def get_sas_uri(self, container: str, blob: str | None = None) -> Call[str]:
+        """``POST /storage/sasUri``: a SAS URL for a container of the workspace, or one blob."""
+        body: dict[str, Any] = {"containerName": container}
+        if blob is not None:
+            body["blobName"] = blob
+        request = self._request("POST", "/storage/sasUri", json_body=body)
+        return self._json(request, _sas_uri)
+
+    # ------------------------------------------------------------------------ sessions
+
+    @operation
+    def open_session(
+        self,
+        *,
+        provider_id: str,
+        target: str,
+        session_id: str | None = None,
+        name: str | None = None,
+        job_failure_policy: str = "Abort",
+    ) -> Call[SessionDetails]:
+        """Open a session on ``target``; submit jobs into it with ``session_id``."""
+        session_id = check_job_id(session_id, "session_id") if session_id else new_job_id()
+        if job_failure_policy not in ("Abort", "Continue"):
+            raise InvalidInputError("job_failure_policy must be 'Abort' or 'Continue'")
+        check_current(target)
+        body = {
+            "id": session_id,
+            "name": check_name(name, "name") if name is not None else session_id,
+            "providerId": check_name(provider_id, "provider_id"),
+            "target": check_name(target, "target"),
+            "itemType": "Session",
+            "jobFailurePolicy": job_failure_policy,
+        }
+        request = self._request("PUT", self._session_path(session_id), json_body=body)
+        return self._json(request, self.parse_session)
+
+    @operation
+    def get_session(self, session_id: str) -> Call[SessionDetails]:
+        """The session's details."""
+        return self._json(self._request("GET", self._session_path(session_id)), self.parse_session)
+
+    @operation
+    def close_session(self, session_id: str) -> Flow[SessionDetails]:
+        """Close the session: it takes no new jobs; its jobs run on."""
+        ok = frozenset({200, 204})
+        request = self._request("POST", self._session_path(session_id, ":close"), ok_statuses=ok)
+        session = yield self._maybe(request, self.parse_session)
+        return session if session is not None else (yield self.get_session.call(session_id))
+
+    @listing
+    def list_sessions(self, **paging: Unpack[SortedPaging]) -> Pager[SessionDetails]:
+        """The workspace's sessions."""
+        reject_unknown_keywords(paging, SortedPaging, "list_sessions")
+        return self._pager("/sessions", "SessionDetails", SessionDetails, paging)  # type: ignore[arg-type]
+
+    @listing
+    def list_session_jobs(self, session_id: str, **paging: Unpack[Paging]) -> Pager[JobDetails]:
+        """The jobs of a session."""
+        reject_unknown_keywords(paging, Paging, "list_session_jobs")
+        return self._pager(
+            self._session_path(session_id, "/jobs"), "JobDetails", JobDetails, paging
+        )  # type: ignore[arg-type]
+
+    # ----------------------------------------------------------------------- workspace
+
+    @operation
+    def get_provider_status(self) -> Flow[list[ProviderStatus]]:
+        """Availability and average queue time of every provider and target."""
+        return (
+            yield from self._all(
+                self._pager("/providerStatus", "ProviderStatus", ProviderStatus, {})
+            )
+        )
+
+    @operation
+    def get_quotas(self) -> Flow[list[Quota]]:
+        """The workspace's quotas and their utilisation."""
+        return (yield from self._all(self._pager("/quotas", "Quota", Quota, {})))
+
+
+def _sas_uri(payload: Any) -> str:
+    if not isinstance(payload, dict) or not isinstance(payload.get("sasUri"), str):
+        raise BadResponseError("the storage/sasUri answer has no sasUri", vendor=VENDOR)
+    return payload["sasUri"]
+
+
+def _listed(item: object) -> ListedJob | None:
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return ListedJob(item["id"], (item.get("status"),), item)
+    return None
+
+
+class _Present:
+    """The items of a pager that are not None (listed jobs that could be read)."""
+
+    def __init__(self, pager: LinkPager) -> None:
+        self.pager = pager
+
+    def next_call(self) -> Call[list[Any]] | None:
+        call = self.pager.next_call()
+        return None if call is None else call.then(lambda page: [i for i in page if i is not None])
+
+
+def _session_closed(exc: QuantumAPIError, session_id: str | None) -> SessionClosedError | None:
+    """A ``SessionClosedError`` when ``exc`` says the job's session takes no more jobs."""
+    if session_id is None:
+        return None
+    terminal = exc.code == "InvalidJobDefinition" and "terminal state" in exc.vendor_message
+    if not terminal and exc.code not in _SESSION_CLOSED_CODES:
+        return None
+    return exc.reworded(
+        SessionClosedError,
+        f"session {session_id} accepts no more jobs: it is closed, failed or timed out; open a "
+        f"new session for this job. The service said: {exc.vendor_message}",
+    )

@@ -14,21 +14,15 @@ Before 2026-08-01-preview there is no such operation: no request is sent and the
 
 from __future__ import annotations
 
-from functools import partial
-from urllib.parse import quote
-
 from pydantic import AliasChoices, Field
 
 from airflow_quantum.clients.azure.models import AzureModel
-from airflow_quantum.clients.azure.protocol import VENDOR, AzureQuantumProtocol, check_job_id
-from airflow_quantum.clients.calls import Call, Flow, json_of
-from airflow_quantum.clients.errors import NotFoundError
 from airflow_quantum.clients.models import Timestamp
-from airflow_quantum.clients.transport import Request
 
 #: The first api-version with ``Jobs_GetQueuePosition``.
 QUEUE_POSITION_VERSION = "2026-08-01-preview"
-_PATH_VARIANTS = ("/queuePosition", ":queuePosition")
+#: The paths to try in turn, after ``/jobs/{id}`` (see the note above on the unverified path).
+PATH_VARIANTS = ("/queuePosition", ":queuePosition")
 
 
 class AzureQueueInfo(AzureModel):
@@ -42,28 +36,3 @@ class AzureQueueInfo(AzureModel):
 def has_queue_position(api_version: str) -> bool:
     """Whether ``api_version`` has the queue-position operation."""
     return api_version >= QUEUE_POSITION_VERSION
-
-
-def queue_position_requests(protocol: AzureQuantumProtocol, job_id: str) -> list[Request]:
-    """The requests to try in turn (see the module's note on the unverified path)."""
-    path = f"{protocol.base}/jobs/{quote(check_job_id(job_id), safe='')}"
-    params = {"api-version": protocol.api_version}
-    return [Request("GET", path + suffix, params=params) for suffix in _PATH_VARIANTS]
-
-
-def queue_info(protocol: AzureQuantumProtocol, job_id: str) -> Flow[AzureQueueInfo | None]:
-    """The job's queue position, or None when the api-version has no such operation."""
-    requests = queue_position_requests(protocol, job_id)
-    if not has_queue_position(protocol.api_version):
-        return None
-    for index, request in enumerate(requests):
-        try:
-            body = yield Call(request, partial(json_of, VENDOR, request=request))
-        except NotFoundError as exc:
-            if exc.code == "JobNotFound" or index == len(requests) - 1:
-                raise
-            continue
-        if isinstance(body, dict):
-            body = {"jobId": job_id, **body}
-        return AzureQueueInfo.from_wire(body, "queue position")
-    return None

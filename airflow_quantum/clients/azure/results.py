@@ -31,7 +31,9 @@ from collections.abc import Callable, Mapping
 from numbers import Real
 from typing import Any
 
-from airflow_quantum.clients.errors import BadResponseError
+from airflow_quantum.clients.azure.models import JobDetails
+from airflow_quantum.clients.errors import BadResponseError, InvalidStateError, JobFailedError
+from airflow_quantum.clients.state import JobState
 
 QIO_RESULTS = "microsoft.qio-results.v2"
 IONQ_RESULTS = "ionq.quantum-results.v1"
@@ -341,3 +343,41 @@ def decode_results(
     except RecursionError:
         raise _bad(f"the {name} result is nested too deeply") from None
     return {"format": name or None, "data": payload}
+
+
+def qubits_of(job: JobDetails) -> int | None:
+    metadata = job.metadata if isinstance(job.metadata, Mapping) else {}
+    for key in ("qubits", "num_qubits"):
+        value = metadata.get(key)
+        try:
+            number = int(value) if value is not None and not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is not None and 0 < number <= 1000:
+            return number
+    return None
+
+
+def check_result_state(job: JobDetails) -> None:
+    """Raise unless the job succeeded.
+
+    Failed or cancelled -> ``JobFailedError``; still active -> ``InvalidStateError``.
+    """
+    state = job.state
+    if state is JobState.SUCCEEDED:
+        return
+    if state is JobState.FAILED:
+        error = job.error_data
+        raise JobFailedError(
+            f"job {job.id} failed: {job.error_message()}",
+            job_id=job.id,
+            state=state.value,
+            code=error.code if error is not None else None,
+        )
+    if state is JobState.CANCELLED:
+        raise JobFailedError(
+            f"job {job.id} was cancelled; it has no results", job_id=job.id, state=state.value
+        )
+    raise InvalidStateError(
+        f"job {job.id} is {job.status}, not finished: no results yet", vendor=VENDOR
+    )

@@ -22,6 +22,7 @@ import logging
 import re
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -29,6 +30,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from airflow_quantum.clients.calls import Call, Flow
 from airflow_quantum.clients.errors import (
+    AuthenticationError,
     BadResponseError,
     InvalidInputError,
     InvalidStateError,
@@ -286,3 +288,29 @@ def container_name_for(job_id: str) -> str:
             "letters, digits and single hyphens, ending with a letter or digit)"
         )
     return name
+
+
+def download_blob(
+    url: str, sas_uri: Callable[[str, str], Call[str]], what: str, *, now: float | None = None
+) -> Flow[bytes]:
+    """The bytes of the blob at ``url`` (gzip removed); asks ``sas_uri(container, blob)`` for a
+    new link first when it has none or it is about to expire, and once more if it was refused."""
+    location = parse_blob_url(url)
+    if location.blob is None:
+        raise BadResponseError(f"{what} names no blob", vendor="Azure Quantum")
+    renewed = False
+    if needs_renewal(url, now):
+        url = yield sas_uri(location.container, location.blob)
+        renewed = True
+    try:
+        return (yield _download(url))
+    except AuthenticationError:
+        # The SAS expired between the check and the read (clock skew): renew once.
+        if renewed:
+            raise
+        url = yield sas_uri(location.container, location.blob)
+        return (yield _download(url))
+
+
+def _download(url: str) -> Call[bytes]:
+    return Call(download_request(url), lambda answer: decode_blob(answer.content))

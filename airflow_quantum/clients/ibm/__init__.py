@@ -22,6 +22,7 @@ from airflow_quantum.clients.ibm.models import (
     IBMSession,
     IBMSubmittedJob,
 )
+from airflow_quantum.clients.ibm.prepared import IBMPreparedJob
 from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
 from airflow_quantum.clients.ibm.results import decode_result
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
@@ -38,6 +39,7 @@ __all__ = [
     "IBMJobMetrics",
     "IBMJobPage",
     "IBMJobStatus",
+    "IBMPreparedJob",
     "IBMQuantumClient",
     "IBMQuantumSettings",
     "IBMQueueInfo",

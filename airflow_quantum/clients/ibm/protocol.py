@@ -1,47 +1,47 @@
-"""The Qiskit Runtime wire protocol, written once: each operation is a ``Call``.
+"""The Qiskit Runtime wire protocol: every operation of the IBM clients, defined once.
 
-A ``Call`` is the ``transport.Request`` to send plus how to read the answer (and, for a few
-operations, how to read an error answer). The synchronous and asynchronous clients only send
-calls, so paths, query parameters, bodies, validation and parsing live here and nowhere else.
-Inputs are validated when the call is built: a bad value raises ``InvalidInputError`` before
-anything is sent.
+Each ``@operation`` builds its ``Call`` (request, parsing, error reading) or drives a ``Flow``
+of several calls; ``IBMQuantumClient`` (sync) and ``AsyncIBMQuantumClient`` (async) are this
+class run by ``calls.SyncRunner`` and ``calls.AsyncRunner``. Inputs are checked when the call
+is built: a bad value raises ``InvalidInputError`` before anything is sent.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, TypedDict, TypeVar, Unpack
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, Unpack
 from urllib.parse import quote
 
-from airflow_quantum.clients.base import VendorProtocol
-from airflow_quantum.clients.calls import Answer, Call, json_call
+from airflow_quantum.clients.auth import Authenticator, TokenCache
+from airflow_quantum.clients.base import QuantumClient
+from airflow_quantum.clients.calls import Call, Flow, Pager, json_call, listing, operation, pages_of
 from airflow_quantum.clients.errors import (
     BadResponseError,
     InvalidInputError,
     InvalidStateError,
     NotFoundError,
     QuantumAPIError,
-    reject_unknown_keywords,
+    QuotaExhaustedError,
+    SessionClosedError,
 )
-from airflow_quantum.clients.ibm import models
+from airflow_quantum.clients.ibm import isa, models, transpile
 from airflow_quantum.clients.ibm import validation as check
+from airflow_quantum.clients.ibm.auth import iam_authenticator
+from airflow_quantum.clients.ibm.listing import (
+    JobFilters,
+    JobListing,
+    JobPager,
+    PendingListing,
+    job_filters,
+    listed_jobs,
+    page_query,
+)
+from airflow_quantum.clients.ibm.prepared import IBMPreparedJob
+from airflow_quantum.clients.ibm.results import result_or_raise
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum.clients.models import ListedJob
 from airflow_quantum.clients.transport import Request, RetryPolicy
-
-__all__ = [
-    "IBM_RETRY_POLICY",
-    "VENDOR",
-    "Answer",
-    "Call",
-    "IBMProtocol",
-    "JobFilters",
-    "JobPager",
-    "RunOptions",
-]
 
 VENDOR = "IBM Quantum"
 T = TypeVar("T")
@@ -60,135 +60,36 @@ IBM_RETRY_POLICY = RetryPolicy(
     unsafe_retry_with_retry_after=False,
     retry_after_required=frozenset({413, 429}),
 )
+#: Page size of the pending-jobs listing: the most the service gives in one page.
+PENDING_PAGE_SIZE = check.MAX_PAGE_SIZE
 
 
-class RunOptions(TypedDict, total=False):
-    """The options of a runtime job besides its program, backend, params, session and tags."""
+class IBMProtocol(QuantumClient[IBMQuantumSettings]):
+    """The operations of one instance (its runtime URL, CRN and API version).
 
-    #: The program's log level (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``, ``CRITICAL``).
-    log_level: str | None
-    #: At most this many seconds of quantum time (the wire's ``cost``).
-    max_execution_time: int | None
-    #: The runtime image to run (the wire's ``runtime``).
-    image: str | None
-    #: Whether the job's inputs and results are kept private.
-    private: bool | None
-    #: Run with this calibration of the backend.
-    calibration_id: str | None
-
-
-#: Each run option: its wire key and its check (in ``RunOptions``' order).
-_RUN_OPTION_WIRE: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "log_level": ("log_level", check.log_level),
-    "max_execution_time": ("cost", check.max_execution_time),
-    "image": ("runtime", check.image),
-    "private": ("private", lambda value: check.boolean(value, "private")),
-    "calibration_id": ("calibration_id", lambda value: check.text(value, "calibration_id")),
-}
-
-
-class JobFilters(TypedDict, total=False):
-    """The filters of ``GET /jobs``: a job must match all of them."""
-
-    pending: bool | None
-    program: str | None
-    backend: str | None
-    created_after: datetime | str | None
-    created_before: datetime | str | None
-    #: ``ASC`` or ``DESC`` by creation time.
-    sort: str | None
-    #: Repeated tags must all match.
-    tags: Iterable[str] | None
-    session_id: str | None
-    #: Leave the jobs' params out of the answer (True by default).
-    exclude_params: bool
-
-
-@dataclass
-class JobPager:
-    """Offsets and page sizes of successive ``GET /jobs`` calls, shared by both faces.
-
-    Stops at ``limit`` jobs (None: all), at a short page, or at the server's ``count``; skips
-    ids seen already (a job submitted while paging shifts a newest-first listing by one).
+    Built as ``QuantumClient``: ``IBMQuantumClient(settings, retry_policy=...,
+    token_cache=..., session=<requests.Session>)``; all clients of one API key share one IAM
+    token, refreshed at 80% of its lifetime or after a 401.
     """
 
-    limit: int | None
-    offset: int = 0
-    page_size: int = check.MAX_PAGE_SIZE
-    returned: int = 0
-    done: bool = False
-    seen: set[str] = field(default_factory=set)
+    vendor = VENDOR
+    settings_class = IBMQuantumSettings
+    default_retry_policy = IBM_RETRY_POLICY
 
-    def next_size(self) -> int | None:
-        """The ``limit`` of the next page, or None when paging is over."""
-        if self.done:
-            return None
-        if self.limit is None:
-            return self.page_size
-        remaining = self.limit - self.returned
-        return min(self.page_size, remaining) if remaining > 0 else None
-
-    def accept(self, page: models.IBMJobPage, asked: int) -> list[models.IBMJob]:
-        """The new jobs of ``page`` (fetched with limit ``asked``); advances the offset."""
-        self.offset += len(page.jobs)
-        fresh = [job for job in page.jobs if job.id not in self.seen]
-        if self.limit is not None:
-            fresh = fresh[: self.limit - self.returned]
-        self.seen.update(job.id for job in fresh)
-        self.returned += len(fresh)
-        if len(page.jobs) < asked or (page.count is not None and self.offset >= page.count):
-            self.done = True
-        return fresh
-
-
-class JobListing:
-    """``GET /jobs`` page after page (``JobPager``'s offsets), as a ``calls.Pager``."""
-
-    def __init__(
-        self, protocol: IBMProtocol, query: list[tuple[str, str]], pager: JobPager
-    ) -> None:
-        self.protocol, self.query, self.pager = protocol, query, pager
-
-    def next_call(self) -> Call[list[models.IBMJob]] | None:
-        size = self.pager.next_size()
-        if size is None:
-            return None
-        call = self.protocol.list_jobs_page(self.query, limit=size, offset=self.pager.offset)
-        return call.then(lambda page: self.pager.accept(page, size))
-
-
-class PendingListing:
-    """The instance's jobs that are not final, oldest first, as ``ListedJob`` pages.
-
-    Stops at a short page, at the server's ``count``, or after ``max_pages``.
-    """
-
-    def __init__(self, protocol: IBMProtocol, page_size: int, max_pages: int | None) -> None:
-        self.protocol, self.page_size, self.max_pages = protocol, page_size, max_pages
-        self.offset = self.pages = 0
-        self.done = False
-
-    def next_call(self) -> Call[list[ListedJob]] | None:
-        if self.done or (self.max_pages is not None and self.pages >= self.max_pages):
-            return None
-        call = self.protocol.pending_jobs_page(limit=self.page_size, offset=self.offset)
-        return call.then(self._accept)
-
-    def _accept(self, answer: tuple[list[ListedJob], int | None]) -> list[ListedJob]:
-        jobs, total = answer
-        self.pages += 1
-        self.offset += len(jobs)
-        self.done = len(jobs) < self.page_size or (total is not None and self.offset >= total)
-        return jobs
-
-
-class IBMProtocol(VendorProtocol, vendor=VENDOR, settings=IBMQuantumSettings):
-    """Builds the calls of one instance (its runtime URL, CRN and API version)."""
-
-    def __init__(self, settings: IBMQuantumSettings) -> None:
-        self.settings = settings
+    def __init__(self, settings: IBMQuantumSettings, **options: Any) -> None:
+        super().__init__(settings, **options)
         self.base = settings.runtime_url
         self.headers = {"Service-CRN": settings.instance, "IBM-API-Version": settings.api_version}
+        #: Backend configurations and qiskit Targets, read once per client.
+        self._configurations: dict[str, models.IBMBackendConfiguration] = {}
+        self._qiskit_targets: dict[str, Any] = {}
+
+    def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
+        # The sync face's IAM requests share its session (the async face has none).
+        session = getattr(self.transport, "session", None)
+        return iam_authenticator(
+            self.settings, policy=self.retry_policy, session=session, cache=token_cache
+        )
 
     # ------------------------------------------------------------------------- helpers
 
@@ -219,11 +120,15 @@ class IBMProtocol(VendorProtocol, vendor=VENDOR, settings=IBMQuantumSettings):
         )
 
     @staticmethod
-    def json_call(request: Request, read: Callable[[Any], T]) -> Call[T]:
-        return json_call(VENDOR, request, read)
+    def _read(what: str, model: type[T]) -> Callable[[Any], T]:
+        return lambda payload: model.from_wire(payload, what)  # type: ignore[attr-defined]
+
+    def _get(self, path: str, what: str, model: type[T], params: Any = None) -> Call[T]:
+        request = self.request("GET", path, params=params)
+        return json_call(VENDOR, request, self._read(what, model))
 
     @staticmethod
-    def empty_call(
+    def _empty(
         request: Request, on_error: Callable[[QuantumAPIError], None] | None = None
     ) -> Call[None]:
         return Call(request, lambda answer: None, on_error)
@@ -245,109 +150,60 @@ class IBMProtocol(VendorProtocol, vendor=VENDOR, settings=IBMQuantumSettings):
     def _backend_path(name: str, suffix: str) -> str:
         return f"/backends/{quote(check.backend(name), safe='')}{suffix}"
 
-    # ---------------------------------------------------------------------------- jobs
-
-    def run_job(
-        self,
-        program_id: str,
-        backend: str | None,
-        params: Mapping[str, Any],
-        session_id: str | None = None,
-        tags: Iterable[str] | None = None,
-        **options: Unpack[RunOptions],
-    ) -> Call[models.IBMSubmittedJob]:
-        """``POST /jobs``: ``backend`` is required unless ``session_id`` gives one.
-
-        ``options`` are ``RunOptions``; ``calibration_id`` runs the job with that calibration
-        of the backend."""
-        reject_unknown_keywords(options, RunOptions, "run_job")
-        if not isinstance(params, Mapping):
-            raise InvalidInputError(f"params must be a mapping, got {type(params).__name__}")
-        body: dict[str, Any] = {"program_id": check.program_id(program_id), "params": dict(params)}
-        if backend is not None or session_id is None:
-            body["backend"] = check.backend(backend)
-        if session_id is not None:
-            body["session_id"] = check.session_id(session_id)
-        if tags is not None:
-            body["tags"] = check.tags(tags)
-        for name, (wire, checked) in _RUN_OPTION_WIRE.items():
-            value = options.get(name)
-            if value is not None:
-                body[wire] = checked(value)
-        request = self.request("POST", "/jobs", body=body)
-        return self.json_call(
-            request, lambda p: models.IBMSubmittedJob.from_wire(p, "job submission")
-        )
-
-    def get_job(self, job_id: str, *, exclude_params: bool = True) -> Call[models.IBMJob]:
-        params = {"exclude_params": "true"} if exclude_params else None
-        request = self.request("GET", self._job_path(job_id), params=params)
-        return self.json_call(request, self._job)
-
-    def job_filters(self, **filters: Unpack[JobFilters]) -> list[tuple[str, str]]:
-        """Query parameters of ``GET /jobs`` (repeated ``tags`` must all match)."""
-        reject_unknown_keywords(filters, JobFilters, "job_filters")
-        query: list[tuple[str, str]] = []
-        if (pending := filters.get("pending")) is not None:
-            query.append(("pending", str(check.boolean(pending, "pending")).lower()))
-        if (program := filters.get("program")) is not None:
-            query.append(("program", check.program_id(program)))
-        if (backend := filters.get("backend")) is not None:
-            query.append(("backend", check.backend(backend)))
-        if (created_after := filters.get("created_after")) is not None:
-            query.append(("created_after", check.moment(created_after, "created_after")))
-        if (created_before := filters.get("created_before")) is not None:
-            query.append(("created_before", check.moment(created_before, "created_before")))
-        if (sort := filters.get("sort")) is not None:
-            query.append(("sort", check.sort_order(sort)))
-        if (tags := filters.get("tags")) is not None:
-            query.extend(("tags", tag) for tag in check.tags(tags))
-        if (session_id := filters.get("session_id")) is not None:
-            query.append(("session_id", check.session_id(session_id)))
-        if filters.get("exclude_params", True):
-            query.append(("exclude_params", "true"))
-        return query
-
-    def list_jobs_page(
-        self, filters: list[tuple[str, str]], *, limit: int = 10, offset: int = 0
-    ) -> Call[models.IBMJobPage]:
-        """One page of ``GET /jobs`` with ``filters`` from ``job_filters``."""
-        query = [
-            *filters,
-            ("limit", str(check.count(limit, "limit", minimum=1, maximum=check.MAX_PAGE_SIZE))),
-            ("offset", str(check.count(offset, "offset"))),
-        ]
-        request = self.request("GET", "/jobs", params=query)
-
-        def read(payload: Any) -> models.IBMJobPage:
-            page = models.IBMJobPage.from_wire(payload, "job list")
-            for job in page.jobs:
-                job.instance = self.settings.instance
-            return page
-
-        return self.json_call(request, read)
-
-    def pending_jobs_page(
-        self, *, limit: int = check.MAX_PAGE_SIZE, offset: int = 0
-    ) -> Call[tuple[list[ListedJob], int | None]]:
-        """One page of the instance's jobs that are not final, oldest first, unparsed.
-
-        ``GET /jobs?pending=true&sort=ASC``: oldest first, so jobs submitted while a listing is
-        paged land after it instead of shifting it. Answers ``(jobs, count)``.
-        """
-        query = [
-            *self.job_filters(pending=True, sort="ASC"),
-            ("limit", str(check.count(limit, "limit", minimum=1, maximum=check.MAX_PAGE_SIZE))),
-            ("offset", str(check.count(offset, "offset"))),
-        ]
-        return self.json_call(self.request("GET", "/jobs", params=query), listed_jobs)
-
     def job_from_listing(self, listed: ListedJob) -> models.IBMJob:
-        """The ``IBMJob`` of a listed job."""
+        """The ``IBMJob`` of a job from ``pending_job_pages``."""
         return self._job(listed.raw)
 
+    # ---------------------------------------------------------------------------- jobs
+
+    @operation
+    def run_job(self, job: IBMPreparedJob) -> Flow[models.IBMSubmittedJob]:
+        """Submit a prepared job (``POST /jobs``).
+
+        With an ``optimization_level`` its circuits are first transpiled for the backend (its
+        configuration and properties are read once per client; needs the ``qiskit`` extra).
+        Sampler and estimator circuits must be ISA circuits of the backend: they are checked
+        against its configuration and ``NonISACircuitError`` is raised before any job exists;
+        an unknown backend raises ``InvalidInputError`` naming the instance's backends. The
+        service's 409 (the instance's usage limit is reached) raises ``QuotaExhaustedError``.
+        """
+        if not isinstance(job, IBMPreparedJob):
+            raise InvalidInputError(f"run_job takes an IBMPreparedJob, got {type(job).__name__}")
+        backend = job.backend
+        if isa.checks_isa(job.program_id) and (backend is not None or job.session_id):
+            if backend is None:
+                backend = (yield self.get_session.call(job.session_id)).backend_name
+            if backend is not None:
+                configuration = yield from self._configuration(backend)
+                if job.optimization_level is not None:
+                    target = yield from self._qiskit_target(backend, configuration)
+                    built = transpile.isa_pubs(
+                        job.program_id, job.params["pubs"], target, job.optimization_level
+                    )
+                    job = job.with_pubs(built)
+                isa.check_pubs(job.params, isa.BackendTarget.from_configuration(configuration))
+        request = self.request("POST", "/jobs", body=job.body())
+        try:
+            return (yield json_call(VENDOR, request, self._read("job", models.IBMSubmittedJob)))
+        except SessionClosedError:
+            raise
+        except InvalidStateError as exc:  # the service's 409: the instance's usage limit
+            raise QuotaExhaustedError(
+                "the IBM Quantum service refused the job: the instance's usage limit is "
+                f"reached (no job was created): {exc}"
+            ) from None
+
+    @operation
+    def get_job(self, job_id: str, *, exclude_params: bool = True) -> Call[models.IBMJob]:
+        """``GET /jobs/{id}`` -> ``IBMJob`` (without its params unless asked)."""
+        params = {"exclude_params": "true"} if exclude_params else None
+        return json_call(
+            VENDOR, self.request("GET", self._job_path(job_id), params=params), self._job
+        )
+
+    @operation
     def cancel_job(self, job_id: str) -> Call[None]:
-        """``POST /jobs/{id}/cancel``; a 409 means the job is final already."""
+        """``POST /jobs/{id}/cancel``; ``InvalidStateError`` when the job is already final."""
 
         def already_final(exc: QuantumAPIError) -> None:
             if isinstance(exc, InvalidStateError):
@@ -358,19 +214,35 @@ class IBMProtocol(VendorProtocol, vendor=VENDOR, settings=IBMQuantumSettings):
                 ) from exc
             raise exc
 
-        return self.empty_call(
-            self.request("POST", self._job_path(job_id, "/cancel")), already_final
-        )
+        return self._empty(self.request("POST", self._job_path(job_id, "/cancel")), already_final)
 
+    @operation
     def delete_job(self, job_id: str) -> Call[None]:
         """``DELETE /jobs/{id}`` (only final jobs can be deleted)."""
-        return self.empty_call(self.request("DELETE", self._job_path(job_id)))
+        return self._empty(self.request("DELETE", self._job_path(job_id)))
 
-    def get_results(self, job_id: str) -> Call[str | None]:
+    @operation
+    def get_results(
+        self, job: models.IBMJob | str, *, bitstrings: bool = False
+    ) -> Flow[dict[str, Any]]:
+        """The decoded result of a finished job (no waiting here).
+
+        ``JobFailedError`` if it failed or was cancelled, ``InvalidStateError`` while it is not
+        final. The raw results text is ``get_results_text``.
+        """
+        if isinstance(job, str):
+            job = yield self.get_job.call(job)
+        needs_text = job.done() or job.errored()
+        text = (yield self.get_results_text.call(job.id)) if needs_text else None
+        return result_or_raise(job, text, bitstrings=bitstrings)
+
+    @operation
+    def get_results_text(self, job_id: str) -> Call[str | None]:
         """``GET /jobs/{id}/results``: the raw text (a failed job's is its error), None on 204."""
         request = self.request("GET", self._job_path(job_id, "/results"))
         return Call(request, lambda answer: None if answer.status_code == 204 else answer.text)
 
+    @operation
     def get_logs(self, job_id: str) -> Call[str]:
         """``GET /jobs/{id}/logs``; 404 (no logs yet) reads as ``""``."""
 
@@ -382,92 +254,175 @@ class IBMProtocol(VendorProtocol, vendor=VENDOR, settings=IBMQuantumSettings):
         request = self.request("GET", self._job_path(job_id, "/logs"))
         return Call(request, lambda answer: answer.text, no_logs)
 
+    @operation
     def get_metrics(self, job_id: str) -> Call[models.IBMJobMetrics]:
-        request = self.request("GET", self._job_path(job_id, "/metrics"))
-        return self.json_call(request, lambda p: models.IBMJobMetrics.from_wire(p, "job metrics"))
+        """``GET /jobs/{id}/metrics`` -> ``IBMJobMetrics`` (queue position, timestamps, usage)."""
+        return self._get(self._job_path(job_id, "/metrics"), "job metrics", models.IBMJobMetrics)
 
-    def update_tags(self, job_id: str, tags: Iterable[str]) -> Call[None]:
-        """``PUT /jobs/{id}/tags`` (replaces them all; an empty list clears them)."""
+    @operation
+    def queue_info(self, job_id: str) -> Call[models.IBMQueueInfo | None]:
+        """Where a queued job stands (``RuntimeJob.queue_info``: position, estimated start and
+        end, from its metrics); None where the service gives none."""
+        return self.get_metrics.call(job_id).then(
+            lambda metrics: models.IBMQueueInfo.from_metrics(job_id, metrics)
+        )
+
+    @operation
+    def update_tags(self, job_id: str, tags: Iterable[str]) -> Flow[models.IBMJob]:
+        """Replace the job's tags (``PUT /jobs/{id}/tags``; an empty list clears them); the job
+        as it is afterwards."""
         body = {"tags": check.tags(tags)}
-        return self.empty_call(self.request("PUT", self._job_path(job_id, "/tags"), body=body))
+        yield self._empty(self.request("PUT", self._job_path(job_id, "/tags"), body=body))
+        return (yield self.get_job.call(job_id))
+
+    @operation
+    def list_jobs_page(
+        self, *, limit: int = 10, offset: int = 0, **filters: Unpack[JobFilters]
+    ) -> Call[models.IBMJobPage]:
+        """One page of ``GET /jobs`` -> ``IBMJobPage``; ``filters`` as for ``list_jobs``."""
+        return self._page(job_filters(**filters), limit, offset)
+
+    def _page(
+        self, query: list[tuple[str, str]], limit: int, offset: int
+    ) -> Call[models.IBMJobPage]:
+        request = self.request("GET", "/jobs", params=page_query(query, limit, offset))
+
+        def read(payload: Any) -> models.IBMJobPage:
+            page = models.IBMJobPage.from_wire(payload, "job list")
+            for job in page.jobs:
+                job.instance = self.settings.instance
+            return page
+
+        return json_call(VENDOR, request, read)
+
+    @listing
+    def list_jobs(
+        self,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        page_size: int = check.MAX_PAGE_SIZE,
+        **filters: Unpack[JobFilters],
+    ) -> Pager[models.IBMJob]:
+        """Jobs matching all the filters (``JobFilters``), page by page (``limit`` None: all)."""
+        query = job_filters(**filters)
+        pager = JobPager(
+            limit=None if limit is None else check.count(limit, "limit"),
+            offset=check.count(offset, "offset"),
+            page_size=check.count(page_size, "page_size", minimum=1, maximum=check.MAX_PAGE_SIZE),
+        )
+        return JobListing(lambda size, at: self._page(query, size, at), pager)
+
+    @listing
+    def pending_job_pages(
+        self, page_size: int | None = None, max_pages: int | None = None
+    ) -> Pager[list[ListedJob]]:
+        """Pages of the instance's jobs that are not final (``pending=true``), unparsed.
+
+        ``GET /jobs?pending=true&sort=ASC``: oldest first, so jobs submitted while a listing is
+        paged land after it instead of shifting it. Stops at a short page, at the server's
+        ``count``, or after ``max_pages``. A job that ends while the listing is paged shifts the
+        later pages by one, so a pending job may be missed: callers confirm jobs they did not
+        see with ``get_job``.
+        """
+        query = job_filters(pending=True, sort="ASC")
+
+        def page(limit: int, offset: int) -> Call[tuple[list[ListedJob], int | None]]:
+            request = self.request("GET", "/jobs", params=page_query(query, limit, offset))
+            return json_call(VENDOR, request, listed_jobs)
+
+        return pages_of(PendingListing(page, page_size or PENDING_PAGE_SIZE, max_pages))
 
     # ------------------------------------------------------------------------ sessions
 
-    def create_session(
-        self, backend: str, *, mode: str = "dedicated", max_ttl: int | None = None
+    @operation
+    def open_session(
+        self, backend: str, *, mode: str = "batch", max_ttl: int | None = None
     ) -> Call[models.IBMSession]:
+        """Open a ``batch`` (the default; the Open plan allows only this) or a ``dedicated``
+        session on ``backend`` -> ``IBMSession``."""
         body: dict[str, Any] = {"mode": check.session_mode(mode), "backend": check.backend(backend)}
         if max_ttl is not None:
             body["max_ttl"] = check.count(max_ttl, "max_ttl", minimum=1)
         request = self.request("POST", "/sessions", body=body)
-        return self.json_call(request, lambda p: models.IBMSession.from_wire(p, "session"))
+        return json_call(VENDOR, request, self._read("session", models.IBMSession))
 
+    @operation
     def get_session(self, session_id: str) -> Call[models.IBMSession]:
-        request = self.request("GET", self._session_path(session_id))
-        return self.json_call(request, lambda p: models.IBMSession.from_wire(p, "session"))
+        """``GET /sessions/{id}`` -> ``IBMSession``."""
+        return self._get(self._session_path(session_id), "session", models.IBMSession)
 
+    @operation
     def close_session(self, session_id: str) -> Call[None]:
         """Stop accepting jobs; queued and running jobs still run."""
         body = {"accepting_jobs": False}
         request = self.request("PATCH", self._session_path(session_id), body=body, idempotent=True)
-        return self.empty_call(request)
+        return self._empty(request)
 
+    @operation
     def cancel_session(self, session_id: str) -> Call[None]:
         """Close the session now: its queued jobs will not run."""
-        return self.empty_call(self.request("DELETE", self._session_path(session_id, "/close")))
+        return self._empty(self.request("DELETE", self._session_path(session_id, "/close")))
 
     # ------------------------------------------------------------- backends and usage
 
+    @operation
     def list_backends(self) -> Call[list[models.IBMBackend]]:
+        """``GET /backends`` -> ``list[IBMBackend]``."""
+
         def read(payload: Any) -> list[models.IBMBackend]:
             devices = payload.get("devices") if isinstance(payload, dict) else None
             if not isinstance(devices, list):
                 raise BadResponseError("the backend list has no devices list", vendor=VENDOR)
             return [models.IBMBackend.from_wire(device, "backend") for device in devices]
 
-        return self.json_call(self.request("GET", "/backends"), read)
+        return json_call(VENDOR, self.request("GET", "/backends"), read)
 
+    @operation
     def get_backend_status(self, name: str) -> Call[models.IBMBackendStatus]:
-        request = self.request("GET", self._backend_path(name, "/status"))
-        return self.json_call(
-            request, lambda p: models.IBMBackendStatus.from_wire(p, "backend status")
-        )
+        """``GET /backends/{name}/status`` -> ``IBMBackendStatus``."""
+        path = self._backend_path(name, "/status")
+        return self._get(path, "backend status", models.IBMBackendStatus)
 
+    @operation
     def get_backend_configuration(self, name: str) -> Call[models.IBMBackendConfiguration]:
-        request = self.request("GET", self._backend_path(name, "/configuration"))
-        return self.json_call(
-            request, lambda p: models.IBMBackendConfiguration.from_wire(p, "backend configuration")
-        )
+        """``GET /backends/{name}/configuration`` -> ``IBMBackendConfiguration``."""
+        path = self._backend_path(name, "/configuration")
+        return self._get(path, "backend configuration", models.IBMBackendConfiguration)
 
+    @operation
     def get_backend_properties(self, name: str) -> Call[models.IBMBackendProperties]:
-        request = self.request("GET", self._backend_path(name, "/properties"))
-        return self.json_call(
-            request, lambda p: models.IBMBackendProperties.from_wire(p, "backend properties")
-        )
+        """Calibration data (``RuntimeJob.properties``); ``NotFoundError`` for simulators (they
+        have none)."""
+        path = self._backend_path(name, "/properties")
+        return self._get(path, "backend properties", models.IBMBackendProperties)
 
+    @operation
     def get_instance_usage(self) -> Call[models.IBMInstanceUsage]:
-        request = self.request("GET", "/instances/usage")
-        return self.json_call(
-            request, lambda p: models.IBMInstanceUsage.from_wire(p, "instance usage")
-        )
+        """``GET /instances/usage`` -> ``IBMInstanceUsage`` (quantum seconds used and allowed)."""
+        return self._get("/instances/usage", "instance usage", models.IBMInstanceUsage)
 
+    def _configuration(self, name: str) -> Flow[models.IBMBackendConfiguration]:
+        """The backend's configuration, read once per client; ``InvalidInputError`` naming the
+        instance's backends when it has no such backend."""
+        configuration = self._configurations.get(name)
+        if configuration is None:
+            try:
+                configuration = yield self.get_backend_configuration.call(name)
+            except NotFoundError:
+                devices = yield self.list_backends.call()
+                raise isa.unknown_backend(name, [b.name for b in devices]) from None
+            self._configurations[name] = configuration
+        return configuration
 
-def listed_jobs(payload: Any) -> tuple[list[ListedJob], int | None]:
-    """The jobs of a ``GET /jobs`` answer, unparsed, and the server's ``count``."""
-    jobs = payload.get("jobs") if isinstance(payload, dict) else None
-    if not isinstance(jobs, list):
-        raise BadResponseError("the job list has no 'jobs' list", vendor=VENDOR)
-    listed = []
-    for item in jobs:
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            state = item.get("state") if isinstance(item.get("state"), dict) else {}
-            status = (
-                item.get("status"),
-                state.get("status"),
-                state.get("reason_code", state.get("reasonCode")),
-                # A new usage estimate wakes the wait too: it may have to cancel the job.
-                item.get("estimated_running_time_seconds"),
-            )
-            listed.append(ListedJob(item["id"], status, item))
-    count = payload.get("count")
-    return listed, count if isinstance(count, int) and not isinstance(count, bool) else None
+    def _qiskit_target(self, name: str, configuration: Any) -> Flow[Any]:
+        """The backend's qiskit ``Target`` (calibrated errors included), built once per client."""
+        target = self._qiskit_targets.get(name)
+        if target is None:
+            try:
+                properties = yield self.get_backend_properties.call(name)
+            except NotFoundError:  # a simulator: no calibration to weigh the gates by
+                properties = None
+            target = transpile.backend_target(configuration, properties)
+            self._qiskit_targets[name] = target
+        return target

@@ -12,6 +12,8 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
+from airflow_quantum.clients.azure import AzurePreparedJob
+from airflow_quantum.clients.ibm import IBMPreparedJob
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
@@ -60,11 +62,15 @@ def reliability_quick_jobs() -> None:
         azure = AzureQuantumHook()
         return {
             "ibm": [
-                ibm.run_sampler([BELL_ISA_QASM], "ibm_fez", SHOTS)
+                ibm.get_conn().run_job(IBMPreparedJob.sampler([BELL_ISA_QASM], "ibm_fez", SHOTS)).id
                 for _ in range(SENSORS_PER_VENDOR)
             ],
             "azure": [
-                azure.submit_ionq_circuit(BELL_IONQ, shots=SHOTS, target="ionq.simulator").id
+                azure.get_conn()
+                .submit_job(
+                    AzurePreparedJob.ionq_circuit(BELL_IONQ, shots=SHOTS, target="ionq.simulator")
+                )
+                .id
                 for _ in range(SENSORS_PER_VENDOR)
             ],
         }
