@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_quantum import __version__
-from airflow_quantum.clients.azure.settings import IDENTITY_METHODS
+from airflow_quantum.clients.azure.credentials import IDENTITY_METHODS
 
 
 def _text(

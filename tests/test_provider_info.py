@@ -51,7 +51,7 @@ def test_both_forms_offer_the_documented_shared_polling_switch():
 
 
 def test_the_azure_credential_is_a_choice_of_what_the_hook_accepts():
-    from airflow_quantum.clients.azure.settings import IDENTITY_METHODS
+    from airflow_quantum.clients.azure.credentials import IDENTITY_METHODS
 
     schema = _fields("azure_quantum")["credential"]["schema"]
     assert schema["enum"] == [None, *IDENTITY_METHODS]  # None: no credential (the default)

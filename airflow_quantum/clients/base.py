@@ -6,7 +6,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow_quantum.clients.auth import Authenticator, TokenCache
 from airflow_quantum.clients.errors import InvalidInputError
-from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy, SyncTransport
+from airflow_quantum.clients.retries import RetryPolicy
+from airflow_quantum.clients.transport import AsyncTransport, SyncTransport
 
 S = TypeVar("S")
 

@@ -352,6 +352,14 @@ class AsyncRunner:
         await self.transport.aclose()
 
 
+def collect(pager: Pager[T]) -> Flow[list[T]]:
+    """A flow that reads every page of ``pager``: all of its items."""
+    items: list[T] = []
+    while (call := pager.next_call()) is not None:
+        items.extend((yield call))
+    return items
+
+
 def pages_of(pager: Pager[T]) -> Pager[list[T]]:
     """A pager whose items are the pages of ``pager`` (for readers that work page by page)."""
     return _PagesOf(pager)

@@ -33,8 +33,9 @@ import uuid
 from typing import Any
 
 from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQuantumClient
+from airflow_quantum.clients.azure.inputs import provider_of
 from airflow_quantum.clients.azure.models import Quota
-from airflow_quantum.clients.azure.prepared import AzurePreparedJob, provider_of
+from airflow_quantum.clients.azure.prepared import AzurePreparedJob
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.azure.validation import check_job_id
 from airflow_quantum.clients.config import given

@@ -10,10 +10,12 @@ from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.links.azure_quantum import AzureQuantumJobLink
 from airflow_quantum.operators.base import (
-    QuantumCancelJobOperator,
-    QuantumGetResultsOperator,
     QuantumJobOperator,
     as_list,
+)
+from airflow_quantum.operators.submitted_job import (
+    QuantumCancelJobOperator,
+    QuantumGetResultsOperator,
 )
 from airflow_quantum.spending.azure_checks import AzureSpendControl
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
@@ -193,7 +195,7 @@ class AzureQuantumGetResultsOperator(QuantumGetResultsOperator):
 
     Waits up to ``timeout`` seconds (default 300) on the worker for the job to finish; a failed
     or cancelled job fails the task with the service's error code and message. See
-    :class:`~airflow_quantum.operators.base.QuantumGetResultsOperator`.
+    :class:`~airflow_quantum.operators.submitted_job.QuantumGetResultsOperator`.
     """
 
     hook_class = AzureQuantumHook

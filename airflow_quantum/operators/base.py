@@ -29,8 +29,6 @@ from airflow_quantum.clients.state import CancelOutcome, JobState
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
 from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
-from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
-from airflow_quantum.results.trim import shrink_for_xcom
 from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.spending.telemetry import report_finished_job
@@ -42,16 +40,6 @@ try:
 except ImportError:  # pragma: no cover
     from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
 
-#: Default bound of a result returned to XCom (bytes of JSON); ``[quantum]
-#: max_xcom_result_bytes`` changes it.
-MAX_XCOM_RESULT_BYTES = DEFAULT_MAX_XCOM_RESULT_BYTES
-__all__ = [
-    "MAX_XCOM_RESULT_BYTES",
-    "QuantumCancelJobOperator",
-    "QuantumGetResultsOperator",
-    "QuantumJobOperator",
-    "shrink_for_xcom",
-]
 _EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
 
 
@@ -341,91 +329,6 @@ class QuantumJobOperator(BaseOperator):
         if state is not JobState.SUCCEEDED:
             self.delivery.record(context, job_id)  # a succeeded job's facts were kept by deliver
         report_finished_job(self.delivery, context, state)
-
-
-class QuantumGetResultsOperator(BaseOperator):
-    """Base of the vendors' get-results operators: the result of a job submitted elsewhere.
-
-    Waits up to ``timeout`` seconds on the worker for the job to finish (``hook.get_job_result``);
-    a failed or cancelled job fails the task with the service's message. ``results_path``,
-    ``store_raw_payload``, ``max_xcom_result_bytes`` and ``outlets`` work as for
-    :class:`QuantumJobOperator`. Vendor classes name their hook and connection.
-    """
-
-    hook_class: ClassVar[type[QuantumHook]]
-    hook = TaskHook()
-
-    def __init__(
-        self,
-        *,
-        job_id: str,
-        timeout: float | None = None,
-        results_path: Any = None,
-        store_raw_payload: bool = False,
-        max_xcom_result_bytes: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.job_id = job_id
-        self.results_timeout = timeout
-        self.results_path = results_path
-        self.store_raw_payload = store_raw_payload
-        self.max_xcom_result_bytes = checked_xcom_limit(max_xcom_result_bytes)
-        self.job_link: str | None = None
-
-    @property
-    def vendor(self) -> str:
-        return self.hook_class.vendor
-
-    @cached_property
-    def delivery(self) -> ResultDelivery:
-        """Where the job's result goes, and its facts."""
-        return ResultDelivery(self)
-
-    def result_options(self) -> dict[str, Any]:
-        """The vendor's options of ``hook.get_job_result`` (e.g. IBM's ``bitstrings``)."""
-        return {}
-
-    def execute(self, context: Any) -> Any:
-        with failing_on_bad_input(self.task_id):
-            self.hook.check_job_id(self.job_id)
-            self.delivery.check()
-        self.job_link = self.hook.job_url(self.job_id)
-        context["ti"].xcom_push(key=JOB_URL_KEY, value=self.job_link)
-        try:
-            result = self.hook.get_job_result(
-                self.job_id, self.results_timeout, **self.result_options()
-            )
-        except JobFailedError as exc:
-            raise AirflowException(str(exc)) from None
-        return self.delivery.deliver(context, self.job_id, result)
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        """OpenLineage: a ``quantumJob`` run facet and the results file as an output."""
-        return self.delivery.lineage()
-
-
-class QuantumCancelJobOperator(BaseOperator):
-    """Base of the vendors' cancel operators: cancel a job; returns its state afterwards.
-
-    A job already final is left as it is (its state is returned, the task succeeds).
-    """
-
-    hook_class: ClassVar[type[QuantumHook]]
-    hook = TaskHook()
-
-    def __init__(self, *, job_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.job_id = job_id
-
-    def execute(self, context: Any) -> str:
-        hook = self.hook
-        with failing_on_bad_input(self.task_id):
-            hook.check_job_id(self.job_id)
-        hook.cancel_job(self.job_id)
-        state, _ = hook.get_job_status(self.job_id)
-        self.log.info("%s job %s: %s", hook.vendor, self.job_id, state.value)
-        return state.value
 
 
 def as_list(value: Any) -> list[Any] | None:

@@ -18,12 +18,14 @@ from airflow_quantum.hooks.base import TaskHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.links.ibm_quantum import IBMQuantumJobLink
 from airflow_quantum.operators.base import (
-    QuantumCancelJobOperator,
-    QuantumGetResultsOperator,
     QuantumJobOperator,
     as_list,
     failing_on_bad_input,
     is_idempotency_tag,
+)
+from airflow_quantum.operators.submitted_job import (
+    QuantumCancelJobOperator,
+    QuantumGetResultsOperator,
 )
 from airflow_quantum.spending import ibm_backends
 from airflow_quantum.spending.ibm_usage import IBMSpendControl
@@ -256,7 +258,7 @@ class IBMQuantumGetResultsOperator(QuantumGetResultsOperator):
 
     Waits up to ``timeout`` seconds (None: no limit) on the worker; a failed or cancelled job
     fails the task with the service's message. See
-    :class:`~airflow_quantum.operators.base.QuantumGetResultsOperator`.
+    :class:`~airflow_quantum.operators.submitted_job.QuantumGetResultsOperator`.
 
     :param bitstrings: also return every shot's bitstring (large!).
     """

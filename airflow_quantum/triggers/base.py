@@ -25,8 +25,8 @@ from airflow_quantum.clients.errors import (
     NotFoundError,
     QuantumError,
 )
+from airflow_quantum.clients.retries import RetryPolicy
 from airflow_quantum.clients.state import CancelOutcome, JobState
-from airflow_quantum.clients.transport import RetryPolicy
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.hold import hold_until_drained
 from airflow_quantum.triggers.schedules import OwnPolls, SharedPolls

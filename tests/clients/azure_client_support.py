@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from airflow_quantum.clients.azure import AzureQuantumSettings
-from airflow_quantum.clients.transport import RetryPolicy
+from airflow_quantum.clients.retries import RetryPolicy
 
 #: Tiny delays so that retry tests take milliseconds (Retry-After is still obeyed).
 FAST = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_factor=2.0, backoff_max=0.05)

@@ -272,7 +272,7 @@ def test_redirects_are_not_followed_with_the_api_key():
 
     from airflow_quantum.clients.azure import AzureQuantumClient
     from airflow_quantum.clients.errors import QuantumAPIError
-    from airflow_quantum.clients.transport import RetryPolicy
+    from airflow_quantum.clients.retries import RetryPolicy
 
     class Redirecting(requests.adapters.BaseAdapter):
         def __init__(self) -> None:

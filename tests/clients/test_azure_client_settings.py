@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from airflow_quantum.clients.azure.credentials import ApiKeyCredential, ClientSecretCredential
 from airflow_quantum.clients.azure.settings import (
     DEFAULT_API_VERSION,
-    ApiKeyCredential,
     AzureQuantumSettings,
-    ClientSecretCredential,
     parse_connection_string,
 )
 from airflow_quantum.clients.errors import ConfigurationError

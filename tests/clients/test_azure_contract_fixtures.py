@@ -21,8 +21,9 @@ from airflow_quantum.clients.azure.models import (
     Quota,
     SessionDetails,
 )
-from airflow_quantum.clients.azure.protocol import _sas_uri, _session_closed
+from airflow_quantum.clients.azure.protocol import _session_closed
 from airflow_quantum.clients.azure.results import decode_results
+from airflow_quantum.clients.azure.workspace import _sas_uri
 from airflow_quantum.clients.errors import (
     BadRequestError,
     NotFoundError,

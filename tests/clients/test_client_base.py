@@ -11,7 +11,8 @@ from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQ
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import IBM_RETRY_POLICY, IBMQuantumSettings
 from airflow_quantum.clients.ibm.client import AsyncIBMQuantumClient, IBMQuantumClient
-from airflow_quantum.clients.transport import AsyncTransport, RetryPolicy, SyncTransport
+from airflow_quantum.clients.retries import RetryPolicy
+from airflow_quantum.clients.transport import AsyncTransport, SyncTransport
 
 AZURE = AzureQuantumSettings.create(
     subscription_id="sub", resource_group="rg", workspace="ws", location="eastus", api_key="k"

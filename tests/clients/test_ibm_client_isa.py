@@ -14,6 +14,7 @@ from ibm_client_support import FAST, settings, stats
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import IBMPreparedJob, IBMQuantumClient
 from airflow_quantum.clients.ibm import circuits as pubs
+from airflow_quantum.clients.ibm.backend_models import IBMBackendConfiguration
 from airflow_quantum.clients.ibm.isa import (
     BackendTarget,
     NonISACircuitError,
@@ -21,7 +22,6 @@ from airflow_quantum.clients.ibm.isa import (
     check_pubs,
     scan,
 )
-from airflow_quantum.clients.ibm.models import IBMBackendConfiguration
 
 #: A small Heron-like target: 4 qubits in a line 0-1-2-3, with if_else but no for_loop.
 LINE = IBMBackendConfiguration.from_wire(

@@ -26,8 +26,9 @@ from airflow_quantum.clients.ibm import (
 from airflow_quantum.clients.ibm.auth import IAMTokenSource, token_from_answer
 from airflow_quantum.clients.ibm.listing import JobPager, job_filters
 from airflow_quantum.clients.ibm.models import IBMJobPage, status_from_wire
+from airflow_quantum.clients.retries import decide
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.clients.transport import Request, api_error, decide, parse_error_body
+from airflow_quantum.clients.transport import Request, api_error, parse_error_body
 
 CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/b947c1c5a9378d64:a3a7f181-35ac-4a0d::"
 EU_CRN = "crn:v1:bluemix:public:quantum-computing:eu-de:a/b947c1c5a9378d64:a3a7f181-35ac-4a0d::"

@@ -19,8 +19,8 @@ from ibm_client_support import FAST, settings
 from airflow_quantum.clients.calls import json_call
 from airflow_quantum.clients.errors import JobFailedError
 from airflow_quantum.clients.ibm import IBMJob, IBMJobStatus, IBMQuantumClient
+from airflow_quantum.clients.ibm.backend_models import IBMBackendConfiguration, IBMBackendProperties
 from airflow_quantum.clients.ibm.isa import BackendTarget
-from airflow_quantum.clients.ibm.models import IBMBackendConfiguration, IBMBackendProperties
 from airflow_quantum.clients.ibm.results import result_or_raise
 from airflow_quantum.clients.state import JobState
 

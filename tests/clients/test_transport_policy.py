@@ -18,15 +18,13 @@ from airflow_quantum.clients.errors import (
     RateLimitedError,
     ServiceError,
 )
+from airflow_quantum.clients.retries import RetryPolicy, decide, parse_retry_after
 from airflow_quantum.clients.transport import (
     Request,
-    RetryPolicy,
     SyncTransport,
     api_error,
     check_secure_url,
-    decide,
     parse_error_body,
-    parse_retry_after,
     redact_url,
 )
 

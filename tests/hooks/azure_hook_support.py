@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_quantum.clients.transport import RetryPolicy
+from airflow_quantum.clients.retries import RetryPolicy
 
 FAST = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_factor=2.0, backoff_max=0.05)
 BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]

@@ -17,8 +17,9 @@ import pytest
 import requests
 
 from airflow_quantum.clients.azure import AzurePreparedJob
+from airflow_quantum.clients.azure.credentials import AzureIdentityCredential
 from airflow_quantum.clients.azure.identity import AzureIdentitySource, build_identity_credential
-from airflow_quantum.clients.azure.settings import AzureIdentityCredential, AzureQuantumSettings
+from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.errors import ConfigurationError, MissingExtraError
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 

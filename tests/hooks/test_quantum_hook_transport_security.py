@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from airflow_quantum.clients.errors import ConfigurationError, QuantumError
-from airflow_quantum.clients.transport import RetryPolicy
+from airflow_quantum.clients.retries import RetryPolicy
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum_emulator import EmulatorServer

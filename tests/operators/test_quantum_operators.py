@@ -45,7 +45,6 @@ from airflow_quantum.operators.azure_quantum import (
     AzureQuantumGetResultsOperator,
     AzureQuantumSubmitJobOperator,
 )
-from airflow_quantum.operators.base import shrink_for_xcom
 from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumCancelJobOperator,
     IBMQuantumGetResultsOperator,
@@ -58,6 +57,7 @@ from airflow_quantum.operators.ibm_quantum_sessions import (
     IBMQuantumCloseSessionOperator,
     IBMQuantumOpenSessionOperator,
 )
+from airflow_quantum.results.trim import shrink_for_xcom
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 

@@ -16,7 +16,7 @@ from airflow_face_support import BELL_QASM, BELL_QASM2, control, http_fault, mak
 from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.errors import AuthenticationError
 from airflow_quantum.clients.ibm import IBMPreparedJob
-from airflow_quantum.clients.transport import RetryPolicy
+from airflow_quantum.clients.retries import RetryPolicy
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator

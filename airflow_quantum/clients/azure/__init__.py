@@ -3,6 +3,7 @@ job, the protocol (every operation once), storage, inputs, result decoding, and 
 async clients."""
 
 from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQuantumClient
+from airflow_quantum.clients.azure.credentials import ApiKeyCredential, ClientSecretCredential
 from airflow_quantum.clients.azure.models import (
     CostEstimate,
     ErrorData,
@@ -13,14 +14,12 @@ from airflow_quantum.clients.azure.models import (
     TargetStatus,
 )
 from airflow_quantum.clients.azure.prepared import AzurePreparedJob
-from airflow_quantum.clients.azure.protocol import AZURE_RETRY_POLICY
 from airflow_quantum.clients.azure.settings import (
     DEFAULT_API_VERSION,
-    ApiKeyCredential,
     AzureQuantumSettings,
-    ClientSecretCredential,
     parse_connection_string,
 )
+from airflow_quantum.clients.azure.workspace import AZURE_RETRY_POLICY
 
 __all__ = [
     "AZURE_RETRY_POLICY",

@@ -18,22 +18,17 @@ from airflow_quantum.clients.auth import (
     TokenSource,
     secret_fingerprint,
 )
-from airflow_quantum.clients.azure.settings import (
+from airflow_quantum.clients.azure.credentials import (
     API_KEY_HEADER,
     QUANTUM_SCOPE,
     ApiKeyCredential,
     AzureIdentityCredential,
-    AzureQuantumSettings,
     ClientSecretCredential,
 )
+from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.errors import AuthenticationError, BadResponseError, QuantumAPIError
-from airflow_quantum.clients.transport import (
-    AsyncTransport,
-    Request,
-    RetryPolicy,
-    SyncTransport,
-    decode_json,
-)
+from airflow_quantum.clients.retries import RetryPolicy
+from airflow_quantum.clients.transport import AsyncTransport, Request, SyncTransport, decode_json
 
 ENTRA_VENDOR = "Entra ID"
 

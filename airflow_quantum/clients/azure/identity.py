@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_quantum.clients.auth import Token, TokenSource, secret_fingerprint
-from airflow_quantum.clients.azure.settings import QUANTUM_SCOPE, AzureIdentityCredential
+from airflow_quantum.clients.azure.credentials import QUANTUM_SCOPE, AzureIdentityCredential
 from airflow_quantum.clients.errors import AuthenticationError, BadResponseError
 
 IDENTITY_VENDOR = "Entra ID (azure-identity)"

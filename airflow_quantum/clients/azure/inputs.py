@@ -3,18 +3,22 @@
 - ``ionq_circuit``: an ``ionq.circuit.v1`` circuit (QIS or native gate set), and ``check_shots``.
 - ``quantinuum_program``: an OpenQASM 2 program (``honeywell.openqasm.v1``).
 - ``qir_program`` and ``qir_input_params``: QIR (``qir.v1``: LLVM bitcode, or its text form) and
-  the ``entryPoint``/``arguments``/``shots``/``items`` parameters sent with it.
+  the ``entryPoint``/``arguments``/``shots``/``items`` parameters sent with it;
+- ``encoded``, ``default_content_type``, ``provider_of``: any input's blob, content type and the
+  provider a target belongs to.
 
 Every problem raises ``InvalidInputError`` naming the gate index or the field.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
+from airflow_quantum.clients.azure.targets import ESTIMATOR_PROVIDER, ESTIMATOR_TARGET
 from airflow_quantum.clients.errors import InvalidInputError
 
 IONQ_INPUT_FORMAT = "ionq.circuit.v1"
@@ -277,3 +281,47 @@ def qir_input_params(
             raise InvalidInputError("every item must be an object of parameters")
         params["items"] = [dict(item) for item in items]
     return params
+
+
+# ------------------------------------------------------------------------ any input
+
+
+def provider_of(target: str) -> str:
+    """The provider id of a target name (``ionq.simulator`` → ``ionq``)."""
+    if target.strip().lower() == ESTIMATOR_TARGET:
+        return ESTIMATOR_PROVIDER
+    provider = target.strip().split(".", 1)[0].lower()
+    if not provider or "." not in target:
+        raise InvalidInputError(f"target {target!r:.60} does not name its provider")
+    return provider
+
+
+def encoded(input_data: Any) -> bytes:
+    """The input blob's bytes: bytes as they are, text as UTF-8, a dict or list as JSON."""
+    if isinstance(input_data, bytes | bytearray):
+        raw = bytes(input_data)
+    elif isinstance(input_data, str):
+        raw = input_data.encode("utf-8")
+    elif isinstance(input_data, Mapping | list):
+        try:
+            raw = json.dumps(input_data, allow_nan=False, separators=(",", ":")).encode()
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"input_data is not JSON-serialisable: {exc}") from None
+    else:
+        raise InvalidInputError(
+            f"input_data must be bytes, str, dict or list, got {type(input_data).__name__}"
+        )
+    if not raw:
+        raise InvalidInputError("input_data is empty")
+    return raw
+
+
+def default_content_type(input_data_format: str) -> str:
+    fmt = input_data_format.lower()
+    if "qasm" in fmt:
+        return "application/qasm"  # as the official client's Quantinuum target sends it
+    if "qir" in fmt:
+        return "qir.v1"
+    if "quil" in fmt:
+        return "text/plain"  # as the official client's Rigetti target sends Quil
+    return "application/json"

@@ -12,17 +12,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, TypedDict, TypeVar, Unpack
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from airflow_quantum.clients.azure.models import state_of, words_of
 from airflow_quantum.clients.azure.validation import check_job_id
-from airflow_quantum.clients.calls import Call, json_of
+from airflow_quantum.clients.calls import Call, Pager, json_of
 from airflow_quantum.clients.errors import (
     BadResponseError,
     InvalidInputError,
     reject_unknown_keywords,
 )
+from airflow_quantum.clients.models import ListedJob
 from airflow_quantum.clients.state import JobState
-from airflow_quantum.clients.transport import Request
+from airflow_quantum.clients.transport import Request, redact_url
 
 M = TypeVar("M")
 
@@ -290,3 +292,45 @@ class LinkPager:
         ):
             self._next_link = page.next_link
         return items
+
+
+def next_page_request(next_link: str, endpoint: str, api_version: str) -> Request:
+    """The request for an absolute ``nextLink``, which must stay on the workspace's host
+    (``endpoint``): credentials are never sent anywhere else."""
+    parts, origin = urlsplit(next_link), urlsplit(endpoint)
+    if (parts.scheme, parts.netloc.lower()) != (origin.scheme, origin.netloc.lower()):
+        raise BadResponseError(
+            f"nextLink {redact_url(next_link)!r} leaves the workspace endpoint "
+            f"{endpoint}; refusing to send credentials there",
+            vendor=VENDOR,
+        )
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(key == "api-version" for key, _ in query):
+        query.append(("api-version", api_version))
+    return Request("GET", urlunsplit(parts._replace(query=urlencode(query, quote_via=quote))))
+
+
+def listed_jobs(
+    request: Request, next_page: Callable[[str], Request], max_pages: int | None
+) -> Pager[ListedJob]:
+    """A listing of jobs as ``ListedJob`` (unparsed: id, status words, raw JSON); items that
+    are no job object are left out."""
+    pager = LinkPager(request, next_page, "JobDetails", _listed, max_pages=max_pages)
+    return _Present(pager)
+
+
+def _listed(item: object) -> ListedJob | None:
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return ListedJob(item["id"], (item.get("status"),), item)
+    return None
+
+
+class _Present:
+    """The items of a pager that are not None."""
+
+    def __init__(self, pager: LinkPager) -> None:
+        self.pager = pager
+
+    def next_call(self) -> Call[list[Any]] | None:
+        call = self.pager.next_call()
+        return None if call is None else call.then(lambda page: [i for i in page if i is not None])

@@ -9,7 +9,6 @@ names the field, ``RetiredTargetError`` a retired target). The cost estimate pri
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict, Unpack
@@ -18,7 +17,6 @@ from airflow_quantum.clients.azure import inputs
 from airflow_quantum.clients.azure.targets import (
     DEFAULT_IONQ_TARGET,
     DEFAULT_QUANTINUUM_TARGET,
-    ESTIMATOR_PROVIDER,
     ESTIMATOR_TARGET,
     check_current,
 )
@@ -112,8 +110,8 @@ class AzurePreparedJob:
             provider_id=provider_id,
             input_data_format=input_data_format,
             output_data_format=output_data_format,
-            data=_encoded(input_data),
-            content_type=content_type or _default_content_type(input_data_format),
+            data=inputs.encoded(input_data),
+            content_type=content_type or inputs.default_content_type(input_data_format),
             input_params=params,
             program=input_data,
             shots=shots if isinstance(shots, int) and not isinstance(shots, bool) else None,
@@ -210,7 +208,7 @@ class AzurePreparedJob:
             inputs.qir_program(qir),
             inputs.QIR_INPUT_FORMAT,
             output_data_format or default_output,
-            provider_id or provider_of(target),
+            provider_id or inputs.provider_of(target),
             target,
             params,
             content_type=inputs.QIR_INPUT_FORMAT,
@@ -367,44 +365,3 @@ def _field(name: str, check: Any, *args: Any) -> Any:
         return check(*args)
     except InvalidInputError as exc:
         raise InvalidInputError(f"{name}: {exc}") from None
-
-
-def provider_of(target: str) -> str:
-    """The provider id of a target name (``ionq.simulator`` → ``ionq``)."""
-    if target.strip().lower() == ESTIMATOR_TARGET:
-        return ESTIMATOR_PROVIDER
-    provider = target.strip().split(".", 1)[0].lower()
-    if not provider or "." not in target:
-        raise InvalidInputError(f"target {target!r:.60} does not name its provider")
-    return provider
-
-
-def _encoded(input_data: Any) -> bytes:
-    """The input blob's bytes: bytes as they are, text as UTF-8, a dict or list as JSON."""
-    if isinstance(input_data, bytes | bytearray):
-        raw = bytes(input_data)
-    elif isinstance(input_data, str):
-        raw = input_data.encode("utf-8")
-    elif isinstance(input_data, Mapping | list):
-        try:
-            raw = json.dumps(input_data, allow_nan=False, separators=(",", ":")).encode()
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"input_data is not JSON-serialisable: {exc}") from None
-    else:
-        raise InvalidInputError(
-            f"input_data must be bytes, str, dict or list, got {type(input_data).__name__}"
-        )
-    if not raw:
-        raise InvalidInputError("input_data is empty")
-    return raw
-
-
-def _default_content_type(input_data_format: str) -> str:
-    fmt = input_data_format.lower()
-    if "qasm" in fmt:
-        return "application/qasm"  # as the official client's Quantinuum target sends it
-    if "qir" in fmt:
-        return "qir.v1"
-    if "quil" in fmt:
-        return "text/plain"  # as the official client's Rigetti target sends Quil
-    return "application/json"

@@ -11,46 +11,35 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from functools import partial
-from typing import Any, TypedDict, TypeVar, Unpack
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from typing import Any, TypedDict, Unpack
+from urllib.parse import quote
 
-from airflow_quantum.clients.auth import Authenticator, TokenCache
 from airflow_quantum.clients.azure import queue, storage
-from airflow_quantum.clients.azure.auth import build_authenticator
 from airflow_quantum.clients.azure.listing import (
     ACTIVE_STATES,
     JobQuery,
-    LinkPager,
-    Paging,
     SortedPaging,
     build_job_filter,
     list_params,
+    listed_jobs,
 )
 from airflow_quantum.clients.azure.models import (
     JobDetails,
-    ProviderStatus,
-    Quota,
-    SessionDetails,
 )
 from airflow_quantum.clients.azure.prepared import AzurePreparedJob
 from airflow_quantum.clients.azure.results import check_result_state, decode_results, qubits_of
-from airflow_quantum.clients.azure.settings import AzureQuantumSettings
-from airflow_quantum.clients.azure.targets import check_current
 from airflow_quantum.clients.azure.validation import (
     check_job_id,
     check_name,
     check_tags,
     new_job_id,
 )
-from airflow_quantum.clients.base import QuantumClient
+from airflow_quantum.clients.azure.workspace import VENDOR, AzureWorkspace
 from airflow_quantum.clients.calls import (
-    Answer,
     Call,
     Flow,
     Pager,
-    json_call,
     json_of,
     listing,
     operation,
@@ -67,12 +56,9 @@ from airflow_quantum.clients.errors import (
     reject_unknown_keywords,
 )
 from airflow_quantum.clients.models import ListedJob
-from airflow_quantum.clients.transport import Request, RetryPolicy, redact_url
 
 log = logging.getLogger(__name__)
-M = TypeVar("M")
 
-VENDOR = "Azure Quantum"
 #: From this api-version on, jobs are cancelled with ``POST :cancel`` (before: ``DELETE``).
 #: (Status words do not follow the api-version: both vocabularies are answered at every version.)
 CANCEL_ACTION_VERSION = "2025-12-01-preview"
@@ -80,11 +66,6 @@ CANCEL_ACTION_VERSION = "2025-12-01-preview"
 #: ``PATCH /jobUpdateOptions/{id}`` (the specs and the official client at HEAD); before, with a
 #: JSON Patch at ``PATCH /jobs/{id}`` (the published 3.13 client). Both paths are tried.
 MERGE_PATCH_VERSION = "2025-09-01-preview"
-#: The official client's policy: 408/429/5xx retried with backoff 0.8 s x 2^n (at most 120 s),
-#: ``Retry-After`` honoured; POST/PATCH only on 500/503/504 or with ``Retry-After``.
-AZURE_RETRY_POLICY = RetryPolicy(
-    max_retries=6, backoff_base=0.8, backoff_factor=2.0, backoff_max=120.0, jitter=0.2
-)
 #: Page size of the pending-jobs listing: 10,000 waiting jobs take 20 requests, and one page
 #: (about 0.5 MB of JSON) decodes in a few milliseconds, so the event loop never stalls.
 PENDING_PAGE_SIZE = 500
@@ -102,94 +83,19 @@ class JobUpdate(TypedDict, total=False):
     tags: list[str] | None
 
 
-class AzureQuantumProtocol(QuantumClient[AzureQuantumSettings]):
-    """The operations of one workspace.
-
-    Built as ``QuantumClient``: ``AzureQuantumClient(settings, retry_policy=...,
-    token_cache=..., session=<requests.Session>, sleep=<the retries' sleep>)``.
-    """
-
-    vendor = VENDOR
-    settings_class = AzureQuantumSettings
-    default_retry_policy = AZURE_RETRY_POLICY
-
-    def __init__(self, settings: AzureQuantumSettings, **options: Any) -> None:
-        super().__init__(settings, **options)
-        self.base = settings.workspace_url
-        self.api_version = settings.api_version
-        self._origin = urlsplit(settings.endpoint)
-
-    def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
-        return build_authenticator(self.settings, policy=self.retry_policy, cache=token_cache)
-
-    # ------------------------------------------------------------------------- helpers
-
-    def _request(self, method: str, path: str, **options: Any) -> Request:
-        params = {"api-version": self.api_version, **options.pop("params", {})}
-        return Request(method, f"{self.base}{path}", params=params, **options)
+class AzureQuantumProtocol(AzureWorkspace):
+    """The operations of one workspace: its jobs here, the workspace's own in ``AzureWorkspace``."""
 
     def _job_path(self, job_id: str, suffix: str = "") -> str:
         return f"/jobs/{quote(check_job_id(job_id), safe='')}{suffix}"
-
-    def _session_path(self, session_id: str, suffix: str = "") -> str:
-        return f"/sessions/{quote(check_job_id(session_id, 'session_id'), safe='')}{suffix}"
-
-    def _json(self, request: Request, read: Callable[[Any], M]) -> Call[M]:
-        return json_call(VENDOR, request, read)
-
-    @staticmethod
-    def _maybe(request: Request, parse: Callable[[Any], M]) -> Call[M | None]:
-        """A call whose answer may be empty (204): None then, else its JSON parsed."""
-
-        def read(answer: Answer) -> M | None:
-            empty = answer.status_code == 204 or not answer.content.strip()
-            return None if empty else parse(json_of(VENDOR, answer, request))
-
-        return Call(request, read)
 
     @staticmethod
     def parse_job(payload: Any) -> JobDetails:
         return JobDetails.from_wire(payload, "JobDetails")
 
-    @staticmethod
-    def parse_session(payload: Any) -> SessionDetails:
-        return SessionDetails.from_wire(payload, "SessionDetails")
-
     def job_from_listing(self, listed: ListedJob) -> JobDetails:
         """The ``JobDetails`` of a job from ``pending_job_pages``."""
         return self.parse_job(listed.raw)
-
-    def next_page(self, next_link: str) -> Request:
-        """The request for an absolute ``nextLink``, which must stay on the workspace's host."""
-        parts = urlsplit(next_link)
-        if (parts.scheme, parts.netloc.lower()) != (
-            self._origin.scheme,
-            self._origin.netloc.lower(),
-        ):
-            raise BadResponseError(
-                f"nextLink {redact_url(next_link)!r} leaves the workspace endpoint "
-                f"{self.settings.endpoint}; refusing to send credentials there",
-                vendor=VENDOR,
-            )
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        if not any(key == "api-version" for key, _ in query):
-            query.append(("api-version", self.api_version))
-        return Request("GET", urlunsplit(parts._replace(query=urlencode(query, quote_via=quote))))
-
-    def _pager(
-        self, path: str, what: str, model: Any, paging: Paging, query: str | None = None
-    ) -> LinkPager:
-        """A listing of ``path``, its arguments checked now, its pages fetched as consumed."""
-        limit = paging.pop("limit", None)
-        request = self._request("GET", path, params=list_params(filter=query, **paging))
-        parse = partial(model.from_wire, what=what)
-        return LinkPager(request, self.next_page, what, parse, limit=limit)
-
-    def _all(self, pager: Pager[M]) -> Flow[list[M]]:
-        items: list[M] = []
-        while (call := pager.next_call()) is not None:
-            items.extend((yield call))
-        return items
 
     # ---------------------------------------------------------------------------- jobs
 
@@ -388,111 +294,7 @@ class AzureQuantumProtocol(QuantumClient[AzureQuantumSettings]):
         query = build_job_filter(status=list(ACTIVE_STATES))
         params = list_params(filter=query, top=page_size or PENDING_PAGE_SIZE)
         request = self._request("GET", "/jobs", params=params)
-        pager = LinkPager(request, self.next_page, "JobDetails", _listed, max_pages=max_pages)
-        return pages_of(_Present(pager))
-
-    @operation
-    def get_sas_uri(self, container: str, blob: str | None = None) -> Call[str]:
-        """``POST /storage/sasUri``: a SAS URL for a container of the workspace, or one blob."""
-        body: dict[str, Any] = {"containerName": container}
-        if blob is not None:
-            body["blobName"] = blob
-        request = self._request("POST", "/storage/sasUri", json_body=body)
-        return self._json(request, _sas_uri)
-
-    # ------------------------------------------------------------------------ sessions
-
-    @operation
-    def open_session(
-        self,
-        *,
-        provider_id: str,
-        target: str,
-        session_id: str | None = None,
-        name: str | None = None,
-        job_failure_policy: str = "Abort",
-    ) -> Call[SessionDetails]:
-        """Open a session on ``target``; submit jobs into it with ``session_id``."""
-        session_id = check_job_id(session_id, "session_id") if session_id else new_job_id()
-        if job_failure_policy not in ("Abort", "Continue"):
-            raise InvalidInputError("job_failure_policy must be 'Abort' or 'Continue'")
-        check_current(target)
-        body = {
-            "id": session_id,
-            "name": check_name(name, "name") if name is not None else session_id,
-            "providerId": check_name(provider_id, "provider_id"),
-            "target": check_name(target, "target"),
-            "itemType": "Session",
-            "jobFailurePolicy": job_failure_policy,
-        }
-        request = self._request("PUT", self._session_path(session_id), json_body=body)
-        return self._json(request, self.parse_session)
-
-    @operation
-    def get_session(self, session_id: str) -> Call[SessionDetails]:
-        """The session's details."""
-        return self._json(self._request("GET", self._session_path(session_id)), self.parse_session)
-
-    @operation
-    def close_session(self, session_id: str) -> Flow[SessionDetails]:
-        """Close the session: it takes no new jobs; its jobs run on."""
-        ok = frozenset({200, 204})
-        request = self._request("POST", self._session_path(session_id, ":close"), ok_statuses=ok)
-        session = yield self._maybe(request, self.parse_session)
-        return session if session is not None else (yield self.get_session.call(session_id))
-
-    @listing
-    def list_sessions(self, **paging: Unpack[SortedPaging]) -> Pager[SessionDetails]:
-        """The workspace's sessions."""
-        reject_unknown_keywords(paging, SortedPaging, "list_sessions")
-        return self._pager("/sessions", "SessionDetails", SessionDetails, paging)  # type: ignore[arg-type]
-
-    @listing
-    def list_session_jobs(self, session_id: str, **paging: Unpack[Paging]) -> Pager[JobDetails]:
-        """The jobs of a session."""
-        reject_unknown_keywords(paging, Paging, "list_session_jobs")
-        return self._pager(
-            self._session_path(session_id, "/jobs"), "JobDetails", JobDetails, paging
-        )  # type: ignore[arg-type]
-
-    # ----------------------------------------------------------------------- workspace
-
-    @operation
-    def get_provider_status(self) -> Flow[list[ProviderStatus]]:
-        """Availability and average queue time of every provider and target."""
-        return (
-            yield from self._all(
-                self._pager("/providerStatus", "ProviderStatus", ProviderStatus, {})
-            )
-        )
-
-    @operation
-    def get_quotas(self) -> Flow[list[Quota]]:
-        """The workspace's quotas and their utilisation."""
-        return (yield from self._all(self._pager("/quotas", "Quota", Quota, {})))
-
-
-def _sas_uri(payload: Any) -> str:
-    if not isinstance(payload, dict) or not isinstance(payload.get("sasUri"), str):
-        raise BadResponseError("the storage/sasUri answer has no sasUri", vendor=VENDOR)
-    return payload["sasUri"]
-
-
-def _listed(item: object) -> ListedJob | None:
-    if isinstance(item, dict) and isinstance(item.get("id"), str):
-        return ListedJob(item["id"], (item.get("status"),), item)
-    return None
-
-
-class _Present:
-    """The items of a pager that are not None (listed jobs that could be read)."""
-
-    def __init__(self, pager: LinkPager) -> None:
-        self.pager = pager
-
-    def next_call(self) -> Call[list[Any]] | None:
-        call = self.pager.next_call()
-        return None if call is None else call.then(lambda page: [i for i in page if i is not None])
+        return pages_of(listed_jobs(request, self.next_page, max_pages))
 
 
 def _session_closed(exc: QuantumAPIError, session_id: str | None) -> SessionClosedError | None:

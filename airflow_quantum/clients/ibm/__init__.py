@@ -7,13 +7,16 @@ coordinates and the API key; ``decode_result`` turns primitive results into plai
 
 from __future__ import annotations
 
-from airflow_quantum.clients.ibm.client import AsyncIBMQuantumClient, IBMQuantumClient
-from airflow_quantum.clients.ibm.models import (
+from airflow_quantum.clients.ibm.backend_models import (
     IBMBackend,
     IBMBackendConfiguration,
     IBMBackendProperties,
     IBMBackendStatus,
     IBMInstanceUsage,
+)
+from airflow_quantum.clients.ibm.client import AsyncIBMQuantumClient, IBMQuantumClient
+from airflow_quantum.clients.ibm.instance import IBM_RETRY_POLICY
+from airflow_quantum.clients.ibm.models import (
     IBMJob,
     IBMJobMetrics,
     IBMJobPage,
@@ -23,7 +26,6 @@ from airflow_quantum.clients.ibm.models import (
     IBMSubmittedJob,
 )
 from airflow_quantum.clients.ibm.prepared import IBMPreparedJob
-from airflow_quantum.clients.ibm.protocol import IBM_RETRY_POLICY
 from airflow_quantum.clients.ibm.results import decode_result
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 

@@ -28,13 +28,8 @@ from airflow_quantum.clients.errors import (
     QuantumAPIError,
 )
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
-from airflow_quantum.clients.transport import (
-    AsyncTransport,
-    Request,
-    RetryPolicy,
-    SyncTransport,
-    decode_json,
-)
+from airflow_quantum.clients.retries import RetryPolicy
+from airflow_quantum.clients.transport import AsyncTransport, Request, SyncTransport, decode_json
 
 IAM_VENDOR = "IBM Cloud IAM"
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"

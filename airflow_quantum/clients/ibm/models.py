@@ -1,10 +1,11 @@
-"""Qiskit Runtime payloads as pydantic models: jobs, sessions, backends, metrics, usage.
+"""Qiskit Runtime job payloads as pydantic models: jobs, their pages, metrics and sessions.
 
 Every model keeps the fields it does not know (``model_extra``), so a newer server never breaks
 parsing; ``from_wire`` raises ``BadResponseError`` for a payload it cannot read. ``IBMJob``
 carries every attribute of the official ``RuntimeJob`` (``job_id``, ``backend_name``,
 ``creation_date``, ``image``, ``inputs``, ``primitive_id``, ``usage_estimation``, ...), its
 ``status`` in the official ``JobStatus`` names, the shared ``JobState`` and the job predicates.
+The instance's backends and usage are in ``backend_models``.
 """
 
 from __future__ import annotations
@@ -337,69 +338,3 @@ class IBMSession(WireModel):
     @property
     def session_id(self) -> str:
         return self.id
-
-
-class IBMDeviceStatus(WireModel):
-    name: str | None = None
-    reason: str | None = None
-
-
-class IBMBackend(WireModel):
-    """One entry of ``GET /backends``."""
-
-    name: str
-    status: IBMDeviceStatus | None = None
-    is_simulator: bool | None = None
-    qubits: int | None = None
-    queue_length: int | None = None
-
-
-class IBMBackendStatus(WireModel):
-    """``GET /backends/{name}/status``; ``state`` is True when the backend takes jobs."""
-
-    backend_name: str | None = None
-    backend_version: str | None = None
-    state: bool | None = None
-    status: str | None = None
-    message: str | None = None
-    length_queue: int | None = None
-
-    @property
-    def operational(self) -> bool:
-        return bool(self.state)
-
-
-class IBMBackendConfiguration(WireModel):
-    """``GET /backends/{name}/configuration`` (the many other fields are kept as extras)."""
-
-    backend_name: str | None = None
-    backend_version: str | None = None
-    n_qubits: int | None = None
-    basis_gates: list[str] | None = None
-    coupling_map: list[list[int]] | None = None
-    simulator: bool | None = None
-    max_shots: int | None = None
-    online_date: Timestamp = None
-
-
-class IBMBackendProperties(WireModel):
-    """``GET /backends/{name}/properties``: calibration data, kept as the server sends it."""
-
-    backend_name: str | None = None
-    backend_version: str | None = None
-    last_update_date: Timestamp = None
-    qubits: list[Any] | None = None
-    gates: list[Any] | None = None
-    general: list[Any] | None = None
-
-
-class IBMInstanceUsage(WireModel):
-    """``GET /instances/usage``."""
-
-    instance_id: str | None = None
-    plan_id: str | None = None
-    usage_consumed_seconds: float | None = None
-    usage_limit_seconds: float | None = None
-    usage_allocation_seconds: float | None = None
-    usage_remaining_seconds: float | None = None
-    usage_limit_reached: bool | None = None

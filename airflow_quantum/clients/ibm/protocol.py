@@ -8,16 +8,12 @@ is built: a bad value raises ``InvalidInputError`` before anything is sent.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, Unpack
+from collections.abc import Iterable
+from typing import Any, Unpack
 from urllib.parse import quote
 
-from airflow_quantum.clients.auth import Authenticator, TokenCache
-from airflow_quantum.clients.base import QuantumClient
 from airflow_quantum.clients.calls import Call, Flow, Pager, json_call, listing, operation, pages_of
 from airflow_quantum.clients.errors import (
-    BadResponseError,
     InvalidInputError,
     InvalidStateError,
     NotFoundError,
@@ -27,7 +23,7 @@ from airflow_quantum.clients.errors import (
 )
 from airflow_quantum.clients.ibm import isa, models, transpile
 from airflow_quantum.clients.ibm import validation as check
-from airflow_quantum.clients.ibm.auth import iam_authenticator
+from airflow_quantum.clients.ibm.instance import VENDOR, IBMInstance
 from airflow_quantum.clients.ibm.listing import (
     JobFilters,
     JobListing,
@@ -39,99 +35,14 @@ from airflow_quantum.clients.ibm.listing import (
 )
 from airflow_quantum.clients.ibm.prepared import IBMPreparedJob
 from airflow_quantum.clients.ibm.results import result_or_raise
-from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
 from airflow_quantum.clients.models import ListedJob
-from airflow_quantum.clients.transport import Request, RetryPolicy
 
-VENDOR = "IBM Quantum"
-T = TypeVar("T")
-
-#: The official client's retry rules: 5xx (Cloudflare's 52x included) retried on every method,
-#: POST included (the API documents those retries as safe); 429 and 413 only on other methods
-#: and only with Retry-After; at most 5 retries with exponential backoff and jitter.
-IBM_RETRY_POLICY = RetryPolicy(
-    max_retries=5,
-    backoff_base=0.5,
-    backoff_factor=2.0,
-    backoff_max=16.0,
-    jitter=0.5,
-    retry_statuses=frozenset({408, 413, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}),
-    unsafe_retry_statuses=frozenset({500, 502, 503, 504, 520, 521, 522, 523, 524}),
-    unsafe_retry_with_retry_after=False,
-    retry_after_required=frozenset({413, 429}),
-)
 #: Page size of the pending-jobs listing: the most the service gives in one page.
 PENDING_PAGE_SIZE = check.MAX_PAGE_SIZE
 
 
-class IBMProtocol(QuantumClient[IBMQuantumSettings]):
-    """The operations of one instance (its runtime URL, CRN and API version).
-
-    Built as ``QuantumClient``: ``IBMQuantumClient(settings, retry_policy=...,
-    token_cache=..., session=<requests.Session>)``; all clients of one API key share one IAM
-    token, refreshed at 80% of its lifetime or after a 401.
-    """
-
-    vendor = VENDOR
-    settings_class = IBMQuantumSettings
-    default_retry_policy = IBM_RETRY_POLICY
-
-    def __init__(self, settings: IBMQuantumSettings, **options: Any) -> None:
-        super().__init__(settings, **options)
-        self.base = settings.runtime_url
-        self.headers = {"Service-CRN": settings.instance, "IBM-API-Version": settings.api_version}
-        #: Backend configurations and qiskit Targets, read once per client.
-        self._configurations: dict[str, models.IBMBackendConfiguration] = {}
-        self._qiskit_targets: dict[str, Any] = {}
-
-    def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
-        # The sync face's IAM requests share its session (the async face has none).
-        session = getattr(self.transport, "session", None)
-        return iam_authenticator(
-            self.settings, policy=self.retry_policy, session=session, cache=token_cache
-        )
-
-    # ------------------------------------------------------------------------- helpers
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Any = None,
-        body: Any = None,
-        idempotent: bool | None = None,
-    ) -> Request:
-        headers = dict(self.headers)
-        content = None
-        if body is not None:
-            try:
-                content = json.dumps(body, allow_nan=False).encode()
-            except (TypeError, ValueError) as exc:
-                raise InvalidInputError(f"the request body is not valid JSON: {exc}") from exc
-            headers["Content-Type"] = "application/json"
-        return Request(
-            method,
-            f"{self.base}{path}",
-            params=params,
-            content=content,
-            headers=headers,
-            idempotent=idempotent,
-        )
-
-    @staticmethod
-    def _read(what: str, model: type[T]) -> Callable[[Any], T]:
-        return lambda payload: model.from_wire(payload, what)  # type: ignore[attr-defined]
-
-    def _get(self, path: str, what: str, model: type[T], params: Any = None) -> Call[T]:
-        request = self.request("GET", path, params=params)
-        return json_call(VENDOR, request, self._read(what, model))
-
-    @staticmethod
-    def _empty(
-        request: Request, on_error: Callable[[QuantumAPIError], None] | None = None
-    ) -> Call[None]:
-        return Call(request, lambda answer: None, on_error)
+class IBMProtocol(IBMInstance):
+    """The operations of one instance: its jobs here, the instance's own in ``IBMInstance``."""
 
     def _job(self, payload: Any) -> models.IBMJob:
         job = models.IBMJob.from_wire(payload, "IBM job")
@@ -141,14 +52,6 @@ class IBMProtocol(QuantumClient[IBMQuantumSettings]):
     @staticmethod
     def _job_path(job_id: str, suffix: str = "") -> str:
         return f"/jobs/{quote(check.job_id(job_id), safe='')}{suffix}"
-
-    @staticmethod
-    def _session_path(session_id: str, suffix: str = "") -> str:
-        return f"/sessions/{quote(check.session_id(session_id), safe='')}{suffix}"
-
-    @staticmethod
-    def _backend_path(name: str, suffix: str) -> str:
-        return f"/backends/{quote(check.backend(name), safe='')}{suffix}"
 
     def job_from_listing(self, listed: ListedJob) -> models.IBMJob:
         """The ``IBMJob`` of a job from ``pending_job_pages``."""
@@ -332,97 +235,3 @@ class IBMProtocol(QuantumClient[IBMQuantumSettings]):
             return json_call(VENDOR, request, listed_jobs)
 
         return pages_of(PendingListing(page, page_size or PENDING_PAGE_SIZE, max_pages))
-
-    # ------------------------------------------------------------------------ sessions
-
-    @operation
-    def open_session(
-        self, backend: str, *, mode: str = "batch", max_ttl: int | None = None
-    ) -> Call[models.IBMSession]:
-        """Open a ``batch`` (the default; the Open plan allows only this) or a ``dedicated``
-        session on ``backend`` -> ``IBMSession``."""
-        body: dict[str, Any] = {"mode": check.session_mode(mode), "backend": check.backend(backend)}
-        if max_ttl is not None:
-            body["max_ttl"] = check.count(max_ttl, "max_ttl", minimum=1)
-        request = self.request("POST", "/sessions", body=body)
-        return json_call(VENDOR, request, self._read("session", models.IBMSession))
-
-    @operation
-    def get_session(self, session_id: str) -> Call[models.IBMSession]:
-        """``GET /sessions/{id}`` -> ``IBMSession``."""
-        return self._get(self._session_path(session_id), "session", models.IBMSession)
-
-    @operation
-    def close_session(self, session_id: str) -> Call[None]:
-        """Stop accepting jobs; queued and running jobs still run."""
-        body = {"accepting_jobs": False}
-        request = self.request("PATCH", self._session_path(session_id), body=body, idempotent=True)
-        return self._empty(request)
-
-    @operation
-    def cancel_session(self, session_id: str) -> Call[None]:
-        """Close the session now: its queued jobs will not run."""
-        return self._empty(self.request("DELETE", self._session_path(session_id, "/close")))
-
-    # ------------------------------------------------------------- backends and usage
-
-    @operation
-    def list_backends(self) -> Call[list[models.IBMBackend]]:
-        """``GET /backends`` -> ``list[IBMBackend]``."""
-
-        def read(payload: Any) -> list[models.IBMBackend]:
-            devices = payload.get("devices") if isinstance(payload, dict) else None
-            if not isinstance(devices, list):
-                raise BadResponseError("the backend list has no devices list", vendor=VENDOR)
-            return [models.IBMBackend.from_wire(device, "backend") for device in devices]
-
-        return json_call(VENDOR, self.request("GET", "/backends"), read)
-
-    @operation
-    def get_backend_status(self, name: str) -> Call[models.IBMBackendStatus]:
-        """``GET /backends/{name}/status`` -> ``IBMBackendStatus``."""
-        path = self._backend_path(name, "/status")
-        return self._get(path, "backend status", models.IBMBackendStatus)
-
-    @operation
-    def get_backend_configuration(self, name: str) -> Call[models.IBMBackendConfiguration]:
-        """``GET /backends/{name}/configuration`` -> ``IBMBackendConfiguration``."""
-        path = self._backend_path(name, "/configuration")
-        return self._get(path, "backend configuration", models.IBMBackendConfiguration)
-
-    @operation
-    def get_backend_properties(self, name: str) -> Call[models.IBMBackendProperties]:
-        """Calibration data (``RuntimeJob.properties``); ``NotFoundError`` for simulators (they
-        have none)."""
-        path = self._backend_path(name, "/properties")
-        return self._get(path, "backend properties", models.IBMBackendProperties)
-
-    @operation
-    def get_instance_usage(self) -> Call[models.IBMInstanceUsage]:
-        """``GET /instances/usage`` -> ``IBMInstanceUsage`` (quantum seconds used and allowed)."""
-        return self._get("/instances/usage", "instance usage", models.IBMInstanceUsage)
-
-    def _configuration(self, name: str) -> Flow[models.IBMBackendConfiguration]:
-        """The backend's configuration, read once per client; ``InvalidInputError`` naming the
-        instance's backends when it has no such backend."""
-        configuration = self._configurations.get(name)
-        if configuration is None:
-            try:
-                configuration = yield self.get_backend_configuration.call(name)
-            except NotFoundError:
-                devices = yield self.list_backends.call()
-                raise isa.unknown_backend(name, [b.name for b in devices]) from None
-            self._configurations[name] = configuration
-        return configuration
-
-    def _qiskit_target(self, name: str, configuration: Any) -> Flow[Any]:
-        """The backend's qiskit ``Target`` (calibrated errors included), built once per client."""
-        target = self._qiskit_targets.get(name)
-        if target is None:
-            try:
-                properties = yield self.get_backend_properties.call(name)
-            except NotFoundError:  # a simulator: no calibration to weigh the gates by
-                properties = None
-            target = transpile.backend_target(configuration, properties)
-            self._qiskit_targets[name] = target
-        return target
