@@ -3,7 +3,9 @@
 No page points outside the repository (issues, "wire notes"); the page "From the emulator to the
 real service" is in the site's navigation, names today's targets and backends and only hook
 methods that exist; the connection docs say how to enable Airflow 3's connection test; the
-README installs from the clone; the package metadata carries no made-up documentation URL.
+README installs from the clone; the package metadata carries no made-up documentation URL. The
+quickstart counts the example DAGs there are (from ``example_dags/``), lists each, shows how to
+see the spend approval, and says when a new DAG file appears under a scheduler.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import re
 
 import pytest
 import yaml
-from docs_support import DOCS, ROOT, python_blocks
+from airflow.configuration import conf
+from docs_support import DOCS, EXAMPLE_DAGS, ROOT, python_blocks
 
 from airflow_quantum.clients.azure.client import AzureQuantumClient
 from airflow_quantum.clients.ibm.client import IBMQuantumClient
@@ -23,6 +26,8 @@ from airflow_quantum_emulator import demo
 
 PAGES = [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
 REAL = DOCS / "real-services.md"
+QUICKSTART = DOCS / "quickstart.md"
+EXAMPLE_DAG_IDS = sorted(path.stem for path in EXAMPLE_DAGS.glob("*.py"))
 AZURE_TARGETS = (
     "ionq.simulator",
     "ionq.qpu.aria-1",
@@ -37,6 +42,15 @@ AZURE_TARGETS = (
     "microsoft.estimator",
 )
 IBM_BACKENDS = ("ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston")
+#: How the pages write small counts ("the ten DAGs").
+NUMBER_WORDS = {
+    word: number
+    for number, word in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen", "twenty")
+    )
+}  # fmt: skip
 #: What points outside the repository: the tracker, internal notes, someone's machine.
 OUTSIDE = re.compile(
     r"wire notes|\bissue\s*#?\d|\bthe \w+ issue\b|issues/\d|/work/|shared/wire|shared/seeds",
@@ -119,3 +133,40 @@ def test_documented_emulator_connections_have_no_value_the_masker_finds_too_shor
         if isinstance(value, str) and len(value) < 5
     ]
     assert not short, short
+
+
+def test_the_quickstart_counts_the_example_dags_there_are():
+    text = QUICKSTART.read_text()
+    assert sorted(demo.DEMO_DAGS) == EXAMPLE_DAG_IDS  # the demo runs every example DAG
+    # The demo's progress lines, "[3/10] example_ibm_quantum_sampler ...".
+    progress = re.findall(r"\[(\d+)/(\d+)\] (\w+)", text)
+    assert progress
+    for number, total, dag_id in progress:
+        assert int(total) == len(EXAMPLE_DAG_IDS), (number, total, dag_id)
+        assert int(number) == demo.DEMO_DAGS.index(dag_id) + 1, (number, total, dag_id)
+    # "the ten DAGs", "10 example DAGs": every count the page says.
+    said = re.findall(r"\b(\w+) (?:example )?DAGs\b", text)
+    counts = [int(w) if w.isdigit() else NUMBER_WORDS.get(w.lower()) for w in said]
+    assert {count for count in counts if count is not None} == {len(EXAMPLE_DAG_IDS)}, said
+
+
+def test_the_quickstart_table_lists_every_example_dag():
+    rows = re.findall(r"^\| `(\w+)` \| \[", QUICKSTART.read_text(), flags=re.M)
+    assert sorted(rows) == EXAMPLE_DAG_IDS
+
+
+def test_the_quickstart_shows_how_to_see_the_spend_approval():
+    text = QUICKSTART.read_text()
+    dag = (EXAMPLE_DAGS / "example_quantum_spend_approval.py").read_text()
+    assert '"approval_threshold": Param(' in dag and "ApprovalOperator(" in dag
+    assert """--conf '{"approval_threshold": 0}'""" in text
+    assert "approve_spend" in text and "*Required Actions*" in text
+
+
+def test_the_quickstart_says_when_a_new_dag_file_appears_under_a_scheduler():
+    text = QUICKSTART.read_text()
+    refresh = int(conf.get_default_value("dag_processor", "refresh_interval"))
+    assert refresh == 300 and "up to five minutes" in text
+    assert f"`[dag_processor] refresh_interval`, {refresh} s by default" in text
+    assert "export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=" in text
+    assert "airflow dags reserialize" in text
