@@ -1,8 +1,9 @@
 """What a new user reads in the first hour is true and self-contained.
 
 No page points outside the repository (issues, "wire notes"); the page "From the emulator to the
-real service" is in the site's navigation, names today's targets and backends and only hook
-methods that exist; the connection docs say how to enable Airflow 3's connection test; the
+real service" is in the site's navigation, names every target and backend of the emulator's
+catalogue (and no page names one it lacks), and only hook methods that exist; the Heron gates
+are listed one way, the emulator's backend configuration's; the connection docs say how to enable Airflow 3's connection test; the
 README installs from the clone; the package metadata carries no made-up documentation URL. The
 quickstart counts the example DAGs there are (from ``example_dags/``), lists each, shows how to
 see the spend approval, and says when a new DAG file appears under a scheduler.
@@ -23,25 +24,25 @@ from airflow_quantum.clients.ibm.client import IBMQuantumClient
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum_emulator import demo
+from airflow_quantum_emulator.azure.targets import RETIRED, TARGETS
+from airflow_quantum_emulator.ibm.backends import BACKENDS, FRACTIONAL_GATES, configuration
 
 PAGES = [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
 REAL = DOCS / "real-services.md"
 QUICKSTART = DOCS / "quickstart.md"
 EXAMPLE_DAG_IDS = sorted(path.stem for path in EXAMPLE_DAGS.glob("*.py"))
-AZURE_TARGETS = (
-    "ionq.simulator",
-    "ionq.qpu.aria-1",
-    "ionq.qpu.forte-1",
-    "quantinuum.sim.h2-1sc",
-    "quantinuum.sim.h2-1e",
-    "quantinuum.qpu.h2-1",
-    "rigetti.sim.qvm",
-    "rigetti.qpu.ankaa-3",
-    "pasqal.sim.emu-tn",
-    "pasqal.qpu.fresnel",
-    "microsoft.estimator",
+#: An Azure target as the pages write it (provider.sim.name, provider.qpu.name, ...), not a
+#: data format (``ionq.circuit.v1``, ``microsoft.quantum-results``).
+AZURE_TARGET = re.compile(
+    r"`((?:ionq|quantinuum|rigetti|pasqal)\.(?:sim|qpu)\.[\w.-]+|ionq\.simulator|microsoft\.\w+)`"
 )
-IBM_BACKENDS = ("ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston")
+#: An IBM backend as the pages write it (``ibm_quantum`` is the connection type).
+IBM_BACKEND = re.compile(r"`(ibm_(?!quantum`)[a-z]+)`")
+#: A list of the Heron gates: "Heron: `cz`, `id`, ..., plus the fractional `rx`, `rzz`" (or
+#: "basis `cz, id, ...` plus ..."): the native gates, then the fractional ones.
+HERON_GATES = re.compile(
+    r"(?:Heron: |basis )((?:`[\w, ]+`,? )+)plus the fractional ((?:`\w+`,? ?)+)"
+)
 #: How the pages write small counts ("the ten DAGs").
 NUMBER_WORDS = {
     word: number
@@ -70,14 +71,61 @@ def test_the_real_service_page_is_in_the_navigation():
     assert "real-services.md" in nav
 
 
-def test_the_real_service_page_names_todays_targets_and_backends():
-    text = REAL.read_text()
-    missing = [name for name in AZURE_TARGETS + IBM_BACKENDS if name not in text]
-    assert not missing, missing
+def _named(pattern: re.Pattern[str], text: str) -> set[str]:
+    return set(pattern.findall(text))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_pages_name_only_targets_and_backends_the_emulator_knows(page):
+    text = page.read_text()
+    unknown = _named(AZURE_TARGET, text) - set(TARGETS) - set(RETIRED)
+    unknown |= _named(IBM_BACKEND, text) - set(BACKENDS)
+    assert not unknown, unknown
+
+
+def test_the_real_service_page_names_every_target_and_backend_of_the_emulator():
+    text = " ".join(REAL.read_text().split())
+    named = _named(AZURE_TARGET, text)
+    variants = "and their `sc`/`e` variants" in text
+
+    def shown(target: str) -> bool:
+        # "quantinuum.qpu.h2-2 ... and their sc/e variants" names quantinuum.sim.h2-2sc and -2e.
+        variant = re.fullmatch(r"quantinuum\.sim\.(.+?)(?:sc|e)", target)
+        return target in named or bool(
+            variants and variant and f"quantinuum.qpu.{variant[1]}" in named
+        )
+
+    assert [target for target in TARGETS if not shown(target)] == []
+    assert _named(IBM_BACKEND, text) == set(BACKENDS)
     # Retired targets are only ever named as retired.
     for retired in re.finditer(r"microsoft\.\*\.cpu|h1-1|simulatedannealing|qio\.v2", text):
         sentence = text[max(0, retired.start() - 200) : retired.end() + 200]
         assert "retired" in sentence, sentence
+
+
+def test_the_heron_gates_are_listed_one_way_the_emulators_configuration():
+    (basis,) = {
+        tuple(configuration(backend)["basis_gates"])
+        for backend in BACKENDS.values()
+        if backend.family == "Heron"
+    }
+    native = [gate for gate in basis if gate not in FRACTIONAL_GATES]
+    fractional = [gate for gate in basis if gate in FRACTIONAL_GATES]
+    listing = []
+    for page in PAGES:
+        text = " ".join(page.read_text().split())
+        lists = HERON_GATES.findall(text)
+        for first, second in lists:
+            names = (
+                re.split(r"[`, ]+", first.strip("`, ")),
+                re.split(r"[`, ]+", second.strip("`, ")),
+            )
+            assert names == (native, fractional), (page.name, first, second)
+        # Any other list of them (three native gates in a row) is a list of another shape.
+        runs = re.findall(rf"(?:`(?:{'|'.join(native)})`,? (?:and )?){{3,}}", text)
+        assert len(runs) <= len(lists), (page.name, runs)
+        listing += [page.name] * bool(lists)
+    assert {"quickstart.md", "real-services.md", "operators.md"} <= set(listing)
 
 
 def test_the_real_service_page_calls_only_hook_methods_that_exist():
