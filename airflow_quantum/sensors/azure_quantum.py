@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.links.azure_quantum import AzureQuantumJobLink
+from airflow_quantum.operators.azure_quantum import _portal_url
 from airflow_quantum.sensors.base import QuantumJobSensor
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
@@ -15,9 +17,13 @@ class AzureQuantumJobSensor(QuantumJobSensor):
     template_fields = (*QuantumJobSensor.template_fields, "azure_quantum_conn_id")
     hook_class = AzureQuantumHook
     trigger_class = AzureQuantumJobTrigger
+    operator_extra_links = (AzureQuantumJobLink(),)
 
     def __init__(
         self, *, azure_quantum_conn_id: str = "azure_quantum_default", **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.azure_quantum_conn_id = azure_quantum_conn_id
+
+    def job_url(self, job_id: str) -> str:
+        return _portal_url(self.hook, job_id)

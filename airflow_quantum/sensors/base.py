@@ -13,6 +13,7 @@ from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidInputError, NotFoundError, QuantumAPIError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.base import UsesHook
+from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.operators.base import default_deferrable, seconds
 from airflow_quantum.triggers.base import QuantumJobTrigger
 from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
@@ -92,6 +93,7 @@ class QuantumJobSensor(UsesHook, BaseSensorOperator):
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.cancel_on_kill = cancel_on_kill
         self.max_poll_interval = seconds(max_poll_interval, "max_poll_interval", required=True)
+        self.job_link: str | None = None
 
     @property
     def vendor(self) -> str:
@@ -105,11 +107,21 @@ class QuantumJobSensor(UsesHook, BaseSensorOperator):
             seen = waiting.look(lambda: self.hook.get_job_status(self.job_id), watch)
         except (NotFoundError, InvalidInputError) as exc:  # a retry would not find it either
             raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
+        if self.job_link is None and (url := self.job_url(self.job_id)):
+            # Not refused: push the job's page as the operators do (the extra link reads it,
+            # also while the sensor is deferred).
+            self.job_link = url
+            context["ti"].xcom_push(key=JOB_URL_KEY, value=url)
+            self.log.info("%s job %s: %s", self.vendor, self.job_id, self.job_link)
         if seen is None:
             return False
         state, message = seen
         watch.saw(state)
         return self._judge(state, message)
+
+    def job_url(self, job_id: str) -> str:
+        """The job's page for the extra link (portal, or the emulator's own page); vendors'."""
+        return ""
 
     def execute(self, context: Any) -> Any:
         if not self.deferrable:

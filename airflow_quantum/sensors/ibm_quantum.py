@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
+from airflow_quantum.links.ibm_quantum import IBMQuantumJobLink, ibm_job_url
 from airflow_quantum.sensors.base import QuantumJobSensor
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
 
@@ -16,7 +17,11 @@ class IBMQuantumJobSensor(QuantumJobSensor):
     template_fields = (*QuantumJobSensor.template_fields, "ibm_quantum_conn_id")
     hook_class = IBMQuantumHook
     trigger_class = IBMQuantumJobTrigger
+    operator_extra_links = (IBMQuantumJobLink(),)
 
     def __init__(self, *, ibm_quantum_conn_id: str = "ibm_quantum_default", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
+
+    def job_url(self, job_id: str) -> str:
+        return ibm_job_url(job_id, self.hook.get_conn().settings.runtime_url)
