@@ -1,0 +1,73 @@
+"""The operator and sensor guides document every parameter the classes take.
+
+docs/operators.md names each parameter of every operator (its own and its provider base
+classes'; Airflow's own are Airflow's to document), docs/sensors.md each of the sensors'; the
+Azure spending parameters and the list form of ``target`` link to docs/spending.md, where they
+are explained in full.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from types import ModuleType
+
+import pytest
+from docs_support import DOCS
+
+from airflow_quantum.operators import azure_quantum as azure_operators
+from airflow_quantum.operators import ibm_quantum as ibm_operators
+from airflow_quantum.sensors import azure_quantum as azure_sensors
+from airflow_quantum.sensors import ibm_quantum as ibm_sensors
+
+GUIDES = {
+    "operators.md": (azure_operators, ibm_operators),
+    "sensors.md": (azure_sensors, ibm_sensors),
+}
+
+
+def _classes(module: ModuleType) -> list[type]:
+    """The public operator or sensor classes a module defines."""
+    return [
+        value
+        for name, value in vars(module).items()
+        if inspect.isclass(value)
+        and value.__module__ == module.__name__
+        and not name.startswith("_")
+        and name.endswith(("Operator", "Sensor"))
+    ]
+
+
+def _parameters(cls: type) -> set[str]:
+    """The named parameters of ``cls.__init__`` and of its provider base classes'."""
+    found = set()
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is not None and klass.__module__.startswith("airflow_quantum."):
+            parameters = inspect.signature(init).parameters.values()
+            found |= {p.name for p in parameters if p.name != "self" and p.kind != p.VAR_KEYWORD}
+    return found
+
+
+CASES = [
+    (guide, cls)
+    for guide, modules in GUIDES.items()
+    for module in modules
+    for cls in _classes(module)
+]
+
+
+@pytest.mark.parametrize(("guide", "cls"), CASES, ids=[cls.__name__ for _, cls in CASES])
+def test_the_guide_names_every_parameter(guide, cls):
+    text = (DOCS / guide).read_text()
+    missing = sorted(name for name in _parameters(cls) if not re.search(rf"`{name}\b", text))
+    assert not missing, f"{guide} does not mention {missing} of {cls.__name__}"
+
+
+def test_the_azure_spending_parameters_link_to_the_spending_page():
+    text = (DOCS / "operators.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", text, flags=re.M))
+    for name in ("target", "max_cost", "prices"):
+        assert "(spending.md#" in rows[name], rows[name]
+    assert "a list of targets" in rows["target"]
+    assert "max_cost" in rows["allow_unpriced"]
