@@ -1,12 +1,14 @@
 """What a new user reads in the first hour is true and self-contained.
 
-No page points outside the repository (issues, "wire notes"); the page "From the emulator to the
-real service" is in the site's navigation, names every target and backend of the emulator's
-catalogue (and no page names one it lacks), and only hook methods that exist; the Heron gates
-are listed one way, the emulator's backend configuration's; the connection docs say how to enable Airflow 3's connection test; the
-README installs from the clone; the package metadata carries no made-up documentation URL. The
-quickstart counts the example DAGs there are (from ``example_dags/``), lists each, shows how to
-see the spend approval, and says when a new DAG file appears under a scheduler.
+No page points outside the repository (issues, "wire notes", an issue's item numbers); the page
+"From the emulator to the real service" is in the site's navigation, names every target and
+backend of the emulator's catalogue (and no page names one it lacks), and only hook methods that
+exist; the Heron gates are listed one way, the emulator's backend configuration's; the
+connection docs say how to enable Airflow 3's connection test; the README installs from the
+clone, lists every page of the site (so does the home page) and promises no more than the
+reliability page; the package metadata carries no made-up documentation URL. The quickstart
+counts the example DAGs there are (from ``example_dags/``), lists each, shows how to see the
+spend approval, and says when a new DAG file appears under a scheduler.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ NUMBER_WORDS = {
 }  # fmt: skip
 #: What points outside the repository: the tracker, internal notes, someone's machine.
 OUTSIDE = re.compile(
-    r"wire notes|\bissue\s*#?\d|\bthe \w+ issue\b|issues/\d|/work/|shared/wire|shared/seeds",
+    r"wire notes|\bissue\s*#?\d|\bthe \w+ issue\b|issues/\d|\bitems? \d|/work/|shared/wire|"
+    r"shared/seeds",
     re.I,
 )
 
@@ -136,6 +139,31 @@ def test_the_real_service_page_calls_only_hook_methods_that_exist():
     hooks = (AzureQuantumHook, IBMQuantumHook, AzureQuantumClient, IBMQuantumClient)
     unknown = {name for name in called if not any(hasattr(h, name) for h in hooks)}
     assert not unknown, unknown
+
+
+def _nav_pages(entries: list) -> list[str]:
+    """The pages of mkdocs.yml's ``nav``, sections flattened."""
+    pages = []
+    for entry in entries:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        pages += _nav_pages(value) if isinstance(value, list) else [value]
+    return pages
+
+
+def test_the_readme_and_the_home_page_list_every_page_of_the_site():
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    pages = [page for page in _nav_pages(config["nav"]) if page.count("/") == 0]
+    pages.append("api/index.md")
+    readme = (ROOT / "README.md").read_text().split("## Documentation", 1)[1].split("\n## ", 1)[0]
+    assert [page for page in pages if page != "index.md" and f"(docs/{page})" not in readme] == []
+    home = (DOCS / "index.md").read_text()
+    assert [page for page in pages if page != "index.md" and f"]({page})" not in home] == []
+
+
+def test_the_readme_promises_no_more_than_the_reliability_page():
+    text = (ROOT / "README.md").read_text()
+    assert "never end failed" not in text  # reliability.md says when to raise the hold
+    assert "min_deferral_seconds" in text and "raise it" in text
 
 
 def test_the_connection_docs_say_how_to_enable_the_connection_test():

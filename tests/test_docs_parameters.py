@@ -3,7 +3,8 @@
 docs/operators.md names each parameter of every operator (its own and its provider base
 classes'; Airflow's own are Airflow's to document), docs/sensors.md each of the sensors'; the
 Azure spending parameters and the list form of ``target`` link to docs/spending.md, where they
-are explained in full.
+are explained in full. The options of the provider's ``[quantum]`` config section are listed with
+their defaults, and how to see their values.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from types import ModuleType
 import pytest
 from docs_support import DOCS
 
+from airflow_quantum.get_provider_info import get_provider_info
 from airflow_quantum.operators import azure_quantum as azure_operators
 from airflow_quantum.operators import ibm_quantum as ibm_operators
 from airflow_quantum.sensors import azure_quantum as azure_sensors
@@ -71,3 +73,15 @@ def test_the_azure_spending_parameters_link_to_the_spending_page():
         assert "(spending.md#" in rows[name], rows[name]
     assert "a list of targets" in rows["target"]
     assert "max_cost" in rows["allow_unpriced"]
+
+
+def test_the_quantum_config_options_are_listed_with_their_defaults():
+    text = (DOCS / "operators.md").read_text()
+    table = text[text.index("| option | default | meaning |") :]
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|", table[: table.index("\n\n")], re.M))
+    options = get_provider_info()["config"]["quantum"]["options"]
+    assert set(rows) == set(options)
+    for name, option in options.items():
+        shown = f"`{option['default']}`" if option["default"] else "empty"
+        assert rows[name].startswith(shown), (name, rows[name])
+    assert "airflow config list --section quantum --show-values" in " ".join(text.split())
