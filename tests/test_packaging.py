@@ -11,15 +11,12 @@ import email
 import shutil
 import subprocess
 import sys
-import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The provider modules that only re-export the emulator for one release (no emulator code).
-SHIMS = {"airflow_quantum/emulator.py"}
 
 
 def _uv() -> str:
@@ -57,13 +54,7 @@ def test_the_provider_wheel_holds_no_emulator_demo_or_console_script(wheels):
     assert not [n for n in ours if n.startswith("airflow_quantum/emulator/")]
     assert not [n for n in ours if "demo" in n or n == "airflow_quantum/cli.py"]
     assert not [n for n in names if n.startswith("airflow_quantum_emulator/")]
-    assert {n for n in ours if "emulator" in n} == SHIMS
-    for shim in SHIMS:  # a re-export, not the emulator: no web server, no simulator
-        text = wheels["provider"].read(shim).decode()
-        assert len(text.splitlines()) < 60
-        assert "import airflow_quantum_emulator" in text or "from airflow_quantum_emulator" in text
-        for module in ("fastapi", "uvicorn", "numpy", "pyqir"):
-            assert module not in text
+    assert not [n for n in ours if "emulator" in n]
     entry_points = _dist_info(wheels["provider"], "entry_points.txt")
     assert "console_scripts" not in entry_points
     assert "apache_airflow_provider" in entry_points
@@ -101,32 +92,3 @@ def test_every_emulator_module_imports_without_airflow_or_the_provider():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-
-
-def test_the_old_import_path_warns_and_names_the_new_one():
-    sys.modules.pop("airflow_quantum.emulator", None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        from airflow_quantum.emulator import EmulatorConfig, EmulatorServer
-        from airflow_quantum.emulator.server import EmulatorServer as FromServerModule
-
-    import airflow_quantum_emulator
-
-    assert EmulatorServer is FromServerModule is airflow_quantum_emulator.EmulatorServer
-    assert EmulatorConfig is airflow_quantum_emulator.EmulatorConfig
-    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
-    assert any("import airflow_quantum_emulator" in str(w.message) for w in deprecations)
-    assert all(w.filename == __file__ for w in deprecations if "airflow_quantum" in str(w.message))
-
-
-def test_without_the_emulator_the_old_import_path_says_what_to_install():
-    code = (
-        "import sys; sys.modules['airflow_quantum_emulator'] = None\n"
-        "import airflow_quantum.emulator\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
-    assert "ImportError: airflow_quantum.emulator moved out of the provider: pip install " in (
-        done.stderr
-    )
-    assert "airflow-quantum-emulator" in done.stderr.splitlines()[-1]

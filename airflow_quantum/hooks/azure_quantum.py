@@ -45,7 +45,7 @@ from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.azure.submissions import provider_of
 from airflow_quantum.clients.config import given
 from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
-from airflow_quantum.hooks.base import Forward, QuantumBaseHook, forwards
+from airflow_quantum.hooks.base import QuantumBaseHook
 from airflow_quantum.spending import azure_checks, azure_pricing
 
 #: How long ``get_results`` waits for a job by default (as the official client's helpers).
@@ -293,34 +293,6 @@ class AzureQuantumHook(QuantumBaseHook):
         """
         rows = azure_checks.queue_table(candidates, self.client.get_provider_status())
         return azure_checks.choose_target(rows), rows
-
-    deprecated_forwards = forwards(
-        "submit_job",
-        "submit_qio_problem",
-        "submit_quantinuum_program",
-        "submit_qir",
-        "submit_ionq_circuit",
-        "get_job",
-        "queue_info",
-        "download_output",
-        "update_tags",
-        "add_tags",
-        "remove_tags",
-        "update_job",
-        "list_jobs",
-        "get_provider_status",
-        "get_quotas",
-        "get_session",
-        "close_session",
-        "list_sessions",
-        "list_session_jobs",
-        open_session=Forward(
-            "open_session",
-            keywords=("provider_id", "target", "session_id", "name", "job_failure_policy"),
-        ),
-        aget_job=Forward("get_job", is_async=True),
-        aqueue_info=Forward("queue_info", is_async=True),
-    )
 
 
 def _job_id(job: JobDetails | str) -> str:

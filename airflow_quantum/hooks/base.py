@@ -10,19 +10,11 @@ seed methods that wait or convert, and the verbs both vendors mean the same by:
 - ``get_job_result(job_id, timeout)`` -> the result as plain JSON (waiting up to ``timeout``);
 - ``cancel_job(job_id)`` / ``acancel_job(job_id)`` -> True, or False when it was already final;
 - ``queue_position(job_id)`` / ``aqueue_position(job_id)`` -> position, or None.
-
-Methods that only passed their arguments on to the client were removed; for one release they
-still work through :meth:`QuantumBaseHook.__getattr__`, with a ``DeprecationWarning`` naming
-the client call that replaces them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -37,39 +29,6 @@ except ImportError:  # pragma: no cover - Airflow < 3 is not supported
     from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
 
 
-@dataclass(frozen=True)
-class Forward:
-    """A removed hook method: the client call that replaces it.
-
-    ``method``: the client's method of the same meaning; ``adapt`` (optional) keeps the old
-    signature and return value, called as ``adapt(client, *args, **kwargs)``; ``keywords``
-    (optional): the client method takes by keyword what the old method took by position, in
-    this order; ``is_async``: the old method was a coroutine (the async client serves it).
-    """
-
-    method: str
-    adapt: Callable[..., Any] | None = None
-    is_async: bool = False
-    keywords: tuple[str, ...] = ()
-
-    def bind(self, client: Any) -> Callable[..., Any]:
-        """The callable that serves the old method on ``client``."""
-        if self.adapt is not None:
-            return functools.partial(self.adapt, client)
-        method = getattr(client, self.method)
-        if not self.keywords:
-            return method
-        return functools.partial(_by_keyword, method, self.keywords)
-
-
-def _by_keyword(
-    method: Callable[..., Any], names: tuple[str, ...], *args: Any, **kwargs: Any
-) -> Any:
-    if len(args) > len(names):
-        raise TypeError(f"{method.__name__}() takes at most {len(names)} positional arguments")
-    return method(**dict(zip(names, args, strict=False)), **kwargs)
-
-
 class QuantumBaseHook(BaseHook):
     """Loads the hook's connection once and hands out cached sync/async clients.
 
@@ -80,8 +39,6 @@ class QuantumBaseHook(BaseHook):
 
     conn_name_attr = "conn_id"
     vendor: ClassVar[str] = "quantum"
-    #: Removed methods (old name -> replacement), served for one release with a warning.
-    deprecated_forwards: ClassVar[dict[str, Forward]] = {}
 
     def __init__(self, conn_id: str, **client_options: Any) -> None:
         super().__init__()
@@ -195,34 +152,6 @@ class QuantumBaseHook(BaseHook):
     async def aqueue_position(self, job_id: str) -> int | None:
         """``queue_position`` without blocking the event loop (triggers)."""
         raise NotImplementedError
-
-    # ------------------------------------------------------- removed forwards, one release
-
-    def __getattr__(self, name: str) -> Any:
-        forward = type(self).deprecated_forwards.get(name) if not name.startswith("_") else None
-        if forward is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        face = "(await hook.aclient())" if forward.is_async else "hook.get_conn()"
-        warnings.warn(
-            f"{type(self).__name__}.{name}() is deprecated and will be removed in the next "
-            f"release: use {face}.{forward.method}(...)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        if forward.is_async:
-            return functools.partial(self._forward_async, forward)
-        return forward.bind(self.get_conn())
-
-    async def _forward_async(self, forward: Forward, *args: Any, **kwargs: Any) -> Any:
-        return await forward.bind(await self.aclient())(*args, **kwargs)
-
-
-def forwards(*names: str, **renamed: str | Forward) -> dict[str, Forward]:
-    """A ``deprecated_forwards`` table: same-name methods, then old name -> replacement."""
-    table = {name: Forward(name) for name in names}
-    for old, new in renamed.items():
-        table[old] = new if isinstance(new, Forward) else Forward(new)
-    return table
 
 
 class UsesHook:

@@ -37,42 +37,9 @@ from airflow_quantum.clients.ibm.models import (
     IBMQueueInfo,
 )
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
-from airflow_quantum.hooks.base import Forward, QuantumBaseHook, forwards
+from airflow_quantum.hooks.base import QuantumBaseHook
 from airflow_quantum.spending import ibm_backends, ibm_usage
 from airflow_quantum.spending.ibm_usage import IBMUsageEstimate, seconds_text
-
-
-def _get_job(client: IBMQuantumClient, job_id: str, *, include_params: bool = False) -> IBMJob:
-    return client.get_job(job_id, exclude_params=not include_params)
-
-
-def _list_jobs(
-    client: IBMQuantumClient, limit: int | None = 10, offset: int = 0, **filters: Any
-) -> list[IBMJob]:
-    return list(client.list_jobs(limit=limit, offset=offset, **filters))
-
-
-def _run_job(
-    client: IBMQuantumClient,
-    program_id: str,
-    backend: str | None,
-    params: Any,
-    session_id: str | None = None,
-    tags: Iterable[str] | None = None,
-    **job_options: Any,
-) -> str:
-    return client.run_job(program_id, backend, params, session_id, tags, **job_options).id
-
-
-def _open_session(
-    client: IBMQuantumClient, backend: str, mode: str = "dedicated", max_ttl: int | None = None
-) -> str:
-    return client.create_session(backend, mode=mode, max_ttl=max_ttl).id
-
-
-async def _ametrics(client: AsyncIBMQuantumClient, job_id: str) -> dict[str, Any]:
-    return (await client.get_metrics(job_id)).model_dump(mode="json")
-
 
 #: Connection extras the hook reads (also accepted with Airflow's old ``extra__ibm_quantum__``
 #: prefix).
@@ -376,21 +343,3 @@ class IBMQuantumHook(QuantumBaseHook):
             return self.client.get_backend_properties(name)
         except NotFoundError:
             return None
-
-    deprecated_forwards = forwards(
-        "delete_job",
-        "get_session",
-        "close_session",
-        "cancel_session",
-        "list_backends",
-        "get_backend_status",
-        "get_instance_usage",
-        get_job=Forward("get_job", _get_job),
-        list_jobs=Forward("list_jobs", _list_jobs),
-        run_job=Forward("run_job", _run_job),
-        open_session=Forward("create_session", _open_session),
-        logs="get_logs",
-        backend="get_backend_configuration",
-        aget_job=Forward("get_job", is_async=True),
-        ametrics=Forward("get_metrics", _ametrics, is_async=True),
-    )

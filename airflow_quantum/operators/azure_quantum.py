@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from airflow_quantum.clients.azure import inputs
 from airflow_quantum.clients.azure.protocol import check_job_id, check_json_object
-from airflow_quantum.clients.azure.targets import check_current, retired_qio
+from airflow_quantum.clients.azure.targets import check_current
 from airflow_quantum.clients.errors import BadRequestError, InvalidInputError, NotFoundError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
@@ -92,8 +91,8 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
             deferrable=True,
         )
 
-    ``qio_problem`` is retired with Azure Quantum optimization (QIO): the task fails before
-    anything is sent, saying what to use instead. Earlier QIO jobs stay readable with
+    Azure Quantum optimization (QIO) is retired: its targets are refused before anything is
+    sent, saying what to use instead. Earlier QIO jobs stay readable with
     :class:`AzureQuantumGetResultsOperator`.
 
     The job id and its portal URL go to XCom (``job_id``, ``job_url``) before any wait. A
@@ -130,7 +129,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         "input_data_format",
         "output_data_format",
         "provider_id",
-        "qio_problem",
         "ionq_circuit",
         "quantinuum_program",
         "qir",
@@ -142,7 +140,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         "results_path",
     )
     template_fields_renderers: ClassVar[dict[str, str]] = {
-        "qio_problem": "json",
         "ionq_circuit": "json",
         "quantinuum_program": "py",
         "input_data": "json",
@@ -157,8 +154,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         input_data_format: str | None = None,
         output_data_format: str | None = None,
         provider_id: str | None = None,
-        qio_problem: Any = None,
-        problem_type: str = "ising",
         ionq_circuit: Any = None,
         quantinuum_program: str | None = None,
         qir: bytes | str | None = None,
@@ -186,15 +181,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         self.input_data_format = input_data_format
         self.output_data_format = output_data_format
         self.provider_id = provider_id
-        self.qio_problem = qio_problem
-        if qio_problem is not None:
-            warnings.warn(
-                "qio_problem is retired with Azure Quantum optimization (QIO): the task will "
-                "fail; use ionq_circuit, quantinuum_program or qir on a current target",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-        self.problem_type = problem_type
         self.ionq_circuit = ionq_circuit
         self.quantinuum_program = quantinuum_program
         self.qir = qir
@@ -214,7 +200,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         given = [
             name
             for name, value in (
-                ("qio_problem", self.qio_problem),
                 ("ionq_circuit", self.ionq_circuit),
                 ("quantinuum_program", self.quantinuum_program),
                 ("qir", self.qir),
@@ -255,8 +240,6 @@ class AzureQuantumSubmitJobOperator(_AzureHookMixin, QuantumJobOperator):
         if self.session_id is not None:
             check_job_id(self.session_id, "session_id")
         kind = self.kind
-        if kind == "qio_problem":
-            raise retired_qio(self.target)
         for target in candidates:
             check_current(target, self.input_data_format)
         # Name the operator's field in the message, not the client function's argument.

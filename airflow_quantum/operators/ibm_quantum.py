@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -33,24 +32,6 @@ from airflow_quantum.operators.ibm_quantum_spend import IBMSpendControl
 from airflow_quantum.results.summary import JobFacts, ibm_shots
 from airflow_quantum.spending.facts import ibm_spend
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
-
-#: Old public names, importable for one release with a ``DeprecationWarning``.
-RENAMED = {
-    "IBMQuantumSamplerOperator": "IBMQuantumRunSamplerOperator",
-    "IBMQuantumEstimatorOperator": "IBMQuantumRunEstimatorOperator",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in RENAMED:
-        warnings.warn(
-            f"{name} is deprecated and will be removed in the next release: use "
-            f"{RENAMED[name]} (same module, same arguments)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return globals()[RENAMED[name]]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _IBMHookMixin(UsesHook):

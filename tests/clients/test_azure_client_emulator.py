@@ -79,7 +79,13 @@ def test_historic_qio_result_is_still_the_brute_force_optimum(client, emulator):
 
 async def test_qio_submissions_are_refused_before_anything_is_sent(client, emulator):
     with pytest.raises(RetiredTargetError, match="retired") as raised:
-        client.submit_qio_problem(ISING_TERMS, params={"seed": 7})
+        client.submit_job(
+            {"cost_function": {"type": "ising", "terms": ISING_TERMS}},
+            "microsoft.qio.v2",
+            "microsoft.qio-results.v2",
+            "microsoft",
+            "microsoft.simulatedannealing.cpu",
+        )
     assert "ionq.simulator" in str(raised.value)
     with pytest.raises(RetiredTargetError, match="h2-1e"):
         client.submit_job(

@@ -334,12 +334,6 @@ async def test_async_polls_run_concurrently(client, aclient, emulator):
     assert {job.id for job in jobs} == set(ids)
 
 
-def test_get_result_is_a_deprecated_name_of_get_results(client, emulator):
-    job = finished(client, emulator, sampler(client, [BELL], shots=10))
-    with pytest.warns(DeprecationWarning, match="get_results"):
-        assert client.get_result(job) == client.get_results(job)
-
-
 def test_calibration_id_is_sent_with_the_job(client):
     submitted = sampler(client, [BELL], 10, calibration_id="cal-2026-11-30")
     job = client.get_job(submitted.id)

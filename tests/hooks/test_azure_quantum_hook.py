@@ -329,7 +329,12 @@ def test_failed_job_and_client_side_timeout(hook, emulator):
         (lambda h: h.cancel_job("../../x"), "job_id"),
         (lambda h: h.get_results("x" * 40), "job_id"),
         (lambda h: h.wait_until_completed(GUID, timeout=-1), "timeout"),
-        (lambda h: h.get_conn().submit_qio_problem([(1, [0])]), "retired"),
+        (
+            lambda h: h.get_conn().submit_job(
+                {"cost_function": {}}, "microsoft.qio.v2", None, "microsoft", "microsoft.tabu.cpu"
+            ),
+            "retired",
+        ),
         (
             lambda h: h.get_conn().submit_ionq_circuit(BELL, target="quantinuum.sim.h1-1e"),
             "retired",

@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 import pytest
-from airflow_face_support import BELL_IONQ, BELL_QASM, BELL_QASM2, ISING, make_context, stats
+from airflow_face_support import BELL_IONQ, BELL_QASM, BELL_QASM2, make_context, stats
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -102,12 +102,6 @@ job_options = sometimes(
 paulis = st.text(alphabet="IXYZxq ", max_size=4)
 observables = sometimes(
     "ZZ", paulis | st.dictionaries(paulis, json_values | st.floats(), max_size=3) | json_values
-)
-ising_terms = st.lists(
-    st.fixed_dictionaries(
-        {"c": st.floats() | st.integers() | scalars, "ids": st.lists(st.integers(-2, 40) | scalars)}
-    ),
-    max_size=4,
 )
 durations = sometimes(1.0, st.floats() | st.integers(-5, 5) | st.text(max_size=3) | json_values)
 
@@ -230,19 +224,17 @@ def test_ibm_job_id_operators_and_sensor(emulator, ibm_connection, job_id, tags,
 # ------------------------------------------------------------------------------ Azure
 
 
-@pytest.mark.filterwarnings("ignore:qio_problem is retired:DeprecationWarning")  # expected
 @FUZZ
 @given(
-    kind=st.sampled_from(["qio", "ionq", "quantinuum", "qir", "raw", "none", "two"]),
+    kind=st.sampled_from(["ionq", "quantinuum", "qir", "raw", "none", "two"]),
     target=sometimes(
         "quantinuum.sim.h2-1e",
         st.sampled_from(["ionq.simulator", "microsoft.estimator", "quantinuum.sim.h1-1e"])
         | names
         | json_values,
     ),
-    terms=sometimes(ISING, ising_terms | json_values),
     program=sometimes(BELL_QASM2, st.text(max_size=40) | st.binary(max_size=40) | json_values),
-    problem_type=sometimes("ising", names),
+    provider_id=sometimes("ionq", names),
     circuit=sometimes(BELL_IONQ, json_values),
     qubits=st.none() | st.integers(-2, 40) | scalars,
     shots=st.none() | shots,
@@ -256,9 +248,8 @@ def test_azure_submit_inputs(
     azure_connection,
     kind,
     target,
-    terms,
     program,
-    problem_type,
+    provider_id,
     circuit,
     qubits,
     shots,
@@ -268,11 +259,10 @@ def test_azure_submit_inputs(
     session_id,
 ):
     given_input = {
-        "qio": {"qio_problem": terms, "problem_type": problem_type},
         "ionq": {"ionq_circuit": circuit, "qubits": qubits, "shots": shots},
         "quantinuum": {"quantinuum_program": program, "shots": shots},
         "qir": {"qir": program, "shots": shots, "entry_point": name},
-        "raw": {"input_data": circuit, "input_data_format": name, "provider_id": problem_type},
+        "raw": {"input_data": circuit, "input_data_format": name, "provider_id": provider_id},
         "none": {},
         "two": {"quantinuum_program": program, "ionq_circuit": circuit},
     }[kind]

@@ -449,11 +449,15 @@ def test_each_task_instance_has_its_own_job(connections, emulator):
 
 
 def retired_qio_operator() -> AzureQuantumSubmitJobOperator:
-    """A QIO task: deprecated when built (the task will fail), refused when run."""
-    with pytest.warns(DeprecationWarning, match="retired"):
-        return AzureQuantumSubmitJobOperator(
-            task_id="x", target="microsoft.simulatedannealing.cpu", qio_problem=ISING
-        )
+    """A QIO problem sent as raw input data: refused when run (QIO is retired)."""
+    return AzureQuantumSubmitJobOperator(
+        task_id="x",
+        target="microsoft.simulatedannealing.cpu",
+        input_data={"cost_function": {"type": "ising", "terms": ISING}},
+        input_data_format="microsoft.qio.v2",
+        output_data_format="microsoft.qio-results.v2",
+        provider_id="microsoft",
+    )
 
 
 BAD_INPUT = [

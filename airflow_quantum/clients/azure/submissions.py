@@ -29,7 +29,6 @@ from airflow_quantum.clients.azure.targets import (
     ESTIMATOR_PROVIDER,
     ESTIMATOR_TARGET,
     check_current,
-    retired_qio,
 )
 from airflow_quantum.clients.errors import InvalidInputError
 
@@ -121,10 +120,6 @@ class JobSubmitter:
             },
         )
         return self._submit(submission)
-
-    def submit_qio_problem(self, *args: Any, **kwargs: Any) -> JobDetails:
-        """Retired: optimization (QIO) accepts no jobs; raises ``RetiredTargetError``."""
-        raise retired_qio(kwargs.get("target"))
 
     def submit_quantinuum_program(
         self,

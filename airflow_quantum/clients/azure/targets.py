@@ -63,14 +63,3 @@ def check_current(target: str, input_data_format: str | None = None) -> None:
             f"{target.strip()!r} was retired ({why}) and accepts no new jobs; use {instead} "
             "instead. Details and results of earlier jobs can still be read."
         )
-
-
-def retired_qio(target: str | None = None) -> RetiredTargetError:
-    """The error for any optimization (QIO) submission, whatever its target."""
-    try:
-        check_current(target or "microsoft.simulatedannealing.cpu", QIO_INPUT_FORMAT)
-    except RetiredTargetError as exc:
-        return exc
-    return RetiredTargetError(  # a QIO submission with a current target name
-        f"{_QIO_WHY}: {target!r} runs no optimization problems; use {_QIO_INSTEAD} instead"
-    )

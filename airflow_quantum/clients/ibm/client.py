@@ -13,7 +13,6 @@ clients of one API key share one token, refreshed at 80% of its lifetime or afte
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Unpack
 
@@ -154,15 +153,6 @@ class IBMQuantumClient(SyncCaller, _IBMClientBase):
             job = self.get_job(job)
         text = self.get_results_text(job.id) if _needs_results(job) else None
         return result_or_raise(job, text, bitstrings=bitstrings)
-
-    def get_result(self, job: models.IBMJob | str, *, bitstrings: bool = False) -> dict[str, Any]:
-        """Deprecated: ``get_results`` (the same verb as the Azure client's)."""
-        warnings.warn(
-            "IBMQuantumClient.get_result is deprecated; use get_results",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self.get_results(job, bitstrings=bitstrings)
 
     def get_results_text(self, job_id: str) -> str | None:
         """Raw results text (a failed job's error text), None while there is none (204)."""
