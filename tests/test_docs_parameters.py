@@ -66,6 +66,24 @@ def test_the_guide_names_every_parameter(guide, cls):
     assert not missing, f"{guide} does not mention {missing} of {cls.__name__}"
 
 
+@pytest.mark.parametrize("guide", sorted(GUIDES))
+def test_the_guide_documents_no_parameter_that_does_not_exist(guide):
+    """Every name in the first column of a ``| parameter |`` table is taken by some class of
+    the guide (Airflow's own included: ``poke_interval``, ``mode``, ...)."""
+    taken = set()
+    for module in GUIDES[guide]:
+        for cls in _classes(module):
+            for klass in cls.__mro__:
+                if "__init__" in vars(klass):
+                    taken |= set(inspect.signature(vars(klass)["__init__"]).parameters)
+    text = (DOCS / guide).read_text()
+    tables = re.findall(r"^\| parameter \|.*\n\|[-| ]+\|\n((?:\|.*\n)+)", text, flags=re.M)
+    assert tables
+    cells = [row.split("|")[1] for table in tables for row in table.splitlines()]
+    unknown = {name for cell in cells for name in re.findall(r"`(\w+)`", cell)} - taken
+    assert not unknown, unknown
+
+
 def test_the_azure_spending_parameters_link_to_the_spending_page():
     text = (DOCS / "operators.md").read_text()
     rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", text, flags=re.M))
