@@ -67,3 +67,18 @@ def test_only_the_ibm_instance_crn_is_required():
         if "null" not in spec["schema"]["type"]
     }
     assert required == {("ibm_quantum", "instance")}
+
+
+def test_the_quantum_options_default_to_what_the_code_falls_back_to():
+    # "airflow config list --section quantum" shows no values (Airflow 3 hides every value
+    # unless --show-values); the defaults themselves are declared, and Airflow reads them.
+    from airflow.configuration import conf
+
+    from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
+    from airflow_quantum.triggers.hold import DEFAULT_MIN_DEFERRAL_SECONDS
+
+    options = get_provider_info()["config"]["quantum"]["options"]
+    assert float(options["min_deferral_seconds"]["default"]) == DEFAULT_MIN_DEFERRAL_SECONDS
+    assert int(options["max_xcom_result_bytes"]["default"]) == DEFAULT_MAX_XCOM_RESULT_BYTES
+    for name, option in options.items():
+        assert conf.get_default_value("quantum", name) == option["default"], name

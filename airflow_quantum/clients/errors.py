@@ -89,6 +89,14 @@ class AuthenticationError(QuantumAPIError):
     """Credentials were refused (401/403, or the token endpoint said no)."""
 
 
+class CredentialNotFoundError(AuthenticationError, InvalidInputError):
+    """The service does not know the credential at all: IBM Cloud IAM's 400 ``BXNIM0415E``,
+    "Provided API key could not be found". A retry cannot find it either, so, like refused
+    input, it fails the task at once. Other refusals (IAM's 401/403, the runtime API's 401/403,
+    e.g. while a new key's access to the instance is still being granted) stay
+    ``AuthenticationError`` and are retried as usual."""
+
+
 class NotFoundError(QuantumAPIError):
     """The job, session or backend does not exist (404)."""
 

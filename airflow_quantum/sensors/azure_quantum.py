@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.links.azure_quantum import AzureQuantumJobLink
 from airflow_quantum.sensors.base import QuantumJobSensor
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 
@@ -15,6 +16,7 @@ class AzureQuantumJobSensor(QuantumJobSensor):
     template_fields = (*QuantumJobSensor.template_fields, "azure_quantum_conn_id")
     hook_class = AzureQuantumHook
     trigger_class = AzureQuantumJobTrigger
+    operator_extra_links = (AzureQuantumJobLink(),)
 
     def __init__(
         self, *, azure_quantum_conn_id: str = "azure_quantum_default", **kwargs: Any

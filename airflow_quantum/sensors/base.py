@@ -12,6 +12,7 @@ from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidInputError, NotFoundError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
+from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.operators.base import default_deferrable, seconds
 from airflow_quantum.triggers.base import QuantumJobTrigger, job_trigger
 from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
@@ -93,6 +94,7 @@ class QuantumJobSensor(BaseSensorOperator):
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.cancel_on_kill = cancel_on_kill
         self.max_poll_interval = seconds(max_poll_interval, "max_poll_interval", required=True)
+        self.job_link: str | None = None
 
     @property
     def vendor(self) -> str:
@@ -106,6 +108,12 @@ class QuantumJobSensor(BaseSensorOperator):
             seen = waiting.look(lambda: self.hook.get_job_status(self.job_id), watch)
         except (NotFoundError, InvalidInputError) as exc:  # a retry would not find it either
             raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
+        if self.job_link is None and (url := self.hook.job_url(self.job_id)):
+            # Not refused: push the job's page as the operators do (the extra link reads it,
+            # also while the sensor is deferred).
+            self.job_link = url
+            context["ti"].xcom_push(key=JOB_URL_KEY, value=url)
+            self.log.info("%s job %s: %s", self.vendor, self.job_id, self.job_link)
         if seen is None:
             return False
         state, message = seen

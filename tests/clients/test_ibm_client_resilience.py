@@ -12,6 +12,7 @@ from ibm_client_support import BELL, FAST, configure, control, fault, settings, 
 from airflow_quantum.clients.auth import TOKEN_CACHE
 from airflow_quantum.clients.errors import (
     AuthenticationError,
+    CredentialNotFoundError,
     RateLimitedError,
     ServiceError,
 )
@@ -47,6 +48,9 @@ def test_wrong_api_key_is_an_authentication_error_with_iams_code(emulator):
         client.list_backends()
     error = caught.value
     assert error.code == "BXNIM0415E" and error.status == 400
+    # A key IAM does not know stays unknown: the operators fail at once (no retry).
+    assert isinstance(error, CredentialNotFoundError)
+    assert "the connection's API key (its password) was not found" in str(error)
     assert "not-the-key" not in str(error) and "not-the-key" not in repr(error)
     assert BACKENDS_ROUTE not in stats(emulator.url)["routes"]  # nothing reached the runtime API
 
@@ -111,8 +115,10 @@ async def test_a_forgotten_token_async(emulator):
 
 def test_a_401_that_a_new_token_does_not_cure_is_raised_after_one_refresh(client, emulator):
     fault(emulator.url, kind="status", status=401, count=5, path="/api/v1/backends")
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(AuthenticationError) as caught:
         client.list_backends()
+    # The key is known; its access may still be on its way (a new key): retried as usual.
+    assert not isinstance(caught.value, CredentialNotFoundError)
     seen = stats(emulator.url)
     assert seen["token_requests"] == 2 and seen["routes"][BACKENDS_ROUTE] == 2
 

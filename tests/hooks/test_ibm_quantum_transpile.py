@@ -9,6 +9,7 @@ observables out on the physical qubits.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 
 import pytest
@@ -158,3 +159,28 @@ def test_an_unreadable_circuit_is_named(hook):
         hook.get_conn().run_job(
             IBMPreparedJob.sampler([broken], "ibm_fez", 10, optimization_level=1)
         )
+
+
+@pytest.mark.parametrize(
+    ("configured", "passes_logged"), [(logging.NOTSET, False), (logging.INFO, True)]
+)
+def test_the_transpilers_pass_timings_stay_out_of_the_task_log(
+    hook, emulator, caplog, configured, passes_logged
+):
+    """qiskit logs each pass's timing at INFO ("Pass: ... (ms)", 30-38 lines per circuit):
+    quiet unless the deployment set qiskit's log level itself."""
+    qiskit_logger = logging.getLogger("qiskit")
+    level = qiskit_logger.level
+    qiskit_logger.setLevel(configured)  # NOTSET: as in a fresh task process
+    try:
+        with caplog.at_level(logging.INFO):
+            job = IBMPreparedJob.sampler(
+                [TEXTBOOK_BELL, GHZ_ON_0_AND_2], "ibm_fez", 100, optimization_level=1
+            )
+            hook.get_conn().run_job(job)
+        kept = qiskit_logger.level
+    finally:
+        qiskit_logger.setLevel(level)
+    passes = [r for r in caplog.records if r.getMessage().startswith("Pass: ")]
+    assert bool(passes) is passes_logged, len(passes)
+    assert kept == (logging.WARNING if configured == logging.NOTSET else configured)

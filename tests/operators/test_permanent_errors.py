@@ -2,18 +2,22 @@
 
 The client-side checks cannot catch everything (an OpenQASM program is parsed by the service),
 so the service's 400 must be as final as a client-side ``InvalidInputError``. A service error
-that may pass (5xx, 429) stays an ordinary failure that Airflow retries.
+that may pass (5xx, 429) stays an ordinary failure that Airflow retries. So does an API key:
+one IAM does not know (400 ``BXNIM0415E``) fails at once, a refusal of a known key (401/403,
+e.g. while a new key's access is still being granted) is retried.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any
 
 import pytest
 import requests
 from airflow_face_support import make_context
 
-from airflow_quantum.clients.errors import ServiceError
+from airflow_quantum.clients.errors import AuthenticationError, ServiceError
 from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 try:
@@ -68,3 +72,27 @@ def test_a_backend_the_instance_does_not_have_fails_without_retry(ibm_connection
     # The client reads the instance's backends before the ISA check: nothing is sent at all.
     assert "'ibm_nowhere' does not exist on this instance" in str(failed.value)
     assert job_posts(emulator) == []
+
+
+def test_an_api_key_iam_does_not_know_fails_without_retry(ibm_connection, emulator, monkeypatch):
+    conn = json.loads(os.environ["AIRFLOW_CONN_IBM_QUANTUM_DEFAULT"])
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_QUANTUM_DEFAULT", json.dumps({**conn, "password": "wrong-key-27"})
+    )
+    op = sampler(MALFORMED)
+    with pytest.raises(AirflowFailException) as failed:
+        op.execute(make_context(op))
+    message = str(failed.value)
+    assert "code BXNIM0415E" in message, message
+    assert "the connection's API key (its password) was not found" in message
+    assert "wrong-key-27" not in message
+    assert job_posts(emulator) == []
+
+
+def test_a_refusal_of_a_known_key_is_still_retried(ibm_connection, emulator):
+    # The runtime API refuses the token (as while a new key's access is being granted).
+    rule = {"vendor": "ibm", "kind": "status", "status": 401, "count": 10, "path": "/api/v1/jobs"}
+    requests.post(f"{emulator.url}/_emulator/faults", json=rule, timeout=10).raise_for_status()
+    op = sampler(MALFORMED)
+    with pytest.raises(AuthenticationError):  # an ordinary error: Airflow retries the task
+        op.execute(make_context(op))

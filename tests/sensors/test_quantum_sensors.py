@@ -19,6 +19,10 @@ from airflow_face_support import (
     stats,
 )
 
+from airflow_quantum.clients.portal import emulator_job_url
+from airflow_quantum.links.azure_quantum import AzureQuantumJobLink
+from airflow_quantum.links.base import XCom
+from airflow_quantum.links.ibm_quantum import IBMQuantumJobLink
 from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
 from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
@@ -42,6 +46,7 @@ except ImportError:  # pragma: no cover
     )
 
 SENSORS = {"azure": AzureQuantumJobSensor, "ibm": IBMQuantumJobSensor}
+LINKS = {"azure": AzureQuantumJobLink, "ibm": IBMQuantumJobLink}
 TRIGGERS = {"azure": AzureQuantumJobTrigger, "ibm": IBMQuantumJobTrigger}
 MALFORMED = {"azure": "not a guid!", "ibm": "../etc/passwd"}
 MISSING = {"azure": "00000000-0000-0000-0000-00000000dead", "ibm": "nosuchjob1"}
@@ -254,6 +259,38 @@ def test_poke_mode_timeout_raises_sensor_timeout(vendor, emulator):
         sensor.execute(make_context(sensor))
     assert time.monotonic() - began < 15  # at its timeout, not after the 30 s queue
     assert phase(emulator, job_id) == "queued"
+
+
+# --------------------------------------------------------------------------- the job link
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+def test_the_sensor_links_to_its_job_as_the_operators_do(vendor, emulator, monkeypatch, deferrable):
+    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    job_id = vendor.submit()
+    sensor = sensor_for(vendor, job_id, deferrable=deferrable)
+    context = make_context(sensor)
+    if deferrable:
+        defer(sensor, context)
+    else:
+        assert sensor.execute(context) is None
+    url = emulator_job_url(emulator.url, job_id)  # an emulator connection: the emulator's page
+    assert context["ti"].pushes == [("job_url", url)]  # pushed once, before the deferral
+    (link,) = sensor.operator_extra_links
+    assert type(link) is LINKS[vendor.name]
+    assert link.get_link(sensor, ti_key=context["ti"]) == url  # known in memory
+    # A resumed deferral is a new instance of the sensor: the link reads the pushed URL.
+    monkeypatch.setattr(XCom, "get_value", lambda *, ti_key, key: dict(ti_key.pushes)[key])
+    assert link.get_link(sensor_for(vendor, job_id), ti_key=context["ti"]) == url
+
+
+def test_no_link_for_a_job_id_that_is_refused(vendor, emulator):
+    for job_id in (MALFORMED[vendor.name], MISSING[vendor.name]):
+        sensor = sensor_for(vendor, job_id)
+        context = make_context(sensor)
+        with pytest.raises(AirflowFailException):
+            sensor.execute(context)
+        assert context["ti"].pushes == [] and sensor.job_link is None
 
 
 # --------------------------------------------------------------------------- bad ids, kill

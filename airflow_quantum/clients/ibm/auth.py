@@ -25,6 +25,7 @@ from airflow_quantum.clients.auth import (
 from airflow_quantum.clients.errors import (
     AuthenticationError,
     BadResponseError,
+    CredentialNotFoundError,
     QuantumAPIError,
 )
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
@@ -33,6 +34,8 @@ from airflow_quantum.clients.transport import AsyncTransport, Request, SyncTrans
 
 IAM_VENDOR = "IBM Cloud IAM"
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
+#: IAM's answer (400) for an API key it does not know: no retry will make it known.
+KEY_NOT_FOUND = "BXNIM0415E"
 #: Lifetime assumed when IAM gives neither ``expires_in`` nor ``expiration`` (tokens last 1 h).
 FALLBACK_LIFETIME = 1200.0
 
@@ -100,8 +103,15 @@ class IAMTokenSource(TokenSource):
         return token_from_answer(payload)
 
     def _refused(self, exc: QuantumAPIError) -> QuantumAPIError:
-        """IAM's 400/401/403 become ``AuthenticationError`` with IAM's ``errorCode``."""
+        """IAM's 400/401/403 become ``AuthenticationError`` with IAM's ``errorCode``; an API key
+        IAM does not know (``BXNIM0415E``), ``CredentialNotFoundError``."""
         message = exc.vendor_message.replace(self._settings.api_key, "***")
+        if exc.status == 400 and exc.code == KEY_NOT_FOUND:
+            message = (
+                f"the connection's API key (its password) was not found: {message} A retry "
+                "cannot find it either: correct the key, or create a new one"
+            )
+            return exc.reworded(CredentialNotFoundError, message, vendor=IAM_VENDOR)
         if exc.status in (400, 401, 403):
             message = f"IBM Cloud IAM refused the API key: {message}"
             return exc.reworded(AuthenticationError, message, vendor=IAM_VENDOR)

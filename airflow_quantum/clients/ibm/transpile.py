@@ -11,6 +11,7 @@ layout (``SparsePauliOp.apply_layout``), as IBM's guides do. Fractional gates (`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,6 +100,12 @@ def isa_pubs(
 ) -> list[list[Any]]:
     """Wire pubs whose circuits are transpiled for ``target`` (observables laid out)."""
     from qiskit.transpiler import generate_preset_pass_manager
+
+    # qiskit logs every pass's timing at INFO (30-38 "Pass: ..." lines per circuit): too chatty
+    # for task logs, unless the deployment configured qiskit's loggers itself.
+    qiskit_logger = logging.getLogger("qiskit")
+    if qiskit_logger.level == logging.NOTSET:
+        qiskit_logger.setLevel(logging.WARNING)
 
     manager = generate_preset_pass_manager(
         optimization_level=level, target=target, seed_transpiler=SEED
