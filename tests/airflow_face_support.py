@@ -163,8 +163,8 @@ def only_event(trigger: QuantumJobTrigger) -> dict[str, Any]:
 
 
 def check_small_event(event: dict[str, Any], job_id: str) -> None:
-    """The event the design promises: four keys, plain JSON, small, no results, no secret."""
-    assert set(event) == {"status", "job_id", "state", "message"}
+    """The event the design promises: five keys, plain JSON, small, no results, no secret."""
+    assert set(event) == {"status", "job_id", "state", "message", "cause"}
     assert event["job_id"] == job_id
     text = json.dumps(event)
     assert len(text) < 600, text

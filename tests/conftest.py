@@ -172,6 +172,11 @@ def azure_connection(emulator, monkeypatch) -> str:
 
 
 @pytest.fixture
+def connections(azure_connection, ibm_connection) -> None:
+    """Both vendors' default connections point at the emulator."""
+
+
+@pytest.fixture
 def azure_entra_connection(emulator, monkeypatch) -> str:
     """``azure_quantum_entra``: a service principal (client credentials) at the emulator."""
     monkeypatch.setenv(

@@ -31,6 +31,19 @@ class JobState(str, enum.Enum):
 _FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 
 
+class FailureCause(str, enum.Enum):
+    """Why a job failed, as far as running it again is concerned.
+
+    ``PERMANENT``: its input (a program the service cannot parse or compile, a non-ISA
+    circuit, a limit it exceeds) or the account (over budget): the same job fails the same way,
+    so it is never resubmitted. ``TRANSIENT``: capacity, timeouts, an internal error, a lost
+    calibration: the same job may well run later.
+    """
+
+    PERMANENT = "permanent"
+    TRANSIENT = "transient"
+
+
 class CancelOutcome(str, enum.Enum):
     """What became of a job someone asked to cancel."""
 
@@ -82,3 +95,34 @@ class JobPredicates:
 
     def errored(self) -> bool:
         return self.state is JobState.FAILED
+
+    def failure_cause(self) -> FailureCause | None:
+        """Why a failed job failed (``PERMANENT`` or ``TRANSIENT``); None unless it failed."""
+        if self.state is not JobState.FAILED:
+            return None
+        return self.failure_table().cause(self.failure_code())
+
+    def failure_code(self) -> str | None:
+        """The vendor's code of the failure (Azure's ``errorData.code``, IBM's reason code)."""
+        raise NotImplementedError
+
+    @classmethod
+    def failure_table(cls) -> FailureTable:
+        """The vendor's table of failure codes."""
+        raise NotImplementedError
+
+
+class FailureTable:
+    """One vendor's failure codes by cause: the codes named permanent (exactly, or by one of the
+    ``permanent_markers`` in the code), every other code transient (a retry costs a queue
+    wait, a wrong "permanent" costs the job: when in doubt, transient)."""
+
+    def __init__(self, permanent: frozenset[str], permanent_markers: tuple[str, ...] = ()):
+        self.permanent = frozenset(code.lower() for code in permanent)
+        self.permanent_markers = tuple(marker.lower() for marker in permanent_markers)
+
+    def cause(self, code: object) -> FailureCause:
+        text = "" if code is None else str(code).strip().lower()
+        if text in self.permanent or any(marker in text for marker in self.permanent_markers):
+            return FailureCause.PERMANENT
+        return FailureCause.TRANSIENT

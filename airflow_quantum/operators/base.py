@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import cached_property, partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from airflow.sdk import BaseOperator, conf
 
@@ -25,7 +25,7 @@ from airflow_quantum.clients.errors import (
     JobFailedError,
     NotFoundError,
 )
-from airflow_quantum.clients.state import CancelOutcome, JobState
+from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
 from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
@@ -41,6 +41,14 @@ except ImportError:  # pragma: no cover
     from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
 
 _EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
+
+
+class JobLook(NamedTuple):
+    """What one look at a job says: its state, the vendor's message, why it failed."""
+
+    state: JobState
+    message: str | None
+    cause: FailureCause | None
 
 
 def default_deferrable() -> bool:
@@ -261,9 +269,8 @@ class QuantumJobOperator(BaseOperator):
         if status == SUCCESS:
             return self._result_for_xcom(context, job_id)
         if status in (FAILED, CANCELLED) and event.get("state"):
-            what = f"{self.vendor} job {job_id}"
-            self._report_final(context, job_id, JobState(event["state"]))
-            raise AirflowException(waiting.failure_text(what, JobState(event["state"]), message))
+            cause = FailureCause(event["cause"]) if event.get("cause") else None
+            return self._finish(context, job_id, JobState(event["state"]), message, cause)
         raise AirflowException(f"{self.vendor} job {job_id}: {message}")
 
     def on_kill(self) -> None:
@@ -277,7 +284,7 @@ class QuantumJobOperator(BaseOperator):
 
     # ----------------------------------------------------------------- helpers
 
-    def _state(self, job_id: str) -> tuple[JobState, str | None]:
+    def _state(self, job_id: str) -> JobLook:
         """One look at the job, judged by the spend control (a job over its limit is cancelled
         and the task fails at once)."""
         job = self.hook.get_conn().get_job(job_id)
@@ -285,9 +292,9 @@ class QuantumJobOperator(BaseOperator):
         if verdict is not None:
             outcome = self.hook.try_cancel(job_id, "its estimate exceeds the task's limit")
             raise AirflowFailException(f"{self.task_id}: {verdict.text(outcome)}")
-        return job.state, job.error_message()
+        return JobLook(job.state, job.error_message(), job.failure_cause())
 
-    def _wait_on_worker(self, job_id: str, watch: waiting.Watch) -> tuple[JobState, str | None]:
+    def _wait_on_worker(self, job_id: str, watch: waiting.Watch) -> JobLook:
         """The sync wait of ``waiting`` (the twin of the trigger's), cancelling on timeout."""
         try:
             return waiting.wait(
@@ -309,11 +316,22 @@ class QuantumJobOperator(BaseOperator):
                 f"the job was {note}"
             ) from None
 
-    def _finish(self, context: Any, job_id: str, state: JobState, message: str | None) -> Any:
+    def _finish(
+        self,
+        context: Any,
+        job_id: str,
+        state: JobState,
+        message: str | None,
+        cause: FailureCause | None,
+    ) -> Any:
         if state is JobState.SUCCEEDED:
             return self._result_for_xcom(context, job_id)
         self._report_final(context, job_id, state)
-        raise AirflowException(waiting.failure_text(f"{self.vendor} job {job_id}", state, message))
+        text = waiting.failure_text(f"{self.vendor} job {job_id}", state, message)
+        if cause is FailureCause.PERMANENT:
+            # Its input or limits: a retry would queue the same job again and fail the same way.
+            raise AirflowFailException(f"{text} (not retried: the same job would fail again)")
+        raise AirflowException(text)
 
     def _result_for_xcom(self, context: Any, job_id: str) -> Any:
         try:

@@ -26,7 +26,7 @@ from airflow_quantum.clients.errors import (
     QuantumError,
 )
 from airflow_quantum.clients.retries import RetryPolicy
-from airflow_quantum.clients.state import CancelOutcome, JobState
+from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.hold import hold_until_drained
 from airflow_quantum.triggers.schedules import OwnPolls, SharedPolls
@@ -255,7 +255,7 @@ class QuantumJobTrigger(BaseTrigger):
             return verdicts[0]
         state, message = self.read_state(job)
         status, text = waiting.final_event(watch.what, state, message)
-        return self._event(status, state, text)
+        return self._event(status, state, text, job.failure_cause())
 
     # ------------------------------------------------------------------------------ helpers
 
@@ -278,12 +278,21 @@ class QuantumJobTrigger(BaseTrigger):
             self.log.warning("could not cancel %s job %s: %s", self.vendor, self.job_id, exc)
             return CancelOutcome.FAILED
 
-    def _event(self, status: str, state: JobState | None, message: str) -> dict[str, Any]:
+    def _event(
+        self,
+        status: str,
+        state: JobState | None,
+        message: str,
+        cause: FailureCause | None = None,
+    ) -> dict[str, Any]:
+        """The event: small, plain JSON, never the results; ``cause`` says why a job failed
+        (``permanent``: the task fails without a retry)."""
         return {
             "status": status,
             "job_id": self.job_id,
             "state": state.value if state is not None else None,
             "message": message,
+            "cause": cause.value if cause is not None else None,
         }
 
 

@@ -96,3 +96,80 @@ def test_a_refusal_of_a_known_key_is_still_retried(ibm_connection, emulator):
     op = sampler(MALFORMED)
     with pytest.raises(AuthenticationError):  # an ordinary error: Airflow retries the task
         op.execute(make_context(op))
+
+
+# ------------------------------------------- a job accepted, then failed: by the failure's cause
+
+
+def _failing_job(emulator: Any, vendor: str, code: str) -> None:
+    """The next job of ``vendor`` is accepted, then fails with ``code`` (the service's way)."""
+    fault = {"vendor": vendor, "outcome": "fail", "code": code, "message": f"failed with {code}"}
+    answer = requests.post(f"{emulator.url}/_emulator/faults/jobs", json=fault, timeout=10)
+    assert answer.status_code < 300, answer.text
+
+
+def _azure(deferrable: bool) -> Any:
+    from airflow_face_support import BELL_IONQ
+
+    from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
+
+    return AzureQuantumSubmitJobOperator(
+        task_id="submit", target="ionq.simulator", ionq_circuit=BELL_IONQ, shots=10,
+        deferrable=deferrable, poll_interval=0.1,
+    )  # fmt: skip
+
+
+def _ibm(deferrable: bool) -> Any:
+    from airflow_face_support import BELL_QASM
+
+    return IBMQuantumRunSamplerOperator(
+        task_id="sample", backend="ibm_fez", circuits=[BELL_QASM], shots=10,
+        deferrable=deferrable, poll_interval=0.1,
+    )  # fmt: skip
+
+
+def _run(op: Any) -> None:
+    """Execute, and when it defers, run its trigger here and resume it with the event."""
+    import asyncio
+
+    from airflow_face_support import run_trigger
+
+    try:
+        from airflow.sdk.exceptions import TaskDeferred
+    except ImportError:  # pragma: no cover
+        from airflow.exceptions import TaskDeferred  # type: ignore[no-redef]
+
+    context = make_context(op)
+    try:
+        op.execute(context)
+    except TaskDeferred as deferred:
+        (event,) = asyncio.run(run_trigger(deferred.trigger))
+        getattr(op, deferred.method_name)(context, event=event)
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["worker", "deferred"])
+@pytest.mark.parametrize(
+    ("vendor", "code", "permanent"),
+    [
+        ("azure", "InvalidInputData", True),  # QVM could not run the program: it never will
+        ("azure", "CompilationError", True),
+        ("azure", "ProviderTimeout", False),  # may pass
+        ("ibm", "1517", True),  # not ISA circuits of the backend
+        ("ibm", "1305", True),  # ran longer than its max_execution_time
+        ("ibm", "1010", False),  # "Error returned at backend level": retry
+    ],
+)
+def test_a_job_that_failed_after_acceptance_fails_by_cause(
+    connections, emulator, vendor, code, permanent, deferrable
+):
+    """A permanent cause fails the task without retry (the same job would be queued again and
+    fail again); a transient one is an ordinary failure that Airflow's retries may cure."""
+    from airflow.sdk.exceptions import AirflowException
+
+    _failing_job(emulator, vendor, code)
+    op = (_azure if vendor == "azure" else _ibm)(deferrable)
+    with pytest.raises(AirflowException) as failed:
+        _run(op)
+    assert f"failed with {code}" in str(failed.value)
+    assert isinstance(failed.value, AirflowFailException) is permanent
+    assert ("not retried" in str(failed.value)) is permanent

@@ -113,11 +113,6 @@ SUBMITTERS = {"azure": quantinuum, "ibm": sampler}
 TRIGGERS = {"azure": AzureQuantumJobTrigger, "ibm": IBMQuantumJobTrigger}
 
 
-@pytest.fixture
-def connections(azure_connection, ibm_connection) -> None:
-    """Both vendors' default connections point at the emulator."""
-
-
 def defer(operator, context) -> TaskDeferred:
     with pytest.raises(TaskDeferred) as deferred:
         operator.execute(context)

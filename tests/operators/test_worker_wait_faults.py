@@ -28,11 +28,6 @@ RETRY_AFTER = 0.4
 BURST = 3
 
 
-@pytest.fixture
-def connections(azure_connection, ibm_connection) -> None:
-    """Both vendors' default connections point at the emulator."""
-
-
 def hook_for(vendor: str) -> Any:
     if vendor == "azure":
         return AzureQuantumHook(retry_policy=NO_RETRY)

@@ -17,7 +17,7 @@ from airflow_quantum.clients.errors import (
     RateLimitedError,
     ServiceError,
 )
-from airflow_quantum.clients.state import CancelOutcome, JobState
+from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.triggers.base import QuantumJobTrigger
 
 
@@ -28,6 +28,9 @@ class FakeJob:
 
     def error_message(self) -> str | None:
         return self.message
+
+    def failure_cause(self) -> FailureCause | None:
+        return FailureCause.TRANSIENT if self.state is JobState.FAILED else None
 
 
 @dataclass
@@ -123,6 +126,7 @@ async def test_success_after_queue_and_run():
         "job_id": "job-1",
         "state": "succeeded",
         "message": "Test job job-1 succeeded",
+        "cause": None,
     }
     assert len(hook.polls) == 3 and hook.closed
 

@@ -15,8 +15,9 @@ from typing import Any
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from airflow_quantum.clients.azure.failures import AZURE_FAILURES
 from airflow_quantum.clients.models import Timestamp, WireModel
-from airflow_quantum.clients.state import JobPredicates, JobState
+from airflow_quantum.clients.state import FailureTable, JobPredicates, JobState
 from airflow_quantum.clients.transport import redact_url
 
 #: Every job status word of the wire and its JobState: the one status table of the client.
@@ -150,6 +151,13 @@ class JobDetails(AzureModel, JobPredicates):
     def status_word(self) -> str | None:
         """The status word as the service sent it (either vocabulary)."""
         return self.status
+
+    def failure_code(self) -> str | None:
+        return None if self.error_data is None else self.error_data.code
+
+    @classmethod
+    def failure_table(cls) -> FailureTable:
+        return AZURE_FAILURES
 
     def error_message(self) -> str | None:
         """``"code: message"`` of a failed job, else None."""

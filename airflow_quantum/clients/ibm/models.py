@@ -16,8 +16,9 @@ from typing import Annotated, Any
 import pendulum
 from pydantic import AliasChoices, BeforeValidator, Field
 
+from airflow_quantum.clients.ibm.failures import IBM_FAILURES
 from airflow_quantum.clients.models import Timestamp, WireModel
-from airflow_quantum.clients.state import JobPredicates, JobState
+from airflow_quantum.clients.state import FailureTable, JobPredicates, JobState
 
 #: ``reason_code`` of a job the service cancelled for exceeding its maximum execution time.
 RAN_TOO_LONG_CODE = "1305"
@@ -223,6 +224,13 @@ class IBMJob(WireModel, JobPredicates):
     @property
     def state(self) -> JobState:
         return self.status.job_state
+
+    def failure_code(self) -> str | None:
+        return None if self.reason_code is None else str(self.reason_code)
+
+    @classmethod
+    def failure_table(cls) -> FailureTable:
+        return IBM_FAILURES
 
     def error_message(self) -> str | None:
         """Why the job failed (reason and code), or None unless it failed."""
