@@ -1,7 +1,8 @@
 """What the demo prints for each example DAG: its results, and the job states its triggers saw.
 
 Split from :mod:`airflow_quantum_emulator.demo` (which runs the DAGs): each example DAG has a
-renderer reading its XComs from the metadata DB; ``render_run`` adds the trigger's state changes.
+renderer reading its XComs from the metadata DB (``demo_records``); ``render_run`` adds the
+trigger's state changes.
 """
 
 from __future__ import annotations
@@ -12,21 +13,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from airflow_quantum_emulator.demo import DagRunRecord
+from airflow_quantum_emulator.demo_records import DagRunRecord, ti_label
 
 _TRIGGER_LINE = re.compile(
     r"(?P<vendor>Azure Quantum|IBM Quantum) job (?P<job>[^\s:]+): (?P<state>\w+).*"
     r"airflow_quantum\.triggers\."
 )
 _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
-
-
-def ti_label(task_id: str, map_index: int) -> str:
-    """A task instance as Airflow shows it: ``task`` or ``task[index]``."""
-    return task_id if map_index < 0 else f"{task_id}[{map_index}]"
 
 
 def trigger_states(log_path: Path) -> dict[tuple[str, int], list[tuple[str, str]]]:
@@ -311,6 +306,3 @@ def render_run(run: DagRunRecord, log_path: Path, g: Glyphs) -> list[str]:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         produced = [f"(could not summarise the XComs: {exc!r})", *_render_any(run, g)]
     return [*deferral_lines(run, log_path, g), *produced]
-
-
-# ------------------------------------------------------------------------------ the demo
