@@ -192,7 +192,7 @@ def test_quotas_are_paged_and_follow_the_workspace_s_jobs(wire):
 def test_top_level_items_list_sessions_and_jobs_outside_sessions(wire):
     session_id = new_id()
     body = {"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"}
-    assert wire.call("PUT", f"/sessions/{session_id}", json=body).status_code == 201
+    assert wire.call("PUT", f"/sessions/{session_id}", json=body).status_code == 200
     inside = wire.submit(IONQ, BELL, sessionId=session_id)["id"]
     outside = wire.submit(IONQ, BELL)["id"]
     items = wire.list("/topLevelItems")["value"]

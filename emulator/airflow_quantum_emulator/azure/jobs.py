@@ -114,7 +114,7 @@ def build_jobs_router(
             raise VendorError(409, f"The job id {job_id} is already in use.", "JobAlreadyExists")
         spec = parse_submission(body)
         record = factory.create(ws, job_id, spec, body)
-        return reply(request, renderer.job(record, ws), 201)
+        return reply(request, renderer.job(record, ws), 200)
 
     @router.get("/jobs/{job_id}")
     async def get_job(request: Request, job_id: str) -> Response:
