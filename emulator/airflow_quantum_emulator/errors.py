@@ -3,7 +3,8 @@
 Every surface of the emulator answers errors the way the real service does, so a client's
 error handling can be tested against it:
 
-- ``azure``: ``{"error": {"code", "message"}}`` plus ``x-ms-error-code``
+- ``azure``: ``{"error": {"code", "message"}}`` plus ``x-ms-error-code``; a 401 is an empty body
+  with ``WWW-Authenticate: Bearer error="invalid_token"`` only (recorded), its reason logged
 - ``azure_blob``: Azure Storage's XML ``<Error><Code/><Message/></Error>``
 - ``entra``: OAuth2 ``{"error", "error_description": "AADSTS...", "error_codes", ...}``
 - ``ibm``: ``{"trace", "errors": [{"code", "message", "more_info"}], "status_code"}``
@@ -14,12 +15,15 @@ error handling can be tested against it:
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
 from xml.sax.saxutils import escape
 
 from starlette.responses import Response
+
+log = logging.getLogger(__name__)
 
 #: Default error codes per HTTP status, used when a caller gives none.
 AZURE_CODES = {
@@ -52,6 +56,8 @@ IBM_CODES = {
 }
 IAM_CODES = {400: "BXNIM0109E", 401: "BXNIM0415E", 429: "BXNIM0429E", 500: "BXNIM0001E"}
 ENTRA_CODES = {400: ("invalid_request", 900144), 401: ("invalid_client", 7000215)}
+#: The challenge of every workspace 401 (recorded: no body, no x-ms-error-code).
+AZURE_CHALLENGE = 'Bearer error="invalid_token"'
 
 _IBM_SURFACE = re.compile(r"^/api/")
 _IAM_SURFACE = re.compile(r"^/identity/")
@@ -121,6 +127,10 @@ def error_response(
         return _json(
             {"statusCode": status, "message": message, "correlationId": request_id}, status, extra
         )
+    if surface == "azure" and status == 401:
+        log.info("Azure workspace call refused (401 %s): %s", code or "", message)
+        extra.setdefault("WWW-Authenticate", AZURE_CHALLENGE)
+        return Response(b"", 401, headers=extra)
     if surface == "azure":
         code = code or AZURE_CODES.get(status, "Error")
         extra["x-ms-error-code"] = str(code)

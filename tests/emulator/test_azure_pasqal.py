@@ -47,14 +47,28 @@ def blob(xs: list[float], *operations: dict, **extra) -> dict:
     return {"sequence_builder": json.dumps(sequence)}
 
 
-def test_pasqal_is_a_provider_with_both_targets(wire):
+def test_pasqal_is_a_provider_with_the_official_client_s_targets(wire):
     providers = wire.call("GET", "/providerStatus").json()["value"]
     (pasqal,) = [p for p in providers if p["id"] == "pasqal"]
     targets = {t["id"]: t for t in pasqal["targets"]}
-    assert set(targets) == {"pasqal.sim.emu-tn", "pasqal.qpu.fresnel"}
+    # azure-quantum-python e7c9490, target/pasqal/target.py (PasqalTarget)
+    assert set(targets) == {
+        "pasqal.sim.emu-tn",
+        "pasqal.sim.emu-sv",
+        "pasqal.sim.emu-mps",
+        "pasqal.sim.emu-free",
+        "pasqal.qpu.fresnel",
+        "pasqal.qpu.fresnel-can1",
+    }
     assert all(t["currentAvailability"] == "Available" for t in targets.values())
     sim, qpu = targets["pasqal.sim.emu-tn"], targets["pasqal.qpu.fresnel"]
     assert qpu["averageQueueTime"] > sim["averageQueueTime"]
+
+
+def test_emu_free_runs_at_most_its_12_atoms(wire):
+    kind = ("pasqal", "pasqal.sim.emu-free", *PASQAL[2:])
+    _, result = wire.run(kind, blob([0.0], pulse(1000, math.pi)), {"shots": 20})
+    assert result == {"counter": {"1": 20}}
 
 
 def test_a_constant_pi_pulse_puts_one_atom_in_the_rydberg_state(wire):
