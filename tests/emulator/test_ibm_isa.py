@@ -106,3 +106,43 @@ def test_the_executor_program_is_known_and_a_client_without_it_is_told_why(ibm):
                                      "params": program})  # fmt: skip
     assert answer.status_code == 400 and "does not run executor" in answer.text
     assert ibm.run("no-such-program", [[ISA_BELL]]).status_code == 404
+
+
+@pytest.mark.parametrize("angle", ["-0.1", "1.6", "pi"])
+def test_rzz_angles_outside_0_to_half_pi_fail_as_the_official_client_refuses_them(ibm, angle):
+    circuit = _physical(f"rzz({angle}) $16, $23; c[0] = measure $16; c[1] = measure $23;")
+    reason = _failed(ibm, circuit)["state"]["reason"]
+    assert "The instruction rzz on qubits (16, 23) is supported only for angles in the range " in (
+        reason
+    )
+    assert "[0, pi/2]" in reason
+
+
+def test_rzz_angles_are_checked_after_binding_parameter_values(ibm):
+    circuit = _physical(
+        "input float[64] t; rzz(t) $16, $23; c[0] = measure $16; c[1] = measure $23;"
+    )
+    ok = ibm.submit("sampler", [[circuit, [[0.0], [1.5707963268]], 10]])
+    assert ibm.wait(ok)["state"]["status"] == "Completed"
+    job_id = ibm.submit("sampler", [[circuit, [[0.5], [2.0]], 10]])
+    job = ibm.wait(job_id)
+    assert job["state"]["reason_code"] == 1517 and "angle (2.0)" in job["state"]["reason"]
+
+
+LOOP = _physical("for int i in [0:1] { x $0; } c[0] = measure $0;", 1)
+SWITCH = _physical("int v; v = c; switch (v) { case 0 { x $0; } default { } } c[0] = measure $0;")
+
+
+@pytest.mark.parametrize(
+    ("backend", "circuit", "instruction"),
+    [
+        ("ibm_kingston", LOOP, "for_loop"),
+        ("ibm_boston", SWITCH, "switch_case"),
+        ("ibm_miami", _physical("c[0] = measure $0; if (c[0]) { x $1; }"), "if_else"),
+    ],
+)
+def test_a_dynamic_circuit_the_backend_does_not_list_fails_as_non_isa(
+    ibm, backend, circuit, instruction
+):
+    reason = _failed(ibm, circuit, backend)["state"]["reason"]
+    assert f"The instruction {instruction} is not supported by the target system" in reason

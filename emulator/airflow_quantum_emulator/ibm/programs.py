@@ -23,6 +23,7 @@ from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.ibm import encoding, isa
 from airflow_quantum_emulator.ibm.backends import MAX_SHOTS, Backend
 from airflow_quantum_emulator.ibm.pub_circuits import (
+    DynamicCircuit,
     check_size,
     kind,
     parameter_values,
@@ -135,16 +136,28 @@ def prepare(
         raise VendorError(400, f"params.pubs has {len(raw_pubs)} pubs; the limit is {MAX_PUBS}.")
     seed = _seed(options, seed)
     limits = max_qubits
-    if program_id == "sampler":
-        default_shots = _default_shots(options)
-        pubs = [_sampler_pub(i, pub, default_shots, limits) for i, pub in enumerate(raw_pubs)]
-        samples = sum(math.prod(pub.shape) * pub.shots for pub in pubs)
-        compute = _sampler_compute(pubs, seed)
-    else:
-        default_precision = _default_precision(options)
-        pubs = [_estimator_pub(i, pub, default_precision, limits) for i, pub in enumerate(raw_pubs)]
-        samples = sum(math.prod(pub.shape) for pub in pubs)
-        compute = _estimator_compute(pubs, seed)
+    index = 0
+    try:
+        if program_id == "sampler":
+            default_shots = _default_shots(options)
+            pubs: list[SamplerPub] | list[EstimatorPub] = []
+            for index, pub in enumerate(raw_pubs):
+                pubs.append(_sampler_pub(index, pub, default_shots, limits))
+            samples = sum(math.prod(pub.shape) * pub.shots for pub in pubs)
+            compute = _sampler_compute(pubs, seed)
+        else:
+            default_precision = _default_precision(options)
+            pubs = []
+            for index, pub in enumerate(raw_pubs):
+                pubs.append(_estimator_pub(index, pub, default_precision, limits))
+            samples = sum(math.prod(pub.shape) for pub in pubs)
+            compute = _estimator_compute(pubs, seed)
+    except DynamicCircuit as exc:
+        # What the backend does not list is a non-ISA circuit; what it lists, a 400 (not run).
+        problem = isa.unsupported_dynamic(exc.source, backend)
+        if problem is None:
+            raise
+        return Program(program_id, [], seed, _never, isa.failure_message(index, problem))
     if samples > MAX_SAMPLES:
         raise VendorError(
             400,
@@ -156,10 +169,14 @@ def prepare(
 
 def _non_isa(pubs: list[SamplerPub] | list[EstimatorPub], backend: Backend) -> str | None:
     for index, pub in enumerate(pubs):
-        problem = isa.violation(pub.circuit, backend)
+        problem = isa.violation(pub.circuit, backend) or isa.rzz_violation(pub.circuit, pub.values)
         if problem is not None:
             return isa.failure_message(index, problem)
     return None
+
+
+def _never() -> ComputedResult:
+    raise AssertionError("a non-ISA job is never computed")
 
 
 # --- options ------------------------------------------------------------------------------------

@@ -17,8 +17,26 @@ import numpy as np
 
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.ibm import encoding
+from airflow_quantum_emulator.ibm.isa import dynamic_instructions
 from airflow_quantum_emulator.sim.circuit import Circuit, GateOp, Measure, Reset
 from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
+
+
+class DynamicCircuit(VendorError):
+    """A dynamic circuit (``if``, ``for``, ``while``, ``switch``) the simulator does not run.
+
+    The job's backend decides what it is: a non-ISA circuit when the backend does not list the
+    instruction (the job fails with 1517), else a 400 saying the emulator does not simulate it.
+    """
+
+    def __init__(self, where: str, source: str, instructions: list[str]) -> None:
+        super().__init__(
+            400,
+            f"{where}: the emulator does not simulate dynamic circuits "
+            f"({', '.join(instructions)}); run them on the service, or send a static circuit.",
+        )
+        self.source = source
+        self.instructions = instructions
 
 
 def parse_circuit(value: Any, where: str) -> Circuit:
@@ -39,6 +57,9 @@ def parse_circuit(value: Any, where: str) -> Circuit:
     try:
         return parse_qasm(source)
     except QasmError as exc:
+        dynamic = dynamic_instructions(source)
+        if dynamic:
+            raise DynamicCircuit(where, source, dynamic) from exc
         raise VendorError(400, f"{where}: invalid OpenQASM circuit: {exc}") from exc
     except SimulationError as exc:
         raise VendorError(400, f"{where}: the circuit cannot be simulated: {exc}") from exc

@@ -134,7 +134,7 @@ class Circuit:
 
     def bind(self, values: Sequence[float] | Mapping[str, float] | np.ndarray = ()) -> BoundCircuit:
         """Give the ``input`` parameters values (in :attr:`parameters` order, or by name)."""
-        env = self._environment(values)
+        env = self.environment(values)
         operations: list[BoundOperation] = []
         for op in self.operations:
             if isinstance(op, GateOp):
@@ -145,7 +145,8 @@ class Circuit:
                 operations.append(op)
         return BoundCircuit(self.num_qubits, dict(self.clbit_registers), operations)
 
-    def _environment(self, values: object) -> dict[str, float]:
+    def environment(self, values: object) -> dict[str, float]:
+        """The value of each ``input`` parameter, from values in order or by name."""
         if isinstance(values, Mapping):
             missing = [p for p in self.parameters if p not in values]
             if missing:
