@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 #: The credentials the emulator accepts, documented in ``--help`` and docs/emulator.md.
-DEFAULT_SECRET = "emulator"
+DEFAULT_SECRET = "local-emulator-key"
 #: The IBM instance of the quickstart and the demo: on the Open plan, as IBM's docs make a new
 #: user's first instance, so it refuses dedicated sessions as the service does (batches run).
 #: Every other instance CRN is on a pay-as-you-go plan.

@@ -27,6 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from airflow_quantum_emulator.config import DEFAULT_SECRET, OPEN_PLAN_CRN
 from airflow_quantum_emulator.demo_records import DagRunRecord, MetadataDB
 from airflow_quantum_emulator.demo_render import Glyphs, job_ids, render_run, spend_lines
 
@@ -56,8 +57,9 @@ DAGS_TEST_SETTINGS = {"AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS": "0"}
 #: Longest a single ``airflow dags test`` may take before the demo gives up on it.
 DAG_TIMEOUT = 600.0
 
-#: The IBM instance the emulator is told about (any well-formed CRN is accepted).
-EMULATOR_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
+#: The IBM instance of the demo: on the Open plan, as a new user's first instance (batches run,
+#: dedicated sessions are refused: see ``ibm/plans.py``).
+EMULATOR_CRN = OPEN_PLAN_CRN
 
 
 # ------------------------------------------------------------------------------ environment
@@ -76,7 +78,7 @@ def emulator_connections(url: str) -> dict[str, str]:
         "conn_type": "azure_quantum",
         "extra": {
             "endpoint": url,
-            "api_key": "emulator",
+            "api_key": DEFAULT_SECRET,
             "subscription_id": "00000000-0000-0000-0000-000000000001",
             # At least 5 characters: Airflow hands every extra to its secrets masker when it
             # loads a connection, which warns about shorter values ("too short").
@@ -87,7 +89,7 @@ def emulator_connections(url: str) -> dict[str, str]:
     }
     ibm = {
         "conn_type": "ibm_quantum",
-        "password": "emulator",
+        "password": DEFAULT_SECRET,
         "extra": {"instance": EMULATOR_CRN, "runtime_url": f"{url}/api/v1", "iam_url": url},
     }
     return {

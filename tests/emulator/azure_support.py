@@ -20,7 +20,7 @@ SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 LATEST = "2026-01-15-preview"
 CLASSIC = "2024-10-01-preview"  # Waiting / Executing / Succeeded vocabulary
 FIRST_NEW = "2025-12-01-preview"  # Queued / Finishing / Completed vocabulary
-API_KEY = "emulator"
+API_KEY = "local-emulator-key"
 FINAL = {"Succeeded", "Completed", "Failed", "Cancelled"}
 
 BELL = {

@@ -30,7 +30,7 @@ RY_SWEEP = ISA_RY_SWEEP
 FINAL = ("Completed", "Failed", "Cancelled")
 
 
-def iam_token(url: str, apikey: str = "emulator") -> dict[str, Any]:
+def iam_token(url: str, apikey: str = "local-emulator-key") -> dict[str, Any]:
     answer = requests.post(
         f"{url}/identity/token",
         data={"grant_type": APIKEY_GRANT, "apikey": apikey, "response_type": "cloud_iam"},

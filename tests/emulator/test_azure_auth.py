@@ -75,7 +75,11 @@ def test_entra_errors_use_the_oauth2_shape(emulator, overrides, status, error):
 def test_entra_needs_form_fields(emulator):
     missing_scope = requests.post(
         f"{emulator.url}/t/oauth2/v2.0/token",
-        data={"grant_type": "client_credentials", "client_id": "a", "client_secret": "emulator"},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "a",
+            "client_secret": "local-emulator-key",
+        },
         timeout=5,
     )
     assert entra_error(missing_scope) == (400, "invalid_request")
@@ -89,7 +93,7 @@ def test_client_secret_basic_is_accepted(emulator):
     response = requests.post(
         f"{emulator.url}/t/oauth2/v2.0/token",
         data={"grant_type": "client_credentials", "scope": "api://x/.default"},
-        auth=("my-app", "emulator"),
+        auth=("my-app", "local-emulator-key"),
         timeout=5,
     )
     assert response.status_code == 200

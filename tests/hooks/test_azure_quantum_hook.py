@@ -45,7 +45,7 @@ def hook(azure_connection):
 @pytest.fixture
 def connection_string_connection(emulator, monkeypatch) -> str:
     text = (
-        f"SubscriptionId=sub;ResourceGroupName=rg;WorkspaceName=ws;ApiKey=emulator;"
+        f"SubscriptionId=sub;ResourceGroupName=rg;WorkspaceName=ws;ApiKey=local-emulator-key;"
         f"QuantumEndpoint={emulator.url}/;"
     )
     monkeypatch.setenv(
@@ -60,7 +60,7 @@ def uri_connection(emulator, monkeypatch) -> str:
     url = quote(emulator.url, safe="")
     monkeypatch.setenv(
         "AIRFLOW_CONN_AZURE_QUANTUM_URI",
-        f"azure-quantum://my-client:emulator@/?tenant_id=my-tenant&subscription_id=sub"
+        f"azure-quantum://my-client:local-emulator-key@/?tenant_id=my-tenant&subscription_id=sub"
         f"&resource_group=rg&workspace=ws&endpoint={url}&authority_host={url}",
     )
     return "azure_quantum_uri"
@@ -221,7 +221,7 @@ def test_prefixed_extras_and_text_booleans(monkeypatch, emulator):
             "extra__azure_quantum__resource_group": "rg",
             "extra__azure_quantum__workspace": "ws",
             "extra__azure_quantum__endpoint": emulator.url,
-            "extra__azure_quantum__api_key": "emulator",
+            "extra__azure_quantum__api_key": "local-emulator-key",
             "allow_insecure_http": "false",
             "verify": "true",
             "api_version": "2025-12-01-preview",
@@ -436,9 +436,9 @@ def test_sync_client_is_built_once(hook):
     "template",
     [
         "azure-quantum:///?subscription_id=sub&resource_group=rg&workspace=ws"
-        "&endpoint={url}&api_key=emulator",
+        "&endpoint={url}&api_key=local-emulator-key",
         "azure-quantum:///?connection_string=SubscriptionId%3Dsub%3BResourceGroupName%3Drg"
-        "%3BWorkspaceName%3Dws%3BApiKey%3Demulator%3BQuantumEndpoint%3D{url}%2F%3B",
+        "%3BWorkspaceName%3Dws%3BApiKey%3Dlocal-emulator-key%3BQuantumEndpoint%3D{url}%2F%3B",
     ],
 )
 def test_uri_connections_as_documented(monkeypatch, emulator, template):

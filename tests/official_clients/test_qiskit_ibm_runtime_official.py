@@ -3,7 +3,7 @@
 Nothing in the library is patched (except, in one test, its own ISA check, to play a client
 that sends a non-ISA circuit). The client is pointed at the emulator with its own knobs:
 
-- ``QiskitRuntimeService(channel="ibm_quantum_platform", token="emulator", instance=CRN,
+- ``QiskitRuntimeService(channel="ibm_quantum_platform", token="local-emulator-key", instance=CRN,
   url=emulator.url, url_resolver=...)``: ``url_resolver`` is the documented companion of a custom
   ``url``; ours returns ``{emulator.url}/api/v1`` instead of the default
   ``https://quantum.cloud.ibm.com/api/v1``.
@@ -78,7 +78,7 @@ def service(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> QiskitRuntimeServ
 
     return QiskitRuntimeService(
         channel="ibm_quantum_platform",
-        token="emulator",
+        token="local-emulator-key",
         instance=CRN,
         url=emulator.url,
         url_resolver=resolve,
