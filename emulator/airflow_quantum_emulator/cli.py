@@ -24,6 +24,14 @@ DEMO_MODULES = {
     "airflow_quantum": "airflow-quantum",
     "airflow": "apache-airflow",
 }
+#: Distributions not on PyPI, and how to install them instead.
+FROM_THE_CLONE = {
+    "airflow-quantum": (
+        "the airflow-quantum provider is not published yet: install it from a clone of its "
+        "repository (git clone <repository> && cd airflow-quantum && make install, or "
+        'pip install -e ".[qiskit]" there); make demo runs the demo from the clone'
+    ),
+}
 
 EMULATOR_HELP = f"""\
 Serve a local emulator of Azure Quantum and IBM Quantum (Qiskit Runtime) on one port.
@@ -101,7 +109,8 @@ def _missing_module(command: str, modules: dict[str, str]) -> str | None:
         try:
             importlib.import_module(module)
         except ImportError:
-            return f"{PROG} {command} needs the {module} package: pip install {distribution}"
+            how = FROM_THE_CLONE.get(distribution, f"pip install {distribution}")
+            return f"{PROG} {command} needs the {module} package: {how}"
     return None
 
 

@@ -231,15 +231,29 @@ def job_spends(url: str, jobs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return spends
 
 
+#: How much earlier than a run's first recorded task start a job of it may have been created.
+RUN_START_SLACK = 1.0
+
+
+def jobs_run_by(record: DagRunRecord, emulator: Any) -> dict[str, str]:
+    """The jobs (id → vendor) the run submitted to the in-process ``emulator``: the jobs of its
+    ``job_id`` XComs created once it had started (a job it only read came from an earlier run)."""
+    started = record.started_at()
+    ran = {}
+    for job_id in job_ids(record):
+        job = emulator.state.jobs.get(job_id)
+        if job is None:
+            continue
+        if started is None or job.created_at >= started - RUN_START_SLACK:
+            ran[job_id] = job.vendor
+    return ran
+
+
 def spend_of(record: DagRunRecord, emulator: Any) -> list[str]:
-    """The spend lines of the jobs of a run (``demo_render.spend_lines``), read from the
-    in-process ``emulator`` that ran them."""
-    vendors = {
-        job_id: job.vendor
-        for job_id in job_ids(record)
-        if (job := emulator.state.jobs.get(job_id)) is not None
-    }
-    return spend_lines(record, job_spends(emulator.url, vendors))
+    """The spend lines of the jobs a run submitted (``demo_render.spend_lines``), read from the
+    in-process ``emulator`` that ran them: billing is shown only where a job ran."""
+    ran = jobs_run_by(record, emulator)
+    return spend_lines(record, job_spends(emulator.url, ran), ran)
 
 
 def _display(path: Path) -> str:

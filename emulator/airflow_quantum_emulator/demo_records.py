@@ -43,6 +43,11 @@ class DagRunRecord:
             if state not in ("success", "skipped")
         )
 
+    def started_at(self) -> float | None:
+        """When the run's first task started (epoch seconds), from its state changes."""
+        times = [moment for events in self.events.values() for _, moment in events]
+        return min(times) if times else None
+
     def deferred_tasks(self) -> list[tuple[str, int]]:
         return sorted(key for key, events in self.events.items() if "deferred" in dict(events))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,11 +242,21 @@ def job_ids(run: DagRunRecord) -> dict[str, str]:
     return found
 
 
-def spend_lines(run: DagRunRecord, spends: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def spend_lines(
+    run: DagRunRecord,
+    spends: Mapping[str, Mapping[str, Any]],
+    ran: Collection[str] | None = None,
+) -> list[str]:
     """One line per job: where it ran, how long it queued and ran, and what it spent (Azure:
     the job's cost; IBM: quantum seconds billed), with the estimate made before it was
-    submitted when the task left one (XCom ``cost_estimate``)."""
-    labels = {label: job_id for job_id, label in job_ids(run).items()}
+    submitted when the task left one (XCom ``cost_estimate``).
+
+    ``ran``: the jobs this run submitted, when known. A job another run submitted (the results
+    consumer names the producer's job in its XComs) is billed there, not here: no line.
+    """
+    labels = {
+        label: job_id for job_id, label in job_ids(run).items() if ran is None or job_id in ran
+    }
     for task_id, index, key in run.xcoms:
         if key == "cost_estimate":
             labels.setdefault(ti_label(task_id, index), "")  # estimated, never submitted
