@@ -107,7 +107,9 @@ def assert_bell_counts(counts: dict[str, int], shots: int) -> None:
 
 def test_backends_are_listed_with_configuration_and_status(service):
     names = {backend.name for backend in service.backends()}
-    assert names == {"ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston"}
+    herons = {"ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston"}
+    assert names == herons | {"ibm_miami"}  # a 120-qubit Nighthawk
+    assert service.backend("ibm_miami").num_qubits == 120
     assert service.backends(simulator=True) == []  # IBM's cloud simulators are retired
     device = service.backend(DEVICE)
     assert device.num_qubits == 156

@@ -18,7 +18,8 @@ import numpy as np
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.ibm import encoding
 from airflow_quantum_emulator.ibm.isa import dynamic_instructions
-from airflow_quantum_emulator.sim.circuit import Circuit, GateOp, Measure, Reset
+from airflow_quantum_emulator.sim.circuit import Circuit
+from airflow_quantum_emulator.sim.components import largest_part
 from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
 
 
@@ -94,25 +95,15 @@ def kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def used_qubits(circuit: Circuit) -> set[int]:
-    """Qubits an operation touches (the simulator only simulates these)."""
-    used: set[int] = set()
-    for op in circuit.operations:
-        if isinstance(op, GateOp):
-            used.update(op.qubits)
-        elif isinstance(op, (Measure, Reset)):
-            used.add(op.qubit)
-    return used
-
-
 def check_size(circuit: Circuit, where: str, max_qubits: int) -> None:
-    """The emulator's own limit (a device larger than the circuit is the ISA rule's matter)."""
-    active = len(used_qubits(circuit))
-    if active > max_qubits:
+    """The emulator's own limit, on the qubits its gates entangle: parts no gate connects are
+    simulated one by one (a device larger than the circuit is the ISA rule's matter)."""
+    entangled = largest_part(circuit)
+    if entangled > max_qubits:
         raise VendorError(
             400,
-            f"{where}: the circuit acts on {active} qubits; the emulator simulates at most "
-            f"{max_qubits}.",
+            f"{where}: the circuit entangles {entangled} qubits; the emulator simulates at most "
+            f"{max_qubits} together.",
         )
 
 

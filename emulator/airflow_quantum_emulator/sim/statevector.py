@@ -4,6 +4,9 @@ Basis states are indexed like Qiskit: qubit 0 is the least significant bit of th
 the qubits a circuit actually touches are simulated ("compaction"): a transpiled circuit that
 declares ``$0..$155`` but uses two of them costs a 2-qubit simulation; idle qubits stay |0>.
 
+A circuit whose qubits fall into parts no gate connects is sampled part by part
+(:mod:`.components`): a product state's shots are the parts' shots side by side.
+
 Sampling: when every measurement is terminal (its qubit is not used afterwards) the final
 distribution is computed once and all shots are drawn from it. Otherwise the circuit is run as
 a tree of trajectories: at each mid-circuit measurement or reset the shots still on a branch are
@@ -21,6 +24,7 @@ import numpy as np
 
 from airflow_quantum_emulator.sim.circuit import BoundCircuit, BoundGate, BoundOperation, Measure
 from airflow_quantum_emulator.sim.circuit import Reset as ResetOp
+from airflow_quantum_emulator.sim.components import combine, independent_parts
 from airflow_quantum_emulator.sim.errors import SimulationError
 
 MAX_QUBITS = 24
@@ -120,6 +124,16 @@ def sample_memory(
     """
     shots = _check_shots(shots)
     rng = rng if rng is not None else np.random.default_rng()
+    parts = independent_parts(bound)
+    if parts is not None:
+        return combine(bound, shots, parts, lambda part: _sample_one(part, shots, rng, max_qubits))
+    return _sample_one(bound, shots, rng, max_qubits)
+
+
+def _sample_one(
+    bound: BoundCircuit, shots: int, rng: np.random.Generator, max_qubits: int | None
+) -> dict[str, np.ndarray]:
+    """``sample_memory`` of a circuit simulated as a whole."""
     program = _compile(bound, max_qubits)
     ops = program.operations
     split = _terminal_split(ops)
