@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from ibm_circuits import ISA_BELL, TEXTBOOK_BELL
-from ibm_support import IBMWire, bitarray_counts, ibm_error, pub_data
+from ibm_support import IBMWire, bitarray_counts, pub_data
 
 
 @pytest.fixture
@@ -94,18 +94,6 @@ def test_calibration_id_is_accepted_on_jobs_and_backend_reads(ibm):
         answer = ibm.get(f"/backends/ibm_fez/{suffix}", params={"calibration_id": "cal-1"})
         assert answer.status_code == 200
     assert ibm.run("sampler", [[ISA_BELL, None, 10]], calibration_id=7).status_code == 400
-
-
-def test_the_executor_program_is_known_and_a_client_without_it_is_told_why(ibm):
-    answer = ibm.run("executor", [[ISA_BELL, None, 10]])  # primitive pubs, no quantum program
-    assert answer.status_code == 400
-    message = ibm_error(answer)["message"]
-    assert "schema_version" in message and "v2.0" in message
-    program = {"schema_version": "v2.0", "quantum_program": {"items": []}, "options": {}}
-    answer = ibm.post("/jobs", json={"program_id": "executor", "backend": "ibm_fez",
-                                     "params": program})  # fmt: skip
-    assert answer.status_code == 400 and "does not run executor" in answer.text
-    assert ibm.run("no-such-program", [[ISA_BELL]]).status_code == 404
 
 
 @pytest.mark.parametrize("angle", ["-0.1", "1.6", "pi"])

@@ -104,6 +104,7 @@ def unsupported_dynamic(source: str, backend: Backend) -> str | None:
     return None
 
 
-def failure_message(pub_index: int, problem: str) -> str:
-    """The failed job's reason: the service's words, then which pub and what is wrong."""
-    return f"{NON_ISA_REASON} -- pub {pub_index}: {problem} {NON_ISA_SOLUTION}"
+def failure_message(where: str, problem: str) -> str:
+    """The failed job's reason: the service's words, then where (``pub 0``, ``item 1``) and what
+    is wrong."""
+    return f"{NON_ISA_REASON} -- {where}: {problem} {NON_ISA_SOLUTION}"

@@ -157,7 +157,7 @@ def prepare(
         problem = isa.unsupported_dynamic(exc.source, backend)
         if problem is None:
             raise
-        return Program(program_id, [], seed, _never, isa.failure_message(index, problem))
+        return non_isa_program(program_id, seed, isa.failure_message(f"pub {index}", problem))
     if samples > MAX_SAMPLES:
         raise VendorError(
             400,
@@ -171,12 +171,17 @@ def _non_isa(pubs: list[SamplerPub] | list[EstimatorPub], backend: Backend) -> s
     for index, pub in enumerate(pubs):
         problem = isa.violation(pub.circuit, backend) or isa.rzz_violation(pub.circuit, pub.values)
         if problem is not None:
-            return isa.failure_message(index, problem)
+            return isa.failure_message(f"pub {index}", problem)
     return None
 
 
-def _never() -> ComputedResult:
-    raise AssertionError("a non-ISA job is never computed")
+def non_isa_program(program_id: str, seed: int, reason: str) -> Program:
+    """A job that fails as non-ISA (code 1517) before it runs: never computed."""
+
+    def never() -> Any:
+        raise AssertionError("a non-ISA job is never computed")
+
+    return Program(program_id, [], seed, never, reason)
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -262,10 +267,10 @@ def _sampler_pub(index: int, raw: Any, default_shots: int, limits: int) -> Sampl
     return SamplerPub(circuit, values, shape, shots)
 
 
-def _guarded(compute: Callable[[], ComputedResult]) -> Callable[[], ComputedResult]:
+def guarded(compute: Callable[[], Any]) -> Callable[[], Any]:
     """Turn an unexpected error of the simulation into an IBM-coded job failure."""
 
-    def guarded() -> ComputedResult:
+    def run() -> Any:
         try:
             return compute()
         except JobFailureError:
@@ -279,11 +284,11 @@ def _guarded(compute: Callable[[], ComputedResult]) -> Callable[[], ComputedResu
                 f"The emulator failed while running the job ({type(exc).__name__}: {exc}).",
             ) from exc
 
-    return guarded
+    return run
 
 
 def _sampler_compute(pubs: list[SamplerPub], seed: int) -> Callable[[], ComputedResult]:
-    @_guarded
+    @guarded
     def compute() -> ComputedResult:
         from airflow_quantum_emulator.sim.primitives import run_sampler_pub
 
@@ -336,7 +341,7 @@ def _estimator_pub(index: int, raw: Any, default_precision: float, limits: int) 
 
 
 def _estimator_compute(pubs: list[EstimatorPub], seed: int) -> Callable[[], ComputedResult]:
-    @_guarded
+    @guarded
     def compute() -> ComputedResult:
         from airflow_quantum_emulator.sim.primitives import run_estimator_pub
 

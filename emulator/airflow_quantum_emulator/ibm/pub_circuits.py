@@ -36,16 +36,15 @@ class DynamicCircuit(VendorError):
             f"{where}: the emulator does not simulate dynamic circuits "
             f"({', '.join(instructions)}); run them on the service, or send a static circuit.",
         )
+        self.where = where
         self.source = source
         self.instructions = instructions
 
 
 def parse_circuit(value: Any, where: str) -> Circuit:
     """A circuit from an OpenQASM 3/2 string or a tagged QPY ``QuantumCircuit``."""
-    from airflow_quantum_emulator.sim.qasm import parse_qasm
-
     if encoding.is_tagged(value, "QuantumCircuit"):
-        source = _qpy_to_qasm(value["__value__"], where)
+        source = qpy_to_qasm(value["__value__"], where, "a QuantumCircuit's __value__")[0]
     elif isinstance(value, str):
         source = value
     else:
@@ -55,6 +54,13 @@ def parse_circuit(value: Any, where: str) -> Circuit:
             '{"__type__": "QuantumCircuit", "__value__": ...} object, '
             f"not {kind(value)}.",
         )
+    return parse_source(source, where)
+
+
+def parse_source(source: str, where: str) -> Circuit:
+    """The circuit of an OpenQASM program, or the 400 (or ``DynamicCircuit``) saying why not."""
+    from airflow_quantum_emulator.sim.qasm import parse_qasm
+
     try:
         return parse_qasm(source)
     except QasmError as exc:
@@ -68,9 +74,10 @@ def parse_circuit(value: Any, where: str) -> Circuit:
         raise VendorError(400, f"{where}: the circuit is nested too deeply.") from exc
 
 
-def _qpy_to_qasm(value: Any, where: str) -> str:
+def qpy_to_qasm(value: Any, where: str, what: str = "QPY data") -> list[str]:
+    """Each circuit of base64 zlib-compressed QPY data, as OpenQASM 3 (qiskit reads QPY)."""
     if not isinstance(value, str):
-        raise VendorError(400, f"{where}: a QuantumCircuit's __value__ must be a base64 string.")
+        raise VendorError(400, f"{where}: {what} must be a base64 string.")
     try:
         from qiskit import qasm3, qpy
     except ImportError:
@@ -85,8 +92,7 @@ def _qpy_to_qasm(value: Any, where: str) -> str:
     except (binascii.Error, ValueError, zlib.error) as exc:
         raise VendorError(400, f"{where}: the QPY value is not base64 zlib data: {exc}") from exc
     try:
-        circuits = qpy.load(io.BytesIO(raw))
-        return qasm3.dumps(circuits[0])
+        return [qasm3.dumps(circuit) for circuit in qpy.load(io.BytesIO(raw))]
     except Exception as exc:  # qiskit raises many exception types for bad QPY
         raise VendorError(400, f"{where}: the QPY circuit cannot be read: {exc}") from exc
 

@@ -3,7 +3,8 @@
 The result on the wire is tagged, encoded JSON (``PrimitiveResult`` of ``BitArray`` and
 ``ndarray`` values); the page decodes it back into what a person reads: for each sampler pub and
 classical register a histogram of the measured bit strings (as the Azure page shows a job's
-histogram), for each estimator pub its expectation values and standard deviations.
+histogram), for each estimator pub its expectation values and standard deviations. An
+``executor`` job shows the counts of each item's registers, before the client's post-processing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from airflow_quantum_emulator.ibm.encoding import decode_ndarray_text
+from airflow_quantum_emulator.ibm.executor import ExecutorResult
 from airflow_quantum_emulator.ibm.programs import ComputedResult, result_document
 
 #: Most outcomes listed per register, and most values per estimator pub.
@@ -65,14 +67,33 @@ def pub_sections(pubs: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     return sections
 
 
-def render(computed: ComputedResult, started: float, ended: float) -> tuple[str, str]:
+def item_sections(result: ExecutorResult) -> list[tuple[str, list[str]]]:
+    """(heading, lines) for each register of each item of a quantum program's result."""
+    sections = []
+    for index, (item, names) in enumerate(zip(result.items, result.registers, strict=True)):
+        for name in names:
+            bits = item[name].reshape(-1, item[name].shape[-1])[:, ::-1].astype(np.uint8)
+            found = Counter("".join(map(str, row)) for row in bits)
+            heading = f"item {index}, register {name}: {len(bits)} shots"
+            sections.append((heading, histogram_lines(found)))
+    return sections
+
+
+def render(
+    result: ComputedResult | ExecutorResult, started: float, ended: float
+) -> tuple[str, str]:
     """A one-line summary of an IBM result and its HTML (a histogram per pub and register)."""
-    document = result_document(computed, started, ended)
-    pubs = document["__value__"]["pub_results"]
-    kinds = sorted({str(pub.get("__type__", "?")) for pub in pubs})
-    summary = f"{len(pubs)} PUB result(s) ({', '.join(kinds) or 'none'})."
+    if isinstance(result, ExecutorResult):
+        role = result.program.semantic_role or "no semantic role"
+        summary = f"{len(result.items)} quantum program item(s) ({role})."
+        sections = item_sections(result)
+    else:
+        pubs = result_document(result, started, ended)["__value__"]["pub_results"]
+        kinds = sorted({str(pub.get("__type__", "?")) for pub in pubs})
+        summary = f"{len(pubs)} PUB result(s) ({', '.join(kinds) or 'none'})."
+        sections = pub_sections(pubs)
     body = "".join(
         f"<h3>{html.escape(heading)}</h3><pre>{html.escape(chr(10).join(lines))}</pre>"
-        for heading, lines in pub_sections(pubs)
+        for heading, lines in sections
     )
     return summary, body
