@@ -37,7 +37,7 @@ from airflow_quantum_emulator.azure.targets import MS_RESULTS_V1, MS_RESULTS_V2,
 from airflow_quantum_emulator.sim.errors import SimulationError
 from airflow_quantum_emulator.sim.estimator import estimate
 from airflow_quantum_emulator.sim.qir import QirProgram, parse_qir
-from airflow_quantum_emulator.sim.statevector import sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
 
 #: The start of the service's message for a module it cannot compile.
 CANNOT_COMPILE = "cannot compile QIR bitcode, status code '1'"

@@ -19,7 +19,7 @@ from airflow_quantum_emulator.azure.formats import InputError, JobInput, Prepare
 from airflow_quantum_emulator.azure.targets import QUANTINUUM_INPUT
 from airflow_quantum_emulator.sim.errors import SimulationError
 from airflow_quantum_emulator.sim.qasm import parse_qasm
-from airflow_quantum_emulator.sim.statevector import sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
 
 
 @register(QUANTINUUM_INPUT)

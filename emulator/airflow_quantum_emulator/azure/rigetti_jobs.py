@@ -27,7 +27,7 @@ from airflow_quantum_emulator.azure.formats import InputError, JobInput, Prepare
 from airflow_quantum_emulator.azure.targets import RIGETTI_INPUT, RIGETTI_OUTPUT
 from airflow_quantum_emulator.sim.errors import SimulationError
 from airflow_quantum_emulator.sim.quil import parse_quil
-from airflow_quantum_emulator.sim.statevector import sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
 
 #: How the service's QVM words a program it cannot run.
 QVM_PROBLEM = "QVM reported a problem running your program: "

@@ -24,7 +24,7 @@ from airflow_quantum_emulator.ibm.backends import Backend
 from airflow_quantum_emulator.ibm.programs import Program, guarded, non_isa_program
 from airflow_quantum_emulator.ibm.pub_circuits import DynamicCircuit, check_size
 from airflow_quantum_emulator.ibm.quantum_program import ProgramItem, QuantumProgram, parse
-from airflow_quantum_emulator.sim.statevector import sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
 
 PROGRAM_ID = "executor"
 

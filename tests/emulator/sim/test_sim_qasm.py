@@ -12,7 +12,8 @@ from airflow_quantum_emulator.sim.circuit import GateOp, Measure, Reset
 from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
 from airflow_quantum_emulator.sim.gates import gate_matrix
 from airflow_quantum_emulator.sim.qasm import parse_qasm
-from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
+from airflow_quantum_emulator.sim.statevector import final_state
 
 
 def test_declarations_and_registers():

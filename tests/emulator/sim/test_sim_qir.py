@@ -11,7 +11,8 @@ import pytest
 from airflow_quantum_emulator.sim.errors import SimulationError
 from airflow_quantum_emulator.sim.estimator import estimate
 from airflow_quantum_emulator.sim.qir import LogicalCounts, parse_qir
-from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
+from airflow_quantum_emulator.sim.statevector import final_state
 
 pyqir = pytest.importorskip("pyqir")
 

@@ -6,14 +6,11 @@ import numpy as np
 import pytest
 from sim_helpers import HEADER
 
-from airflow_quantum_emulator.sim import statevector
+from airflow_quantum_emulator.sim import sampling
 from airflow_quantum_emulator.sim.errors import SimulationError
 from airflow_quantum_emulator.sim.qasm import parse_qasm
-from airflow_quantum_emulator.sim.statevector import (
-    compact_state,
-    final_state,
-    sample_memory,
-)
+from airflow_quantum_emulator.sim.sampling import sample_memory
+from airflow_quantum_emulator.sim.statevector import compact_state, final_state
 
 
 def run(source: str, shots: int = 2000, seed: int = 7, values=()) -> dict[str, np.ndarray]:
@@ -181,7 +178,7 @@ def test_reset_of_excited_qubit():
 
 
 def test_trajectory_budget(monkeypatch):
-    monkeypatch.setattr(statevector, "MAX_TRAJECTORY_WORK", 1000)
+    monkeypatch.setattr(sampling, "MAX_TRAJECTORY_WORK", 1000)
     circuit = parse_qasm(
         HEADER + "qubit[8] q; bit c; h q; c = measure q[0]; h q[0]; c = measure q[1]; h q[1];"
         "c = measure q[2]; h q[2];"
@@ -189,8 +186,8 @@ def test_trajectory_budget(monkeypatch):
     with pytest.raises(SimulationError, match="budget"):
         sample_memory(circuit.bind(), 100)
     # Deterministic histories are cheap, but the work actually done is bounded too.
-    monkeypatch.setattr(statevector, "MAX_TRAJECTORY_WORK", 2e8)
-    monkeypatch.setattr(statevector, "MAX_TREE_WORK", 1e5)
+    monkeypatch.setattr(sampling, "MAX_TRAJECTORY_WORK", 2e8)
+    monkeypatch.setattr(sampling, "MAX_TREE_WORK", 1e5)
     repeated = "qubit q; bit c;" + " x q; c = measure q;" * 100
     with pytest.raises(SimulationError, match="budget"):
         sample_memory(parse_qasm(HEADER + repeated).bind(), 100)
