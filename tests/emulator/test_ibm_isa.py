@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from ibm_circuits import ISA_BELL, TEXTBOOK_BELL
-from ibm_support import IBMWire, bitarray_counts, pub_data
+from ibm_support import IBMWire, bitarray_counts, ibm_error, pub_data
 
 
 @pytest.fixture
@@ -133,4 +133,48 @@ def test_a_dynamic_circuit_the_backend_does_not_list_fails_as_non_isa(
     ibm, backend, circuit, instruction
 ):
     reason = _failed(ibm, circuit, backend)["state"]["reason"]
-    assert f"The instruction {instruction} is not supported by the target system" in reason
+    assert f"The instruction {instruction} on qubits (" in reason
+    assert "is not supported by the target system" in reason
+
+
+#: A measured qubit, then a flip of its neighbour when it read 1: the neighbour copies it.
+FEED_FORWARD = _physical(
+    "rz(pi/2) $0; sx $0; rz(pi/2) $0; c[0] = measure $0; if (c[0]) { x $1; } c[1] = measure $1;"
+)
+
+
+@pytest.mark.parametrize(
+    ("backend", "circuit", "outcomes"),
+    [
+        ("ibm_fez", FEED_FORWARD, {"00", "11"}),
+        ("ibm_kingston", FEED_FORWARD, {"00", "11"}),
+        (
+            "ibm_boston",
+            FEED_FORWARD.replace("if (c[0])", "int v; v = c; if (v == 1)"),
+            {"00", "11"},
+        ),
+        ("ibm_marrakesh", LOOP, {"0"}),  # x twice
+        ("ibm_fez", SWITCH.replace("case 0 { x $0; }", "case 0 { x $0; x $0; }"), {"00"}),
+    ],
+)
+def test_the_dynamic_circuits_a_backend_lists_run(ibm, backend, circuit, outcomes):
+    """The emulator runs what the backends advertise (if_else, for_loop, switch_case, store)."""
+    job_id = ibm.submit("sampler", [[circuit, None, 200]], backend=backend)
+    assert ibm.wait(job_id)["state"]["status"] == "Completed"
+    counts = bitarray_counts(pub_data(ibm.results(job_id))["fields"]["c"])[1]
+    assert set(counts) == outcomes, counts
+
+
+def test_a_while_loop_runs_nowhere(ibm):
+    circuit = _physical("c[0] = measure $0; while (c[0]) { x $0; c[0] = measure $0; }", 1)
+    reason = _failed(ibm, circuit, "ibm_fez")["state"]["reason"]
+    assert "The instruction while_loop is not supported by the target system" in reason
+
+
+def test_a_listed_dynamic_circuit_the_emulator_cannot_read_is_a_400_saying_what(ibm):
+    circuit = _physical("c[0] = measure $0; c[1] = measure $2; if (c[0] && c[1]) { x $1; }")
+    answer = ibm.run("sampler", [[circuit, None, 10]], backend="ibm_fez")
+    assert answer.status_code == 400
+    message = ibm_error(answer)["message"]
+    assert "does not simulate this dynamic circuit (if_else)" in message
+    assert "conditions joining bits" in message

@@ -86,6 +86,9 @@ def test_close_with_patch_is_204_lets_queued_jobs_finish_and_refuses_new_jobs(ib
     refused = ibm.run("sampler", [[BELL]], backend=None, session_id=session["id"])
     assert refused.status_code == 400
     assert "closed" in ibm_error(refused)["message"]
+    # A job cannot end before its computation: let it finish before moving the clock past the
+    # job's end (a loaded machine computed it after the advance, and the session ran 31 s).
+    emulator.state.jobs.get(job_id).result_future.result(timeout=30)
     advance_clock(emulator.url, 61)
     assert ibm.wait(job_id)["status"] == "Completed"
     closed = ibm.get(f"/sessions/{session['id']}").json()

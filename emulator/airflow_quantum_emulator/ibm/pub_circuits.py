@@ -24,17 +24,18 @@ from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
 
 
 class DynamicCircuit(VendorError):
-    """A dynamic circuit (``if``, ``for``, ``while``, ``switch``) the simulator does not run.
+    """A dynamic circuit the simulator cannot read (a ``while`` loop, a condition joining bits).
 
     The job's backend decides what it is: a non-ISA circuit when the backend does not list the
-    instruction (the job fails with 1517), else a 400 saying the emulator does not simulate it.
+    instruction (the job fails with 1517), else a 400 saying what the emulator does not simulate.
     """
 
-    def __init__(self, where: str, source: str, instructions: list[str]) -> None:
+    def __init__(self, where: str, source: str, instructions: list[str], reason: str) -> None:
         super().__init__(
             400,
-            f"{where}: the emulator does not simulate dynamic circuits "
-            f"({', '.join(instructions)}); run them on the service, or send a static circuit.",
+            f"{where}: the emulator does not simulate this dynamic circuit "
+            f"({', '.join(instructions)}): {reason}. It runs if/else, switch, for loops and "
+            "integer variables taking a register's value.",
         )
         self.where = where
         self.source = source
@@ -66,7 +67,7 @@ def parse_source(source: str, where: str) -> Circuit:
     except QasmError as exc:
         dynamic = dynamic_instructions(source)
         if dynamic:
-            raise DynamicCircuit(where, source, dynamic) from exc
+            raise DynamicCircuit(where, source, dynamic, str(exc)) from exc
         raise VendorError(400, f"{where}: invalid OpenQASM circuit: {exc}") from exc
     except SimulationError as exc:
         raise VendorError(400, f"{where}: the circuit cannot be simulated: {exc}") from exc

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from airflow_quantum_emulator.sim.circuit import BoundCircuit, Circuit, GateOp, Measure
+from airflow_quantum_emulator.sim.circuit import (
+    BoundCircuit,
+    BoundIfElse,
+    Circuit,
+    GateOp,
+    IfElse,
+    Measure,
+    Store,
+)
 
 
 class _Groups:
@@ -53,7 +61,12 @@ def _grouped(operations: Iterable[object]) -> _Groups:
 
 
 def largest_part(circuit: Circuit) -> int:
-    """Qubits of the largest set of the circuit's qubits that its gates connect (touched only)."""
+    """Qubits of the largest set of the circuit's qubits that its gates connect (touched only).
+
+    A dynamic circuit's classical control ties its qubits together: all of them count then.
+    """
+    if circuit.is_dynamic:
+        return len(_all_qubits(circuit.operations))
     gates = [op for op in circuit.operations if isinstance(op, GateOp)]
     groups = _grouped(gates)
     sizes: dict[int, int] = {}
@@ -71,8 +84,21 @@ class Part:
     clbits: frozenset[tuple[str, int]]
 
 
+def _all_qubits(operations: Iterable[object]) -> set[int]:
+    used: set[int] = set()
+    for op in operations:
+        if isinstance(op, IfElse):
+            used |= _all_qubits(op.then_ops) | _all_qubits(op.else_ops)
+        elif not isinstance(op, Store):
+            used.update(_qubits(op))
+    return used
+
+
 def independent_parts(bound: BoundCircuit) -> list[Part] | None:
-    """The circuit's independent parts, or None when it has one (or parts share a clbit)."""
+    """The circuit's independent parts, or None when it has one, parts share a clbit, or
+    classical control (an ``if``, a store) ties them."""
+    if any(isinstance(op, BoundIfElse | Store) for op in bound.operations):
+        return None
     groups = _grouped(bound.operations)
     operations: dict[int, list] = {}
     writes: dict[int, set[tuple[str, int]]] = {}
