@@ -342,3 +342,18 @@ def test_an_open_plan_instance_refuses_a_session_and_runs_a_batch(emulator, monk
         Session(backend=backend)
     with Batch(backend=backend) as batch:
         assert batch.details()["mode"] == "batch"
+
+
+@pytest.mark.parametrize("device", ["ibm_fez", "ibm_kingston"])
+def test_a_dynamic_circuit_runs_where_the_backend_lists_if_else(service, device):
+    backend = service.backend(device)
+    circuit = QuantumCircuit(2, 2)
+    circuit.h(0)
+    circuit.measure(0, 0)
+    with circuit.if_test((circuit.clbits[0], 1)):
+        circuit.x(1)
+    circuit.measure(1, 1)
+    isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(circuit)
+
+    counts = SamplerV2(mode=backend).run([isa], shots=200).result(timeout=WAIT)[0].data.c
+    assert set(counts.get_counts()) == {"00", "11"}  # qubit 1 follows the measured qubit 0
