@@ -223,3 +223,17 @@ def test_random_json_posted_to_jobs_never_gets_a_5xx(ibm, body):
     assert answer.status_code < 500, (body, answer.text)
     if answer.status_code >= 400:
         ibm_error(answer)
+
+
+@pytest.mark.parametrize(
+    ("program", "pub"),
+    [
+        ("sampler", [RY_SWEEP, [[0.1]] * 101, 100_000]),  # 101 circuits x 100,000 shots
+        ("estimator", [RY_SWEEP.split("meas[0] =")[0], ["Z"] * 11, [0.1], 0.001]),  # x 10**6
+    ],
+)
+def test_more_than_10_million_executions_per_job_are_refused(ibm, program, pub):
+    """The service's limit: executions are circuits after broadcasting x shots (wire page)."""
+    answer = ibm.run(program, [pub])
+    assert answer.status_code == 400
+    assert "a job runs at most 10000000" in ibm_error(answer)["message"]

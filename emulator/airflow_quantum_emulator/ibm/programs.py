@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 PROGRAMS = ("sampler", "estimator")
 DEFAULT_SHOTS = 4096
 DEFAULT_PRECISION = 0.015625
-#: Largest number of (parameter set x shot) samples, or parameter sets x observables, per job.
-MAX_SAMPLES = 20_000_000
+#: The service's limit: executions (circuits after broadcasting x shots) per job.
+MAX_SAMPLES = 10_000_000
 MAX_PUBS = 1000
 #: Reason code of a job whose simulation failed (the circuit cannot run as given).
 EXECUTION_FAILED_CODE = "1517"
@@ -150,7 +150,7 @@ def prepare(
             pubs = []
             for index, pub in enumerate(raw_pubs):
                 pubs.append(_estimator_pub(index, pub, default_precision, limits))
-            samples = sum(math.prod(pub.shape) for pub in pubs)
+            samples = sum(math.prod(pub.shape) * math.ceil(pub.precision**-2) for pub in pubs)
             compute = _estimator_compute(pubs, seed)
     except DynamicCircuit as exc:
         # What the backend does not list is a non-ISA circuit; what it lists, a 400 (not run).
@@ -161,8 +161,8 @@ def prepare(
     if samples > MAX_SAMPLES:
         raise VendorError(
             400,
-            f"The job asks for {samples} samples (parameter sets x shots over all pubs); "
-            f"the emulator's limit is {MAX_SAMPLES}.",
+            f"The job asks for {samples} executions (circuits after broadcasting x shots over "
+            f"all pubs); a job runs at most {MAX_SAMPLES}.",
         )
     return Program(program_id, pubs, seed, compute, _non_isa(pubs, backend))
 
