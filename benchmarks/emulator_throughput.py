@@ -18,6 +18,7 @@ import time
 
 import httpx
 
+from airflow_quantum_emulator.config import DEFAULT_SECRET
 from benchmarks.support import BELL
 
 CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/bench:bench::"
@@ -72,7 +73,7 @@ def main() -> int:
         host, port = url.removeprefix("http://").split(":")
         token = httpx.post(
             f"{url}/identity/token",
-            data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "emulator"},
+            data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": DEFAULT_SECRET},
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}", "Service-CRN": CRN}
         body = {

@@ -44,13 +44,13 @@ def connections(url: str) -> dict[str, str]:
     url = url.rstrip("/")
     ibm = {
         "conn_type": "ibm_quantum",
-        "password": "emulator",
+        "password": "local-emulator-key",
         "extra": {"instance": IBM_CRN, "runtime_url": f"{url}/api/v1", "iam_url": url},
     }
     azure = {
         "conn_type": "azure_quantum",
         "login": "bench-client",
-        "password": "emulator",
+        "password": "local-emulator-key",
         "extra": {
             "tenant_id": "bench-tenant",
             "authority_host": url,

@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from airflow_quantum_emulator.config import DEFAULT_SECRET
 from benchmarks.support import IBM_CRN, cpu_seconds, peak_rss_mb, rss_mb
 
 IBM_POLL = 0.5
@@ -65,7 +66,7 @@ def azure_waiter(session: requests.Session, url: str, token: str, job_id: str) -
 def tokens(url: str) -> tuple[str, str]:
     ibm = requests.post(
         f"{url}/identity/token",
-        data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "emulator"},
+        data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": DEFAULT_SECRET},
         timeout=30,
     )
     azure = requests.post(
@@ -73,7 +74,7 @@ def tokens(url: str) -> tuple[str, str]:
         data={
             "grant_type": "client_credentials",
             "client_id": "bench-client",
-            "client_secret": "emulator",
+            "client_secret": DEFAULT_SECRET,
             "scope": "https://quantum.microsoft.com/.default",
         },
         timeout=30,

@@ -48,7 +48,7 @@ TOFFOLI_QIR = (
 #: Two spins that want to differ, and a field on spin 0: ground states cost -2 (historic QIO).
 ISING = [{"c": 1, "ids": [0, 1]}, {"c": -1, "ids": [0]}]
 #: The secret of every emulator connection: it must show up nowhere.
-SECRET = "emulator"
+SECRET = "local-emulator-key"
 
 
 # ----------------------------------------------------------------------- emulator control

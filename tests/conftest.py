@@ -137,7 +137,7 @@ def ibm_connection(emulator, monkeypatch) -> str:
         json.dumps(
             {
                 "conn_type": "ibm_quantum",
-                "password": "emulator",
+                "password": "local-emulator-key",
                 "extra": {
                     "instance": IBM_CRN,
                     "runtime_url": f"{emulator.url}/api/v1",
@@ -163,7 +163,7 @@ def azure_connection(emulator, monkeypatch) -> str:
                     "workspace": "ws",
                     "location": "eastus",
                     "endpoint": emulator.url,
-                    "api_key": "emulator",
+                    "api_key": "local-emulator-key",
                 },
             }
         ),
@@ -185,7 +185,7 @@ def azure_entra_connection(emulator, monkeypatch) -> str:
             {
                 "conn_type": "azure_quantum",
                 "login": "my-client-id",
-                "password": "emulator",
+                "password": "local-emulator-key",
                 "extra": {
                     "tenant_id": "my-tenant",
                     "subscription_id": "sub",

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from airflow_quantum_emulator.cli import DEMO_MODULES, EMULATOR_MODULES
+from airflow_quantum_emulator.cli import DEMO_MODULES, EMULATOR_MODULES, FROM_THE_CLONE
 
 
 def run_cli(*args: str, block: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -30,10 +30,18 @@ def run_cli(*args: str, block: str | None = None) -> subprocess.CompletedProcess
 def test_a_missing_package_is_named_with_its_distribution(command, module, distribution):
     done = run_cli(command, block=module)
     assert done.returncode == 1, done
+    how = FROM_THE_CLONE.get(distribution, f"pip install {distribution}")
     assert done.stderr.strip() == (
-        f"airflow-quantum-emulator {command} needs the {module} package: pip install {distribution}"
+        f"airflow-quantum-emulator {command} needs the {module} package: {how}"
     )
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_the_unpublished_provider_is_installed_from_the_clone_not_from_pypi():
+    done = run_cli("demo", block="airflow_quantum")
+    assert done.returncode == 1, done
+    assert "pip install airflow-quantum\n" not in done.stderr + "\n"
+    assert "not published" in done.stderr and "make install" in done.stderr
 
 
 def test_the_demo_needs_airflow_and_the_provider_the_emulator_neither():

@@ -11,15 +11,15 @@ fi
 URL=${1:-http://127.0.0.1:8765}
 WS="$URL/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws"
 V='api-version=2026-01-15-preview'
-KEY=(-H 'x-ms-quantum-api-key: emulator')   # or: -H "Authorization: Bearer $(entra token)"
+KEY=(-H 'x-ms-quantum-api-key: local-emulator-key')   # or: -H "Authorization: Bearer $(entra token)"
 JOB=$(python3 -c 'import uuid; print(uuid.uuid4())')
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# An Entra token works too (client credentials; any tenant and client id, secret "emulator"):
+# An Entra token works too (client credentials; any tenant and client id, secret "local-emulator-key"):
 printf 'token: '
 curl -sf -X POST "$URL/my-tenant/oauth2/v2.0/token" -d grant_type=client_credentials \
-  -d client_id=my-app -d client_secret=emulator \
+  -d client_id=my-app -d client_secret=local-emulator-key \
   -d scope=https://quantum.microsoft.com/.default | jq -c '{token_type, expires_in}'
 
 # 1. Which targets are offered, with their availability and average queue time (seconds).

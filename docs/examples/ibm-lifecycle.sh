@@ -4,7 +4,7 @@
 # Needs bash, curl, jq (https://jqlang.org) and python3 (to decode the counts).
 set -euo pipefail
 URL=${1:-http://127.0.0.1:8765}
-CRN='crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::'
+CRN='crn:v1:bluemix:public:quantum-computing:us-east:a/quickstart:open-plan::'
 
 for tool in curl jq python3; do
   if ! command -v "$tool" >/dev/null 2>&1; then
@@ -17,7 +17,7 @@ trap 'rm -f "$RESULT"' EXIT
 
 # 1. Exchange the API key for an IAM token.
 TOKEN=$(curl -sf -X POST "$URL/identity/token" \
-  -d 'grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=emulator' | jq -r .access_token)
+  -d 'grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=local-emulator-key' | jq -r .access_token)
 H=(-H "Authorization: Bearer $TOKEN" -H "Service-CRN: $CRN" -H "IBM-API-Version: 2026-04-15")
 echo "token: received"
 

@@ -57,7 +57,7 @@ def _install_error_handlers(app: FastAPI, state: EmulatorState) -> None:
     @app.exception_handler(VendorError)
     async def vendor_error(request: Request, exc: VendorError) -> Response:
         return error_response(
-            _surface(request, state), exc.status, exc.message, exc.code, exc.headers
+            _surface(request, state), exc.status, exc.message, exc.code, exc.headers, exc.solution
         )
 
     @app.exception_handler(RequestValidationError)

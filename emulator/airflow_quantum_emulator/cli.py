@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from airflow_quantum_emulator._version import __version__
+from airflow_quantum_emulator.config import DEFAULT_SECRET, OPEN_PLAN_CRN
 
 PROG = "airflow-quantum-emulator"
 #: The distribution that brings each module a command needs (a broken or partial install says
@@ -23,19 +24,30 @@ DEMO_MODULES = {
     "airflow_quantum": "airflow-quantum",
     "airflow": "apache-airflow",
 }
+#: Distributions not on PyPI, and how to install them instead.
+FROM_THE_CLONE = {
+    "airflow-quantum": (
+        "the airflow-quantum provider is not published yet: install it from a clone of its "
+        "repository (git clone <repository> && cd airflow-quantum && make install, or "
+        'pip install -e ".[qiskit]" there); make demo runs the demo from the clone'
+    ),
+}
 
-EMULATOR_HELP = """\
+EMULATOR_HELP = f"""\
 Serve a local emulator of Azure Quantum and IBM Quantum (Qiskit Runtime) on one port.
 
 Credentials it accepts:
-  Azure   workspace API key "emulator" (header x-ms-quantum-api-key), or an Entra token
-          from POST {url}/{tenant}/oauth2/v2.0/token with any tenant and client id and
-          client secret "emulator"; any subscription, resource group and workspace name.
-  IBM     IBM Cloud API key "emulator" at POST {url}/identity/token; any instance CRN
-          (Service-CRN header); runtime API at {url}/api/v1.
+  Azure   workspace API key "{DEFAULT_SECRET}" (header x-ms-quantum-api-key), or an Entra
+          token from POST {{url}}/{{tenant}}/oauth2/v2.0/token with any tenant and client id
+          and client secret "{DEFAULT_SECRET}"; any subscription, resource group and
+          workspace name.
+  IBM     IBM Cloud API key "{DEFAULT_SECRET}" at POST {{url}}/identity/token; any instance
+          CRN (Service-CRN header); runtime API at {{url}}/api/v1. The instance
+          {OPEN_PLAN_CRN}
+          is on the Open plan (no dedicated sessions); every other on pay-as-you-go.
 
-Control API (never on vendor paths): {url}/_emulator/stats, /reset, /faults, /config, /clock,
-/jobs/{id}/finish|fail|cancel; OpenAPI at {url}/_emulator/docs.
+Control API (never on vendor paths): {{url}}/_emulator/stats, /reset, /faults, /config, /clock,
+/jobs/{{id}}/finish|fail|cancel; OpenAPI at {{url}}/_emulator/docs.
 
 Fault specs for --fault (repeatable), KIND:key=value,...:
   status:status=429,retry_after=2,count=5      answer 429 with Retry-After to 5 requests
@@ -97,7 +109,8 @@ def _missing_module(command: str, modules: dict[str, str]) -> str | None:
         try:
             importlib.import_module(module)
         except ImportError:
-            return f"{PROG} {command} needs the {module} package: pip install {distribution}"
+            how = FROM_THE_CLONE.get(distribution, f"pip install {distribution}")
+            return f"{PROG} {command} needs the {module} package: {how}"
     return None
 
 

@@ -10,7 +10,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 #: The credentials the emulator accepts, documented in ``--help`` and docs/emulator.md.
-DEFAULT_SECRET = "emulator"
+DEFAULT_SECRET = "local-emulator-key"
+#: The IBM instance of the quickstart and the demo: on the Open plan, as IBM's docs make a new
+#: user's first instance, so it refuses dedicated sessions as the service does (batches run).
+#: Every other instance CRN is on a pay-as-you-go plan.
+OPEN_PLAN_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/quickstart:open-plan::"
 
 PROFILES: dict[str, dict[str, float]] = {
     # A real scheduler and triggerer (`airflow standalone`, `make emulator`; the command's
@@ -49,6 +53,13 @@ class EmulatorConfig(BaseModel):
     max_qubits: int = Field(24, ge=1, le=24, description="the state-vector simulator's limit")
     ibm_usage_limit_seconds: int = Field(
         1_000_000, ge=0, description="IBM instance usage limit; at or over it new jobs get 409"
+    )
+    ibm_open_plan_instances: list[str] = Field(
+        default_factory=lambda: [OPEN_PLAN_CRN],
+        description="CRNs of the IBM instances on the Open plan (no dedicated sessions)",
+    )
+    ibm_session_idle_seconds: float = Field(
+        1800.0, gt=0, description="an IBM session with no job for this long closes"
     )
     seed: int | None = Field(None, description="seed for shot sampling and annealing")
     storage_account: str = "devstoreaccount1"

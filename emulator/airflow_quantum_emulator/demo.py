@@ -18,18 +18,18 @@ from __future__ import annotations
 import functools
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from airflow_quantum_emulator.demo_render import Glyphs, job_ids, render_run, spend_lines, ti_label
+from airflow_quantum_emulator.config import DEFAULT_SECRET, OPEN_PLAN_CRN
+from airflow_quantum_emulator.demo_records import DagRunRecord, MetadataDB
+from airflow_quantum_emulator.demo_render import Glyphs, job_ids, render_run, spend_lines
 
 #: The example DAGs, in the order the demo runs them.
 DEMO_DAGS: tuple[str, ...] = (
@@ -57,8 +57,9 @@ DAGS_TEST_SETTINGS = {"AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS": "0"}
 #: Longest a single ``airflow dags test`` may take before the demo gives up on it.
 DAG_TIMEOUT = 600.0
 
-#: The IBM instance the emulator is told about (any well-formed CRN is accepted).
-EMULATOR_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/emulator:emulator::"
+#: The IBM instance of the demo: on the Open plan, as a new user's first instance (batches run,
+#: dedicated sessions are refused: see ``ibm/plans.py``).
+EMULATOR_CRN = OPEN_PLAN_CRN
 
 
 # ------------------------------------------------------------------------------ environment
@@ -77,7 +78,7 @@ def emulator_connections(url: str) -> dict[str, str]:
         "conn_type": "azure_quantum",
         "extra": {
             "endpoint": url,
-            "api_key": "emulator",
+            "api_key": DEFAULT_SECRET,
             "subscription_id": "00000000-0000-0000-0000-000000000001",
             # At least 5 characters: Airflow hands every extra to its secrets masker when it
             # loads a connection, which warns about shorter values ("too short").
@@ -88,7 +89,7 @@ def emulator_connections(url: str) -> dict[str, str]:
     }
     ibm = {
         "conn_type": "ibm_quantum",
-        "password": "emulator",
+        "password": DEFAULT_SECRET,
         "extra": {"instance": EMULATOR_CRN, "runtime_url": f"{url}/api/v1", "iam_url": url},
     }
     return {
@@ -230,105 +231,29 @@ def job_spends(url: str, jobs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return spends
 
 
+#: How much earlier than a run's first recorded task start a job of it may have been created.
+RUN_START_SLACK = 1.0
+
+
+def jobs_run_by(record: DagRunRecord, emulator: Any) -> dict[str, str]:
+    """The jobs (id → vendor) the run submitted to the in-process ``emulator``: the jobs of its
+    ``job_id`` XComs created once it had started (a job it only read came from an earlier run)."""
+    started = record.started_at()
+    ran = {}
+    for job_id in job_ids(record):
+        job = emulator.state.jobs.get(job_id)
+        if job is None:
+            continue
+        if started is None or job.created_at >= started - RUN_START_SLACK:
+            ran[job_id] = job.vendor
+    return ran
+
+
 def spend_of(record: DagRunRecord, emulator: Any) -> list[str]:
-    """The spend lines of the jobs of a run (``demo_render.spend_lines``), read from the
-    in-process ``emulator`` that ran them."""
-    vendors = {
-        job_id: job.vendor
-        for job_id in job_ids(record)
-        if (job := emulator.state.jobs.get(job_id)) is not None
-    }
-    return spend_lines(record, job_spends(emulator.url, vendors))
-
-
-# ----------------------------------------------------------------------- the metadata DB
-
-
-@dataclass
-class DagRunRecord:
-    """What one DAG run left in the metadata DB."""
-
-    dag_id: str
-    run_id: str
-    state: str
-    #: (task_id, map_index) → state
-    tasks: dict[tuple[str, int], str | None]
-    #: (task_id, map_index, key) → decoded value
-    xcoms: dict[tuple[str, int, str], Any]
-    #: (task_id, map_index) → state changes in order (running, deferred, running, success, ...)
-    events: dict[tuple[str, int], list[tuple[str, float]]] = field(default_factory=dict)
-
-    def xcom(self, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
-        return self.xcoms.get((task_id, map_index, key))
-
-    def failed_tasks(self) -> list[str]:
-        return sorted(
-            ti_label(task_id, index)
-            for (task_id, index), state in self.tasks.items()
-            if state not in ("success", "skipped")
-        )
-
-    def deferred_tasks(self) -> list[tuple[str, int]]:
-        return sorted(key for key, events in self.events.items() if "deferred" in dict(events))
-
-
-class MetadataDB:
-    """Reads a SQLite Airflow metadata DB (the demo's and the tests' own)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
-
-    def latest_run(self, dag_id: str) -> DagRunRecord | None:
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT run_id, state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1",
-                (dag_id,),
-            ).fetchone()
-            if row is None:
-                return None
-            run_id, state = row
-            where = "WHERE dag_id = ? AND run_id = ?"
-            tasks = {
-                (task_id, index): ti_state
-                for task_id, index, ti_state in db.execute(
-                    f"SELECT task_id, map_index, state FROM task_instance {where}",
-                    (dag_id, run_id),
-                )
-            }
-            xcoms = {
-                (task_id, index, key): _decode(value)
-                for task_id, index, key, value in db.execute(
-                    f"SELECT task_id, map_index, key, value FROM xcom {where}", (dag_id, run_id)
-                )
-            }
-            events: dict[tuple[str, int], list[tuple[str, float]]] = {}
-            for task_id, index, event, dttm in db.execute(
-                f"SELECT task_id, map_index, event, dttm FROM log {where} "
-                "AND task_id IS NOT NULL ORDER BY dttm, id",
-                (dag_id, run_id),
-            ):
-                events.setdefault((task_id, index), []).append((event, _epoch(dttm)))
-        return DagRunRecord(dag_id, run_id, state, tasks, xcoms, events)
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, bytes):
-        value = value.decode()
-    try:
-        return json.loads(value) if isinstance(value, str) else value
-    except ValueError:
-        return value
-
-
-def _epoch(dttm: str) -> float:
-    """A metadata DB timestamp (UTC, naive in SQLite) as epoch seconds."""
-    moment = datetime.fromisoformat(str(dttm))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
+    """The spend lines of the jobs a run submitted (``demo_render.spend_lines``), read from the
+    in-process ``emulator`` that ran them: billing is shown only where a job ran."""
+    ran = jobs_run_by(record, emulator)
+    return spend_lines(record, job_spends(emulator.url, ran), ran)
 
 
 def _display(path: Path) -> str:

@@ -1,7 +1,8 @@
 """What the demo prints for each example DAG: its results, and the job states its triggers saw.
 
 Split from :mod:`airflow_quantum_emulator.demo` (which runs the DAGs): each example DAG has a
-renderer reading its XComs from the metadata DB; ``render_run`` adds the trigger's state changes.
+renderer reading its XComs from the metadata DB (``demo_records``); ``render_run`` adds the
+trigger's state changes.
 """
 
 from __future__ import annotations
@@ -9,24 +10,18 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from airflow_quantum_emulator.demo import DagRunRecord
+from airflow_quantum_emulator.demo_records import DagRunRecord, ti_label
 
 _TRIGGER_LINE = re.compile(
     r"(?P<vendor>Azure Quantum|IBM Quantum) job (?P<job>[^\s:]+): (?P<state>\w+).*"
     r"airflow_quantum\.triggers\."
 )
 _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
-
-
-def ti_label(task_id: str, map_index: int) -> str:
-    """A task instance as Airflow shows it: ``task`` or ``task[index]``."""
-    return task_id if map_index < 0 else f"{task_id}[{map_index}]"
 
 
 def trigger_states(log_path: Path) -> dict[tuple[str, int], list[tuple[str, str]]]:
@@ -247,11 +242,21 @@ def job_ids(run: DagRunRecord) -> dict[str, str]:
     return found
 
 
-def spend_lines(run: DagRunRecord, spends: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def spend_lines(
+    run: DagRunRecord,
+    spends: Mapping[str, Mapping[str, Any]],
+    ran: Collection[str] | None = None,
+) -> list[str]:
     """One line per job: where it ran, how long it queued and ran, and what it spent (Azure:
     the job's cost; IBM: quantum seconds billed), with the estimate made before it was
-    submitted when the task left one (XCom ``cost_estimate``)."""
-    labels = {label: job_id for job_id, label in job_ids(run).items()}
+    submitted when the task left one (XCom ``cost_estimate``).
+
+    ``ran``: the jobs this run submitted, when known. A job another run submitted (the results
+    consumer names the producer's job in its XComs) is billed there, not here: no line.
+    """
+    labels = {
+        label: job_id for job_id, label in job_ids(run).items() if ran is None or job_id in ran
+    }
     for task_id, index, key in run.xcoms:
         if key == "cost_estimate":
             labels.setdefault(ti_label(task_id, index), "")  # estimated, never submitted
@@ -311,6 +316,3 @@ def render_run(run: DagRunRecord, log_path: Path, g: Glyphs) -> list[str]:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         produced = [f"(could not summarise the XComs: {exc!r})", *_render_any(run, g)]
     return [*deferral_lines(run, log_path, g), *produced]
-
-
-# ------------------------------------------------------------------------------ the demo

@@ -3,10 +3,11 @@
 Every surface of the emulator answers errors the way the real service does, so a client's
 error handling can be tested against it:
 
-- ``azure``: ``{"error": {"code", "message"}}`` plus ``x-ms-error-code``
+- ``azure``: ``{"error": {"code", "message"}}`` plus ``x-ms-error-code``; a 401 is an empty body
+  with ``WWW-Authenticate: Bearer error="invalid_token"`` only (recorded), its reason logged
 - ``azure_blob``: Azure Storage's XML ``<Error><Code/><Message/></Error>``
 - ``entra``: OAuth2 ``{"error", "error_description": "AADSTS...", "error_codes", ...}``
-- ``ibm``: ``{"trace", "errors": [{"code", "message", "more_info"}], "status_code"}``
+- ``ibm``: ``{"errors": [{"code", "message", "solution", "more_info"}], "trace"}``
 - ``ibm_iam``: ``{"errorCode": "BXNIM...", "errorMessage", "context": {"requestId"}}``
 - ``control``: ``{"detail": message}`` (the emulator's own API)
 """
@@ -14,12 +15,15 @@ error handling can be tested against it:
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
 from xml.sax.saxutils import escape
 
 from starlette.responses import Response
+
+log = logging.getLogger(__name__)
 
 #: Default error codes per HTTP status, used when a caller gives none.
 AZURE_CODES = {
@@ -50,8 +54,18 @@ IBM_CODES = {
     503: 1209,
     504: 1210,
 }
+#: The solution IBM's error registry gives, by kind of failure, when a caller gives none.
+IBM_RETRY_SOLUTION = (
+    "Retry the action. If it happens again, contact IBM Quantum via Slack for help."
+)
+IBM_REQUEST_SOLUTION = (
+    "Check the request against the Qiskit Runtime API reference and send it again."
+)
+IBM_AUTH_SOLUTION = "Check your API key and instance CRN, then get a new IAM access token."
 IAM_CODES = {400: "BXNIM0109E", 401: "BXNIM0415E", 429: "BXNIM0429E", 500: "BXNIM0001E"}
 ENTRA_CODES = {400: ("invalid_request", 900144), 401: ("invalid_client", 7000215)}
+#: The challenge of every workspace 401 (recorded: no body, no x-ms-error-code).
+AZURE_CHALLENGE = 'Bearer error="invalid_token"'
 
 _IBM_SURFACE = re.compile(r"^/api/")
 _IAM_SURFACE = re.compile(r"^/identity/")
@@ -97,12 +111,15 @@ class VendorError(Exception):
         message: str,
         code: str | int | None = None,
         headers: dict[str, str] | None = None,
+        solution: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.headers = headers or {}
+        #: What the user can do (IBM's ``solution``; other surfaces have no such field).
+        self.solution = solution
 
 
 def error_response(
@@ -111,6 +128,7 @@ def error_response(
     message: str,
     code: str | int | None = None,
     headers: dict[str, str] | None = None,
+    solution: str | None = None,
 ) -> Response:
     """Build the error response a real service would send for ``surface``."""
     request_id = str(uuid.uuid4())
@@ -121,6 +139,10 @@ def error_response(
         return _json(
             {"statusCode": status, "message": message, "correlationId": request_id}, status, extra
         )
+    if surface == "azure" and status == 401:
+        log.info("Azure workspace call refused (401 %s): %s", code or "", message)
+        extra.setdefault("WWW-Authenticate", AZURE_CHALLENGE)
+        return Response(b"", 401, headers=extra)
     if surface == "azure":
         code = code or AZURE_CODES.get(status, "Error")
         extra["x-ms-error-code"] = str(code)
@@ -157,18 +179,24 @@ def error_response(
         return _json(body, status, extra)
     if surface == "ibm":
         body = {
-            "trace": request_id,
             "errors": [
                 {
                     "code": code if code is not None else IBM_CODES.get(status, 1200),
                     "message": message,
+                    "solution": solution or _ibm_solution(status),
                     "more_info": "https://quantum.cloud.ibm.com/docs/errors",
                 }
             ],
-            "status_code": status,
+            "trace": request_id,
         }
         return _json(body, status, extra)
     return _json({"detail": message}, status, extra)
+
+
+def _ibm_solution(status: int) -> str:
+    if status in (401, 403):
+        return IBM_AUTH_SOLUTION
+    return IBM_RETRY_SOLUTION if status >= 500 or status == 429 else IBM_REQUEST_SOLUTION
 
 
 def _json(body: object, status: int, headers: dict[str, str]) -> Response:

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 
 from airflow_quantum_emulator.clock import iso_utc
 from airflow_quantum_emulator.errors import VendorError
+from airflow_quantum_emulator.ibm import result_view
 from airflow_quantum_emulator.jobs import EmulatedJob, Phase
 from airflow_quantum_emulator.state import EmulatorState
 
@@ -78,34 +79,25 @@ def render_job_page(job: EmulatedJob, now: float) -> str:
 def _result_section(job: EmulatedJob, phase: Phase, now: float) -> str:
     if phase is not Phase.SUCCEEDED:
         return f"<p>No result: the job is {html.escape(phase.value)}.</p>"
-    summary, text = result_summary(job, now)
+    result = job.result()
+    if not isinstance(result, bytes | str):  # IBM: counts per pub, not the encoded document
+        started = job.started_at(now)
+        begun = started if started is not None else job.created_at
+        summary, body = result_view.render(result, begun, job.ended_at(now) or now)
+        return f"<p>{html.escape(summary)}</p>{body}"
+    summary, text = azure_summary(result)
     preview = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "\n..."
     return f"<p>{html.escape(summary)}</p><pre>{html.escape(preview)}</pre>"
 
 
-def result_summary(job: EmulatedJob, now: float) -> tuple[str, str]:
-    """One line about a succeeded job's result, and its document as indented JSON."""
-    result = job.result()
-    if isinstance(result, bytes | str):  # Azure: the output blob as the service writes it
-        raw = result.decode(errors="replace") if isinstance(result, bytes) else result
-        try:
-            document: Any = json.loads(raw)
-        except ValueError:
-            return f"Output data: {len(raw)} characters (not JSON).", raw
-        return _describe(document, len(raw)), json.dumps(document, indent=1)
-    from airflow_quantum_emulator.ibm.programs import result_document
-
-    started = job.started_at(now)
-    document = result_document(
-        result, started if started is not None else job.created_at, job.ended_at(now) or now
-    )
-    pubs = document.get("__value__", {}).get("pub_results", [])
-    kinds = sorted({str(pub.get("__type__", "?")) for pub in pubs if isinstance(pub, dict)})
-    text = json.dumps(document, indent=1)
-    return (
-        f"{len(pubs)} PUB result(s) ({', '.join(kinds) or 'none'}); {len(text)} characters.",
-        text,
-    )
+def azure_summary(result: bytes | str) -> tuple[str, str]:
+    """One line about an Azure job's output blob, and the blob as indented JSON."""
+    raw = result.decode(errors="replace") if isinstance(result, bytes) else result
+    try:
+        document: Any = json.loads(raw)
+    except ValueError:
+        return f"Output data: {len(raw)} characters (not JSON).", raw
+    return _describe(document, len(raw)), json.dumps(document, indent=1)
 
 
 def _describe(document: Any, size: int) -> str:

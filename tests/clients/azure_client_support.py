@@ -49,7 +49,9 @@ def brute_force_minimum(terms: list[tuple[float, list[int]]]) -> float:
     return best
 
 
-def api_key_settings(url: str, key: str = "emulator", **extra: Any) -> AzureQuantumSettings:
+def api_key_settings(
+    url: str, key: str = "local-emulator-key", **extra: Any
+) -> AzureQuantumSettings:
     return AzureQuantumSettings.create(
         subscription_id="sub",
         resource_group="rg",
@@ -60,7 +62,9 @@ def api_key_settings(url: str, key: str = "emulator", **extra: Any) -> AzureQuan
     )
 
 
-def entra_settings(url: str, secret: str = "emulator", **extra: Any) -> AzureQuantumSettings:
+def entra_settings(
+    url: str, secret: str = "local-emulator-key", **extra: Any
+) -> AzureQuantumSettings:
     return AzureQuantumSettings.create(
         subscription_id="sub",
         resource_group="rg",
@@ -74,7 +78,7 @@ def entra_settings(url: str, secret: str = "emulator", **extra: Any) -> AzureQua
     )
 
 
-def connection_string_settings(url: str, key: str = "emulator") -> AzureQuantumSettings:
+def connection_string_settings(url: str, key: str = "local-emulator-key") -> AzureQuantumSettings:
     return AzureQuantumSettings.from_connection_string(
         f"SubscriptionId=sub;ResourceGroupName=rg;WorkspaceName=ws;ApiKey={key};"
         f"QuantumEndpoint={url}/;"

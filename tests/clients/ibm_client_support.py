@@ -25,7 +25,7 @@ RY_NO_MEASURE = ISA_RY_NO_MEASURE
 SEEDED = {"simulator": {"seed_simulator": 7}}
 
 
-def settings(url: str, api_key: str = "emulator", **extra: Any) -> IBMQuantumSettings:
+def settings(url: str, api_key: str = "local-emulator-key", **extra: Any) -> IBMQuantumSettings:
     return IBMQuantumSettings(
         api_key=api_key, instance=CRN, runtime_url=f"{url}/api/v1", iam_url=url, **extra
     )

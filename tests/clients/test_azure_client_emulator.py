@@ -229,7 +229,8 @@ def test_connection_string_client(emulator):
 
 def test_wrong_credentials_are_authentication_errors(emulator):
     keyed = AzureQuantumClient(api_key_settings(emulator.url, key="wrong"), retry_policy=FAST)
-    with keyed, pytest.raises(AuthenticationError, match="AuthenticationFailed") as info:
+    # The service's 401 has an empty body (recorded): no error code to show, only the status.
+    with keyed, pytest.raises(AuthenticationError, match="HTTP 401") as info:
         list(keyed.list_jobs())
     assert info.value.status == 401
     entra = AzureQuantumClient(entra_settings(emulator.url, secret="wrong"), retry_policy=FAST)

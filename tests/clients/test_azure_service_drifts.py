@@ -76,7 +76,7 @@ def test_job_ids_are_guids_on_both_sides(emulator):
     workspace = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws"
     answer = requests.get(
         f"{emulator.url}{workspace}/jobs/abc-123?api-version=2026-01-15-preview",
-        headers={"x-ms-quantum-api-key": "emulator"},
+        headers={"x-ms-quantum-api-key": "local-emulator-key"},
         timeout=5,
     )
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "InvalidJobId"

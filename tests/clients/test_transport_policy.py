@@ -177,7 +177,9 @@ IBM_HEADERS = {"Service-CRN": "crn:v1:bluemix:public:quantum-computing:us-east:a
 
 
 def _transport(policy: RetryPolicy = FAST) -> SyncTransport:
-    return SyncTransport("ibm", StaticHeaderAuth("Authorization", "apikey emulator"), policy)
+    return SyncTransport(
+        "ibm", StaticHeaderAuth("Authorization", "apikey local-emulator-key"), policy
+    )
 
 
 def _backends(emulator) -> Request:

@@ -20,7 +20,7 @@ SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 LATEST = "2026-01-15-preview"
 CLASSIC = "2024-10-01-preview"  # Waiting / Executing / Succeeded vocabulary
 FIRST_NEW = "2025-12-01-preview"  # Queued / Finishing / Completed vocabulary
-API_KEY = "emulator"
+API_KEY = "local-emulator-key"
 FINAL = {"Succeeded", "Completed", "Failed", "Cancelled"}
 
 BELL = {
@@ -268,7 +268,7 @@ class AzureWire:
         input_params: dict[str, Any] | None = None,
         *,
         job_id: str | None = None,
-        expect: int = 201,
+        expect: int = 200,
         **extra: Any,
     ) -> dict[str, Any]:
         """The official client's submit: SAS, gzip upload, PUT job; returns JobDetails."""
@@ -320,6 +320,18 @@ class AzureWire:
             assert time.monotonic() < deadline, f"job {job_id} still {details['status']}"
             time.sleep(0.02)
 
+    def fails(
+        self,
+        kind: tuple[str, str, str, str],
+        payload: Any,
+        params: dict | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Submit a job the service accepts (200) and then fails: its errorData."""
+        details = self.wait(self.submit(kind, payload, params, **extra)["id"])
+        assert details["status"] == "Failed", details
+        return details["errorData"]
+
     def result(self, details: dict[str, Any]) -> Any:
         response = self.download(details["outputDataUri"])
         assert response.status_code == 206, response.text
@@ -336,6 +348,16 @@ class AzureWire:
         details = self.wait(self.submit(kind, payload, params, **extra)["id"])
         assert details["status"] in ("Succeeded", "Completed"), details
         return details, self.result(details)
+
+
+def failed_job(wire: AzureWire, job_id: str, response: requests.Response) -> dict[str, Any]:
+    """The errorData of a job the service accepted (200, Waiting, no error) and then failed."""
+    assert response.status_code == 200, response.text
+    created = response.json()
+    assert (created["status"], created["errorData"]) == ("Waiting", None), created
+    details = wire.wait(job_id)
+    assert details["status"] == "Failed", details
+    return details["errorData"]
 
 
 def advance_clock(url: str, seconds: float) -> None:

@@ -63,7 +63,7 @@ def test_every_recorded_job_field_but_job_priority_is_read_by_the_client():
 
 
 def test_a_job_through_its_recorded_states(wire, emulator):
-    created = wire.submit(IONQ, BELL, {"shots": 100}, name="contract-bell", expect=201)
+    created = wire.submit(IONQ, BELL, {"shots": 100}, name="contract-bell", expect=200)
     check("job_created", created, JobDetails)
     fixtures = ["job_waiting", "job_executing", "job_finishing", "job_succeeded"]
     for name, step in zip(fixtures, (0, 11, 7.5, 3), strict=True):

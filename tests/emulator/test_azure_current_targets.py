@@ -41,12 +41,12 @@ def test_a_retired_target_is_refused_with_its_retirement_and_a_replacement(
     assert "retired" in message and kind[1] in message and replacement in message
 
 
-def test_qio_input_on_a_current_target_is_refused_as_retired(wire):
+def test_qio_input_on_a_current_target_fails_as_retired(wire):
     kind = ("ionq", "ionq.simulator", "microsoft.qio.v2", "ionq.quantum-results.v1")
-    response = wire.submit(kind, ISING, expect=400)
-    assert response["error"]["code"] == "InvalidInputData"
-    assert "retired" in response["error"]["message"]
-    assert "ionq.simulator" in response["error"]["message"]
+    error = wire.fails(kind, ISING)
+    assert error["code"] == "InvalidInputData"
+    assert "retired" in error["message"]
+    assert "ionq.simulator" in error["message"]
 
 
 @pytest.mark.parametrize("bitcode", [True, False], ids=["bitcode", "llvm-text"])
@@ -73,16 +73,19 @@ def test_qir_results_v1_are_label_probability_pairs(wire):
     assert sum(result["Histogram"][1::2]) == pytest.approx(1.0)
 
 
-def test_qir_with_an_unknown_entry_point_or_arguments_is_refused(wire):
+def test_qir_with_an_unknown_entry_point_or_arguments_fails(wire):
     for params, words in (
         ({"entryPoint": "nope"}, "no entry point named 'nope'"),
         ({"arguments": [{"type": "Int", "value": 3}]}, "arguments must be empty"),
     ):
-        response = wire.submit(IONQ_QIR, bell_qir(), params, expect=400)
-        assert response["error"]["code"] == "InvalidInputData"
-        assert words in response["error"]["message"]
-    garbage = wire.submit(IONQ_QIR, b"BC\xc0\xde not really bitcode", expect=400)
-    assert "Invalid QIR" in garbage["error"]["message"]
+        error = wire.fails(IONQ_QIR, bell_qir(), params)
+        assert error["code"] == (
+            "InvalidInputData" if "arguments" in params else "CompilationError"
+        )
+        assert words in error["message"]
+    garbage = wire.fails(IONQ_QIR, b"BC\xc0\xde not really bitcode")
+    assert garbage["code"] == "CompilationError"
+    assert garbage["message"].startswith("cannot compile QIR bitcode, status code '1'")
 
 
 def test_the_estimator_returns_a_resource_estimate_document(wire):
@@ -122,16 +125,16 @@ def test_the_estimator_runs_a_batch_of_items_and_a_bigger_budget_costs_less(wire
     assert tight["physicalCounts"]["physicalQubits"] > loose["physicalCounts"]["physicalQubits"]
 
 
-def test_the_estimator_refuses_shots_and_unknown_qubit_models(wire):
+def test_the_estimator_fails_jobs_with_shots_or_unknown_qubit_models(wire):
     for params in ({"shots": 10}, {"qubitParams": {"name": "qubit_made_up"}}):
-        response = wire.submit(ESTIMATOR, bell_qir(), params, expect=400)
-        assert response["error"]["code"] == "InvalidInputData"
+        assert wire.fails(ESTIMATOR, bell_qir(), params)["code"] == "InvalidInputError"
 
 
 def test_an_openqasm_job_cannot_ask_for_qir_results(wire):
     kind = (*QUANTINUUM[:3], "microsoft.quantum-results.v2")
-    response = wire.submit(kind, QASM_BELL, expect=400)
-    assert "OpenQASM" in response["error"]["message"]
+    error = wire.fails(kind, QASM_BELL)
+    assert error["code"] == "CannotTranslateOutputData"
+    assert "honeywell.quantum-results.v1" in error["message"]
 
 
 def test_ionq_json_circuits_still_run_beside_qir(wire):
@@ -176,10 +179,10 @@ def test_rigetti_substitutions_run_once_per_parameter_set(wire):
         ("H 0 1\n", {}, "qubit"),
     ],
 )
-def test_bad_quil_is_refused_with_the_reason(wire, program, params, words):
-    response = wire.submit(RIGETTI, program, params, expect=400)
-    assert response["error"]["code"] == "InvalidInputData"
-    assert words in response["error"]["message"]
+def test_bad_quil_fails_the_job_with_the_reason(wire, program, params, words):
+    error = wire.fails(RIGETTI, program, params)
+    assert error["code"] == "InvalidInputData"
+    assert words in error["message"]
 
 
 def test_rigetti_runs_qir_too(wire):

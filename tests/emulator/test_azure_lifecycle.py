@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from azure_support import BELL, CLASSIC, IONQ, AzureWire, advance_clock, azure_error, patch_config
+from azure_support import (
+    BELL,
+    CLASSIC,
+    IONQ,
+    LATEST,
+    AzureWire,
+    advance_clock,
+    azure_error,
+    patch_config,
+)
 
 
 @pytest.fixture
@@ -106,6 +115,13 @@ def test_cancelling_an_unknown_job_is_404(wire):
     assert azure_error(wire.call("POST", f"/jobs/{missing}:cancel"))[:2] == (404, "JobNotFound")
 
 
+def priority_of(wire, job_id: str) -> str:
+    """The job's priority: JobDetails no longer show it, JobUpdateOptions does (empty patch)."""
+    response = wire.with_version(LATEST).call("PATCH", f"/jobUpdateOptions/{job_id}", json={})
+    assert response.status_code == 200, response.text
+    return response.json()["priority"]
+
+
 def test_merge_patch_updates_name_priority_and_tags(wire):
     job_id = wire.submit(IONQ, BELL, tags=["old"])["id"]
     response = wire.call(
@@ -116,12 +132,9 @@ def test_merge_patch_updates_name_priority_and_tags(wire):
     )
     assert response.status_code == 200
     details = response.json()
-    assert (details["name"], details["priority"], details["tags"]) == (
-        "renamed",
-        "High",
-        ["a", "b"],
-    )
+    assert (details["name"], details["tags"]) == ("renamed", ["a", "b"])
     assert wire.get_job(job_id)["tags"] == ["a", "b"]
+    assert priority_of(wire, job_id) == "High"
 
 
 def test_merge_patch_merges_metadata_and_null_removes(wire):
@@ -152,7 +165,7 @@ def test_json_patch_adds_replaces_and_removes_tags_and_name(wire):
     assert response.status_code == 200, response.text
     details = response.json()
     assert details["tags"] == ["first", "B", "c"]
-    assert details["name"] == "patched" and details["priority"] == "High"
+    assert details["name"] == "patched" and priority_of(wire, job_id) == "High"
     replaced = wire.call(
         "PATCH", f"/jobs/{job_id}", json=[{"op": "replace", "path": "/tags", "value": ["x"]}]
     )
@@ -180,7 +193,7 @@ def test_invalid_patches_are_400_and_change_nothing(wire, body):
     status, code, _ = azure_error(wire.call("PATCH", f"/jobs/{job_id}", json=body))
     assert status == 400 and code == "InvalidPatch"
     details = wire.get_job(job_id)
-    assert details["tags"] == ["a"] and details["priority"] == "Standard"
+    assert details["tags"] == ["a"] and priority_of(wire, job_id) == "Standard"
 
 
 def test_failed_json_patch_test_operation_is_409(wire):
@@ -202,3 +215,51 @@ def test_patch_moves_last_updated_time(wire, emulator):
     advance_clock(emulator.url, 1)
     after = wire.call("PATCH", f"/jobs/{job_id}", json={"tags": ["x"]}).json()["lastUpdatedTime"]
     assert after > before
+
+
+def test_job_update_options_is_served_beside_patch_jobs(wire):
+    """``PATCH .../jobUpdateOptions/{id}`` (specs 2025-09 to 2026-01-15, the client at HEAD):
+    a merge patch of name, priority and tags, answered with ``JobUpdateOptions``."""
+    job_id = wire.submit(IONQ, BELL, tags=["old"])["id"]
+    response = wire.call(
+        "PATCH",
+        f"/jobUpdateOptions/{job_id}",
+        data='{"name": "my-job-new-name", "priority": "High", "tags": ["tag1", "new_tag"]}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "id": job_id,
+        "name": "my-job-new-name",
+        "priority": "High",
+        "tags": ["tag1", "new_tag"],
+    }
+    details = wire.get_job(job_id)
+    assert (details["name"], details["tags"]) == ("my-job-new-name", ["tag1", "new_tag"])
+
+
+@pytest.mark.parametrize(
+    "body", [{"metadata": {"a": "b"}}, {"priority": "Urgent"}, [{"op": "add", "path": "/tags/-"}]]
+)
+def test_job_update_options_takes_only_its_own_fields(wire, body):
+    job_id = wire.submit(IONQ, BELL)["id"]
+    status, code, _ = azure_error(wire.call("PATCH", f"/jobUpdateOptions/{job_id}", json=body))
+    assert (status, code) == (400, "InvalidPatch")
+
+
+@pytest.mark.parametrize(
+    ("version", "served"),
+    [
+        ("2024-10-01-preview", False),
+        ("2025-09-01-preview", True),
+        ("2025-12-01-preview", True),
+        ("2026-01-15-preview", True),
+    ],
+)
+def test_job_update_options_belongs_to_the_api_versions_of_the_specs(wire, version, served):
+    job_id = wire.submit(IONQ, BELL)["id"]
+    versioned = wire.with_version(version)
+    update = versioned.call("PATCH", f"/jobUpdateOptions/{job_id}", json={"tags": ["x"]})
+    assert update.status_code == (200 if served else 404), update.text
+    # PATCH /jobs/{id} stays at every version (the published 3.13.0 client uses it).
+    assert versioned.call("PATCH", f"/jobs/{job_id}", json={"tags": ["y"]}).status_code == 200

@@ -185,14 +185,24 @@ def test_quotas_are_paged_and_follow_the_workspace_s_jobs(wire):
     assert all(set(quota) == keys for quota in page["value"])
     kind = ("ionq", "ionq.qpu.aria-1", *IONQ[2:])
     wire.wait(wire.submit(kind, BELL, {"shots": 10})["id"])
-    used = {q["dimension"]: q["utilization"] for q in wire.list("/quotas")["value"]}
-    assert used["gs"] == 20
+    quotas = wire.list("/quotas")["value"]
+    used = {q["dimension"]: q["utilization"] for q in quotas}
+    assert used["qgs"] == 20
+    # Microsoft's quotas as the 2026-01-15-preview example names them.
+    microsoft = {(q["dimension"], q["scope"]) for q in quotas if q["providerId"] == "Microsoft"}
+    assert microsoft == {
+        ("free_combined_job_hours", "Subscription"),
+        ("free_combined_job_hours", "Workspace"),
+        ("free_fpga_job_hours", "Workspace"),
+        ("concurrent_cpu_jobs", "Workspace"),
+        ("concurrent_fpga_jobs", "Workspace"),
+    }
 
 
 def test_top_level_items_list_sessions_and_jobs_outside_sessions(wire):
     session_id = new_id()
     body = {"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"}
-    assert wire.call("PUT", f"/sessions/{session_id}", json=body).status_code == 201
+    assert wire.call("PUT", f"/sessions/{session_id}", json=body).status_code == 200
     inside = wire.submit(IONQ, BELL, sessionId=session_id)["id"]
     outside = wire.submit(IONQ, BELL)["id"]
     items = wire.list("/topLevelItems")["value"]

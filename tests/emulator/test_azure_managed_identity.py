@@ -11,7 +11,7 @@ RESOURCE = "https://quantum.microsoft.com"
 WORKSPACE = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws"
 
 
-def ask(emulator, header="emulator", **params):
+def ask(emulator, header="local-emulator-key", **params):
     query = {"api-version": "2019-08-01", "resource": RESOURCE, **params}
     headers = {} if header is None else {"X-IDENTITY-HEADER": header}
     return requests.get(f"{emulator.url}/msi/token", params=query, headers=headers, timeout=5)
@@ -38,9 +38,9 @@ def test_a_token_for_the_quantum_resource_opens_the_workspace(emulator):
     [
         (None, {}, 400, "X-IDENTITY-HEADER"),
         ("wrong", {}, 401, "does not match"),
-        ("emulator", {"api-version": "2017-09-01"}, 400, "api-version"),
-        ("emulator", {"resource": "https://vault.azure.net"}, 400, "vault.azure.net"),
-        ("emulator", {"client_id": "a", "object_id": "b"}, 400, "only one of"),
+        ("local-emulator-key", {"api-version": "2017-09-01"}, 400, "api-version"),
+        ("local-emulator-key", {"resource": "https://vault.azure.net"}, 400, "vault.azure.net"),
+        ("local-emulator-key", {"client_id": "a", "object_id": "b"}, 400, "only one of"),
     ],
 )
 def test_refusals_have_app_services_error_shape(emulator, header, params, status, words):

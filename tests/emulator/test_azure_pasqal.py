@@ -47,14 +47,28 @@ def blob(xs: list[float], *operations: dict, **extra) -> dict:
     return {"sequence_builder": json.dumps(sequence)}
 
 
-def test_pasqal_is_a_provider_with_both_targets(wire):
+def test_pasqal_is_a_provider_with_the_official_client_s_targets(wire):
     providers = wire.call("GET", "/providerStatus").json()["value"]
     (pasqal,) = [p for p in providers if p["id"] == "pasqal"]
     targets = {t["id"]: t for t in pasqal["targets"]}
-    assert set(targets) == {"pasqal.sim.emu-tn", "pasqal.qpu.fresnel"}
+    # azure-quantum-python e7c9490, target/pasqal/target.py (PasqalTarget)
+    assert set(targets) == {
+        "pasqal.sim.emu-tn",
+        "pasqal.sim.emu-sv",
+        "pasqal.sim.emu-mps",
+        "pasqal.sim.emu-free",
+        "pasqal.qpu.fresnel",
+        "pasqal.qpu.fresnel-can1",
+    }
     assert all(t["currentAvailability"] == "Available" for t in targets.values())
     sim, qpu = targets["pasqal.sim.emu-tn"], targets["pasqal.qpu.fresnel"]
     assert qpu["averageQueueTime"] > sim["averageQueueTime"]
+
+
+def test_emu_free_runs_at_most_its_12_atoms(wire):
+    kind = ("pasqal", "pasqal.sim.emu-free", *PASQAL[2:])
+    _, result = wire.run(kind, blob([0.0], pulse(1000, math.pi)), {"shots": 20})
+    assert result == {"counter": {"1": 20}}
 
 
 def test_a_constant_pi_pulse_puts_one_atom_in_the_rydberg_state(wire):
@@ -108,11 +122,11 @@ def test_blackman_delay_and_align_are_simulated(wire):
     assert result == {"counter": {"1": 100}}
 
 
-def test_too_many_atoms_are_refused(wire):
-    response = wire.submit(PASQAL, blob([6.0 * i for i in range(13)], pulse(100, 1.0)), expect=400)
-    assert response["error"]["code"] == "InvalidInputData"
-    assert "13 atoms" in response["error"]["message"]
-    assert "at most 12" in response["error"]["message"]
+def test_too_many_atoms_fail_the_job(wire):
+    error = wire.fails(PASQAL, blob([6.0 * i for i in range(13)], pulse(100, 1.0)))
+    assert error["code"] == "InvalidInputData"
+    assert "13 atoms" in error["message"]
+    assert "at most 12" in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -129,13 +143,14 @@ def test_too_many_atoms_are_refused(wire):
     ],
     ids=["waveform", "eom", "basis", "local-channel", "no-builder"],
 )
-def test_what_is_not_simulated_is_refused_by_name(wire, sequence, words):
-    response = wire.submit(PASQAL, sequence, expect=400)
-    assert response["error"]["code"] == "InvalidInputData"
-    assert words in response["error"]["message"]
+def test_what_is_not_simulated_fails_the_job_by_name(wire, sequence, words):
+    error = wire.fails(PASQAL, sequence)
+    assert error["code"] == "InvalidInputData"
+    assert words in error["message"]
 
 
-def test_a_pulser_job_on_another_output_format_is_refused(wire):
+def test_a_pulser_job_on_another_output_format_fails(wire):
     kind = (*PASQAL[:3], "microsoft.quantum-results.v2")
-    response = wire.submit(kind, blob([0.0], pulse(100, 1.0)), expect=400)
-    assert "pasqal.pulser-results.v1" in response["error"]["message"]
+    error = wire.fails(kind, blob([0.0], pulse(100, 1.0)))
+    assert error["code"] == "CannotTranslateOutputData"
+    assert "pasqal.pulser-results.v1" in error["message"]

@@ -154,11 +154,11 @@ def test_quantinuum_returns_per_shot_bitstrings_per_register(wire):
     assert details["costEstimate"]["events"][0]["dimensionId"] == "ehqc"
 
 
-def test_unsupported_output_format_for_a_target_is_refused(wire):
+def test_unsupported_output_format_for_a_target_fails_the_job(wire):
     kind = (
         "quantinuum",
         "quantinuum.sim.h2-1e",
         "honeywell.openqasm.v1",
         "ionq.quantum-results.v1",
     )
-    wire.submit(kind, QASM_BELL, expect=400)
+    assert wire.fails(kind, QASM_BELL)["code"] == "CannotTranslateOutputData"

@@ -23,7 +23,7 @@ def open_session(wire: AzureWire, policy: str = "Abort", target: str = "ionq.sim
         "itemType": "Session",
     }
     response = wire.call("PUT", f"/sessions/{session_id}", json=body)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     return session_id
 
 
@@ -80,14 +80,27 @@ def test_abort_policy_fails_the_session_at_the_first_failed_job(wire, emulator):
     assert "terminal state" in refused["error"]["message"]
 
 
-def test_continue_policy_keeps_accepting_jobs_and_ends_with_failures(wire, emulator):
+def test_continue_policy_reads_failures_while_open_and_closes_failed(wire, emulator):
+    """The recorded sequence (test_session_job_failure_policies_echo_quantinuum, 2025-11): a
+    job succeeds (Executing), one fails (Failure(s), still open), the next is accepted and
+    succeeds (still Failure(s)), ``:close`` answers Failed."""
     session_id = open_session(wire, "Continue")
+
+    def status() -> str:
+        return wire.call("GET", f"/sessions/{session_id}").json()["status"]
+
+    wire.wait(wire.submit(IONQ, BELL, sessionId=session_id)["id"])
+    assert status() == "Executing"
     fail_next_job(emulator.url)
-    wire.wait(wire.submit(IONQ, BELL, sessionId=session_id)["id"])
-    assert wire.call("GET", f"/sessions/{session_id}").json()["status"] == "Executing"
-    wire.wait(wire.submit(IONQ, BELL, sessionId=session_id)["id"])
+    assert wire.wait(wire.submit(IONQ, BELL, sessionId=session_id)["id"])["status"] == "Failed"
+    assert status() == "Failure(s)"
+    accepted = wire.submit(IONQ, BELL, sessionId=session_id)
+    assert status() == "Failure(s)"
+    assert wire.wait(accepted["id"])["status"] == "Succeeded"
+    assert status() == "Failure(s)"
     closed = wire.call("POST", f"/sessions/{session_id}:close").json()
-    assert closed["status"] == "Failure(s)"
+    assert closed["status"] == "Failed" and closed["endExecutionTime"]
+    assert status() == "Failed"
 
 
 def test_idle_open_session_times_out(wire, emulator):
@@ -140,7 +153,7 @@ def test_bad_session_bodies_are_400(wire, body):
 def test_reopening_a_session_with_the_same_body_is_idempotent(wire):
     session_id = new_id()
     body = {"providerId": "ionq", "target": "ionq.simulator", "name": "s"}
-    assert wire.call("PUT", f"/sessions/{session_id}", json=body).status_code == 201
+    assert wire.call("PUT", f"/sessions/{session_id}", json=body).status_code == 200
     assert wire.call("PUT", f"/sessions/{session_id}", json=body).status_code == 200
     different = wire.call("PUT", f"/sessions/{session_id}", json={**body, "name": "t"})
     assert azure_error(different)[:2] == (409, "SessionAlreadyExists")

@@ -23,7 +23,7 @@ def _token(url: str, **form: str) -> requests.Response:
 
 
 def test_iam_exchanges_an_api_key_for_a_bearer_token_with_the_documented_fields(emulator):
-    answer = _token(emulator.url, grant_type=APIKEY_GRANT, apikey="emulator")
+    answer = _token(emulator.url, grant_type=APIKEY_GRANT, apikey="local-emulator-key")
     assert answer.status_code == 200
     body = answer.json()
     assert set(body) == IAM_FIELDS
@@ -36,7 +36,10 @@ def test_iam_exchanges_an_api_key_for_a_bearer_token_with_the_documented_fields(
 
 def test_iam_access_token_is_a_jwt_with_exp_and_iat_as_the_official_client_decodes(emulator):
     body = _token(
-        emulator.url, grant_type=APIKEY_GRANT, apikey="emulator", response_type="cloud_iam"
+        emulator.url,
+        grant_type=APIKEY_GRANT,
+        apikey="local-emulator-key",
+        response_type="cloud_iam",
     ).json()
     claims = _claims(body["access_token"])
     assert claims["exp"] - claims["iat"] == 3600
@@ -45,7 +48,7 @@ def test_iam_access_token_is_a_jwt_with_exp_and_iat_as_the_official_client_decod
 
 def test_iam_token_lifetime_follows_the_config_at_run_time(emulator):
     requests.patch(f"{emulator.url}/_emulator/config", json={"ibm_token_lifetime": 120})
-    body = _token(emulator.url, grant_type=APIKEY_GRANT, apikey="emulator").json()
+    body = _token(emulator.url, grant_type=APIKEY_GRANT, apikey="local-emulator-key").json()
     assert body["expires_in"] == 120
 
 
@@ -61,8 +64,8 @@ def test_iam_refuses_a_wrong_api_key_with_bxnim0415e(emulator):
 @pytest.mark.parametrize(
     ("form", "words"),
     [
-        ({"grant_type": "password", "apikey": "emulator"}, "grant_type"),
-        ({"apikey": "emulator"}, "grant_type"),
+        ({"grant_type": "password", "apikey": "local-emulator-key"}, "grant_type"),
+        ({"apikey": "local-emulator-key"}, "grant_type"),
         ({"grant_type": APIKEY_GRANT}, "apikey"),
     ],
 )
@@ -76,7 +79,7 @@ def test_iam_refuses_a_wrong_grant_or_missing_field_with_400(emulator, form, wor
 def test_iam_refuses_a_json_body_it_only_reads_forms(emulator):
     answer = requests.post(
         f"{emulator.url}/identity/token",
-        json={"grant_type": APIKEY_GRANT, "apikey": "emulator"},
+        json={"grant_type": APIKEY_GRANT, "apikey": "local-emulator-key"},
         timeout=5,
     )
     assert answer.status_code == 400
@@ -85,7 +88,7 @@ def test_iam_refuses_a_json_body_it_only_reads_forms(emulator):
 
 def test_token_requests_are_counted_in_stats(emulator):
     for _ in range(3):
-        _token(emulator.url, grant_type=APIKEY_GRANT, apikey="emulator")
+        _token(emulator.url, grant_type=APIKEY_GRANT, apikey="local-emulator-key")
     _token(emulator.url, grant_type=APIKEY_GRANT, apikey="wrong")
     stats = requests.get(f"{emulator.url}/_emulator/stats").json()["ibm"]
     assert stats["token_requests"] == 3
@@ -126,7 +129,7 @@ def test_runtime_api_with_an_expired_token_is_401_saying_expired(emulator):
 
 
 def test_older_clients_may_send_the_api_key_directly(emulator):
-    headers = _headers(Authorization="apikey emulator")
+    headers = _headers(Authorization="apikey local-emulator-key")
     assert requests.get(f"{emulator.url}/api/v1/backends", headers=headers).status_code == 200
     headers = _headers(Authorization="apikey wrong")
     assert requests.get(f"{emulator.url}/api/v1/backends", headers=headers).status_code == 401

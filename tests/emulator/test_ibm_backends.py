@@ -27,6 +27,7 @@ CONFIGURATION_FIELDS = {
 
 #: IBM's fleet today: Heron r2 and r3 devices of 156 qubits; its cloud simulators are retired.
 HERON_FLEET = ("ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston")
+FLEET = (*HERON_FLEET, "ibm_miami")
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_official_client_start_up_sequence_is_answered(ibm):
     assert listed.status_code == 200
     devices = listed.json()["devices"]
     names = [device["name"] for device in devices]
-    assert set(names) == set(HERON_FLEET)
+    assert set(names) == set(FLEET)
     for name in names:
         config = ibm.get(f"/backends/{name}/configuration")
         assert config.status_code == 200
@@ -58,8 +59,11 @@ def test_backend_list_entries_carry_status_qubits_and_queue_length(ibm):
     fez = devices["ibm_fez"]
     assert fez["status"] == {"name": "online", "reason": "available"}
     assert fez["qubits"] == 156 and fez["is_simulator"] is False
-    assert all(d["qubits"] == 156 and d["is_simulator"] is False for d in devices.values())
-    assert {d["processor_type"]["family"] for d in devices.values()} == {"Heron"}
+    assert all(d["is_simulator"] is False for d in devices.values())
+    herons = [devices[name] for name in HERON_FLEET]
+    assert all(d["qubits"] == 156 and d["processor_type"]["family"] == "Heron" for d in herons)
+    assert devices["ibm_miami"]["qubits"] == 120
+    assert devices["ibm_miami"]["processor_type"] == {"family": "Nighthawk", "revision": "1"}
     assert all(d["status"]["name"] == "online" for d in devices.values())
 
 
@@ -127,6 +131,41 @@ def test_properties_give_per_qubit_t1_t2_readout_error_with_units_and_dates(ibm)
         "gate_error",
         "gate_length",
     }
+
+
+def test_ibm_miami_is_a_120_qubit_nighthawk_on_a_square_lattice(ibm):
+    """As the official client's fake backend (fake_provider/backends/miami/conf_miami.json)."""
+    config = ibm.get("/backends/ibm_miami/configuration").json()
+    assert config["n_qubits"] == 120
+    assert config["processor_type"] == {"family": "Nighthawk", "revision": "1"}
+    assert config["basis_gates"] == ["cz", "id", "rz", "sx", "x"]
+    assert config["supported_instructions"] == ["cz", "id", "rz", "sx", "x", "delay", "measure"]
+    assert config["max_experiments"] == 75
+    pairs = {tuple(sorted(pair)) for pair in config["coupling_map"]}
+    # 12 rows of 10: each qubit coupled to its right and lower neighbour (218 couplers).
+    assert len(pairs) == 218 and len(config["coupling_map"]) == 436
+    assert {b - a for a, b in pairs} == {1, 10}
+    assert (9, 10) not in pairs and (0, 1) in pairs and (0, 10) in pairs
+
+
+@pytest.mark.parametrize(
+    ("name", "dynamic"),
+    [
+        ("ibm_fez", {"if_else", "for_loop", "switch_case"}),
+        ("ibm_marrakesh", {"if_else", "for_loop", "switch_case"}),
+        ("ibm_kingston", {"if_else", "store", "measure_2"}),
+        ("ibm_pittsburgh", {"if_else", "store", "measure_2"}),
+        ("ibm_boston", {"if_else", "store", "measure_2", "reset_2"}),
+    ],
+)
+def test_each_heron_advertises_the_dynamic_instructions_of_its_fake_backend(ibm, name, dynamic):
+    """Fake backends of 2026-04 (qiskit-ibm-runtime 73514f06): the first Herons run loops and
+    switches, the later ones stores and measure_2 (boston also reset_2)."""
+    config = ibm.get(f"/backends/{name}/configuration").json()
+    instructions = set(config["supported_instructions"])
+    known = {"if_else", "for_loop", "switch_case", "while_loop", "store", "measure_2", "reset_2"}
+    assert instructions & known == dynamic
+    assert {"cz", "id", "rz", "sx", "x", "delay", "measure", "reset"} <= instructions
 
 
 @pytest.mark.parametrize("suffix", ["status", "configuration", "properties"])

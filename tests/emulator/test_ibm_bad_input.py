@@ -69,6 +69,14 @@ def test_missing_backend_without_session_is_400(ibm):
     _refused(_post(ibm, body), 400, "backend")
 
 
+#: 30 qubits one chain of gates connects: beyond what the emulator simulates together (24).
+ENTANGLED_30 = (
+    'OPENQASM 3.0; include "stdgates.inc"; qubit[30] q; bit[30] c; '
+    + " ".join(f"cz q[{i}], q[{i + 1}];" for i in range(29))
+    + " c = measure q;"
+)
+
+
 @pytest.mark.parametrize(
     ("extra", "words"),
     [
@@ -112,7 +120,7 @@ def test_wrong_field_types_and_ranges_are_400_naming_the_field(ibm, extra, words
         ({"pubs": [[RY_SWEEP, {"phi": [1.0]}]]}, "phi"),
         ({"pubs": [[BELL.replace("c = measure q;", "").replace("bit[2] c;", "")]]}, "classical"),
         (
-            {"pubs": [["OPENQASM 3.0; qubit[30] q; bit[30] c; reset q; c = measure q;"]]},
+            {"pubs": [[ENTANGLED_30]]},
             "at most",
         ),
         ({"pubs": [[{"__type__": "QuantumCircuit", "__value__": 12}]]}, "QuantumCircuit"),
@@ -215,3 +223,17 @@ def test_random_json_posted_to_jobs_never_gets_a_5xx(ibm, body):
     assert answer.status_code < 500, (body, answer.text)
     if answer.status_code >= 400:
         ibm_error(answer)
+
+
+@pytest.mark.parametrize(
+    ("program", "pub"),
+    [
+        ("sampler", [RY_SWEEP, [[0.1]] * 101, 100_000]),  # 101 circuits x 100,000 shots
+        ("estimator", [RY_SWEEP.split("meas[0] =")[0], ["Z"] * 11, [0.1], 0.001]),  # x 10**6
+    ],
+)
+def test_more_than_10_million_executions_per_job_are_refused(ibm, program, pub):
+    """The service's limit: executions are circuits after broadcasting x shots (wire page)."""
+    answer = ibm.run(program, [pub])
+    assert answer.status_code == 400
+    assert "a job runs at most 10000000" in ibm_error(answer)["message"]

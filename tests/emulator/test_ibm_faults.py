@@ -48,7 +48,7 @@ def test_iam_faults_are_answered_in_iam_shape(emulator):
     _fault(emulator.url, kind="status", status=500, count=1, path="/identity/token")
     answer = requests.post(
         f"{emulator.url}/identity/token",
-        data={"grant_type": APIKEY_GRANT, "apikey": "emulator"},
+        data={"grant_type": APIKEY_GRANT, "apikey": "local-emulator-key"},
         timeout=5,
     )
     assert answer.status_code == 500

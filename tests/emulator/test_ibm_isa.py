@@ -96,13 +96,85 @@ def test_calibration_id_is_accepted_on_jobs_and_backend_reads(ibm):
     assert ibm.run("sampler", [[ISA_BELL, None, 10]], calibration_id=7).status_code == 400
 
 
-def test_the_executor_program_is_known_and_a_client_without_it_is_told_why(ibm):
-    answer = ibm.run("executor", [[ISA_BELL, None, 10]])  # primitive pubs, no quantum program
+@pytest.mark.parametrize("angle", ["-0.1", "1.6", "pi"])
+def test_rzz_angles_outside_0_to_half_pi_fail_as_the_official_client_refuses_them(ibm, angle):
+    circuit = _physical(f"rzz({angle}) $16, $23; c[0] = measure $16; c[1] = measure $23;")
+    reason = _failed(ibm, circuit)["state"]["reason"]
+    assert "The instruction rzz on qubits (16, 23) is supported only for angles in the range " in (
+        reason
+    )
+    assert "[0, pi/2]" in reason
+
+
+def test_rzz_angles_are_checked_after_binding_parameter_values(ibm):
+    circuit = _physical(
+        "input float[64] t; rzz(t) $16, $23; c[0] = measure $16; c[1] = measure $23;"
+    )
+    ok = ibm.submit("sampler", [[circuit, [[0.0], [1.5707963268]], 10]])
+    assert ibm.wait(ok)["state"]["status"] == "Completed"
+    job_id = ibm.submit("sampler", [[circuit, [[0.5], [2.0]], 10]])
+    job = ibm.wait(job_id)
+    assert job["state"]["reason_code"] == 1517 and "angle (2.0)" in job["state"]["reason"]
+
+
+LOOP = _physical("for int i in [0:1] { x $0; } c[0] = measure $0;", 1)
+SWITCH = _physical("int v; v = c; switch (v) { case 0 { x $0; } default { } } c[0] = measure $0;")
+
+
+@pytest.mark.parametrize(
+    ("backend", "circuit", "instruction"),
+    [
+        ("ibm_kingston", LOOP, "for_loop"),
+        ("ibm_boston", SWITCH, "switch_case"),
+        ("ibm_miami", _physical("c[0] = measure $0; if (c[0]) { x $1; }"), "if_else"),
+    ],
+)
+def test_a_dynamic_circuit_the_backend_does_not_list_fails_as_non_isa(
+    ibm, backend, circuit, instruction
+):
+    reason = _failed(ibm, circuit, backend)["state"]["reason"]
+    assert f"The instruction {instruction} on qubits (" in reason
+    assert "is not supported by the target system" in reason
+
+
+#: A measured qubit, then a flip of its neighbour when it read 1: the neighbour copies it.
+FEED_FORWARD = _physical(
+    "rz(pi/2) $0; sx $0; rz(pi/2) $0; c[0] = measure $0; if (c[0]) { x $1; } c[1] = measure $1;"
+)
+
+
+@pytest.mark.parametrize(
+    ("backend", "circuit", "outcomes"),
+    [
+        ("ibm_fez", FEED_FORWARD, {"00", "11"}),
+        ("ibm_kingston", FEED_FORWARD, {"00", "11"}),
+        (
+            "ibm_boston",
+            FEED_FORWARD.replace("if (c[0])", "int v; v = c; if (v == 1)"),
+            {"00", "11"},
+        ),
+        ("ibm_marrakesh", LOOP, {"0"}),  # x twice
+        ("ibm_fez", SWITCH.replace("case 0 { x $0; }", "case 0 { x $0; x $0; }"), {"00"}),
+    ],
+)
+def test_the_dynamic_circuits_a_backend_lists_run(ibm, backend, circuit, outcomes):
+    """The emulator runs what the backends advertise (if_else, for_loop, switch_case, store)."""
+    job_id = ibm.submit("sampler", [[circuit, None, 200]], backend=backend)
+    assert ibm.wait(job_id)["state"]["status"] == "Completed"
+    counts = bitarray_counts(pub_data(ibm.results(job_id))["fields"]["c"])[1]
+    assert set(counts) == outcomes, counts
+
+
+def test_a_while_loop_runs_nowhere(ibm):
+    circuit = _physical("c[0] = measure $0; while (c[0]) { x $0; c[0] = measure $0; }", 1)
+    reason = _failed(ibm, circuit, "ibm_fez")["state"]["reason"]
+    assert "The instruction while_loop is not supported by the target system" in reason
+
+
+def test_a_listed_dynamic_circuit_the_emulator_cannot_read_is_a_400_saying_what(ibm):
+    circuit = _physical("c[0] = measure $0; c[1] = measure $2; if (c[0] && c[1]) { x $1; }")
+    answer = ibm.run("sampler", [[circuit, None, 10]], backend="ibm_fez")
     assert answer.status_code == 400
     message = ibm_error(answer)["message"]
-    assert "schema_version" in message and "v2.0" in message
-    program = {"schema_version": "v2.0", "quantum_program": {"items": []}, "options": {}}
-    answer = ibm.post("/jobs", json={"program_id": "executor", "backend": "ibm_fez",
-                                     "params": program})  # fmt: skip
-    assert answer.status_code == 400 and "does not run executor" in answer.text
-    assert ibm.run("no-such-program", [[ISA_BELL]]).status_code == 404
+    assert "does not simulate this dynamic circuit (if_else)" in message
+    assert "conditions joining bits" in message

@@ -86,6 +86,9 @@ def test_close_with_patch_is_204_lets_queued_jobs_finish_and_refuses_new_jobs(ib
     refused = ibm.run("sampler", [[BELL]], backend=None, session_id=session["id"])
     assert refused.status_code == 400
     assert "closed" in ibm_error(refused)["message"]
+    # A job cannot end before its computation: let it finish before moving the clock past the
+    # job's end (a loaded machine computed it after the advance, and the session ran 31 s).
+    emulator.state.jobs.get(job_id).result_future.result(timeout=30)
     advance_clock(emulator.url, 61)
     assert ibm.wait(job_id)["status"] == "Completed"
     closed = ibm.get(f"/sessions/{session['id']}").json()
@@ -170,3 +173,60 @@ def test_session_timestamps_list_its_state_transitions(ibm):
     assert ibm.delete(f"/sessions/{session['id']}/close").status_code == 204
     details = ibm.get(f"/sessions/{session['id']}").json()
     assert [t["status"] for t in details["timestamps"]] == ["open", "active", "closed"]
+
+
+def test_an_open_plan_instance_refuses_dedicated_sessions_and_runs_batches(emulator):
+    """IBM's docs: on the Open plan the session execution mode is not available, batch is.
+    The quickstart's and demo's instance (config.OPEN_PLAN_CRN) is on the Open plan."""
+    from airflow_quantum_emulator.config import OPEN_PLAN_CRN
+
+    open_plan = IBMWire(emulator.url, crn=OPEN_PLAN_CRN)
+    refused = open_plan.post("/sessions", json={"mode": "dedicated", "backend": "ibm_fez"})
+    assert refused.status_code == 403
+    error = ibm_error(refused)
+    assert error["message"] == "You are not authorized to run a session when using the open plan."
+    assert "batch" in error["solution"]
+    batch = _open(open_plan, "batch")
+    answer = open_plan.run("sampler", [[BELL, None, 10]], backend=None, session_id=batch["id"])
+    assert answer.status_code == 200, answer.text
+    assert open_plan.get("/instances/usage").json()["plan_id"] == "emulator-open"
+    # Any other instance is on a pay-as-you-go plan: dedicated sessions open.
+    assert _open(IBMWire(emulator.url))["mode"] == "dedicated"
+    assert IBMWire(emulator.url).get("/instances/usage").json()["plan_id"] == (
+        "emulator-pay-as-you-go"
+    )
+
+
+def test_which_instances_are_on_the_open_plan_is_configurable(ibm, emulator):
+    from ibm_support import CRN
+
+    requests.patch(
+        f"{emulator.url}/_emulator/config", json={"ibm_open_plan_instances": [CRN]}, timeout=5
+    )
+    answer = ibm.post("/sessions", json={"mode": "dedicated", "backend": "ibm_fez"})
+    assert answer.status_code == 403
+
+
+@pytest.mark.parametrize("mode", ["dedicated", "batch"])
+def test_a_session_with_no_job_for_30_minutes_closes(ibm, emulator, mode):
+    session = _open(ibm, mode)
+    job = ibm.finished(ibm.submit("sampler", [[BELL, None, 10]], backend=None,
+                                  session_id=session["id"]))  # fmt: skip
+    assert job["state"]["status"] == "Completed"
+    advance_clock(emulator.url, 29 * 60)
+    assert ibm.get(f"/sessions/{session['id']}").json()["state"] == "inactive"
+    advance_clock(emulator.url, 61)
+    closed = ibm.get(f"/sessions/{session['id']}").json()
+    assert closed["state"] == "closed" and closed["accepting_jobs"] is False
+    assert closed["closed_at"] is not None
+    late = ibm.run("sampler", [[BELL, None, 10]], backend=None, session_id=session["id"])
+    assert late.status_code == 400 and ibm_error(late)["code"] == 1229
+
+
+def test_the_idle_close_is_timed_by_the_emulator_config(ibm, emulator):
+    requests.patch(
+        f"{emulator.url}/_emulator/config", json={"ibm_session_idle_seconds": 5}, timeout=5
+    )
+    session = _open(ibm, "batch")
+    advance_clock(emulator.url, 6)
+    assert ibm.get(f"/sessions/{session['id']}").json()["state"] == "closed"

@@ -8,7 +8,7 @@ import re
 import pytest
 import requests
 from azure_support import BELL, IONQ, AzureWire, patch_config
-from ibm_support import IBMWire
+from ibm_support import IBMWire, bitarray_counts, pub_data
 
 from airflow_quantum.clients.portal import EMULATOR_JOB_PAGE, azure_job_url, ibm_job_url
 from airflow_quantum_emulator.pages import JOB_PAGE_PATH
@@ -75,6 +75,33 @@ def test_a_succeeded_ibm_job_shows_its_pub_results(emulator):
     assert table["Vendor"] == "IBM Quantum" and table["Backend / target"] == "ibm_fez"
     assert table["State"] == "succeeded" and re.fullmatch(ISO_TIME, table["Ended"])
     assert "1 PUB result(s) (SamplerPubResult)" in page
+
+
+def test_an_ibm_sampler_page_shows_counts_per_pub_and_register_not_encoded_json(emulator):
+    wire = IBMWire(emulator.url)
+    job_id = wire.submit("sampler", [[ISA_BELL, None, 64], [ISA_BELL, None, 32]])
+    wire.finished(job_id)
+    counts = [bitarray_counts(pub_data(wire.results(job_id), i)["fields"]["c"])[1] for i in (0, 1)]
+    page = fetch(emulator.url, job_id).text
+    assert "__type__" not in page and "BitArray" not in page
+    for index, (found, shots) in enumerate(zip(counts, (64, 32), strict=True)):
+        section = page.split(f"<h3>pub {index}, register c: {shots} shots</h3><pre>")[1]
+        histogram = section.split("</pre>")[0]
+        for outcome, count in found.items():
+            assert re.search(rf"^{outcome}  █+ {count}$", histogram, re.MULTILINE), histogram
+
+
+def test_an_ibm_estimator_page_shows_expectation_values(emulator):
+    wire = IBMWire(emulator.url)
+    circuit = ISA_BELL.split("c[0] = measure")[0].replace("bit[2] c; ", "")
+    job_id = wire.submit("estimator", [[circuit, ["ZZ", "XX"]]])
+    wire.finished(job_id)
+    page = fetch(emulator.url, job_id).text
+    assert "<h3>pub 0: 2 expectation value(s)</h3>" in page
+    section = page.split("<h3>pub 0: 2 expectation value(s)</h3><pre>")[1].split("</pre>")[0]
+    values = re.findall(r"^(\d): ([+-]\d\.\d{4}) ± \d\.\d{4}$", section, re.MULTILINE)
+    assert [index for index, _ in values] == ["0", "1"]
+    assert all(float(ev) > 0.9 for _, ev in values)  # <ZZ> = <XX> = 1 for a Bell pair
 
 
 def test_a_failed_job_shows_its_error(emulator):

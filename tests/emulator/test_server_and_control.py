@@ -122,7 +122,7 @@ def test_oversized_chunked_body_is_refused_too(emulator):
     job = "00000000-0000-0000-0000-000000000001"
     url = f"{emulator.url}{workspace}/jobs/{job}?api-version=2024-10-01-preview"
     answer = requests.put(
-        url, data=chunks(), headers={"x-ms-quantum-api-key": "emulator"}, timeout=5
+        url, data=chunks(), headers={"x-ms-quantum-api-key": "local-emulator-key"}, timeout=5
     )
     assert answer.status_code == 413
     assert "error" in answer.json()
@@ -234,14 +234,17 @@ def test_cli_help_documents_the_credentials():
         text=True,
         check=True,
     ).stdout
-    assert 'API key "emulator"' in output and "client secret" in output
+    assert 'API key "local-emulator-key"' in output and "client secret" in output
 
 
 def test_late_fault_handles_the_request_and_answers_after_the_delay(emulator):
     """A client that gives up during a late answer leaves the job created behind it."""
     token = requests.post(
         f"{emulator.url}/identity/token",
-        data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "emulator"},
+        data={
+            "grant_type": "urn:ibm:params:oauth:grant-type:apikey",
+            "apikey": "local-emulator-key",
+        },
         timeout=5,
     ).json()["access_token"]
     headers = {

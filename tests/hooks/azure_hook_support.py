@@ -63,7 +63,7 @@ def emulator_connection(
         "resource_group": "rg",
         "workspace": "ws",
         "endpoint": url,
-        "api_key": "emulator",
+        "api_key": "local-emulator-key",
     }
     if api_version:
         extra["api_version"] = api_version

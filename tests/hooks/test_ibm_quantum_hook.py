@@ -100,7 +100,7 @@ def test_uri_connection_works_end_to_end(emulator, monkeypatch):
     query = urlencode(
         {"instance": CRN, "runtime_url": f"{emulator.url}/api/v1", "iam_url": emulator.url}
     )
-    monkeypatch.setenv("AIRFLOW_CONN_IBM_URI", f"ibm-quantum://:emulator@/?{query}")
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_URI", f"ibm-quantum://:local-emulator-key@/?{query}")
     ok, message = IBMQuantumHook("ibm_uri").test_connection()
     assert ok, message
     assert CRN in message
@@ -116,7 +116,7 @@ def test_legacy_prefixed_extras_and_text_booleans(emulator, monkeypatch):
     }
     monkeypatch.setenv(
         "AIRFLOW_CONN_IBM_OLD",
-        json.dumps({"conn_type": "ibm_quantum", "password": "emulator", "extra": extra}),
+        json.dumps({"conn_type": "ibm_quantum", "password": "local-emulator-key", "extra": extra}),
     )
     assert IBMQuantumHook("ibm_old").test_connection()[0]
 
@@ -125,13 +125,19 @@ def test_legacy_prefixed_extras_and_text_booleans(emulator, monkeypatch):
     ("connection", "field"),
     [
         ({"extra": {"instance": CRN}}, "password"),
-        ({"password": "emulator", "extra": {}}, "instance"),
-        ({"password": "emulator", "extra": {"instance": "crn:v1:nope"}}, "instance"),
+        ({"password": "local-emulator-key", "extra": {}}, "instance"),
+        ({"password": "local-emulator-key", "extra": {"instance": "crn:v1:nope"}}, "instance"),
         (
-            {"password": "emulator", "extra": {"instance": CRN, "runtime_url": "http://q.example"}},
+            {
+                "password": "local-emulator-key",
+                "extra": {"instance": CRN, "runtime_url": "http://q.example"},
+            },
             "runtime_url",
         ),
-        ({"password": "emulator", "extra": {"instance": CRN, "api_version": "v2"}}, "api_version"),
+        (
+            {"password": "local-emulator-key", "extra": {"instance": CRN, "api_version": "v2"}},
+            "api_version",
+        ),
     ],
 )
 def test_bad_connections_name_the_field(monkeypatch, connection, field):

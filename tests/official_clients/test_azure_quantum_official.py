@@ -2,7 +2,7 @@
 
 Nothing in the library is patched. The client is pointed at the emulator through its own
 constructor: ``Workspace(subscription_id=..., resource_group=..., name=..., location=...,
-credential=AzureKeyCredential("emulator"), _quantum_endpoint=emulator.url + "/")``.
+credential=AzureKeyCredential("local-emulator-key"), _quantum_endpoint=emulator.url + "/")``.
 
 - ``_quantum_endpoint`` is the keyword ``Workspace.from_connection_string`` itself passes; the
   connection-string form cannot be used because its ``QuantumEndpoint`` must match
@@ -124,7 +124,7 @@ def workspace(emulator: Any) -> Iterator[Workspace]:
         resource_group=RESOURCE_GROUP,
         name=WORKSPACE,
         location=LOCATION,
-        credential=AzureKeyCredential("emulator"),
+        credential=AzureKeyCredential("local-emulator-key"),
         _quantum_endpoint=f"{emulator.url}/",
     ) as ws:
         yield ws

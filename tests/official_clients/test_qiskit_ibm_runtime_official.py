@@ -3,7 +3,7 @@
 Nothing in the library is patched (except, in one test, its own ISA check, to play a client
 that sends a non-ISA circuit). The client is pointed at the emulator with its own knobs:
 
-- ``QiskitRuntimeService(channel="ibm_quantum_platform", token="emulator", instance=CRN,
+- ``QiskitRuntimeService(channel="ibm_quantum_platform", token="local-emulator-key", instance=CRN,
   url=emulator.url, url_resolver=...)``: ``url_resolver`` is the documented companion of a custom
   ``url``; ours returns ``{emulator.url}/api/v1`` instead of the default
   ``https://quantum.cloud.ibm.com/api/v1``.
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 import requests
 
@@ -46,6 +47,8 @@ from qiskit_ibm_runtime.exceptions import (
     RuntimeInvalidStateError,
     RuntimeJobFailureError,
 )
+from qiskit_ibm_runtime.executor_estimator import Estimator as ExecutorEstimator
+from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler
 
 CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/official0:official-clients::"
 DEVICE = "ibm_fez"
@@ -78,7 +81,7 @@ def service(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> QiskitRuntimeServ
 
     return QiskitRuntimeService(
         channel="ibm_quantum_platform",
-        token="emulator",
+        token="local-emulator-key",
         instance=CRN,
         url=emulator.url,
         url_resolver=resolve,
@@ -107,7 +110,9 @@ def assert_bell_counts(counts: dict[str, int], shots: int) -> None:
 
 def test_backends_are_listed_with_configuration_and_status(service):
     names = {backend.name for backend in service.backends()}
-    assert names == {"ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston"}
+    herons = {"ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston"}
+    assert names == herons | {"ibm_miami"}  # a 120-qubit Nighthawk
+    assert service.backend("ibm_miami").num_qubits == 120
     assert service.backends(simulator=True) == []  # IBM's cloud simulators are retired
     device = service.backend(DEVICE)
     assert device.num_qubits == 156
@@ -258,3 +263,97 @@ def test_jobs_run_in_a_batch(backend, bell):
             assert job.session_id == batch.session_id
         assert batch.details()["mode"] == "batch"
     assert batch.details()["state"] == "closed"
+
+
+# ------------------------------------------------------------------ the executor program
+# qiskit-ibm-runtime 0.50+ deprecates the server-side primitives for client-side ones that send
+# quantum programs to the ``executor`` program; the emulator runs it (circuit items, and samplex
+# items with samplomatic beside it, which this venv has: qiskit-ibm-runtime depends on it).
+
+
+def test_the_executor_runs_a_quantum_program_of_circuit_items(backend, bell):
+    from qiskit.circuit import Parameter
+    from qiskit_ibm_runtime import Executor, QuantumProgram
+
+    theta = Parameter("theta")
+    rotation = QuantumCircuit(1)
+    rotation.ry(theta, 0)
+    rotation.measure_all()
+    swept = generate_preset_pass_manager(optimization_level=1, backend=backend).run(rotation)
+    program = QuantumProgram(shots=200)
+    program.append_circuit_item(bell)
+    program.append_circuit_item(swept, circuit_arguments=np.array([[0.0], [np.pi]]))
+
+    job = Executor(backend).run(program)
+    result = job.result(timeout=WAIT)
+
+    assert job.primitive_id == "executor"
+    bell_bits, sweep_bits = (item["meas"] for item in result)
+    assert bell_bits.shape == (200, 2) and bell_bits.dtype == bool
+    assert np.array_equal(bell_bits[:, 0], bell_bits[:, 1])
+    assert sweep_bits.shape == (2, 200, 1)
+    assert not sweep_bits[0].any() and sweep_bits[1].all()  # ry(0) |0>, ry(pi) |1>
+
+
+def test_the_client_side_sampler_runs_on_the_executor(backend, bell):
+    job = ExecutorSampler(mode=backend).run([bell], shots=300)
+    counts = job.result(timeout=WAIT)[0].data.meas.get_counts()
+    assert job.primitive_id == "executor"
+    assert_bell_counts(counts, 300)
+
+
+@pytest.mark.parametrize("resilience_level", [0, 1])
+def test_the_client_side_estimator_runs_on_the_executor(backend, resilience_level):
+    """Its quantum program is samplex items (basis changes; at level 1 measurement twirling and
+    a TREX calibration item), post-processed by the client into a PrimitiveResult."""
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(circuit)
+    observables = [SparsePauliOp(label).apply_layout(isa.layout) for label in ("ZZ", "XX", "ZI")]
+    estimator = ExecutorEstimator(mode=backend)
+    estimator.options.resilience_level = resilience_level
+
+    job = estimator.run([(isa, observables)])
+    evs = job.result(timeout=4 * WAIT)[0].data.evs
+
+    assert job.primitive_id == "executor"
+    assert evs[0] == pytest.approx(1.0, abs=0.1)  # <ZZ>
+    assert evs[1] == pytest.approx(1.0, abs=0.1)  # <XX>
+    assert evs[2] == pytest.approx(0.0, abs=0.1)  # <ZI>
+
+
+def test_an_open_plan_instance_refuses_a_session_and_runs_a_batch(emulator, monkeypatch):
+    from qiskit_ibm_runtime.api.exceptions import RequestsApiError
+
+    from airflow_quantum_emulator.config import OPEN_PLAN_CRN
+
+    monkeypatch.setenv("IAM_URL", emulator.url)
+    monkeypatch.setenv("QISKIT_FUNCTIONS_EXPERIMENTAL", "1")
+    service = QiskitRuntimeService(
+        channel="ibm_quantum_platform",
+        token="local-emulator-key",
+        instance=OPEN_PLAN_CRN,
+        url=emulator.url,
+        url_resolver=lambda *_: f"{emulator.url}/api/v1",
+    )
+    backend = service.backend(DEVICE)
+    with pytest.raises(RequestsApiError, match="not authorized to run a session"):
+        Session(backend=backend)
+    with Batch(backend=backend) as batch:
+        assert batch.details()["mode"] == "batch"
+
+
+@pytest.mark.parametrize("device", ["ibm_fez", "ibm_kingston"])
+def test_a_dynamic_circuit_runs_where_the_backend_lists_if_else(service, device):
+    backend = service.backend(device)
+    circuit = QuantumCircuit(2, 2)
+    circuit.h(0)
+    circuit.measure(0, 0)
+    with circuit.if_test((circuit.clbits[0], 1)):
+        circuit.x(1)
+    circuit.measure(1, 1)
+    isa = generate_preset_pass_manager(optimization_level=1, backend=backend).run(circuit)
+
+    counts = SamplerV2(mode=backend).run([isa], shots=200).result(timeout=WAIT)[0].data.c
+    assert set(counts.get_counts()) == {"00", "11"}  # qubit 1 follows the measured qubit 0

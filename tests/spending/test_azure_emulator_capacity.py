@@ -36,15 +36,15 @@ def test_a_target_status_shows_in_provider_status_and_degrades_its_provider(
 
 def test_quota_settings_change_listed_quotas_and_add_new_ones(azure_connection, emulator):
     control(
-        emulator, "PUT", "/azure/quotas", {"provider_id": "ionq", "dimension": "gs", "holds": 5}
+        emulator, "PUT", "/azure/quotas", {"provider_id": "ionq", "dimension": "qgs", "holds": 5}
     )
     control(
-        emulator, "PUT", "/azure/quotas", {"provider_id": "ionq", "dimension": "gs", "limit": 9}
+        emulator, "PUT", "/azure/quotas", {"provider_id": "ionq", "dimension": "qgs", "limit": 9}
     )
     new = {"provider_id": "pasqal", "dimension": "qpu-hours", "utilization": 1, "limit": 2}
     control(emulator, "PUT", "/azure/quotas", new)
     quotas = {(q.provider_id, q.dimension): q for q in client().get_quotas()}
-    gs = quotas["ionq", "gs"]
+    gs = quotas["ionq", "qgs"]
     assert (gs.utilization, gs.holds, gs.limit, gs.scope) == (0, 5, 9, "Subscription")
     pasqal = quotas["pasqal", "qpu-hours"]
     assert (pasqal.utilization, pasqal.limit, pasqal.period) == (1, 2, "Monthly")

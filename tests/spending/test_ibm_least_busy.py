@@ -37,6 +37,7 @@ def busy_fleet(emulator: Any) -> None:
     device(emulator, "ibm_kingston", queue_length=0, status="paused", reason="calibrating")
     device(emulator, "ibm_pittsburgh", queue_length=0, is_simulator=True)
     device(emulator, "ibm_boston", queue_length=0, qubits=1)
+    device(emulator, "ibm_miami", queue_length=9)  # the 120-qubit Nighthawk
 
 
 def emulator_backends(emulator: Any) -> list[str]:
@@ -108,7 +109,14 @@ def test_no_device_can_run_the_circuits_fails_before_any_job(ibm_connection, emu
 
 
 def test_all_fitting_devices_paused_is_worth_a_retry(ibm_connection, emulator):
-    for name in ("ibm_fez", "ibm_marrakesh", "ibm_kingston", "ibm_pittsburgh", "ibm_boston"):
+    for name in (
+        "ibm_fez",
+        "ibm_marrakesh",
+        "ibm_kingston",
+        "ibm_pittsburgh",
+        "ibm_boston",
+        "ibm_miami",
+    ):
         device(emulator, name, status="paused")
     op = IBMQuantumRunSamplerOperator(
         task_id="bell", backend="least_busy", circuits=[BELL_QASM], **FAST

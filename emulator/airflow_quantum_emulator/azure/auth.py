@@ -124,7 +124,11 @@ def build_entra_router(state: EmulatorState, store: AzureStore) -> APIRouter:
 
 
 def authenticate(request: Request, state: EmulatorState, store: AzureStore) -> Principal:
-    """The caller of a workspace route, or the 401 the service answers."""
+    """The caller of a workspace route, or the 401 the service answers.
+
+    The service's 401 has an empty body and ``WWW-Authenticate: Bearer error="invalid_token"``
+    (``errors``); the code and message here only go to the emulator's log.
+    """
     api_key = request.headers.get("x-ms-quantum-api-key")
     if api_key is not None:
         if hmac.compare_digest(api_key.encode(), state.config.azure_api_key.encode()):
@@ -141,7 +145,6 @@ def authenticate(request: Request, state: EmulatorState, store: AzureStore) -> P
             "Authentication failed. The 'Authorization' header is missing; send a bearer token "
             "or the workspace API key in x-ms-quantum-api-key.",
             "AuthenticationFailed",
-            _challenge(request, "invalid_request"),
         )
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -150,7 +153,6 @@ def authenticate(request: Request, state: EmulatorState, store: AzureStore) -> P
             401,
             "Authentication failed. The 'Authorization' header must be 'Bearer <access token>'.",
             "InvalidAuthenticationToken",
-            _challenge(request, "invalid_token"),
         )
     now = state.now()
     check = state.tokens.check("azure", token, now)
@@ -159,24 +161,14 @@ def authenticate(request: Request, state: EmulatorState, store: AzureStore) -> P
             401,
             f"The access token expired before {iso_utc(now, 0)}; get a new one and retry.",
             "ExpiredAuthenticationToken",
-            _challenge(request, "invalid_token", "The access token is expired"),
         )
     if check is not TokenCheck.VALID:
         raise VendorError(
             401,
             "The access token is invalid: it was not issued by this service's token endpoint.",
             "InvalidAuthenticationToken",
-            _challenge(request, "invalid_token"),
         )
     return Principal(store.token_subjects.get(token, "unknown"), "Application")
-
-
-def _challenge(request: Request, error: str, description: str | None = None) -> dict[str, str]:
-    base = str(request.base_url).rstrip("/")
-    value = f'Bearer authorization_uri="{base}/common/oauth2/v2.0/authorize", error="{error}"'
-    if description:
-        value += f', error_description="{description}"'
-    return {"WWW-Authenticate": value}
 
 
 def _form(body: bytes, content_type: str) -> dict[str, list[str]]:

@@ -9,8 +9,8 @@ billing dimension with ``dimensionId``, ``dimensionName``, ``measureUnit``, ``am
   ``N > 2`` qubits is billed as ``6 * (N - 2)`` two-qubit gates (pricing page, Dec 2024).
   The simulator bills nothing.
 - Quantinuum: ``hqc`` (QPUs) or ``ehqc`` (emulators) credits,
-  ``5 + shots * (N1q + 10 N2q + 5 Nm) / 5000``; syntax checkers nothing. Credits are bought
-  by subscription: ``unitPrice`` 0, as in real jobs.
+  ``5 + shots * (N1q + 10 N2q + 5 Nm) / 5000``; syntax checkers ``hqc`` 0 (recorded). Credits
+  are bought by subscription: ``unitPrice`` 0, as in real jobs.
 - Rigetti: ``qpu_time_centiseconds`` (10 ms steps of QPU time, rounded up; the QVM none);
   Pasqal: ``compute-time-emu`` / ``compute-time-qpu`` in hours. Their prices are not modelled
   (``unitPrice`` 0), as the provider's own estimate (``airflow_quantum``) has no formula for
@@ -51,8 +51,9 @@ def cost_estimate(record: AzureJob, target: Target | None, ran_seconds: float) -
     elif target.family == "ionq":
         events, extra = _ionq(record, target)
     elif target.family == "quantinuum":
-        credits = 0.0 if target.id.endswith("sc") else round(quantinuum_credits(usage), 2)
-        dimension = "ehqc" if target.simulator else "hqc"
+        checker = target.id.endswith("sc")
+        credits = 0.0 if checker else round(quantinuum_credits(usage), 2)
+        dimension = "ehqc" if target.simulator and not checker else "hqc"
         events = [_event(dimension, dimension.upper(), "hqc", credits, 0.0)]
     elif target.family == "rigetti":
         steps = 0 if target.simulator else math.ceil(ran_seconds * 100)

@@ -25,6 +25,9 @@ from airflow_quantum_emulator.state import EmulatorState
 #: Name the service gives the output blob before a job has written it.
 PENDING_OUTPUT_BLOB = "outputData"
 OUTPUT_BLOB = "rawOutputData"
+#: What real jobs and sessions carry (recorded 2024-10 to 2026-02); the service sends neither
+#: ``priority`` nor ``usage`` (whose 2026-01-15 keys are provider-defined, never promised).
+JOB_PRIORITY = "Basic"
 
 
 class Renderer:
@@ -87,8 +90,12 @@ class Renderer:
 
     # ------------------------------------------------------------ jobs
 
-    def job(self, record: AzureJob, ws: Workspace) -> dict[str, Any]:
-        """JobDetails of ``record`` as a caller with ``ws.api_version`` sees it."""
+    def job(self, record: AzureJob, ws: Workspace, *, signed: bool = True) -> dict[str, Any]:
+        """JobDetails of ``record`` as a caller with ``ws.api_version`` sees it.
+
+        ``signed=False``: the links without SAS, as the answer to ``PUT /jobs/{id}`` has them
+        (recorded: ``containerUri`` bare, ``outputDataUri`` ``.../outputData``).
+        """
         now = self.state.now()
         job = record.job
         phase = job.phase(now)
@@ -103,6 +110,15 @@ class Renderer:
             # Recorded: a Finishing job already has its end time (execution is over).
             ended = job.scheduled_end - FINISHING_SHARE * job.run_seconds
         words = self.state.config.azure_status_words
+        account = self.state.config.storage_account
+        if signed:
+            container = self.sas_uri(ws.base_url, record.container, None, CONTAINER_READ_LIST)
+            input_uri = self.blob_link(ws.base_url, record.input_container, record.input_blob)
+            output_uri = self.blob_link(ws.base_url, record.output_container, output_blob)
+        else:
+            container = container_url(ws.base_url, account, record.container)
+            input_uri = blob_url(ws.base_url, account, record.input_container, record.input_blob)
+            output_uri = blob_url(ws.base_url, account, record.output_container, output_blob)
         details: dict[str, Any] = {
             "id": record.id,
             "name": record.name,
@@ -111,12 +127,12 @@ class Renderer:
             "target": record.target,
             "jobType": record.job_type,
             "sessionId": record.session_id,
-            "containerUri": self.sas_uri(ws.base_url, record.container, None, CONTAINER_READ_LIST),
-            "inputDataUri": self.blob_link(ws.base_url, record.input_container, record.input_blob),
+            "containerUri": container,
+            "inputDataUri": input_uri,
             "inputDataFormat": record.input_data_format,
             "inputParams": record.input_params,
             "metadata": record.metadata,
-            "outputDataUri": self.blob_link(ws.base_url, record.output_container, output_blob),
+            "outputDataUri": output_uri,
             "outputDataFormat": record.output_data_format,
             "status": job_status(phase, words),
             "creationTime": iso_utc(job.created_at),
@@ -128,8 +144,7 @@ class Renderer:
             if failure is None
             else {"code": failure.code, "message": failure.message},
             "tags": list(record.tags),
-            "priority": record.priority,
-            "usage": dict(record.usage) if phase is Phase.SUCCEEDED else None,
+            "jobPriority": JOB_PRIORITY,
             "quantumComputingData": (
                 None
                 if record.quantum_computing_count is None
@@ -165,6 +180,7 @@ class Renderer:
             "providerId": session.provider_id,
             "target": session.target,
             "jobFailurePolicy": session.job_failure_policy,
+            "jobPriority": JOB_PRIORITY,
             "status": state.status,
             "creationTime": iso_utc(session.created_at),
             "beginExecutionTime": iso_utc(state.begin),

@@ -17,7 +17,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from airflow_quantum_emulator.azure.details import OUTPUT_BLOB
-from airflow_quantum_emulator.azure.formats import InputError, prepare
+from airflow_quantum_emulator.azure.formats import InputError, JobInput
+from airflow_quantum_emulator.azure.handlers import prepare
 from airflow_quantum_emulator.azure.storage import write_blob
 from airflow_quantum_emulator.azure.store import AzureJob, AzureStore
 from airflow_quantum_emulator.azure.submission import DEFAULT_INPUT_BLOB, check_item_id
@@ -77,7 +78,7 @@ def plant(state: EmulatorState, store: AzureStore, spec: HistoricJob) -> AzureJo
     output_format = target.default_output_format
     data = spec.input.encode() if isinstance(spec.input, str) else json.dumps(spec.input).encode()
     try:
-        prepared = prepare(
+        job_input = JobInput(
             target,
             output_format,
             data,
@@ -85,8 +86,9 @@ def plant(state: EmulatorState, store: AzureStore, spec: HistoricJob) -> AzureJo
             state.next_seed(),
             state.config.max_qubits,
         )
+        prepared = prepare(job_input, input_format)
     except InputError as exc:
-        raise VendorError(400, str(exc), "InvalidInputData") from None
+        raise VendorError(400, str(exc), exc.code) from None
     now = state.now()
     container = f"job-{job_id}"
     write_blob(store, container, DEFAULT_INPUT_BLOB, data, now - spec.age_seconds)

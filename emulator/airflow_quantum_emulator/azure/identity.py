@@ -7,7 +7,8 @@ header ``X-IDENTITY-HEADER: {IDENTITY_HEADER}``; a user-assigned identity adds `
 clients compare it with theirs). Errors are ``{"statusCode", "message", "correlationId"}``.
 
 Point ``IDENTITY_ENDPOINT`` at ``{emulator}/msi/token`` and ``IDENTITY_HEADER`` at the
-configured ``azure_identity_header`` (``emulator``); its tokens open every workspace route.
+configured ``azure_identity_header`` (``local-emulator-key``); its tokens open every workspace
+route.
 """
 
 from __future__ import annotations

@@ -28,11 +28,15 @@ from airflow_quantum_emulator.azure.filters import (
     query_value,
     sort_entries,
 )
-from airflow_quantum_emulator.azure.patching import json_patch, merge_patch
+from airflow_quantum_emulator.azure.patching import UPDATE_OPTIONS_FIELDS, json_patch, merge_patch
 from airflow_quantum_emulator.azure.statuses import job_status
 from airflow_quantum_emulator.azure.store import AzureJob, AzureStore
 from airflow_quantum_emulator.azure.submission import JobFactory, check_item_id, parse_submission
-from airflow_quantum_emulator.azure.versions import delete_removes_jobs
+from airflow_quantum_emulator.azure.versions import (
+    JOB_UPDATE_OPTIONS,
+    delete_removes_jobs,
+    has_job_update_options,
+)
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.state import EmulatorState
 
@@ -103,7 +107,7 @@ def build_jobs_router(
         if existing is not None:
             # A client retrying its own PUT gets the job it created, not a second job.
             if existing.submitted == body:
-                return reply(request, renderer.job(existing, ws), 200)
+                return reply(request, renderer.job(existing, ws, signed=False))
             raise VendorError(
                 409,
                 f"A job with id {job_id} already exists with different details; "
@@ -114,7 +118,7 @@ def build_jobs_router(
             raise VendorError(409, f"The job id {job_id} is already in use.", "JobAlreadyExists")
         spec = parse_submission(body)
         record = factory.create(ws, job_id, spec, body)
-        return reply(request, renderer.job(record, ws), 201)
+        return reply(request, renderer.job(record, ws, signed=False))
 
     @router.get("/jobs/{job_id}")
     async def get_job(request: Request, job_id: str) -> Response:
@@ -181,5 +185,28 @@ def build_jobs_router(
             )
         record.updated_at = state.now()
         return reply(request, renderer.job(record, ws))
+
+    @router.patch("/jobUpdateOptions/{job_id}")
+    async def update_job_options(request: Request, job_id: str) -> Response:
+        """``Jobs_Update`` of the 2025-09 to 2026-01-15 specs: answers ``JobUpdateOptions``."""
+        ws = workspace_call(request, state, store)
+        if not has_job_update_options(ws.api_version):
+            raise VendorError(
+                404,
+                f"jobUpdateOptions exists from api-version {JOB_UPDATE_OPTIONS} on; "
+                f"at {ws.api_version} update a job with PATCH /jobs/{{jobId}}.",
+                "NotFound",
+            )
+        record = lookup(ws, job_id)
+        body = await read_body(request)
+        if not isinstance(body, dict):
+            raise VendorError(
+                400, "The body must be a JobUpdateOptions JSON Merge Patch object.", "InvalidPatch"
+            )
+        merge_patch(record, body, UPDATE_OPTIONS_FIELDS)
+        record.updated_at = state.now()
+        # As the 2026-01-15 example answers (the client's model reads id, name and tags).
+        options = {"id": record.id, "name": record.name, "priority": record.priority}
+        return reply(request, {**options, "tags": list(record.tags)})
 
     return router

@@ -16,15 +16,19 @@ from typing import Any
 
 import numpy as np
 
-from airflow_quantum_emulator.azure.targets import PASQAL_OUTPUT, Target
+from airflow_quantum_emulator.azure.format_support import guarded, json_input, shots_param
+from airflow_quantum_emulator.azure.formats import InputError, JobInput, PreparedJob, register
+from airflow_quantum_emulator.azure.targets import PASQAL_INPUT, PASQAL_OUTPUT
+from airflow_quantum_emulator.sim import rydberg
+from airflow_quantum_emulator.sim.errors import SimulationError
 
 DEFAULT_RUNS = 100
 
 
-def _sequence_document(data: bytes, formats: Any) -> Any:
-    payload = formats._json_input(data, "pasqal.pulser.v1")
+def _sequence_document(data: bytes) -> Any:
+    payload = json_input(data, PASQAL_INPUT)
     if not isinstance(payload, Mapping) or "sequence_builder" not in payload:
-        raise formats.InputError(
+        raise InputError(
             "a pasqal.pulser.v1 input is a JSON object with 'sequence_builder' (the Pulser "
             "sequence's abstract representation)"
         )
@@ -33,41 +37,27 @@ def _sequence_document(data: bytes, formats: Any) -> Any:
         try:
             return json.loads(builder)
         except ValueError as exc:
-            raise formats.InputError(f"sequence_builder is not valid JSON: {exc}") from None
+            raise InputError(f"sequence_builder is not valid JSON: {exc}") from None
     return builder
 
 
-def prepare_pasqal(
-    target: Target,
-    output_format: str,
-    data: bytes,
-    input_params: Mapping[str, Any],
-    seed: int,
-    max_qubits: int,
-) -> Any:
-    """Validate a Pulser job; returns the formats module's ``PreparedJob``."""
-    from airflow_quantum_emulator.azure import formats
-    from airflow_quantum_emulator.sim import rydberg
-    from airflow_quantum_emulator.sim.errors import SimulationError
-
-    if output_format != PASQAL_OUTPUT:
-        raise formats.InputError(
-            f"a Pulser job on {target.id} writes {PASQAL_OUTPUT}, not {output_format[:60]!r}"
-        )
-    document = _sequence_document(data, formats)
-    limit = min(max_qubits, rydberg.MAX_ATOMS)
+@register(PASQAL_INPUT)
+def prepare_pasqal(job: JobInput) -> PreparedJob:
+    job.require_output(PASQAL_OUTPUT)
+    document = _sequence_document(job.data)
+    limit = min(job.qubit_limit, rydberg.MAX_ATOMS)
     try:
         sequence = rydberg.parse_sequence(document, max_atoms=limit)
         rydberg.substeps(sequence, rydberg.interaction_diagonal(sequence))
     except SimulationError as exc:
-        raise formats.InputError(f"Invalid Pulser sequence: {exc}") from None
-    if any(input_params.get(name) is not None for name in ("shots", "count")):
-        runs = formats.shots_param(input_params, ("shots", "count"))
+        raise InputError(f"Invalid Pulser sequence: {exc}") from None
+    if any(job.params.get(name) is not None for name in ("shots", "count")):
+        runs = shots_param(job.params, ("shots", "count"))
     else:
         runs = DEFAULT_RUNS
 
     def compute() -> dict[str, Any]:
-        return {"counter": rydberg.sample_counts(sequence, runs, np.random.default_rng(seed))}
+        return {"counter": rydberg.sample_counts(sequence, runs, np.random.default_rng(job.seed))}
 
     usage = {"shots": runs, "qubits": sequence.num_atoms, "durationNs": sequence.duration_ns}
-    return formats.PreparedJob(formats.guarded(compute), quantum_computing_count=1, usage=usage)
+    return PreparedJob(guarded(compute), quantum_computing_count=1, usage=usage)

@@ -1,8 +1,9 @@
 """Updating a job's name, priority, tags and metadata.
 
 Two body shapes reach ``PATCH /jobs/{id}``: a JSON Merge Patch object (RFC 7396, newer
-versions) and a JSON Patch array (RFC 6902, up to 2024-10). Both are checked completely before
-anything changes, so a bad patch leaves the job as it was.
+versions) and a JSON Patch array (RFC 6902, up to 2024-10). ``PATCH /jobUpdateOptions/{id}``
+takes a merge patch of ``JobUpdateOptions`` (name, priority, tags). Every patch is checked
+completely before anything changes, so a bad patch leaves the job as it was.
 """
 
 from __future__ import annotations
@@ -77,13 +78,21 @@ def check_metadata(value: Any) -> dict[str, Any] | None:
     return value
 
 
-def merge_patch(record: AzureJob, body: dict[str, Any]) -> None:
+#: What a merge patch of ``PATCH /jobs/{id}`` may change.
+JOB_FIELDS = ("name", "priority", "tags", "metadata")
+#: The updatable fields of ``JobUpdateOptions`` (``PATCH /jobUpdateOptions/{id}``).
+UPDATE_OPTIONS_FIELDS = ("name", "priority", "tags")
+
+
+def merge_patch(
+    record: AzureJob, body: dict[str, Any], fields: tuple[str, ...] = JOB_FIELDS
+) -> None:
     """Apply ``{"name", "priority", "tags", "metadata"}`` (null removes tags/metadata keys)."""
-    unknown = sorted(set(body) - {"name", "priority", "tags", "metadata"})
+    unknown = sorted(set(body) - set(fields))
     if unknown:
         raise _bad(
             f"These fields cannot be updated: {', '.join(unknown)}. "
-            "Updatable fields: name, priority, tags, metadata."
+            f"Updatable fields: {', '.join(fields)}."
         )
     edit = Editable.of(record)
     if "name" in body:

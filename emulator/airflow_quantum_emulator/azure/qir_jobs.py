@@ -1,4 +1,4 @@
-"""QIR jobs (``qir.v1``): simulated shots on IonQ/Quantinuum targets, estimates on the estimator.
+"""QIR jobs (``qir.v1``): simulated shots on IonQ/Quantinuum/Rigetti, estimates on the estimator.
 
 Input parameters as the official client sends them: ``entryPoint`` (optional when the module
 has one entry point), ``arguments`` (must be empty: base profile), ``shots`` (``count`` is
@@ -6,6 +6,9 @@ accepted too) and, for ``microsoft.estimator``, the estimator's parameters (``er
 ``qubitParams``, ``qecScheme``) or a batch of them in ``items``. Results:
 ``microsoft.quantum-results.v2`` / ``v1`` for shots, ``microsoft.resource-estimates.v1``
 (one document, or a list for a batch) for estimates.
+
+A module that does not compile fails the job with ``CompilationError`` "cannot compile QIR
+bitcode" and estimator parameters out of range with ``InvalidInputError`` (recorded jobs).
 """
 
 from __future__ import annotations
@@ -15,65 +18,67 @@ from typing import Any
 
 import numpy as np
 
-from airflow_quantum_emulator.azure.targets import MS_RESULTS_V1, MS_RESULTS_V2, Target
+from airflow_quantum_emulator.azure import histograms
+from airflow_quantum_emulator.azure.format_support import (
+    check_width,
+    gate_counts,
+    guarded,
+    shots_param,
+)
+from airflow_quantum_emulator.azure.formats import (
+    COMPILATION_ERROR,
+    ESTIMATOR_INPUT_ERROR,
+    InputError,
+    JobInput,
+    PreparedJob,
+    register,
+)
+from airflow_quantum_emulator.azure.targets import MS_RESULTS_V1, MS_RESULTS_V2, QIR_INPUT
+from airflow_quantum_emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim.estimator import estimate
+from airflow_quantum_emulator.sim.qir import QirProgram, parse_qir
+from airflow_quantum_emulator.sim.sampling import sample_memory
 
-RESULT_FORMATS = (MS_RESULTS_V2, MS_RESULTS_V1)
+#: The start of the service's message for a module it cannot compile.
+CANNOT_COMPILE = "cannot compile QIR bitcode, status code '1'"
 
 
-def prepare_qir(
-    target: Target,
-    output_format: str,
-    data: bytes,
-    input_params: Mapping[str, Any],
-    seed: int,
-    max_qubits: int,
-) -> Any:
-    """Validate a QIR job; returns the formats module's ``PreparedJob``."""
-    from airflow_quantum_emulator.azure import formats
-    from airflow_quantum_emulator.sim.errors import SimulationError
-    from airflow_quantum_emulator.sim.qir import parse_qir
-
-    entry_point = input_params.get("entryPoint")
+@register(QIR_INPUT)
+def prepare_qir(job: JobInput) -> PreparedJob:
+    params = job.params
+    entry_point = params.get("entryPoint")
     if entry_point is not None and not isinstance(entry_point, str):
-        raise formats.InputError("inputParams.entryPoint must be a function name")
-    arguments = input_params.get("arguments") or []
-    if arguments:
-        raise formats.InputError(
-            "inputParams.arguments must be empty: base-profile entry points take no arguments"
+        raise InputError("Invalid job params: inputParams.entryPoint must be a function name")
+    if params.get("arguments") or []:
+        raise InputError(
+            "Invalid job params: inputParams.arguments must be empty: base-profile entry points "
+            "take no arguments"
         )
     try:
-        program = parse_qir(data, entry_point or None)
+        program = parse_qir(job.data, entry_point or None)
     except SimulationError as exc:
-        raise formats.InputError(f"Invalid QIR: {exc}") from None
-    if target.family == "estimator":
-        return _prepare_estimate(program, input_params, formats)
-    if output_format not in RESULT_FORMATS:
-        raise formats.InputError(
-            f"a QIR job writes {' or '.join(RESULT_FORMATS)}, not {output_format[:60]!r}"
-        )
-    limit = min(max_qubits, target.max_qubits or max_qubits)
+        raise InputError(f"{CANNOT_COMPILE}: {exc}", COMPILATION_ERROR) from None
+    if job.target.family == "estimator":
+        return _prepare_estimate(program, params)
+    job.require_output(MS_RESULTS_V2, MS_RESULTS_V1)
+    limit = job.qubit_limit
     active = {q for op in program.circuit.operations for q in _qubits_of(op)}
-    if len(active) > limit:
-        raise formats.InputError(
-            f"the program uses {len(active)} qubits; {target.id} runs at most {limit} here"
-        )
-    shots = formats.shots_param(input_params, ("shots", "count"))
+    check_width(len(active), limit, job.target.id, "program")
+    shots = shots_param(params, ("shots", "count"))
     bound = program.circuit.bind(())
     outputs = program.outputs
 
     def compute() -> dict[str, Any]:
-        from airflow_quantum_emulator.sim.statevector import sample_memory
-
-        memory = sample_memory(bound, shots, np.random.default_rng(seed), max_qubits=limit)
+        memory = sample_memory(bound, shots, np.random.default_rng(job.seed), max_qubits=limit)
         rows = memory["r"][:, outputs] if outputs else np.zeros((shots, 0), dtype=np.uint8)
-        shots_out = [[int(bit) for bit in row] for row in rows]
-        if output_format == MS_RESULTS_V1:
-            return _results_v1(shots_out)
-        return _results_v2(shots_out)
+        shots_out = [tuple(int(bit) for bit in row) for row in rows]
+        if job.output_format == MS_RESULTS_V1:
+            counts = histograms.frequencies(shots_out)
+            return histograms.results_v1({key: counts[key] for key in sorted(counts)})
+        return histograms.results_v2(shots_out)
 
-    usage = {"shots": shots, "qubits": program.counts.num_qubits}
-    usage.update(formats.gate_counts(program.circuit))
-    return formats.PreparedJob(formats.guarded(compute), quantum_computing_count=1, usage=usage)
+    usage = {"shots": shots, "qubits": program.counts.num_qubits, **gate_counts(program.circuit)}
+    return PreparedJob(guarded(compute), quantum_computing_count=1, usage=usage)
 
 
 def _qubits_of(op: Any) -> tuple[int, ...]:
@@ -83,57 +88,31 @@ def _qubits_of(op: Any) -> tuple[int, ...]:
     return (op.qubit,)
 
 
-def _display(bits: list[int]) -> str:
-    return "[" + ", ".join(str(bit) for bit in bits) + "]"
-
-
-def _results_v2(shots: list[list[int]]) -> dict[str, Any]:
-    counts: dict[tuple[int, ...], int] = {}
-    for row in shots:
-        counts[tuple(row)] = counts.get(tuple(row), 0) + 1
-    histogram = [
-        {"Outcome": list(key), "Display": _display(list(key)), "Count": counts[key]}
-        for key in sorted(counts)
-    ]
-    return {"DataFormat": MS_RESULTS_V2, "Results": [{"Histogram": histogram, "Shots": shots}]}
-
-
-def _results_v1(shots: list[list[int]]) -> dict[str, Any]:
-    counts: dict[tuple[int, ...], int] = {}
-    for row in shots:
-        counts[tuple(row)] = counts.get(tuple(row), 0) + 1
-    flat: list[Any] = []
-    for key in sorted(counts):
-        flat.extend([_display(list(key)), counts[key] / len(shots)])
-    return {"Histogram": flat}
-
-
-def _prepare_estimate(program: Any, input_params: Mapping[str, Any], formats: Any) -> Any:
-    from airflow_quantum_emulator.sim.errors import SimulationError
-    from airflow_quantum_emulator.sim.estimator import estimate
-
-    if input_params.get("shots") is not None:
-        raise formats.InputError("the resource estimator runs no shots: remove inputParams.shots")
-    items = input_params.get("items")
-    common = {
-        k: v for k, v in input_params.items() if k not in ("items", "entryPoint", "arguments")
-    }
+def _prepare_estimate(program: QirProgram, params: Mapping[str, Any]) -> PreparedJob:
+    if params.get("shots") is not None:
+        raise InputError(
+            "the resource estimator runs no shots: remove inputParams.shots", ESTIMATOR_INPUT_ERROR
+        )
+    items = params.get("items")
+    common = {k: v for k, v in params.items() if k not in ("items", "entryPoint", "arguments")}
     if items is not None:
         if (
             not isinstance(items, list)
             or not items
             or not all(isinstance(i, Mapping) for i in items)
         ):
-            raise formats.InputError("inputParams.items must be a non-empty list of objects")
+            raise InputError(
+                "inputParams.items must be a non-empty list of objects", ESTIMATOR_INPUT_ERROR
+            )
         batches = [{**common, **item} for item in items]
     else:
         batches = [common]
-    try:  # check every item now, so a bad parameter is a 400, not a failed job
-        documents = [estimate(program.counts, params) for params in batches]
+    try:  # every item is estimated now: a bad parameter fails the job, whichever item has it
+        documents = [estimate(program.counts, each) for each in batches]
     except SimulationError as exc:
-        raise formats.InputError(f"Invalid estimator parameters: {exc}") from None
+        raise InputError(str(exc), ESTIMATOR_INPUT_ERROR) from None
 
     def compute() -> Any:
         return documents if items is not None else documents[0]
 
-    return formats.PreparedJob(formats.guarded(compute), usage={"estimates": len(documents)})
+    return PreparedJob(guarded(compute), usage={"estimates": len(documents)})

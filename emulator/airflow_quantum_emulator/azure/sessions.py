@@ -131,7 +131,7 @@ def build_sessions_router(state: EmulatorState, store: AzureStore, renderer: Ren
             last_activity=now,
         )
         store.sessions[ws.key][session_id] = session
-        return reply(request, render(session, ws), 201)
+        return reply(request, render(session, ws), 200)
 
     @router.get("/sessions/{session_id}")
     async def get_session(request: Request, session_id: str) -> Response:

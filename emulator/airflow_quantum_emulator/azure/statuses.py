@@ -33,6 +33,8 @@ VOCABULARIES = {"legacy": _LEGACY, "current": _CURRENT}
 
 #: An open session with no running job times out after this much inactivity (seconds).
 SESSION_IDLE_TIMEOUT = 600.0
+#: What an open session under ``jobFailurePolicy: Continue`` reads once a job of it failed.
+FAILURES = "Failure(s)"
 
 
 def job_status(phase: Phase, vocabulary: str) -> str:
@@ -50,7 +52,8 @@ class SessionState:
 
     @property
     def accepts_jobs(self) -> bool:
-        return self.status in ("Waiting", "Executing")
+        """Open sessions take jobs: ``Failure(s)`` is an open Continue session with failures."""
+        return self.status in ("Waiting", "Executing", FAILURES)
 
 
 def session_state(session: AzureSession, jobs: list[AzureJob], now: float) -> SessionState:
@@ -58,8 +61,10 @@ def session_state(session: AzureSession, jobs: list[AzureJob], now: float) -> Se
 
     Waiting, Executing, Succeeded, Failed, Failure(s) or TimedOut.
 
-    With the Abort policy the first failed job fails the session; an open session that has had
-    nothing to do for ``SESSION_IDLE_TIMEOUT`` seconds times out.
+    With the Abort policy the first failed job fails the session. With Continue the open session
+    reads ``Failure(s)`` from its first failed job on and still takes jobs; closed, it is
+    ``Failed`` (recorded: ``:close`` answered Failed after one failed job of three). An open
+    session that has had nothing to do for ``SESSION_IDLE_TIMEOUT`` seconds times out.
     """
     phases = [(record, record.job.phase(now)) for record in jobs]
     starts = [s for record, _ in phases if (s := record.job.started_at(now)) is not None]
@@ -69,6 +74,8 @@ def session_state(session: AzureSession, jobs: list[AzureJob], now: float) -> Se
         ends = [e for record in failed if (e := record.job.ended_at(now)) is not None]
         return SessionState("Failed", begin, min(ends) if ends else now)
     active = [phase for _, phase in phases if not phase.final]
+    if active and session.closed_at is None:
+        return SessionState(_open_status(bool(failed), bool(starts)), begin, None)
     if active:
         return SessionState("Executing" if starts else "Waiting", begin, None)
     ends = [e for record, _ in phases if (e := record.job.ended_at(now)) is not None]
@@ -76,8 +83,11 @@ def session_state(session: AzureSession, jobs: list[AzureJob], now: float) -> Se
         idle_since = max([session.last_activity, *ends])
         if now - idle_since >= SESSION_IDLE_TIMEOUT:
             return SessionState("TimedOut", begin, idle_since + SESSION_IDLE_TIMEOUT)
-        return SessionState("Executing" if jobs else "Waiting", begin, None)
-    status = "Succeeded"
+        return SessionState(_open_status(bool(failed), bool(jobs)), begin, None)
+    return SessionState("Failed" if failed else "Succeeded", begin, max([session.closed_at, *ends]))
+
+
+def _open_status(failed: bool, started: bool) -> str:
     if failed:
-        status = "Failed" if len(failed) == len(jobs) else "Failure(s)"
-    return SessionState(status, begin, max([session.closed_at, *ends]))
+        return FAILURES
+    return "Executing" if started else "Waiting"

@@ -1,4 +1,11 @@
-"""Turning the body of ``PUT /jobs/{id}`` into a job, or into the 4xx that says what is wrong."""
+"""Turning the body of ``PUT /jobs/{id}`` into a job, or into the 4xx that says what is wrong.
+
+A 4xx is for a malformed request: a bad id, a body that is no JobDetails, an unknown or retired
+target, a session the job cannot join, storage URIs outside the account. What is wrong with the
+program itself (its format, input blob, parameters, size) does not stop the request: the job is
+created (200, ``Waiting``) and fails after its queue with ``errorData``, as on the service
+(``formats``). Each submission is checked anew, so a resubmission fails the same way.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from airflow_quantum_emulator.azure.context import Workspace
 from airflow_quantum_emulator.azure.details import OUTPUT_BLOB
-from airflow_quantum_emulator.azure.formats import InputError, PreparedJob, decode_input, prepare
+from airflow_quantum_emulator.azure.format_support import decode_input
+from airflow_quantum_emulator.azure.formats import InputError, JobInput, PreparedJob, check_formats
+from airflow_quantum_emulator.azure.handlers import prepare
 from airflow_quantum_emulator.azure.patching import check_name, check_priority, check_tags
 from airflow_quantum_emulator.azure.statuses import session_state
 from airflow_quantum_emulator.azure.storage import parse_storage_uri
@@ -73,10 +82,6 @@ def check_item_id(item_id: str, what: str = "job") -> str:
 
 def _definition(message: str) -> VendorError:
     return VendorError(400, message, "InvalidJobDefinition")
-
-
-def _input(message: str) -> VendorError:
-    return VendorError(400, message, "InvalidInputData")
 
 
 def parse_submission(body: Any) -> JobSubmission:
@@ -173,28 +178,22 @@ class JobFactory:
         except VendorError as exc:
             raise _definition(exc.message) from None
         target = resolve_target(spec.provider_id, spec.target)
-        retired_format = RETIRED_INPUT_FORMATS.get(spec.input_data_format)
-        if retired_format is not None:
-            raise _input(retired_format.message(spec.input_data_format))
-        if spec.input_data_format not in target.input_formats:
-            raise _input(
-                f"The input data format {spec.input_data_format[:60]!r} is not supported by "
-                f"{target.id}; it reads {', '.join(target.input_formats)}."
-            )
         output_format = spec.output_data_format or target.default_output_for(spec.input_data_format)
-        if output_format not in target.output_formats:
-            raise _input(
-                f"The output data format {output_format[:60]!r} is not supported by "
-                f"{target.id}; it writes {', '.join(target.output_formats)}."
-            )
         session = None
         if spec.session_id is not None:
             session = self._open_session(ws, spec.session_id, target)
         where = blob_locations(spec, state.config.storage_account)
         input_params = spec.input_params or {}
-        prepared = self._prepare(target, output_format, where, input_params, spec.input_data_format)
+        failure: JobFailure | None = None
+        try:
+            prepared = self._prepare(
+                target, output_format, where, input_params, spec.input_data_format
+            )
+        except InputError as exc:  # accepted, then failed: the program cannot run
+            prepared = PreparedJob(None, quantum_computing_count=1)
+            failure = JobFailure(exc.code, str(exc))
 
-        job = self._new_job(job_id, target)
+        job = self._new_job(job_id, target, failure)
         record = AzureJob(
             job=job,
             workspace=ws.key,
@@ -237,32 +236,29 @@ class JobFactory:
         input_params: dict[str, Any],
         input_format: str,
     ) -> PreparedJob:
-        """Read, decode and validate the input blob; 400 InvalidInputData if it cannot run."""
+        """Check the formats, read and decode the input blob, validate the program."""
+        retired_format = RETIRED_INPUT_FORMATS.get(input_format)
+        if retired_format is not None:
+            raise InputError(retired_format.message(input_format))
+        check_formats(target, input_format, output_format)
         config = self.state.config
         blob = self.store.blob(where.input_container, where.input_blob)
         if blob is None:
-            raise _input(
+            raise InputError(
                 f"The input blob {where.input_container}/{where.input_blob} does not exist; "
                 "upload it before creating the job."
             )
-        try:
-            data = decode_input(
-                blob.data, blob.content_encoding, config.max_body_bytes * INFLATE_FACTOR
-            )
-            return prepare(
-                target,
-                output_format,
-                data,
-                input_params,
-                self.state.next_seed(),
-                config.max_qubits,
-                input_format,
-            )
-        except InputError as exc:
-            raise _input(str(exc)) from None
+        data = decode_input(
+            blob.data, blob.content_encoding, config.max_body_bytes * INFLATE_FACTOR
+        )
+        job = JobInput(
+            target, output_format, data, input_params, self.state.next_seed(), config.max_qubits
+        )
+        return prepare(job, input_format)
 
-    def _new_job(self, job_id: str, target: Target) -> EmulatedJob:
-        """The vendor-neutral job, with the outcome of an injected job fault if one is due."""
+    def _new_job(self, job_id: str, target: Target, failure: JobFailure | None) -> EmulatedJob:
+        """The vendor-neutral job: failing with ``failure`` (its input cannot run), or with the
+        outcome of an injected job fault if one is due."""
         state = self.state
         job = EmulatedJob(
             vendor="azure",
@@ -272,6 +268,9 @@ class JobFactory:
             run_seconds=state.config.run_seconds,
             backend=target.id,
         )
+        if failure is not None:
+            job.forced_failure = failure
+            return job
         fault = state.faults.take_job_fault("azure")
         if fault is not None and fault.outcome == "fail":
             job.forced_failure = JobFailure(

@@ -179,14 +179,27 @@ TARGETS: dict[str, Target] = {
                 ("rigetti.qpu.cepheus-1-108q", False, 108, 30),
             )
         ),
-        # Pulser sequences only (the official client's Pasqal target sets no QIR profile).
+        # Pulser sequences only (the official client's Pasqal target sets no QIR profile);
+        # qubits as its ``PasqalTarget.num_qubits`` gives them (target/pasqal/target.py).
         *(
             Target(
-                tid, "pasqal", "pasqal", (PASQAL_INPUT,), (PASQAL_OUTPUT,), simulator, 100, None, q
+                tid,
+                "pasqal",
+                "pasqal",
+                (PASQAL_INPUT,),
+                (PASQAL_OUTPUT,),
+                simulator,
+                qubits,
+                None,
+                q,
             )
-            for tid, simulator, q in (
-                ("pasqal.sim.emu-tn", True, 1),
-                ("pasqal.qpu.fresnel", False, 60),
+            for tid, simulator, qubits, q in (
+                ("pasqal.sim.emu-tn", True, 100, 1),
+                ("pasqal.sim.emu-sv", True, 25, 1),
+                ("pasqal.sim.emu-mps", True, 80, 1),
+                ("pasqal.sim.emu-free", True, 12, 1),
+                ("pasqal.qpu.fresnel", False, 100, 60),
+                ("pasqal.qpu.fresnel-can1", False, 100, 60),
             )
         ),
         Target(

@@ -118,7 +118,13 @@ def _paged_reply(request: Request, ws: Workspace, items: list[dict[str, Any]]) -
 
 
 def _quotas(records: list[AzureJob], now: float) -> list[dict[str, Any]]:
-    """Plausible quotas whose utilisation follows this workspace's own jobs."""
+    """Quotas named as the service names them, their utilisation following this workspace's jobs.
+
+    Microsoft's (``free_combined_job_hours`` by subscription and workspace, ``free_fpga_job_hours``,
+    ``concurrent_cpu_jobs``, ``concurrent_fpga_jobs``) as in the 2026-01-15-preview examples;
+    ``concurrent_resource_estimator_jobs`` and IonQ's ``qgs`` as in recorded answers; Quantinuum's
+    ``hqc``/``ehqc`` credits (UNVERIFIED names).
+    """
     job_hours = 0.0
     running_cpu = 0
     gate_shots = 0
@@ -128,7 +134,7 @@ def _quotas(records: list[AzureJob], now: float) -> list[dict[str, Any]]:
         target = find_any_target(record.target)
         if target is None:
             continue
-        if target.family == "qio":
+        if target.family in ("qio", "estimator"):  # CPU jobs
             if not phase.final:
                 running_cpu += 1
             start, end = record.job.started_at(now), record.job.ended_at(now)
@@ -140,7 +146,7 @@ def _quotas(records: list[AzureJob], now: float) -> list[dict[str, Any]]:
             gates = usage.get("oneQubitGates", 0) + two
             if target.family == "ionq" and not target.simulator:
                 gate_shots += usage.get("shots", 0) * gates
-            elif target.family == "quantinuum":
+            elif target.family == "quantinuum" and not target.id.endswith("sc"):
                 credits["ehqc" if target.simulator else "hqc"] += quantinuum_credits(usage)
 
     def quota(dimension: str, scope: str, provider: str, used: float, limit: float, period: str):
@@ -155,9 +161,20 @@ def _quotas(records: list[AzureJob], now: float) -> list[dict[str, Any]]:
         }
 
     return [
-        quota("combined_job_hours", "Workspace", "microsoft", job_hours, 20.0, "Monthly"),
-        quota("concurrent_cpu_jobs", "Workspace", "microsoft", running_cpu, 5.0, "None"),
-        quota("gs", "Subscription", "ionq", gate_shots, 16_666_667.0, "Monthly"),
+        quota("free_combined_job_hours", "Subscription", "Microsoft", job_hours, 15.0, "Monthly"),
+        quota("free_fpga_job_hours", "Workspace", "Microsoft", 0.0, 0.25, "Monthly"),
+        quota("free_combined_job_hours", "Workspace", "Microsoft", job_hours, 1.0, "Monthly"),
+        quota("concurrent_cpu_jobs", "Workspace", "Microsoft", running_cpu, 10.0, "None"),
+        quota("concurrent_fpga_jobs", "Workspace", "Microsoft", 0.0, 1.0, "None"),
+        quota(
+            "concurrent_resource_estimator_jobs",
+            "Workspace",
+            "microsoft-qc",
+            running_cpu,
+            10.0,
+            "None",
+        ),
+        quota("qgs", "Subscription", "ionq", gate_shots, 16_666_667.0, "Monthly"),
         quota("hqc", "Workspace", "quantinuum", credits["hqc"], 40.0, "Monthly"),
         quota("ehqc", "Workspace", "quantinuum", credits["ehqc"], 400.0, "Monthly"),
     ]

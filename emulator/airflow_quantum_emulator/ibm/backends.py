@@ -15,43 +15,53 @@ from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.ibm.auth import Caller
 from airflow_quantum_emulator.state import EmulatorState
 
-#: The native gates of Heron processors (what qiskit's ``BackendConfiguration.basis_gates``
-#: lists), and the fractional gates their configuration adds (the official client drops those
-#: from its target unless ``use_fractional_gates`` is set).
-HERON_GATES = ("cz", "id", "rz", "sx", "x")
+#: The native gates of IBM's processors (what qiskit's ``BackendConfiguration.basis_gates``
+#: lists), and the fractional gates the emulator's configurations add (the official client drops
+#: those from its target unless ``use_fractional_gates`` is set).
+NATIVE_GATES = ("cz", "id", "rz", "sx", "x")
 FRACTIONAL_GATES = ("rx", "rzz")
 #: Two-qubit gates: they act only on the coupled pairs of the coupling map.
 TWO_QUBIT_GATES = frozenset({"cz", "ecr", "cx", "rzz"})
-#: Non-unitary instructions every device runs, on any qubit.
-NON_UNITARY = ("delay", "measure", "reset")
-CONTROL_FLOW = ("if_else", "for_loop", "switch_case")
+#: The dynamic-circuit instructions of each generation, as the official client's fake backends
+#: of 2026-04 list them (qiskit-ibm-runtime 73514f06, fake_provider/backends/*/conf_*.json):
+#: the first Heron r2 devices run loops and switches, the later ones classical stores and the
+#: second measurement (and reset) kinds instead; Nighthawk runs no dynamic circuits.
+LOOPS_AND_SWITCHES = ("reset", "if_else", "for_loop", "switch_case")
+STORES = ("measure_2", "reset", "if_else", "store")
+STORES_AND_RESETS = (*STORES, "reset_2")
+STATIC = ()
+#: Instructions every device runs, on any qubit.
+ALWAYS = ("delay", "measure")
 
 #: Largest shot count per pub, as the configurations advertise it.
 MAX_SHOTS = 100_000
-MAX_EXPERIMENTS = 300
 
 
 @dataclass(frozen=True)
 class Backend:
-    """One emulated device: a 156-qubit Heron on a heavy-hex lattice (IBM's fleet today)."""
+    """One emulated device: a Heron on a heavy-hex lattice, or a Nighthawk on a square one."""
 
     name: str
     revision: str
     version: str
     online_date: str
     clops_h: int
+    dynamic: tuple[str, ...] = LOOPS_AND_SWITCHES
     num_qubits: int = 156
     family: str = "Heron"
-    basis_gates: tuple[str, ...] = HERON_GATES + FRACTIONAL_GATES
-    #: Row length of its heavy-hex lattice, and the column of the first bridge qubit on even
-    #: and odd rows (Heron r2/r3: 16, 3 and 1, which gives the devices' published coupling).
+    basis_gates: tuple[str, ...] = NATIVE_GATES + FRACTIONAL_GATES
+    #: Row length of its lattice. Heavy hex: the column of the first bridge qubit on even and
+    #: odd rows (Heron r2/r3: 16, 3 and 1, which gives the devices' published coupling);
+    #: ``None`` for a square lattice (Nighthawk: rows of 10, each qubit coupled to its four
+    #: neighbours, as the fake backend's coupling map).
     row_length: int = 16
-    bridge_columns: tuple[int, int] = (3, 1)
+    bridge_columns: tuple[int, int] | None = (3, 1)
+    max_experiments: int = 300
 
     @property
     def supported_instructions(self) -> tuple[str, ...]:
-        """Everything a circuit may contain: basis gates, non-unitary ops, control flow."""
-        return (*self.basis_gates, *NON_UNITARY, *CONTROL_FLOW)
+        """Everything a circuit may contain: basis gates, non-unitary ops, dynamic circuits."""
+        return tuple(dict.fromkeys((*self.basis_gates, *ALWAYS, *self.dynamic)))
 
     @property
     def simulator(self) -> bool:
@@ -64,9 +74,24 @@ BACKENDS: dict[str, Backend] = {
     for backend in (
         Backend("ibm_fez", "2", "1.3.12", "2024-05-14T04:00:00Z", 195_000),
         Backend("ibm_marrakesh", "2", "1.1.7", "2024-08-07T04:00:00Z", 195_000),
-        Backend("ibm_kingston", "2", "1.0.9", "2025-02-20T05:00:00Z", 340_000),
-        Backend("ibm_pittsburgh", "3", "1.0.16", "2025-04-22T04:00:00Z", 330_000),
-        Backend("ibm_boston", "3", "1.0.4", "2025-10-05T04:00:00Z", 340_000),
+        Backend("ibm_kingston", "2", "1.0.9", "2025-02-20T05:00:00Z", 340_000, STORES),
+        Backend("ibm_pittsburgh", "3", "1.0.16", "2025-04-22T04:00:00Z", 330_000, STORES),
+        Backend("ibm_boston", "3", "1.0.4", "2025-10-05T04:00:00Z", 340_000, STORES_AND_RESETS),
+        # A Nighthawk (fake_provider/backends/miami): 120 qubits in 12 rows of 10.
+        Backend(
+            "ibm_miami",
+            "1",
+            "1.0.3",
+            "2025-12-01T05:00:00Z",
+            0,
+            STATIC,
+            num_qubits=120,
+            family="Nighthawk",
+            basis_gates=NATIVE_GATES,
+            row_length=10,
+            bridge_columns=None,
+            max_experiments=75,
+        ),
     )
 }
 
@@ -117,8 +142,19 @@ def heavy_hex(
             pending.append((index, column))
             index += 1
         row += 1
-    both = [pair for a, b in edges for pair in ((a, b), (b, a))]
-    return tuple(sorted(both))
+    return _both_ways(edges)
+
+
+@cache
+def square_lattice(num: int, row_length: int) -> tuple[tuple[int, int], ...]:
+    """Edges of a square lattice: each qubit coupled to its right and lower neighbours."""
+    edges = [(q, q + 1) for q in range(num - 1) if (q + 1) % row_length]
+    edges += [(q, q + row_length) for q in range(num - row_length)]
+    return _both_ways(edges)
+
+
+def _both_ways(edges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    return tuple(sorted(pair for a, b in edges for pair in ((a, b), (b, a))))
 
 
 def coupling_map(backend: Backend) -> list[list[int]]:
@@ -128,6 +164,8 @@ def coupling_map(backend: Backend) -> list[list[int]]:
 
 def edges(backend: Backend) -> tuple[tuple[int, int], ...]:
     """The coupled pairs of ``backend``, each in both directions."""
+    if backend.bridge_columns is None:
+        return square_lattice(backend.num_qubits, backend.row_length)
     return heavy_hex(backend.num_qubits, backend.row_length, backend.bridge_columns)
 
 
@@ -151,14 +189,16 @@ def configuration(backend: Backend) -> dict[str, Any]:
         "open_pulse": False,
         "memory": True,
         "max_shots": MAX_SHOTS,
-        "max_experiments": MAX_EXPERIMENTS,
+        "max_experiments": backend.max_experiments,
         "coupling_map": coupling_map(backend),
         "online_date": backend.online_date,
         "description": f"{n} qubit device",
         "sample_name": f"family: {backend.family}, revision: {backend.revision}",
         "processor_type": {"family": backend.family, "revision": backend.revision},
         "supported_instructions": list(backend.supported_instructions),
-        "supported_features": ["qobj", "parameters", "qasm3"],
+        "supported_features": (
+            ["qobj", "qasm3", "dynamic_circuits", "parameters"] if backend.dynamic else ["qobj"]
+        ),
         "n_registers": 1,
         "meas_levels": [1, 2],
         "rep_delay_range": [0.0, 500.0],

@@ -9,8 +9,13 @@ saw it on the dashboard; the emulator does the same (see ``docs/emulator.md``).
 
 from __future__ import annotations
 
+import math
+import re
+
+import numpy as np
+
 from airflow_quantum_emulator.ibm.backends import TWO_QUBIT_GATES, Backend, edges
-from airflow_quantum_emulator.sim.circuit import Circuit
+from airflow_quantum_emulator.sim.circuit import Circuit, GateOp
 
 #: Reason code of a job whose circuits are not ISA circuits for its backend.
 NON_ISA_CODE = "1517"
@@ -21,8 +26,18 @@ NON_ISA_SOLUTION = (
     "apply the layout of the transpiled circuits to estimator observables. "
     "-- https://ibm.biz/error_codes#1517"
 )
-#: Instructions that every target accepts whatever their qubits.
-_ALWAYS = frozenset({"barrier"})
+#: Instructions that every target accepts whatever their qubits (as the client's is_isa_circuit).
+_ALWAYS = frozenset({"barrier", "store"})
+#: ``rzz`` is calibrated for angles in [0, pi/2] only; the official client (``utils.py``,
+#: ``_is_valid_rzz_pub_helper``) allows 1e-10 of rounding above pi/2 and refuses the rest.
+RZZ_LIMIT = math.pi / 2 + 1e-10
+#: OpenQASM 3 statements of dynamic circuits, and the instruction each is in a target.
+_DYNAMIC = {
+    "if_else": re.compile(r"\bif\s*\("),
+    "for_loop": re.compile(r"\bfor\s+\w+(\s+\w+)?\s+in\b"),
+    "while_loop": re.compile(r"\bwhile\s*\("),
+    "switch_case": re.compile(r"\bswitch\s*\("),
+}
 
 
 def violation(circuit: Circuit, backend: Backend) -> str | None:
@@ -52,6 +67,44 @@ def violation(circuit: Circuit, backend: Backend) -> str | None:
     return None
 
 
-def failure_message(pub_index: int, problem: str) -> str:
-    """The failed job's reason: the service's words, then which pub and what is wrong."""
-    return f"{NON_ISA_REASON} -- pub {pub_index}: {problem} {NON_ISA_SOLUTION}"
+def rzz_violation(circuit: Circuit, values: np.ndarray) -> str | None:
+    """Why an ``rzz`` angle of the circuit, bound to each set of ``values``, is not allowed."""
+    gates = [op for op in circuit.operations if isinstance(op, GateOp) and op.base == "rzz"]
+    if not gates:
+        return None
+    rows = values.reshape(-1, values.shape[-1]) if circuit.parameters else [()]
+    for row in rows:
+        env = circuit.environment(row)
+        for gate in gates:
+            angle = gate.params[0].evaluate(env)
+            if not 0.0 <= angle <= RZZ_LIMIT:
+                qubits = tuple(gate.qubits)
+                return (
+                    f"The instruction rzz on qubits {qubits} is supported only for angles in the "
+                    f"range [0, pi/2], but an angle ({angle}) outside of this range has been "
+                    "requested."
+                )
+    return None
+
+
+def dynamic_instructions(source: str) -> list[str]:
+    """The dynamic-circuit instructions an OpenQASM 3 program uses (``if_else``, ...)."""
+    return [name for name, pattern in _DYNAMIC.items() if pattern.search(source)]
+
+
+def unsupported_dynamic(source: str, backend: Backend) -> str | None:
+    """Why a dynamic circuit is not an ISA circuit of ``backend``, or None when it is."""
+    runs = [name for name in _DYNAMIC if name in backend.supported_instructions]
+    for name in dynamic_instructions(source):
+        if name not in runs:
+            return (
+                f"The instruction {name} is not supported by the target system: {backend.name} "
+                f"runs {', '.join(runs) or 'no dynamic circuits'}."
+            )
+    return None
+
+
+def failure_message(where: str, problem: str) -> str:
+    """The failed job's reason: the service's words, then where (``pub 0``, ``item 1``) and what
+    is wrong."""
+    return f"{NON_ISA_REASON} -- {where}: {problem} {NON_ISA_SOLUTION}"

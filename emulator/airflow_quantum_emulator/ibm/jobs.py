@@ -83,9 +83,7 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
         body = await read_json(request)
         if not isinstance(body, dict):
             raise VendorError(400, "The body must be a JSON object with program_id and params.")
-        if body.get("program_id") == executor.PROGRAM_ID:
-            executor.refuse(body.get("params"))
-        if "program_id" in body:
+        if "program_id" in body and body["program_id"] != executor.PROGRAM_ID:
             programs.check_program(body["program_id"])
         spec = validate(JobRequest, body, "job request")
         now = state.now()
@@ -113,13 +111,11 @@ def build_jobs_router(state: EmulatorState, store: IBMStore, authenticate: Any) 
             raise VendorError(400, "backend is required (or a session_id that gives one).")
         backend = get_backend(backend_name)
         _check_options(spec)
-        program = programs.prepare(
-            spec.program_id,
-            spec.params,
-            backend=backend,
-            max_qubits=config.max_qubits,
-            seed=state.next_seed(),
-        )
+        limits = {"backend": backend, "max_qubits": config.max_qubits, "seed": state.next_seed()}
+        if spec.program_id == executor.PROGRAM_ID:
+            program = executor.prepare(spec.params, **limits)
+        else:
+            program = programs.prepare(spec.program_id, spec.params, **limits)
         limit = config.ibm_usage_limit_seconds
         if store.usage_seconds(caller.instance, now) >= limit:
             raise VendorError(
@@ -311,10 +307,12 @@ def _result_text(record: IBMJobRecord, now: float) -> str:
     if cached is None:
         job = record.job
         started = job.started_at(now)
-        ended = job.ended_at(now)
-        document = programs.result_document(
-            job.result(), started if started is not None else job.created_at, ended or now
-        )
+        begun, ended = started if started is not None else job.created_at, job.ended_at(now) or now
+        result = job.result()
+        if isinstance(result, executor.ExecutorResult):
+            document = result.document(begun, ended)
+        else:
+            document = programs.result_document(result, begun, ended)
         cached = json.dumps(document)
         job.wire["results_text"] = cached
     return cached

@@ -23,6 +23,7 @@ from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.ibm import encoding, isa
 from airflow_quantum_emulator.ibm.backends import MAX_SHOTS, Backend
 from airflow_quantum_emulator.ibm.pub_circuits import (
+    DynamicCircuit,
     check_size,
     kind,
     parameter_values,
@@ -38,8 +39,8 @@ log = logging.getLogger(__name__)
 PROGRAMS = ("sampler", "estimator")
 DEFAULT_SHOTS = 4096
 DEFAULT_PRECISION = 0.015625
-#: Largest number of (parameter set x shot) samples, or parameter sets x observables, per job.
-MAX_SAMPLES = 20_000_000
+#: The service's limit: executions (circuits after broadcasting x shots) per job.
+MAX_SAMPLES = 10_000_000
 MAX_PUBS = 1000
 #: Reason code of a job whose simulation failed (the circuit cannot run as given).
 EXECUTION_FAILED_CODE = "1517"
@@ -135,31 +136,52 @@ def prepare(
         raise VendorError(400, f"params.pubs has {len(raw_pubs)} pubs; the limit is {MAX_PUBS}.")
     seed = _seed(options, seed)
     limits = max_qubits
-    if program_id == "sampler":
-        default_shots = _default_shots(options)
-        pubs = [_sampler_pub(i, pub, default_shots, limits) for i, pub in enumerate(raw_pubs)]
-        samples = sum(math.prod(pub.shape) * pub.shots for pub in pubs)
-        compute = _sampler_compute(pubs, seed)
-    else:
-        default_precision = _default_precision(options)
-        pubs = [_estimator_pub(i, pub, default_precision, limits) for i, pub in enumerate(raw_pubs)]
-        samples = sum(math.prod(pub.shape) for pub in pubs)
-        compute = _estimator_compute(pubs, seed)
+    index = 0
+    try:
+        if program_id == "sampler":
+            default_shots = _default_shots(options)
+            pubs: list[SamplerPub] | list[EstimatorPub] = []
+            for index, pub in enumerate(raw_pubs):
+                pubs.append(_sampler_pub(index, pub, default_shots, limits))
+            samples = sum(math.prod(pub.shape) * pub.shots for pub in pubs)
+            compute = _sampler_compute(pubs, seed)
+        else:
+            default_precision = _default_precision(options)
+            pubs = []
+            for index, pub in enumerate(raw_pubs):
+                pubs.append(_estimator_pub(index, pub, default_precision, limits))
+            samples = sum(math.prod(pub.shape) * math.ceil(pub.precision**-2) for pub in pubs)
+            compute = _estimator_compute(pubs, seed)
+    except DynamicCircuit as exc:
+        # What the backend does not list is a non-ISA circuit; what it lists, a 400 (not run).
+        problem = isa.unsupported_dynamic(exc.source, backend)
+        if problem is None:
+            raise
+        return non_isa_program(program_id, seed, isa.failure_message(f"pub {index}", problem))
     if samples > MAX_SAMPLES:
         raise VendorError(
             400,
-            f"The job asks for {samples} samples (parameter sets x shots over all pubs); "
-            f"the emulator's limit is {MAX_SAMPLES}.",
+            f"The job asks for {samples} executions (circuits after broadcasting x shots over "
+            f"all pubs); a job runs at most {MAX_SAMPLES}.",
         )
     return Program(program_id, pubs, seed, compute, _non_isa(pubs, backend))
 
 
 def _non_isa(pubs: list[SamplerPub] | list[EstimatorPub], backend: Backend) -> str | None:
     for index, pub in enumerate(pubs):
-        problem = isa.violation(pub.circuit, backend)
+        problem = isa.violation(pub.circuit, backend) or isa.rzz_violation(pub.circuit, pub.values)
         if problem is not None:
-            return isa.failure_message(index, problem)
+            return isa.failure_message(f"pub {index}", problem)
     return None
+
+
+def non_isa_program(program_id: str, seed: int, reason: str) -> Program:
+    """A job that fails as non-ISA (code 1517) before it runs: never computed."""
+
+    def never() -> Any:
+        raise AssertionError("a non-ISA job is never computed")
+
+    return Program(program_id, [], seed, never, reason)
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -245,10 +267,10 @@ def _sampler_pub(index: int, raw: Any, default_shots: int, limits: int) -> Sampl
     return SamplerPub(circuit, values, shape, shots)
 
 
-def _guarded(compute: Callable[[], ComputedResult]) -> Callable[[], ComputedResult]:
+def guarded(compute: Callable[[], Any]) -> Callable[[], Any]:
     """Turn an unexpected error of the simulation into an IBM-coded job failure."""
 
-    def guarded() -> ComputedResult:
+    def run() -> Any:
         try:
             return compute()
         except JobFailureError:
@@ -262,11 +284,11 @@ def _guarded(compute: Callable[[], ComputedResult]) -> Callable[[], ComputedResu
                 f"The emulator failed while running the job ({type(exc).__name__}: {exc}).",
             ) from exc
 
-    return guarded
+    return run
 
 
 def _sampler_compute(pubs: list[SamplerPub], seed: int) -> Callable[[], ComputedResult]:
-    @_guarded
+    @guarded
     def compute() -> ComputedResult:
         from airflow_quantum_emulator.sim.primitives import run_sampler_pub
 
@@ -319,7 +341,7 @@ def _estimator_pub(index: int, raw: Any, default_precision: float, limits: int) 
 
 
 def _estimator_compute(pubs: list[EstimatorPub], seed: int) -> Callable[[], ComputedResult]:
-    @_guarded
+    @guarded
     def compute() -> ComputedResult:
         from airflow_quantum_emulator.sim.primitives import run_estimator_pub
 

@@ -17,16 +17,35 @@ import numpy as np
 
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.ibm import encoding
-from airflow_quantum_emulator.sim.circuit import Circuit, GateOp, Measure, Reset
+from airflow_quantum_emulator.ibm.isa import dynamic_instructions
+from airflow_quantum_emulator.sim.circuit import Circuit
+from airflow_quantum_emulator.sim.components import largest_part
 from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
+
+
+class DynamicCircuit(VendorError):
+    """A dynamic circuit the simulator cannot read (a ``while`` loop, a condition joining bits).
+
+    The job's backend decides what it is: a non-ISA circuit when the backend does not list the
+    instruction (the job fails with 1517), else a 400 saying what the emulator does not simulate.
+    """
+
+    def __init__(self, where: str, source: str, instructions: list[str], reason: str) -> None:
+        super().__init__(
+            400,
+            f"{where}: the emulator does not simulate this dynamic circuit "
+            f"({', '.join(instructions)}): {reason}. It runs if/else, switch, for loops and "
+            "integer variables taking a register's value.",
+        )
+        self.where = where
+        self.source = source
+        self.instructions = instructions
 
 
 def parse_circuit(value: Any, where: str) -> Circuit:
     """A circuit from an OpenQASM 3/2 string or a tagged QPY ``QuantumCircuit``."""
-    from airflow_quantum_emulator.sim.qasm import parse_qasm
-
     if encoding.is_tagged(value, "QuantumCircuit"):
-        source = _qpy_to_qasm(value["__value__"], where)
+        source = qpy_to_qasm(value["__value__"], where, "a QuantumCircuit's __value__")[0]
     elif isinstance(value, str):
         source = value
     else:
@@ -36,9 +55,19 @@ def parse_circuit(value: Any, where: str) -> Circuit:
             '{"__type__": "QuantumCircuit", "__value__": ...} object, '
             f"not {kind(value)}.",
         )
+    return parse_source(source, where)
+
+
+def parse_source(source: str, where: str) -> Circuit:
+    """The circuit of an OpenQASM program, or the 400 (or ``DynamicCircuit``) saying why not."""
+    from airflow_quantum_emulator.sim.qasm import parse_qasm
+
     try:
         return parse_qasm(source)
     except QasmError as exc:
+        dynamic = dynamic_instructions(source)
+        if dynamic:
+            raise DynamicCircuit(where, source, dynamic, str(exc)) from exc
         raise VendorError(400, f"{where}: invalid OpenQASM circuit: {exc}") from exc
     except SimulationError as exc:
         raise VendorError(400, f"{where}: the circuit cannot be simulated: {exc}") from exc
@@ -46,9 +75,10 @@ def parse_circuit(value: Any, where: str) -> Circuit:
         raise VendorError(400, f"{where}: the circuit is nested too deeply.") from exc
 
 
-def _qpy_to_qasm(value: Any, where: str) -> str:
+def qpy_to_qasm(value: Any, where: str, what: str = "QPY data") -> list[str]:
+    """Each circuit of base64 zlib-compressed QPY data, as OpenQASM 3 (qiskit reads QPY)."""
     if not isinstance(value, str):
-        raise VendorError(400, f"{where}: a QuantumCircuit's __value__ must be a base64 string.")
+        raise VendorError(400, f"{where}: {what} must be a base64 string.")
     try:
         from qiskit import qasm3, qpy
     except ImportError:
@@ -63,8 +93,7 @@ def _qpy_to_qasm(value: Any, where: str) -> str:
     except (binascii.Error, ValueError, zlib.error) as exc:
         raise VendorError(400, f"{where}: the QPY value is not base64 zlib data: {exc}") from exc
     try:
-        circuits = qpy.load(io.BytesIO(raw))
-        return qasm3.dumps(circuits[0])
+        return [qasm3.dumps(circuit) for circuit in qpy.load(io.BytesIO(raw))]
     except Exception as exc:  # qiskit raises many exception types for bad QPY
         raise VendorError(400, f"{where}: the QPY circuit cannot be read: {exc}") from exc
 
@@ -73,25 +102,15 @@ def kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def used_qubits(circuit: Circuit) -> set[int]:
-    """Qubits an operation touches (the simulator only simulates these)."""
-    used: set[int] = set()
-    for op in circuit.operations:
-        if isinstance(op, GateOp):
-            used.update(op.qubits)
-        elif isinstance(op, (Measure, Reset)):
-            used.add(op.qubit)
-    return used
-
-
 def check_size(circuit: Circuit, where: str, max_qubits: int) -> None:
-    """The emulator's own limit (a device larger than the circuit is the ISA rule's matter)."""
-    active = len(used_qubits(circuit))
-    if active > max_qubits:
+    """The emulator's own limit, on the qubits its gates entangle: parts no gate connects are
+    simulated one by one (a device larger than the circuit is the ISA rule's matter)."""
+    entangled = largest_part(circuit)
+    if entangled > max_qubits:
         raise VendorError(
             400,
-            f"{where}: the circuit acts on {active} qubits; the emulator simulates at most "
-            f"{max_qubits}.",
+            f"{where}: the circuit entangles {entangled} qubits; the emulator simulates at most "
+            f"{max_qubits} together.",
         )
 
 

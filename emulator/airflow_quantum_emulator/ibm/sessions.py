@@ -14,6 +14,7 @@ from airflow_quantum_emulator.ibm import views
 from airflow_quantum_emulator.ibm.auth import Caller
 from airflow_quantum_emulator.ibm.backends import get_backend
 from airflow_quantum_emulator.ibm.jobs import cancel
+from airflow_quantum_emulator.ibm.plans import PLAN_IDS, check_session_mode, plan_of
 from airflow_quantum_emulator.ibm.store import IBMStore, SessionRecord, new_id
 from airflow_quantum_emulator.jobs import Phase
 from airflow_quantum_emulator.state import EmulatorState
@@ -59,6 +60,7 @@ def build_sessions_router(state: EmulatorState, store: IBMStore, authenticate: A
             body.pop("backend_name")
         spec = validate(SessionRequest, body, "session request")
         backend = get_backend(spec.backend)
+        check_session_mode(caller.instance, spec.mode, state.config)
         now = state.now()
         session = SessionRecord(
             session_id=new_id(),
@@ -69,6 +71,7 @@ def build_sessions_router(state: EmulatorState, store: IBMStore, authenticate: A
             interactive_ttl=INTERACTIVE_TTL,
             user_id=caller.user_id,
             created_at=now,
+            idle_ttl=state.config.ibm_session_idle_seconds,
         )
         store.sessions[session.session_id] = session
         return views.json_response(views.session_json(session, store, now))
@@ -117,7 +120,7 @@ def build_sessions_router(state: EmulatorState, store: IBMStore, authenticate: A
         return views.json_response(
             {
                 "instance_id": caller.instance,
-                "plan_id": "emulator-pay-as-you-go",
+                "plan_id": PLAN_IDS[plan_of(caller.instance, state.config)],
                 "usage_consumed_seconds": consumed,
                 "usage_limit_seconds": limit,
                 "usage_allocation_seconds": limit,

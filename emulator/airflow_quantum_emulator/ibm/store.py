@@ -106,6 +106,8 @@ class SessionRecord:
     interactive_ttl: int
     user_id: str
     created_at: float
+    #: A session with no job for this long closes (IBM: 30 minutes; ``ibm_session_idle_seconds``).
+    idle_ttl: float = 1800.0
     accepting_jobs: bool = True
     #: When ``DELETE /sessions/{id}/close`` cancelled it (its queued jobs were cancelled then).
     cancelled_at: float | None = None

@@ -218,9 +218,17 @@ def session_state(session: SessionRecord, store: IBMStore, now: float) -> str:
     if pending:
         return "active"
     last = _last_activity(session, store, now)
+    if now >= _idle_close(session, last):
+        return "closed"
     if last is not None and now >= last + session.interactive_ttl:
         return "inactive"
     return "open"
+
+
+def _idle_close(session: SessionRecord, last: float | None) -> float:
+    """When a session with no job running closes: ``idle_ttl`` after its last job (or its
+    creation, when it never had one)."""
+    return max(session.created_at, last if last is not None else 0.0) + session.idle_ttl
 
 
 def session_started_at(session: SessionRecord, store: IBMStore, now: float) -> float | None:
@@ -250,10 +258,14 @@ def session_closed_at(session: SessionRecord, store: IBMStore, now: float) -> fl
     candidates = []
     if started is not None and now >= started + session.max_ttl:
         candidates.append(started + session.max_ttl)
+    last = _last_activity(session, store, now)
     if not session.accepting_jobs:
         closed = session.cancelled_at or session.closed_to_jobs_at or now
-        last = _last_activity(session, store, now)
         candidates.append(max(closed, last) if last is not None else closed)
+    idle = _idle_close(session, last)
+    running = any(is_pending(store.jobs[j], now) for j in session.job_ids if j in store.jobs)
+    if now >= idle and not running:
+        candidates.append(idle)
     return min(candidates) if candidates else now
 
 

@@ -1,7 +1,9 @@
 """Circuit representation shared by the QASM and IonQ front ends and the simulator.
 
-A :class:`Circuit` is a flat list of operations on global qubit indices (user gates are already
-inlined). Gate angles are :mod:`expressions <airflow_quantum_emulator.sim.expr>` of the circuit's
+A :class:`Circuit` is a list of operations on global qubit indices (user gates are already
+inlined, ``for`` loops unrolled); dynamic circuits add :class:`IfElse` (two blocks of operations,
+one run depending on classical bits) and :class:`Store` (an integer variable takes a register's
+value). Gate angles are :mod:`expressions <airflow_quantum_emulator.sim.expr>` of the circuit's
 ``input`` parameters; :meth:`Circuit.bind` turns it into a :class:`BoundCircuit` of matrices.
 """
 
@@ -64,7 +66,40 @@ class Barrier:
     qubits: tuple[int, ...]
 
 
-Operation = GateOp | Measure | Reset | Barrier
+@dataclass(frozen=True)
+class Condition:
+    """Bits ``bits`` of ``register`` read as an integer (``bits[0]`` least significant): true
+    when it is one of ``values`` (or, with ``negate``, when it is not). Unmeasured bits are 0."""
+
+    register: str
+    bits: tuple[int, ...]
+    values: frozenset[int]
+    negate: bool = False
+
+    def holds(self, record: Mapping[tuple[str, int], int]) -> bool:
+        value = sum(record.get((self.register, bit), 0) << k for k, bit in enumerate(self.bits))
+        return (value in self.values) != self.negate
+
+
+@dataclass(frozen=True)
+class IfElse:
+    """``if (condition) { then_ops } else { else_ops }`` (a ``switch`` is a chain of them)."""
+
+    condition: Condition
+    then_ops: tuple[Operation, ...]
+    else_ops: tuple[Operation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Store:
+    """The classical variable ``target`` takes the value of register ``source`` (``size`` bits)."""
+
+    target: str
+    source: str
+    size: int
+
+
+Operation = GateOp | Measure | Reset | Barrier | IfElse | Store
 
 
 @dataclass(frozen=True)
@@ -96,7 +131,16 @@ class BoundGate:
         return self.controls + self.targets
 
 
-BoundOperation = BoundGate | Measure | Reset
+@dataclass(frozen=True)
+class BoundIfElse:
+    """An :class:`IfElse` whose blocks are bound."""
+
+    condition: Condition
+    then_ops: tuple[BoundOperation, ...]
+    else_ops: tuple[BoundOperation, ...] = ()
+
+
+BoundOperation = BoundGate | Measure | Reset | BoundIfElse | Store
 
 
 @dataclass
@@ -134,18 +178,16 @@ class Circuit:
 
     def bind(self, values: Sequence[float] | Mapping[str, float] | np.ndarray = ()) -> BoundCircuit:
         """Give the ``input`` parameters values (in :attr:`parameters` order, or by name)."""
-        env = self._environment(values)
-        operations: list[BoundOperation] = []
-        for op in self.operations:
-            if isinstance(op, GateOp):
-                params = tuple(expr.evaluate(env) for expr in op.params)
-                matrix = gate_matrix(op.base, params, op.power)
-                operations.append(BoundGate(matrix, op.targets, op.controls, op.ctrl_states))
-            elif not isinstance(op, Barrier):
-                operations.append(op)
+        operations = _bound(self.operations, self.environment(values))
         return BoundCircuit(self.num_qubits, dict(self.clbit_registers), operations)
 
-    def _environment(self, values: object) -> dict[str, float]:
+    @property
+    def is_dynamic(self) -> bool:
+        """Whether classical bits decide what runs (an ``if`` or a ``switch``)."""
+        return any(isinstance(op, IfElse | Store) for op in self.operations)
+
+    def environment(self, values: object) -> dict[str, float]:
+        """The value of each ``input`` parameter, from values in order or by name."""
         if isinstance(values, Mapping):
             missing = [p for p in self.parameters if p not in values]
             if missing:
@@ -170,3 +212,18 @@ class Circuit:
                 raise SimulationError(f"value of parameter {parameter!r} is not finite")
             env[parameter] = number
         return env
+
+
+def _bound(operations: Sequence[Operation], env: Mapping[str, float]) -> list[BoundOperation]:
+    bound: list[BoundOperation] = []
+    for op in operations:
+        if isinstance(op, GateOp):
+            params = tuple(expr.evaluate(env) for expr in op.params)
+            matrix = gate_matrix(op.base, params, op.power)
+            bound.append(BoundGate(matrix, op.targets, op.controls, op.ctrl_states))
+        elif isinstance(op, IfElse):
+            then_ops, else_ops = _bound(op.then_ops, env), _bound(op.else_ops, env)
+            bound.append(BoundIfElse(op.condition, tuple(then_ops), tuple(else_ops)))
+        elif not isinstance(op, Barrier):
+            bound.append(op)
+    return bound

@@ -50,7 +50,10 @@ def estimate(counts: LogicalCounts, params: Mapping[str, Any]) -> dict[str, Any]
     if isinstance(budget, Mapping):
         budget = sum(float(v) for v in budget.values())
     if isinstance(budget, bool) or not isinstance(budget, int | float) or not 0 < budget < 1:
-        raise SimulationError("errorBudget must be a number between 0 and 1")
+        # The service's wording (recorded estimator jobs failed with InvalidInputError).
+        raise SimulationError(
+            f"The error budget must be between 0.0 and 1.0, provided input was `{budget!s:.40}`"
+        )
     qubit_name = (params.get("qubitParams") or {}).get("name", "qubit_gate_ns_e3")
     if qubit_name not in QUBIT_MODELS:
         raise SimulationError(

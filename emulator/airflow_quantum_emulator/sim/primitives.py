@@ -15,7 +15,8 @@ import numpy as np
 
 from airflow_quantum_emulator.sim.circuit import Circuit
 from airflow_quantum_emulator.sim.errors import SimulationError
-from airflow_quantum_emulator.sim.statevector import MAX_SHOTS, compact_state, sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
+from airflow_quantum_emulator.sim.statevector import MAX_SHOTS, compact_state
 
 #: Upper bound of bindings x shots in one sampler pub (memory of the result).
 MAX_PUB_SHOTS = 50_000_000

@@ -5,8 +5,9 @@ declarations (``qubit[n]``, ``qreg``, ``bit[n]``, ``creg``, physical ``$n``), ``
 ``input angle`` parameters, gate calls with parameter expressions, broadcasting over registers,
 ranges and index sets, the modifiers ``inv``, ``pow(k)`` (integer k), ``ctrl(n)`` and
 ``negctrl(n)``, ``U``, ``gphase``, ``CX``, user ``gate`` definitions (inlined), ``measure`` in
-both syntaxes, ``reset``, ``barrier`` and ``delay`` (ignored). Classical control flow, subroutines
-and classical computations raise :class:`QasmError` ("unsupported: ...").
+both syntaxes, ``reset``, ``barrier`` and ``delay`` (ignored), and the dynamic circuits of
+:mod:`.qasm_control` (``if``/``else``, ``switch``, ``for``, integer variables). ``while``,
+subroutines and other classical computations raise :class:`QasmError` ("unsupported: ...").
 
 Parameter expressions: numbers, ``pi``/``π``, ``tau``/``τ``, ``euler``/``ℇ``, ``input`` names,
 ``+ - * / %``, ``**`` (and ``^``, read as a power as in OpenQASM 2), and the functions of
@@ -24,8 +25,9 @@ from __future__ import annotations
 
 from airflow_quantum_emulator.sim.circuit import Barrier, Circuit, Instruction, Measure, Reset
 from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
+from airflow_quantum_emulator.sim.qasm_control import ControlFlowParser
 from airflow_quantum_emulator.sim.qasm_expressions import CONSTANTS
-from airflow_quantum_emulator.sim.qasm_gates import MODIFIERS, GateParser
+from airflow_quantum_emulator.sim.qasm_gates import MODIFIERS
 from airflow_quantum_emulator.sim.qasm_lexer import Token, tokenize
 from airflow_quantum_emulator.sim.qasm_operands import MAX_DECLARED_QUBITS, QubitArg
 
@@ -33,11 +35,11 @@ MAX_CLBITS = 100_000
 
 _STANDARD_INCLUDES = ("stdgates.inc", "qelib1.inc")
 _UNSUPPORTED = {
-    **dict.fromkeys(("if", "else", "while", "for", "switch", "break", "continue"), "control flow"),
+    **dict.fromkeys(("while", "break", "continue"), "control flow"),
     **dict.fromkeys(("def", "return", "extern"), "subroutines"),
     **dict.fromkeys(("cal", "defcal", "defcalgrammar"), "pulse-level calibrations"),
     **dict.fromkeys(
-        ("int", "uint", "float", "angle", "bool", "complex", "duration", "stretch", "array"),
+        ("float", "angle", "bool", "complex", "duration", "stretch", "array"),
         "classical variables",
     ),
     "const": "constants",
@@ -58,8 +60,9 @@ def parse_qasm(source: str) -> Circuit:
         raise QasmError("the program is too deeply nested", parser.peek().line) from None
 
 
-class _Parser(GateParser):
-    """Statements: the program, its declarations, and measure, reset, barrier and delay."""
+class _Parser(ControlFlowParser):
+    """Statements: the program, its declarations, and measure, reset, barrier and delay (and,
+    from :class:`~.qasm_control.ControlFlowParser`, if, switch, for and integer variables)."""
 
     def __init__(self, tokens: list[Token]) -> None:
         super().__init__(tokens)
@@ -105,6 +108,11 @@ class _Parser(GateParser):
             "reset": self.reset_statement,
             "barrier": self.barrier_statement,
             "delay": self.delay_statement,
+            "if": self.if_statement,
+            "switch": self.switch_statement,
+            "for": self.for_statement,
+            "int": self.int_declaration,
+            "uint": self.int_declaration,
         }.get(keyword)
         if handler is not None:
             handler()
@@ -112,6 +120,8 @@ class _Parser(GateParser):
             raise QasmError("opaque gates cannot be simulated", token.line)
         elif keyword in _UNSUPPORTED:
             raise QasmError(f"unsupported: {_UNSUPPORTED[keyword]} ({keyword!r})", token.line)
+        elif keyword in self.variables and self.at("=", 1):
+            self.variable_assignment()
         elif (self.at("=", 1) or self.at("[", 1)) and keyword not in MODIFIERS:
             self.assignment()
         elif self.peek(1).kind == "op" and self.peek(1).text.endswith("=") and not self.at("==", 1):

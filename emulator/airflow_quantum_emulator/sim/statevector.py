@@ -4,11 +4,8 @@ Basis states are indexed like Qiskit: qubit 0 is the least significant bit of th
 the qubits a circuit actually touches are simulated ("compaction"): a transpiled circuit that
 declares ``$0..$155`` but uses two of them costs a 2-qubit simulation; idle qubits stay |0>.
 
-Sampling: when every measurement is terminal (its qubit is not used afterwards) the final
-distribution is computed once and all shots are drawn from it. Otherwise the circuit is run as
-a tree of trajectories: at each mid-circuit measurement or reset the shots still on a branch are
-split binomially between the two outcomes and each outcome is followed once, so the work grows
-with the number of distinct measurement histories (at most ``shots``), not with ``shots``.
+Shots are drawn by :mod:`.sampling`; this module compiles a bound circuit to its active qubits
+and applies gates, measurements and resets to a state.
 """
 
 from __future__ import annotations
@@ -19,34 +16,34 @@ from numbers import Integral
 
 import numpy as np
 
-from airflow_quantum_emulator.sim.circuit import BoundCircuit, BoundGate, BoundOperation, Measure
+from airflow_quantum_emulator.sim.circuit import (
+    BoundCircuit,
+    BoundGate,
+    BoundIfElse,
+    BoundOperation,
+    Measure,
+    Store,
+)
 from airflow_quantum_emulator.sim.circuit import Reset as ResetOp
 from airflow_quantum_emulator.sim.errors import SimulationError
 
 MAX_QUBITS = 24
 MAX_SHOTS = 10_000_000
-#: Upper bound of (measurement histories) x 2**qubits for circuits with mid-circuit measurement.
-MAX_TRAJECTORY_WORK = 2e8
-#: Upper bound of the work actually done following histories, in amplitude updates; each
-#: operation also counts _STEP_OVERHEAD for its Python overhead (about 10 s in all).
-MAX_TREE_WORK = 2e9
-_STEP_OVERHEAD = 2048
-_ZERO_PROBABILITY = 1e-14
 
 
 @dataclass(frozen=True)
-class _ZeroBit:
+class ZeroBit:
     """The measurement of a qubit no gate has touched yet: the bit is 0."""
 
     clbit: tuple[str, int]
 
 
 @dataclass
-class _Program:
+class Program:
     """A bound circuit restricted to its active qubits (renumbered 0..n-1)."""
 
     active: tuple[int, ...]  # global index of each simulated qubit
-    operations: list[BoundOperation | _ZeroBit]
+    operations: list[BoundOperation | ZeroBit]
 
     @property
     def num_qubits(self) -> int:
@@ -61,19 +58,20 @@ def compact_state(
     Terminal measurements are ignored; with ``drop_measurements`` all of them are. Other
     mid-circuit measurements and resets raise SimulationError (no pure final state exists).
     """
-    program = _compile(bound, max_qubits)
+    program = compile_program(bound, max_qubits)
     operations = program.operations
     if drop_measurements:
-        operations = [op for op in operations if not isinstance(op, (Measure, _ZeroBit))]
-    head = operations[: _terminal_split(operations)]
-    if any(isinstance(op, (Measure, ResetOp)) for op in head):
+        operations = [op for op in operations if not isinstance(op, (Measure, ZeroBit))]
+    head = operations[: terminal_split(operations)]
+    if any(isinstance(op, Measure | ResetOp | BoundIfElse | Store) for op in head):
         raise SimulationError(
-            "a final state needs a circuit without mid-circuit measurements or resets"
+            "a final state needs a circuit without mid-circuit measurements, resets or "
+            "classical control"
         )
-    psi = _initial_state(program.num_qubits)
+    psi = initial_state(program.num_qubits)
     for op in operations:
         if isinstance(op, BoundGate):
-            psi = _apply_gate(psi, op)
+            psi = apply_gate(psi, op)
     return psi.reshape(-1), program.active
 
 
@@ -107,81 +105,10 @@ def expand_indices(indices: np.ndarray, active: tuple[int, ...]) -> np.ndarray:
     return full
 
 
-def sample_memory(
-    bound: BoundCircuit,
-    shots: int,
-    rng: np.random.Generator | None = None,
-    *,
-    max_qubits: int | None = None,
-) -> dict[str, np.ndarray]:
-    """Run ``shots`` shots; per classical register a uint8 array (shots, size), bit i in column i.
-
-    Classical bits never measured stay 0.
-    """
-    shots = _check_shots(shots)
-    rng = rng if rng is not None else np.random.default_rng()
-    program = _compile(bound, max_qubits)
-    ops = program.operations
-    split = _terminal_split(ops)
-    events = sum(isinstance(op, (Measure, ResetOp)) for op in ops[:split])
-    if events:
-        histories = shots if events >= 63 else min(shots, 2**events)
-        if histories * 2.0**program.num_qubits > MAX_TRAJECTORY_WORK:
-            raise SimulationError(
-                f"mid-circuit measurements on {program.num_qubits} qubits with {shots} shots "
-                "exceed the emulator's simulation budget; use fewer shots or qubits"
-            )
-    memory = {
-        name: np.zeros((shots, size), dtype=np.uint8)
-        for name, size in bound.clbit_registers.items()
-    }
-    row, work, step_cost = 0, 0.0, 2.0**program.num_qubits + _STEP_OVERHEAD
-    stack: list[tuple[int, np.ndarray, int, dict[tuple[str, int], int]]] = [
-        (0, _initial_state(program.num_qubits), shots, {})
-    ]
-    while stack:
-        pos, psi, count, record = stack.pop()
-        while pos < split:
-            op = ops[pos]
-            pos += 1
-            work += step_cost
-            if work > MAX_TREE_WORK:
-                raise SimulationError(
-                    "following the mid-circuit measurements exceeds the emulator's simulation "
-                    "budget; use fewer shots, operations or qubits"
-                )
-            if isinstance(op, BoundGate):
-                psi = _apply_gate(psi, op)
-                continue
-            if isinstance(op, _ZeroBit):
-                record = {**record, op.clbit: 0}
-                continue
-            p1 = _probability_of_one(psi, op.qubit)
-            p1 = 0.0 if p1 < _ZERO_PROBABILITY else 1.0 if p1 > 1 - _ZERO_PROBABILITY else p1
-            ones = int(rng.binomial(count, p1))
-            branches = [(outcome, n) for outcome, n in ((0, count - ones), (1, ones)) if n]
-            if len(branches) == 2:
-                branches.sort(key=lambda branch: branch[1])
-                outcome, n = branches[1]
-                other = _collapse(psi.copy(), op, outcome, p1)
-                stack.append((pos, other, n, _recorded(record, op, outcome)))
-            outcome, count = branches[0]
-            psi = _collapse(psi, op, outcome, p1)
-            record = _recorded(record, op, outcome)
-        for (name, bit), value in record.items():
-            memory[name][row : row + count, bit] = value
-        _sample_tail(psi, ops[split:], count, rng, memory, row)
-        row += count
-    if events:  # the histories were laid out one after the other: shuffle the shots
-        order = rng.permutation(shots)
-        memory = {name: bits[order] for name, bits in memory.items()}
-    return memory
-
-
 # -- preparation --------------------------------------------------------------------------------
 
 
-def _check_shots(shots: object) -> int:
+def check_shots(shots: object) -> int:
     if isinstance(shots, bool) or not isinstance(shots, Integral):
         raise SimulationError(f"shots must be an integer, got {shots!r}")
     if not 1 <= shots <= MAX_SHOTS:
@@ -189,21 +116,24 @@ def _check_shots(shots: object) -> int:
     return int(shots)
 
 
-def _compile(bound: BoundCircuit, max_qubits: int | None) -> _Program:
+def compile_program(bound: BoundCircuit, max_qubits: int | None) -> Program:
     """Renumber the qubits gates act on 0..n-1; the others are |0> and need no simulation.
 
-    Until a gate touches it, resetting a qubit does nothing and measuring it gives 0.
+    Until a gate touches it, resetting a qubit does nothing and measuring it gives 0. In a
+    dynamic circuit (``if``, ``switch``) which gates run depends on the shot: every qubit it
+    uses is simulated then.
     """
-    touched: set[int] = set()
-    kept: list[BoundOperation | _ZeroBit] = []
+    dynamic = any(isinstance(op, BoundIfElse | Store) for op in bound.operations)
+    touched: set[int] = _used_qubits(bound.operations) if dynamic else set()
+    kept: list[BoundOperation | ZeroBit] = []
     for op in bound.operations:
         if isinstance(op, BoundGate):
             touched.update(op.qubits)
             kept.append(op)
-        elif op.qubit in touched:
+        elif isinstance(op, BoundIfElse | Store) or op.qubit in touched:
             kept.append(op)
         elif isinstance(op, Measure) and op.clbit is not None:
-            kept.append(_ZeroBit(op.clbit))
+            kept.append(ZeroBit(op.clbit))
     active = tuple(sorted(touched))
     limit = MAX_QUBITS if max_qubits is None else max_qubits
     if len(active) > limit:
@@ -211,35 +141,46 @@ def _compile(bound: BoundCircuit, max_qubits: int | None) -> _Program:
             f"circuit uses {len(active)} qubits; the emulator simulates at most {limit}"
         )
     index = {qubit: i for i, qubit in enumerate(active)}
-    operations: list[BoundOperation | _ZeroBit] = []
-    for op in kept:
-        if isinstance(op, BoundGate):
-            operations.append(
-                BoundGate(
-                    op.matrix,
-                    tuple(index[q] for q in op.targets),
-                    tuple(index[q] for q in op.controls),
-                    op.ctrl_states,
-                )
-            )
-        elif isinstance(op, Measure):
-            operations.append(Measure(index[op.qubit], op.clbit))
-        elif isinstance(op, ResetOp):
-            operations.append(ResetOp(index[op.qubit]))
-        else:
-            operations.append(op)
-    return _Program(active, operations)
+    return Program(active, [_renumbered(op, index) for op in kept])
 
 
-def _terminal_split(ops: list[BoundOperation | _ZeroBit]) -> int:
-    """The smallest i such that ops[i:] has no reset and measures no qubit used afterwards."""
+def _used_qubits(operations: tuple[BoundOperation, ...] | list[BoundOperation]) -> set[int]:
+    used: set[int] = set()
+    for op in operations:
+        if isinstance(op, BoundIfElse):
+            used |= _used_qubits(op.then_ops) | _used_qubits(op.else_ops)
+        elif isinstance(op, BoundGate):
+            used.update(op.qubits)
+        elif not isinstance(op, Store):
+            used.add(op.qubit)
+    return used
+
+
+def _renumbered(op: BoundOperation | ZeroBit, index: dict[int, int]) -> BoundOperation | ZeroBit:
+    if isinstance(op, BoundGate):
+        targets = tuple(index[q] for q in op.targets)
+        return BoundGate(op.matrix, targets, tuple(index[q] for q in op.controls), op.ctrl_states)
+    if isinstance(op, Measure):
+        return Measure(index[op.qubit], op.clbit)
+    if isinstance(op, ResetOp):
+        return ResetOp(index[op.qubit])
+    if isinstance(op, BoundIfElse):
+        then_ops = tuple(_renumbered(inner, index) for inner in op.then_ops)
+        else_ops = tuple(_renumbered(inner, index) for inner in op.else_ops)
+        return BoundIfElse(op.condition, then_ops, else_ops)  # type: ignore[arg-type]
+    return op
+
+
+def terminal_split(ops: list[BoundOperation | ZeroBit]) -> int:
+    """The smallest i such that ops[i:] has no reset and measures no qubit used afterwards (nor
+    a classical decision: an ``if`` or a store, which need the bits of each shot)."""
     used_later: set[int] = set()
     split = len(ops)
     for i in range(len(ops) - 1, -1, -1):
         op = ops[i]
-        if isinstance(op, ResetOp):
+        if isinstance(op, ResetOp | BoundIfElse | Store):
             break
-        if isinstance(op, _ZeroBit):
+        if isinstance(op, ZeroBit):
             pass
         elif isinstance(op, Measure):
             if op.qubit in used_later:
@@ -255,13 +196,13 @@ def _terminal_split(ops: list[BoundOperation | _ZeroBit]) -> int:
 # The state is a tensor of shape (2,) * n; qubit q is axis n - 1 - q (C order = qubit 0 last).
 
 
-def _initial_state(num_qubits: int) -> np.ndarray:
+def initial_state(num_qubits: int) -> np.ndarray:
     psi = np.zeros((2,) * num_qubits, dtype=np.complex128)
     psi[(0,) * num_qubits] = 1.0
     return psi
 
 
-def _apply_gate(psi: np.ndarray, gate: BoundGate) -> np.ndarray:
+def apply_gate(psi: np.ndarray, gate: BoundGate) -> np.ndarray:
     n = psi.ndim
     if not gate.controls:
         return _apply_matrix(psi, gate.matrix, [n - 1 - t for t in gate.targets])
@@ -323,13 +264,13 @@ def _slice(psi: np.ndarray, qubit: int, value: int) -> tuple[int | slice, ...]:
     return tuple(index)
 
 
-def _probability_of_one(psi: np.ndarray, qubit: int) -> float:
+def probability_of_one(psi: np.ndarray, qubit: int) -> float:
     block = psi[_slice(psi, qubit, 1)]
     total = float(np.vdot(psi, psi).real)
     return float(np.vdot(block, block).real) / total if total else 0.0
 
 
-def _collapse(psi: np.ndarray, op: Measure | ResetOp, outcome: int, p1: float) -> np.ndarray:
+def collapse(psi: np.ndarray, op: Measure | ResetOp, outcome: int, p1: float) -> np.ndarray:
     """Project ``op.qubit`` on ``outcome`` (in place), renormalise, then apply a reset's flip."""
     probability = p1 if outcome else 1.0 - p1
     psi[_slice(psi, op.qubit, 1 - outcome)] = 0
@@ -338,38 +279,6 @@ def _collapse(psi: np.ndarray, op: Measure | ResetOp, outcome: int, p1: float) -
         psi[_slice(psi, op.qubit, 0)] = psi[_slice(psi, op.qubit, 1)]
         psi[_slice(psi, op.qubit, 1)] = 0
     return psi
-
-
-def _recorded(
-    record: dict[tuple[str, int], int], op: Measure | ResetOp, outcome: int
-) -> dict[tuple[str, int], int]:
-    if isinstance(op, Measure) and op.clbit is not None:
-        return {**record, op.clbit: outcome}
-    return record
-
-
-def _sample_tail(
-    psi: np.ndarray,
-    tail: list[BoundOperation | _ZeroBit],
-    count: int,
-    rng: np.random.Generator,
-    memory: dict[str, np.ndarray],
-    row: int,
-) -> None:
-    """Apply the terminal part of the circuit and write ``count`` samples of its measurements."""
-    samples = None
-    if any(isinstance(op, Measure) and op.clbit is not None for op in tail):
-        for op in tail:
-            if isinstance(op, BoundGate):
-                psi = _apply_gate(psi, op)
-        samples = sample_indices(np.abs(psi.reshape(-1)) ** 2, count, rng)
-    for op in tail:  # in program order: a later measurement into a bit overwrites it
-        if isinstance(op, _ZeroBit):
-            name, bit = op.clbit
-            memory[name][row : row + count, bit] = 0
-        elif isinstance(op, Measure) and op.clbit is not None:
-            name, bit = op.clbit
-            memory[name][row : row + count, bit] = (samples >> op.qubit) & 1
 
 
 def sample_indices(probabilities: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:

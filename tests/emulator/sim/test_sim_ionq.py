@@ -11,7 +11,8 @@ from airflow_quantum_emulator.sim.circuit import Measure
 from airflow_quantum_emulator.sim.errors import SimulationError
 from airflow_quantum_emulator.sim.gates import gate_matrix
 from airflow_quantum_emulator.sim.ionq import ionq_probabilities, parse_ionq_circuit
-from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
+from airflow_quantum_emulator.sim.statevector import final_state
 
 
 def probabilities(payload: dict) -> dict[int, float]:

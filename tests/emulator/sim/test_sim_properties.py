@@ -15,7 +15,8 @@ from airflow_quantum_emulator.sim.gates import BASE_GATES, STANDARD_GATES
 from airflow_quantum_emulator.sim.ionq import ionq_probabilities, parse_ionq_circuit
 from airflow_quantum_emulator.sim.primitives import run_estimator_pub, run_sampler_pub
 from airflow_quantum_emulator.sim.qasm import parse_qasm
-from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
+from airflow_quantum_emulator.sim.statevector import final_state
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

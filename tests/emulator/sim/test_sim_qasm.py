@@ -12,7 +12,8 @@ from airflow_quantum_emulator.sim.circuit import GateOp, Measure, Reset
 from airflow_quantum_emulator.sim.errors import QasmError, SimulationError
 from airflow_quantum_emulator.sim.gates import gate_matrix
 from airflow_quantum_emulator.sim.qasm import parse_qasm
-from airflow_quantum_emulator.sim.statevector import final_state, sample_memory
+from airflow_quantum_emulator.sim.sampling import sample_memory
+from airflow_quantum_emulator.sim.statevector import final_state
 
 
 def test_declarations_and_registers():
@@ -388,13 +389,13 @@ QASM_ERRORS = [
     ("qubit[2] q;\nqubit[3] r;\ncx q, r;", 3, "different sizes"),
     ("qubit[2] q;\nqubit[2] q;", 2, "already declared"),
     ("qubit[2] q;\nbit[2] c;\nc = measure q[0];", 3, "cannot measure 1 qubit(s) into 2 bit(s)"),
-    ("qubit[2] q;\nbit[2] c;\nif (c[0]) x q[0];", 3, "unsupported: control flow"),
+    ("qubit[2] q;\nbit[2] c;\nif (c[0] && c[1]) x q[0];", 3, "unsupported: conditions joining"),
     ("qubit[2] q;\nwhile (true) { x q[0]; }", 2, "unsupported: control flow"),
-    ("qubit[2] q;\nfor uint i in [0:2] { x q[i]; }", 2, "unsupported: control flow"),
+    ("qubit[2] q;\nfor uint i in [0:2] { break; }", 2, "unsupported: control flow"),
     ("def f(qubit a) { x a; }", 1, "unsupported: subroutines"),
     ("bit[2] c;\nc[0] = 1;", 2, "unsupported: classical assignments"),
     ("bit[2] c;\nc += 1;", 2, "unsupported: classical assignments"),
-    ("int[32] n = 3;", 1, "unsupported: classical variables"),
+    ("int[32] n = 3;", 1, "unsupported: classical expressions"),
     ("input int n;", 1, "unsupported: input of type 'int'"),
     ("opaque g a;", 1, "opaque gates cannot be simulated"),
     ('include "other.inc";', 1, "unsupported include"),

@@ -6,14 +6,11 @@ import numpy as np
 import pytest
 from sim_helpers import HEADER
 
-from airflow_quantum_emulator.sim import statevector
+from airflow_quantum_emulator.sim import sampling
 from airflow_quantum_emulator.sim.errors import SimulationError
 from airflow_quantum_emulator.sim.qasm import parse_qasm
-from airflow_quantum_emulator.sim.statevector import (
-    compact_state,
-    final_state,
-    sample_memory,
-)
+from airflow_quantum_emulator.sim.sampling import sample_memory
+from airflow_quantum_emulator.sim.statevector import compact_state, final_state
 
 
 def run(source: str, shots: int = 2000, seed: int = 7, values=()) -> dict[str, np.ndarray]:
@@ -97,15 +94,30 @@ def test_transpiled_circuit_is_compacted():
         final_state(circuit.bind())
 
 
-def test_too_many_active_qubits():
-    circuit = parse_qasm(HEADER + "qubit[25] q; h q;")
+def test_too_many_entangled_qubits():
+    chain = " ".join(f"cx q[{i}], q[{i + 1}];" for i in range(24))
+    circuit = parse_qasm(HEADER + f"qubit[25] q; h q[0]; {chain}")
     with pytest.raises(
         SimulationError, match="circuit uses 25 qubits; the emulator simulates at most 24"
     ):
         sample_memory(circuit.bind(), 1)
-    small = parse_qasm(HEADER + "qubit[3] q; bit[3] c; h q; c = measure q;")
+    small = parse_qasm(
+        HEADER + "qubit[3] q; bit[3] c; h q[0]; cx q[0], q[1]; cx q[1], q[2]; c = measure q;"
+    )
     with pytest.raises(SimulationError, match="at most 2"):
         sample_memory(small.bind(), 1, max_qubits=2)
+
+
+def test_qubits_no_gate_connects_are_sampled_part_by_part():
+    """A product state: 40 qubits in parts of at most 2, beyond the 24 of one state vector."""
+    pairs = " ".join(f"h q[{i}]; cx q[{i}], q[{i + 1}];" for i in range(0, 40, 2))
+    circuit = parse_qasm(HEADER + f"qubit[40] q; bit[40] c; {pairs} c = measure q;")
+    bits = sample_memory(circuit.bind(), 400, np.random.default_rng(3))["c"]
+    assert bits.shape == (400, 40)
+    assert np.array_equal(bits[:, 0::2], bits[:, 1::2])  # each Bell pair agrees
+    ones = bits[:, 0::2].mean(axis=0)
+    assert np.all((ones > 0.35) & (ones < 0.65))  # and the pairs are each 50/50
+    assert 0.4 < np.mean(bits[:, 0] == bits[:, 2]) < 0.6  # independent of one another
 
 
 def test_idle_declared_qubits_cost_nothing():
@@ -166,7 +178,7 @@ def test_reset_of_excited_qubit():
 
 
 def test_trajectory_budget(monkeypatch):
-    monkeypatch.setattr(statevector, "MAX_TRAJECTORY_WORK", 1000)
+    monkeypatch.setattr(sampling, "MAX_TRAJECTORY_WORK", 1000)
     circuit = parse_qasm(
         HEADER + "qubit[8] q; bit c; h q; c = measure q[0]; h q[0]; c = measure q[1]; h q[1];"
         "c = measure q[2]; h q[2];"
@@ -174,8 +186,8 @@ def test_trajectory_budget(monkeypatch):
     with pytest.raises(SimulationError, match="budget"):
         sample_memory(circuit.bind(), 100)
     # Deterministic histories are cheap, but the work actually done is bounded too.
-    monkeypatch.setattr(statevector, "MAX_TRAJECTORY_WORK", 2e8)
-    monkeypatch.setattr(statevector, "MAX_TREE_WORK", 1e5)
+    monkeypatch.setattr(sampling, "MAX_TRAJECTORY_WORK", 2e8)
+    monkeypatch.setattr(sampling, "MAX_TREE_WORK", 1e5)
     repeated = "qubit q; bit c;" + " x q; c = measure q;" * 100
     with pytest.raises(SimulationError, match="budget"):
         sample_memory(parse_qasm(HEADER + repeated).bind(), 100)
