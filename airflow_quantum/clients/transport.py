@@ -97,7 +97,9 @@ def parse_error_body(
     code = lowered.get("x-ms-error-code")
     # Azure Storage starts its XML errors with a byte-order mark (recorded real traffic).
     text = content.decode("utf-8", "replace").lstrip("\ufeff").strip()
-    message = text[:500] or "(no error message)"
+    # An empty 401 says why in WWW-Authenticate (Azure: Bearer error="invalid_token").
+    challenge = lowered.get("www-authenticate")
+    message = text[:500] or (f"refused: {challenge}" if challenge else "(no error message)")
     try:
         body = json.loads(text) if text else None
     except (ValueError, RecursionError):
@@ -107,6 +109,8 @@ def parse_error_body(
             first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
             code = _text(first.get("code")) or code
             message = _text(first.get("message")) or message
+            if solution := _text(first.get("solution")):  # IBM's hint of what to do
+                message = f"{message} ({solution})"
             request_id = _text(body.get("trace")) or request_id
         elif isinstance(body.get("error"), dict):
             code = _text(body["error"].get("code")) or code

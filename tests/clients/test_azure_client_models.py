@@ -80,7 +80,7 @@ def test_every_wire_field_has_its_snake_case_attribute():
     assert job.output_data_format == "microsoft.qio-results.v2"
     assert job.cost_estimate.events[0].dimension_id == "jobhours"
     assert job.cost_estimate.currency_code == "USD"
-    assert job.tags == ["nightly"] and job.priority == "Standard" and job.usage == {"terms": 3}
+    assert job.tags == ["nightly"] and job.job_priority == "Standard" and job.usage == {"terms": 3}
     assert job.is_cancelling is False and job.item_type == "Job"
     assert job.additional_properties == {"someFutureField": {"nested": [1, 2]}}
 
@@ -204,12 +204,15 @@ def test_session_provider_status_and_quota_models():
             "providerId": "ionq",
             "target": "ionq.simulator",
             "jobFailurePolicy": "Abort",
-            "status": "Failure(s)",
+            "status": "Failed",
             "creationTime": "2024-01-01T00:00:00.0000000Z",
             "errorData": {"code": "SessionFailed", "message": "a job failed"},
         }
     )
     assert session.in_final_state() and not session.active()
+    # A Continue session after a failed job: still open, still taking jobs (recorded).
+    going_on = SessionDetails.from_wire({"id": "s3", "status": "Failure(s)"})
+    assert going_on.active() and not going_on.in_final_state()
     assert session.error_message() == "SessionFailed: a job failed"
     waiting = SessionDetails.from_wire({"id": "s2", "status": "Waiting"})
     assert waiting.active() and not waiting.in_final_state()

@@ -56,8 +56,8 @@ def test_recorded_job_details_decode(name, state):
     assert job.creation_time.utcoffset() == timedelta(0)
     assert job.creation_time.microsecond == int(body["creationTime"][20:26])
     assert job.is_cancelling is False and job.has_completed() is state.is_final
-    # Fields our model does not name are kept, not fatal.
-    assert job.additional_properties == {"jobPriority": "Basic"}
+    # Every recorded field is one the model names (an unknown one would be kept, not fatal).
+    assert job.additional_properties == {} and job.job_priority == "Basic"
     if body["lastModifiedTime"] is None:
         assert job.last_modified_time is None
     else:

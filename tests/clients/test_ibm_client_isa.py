@@ -28,7 +28,7 @@ LINE = IBMBackendConfiguration.from_wire(
     {
         "backend_name": "ibm_line",
         "n_qubits": 4,
-        "basis_gates": ["cz", "id", "rz", "sx", "x", "rx"],
+        "basis_gates": ["cz", "id", "rz", "sx", "x", "rx", "rzz"],
         "supported_instructions": ["measure", "reset", "delay", "if_else"],
         "coupling_map": [[0, 1], [1, 0], [1, 2], [2, 1], [2, 3], [3, 2]],
         "simulator": False,
@@ -52,7 +52,7 @@ def test_scan_lists_instructions_with_global_qubits_and_broadcasts_registers():
     assert program == [
         QasmInstruction("x", (0,)),
         QasmInstruction("x", (1,)),
-        QasmInstruction("rz", (3,)),
+        QasmInstruction("rz", (3,), ("pi / 2",)),
         QasmInstruction("cz", (1, 2)),
         QasmInstruction("measure", (3,)),
         QasmInstruction("measure", (0,)),
@@ -89,6 +89,10 @@ def test_scan_reads_physical_qubits_definitions_modifiers_and_control_flow():
         ("x $4;", "the circuit has 5 qubits but ibm_line has 4"),
         ("ctrl @ x $0, $1;", r"ctrl @ x on qubits \(0, 1\)"),
         ("if (c[0]) { h $1; }", r"h on qubits \(1,\)"),
+        ("for int i in [0:1] { x $0; }", "for_loop on qubits .* is not supported by ibm_line"),
+        ("int k = 1;\nswitch (k) { case 1 { x $0; } }", "switch_case on qubits"),
+        ("rzz(-pi/4) $0, $1;", r"rzz on qubits \(0, 1\) has the angle -0.785398: .*\[0, pi/2\]"),
+        ("rzz(2*pi/3) $1, $2;", "has the angle 2.0944"),
     ],
 )
 def test_the_first_offending_instruction_is_named(body, message):
@@ -99,6 +103,12 @@ def test_the_first_offending_instruction_is_named(body, message):
     assert str(raised.value).startswith("pub 1: the circuit is not an ISA circuit of ibm_line")
     assert "optimization_level" in str(raised.value)
     assert isinstance(raised.value, InvalidInputError)
+
+
+def test_rzz_angles_in_range_or_still_unbound_pass():
+    target = BackendTarget.from_configuration(LINE)
+    for angle in ("0", "pi/4", "pi / 2", "theta"):
+        check_pubs(pubs.primitive_params([[_head(f"rzz({angle}) $0, $1;")]]), target)
 
 
 def test_isa_circuits_pass_and_unreadable_or_qpy_circuits_are_left_to_the_service():

@@ -423,3 +423,23 @@ def test_pager_stops_at_the_limit_short_pages_and_count_and_skips_duplicates():
     everything = JobPager(limit=None, page_size=3)
     everything.accept(IBMJobPage(jobs=[job(1), job(2), job(3)], count=3), 3)
     assert everything.next_size() is None  # count reached
+
+
+def test_ibm_errors_carry_their_solution_and_an_empty_401_its_challenge():
+    body = {
+        "errors": [
+            {
+                "code": 1217,
+                "message": "You are not authorized to run a session when using the open plan",
+                "solution": "Use batch or job mode instead.",
+                "more_info": "https://quantum.cloud.ibm.com/docs/errors",
+            }
+        ],
+        "trace": "t-1",
+    }
+    code, message, trace = parse_error_body(json.dumps(body).encode(), {})
+    assert (code, trace) == ("1217", "t-1")
+    assert message.endswith("open plan (Use batch or job mode instead.)")
+    challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    _, refused, _ = parse_error_body(b"", challenge)
+    assert refused == 'refused: Bearer error="invalid_token"'

@@ -55,11 +55,11 @@ def wire(emulator) -> AzureWire:
     return AzureWire(emulator.url, api_version=RECORDED_VERSION)
 
 
-def test_every_recorded_job_field_but_job_priority_is_read_by_the_client():
+def test_every_recorded_job_and_session_field_is_read_by_the_client():
     recorded = set(load_fixture("azure", "job_waiting")["body"])
-    assert recorded - read_keys(JobDetails) == {"jobPriority"}
+    assert recorded - read_keys(JobDetails) == set()
     session = set(load_fixture("azure", "session_opened")["body"])
-    assert session - read_keys(SessionDetails) == {"jobPriority"}
+    assert session - read_keys(SessionDetails) == set()
 
 
 def test_a_job_through_its_recorded_states(wire, emulator):

@@ -278,7 +278,7 @@ def test_job_methods(hook, emulator):
     assert hook.get_conn().remove_tags(raw.id, ["a"]).tags == ["b", "c"]
     renamed = hook.get_conn().update_job(raw.id, name="renamed", priority="High")
     # JobDetails carry no priority (recorded real jobs); JobUpdateOptions answers it.
-    assert renamed.name == "renamed" and renamed.priority in (None, "High")
+    assert renamed.name == "renamed" and renamed.job_priority in (None, "Basic", "High")
 
 
 def test_listing_status_quotas_and_sessions(hook, emulator):

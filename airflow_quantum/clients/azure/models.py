@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from airflow_quantum.clients.azure.failures import AZURE_FAILURES
@@ -46,7 +46,10 @@ def words_of(state: JobState) -> tuple[str, ...]:
 
 
 #: Session statuses after which a session changes no more.
-FINAL_SESSION_STATUSES = frozenset({"succeeded", "failed", "failure(s)", "timedout"})
+FINAL_SESSION_STATUSES = frozenset({"succeeded", "failed", "timedout"})
+#: A session that takes jobs: ``Failure(s)`` is an open ``jobFailurePolicy: Continue`` session
+#: after a failed job (it reads ``Failed`` once closed), as recorded.
+ACTIVE_SESSION_STATUSES = frozenset({"waiting", "executing", "failure(s)"})
 
 _SAS_FIELDS = ("container_uri", "input_data_uri", "output_data_uri")
 
@@ -129,7 +132,8 @@ class JobDetails(AzureModel, JobPredicates):
     cost_estimate: CostEstimate | None = None
     error_data: ErrorData | None = None
     tags: list[str] | None = None
-    priority: str | None = None
+    #: ``Basic`` on real jobs (2026-01-15); older answers named it ``priority``.
+    job_priority: str | None = Field(None, validation_alias=AliasChoices("jobPriority", "priority"))
     usage: Any = None
     quantum_computing_data: dict[str, Any] | None = None
     is_cancelling: bool | None = None
@@ -193,6 +197,8 @@ class SessionDetails(AzureModel):
     provider_id: str | None = None
     target: str | None = None
     job_failure_policy: str | None = None
+    #: ``Basic`` on real sessions (2026-01-15).
+    job_priority: str | None = None
     status: str | None = None
     creation_time: Timestamp = None
     begin_execution_time: Timestamp = None
@@ -204,14 +210,15 @@ class SessionDetails(AzureModel):
     created_by_type: str | None = None
 
     def in_final_state(self) -> bool:
-        """Succeeded, Failed, Failure(s) or TimedOut: the session changes no more."""
+        """Succeeded, Failed or TimedOut: the session changes no more. (``Failure(s)`` is not
+        final: an open Continue session after a failed job, still taking jobs.)"""
         return (self.status or "").strip().lower() in FINAL_SESSION_STATUSES
 
     def active(self) -> bool:
-        """Waiting or Executing. A closed session stays Executing while its jobs run, so this
-        does not say whether it takes new jobs (a closed one refuses them: 400
+        """Waiting, Executing or Failure(s). A closed session stays Executing while its jobs
+        run, so this does not say whether it takes new jobs (a closed one refuses them: 400
         ``InvalidJobDefinition``, raised as ``SessionClosedError``)."""
-        return (self.status or "").strip().lower() in ("waiting", "executing")
+        return (self.status or "").strip().lower() in ACTIVE_SESSION_STATUSES
 
     def error_message(self) -> str | None:
         return self.error_data.describe() if self.error_data is not None else None

@@ -16,6 +16,8 @@ well. QPY-encoded circuits are not checked here.
 
 from __future__ import annotations
 
+import ast
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -34,7 +36,13 @@ _SKIPPED = frozenset(
     }
 )  # fmt: skip
 _DEFINITIONS = ("gate", "def", "defcal", "cal", "opaque")
-_CONTROL_FLOW = {"if": "if_else", "else": "if_else", "for": "for_loop", "while": "while_loop"}
+_CONTROL_FLOW = {
+    "if": "if_else",
+    "else": "if_else",
+    "for": "for_loop",
+    "while": "while_loop",
+    "switch": "switch_case",
+}
 #: Comments, and pragmas and annotations (they end at the end of their line, not at ';').
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/|^[ \t]*(?:#?pragma|@)[^\n]*", re.DOTALL | re.MULTILINE)
 _QUBIT_DECL = re.compile(r"^qubit\s*(?:\[\s*(\d+)\s*\])?\s+([A-Za-z_]\w*)$")
@@ -59,6 +67,8 @@ class QasmInstruction:
 
     name: str
     qubits: tuple[int, ...]
+    #: The parameter expressions, as written (``rzz(pi/4)`` -> ``("pi/4",)``).
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,10 @@ class BackendTarget:
                 )
             if len(item.qubits) == 2 and self.pairs is not None and item.qubits not in self.pairs:
                 return f"{where} is not supported by {self.name}: the qubits are not coupled"
+            if item.name == "rzz" and item.params:
+                angle = _literal_angle(item.params[0])
+                if angle is not None and not 0 <= angle <= math.pi / 2 + 1e-10:
+                    return f"{where} has the angle {angle:g}: rzz takes angles in [0, pi/2]"
         return None
 
 
@@ -171,7 +185,7 @@ def _statements(text: str) -> Iterator[str]:
                 depth_skip = 1
             elif word in _CONTROL_FLOW:
                 yield _CONTROL_FLOW[word]
-            elif word not in ("", "box", "switch", "case", "default"):
+            elif word not in ("", "box", "case", "default"):
                 raise ValueError(f"unreadable block {header[:40]!r}")
         elif char == "}":
             buffer = []
@@ -206,13 +220,39 @@ def _instructions(statement: str, registers: Mapping[str, list[int]]) -> list[Qa
     if name_match is None:
         raise ValueError(f"unreadable statement {statement[:40]!r}")
     name = " @ ".join([*modifiers, name_match.group(1)])
-    rest = _skip_parentheses(rest[name_match.end() :])
+    after = rest[name_match.end() :]
+    rest = _skip_parentheses(after)
+    inside = after[1 : len(after) - len(rest) - 1] if after.startswith("(") else ""
+    params = tuple(part.strip() for part in inside.split(",") if part.strip())
     operands = [_operand(part.strip(), registers) for part in rest.split(",") if part.strip()]
     width = max((len(o) for o in operands if len(o) > 1), default=1)
     return [
-        QasmInstruction(name, tuple(o[i] if len(o) > 1 else o[0] for o in operands))
+        QasmInstruction(name, tuple(o[i] if len(o) > 1 else o[0] for o in operands), params)
         for i in range(width)
     ]
+
+
+#: What a literal angle may be made of: numbers, ``pi``, + - * / and parentheses.
+_ANGLE_NODES = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
+)  # fmt: skip
+
+
+def _literal_angle(text: str) -> float | None:
+    """The value of an angle written with numbers and ``pi`` (None for a parameter, say)."""
+    try:
+        tree = ast.parse(text.replace("π", "pi"), mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ANGLE_NODES) or (isinstance(node, ast.Name) and node.id != "pi"):
+            return None
+    try:
+        value = eval(compile(tree, "<angle>", "eval"), {"__builtins__": {}}, {"pi": math.pi})
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _each(name: str, operands: str, registers: Mapping[str, list[int]]) -> list[QasmInstruction]:
