@@ -17,9 +17,12 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_quantum.clients.errors import QuantumError
+
+if TYPE_CHECKING:
+    from airflow_quantum.clients.transport import Request
 
 #: Share of a token's lifetime after which a new one is fetched.
 REFRESH_AT = 0.8
@@ -54,11 +57,12 @@ class Authenticator(ABC):
     refreshable: bool = False
 
     @abstractmethod
-    def headers(self) -> dict[str, str]:
-        """Headers for a synchronous request (may fetch a token, blocking)."""
+    def headers(self, request: Request | None = None) -> dict[str, str]:
+        """Headers for a synchronous request (may fetch a token, blocking). ``request`` is the
+        request about to be sent, for authenticators that sign it (AWS SigV4)."""
 
     @abstractmethod
-    async def aheaders(self) -> dict[str, str]:
+    async def aheaders(self, request: Request | None = None) -> dict[str, str]:
         """Headers for an asynchronous request (fetches without blocking the loop)."""
 
     def invalidate(self, used: Mapping[str, str] | None = None) -> None:  # noqa: B027
@@ -72,10 +76,10 @@ class StaticHeaderAuth(Authenticator):
         self._header = header
         self._value = value
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, request: Request | None = None) -> dict[str, str]:
         return {self._header: self._value}
 
-    async def aheaders(self) -> dict[str, str]:
+    async def aheaders(self, request: Request | None = None) -> dict[str, str]:
         return {self._header: self._value}
 
     def __repr__(self) -> str:
@@ -239,10 +243,10 @@ class BearerAuth(Authenticator):
         self.source = source
         self.cache = cache or TOKEN_CACHE
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, request: Request | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.cache.get(self.source).value}"}
 
-    async def aheaders(self) -> dict[str, str]:
+    async def aheaders(self, request: Request | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {(await self.cache.aget(self.source)).value}"}
 
     def invalidate(self, used: Mapping[str, str] | None = None) -> None:

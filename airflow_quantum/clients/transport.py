@@ -288,7 +288,7 @@ class SyncTransport:
         attempts = _Attempts(self, request)
         authenticator = self.authenticator if request.authenticated else None
         while True:
-            auth = authenticator.headers() if authenticator is not None else {}
+            auth = authenticator.headers(request) if authenticator is not None else {}
             try:
                 response = self.session.request(
                     request.method,
@@ -359,7 +359,7 @@ class AsyncTransport:
         attempts = _Attempts(self, request)
         authenticator = self.authenticator if request.authenticated else None
         while True:
-            auth = await authenticator.aheaders() if authenticator is not None else {}
+            auth = await authenticator.aheaders(request) if authenticator is not None else {}
             try:
                 response = await self.client.request(
                     request.method,
