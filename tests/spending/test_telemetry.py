@@ -21,6 +21,7 @@ from airflow_face_support import (
     SECRET,
     configure,
     control,
+    hold,
     job_fault,
     make_context,
     run_trigger,
@@ -228,7 +229,7 @@ def test_a_job_final_at_the_first_look_and_failed_is_counted_as_failed(
 
 
 def test_a_job_cancelled_while_deferred_is_counted_as_cancelled(azure_connection, emulator, statsd):
-    configure(emulator, queue_seconds=5)
+    hold(emulator)  # still queued at the first look and at the cancel, however slow
     op = AzureQuantumSubmitJobOperator(
         task_id="gone",
         target="ionq.simulator",
