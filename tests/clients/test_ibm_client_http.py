@@ -149,7 +149,8 @@ def test_cancelled_job_has_no_result_and_cannot_be_cancelled_twice(client, emula
     assert again.value.status == 409
 
 
-def test_no_result_yet_before_the_job_ends(client):
+def test_no_result_yet_before_the_job_ends(client, emulator):
+    configure(emulator.url, queue_seconds=600)  # not ended when read, however slow
     submitted = sampler(client, [BELL], shots=10)
     assert client.get_results_text(submitted.id) is None  # 204
     with pytest.raises(InvalidStateError, match="not ready"):

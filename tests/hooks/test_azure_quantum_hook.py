@@ -6,6 +6,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+from airflow_face_support import finished_once_polled
 from azure_hook_support import (
     BELL,
     FAST,
@@ -236,6 +237,7 @@ def test_prefixed_extras_and_text_booleans(monkeypatch, emulator):
 
 
 def test_job_methods(hook, emulator):
+    patch_config(emulator.url, queue_seconds=600)  # live until ended, however slow
     raw = hook.get_conn().submit_job(
         {"qubits": 2, "circuit": BELL},
         "ionq.circuit.v1",
@@ -249,7 +251,8 @@ def test_job_methods(hook, emulator):
     )
     assert (raw.name, raw.tags, raw.provider_id) == ("raw-bell", ["raw"], "ionq")
     assert not hook.has_completed(raw.id)
-    done = hook.wait_until_completed(raw.id, timeout=30, poll_interval=0.2)
+    with finished_once_polled(emulator, "azure", [raw.id]):
+        done = hook.wait_until_completed(raw.id, timeout=30, poll_interval=0.2)
     assert done.done() and hook.has_completed(raw.id)
     assert hook.refresh(raw).state is JobState.SUCCEEDED
     assert hook.get_conn().get_job(raw.id).metadata == {"qubits": "2", "team": "q"}
@@ -273,6 +276,7 @@ def test_job_methods(hook, emulator):
 
 
 def test_listing_status_quotas_and_sessions(hook, emulator):
+    patch_config(emulator.url, queue_seconds=600)  # jobs live until finished, however slow
     session = hook.get_conn().open_session(
         provider_id="ionq", target="ionq.simulator", name="my-session"
     )

@@ -216,7 +216,8 @@ def test_failed_job(hook, emulator):
     assert hook.status(job_id) is IBMJobStatus.ERROR
 
 
-def test_cancelled_job(hook):
+def test_cancelled_job(hook, emulator):
+    control(emulator, "PATCH", "/config", {"queue_seconds": 600})  # cancellable, however slow
     job_id = hook.run_sampler([BELL_MEASURED], "ibm_fez", shots=10)
     assert hook.error_message(job_id) is None
     assert hook.cancel_job(job_id) is True
@@ -261,6 +262,7 @@ def test_tags_listing_and_deletion(hook, emulator):
 
 
 def test_sessions(hook, emulator):
+    control(emulator, "PATCH", "/config", {"queue_seconds": 600})  # queued until ended
     session_id = hook.get_conn().create_session("ibm_fez", mode="batch", max_ttl=300).id
     job_id = hook.run_sampler([BELL_MEASURED], None, 10, session_id=session_id)
     assert hook.get_conn().get_job(job_id).session_id == session_id
