@@ -32,7 +32,7 @@ elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 else
     echo "tests/system_packages.sh: Debian's ${missing[*]} is missing (the UI tests drive" \
         "$CHROMIUM) and this user cannot install it without a password: run" \
-        "sudo sh -c '$command_line' then make test again" >&2
+        "\`sudo sh -c '$command_line'\`, then make test again" >&2
     exit 1
 fi
 [ "${1:-}" != "--check" ] || exit 0
