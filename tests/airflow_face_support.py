@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +85,46 @@ def phase(emulator: Any, job_id: str) -> str:
 
 def configure(emulator: Any, **changes: Any) -> None:
     control(emulator, "PATCH", "/config", changes)
+
+
+#: The queue of a held job (seconds): longer than any test, so the job leaves the queue when
+#: the test ends it (``finish``), not when a loaded machine happens to be slow.
+HOLD = 3600.0
+
+
+def hold(emulator: Any) -> None:
+    """Jobs submitted from now on stay queued until the test ends them (``finish``)."""
+    configure(emulator, queue_seconds=HOLD)
+
+
+def finish(emulator: Any, *job_ids: str) -> None:
+    """End these jobs now (control API), each with its outcome (success, or its job fault)."""
+    for job_id in job_ids:
+        control(emulator, "POST", f"/jobs/{job_id}/finish")
+
+
+@contextmanager
+def finished_once_polled(
+    emulator: Any, vendor: str, job_ids: list[str], polls: int = 3
+) -> Iterator[None]:
+    """Inside: another thread ends the held jobs once the code under test has made ``polls``
+    more requests to the vendor (it is really waiting on them), however long that takes."""
+    before = stats(emulator, vendor)["requests"]
+
+    def end_them() -> None:
+        wait_for(
+            lambda: stats(emulator, vendor)["requests"] >= before + polls,
+            timeout=60,
+            what=f"{polls} requests to {vendor}",
+        )
+        finish(emulator, *job_ids)
+
+    thread = threading.Thread(target=end_them, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join(60)
 
 
 def job_fault(emulator: Any, vendor: str, **fault: Any) -> None:

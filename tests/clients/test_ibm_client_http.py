@@ -152,7 +152,8 @@ def test_cancelled_job_has_no_result_and_cannot_be_cancelled_twice(client, emula
     assert again.value.status == 409
 
 
-def test_no_result_yet_before_the_job_ends(client):
+def test_no_result_yet_before_the_job_ends(client, emulator):
+    configure(emulator.url, queue_seconds=600)  # not ended when read, however slow
     submitted = sampler(client, [BELL], shots=10)
     assert client.get_results_text(submitted.id) is None  # 204
     with pytest.raises(InvalidStateError, match="not ready"):
@@ -164,6 +165,7 @@ def test_no_result_yet_before_the_job_ends(client):
 
 
 def test_job_attributes_match_the_seed(client, emulator):
+    configure(emulator.url, queue_seconds=600)  # not final when read back, however slow
     submitted = sampler(client, [BELL], shots=10, tags=["nightly", "bell"], log_level="info")
     job = client.get_job(submitted.id, exclude_params=False)
     assert job.job_id == submitted.id and job.backend_name == "ibm_fez"
@@ -180,6 +182,7 @@ def test_job_attributes_match_the_seed(client, emulator):
 
 
 def test_logs_metrics_and_queue_information(client, emulator):
+    configure(emulator.url, queue_seconds=600)  # both queued until finished, however slow
     first = sampler(client, [BELL], shots=10)
     second = sampler(client, [BELL], shots=10)
     metrics = client.get_metrics(second.id)

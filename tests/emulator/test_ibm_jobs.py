@@ -251,7 +251,9 @@ def test_qpy_circuits_without_qiskit_on_the_emulator_are_400_saying_so(ibm, monk
 # --- the job document ---------------------------------------------------------------------------
 
 
-def test_job_document_has_every_field_of_the_wire_page(ibm):
+def test_job_document_has_every_field_of_the_wire_page(ibm, emulator):
+    # Pending (usage "pending") when read back, however slow.
+    requests.patch(f"{emulator.url}/_emulator/config", json={"queue_seconds": 600})
     job_id = ibm.submit(
         "sampler",
         [[BELL, None, 10]],

@@ -54,6 +54,8 @@ def test_batch_mode_is_kept(ibm):
 
 
 def test_job_in_a_session_runs_on_the_session_backend_and_reports_its_session(ibm, emulator):
+    # The job keeps the session active until it is finished below, however slow.
+    requests.patch(f"{emulator.url}/_emulator/config", json={"queue_seconds": 600})
     session = _open(ibm)
     answer = ibm.run("sampler", [[BELL, None, 10]], backend=None, session_id=session["id"])
     assert answer.status_code == 200

@@ -6,6 +6,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+from airflow_face_support import finished_once_polled
 from azure_hook_support import (
     BELL,
     FAST,
@@ -240,6 +241,7 @@ def test_prefixed_extras_and_text_booleans(monkeypatch, emulator):
 
 
 def test_job_methods(hook, emulator):
+    patch_config(emulator.url, queue_seconds=600)  # live until ended, however slow
     raw = hook.get_conn().submit_job(
         AzurePreparedJob.input_data(
             {"qubits": 2, "circuit": BELL},
@@ -255,7 +257,8 @@ def test_job_methods(hook, emulator):
     )
     assert (raw.name, raw.tags, raw.provider_id) == ("raw-bell", ["raw"], "ionq")
     assert not hook.get_job_status(raw.id)[0].is_final
-    done = hook.wait_for_job(raw.id, timeout=30, poll_interval=0.2)
+    with finished_once_polled(emulator, "azure", [raw.id]):
+        done = hook.wait_for_job(raw.id, timeout=30, poll_interval=0.2)
     assert done.done() and hook.get_job_status(raw.id)[0].is_final
     assert hook.get_conn().get_job(raw.id).state is JobState.SUCCEEDED
     assert hook.get_conn().get_job(raw.id).metadata == {"qubits": "2", "team": "q"}
@@ -282,6 +285,7 @@ def test_job_methods(hook, emulator):
 
 
 def test_listing_status_quotas_and_sessions(hook, emulator):
+    patch_config(emulator.url, queue_seconds=600)  # jobs live until finished, however slow
     session = hook.get_conn().open_session(
         provider_id="ionq", target="ionq.simulator", name="my-session"
     )

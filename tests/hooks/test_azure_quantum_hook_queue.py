@@ -3,6 +3,9 @@ as the IBM hook and trigger surface theirs."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from airflow_face_support import run_trigger
 from azure_hook_support import BELL, emulator_connection, finish, patch_config
@@ -37,15 +40,23 @@ def test_hook_surfaces_the_queue_position(hook, emulator, monkeypatch):
 
 
 async def test_trigger_logs_the_queue_position_while_queued(hook, emulator, capsys):
-    patch_config(emulator.url, queue_seconds=1.0)
+    patch_config(emulator.url, queue_seconds=3600)  # both queued until the place is logged
     first = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10)).id
     second = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL, shots=10)).id
     trigger = AzureQuantumJobTrigger(
         conn_id="azure_queue", job_id=second, poll_interval=0.05, max_poll_interval=0.1
     )
-    (event,) = await run_trigger(trigger)
+    task = asyncio.ensure_future(run_trigger(trigger))
+    logged, deadline = "", time.monotonic() + 30
+    while f"job {second}: queued" not in logged:
+        assert time.monotonic() < deadline and not task.done(), logged
+        await asyncio.sleep(0.02)
+        logged += capsys.readouterr().out
+    for job_id in (first, second):
+        await asyncio.to_thread(finish, emulator.url, job_id)
+    (event,) = await task
     assert event["status"] == "success"
-    logged = capsys.readouterr().out
+    logged += capsys.readouterr().out
     (line,) = [line for line in logged.splitlines() if f"job {second}: queued" in line]
     assert "(queue position 2)" in line, line
     assert hook.get_conn().get_job(first).done()

@@ -23,6 +23,9 @@ from airflow_face_support import (
     FakeTI,
     configure,
     control,
+    finish,
+    finished_once_polled,
+    hold,
     job_fault,
     make_context,
     phase,
@@ -152,7 +155,7 @@ def test_azure_quantinuum_waits_on_the_worker_and_returns_the_decoded_result(con
 def test_azure_ionq_circuit_deferred_pushes_xcom_first_and_resumes_with_counts(
     connections, emulator
 ):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued at the first look, however slow
     op = AzureQuantumSubmitJobOperator(
         task_id="bell",
         target="ionq.simulator",
@@ -179,6 +182,7 @@ def test_azure_ionq_circuit_deferred_pushes_xcom_first_and_resumes_with_counts(
         "cancel_on_kill": True,
         "shared_polling": None,
     }
+    finish(emulator, job_id)
     result = plain_json(resume(op, context, deferred))
     assert result["format"] == "ionq.quantum-results.v1"
     assert result["probabilities"] == {"00": 0.5, "11": 0.5}
@@ -261,6 +265,7 @@ def test_azure_ionq_circuit_takes_shots_from_input_params(connections, emulator)
 
 
 def test_wait_for_completion_false_returns_the_job_id(connections, emulator):
+    hold(emulator)  # still queued when looked at, however slow
     for factory in (quantinuum, sampler):
         op = factory(wait_for_completion=False)
         context = make_context(op)
@@ -273,7 +278,7 @@ def test_wait_for_completion_false_returns_the_job_id(connections, emulator):
 
 
 def test_ibm_sampler_deferred_resumes_with_counts_per_register(connections, emulator):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued at the first look, however slow
     op = sampler(deferrable=True)
     context = make_context(op)
     deferred = defer(op, context)
@@ -281,6 +286,7 @@ def test_ibm_sampler_deferred_resumes_with_counts_per_register(connections, emul
     job_id = ti.pushed("job_id")
     assert ti.pushes == [("job_id", job_id), ("job_url", page(emulator, job_id))]
     assert type(deferred.trigger) is IBMQuantumJobTrigger
+    finish(emulator, job_id)
     result = plain_json(resume(op, context, deferred))
     (pub,) = result["pub_results"]
     assert pub["shots"] == 200 and set(pub["counts"]) == {"00", "11"}
@@ -330,6 +336,7 @@ def test_ibm_get_results_cancel_and_update_tags(connections, emulator):
     assert context["ti"].pushed("job_url") == page(emulator, done)
 
     assert IBMQuantumCancelJobOperator(task_id="c1", job_id=done).execute(context) == "succeeded"
+    hold(emulator)  # still cancellable, however slow
     live = hook.get_conn().run_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", 10)).id
     assert IBMQuantumCancelJobOperator(task_id="c2", job_id=live).execute(context) == "cancelled"
     with pytest.raises(AirflowException, match="cancelled"):
@@ -358,6 +365,7 @@ def test_azure_get_results_and_cancel(connections, emulator):
     failed = hook.get_conn().submit_job(AzurePreparedJob.quantinuum_program(BELL_QASM2)).id
     with pytest.raises(AirflowException, match="bad terms"):
         AzureQuantumGetResultsOperator(task_id="get2", job_id=failed, timeout=10).execute(context)
+    hold(emulator)  # still cancellable, however slow
     live = hook.get_conn().submit_job(AzurePreparedJob.quantinuum_program(BELL_QASM2)).id
     assert AzureQuantumCancelJobOperator(task_id="c2", job_id=live).execute(context) == "cancelled"
 
@@ -366,7 +374,7 @@ def test_azure_get_results_and_cancel(connections, emulator):
 
 
 def test_ibm_session_close_waits_for_the_sessions_jobs(connections, emulator):
-    configure(emulator, queue_seconds=0.6)
+    hold(emulator)  # queued until the close has waited on it a while
     context = make_context()
     session_id = IBMQuantumOpenSessionOperator(
         task_id="open", backend="ibm_fez", mode="batch"
@@ -374,9 +382,10 @@ def test_ibm_session_close_waits_for_the_sessions_jobs(connections, emulator):
     job_id = sampler(session_id=session_id, wait_for_completion=False).execute(context)
     assert phase(emulator, job_id) == "queued"
 
-    IBMQuantumCloseSessionOperator(
-        task_id="close", session_id=session_id, poll_interval=0.05
-    ).execute(context)
+    with finished_once_polled(emulator, "ibm", [job_id]):
+        IBMQuantumCloseSessionOperator(
+            task_id="close", session_id=session_id, poll_interval=0.05
+        ).execute(context)
     assert phase(emulator, job_id) == "succeeded"  # the close waited for it
     session = IBMQuantumHook().get_conn().get_session(session_id)
     assert session.accepting_jobs is False
@@ -395,12 +404,12 @@ def test_session_close_without_a_session_is_a_no_op(connections, emulator):
 def test_a_retry_reattaches_to_the_live_job_instead_of_submitting_again(
     connections, emulator, vendor
 ):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued at both tries' first look, however slow
     make = SUBMITTERS[vendor]
     first_try = make(deferrable=True)
     first = defer(first_try, make_context(first_try, try_number=1))
     job_id = first.trigger.job_id
-    assert phase(emulator, job_id) in ("queued", "running")
+    assert phase(emulator, job_id) == "queued"
 
     # The worker died; the scheduler runs try 2 of the same task instance.
     second_try = make(deferrable=True)
@@ -409,6 +418,7 @@ def test_a_retry_reattaches_to_the_live_job_instead_of_submitting_again(
     assert second.trigger.job_id == job_id
     assert context["ti"].pushed("job_id") == job_id
     assert submitted(emulator, vendor) == 1
+    finish(emulator, job_id)
     assert resume(second_try, context, second)
 
     # A third try after success reattaches too and returns the same result.
@@ -657,20 +667,23 @@ def test_deferred_timeout_cancels_the_job_and_fails_the_task(connections, emulat
     configure(emulator, queue_seconds=30.0)
     op = SUBMITTERS[vendor](deferrable=True, timeout=0.3)
     context = make_context(op)
+    before = time.time()
     deferred = defer(op, context)
-    assert deferred.trigger.deadline == pytest.approx(time.time() + 0.3, abs=0.5)
+    assert before + 0.3 <= deferred.trigger.deadline <= time.time() + 0.3
     with pytest.raises(AirflowException, match="passed its deadline; the job was cancelled"):
         resume(op, context, deferred)
     assert phase(emulator, deferred.trigger.job_id) == "cancelled"
 
 
 def test_failed_job_fails_the_deferred_task_with_the_vendor_message(connections, emulator):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued at the first look, however slow
     job_fault(emulator, "ibm", outcome="fail", code="1517", message="Measurement error")
     op = sampler(deferrable=True)
     context = make_context(op)
+    deferred = defer(op, context)
+    finish(emulator, deferred.trigger.job_id)  # ends failed: the job fault
     with pytest.raises(AirflowException, match="Measurement error"):
-        resume(op, context, defer(op, context))
+        resume(op, context, deferred)
 
 
 def test_execute_complete_refuses_an_unexpected_event(connections):
@@ -775,7 +788,7 @@ def test_max_poll_interval_is_never_below_the_first_wait():
 
 
 def test_updating_tags_keeps_the_idempotency_tag_so_a_retry_still_reattaches(connections, emulator):
-    configure(emulator, queue_seconds=0.6)
+    hold(emulator)  # still queued at both tries' first look, however slow
     first_try = sampler(deferrable=True)
     job_id = defer(first_try, make_context(first_try, try_number=1)).trigger.job_id
     key = next(

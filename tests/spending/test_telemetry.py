@@ -18,9 +18,11 @@ from airflow.sdk.observability.stats import initialize
 from airflow_face_support import (
     BELL_IONQ,
     BELL_QASM,
+    HOLD,
     SECRET,
     configure,
     control,
+    hold,
     job_fault,
     make_context,
     run_trigger,
@@ -169,6 +171,7 @@ def test_ibm_job_waited_on_the_worker_sends_its_times_and_quantum_seconds(
 
 
 def test_azure_job_resumed_from_the_trigger_sends_its_cost(azure_connection, emulator, statsd):
+    hold(emulator)  # still queued at the first look, however slow
     op = AzureQuantumSubmitJobOperator(
         task_id="bell_qpu",
         target="ionq.qpu.aria-1",
@@ -182,6 +185,8 @@ def test_azure_job_resumed_from_the_trigger_sends_its_cost(azure_connection, emu
     with pytest.raises(TaskDeferred) as deferred:
         op.execute(context)
     assert statsd.quantum() == {}  # nothing is final yet
+    # The emulator's clock past the queue: the job runs (its 0.3 s) and ends by itself.
+    control(emulator, "POST", "/clock/advance", {"seconds": HOLD})
     (event,) = asyncio.run(run_trigger(deferred.value.trigger))
     op.execute_complete(context, event=event)
 
@@ -228,7 +233,7 @@ def test_a_job_final_at_the_first_look_and_failed_is_counted_as_failed(
 
 
 def test_a_job_cancelled_while_deferred_is_counted_as_cancelled(azure_connection, emulator, statsd):
-    configure(emulator, queue_seconds=5)
+    hold(emulator)  # still queued at the first look and at the cancel, however slow
     op = AzureQuantumSubmitJobOperator(
         task_id="gone",
         target="ionq.simulator",

@@ -11,12 +11,14 @@ import asyncio
 import json
 import os
 import re
+import time
 from typing import Any
 
 import pytest
 from airflow_face_support import (
     configure,
     control,
+    hold,
     http_fault,
     make_vendor,
     run_trigger,
@@ -71,7 +73,8 @@ async def wait_all(triggers: list[Any]) -> list[dict[str, Any]]:
 
 async def poller_of(tasks: list[asyncio.Task]) -> Any:
     """The shared poller the running waits registered with (once they have)."""
-    for _ in range(500):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         for scope in live_scopes():
             if scope._poller is not None and len(scope._poller):
                 return scope._poller
@@ -80,11 +83,30 @@ async def poller_of(tasks: list[asyncio.Task]) -> Any:
     raise AssertionError("no shared poller appeared")
 
 
-async def wait_with_poller(vendor: Any, jobs: list[str], interval: float) -> tuple[list, Any]:
-    """Wait for each job (polling every ``interval``): the events, and the shared poller."""
+async def end_jobs(emulator: Any, jobs: list[str]) -> None:
+    """End held jobs now, all at one instant (control API)."""
+    await asyncio.to_thread(control, emulator, "POST", "/jobs/finish", {"ids": jobs})
+
+
+async def until(predicate: Any, tasks: list[asyncio.Task], what: str) -> None:
+    """Wait until ``predicate()`` holds, while the waits still run (a held job never ends)."""
+    deadline = time.monotonic() + 30
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        assert not any(task.done() for task in tasks), what
+        await asyncio.sleep(0.02)
+
+
+async def wait_with_poller(
+    emulator: Any, vendor: Any, jobs: list[str], interval: float, rounds: int = 2
+) -> tuple[list, Any]:
+    """Wait for each held job (polling every ``interval``) and end them all once the shared
+    poller has done ``rounds`` rounds: the events, and the shared poller."""
     triggers = [vendor.trigger(j, poll_interval=interval, max_poll_interval=interval) for j in jobs]
     tasks = [asyncio.ensure_future(run_trigger(trigger)) for trigger in triggers]
     poller = await poller_of(tasks)
+    await until(lambda: poller.rounds >= rounds, tasks, f"{rounds} rounds of the poller")
+    await end_jobs(emulator, jobs)
     events = [event for result in await asyncio.gather(*tasks) for event in result]
     return events, poller
 
@@ -147,10 +169,10 @@ async def test_paged_listing_finds_every_wait(vendor, emulator, monkeypatch):
     """Pages of 4 jobs: the waits on later pages are found there, not GET one by one."""
     module = ibm_client if vendor.name == "ibm" else azure_client
     monkeypatch.setattr(module, "PENDING_PAGE_SIZE", 4)
-    configure(emulator, queue_seconds=1.5)
+    hold(emulator)  # pending, all 14, until the poller has read them a few times
     jobs = submit_many(vendor, 14)
     before = counts(emulator, vendor.name)
-    events, poller = await wait_with_poller(vendor, jobs, 0.15)
+    events, poller = await wait_with_poller(emulator, vendor, jobs, 0.15)
     assert {event["status"] for event in events} == {"success"}
     seen = since(before, counts(emulator, vendor.name))
     assert seen["list"] > poller.rounds  # rounds read several pages
@@ -163,7 +185,7 @@ async def test_paged_listing_finds_every_wait(vendor, emulator, monkeypatch):
 async def test_failing_listing_falls_back_to_one_get_per_job(vendor, emulator, caplog):
     """The list endpoint answers 503 throughout (Retry-After 0.05 s): each job is polled on
     its own, and the waits end as usual."""
-    configure(emulator, queue_seconds=1.0)
+    hold(emulator)  # pending until the poller has failed a few rounds
     http_fault(
         emulator,
         vendor.name,
@@ -175,7 +197,7 @@ async def test_failing_listing_falls_back_to_one_get_per_job(vendor, emulator, c
     )
     jobs = submit_many(vendor, 3)
     before = counts(emulator, vendor.name)
-    events, poller = await wait_with_poller(vendor, jobs, 0.1)
+    events, poller = await wait_with_poller(emulator, vendor, jobs, 0.1)
     assert {event["status"] for event in events} == {"success"}
     seen = since(before, counts(emulator, vendor.name))
     # Every round failed (the last one may still have been listing when the waits ended).
@@ -193,15 +215,25 @@ async def test_waits_missing_from_a_cut_listing_are_confirmed_on_their_own(
     module = ibm_client if vendor.name == "ibm" else azure_client
     monkeypatch.setattr(module, "PENDING_PAGE_SIZE", 2)
     monkeypatch.setattr(poller_module, "MAX_LIST_PAGES", 1)
-    configure(emulator, queue_seconds=1.0)
+    hold(emulator)  # pending until the unlisted ones have been confirmed twice each
     jobs = submit_many(vendor, 5)
     before = counts(emulator, vendor.name)
     triggers = [vendor.trigger(j, poll_interval=0.2, max_poll_interval=0.2) for j in jobs]
-    events = await wait_all(triggers)
+    began = time.monotonic()
+    tasks = [asyncio.ensure_future(run_trigger(trigger, timeout=60)) for trigger in triggers]
+    await until(
+        lambda: since(before, counts(emulator, vendor.name))["get"] >= 3 * 2,
+        tasks,
+        "two GETs of each unlisted job",
+    )
+    await end_jobs(emulator, jobs)
+    waited = time.monotonic() - began
+    events = [event for result in await asyncio.gather(*tasks) for event in result]
     assert {event["status"] for event in events} == {"success"}
     seen = since(before, counts(emulator, vendor.name))
-    # About 1.3 s at 0.2 s: 3 unlisted jobs with at most ~9 GETs each, 2 listed with ~1.
-    assert 3 * 2 <= seen["get"] <= 3 * 9 + 2 * 2, seen
+    # 3 unlisted jobs with at most one GET per 0.2 s (-20 %) each, and one to see the end;
+    # 2 listed with about 1.
+    assert 3 * 2 <= seen["get"] <= 3 * (int(waited / (0.8 * 0.2)) + 2) + 2 * 2, (seen, waited)
 
 
 # ----------------------------------------------------------------------------- lifecycle
@@ -210,19 +242,21 @@ async def test_waits_missing_from_a_cut_listing_are_confirmed_on_their_own(
 async def test_restarted_waits_reregister_and_finish(vendor, emulator):
     """A triggerer restart: the running waits are cancelled, new trigger objects for the
     same jobs register again, and the old ones are gone from the poller."""
-    configure(emulator, queue_seconds=1.0)
+    hold(emulator)  # pending until the restarted waits have registered
     jobs = submit_many(vendor, 4)
     first = [vendor.trigger(j, poll_interval=0.1, max_poll_interval=0.1) for j in jobs]
     tasks = [asyncio.ensure_future(run_trigger(trigger)) for trigger in first]
     poller = await poller_of(tasks)
-    while poller.rounds < 2:
-        await asyncio.sleep(0.02)
+    await until(lambda: poller.rounds >= 2, tasks, "2 rounds of the poller")
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     assert live_scopes() == [] and not len(poller)
     again = [type(t)(**t.serialize()[1]) for t in first]
-    events = await wait_all(again)
+    tasks = [asyncio.ensure_future(run_trigger(trigger)) for trigger in again]
+    await poller_of(tasks)
+    await end_jobs(emulator, jobs)
+    events = [event for result in await asyncio.gather(*tasks) for event in result]
     assert {event["status"] for event in events} == {"success"}
     assert live_scopes() == []
 
@@ -237,15 +271,22 @@ async def test_two_waits_on_one_job_both_hear_the_end(vendor, emulator):
 async def test_per_job_polling_by_kwarg_or_connection_extra(vendor, emulator, monkeypatch):
     """shared_polling=False, or the connection's extra: no listing, one GET per interval."""
     monkeypatch.setattr(scopes, "CONNECTION_TTL", 0.0)  # the edit below is seen at once
-    configure(emulator, queue_seconds=0.8)
+    hold(emulator)  # pending until polled three times
     job_id = vendor.submit()
     before = counts(emulator, vendor.name)
     trigger = vendor.trigger(job_id, poll_interval=0.1, max_poll_interval=0.1, shared_polling=False)
-    (event,) = await run_trigger(trigger)
+    began = time.monotonic()
+    task = asyncio.ensure_future(run_trigger(trigger))
+    await until(
+        lambda: since(before, counts(emulator, vendor.name))["get"] >= 3, [task], "three GETs"
+    )
+    await end_jobs(emulator, [job_id])
+    waited = time.monotonic() - began
+    (event,) = await task
     seen = since(before, counts(emulator, vendor.name))
     assert event["status"] == "success" and seen["list"] == 0
-    # About 1.1 s of waiting at 0.1 s (+/- 20 %): never more than one GET per 0.08 s.
-    assert 3 <= seen["get"] <= 16, seen
+    # At 0.1 s (+/- 20 %): never more than one GET per 0.08 s, and one to see the end.
+    assert 3 <= seen["get"] <= int(waited / 0.08) + 2, (seen, waited)
 
     variable = f"AIRFLOW_CONN_{vendor.conn_id.upper()}"
     conn = json.loads(os.environ[variable])
@@ -253,7 +294,10 @@ async def test_per_job_polling_by_kwarg_or_connection_extra(vendor, emulator, mo
     monkeypatch.setenv(variable, json.dumps(conn))
     job_id = vendor.submit()
     before = counts(emulator, vendor.name)
-    (event,) = await run_trigger(vendor.trigger(job_id))
+    task = asyncio.ensure_future(run_trigger(vendor.trigger(job_id)))
+    await until(lambda: since(before, counts(emulator, vendor.name))["get"] >= 1, [task], "a GET")
+    await end_jobs(emulator, [job_id])
+    (event,) = await task
     assert event["status"] == "success"
     assert since(before, counts(emulator, vendor.name))["list"] == 0
 
@@ -275,7 +319,7 @@ async def test_bad_shared_polling_extra_is_an_error_event_naming_it(vendor, monk
 async def test_an_edited_connection_gets_a_new_scope(vendor, emulator, monkeypatch):
     """Waits started after an edit use the new connection; running ones keep theirs."""
     monkeypatch.setattr(scopes, "CONNECTION_TTL", 0.0)
-    configure(emulator, queue_seconds=1.0)
+    hold(emulator)  # both pending until both scopes are there
     jobs = submit_many(vendor, 2)
     first = asyncio.ensure_future(run_trigger(vendor.trigger(jobs[0])))
     await poller_of([first])
@@ -284,11 +328,8 @@ async def test_an_edited_connection_gets_a_new_scope(vendor, emulator, monkeypat
     conn["extra"]["verify"] = "false"  # any change of content
     monkeypatch.setenv(variable, json.dumps(conn))
     second = asyncio.ensure_future(run_trigger(vendor.trigger(jobs[1])))
-    for _ in range(200):
-        if len(live_scopes()) == 2:
-            break
-        await asyncio.sleep(0.01)
-    assert len(live_scopes()) == 2
+    await until(lambda: len(live_scopes()) == 2, [first, second], "a second scope")
+    await end_jobs(emulator, jobs)
     events = [event for result in await asyncio.gather(first, second) for event in result]
     assert {event["status"] for event in events} == {"success"}
     assert live_scopes() == []

@@ -20,6 +20,8 @@ from airflow_face_support import (
     check_small_event,
     configure,
     control,
+    finish,
+    hold,
     http_fault,
     job_fault,
     make_vendor,
@@ -59,12 +61,23 @@ def polls(emulator, vendor) -> int:
 
 async def started(task: asyncio.Task, emulator, vendor, before: int) -> None:
     """Wait until the trigger has polled at least once (it is really waiting)."""
-    for _ in range(200):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         if polls(emulator, vendor) > before:
             return
         assert not task.done(), task
         await asyncio.sleep(0.01)
     raise AssertionError("the trigger never polled")
+
+
+async def until_logged(task: asyncio.Task, capsys, logged: list[str], text: str) -> None:
+    """Wait until the running trigger has printed ``text``; what it printed goes to ``logged``."""
+    deadline = time.monotonic() + 30
+    while not any(text in chunk for chunk in logged):
+        assert time.monotonic() < deadline, f"never logged {text!r}: {logged}"
+        assert not task.done(), task
+        await asyncio.sleep(0.02)
+        logged.append(capsys.readouterr().out)
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -76,21 +89,28 @@ async def test_success_event_is_small_and_logs_each_state_once(
     def blocking_lookup(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a trigger must read its connection with the async API")
 
-    # Phases long enough that even a starved event loop polls each of them at least once.
-    configure(emulator, queue_seconds=0.5, run_seconds=1.5)
+    # Each phase lasts until the test moves the job on, once the trigger has logged it: the
+    # emulator's clock past the queue (not past a token's life), then the end.
+    configure(emulator, queue_seconds=600, run_seconds=600)
     job_id = vendor.submit()
     monkeypatch.setattr(QuantumHook, "get_connection", classmethod(blocking_lookup))
     trigger = vendor.trigger(job_id)
-    events = await run_trigger(trigger)
+    task = asyncio.ensure_future(run_trigger(trigger))
+    logged: list[str] = []
+    await until_logged(task, capsys, logged, f"job {job_id}: queued")
+    await asyncio.to_thread(control, emulator, "POST", "/clock/advance", {"seconds": 600})
+    await until_logged(task, capsys, logged, f"job {job_id}: running")
+    await asyncio.to_thread(finish, emulator, job_id)
+    events = await task
 
     assert len(events) == 1
     (event,) = events
     check_small_event(event, job_id)
     assert event["status"] == "success" and event["state"] == "succeeded"
     assert live_scopes() == []  # the connection's client was closed with the last wait
-    logged = capsys.readouterr().out
+    logged.append(capsys.readouterr().out)
     for state in ("queued", "running", "succeeded"):
-        assert logged.count(f"job {job_id}: {state}") == 1, logged
+        assert "".join(logged).count(f"job {job_id}: {state}") == 1, logged
 
 
 async def test_failed_job_event_carries_the_vendor_message(vendor, emulator):
@@ -103,7 +123,7 @@ async def test_failed_job_event_carries_the_vendor_message(vendor, emulator):
 
 
 async def test_job_cancelled_from_outside_gives_a_cancelled_event(vendor, emulator):
-    configure(emulator, queue_seconds=2.0)
+    hold(emulator)  # still cancellable, however slow
     job_id = vendor.submit()
     before = polls(emulator, vendor)
     task = asyncio.ensure_future(run_trigger(vendor.trigger(job_id)))
@@ -186,7 +206,7 @@ async def test_on_kill_of_a_finished_job_is_quiet(vendor, emulator):
 
 async def test_cleanup_never_cancels(vendor, emulator):
     """A triggerer restart cancels the run and calls cleanup(): the job must live on."""
-    configure(emulator, queue_seconds=1.0)
+    hold(emulator)  # live until the second triggerer waits on it, however slow
     job_id = vendor.submit()
     trigger = vendor.trigger(job_id)
     before = polls(emulator, vendor)
@@ -196,10 +216,14 @@ async def test_cleanup_never_cancels(vendor, emulator):
     with pytest.raises(asyncio.CancelledError):
         await task
     await trigger.cleanup()
-    assert phase(emulator, job_id) in ("queued", "running")
+    assert phase(emulator, job_id) == "queued"
     # ... and another triggerer, given the serialized trigger, sees it through.
     _, kwargs = trigger.serialize()
-    (event,) = await run_trigger(type(trigger)(**kwargs))
+    before = polls(emulator, vendor)
+    task = asyncio.ensure_future(run_trigger(type(trigger)(**kwargs)))
+    await started(task, emulator, vendor, before)
+    await asyncio.to_thread(finish, emulator, job_id)
+    (event,) = await task
     assert event["status"] == "success"
 
 
@@ -297,7 +321,7 @@ async def test_token_rejected_by_the_service_is_renewed_and_the_wait_goes_on(
     if vendor.name == "azure":
         conn_id = request.getfixturevalue("azure_entra_connection")
         vendor.hook, vendor.conn_id = AzureQuantumHook(conn_id), conn_id
-    configure(emulator, queue_seconds=1.0)
+    hold(emulator)  # still queued when the clock moves, however slow
     job_id = vendor.submit()
     tokens_before = stats(emulator, vendor.name)["token_requests"]
     before = polls(emulator, vendor)
@@ -347,13 +371,18 @@ async def test_burst_of_429_and_503_with_retry_after_is_survived(vendor, emulato
 
 
 async def test_ibm_queue_position_is_logged_while_queued(emulator, request, capsys):
-    configure(emulator, queue_seconds=1.0)
+    hold(emulator)  # both queued until the trigger has logged the second's place
     vendor = make_vendor("ibm", request)
     first = vendor.submit()
     second = vendor.submit()
-    (event,) = await run_trigger(vendor.trigger(second))
+    task = asyncio.ensure_future(run_trigger(vendor.trigger(second)))
+    logged: list[str] = []
+    await until_logged(task, capsys, logged, f"job {second}: queued")
+    await asyncio.to_thread(finish, emulator, first, second)
+    (event,) = await task
     assert event["status"] == "success"
-    logged = capsys.readouterr().out
-    (line,) = [line for line in logged.splitlines() if f"job {second}: queued" in line]
+    logged.append(capsys.readouterr().out)
+    lines = "".join(logged).splitlines()
+    (line,) = [line for line in lines if f"job {second}: queued" in line]
     assert "(queue position 2)" in line, line
     assert phase(emulator, first) == "succeeded"

@@ -12,8 +12,8 @@ from ui_support import CHROMIUM, UI_EMULATOR, UI_TASKS, AirflowDeployment, chrom
 @pytest.fixture
 def airflow_ui(example_dags_deployment: AirflowDeployment) -> AirflowDeployment:
     """The example DAGs' deployment (tests/conftest.py), its emulator holding every job."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    if not CHROMIUM.exists():  # make test installs it (tests/system_packages.sh)
+        pytest.fail(f"{CHROMIUM} is missing: run `make test-setup` (or apt-get install chromium)")
     timings = UI_EMULATOR.model_dump(include={"queue_seconds", "run_seconds", "seed"})
     example_dags_deployment.emulator_api("PATCH", "/config", json=timings)
     example_dags_deployment.wait_for_dags([dag_id for dag_id, _ in UI_TASKS])
