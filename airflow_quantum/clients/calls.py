@@ -25,7 +25,16 @@ import inspect
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, overload
+from typing import (
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypeVar,
+    overload,
+)
 
 from airflow_quantum.clients.errors import QuantumAPIError, QuantumError
 from airflow_quantum.clients.transport import AsyncTransport, Request, SyncTransport, decode_json
@@ -153,39 +162,56 @@ class AsyncOperation(Protocol[P, T_co]):
     def call(self, *args: P.args, **kwargs: P.kwargs) -> Call[Any] | Flow[Any]: ...
 
 
-class operation(Generic[P, T]):
-    """Decorator of a protocol method that builds a ``Call[T]`` or a ``Flow[T]``.
+SyncFace = TypeVar("SyncFace")
+AsyncFace = TypeVar("AsyncFace")
 
-    On a sync client the method returns ``T``; on an async client, a coroutine of ``T``. Both
-    keep the method's name, docstring and signature; ``.call(...)`` gives the unsent call (or
-    flow). The bound method is made once per client.
-    """
 
-    def __init__(self, build: Callable[Concatenate[Any, P], Call[T] | Flow[T]]) -> None:
+class _ClientMethod(Generic[SyncFace, AsyncFace]):
+    """What ``operation`` and ``listing`` share: the client method of ``build`` keeps its name,
+    docstring and signature (``returns`` says what a built ``Call``/``Flow``/``Pager`` of ``X``
+    gives), and is made once per client."""
+
+    returns = "{}"
+
+    def __init__(self, build: Callable[..., Any]) -> None:
         self.build = build
         self.name = build.__name__
-        self.signature = client_signature(build, "{}")
+        self.signature = client_signature(build, self.returns)
         functools.update_wrapper(self, build)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
+    def bind(self, client: Any) -> Any:
+        raise NotImplementedError
+
     @overload
     def __get__(self, client: None, owner: type) -> Self: ...
-
     @overload
-    def __get__(self, client: SyncRunner, owner: type) -> SyncOperation[P, T]: ...
-
+    def __get__(self, client: SyncRunner, owner: type) -> SyncFace: ...
     @overload
-    def __get__(self, client: AsyncRunner, owner: type) -> AsyncOperation[P, T]: ...
-
+    def __get__(self, client: AsyncRunner, owner: type) -> AsyncFace: ...
     def __get__(self, client: Any, owner: type) -> Any:
         if client is None:
             return self
-        bound = client.bind(self.build)
-        bound.__signature__ = self.signature
-        client.__dict__[self.name] = bound
-        return bound
+        method = self.bind(client)
+        method.__signature__ = self.signature
+        client.__dict__[self.name] = method
+        return method
+
+
+class operation(_ClientMethod[SyncOperation[P, T], AsyncOperation[P, T]]):
+    """Decorator of a protocol method that builds a ``Call[T]`` or a ``Flow[T]``.
+
+    On a sync client the method returns ``T``; on an async client, a coroutine of ``T``;
+    ``.call(...)`` gives the unsent call (or flow).
+    """
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Call[T] | Flow[T]]) -> None:
+        super().__init__(build)
+
+    def bind(self, client: Any) -> Any:
+        return client.bind(self.build)
 
 
 class SyncListing(Protocol[P, T_co]):
@@ -200,41 +226,24 @@ class AsyncListing(Protocol[P, T_co]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[T_co]: ...
 
 
-class listing(Generic[P, T]):
+class listing(_ClientMethod[SyncListing[P, T], AsyncListing[P, T]]):
     """Decorator of a protocol method that builds a ``Pager[T]``.
 
     Its arguments are checked when it is called; pages are fetched as the items are consumed.
     """
 
+    returns = "Iterator[{}]"
+
     def __init__(self, build: Callable[Concatenate[Any, P], Pager[T]]) -> None:
-        self.build = build
-        self.name = build.__name__
-        self.signature = client_signature(build, "Iterator[{}]")
-        functools.update_wrapper(self, build)
+        super().__init__(build)
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, client: None, owner: type) -> Self: ...
-
-    @overload
-    def __get__(self, client: SyncRunner, owner: type) -> SyncListing[P, T]: ...
-
-    @overload
-    def __get__(self, client: AsyncRunner, owner: type) -> AsyncListing[P, T]: ...
-
-    def __get__(self, client: Any, owner: type) -> Any:
-        if client is None:
-            return self
+    def bind(self, client: Any) -> Any:
         build = self.build
 
         @functools.wraps(build)
         def method(*args: Any, **kwargs: Any) -> Any:
             return client.items(build(client, *args, **kwargs))
 
-        method.__signature__ = self.signature  # type: ignore[attr-defined]
-        client.__dict__[self.name] = method
         return method
 
 
