@@ -32,6 +32,8 @@ import json
 import uuid
 from typing import Any
 
+from airflow.sdk.exceptions import AirflowException
+
 from airflow_quantum.clients.azure.client import AsyncAzureQuantumClient, AzureQuantumClient
 from airflow_quantum.clients.azure.inputs import provider_of
 from airflow_quantum.clients.azure.models import Quota
@@ -52,11 +54,6 @@ from airflow_quantum.results.summary import JobFacts
 from airflow_quantum.spending import azure_checks, azure_pricing
 from airflow_quantum.spending.choice import BackendChoice
 from airflow_quantum.spending.facts import azure_spend
-
-try:
-    from airflow.sdk.exceptions import AirflowException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
 
 _EXTRA_PREFIX = "extra__azure_quantum__"
 #: Namespace of the deterministic job ids that make resubmission find the job it already made.

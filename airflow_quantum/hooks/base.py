@@ -25,17 +25,13 @@ import time
 from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
+from airflow.sdk import BaseHook
 from asgiref.sync import sync_to_async
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidStateError, QuantumError
 from airflow_quantum.clients.state import CancelOutcome, JobState
 from airflow_quantum.results.summary import JobFacts
-
-try:
-    from airflow.sdk import BaseHook
-except ImportError:  # pragma: no cover - Airflow < 3 is not supported
-    from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
 
 C = TypeVar("C")
 A = TypeVar("A")

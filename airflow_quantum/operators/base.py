@@ -17,6 +17,7 @@ from functools import cached_property, partial
 from typing import Any, ClassVar, NamedTuple
 
 from airflow.sdk import BaseOperator, conf
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
@@ -34,11 +35,6 @@ from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.spending.telemetry import report_finished_job
 from airflow_quantum.triggers.base import QuantumJobTrigger, job_trigger
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
-
-try:
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
 
 _EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.sdk import Asset
+from airflow.sdk.exceptions import AirflowException
 
 from airflow_quantum.clients.errors import InvalidInputError, QuantumError
 from airflow_quantum.results.assets import attach_to_outlets
@@ -33,11 +34,6 @@ from airflow_quantum.results.storage import (
 )
 from airflow_quantum.results.summary import JobFacts, highlights, json_size
 from airflow_quantum.results.trim import shrink_for_xcom
-
-try:
-    from airflow.sdk.exceptions import AirflowException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
 
 
 def checked_xcom_limit(value: Any) -> int | None:

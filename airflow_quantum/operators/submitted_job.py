@@ -10,17 +10,13 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException
 
 from airflow_quantum.clients.errors import JobFailedError
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.operators.base import failing_on_bad_input
 from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
-
-try:
-    from airflow.sdk.exceptions import AirflowException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
 
 
 class QuantumGetResultsOperator(BaseOperator):

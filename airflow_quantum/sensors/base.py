@@ -7,6 +7,12 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+)
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidInputError, NotFoundError
@@ -16,21 +22,6 @@ from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.operators.base import default_deferrable, seconds
 from airflow_quantum.triggers.base import QuantumJobTrigger, job_trigger
 from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
-
-try:
-    from airflow.sdk.exceptions import (
-        AirflowException,
-        AirflowFailException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-    )
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import (  # type: ignore[no-redef]
-        AirflowException,
-        AirflowFailException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-    )
 
 
 def final_states(target_states: Iterable[JobState | str] | None) -> frozenset[JobState]:

@@ -25,13 +25,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from airflow.sdk.observability.stats import Stats
+
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.results.summary import JobFacts
-
-try:
-    from airflow.sdk.observability.stats import Stats
-except ImportError:  # pragma: no cover - Airflow before the task SDK's observability module
-    from airflow.stats import Stats  # type: ignore[no-redef]
 
 QUEUE_SECONDS = "quantum.job.queue_seconds"
 RUN_SECONDS = "quantum.job.run_seconds"

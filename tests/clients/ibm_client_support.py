@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import Any
 
 import requests
@@ -59,25 +58,3 @@ def finish(url: str, job_id: str) -> None:
 
 def route_count(url: str, route: str) -> int:
     return stats(url)["routes"].get(route, 0)
-
-
-def wait_final(client: Any, job_id: str, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.get_job(job_id)
-        if job.in_final_state():
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} not final: {job.status}"
-        time.sleep(0.02)
-
-
-async def await_final(client: Any, job_id: str, timeout: float = 10.0) -> Any:
-    import asyncio
-
-    deadline = time.monotonic() + timeout
-    while True:
-        job = await client.get_job(job_id)
-        if job.in_final_state():
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} not final: {job.status}"
-        await asyncio.sleep(0.02)

@@ -7,7 +7,7 @@ import math
 import time
 
 import pytest
-from azure_client_support import (
+from azure_support import (
     BELL,
     FAST,
     ISING_TERMS,
@@ -29,8 +29,8 @@ from azure_client_support import (
     plant_qio,
     requests_log,
     results_when_done,
-    wait_done,
 )
+from job_waits import wait_final
 
 from airflow_quantum.clients.azure import (
     AsyncAzureQuantumClient,
@@ -195,7 +195,7 @@ async def test_lifecycle_with_entra_token_shared_by_the_sync_and_async_clients(e
     settings = entra_settings(emulator.url)
     with AzureQuantumClient(settings, retry_policy=FAST) as client:
         job = client.submit_job(AzurePreparedJob.ionq_circuit(BELL, name="bell-async"))
-        done = wait_done(client, job.id)
+        done = wait_final(client, job.id)
         assert done.has_completed() and done.name == "bell-async"
         result = client.get_results(done)
         assert result["probabilities"] == {"00": 0.5, "11": 0.5}

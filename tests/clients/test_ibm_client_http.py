@@ -14,14 +14,13 @@ from ibm_client_support import (
     RY,
     RY_NO_MEASURE,
     SEEDED,
-    await_final,
     configure,
     finish,
     job_fault,
     settings,
     stats,
-    wait_final,
 )
+from job_waits import await_final, wait_final
 
 from airflow_quantum.clients.errors import (
     InvalidInputError,

@@ -13,7 +13,8 @@ import sys
 import numpy as np
 import pytest
 from ibm_circuits import ISA_BELL_NO_MEASURE, qiskit_isa_rotation
-from ibm_client_support import finish, settings, wait_final
+from ibm_client_support import finish, settings
+from job_waits import wait_final
 
 from airflow_quantum.clients.errors import InvalidInputError, MissingExtraError
 from airflow_quantum.clients.ibm import IBMPreparedJob, IBMQuantumClient, circuits, qiskit_interop

@@ -8,7 +8,7 @@ import logging
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from azure_hook_support import BELL, FAST, add_fault, add_job_fault, finish, patch_config
+from azure_support import BELL, FAST, add_fault, add_job_fault, finish, patch_config
 
 from airflow_quantum.clients.auth import TOKEN_CACHE
 from airflow_quantum.clients.azure import AzurePreparedJob
@@ -36,6 +36,24 @@ def _workspace(url: str, **extra) -> dict:
     }
 
 
+def _entra(monkeypatch, conn_id: str, url: str, secret: str) -> str:
+    """A connection signing in with a client secret against the emulator's Entra ID."""
+    extra = _workspace(url, tenant_id="t", authority_host=url)
+    return _set(
+        monkeypatch,
+        conn_id,
+        conn_type="azure_quantum",
+        login="my-app",
+        password=secret,
+        extra=extra,
+    )
+
+
+def _keyed(monkeypatch, conn_id: str, url: str, key: str) -> str:
+    """A connection with a workspace API key."""
+    return _set(monkeypatch, conn_id, conn_type="azure_quantum", extra=_workspace(url, api_key=key))
+
+
 @pytest.fixture
 def secret_emulator(emulator):
     patch_config(emulator.url, azure_api_key=API_KEY, azure_client_secret=CLIENT_SECRET)
@@ -49,34 +67,10 @@ def _forms(secret: str) -> set[str]:
 def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     url = secret_emulator.url
-    entra = _set(
-        monkeypatch,
-        "az_entra_secret",
-        conn_type="azure_quantum",
-        login="my-app",
-        password=CLIENT_SECRET,
-        extra=_workspace(url, tenant_id="t", authority_host=url),
-    )
-    keyed = _set(
-        monkeypatch,
-        "az_key_secret",
-        conn_type="azure_quantum",
-        extra=_workspace(url, api_key=API_KEY),
-    )
-    wrong_secret = _set(
-        monkeypatch,
-        "az_wrong_secret",
-        conn_type="azure_quantum",
-        login="my-app",
-        password=WRONG_SECRET,
-        extra=_workspace(url, tenant_id="t", authority_host=url),
-    )
-    wrong_key = _set(
-        monkeypatch,
-        "az_wrong_key",
-        conn_type="azure_quantum",
-        extra=_workspace(url, api_key=WRONG_KEY),
-    )
+    entra = _entra(monkeypatch, "az_entra_secret", url, CLIENT_SECRET)
+    keyed = _keyed(monkeypatch, "az_key_secret", url, API_KEY)
+    wrong_secret = _entra(monkeypatch, "az_wrong_secret", url, WRONG_SECRET)
+    wrong_key = _keyed(monkeypatch, "az_wrong_key", url, WRONG_KEY)
     broken_string = _set(
         monkeypatch,
         "az_broken_cs",
@@ -144,14 +138,7 @@ def test_no_secret_leaks_from_failing_runs(secret_emulator, monkeypatch, caplog)
 async def test_no_secret_leaks_from_async_failures(secret_emulator, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     url = secret_emulator.url
-    entra = _set(
-        monkeypatch,
-        "az_entra_async",
-        conn_type="azure_quantum",
-        login="my-app",
-        password=CLIENT_SECRET,
-        extra=_workspace(url, tenant_id="t", authority_host=url),
-    )
+    entra = _entra(monkeypatch, "az_entra_async", url, CLIENT_SECRET)
     hook = AzureQuantumHook(entra, retry_policy=FAST)
     job = hook.get_conn().submit_job(AzurePreparedJob.ionq_circuit(BELL))
     finish(url, job.id)

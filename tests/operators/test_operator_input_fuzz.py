@@ -19,6 +19,8 @@ import math
 from typing import Any
 
 import pytest
+from airflow.sdk import Connection
+from airflow.sdk.exceptions import AirflowFailException
 from airflow_face_support import BELL_IONQ, BELL_QASM, BELL_QASM2, make_context, stats
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -44,13 +46,6 @@ from airflow_quantum.operators.ibm_quantum_sessions import (
 )
 from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
 from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
-
-try:
-    from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowFailException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowFailException  # type: ignore[no-redef]
-    from airflow.models import Connection  # type: ignore[no-redef]
 
 FUZZ = settings(
     max_examples=40,

@@ -15,15 +15,11 @@ from typing import Any
 
 import pytest
 import requests
+from airflow.sdk.exceptions import AirflowFailException
 from airflow_face_support import make_context
 
 from airflow_quantum.clients.errors import AuthenticationError, ServiceError
 from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
-
-try:
-    from airflow.sdk.exceptions import AirflowFailException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowFailException  # type: ignore[no-redef]
 
 #: Starts like OpenQASM (the client's check passes) but the gate call is never closed.
 MALFORMED = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nrz(pi/2 q[0];\n'
@@ -132,12 +128,8 @@ def _run(op: Any) -> None:
     """Execute, and when it defers, run its trigger here and resume it with the event."""
     import asyncio
 
+    from airflow.sdk.exceptions import TaskDeferred
     from airflow_face_support import run_trigger
-
-    try:
-        from airflow.sdk.exceptions import TaskDeferred
-    except ImportError:  # pragma: no cover
-        from airflow.exceptions import TaskDeferred  # type: ignore[no-redef]
 
     context = make_context(op)
     try:

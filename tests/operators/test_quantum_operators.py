@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 from airflow_face_support import (
     BELL_IONQ,
     BELL_QASM,
@@ -63,15 +64,6 @@ from airflow_quantum.operators.ibm_quantum_sessions import (
 from airflow_quantum.results.trim import shrink_for_xcom
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
-
-try:
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import (  # type: ignore[no-redef]
-        AirflowException,
-        AirflowFailException,
-        TaskDeferred,
-    )
 
 BELL_NO_MEASURE = ISA_BELL_NO_MEASURE
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk import Asset
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.execution_time.context import OutletEventAccessors
 from airflow_face_support import (
     BELL_IONQ,
@@ -38,11 +39,6 @@ from airflow_quantum.operators.ibm_quantum import (
     IBMQuantumRunEstimatorOperator,
     IBMQuantumRunSamplerOperator,
 )
-
-try:
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
 
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
 RESULTS = "s3://aws_default@quantum-results"

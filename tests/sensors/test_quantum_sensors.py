@@ -7,6 +7,13 @@ import asyncio
 import time
 
 import pytest
+from airflow.sdk.exceptions import (
+    AirflowFailException,
+    AirflowRescheduleException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    TaskDeferred,
+)
 from airflow_face_support import (
     FakeTI,
     configure,
@@ -30,23 +37,6 @@ from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
 from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
 from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
-
-try:
-    from airflow.sdk.exceptions import (
-        AirflowFailException,
-        AirflowRescheduleException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-        TaskDeferred,
-    )
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import (  # type: ignore[no-redef]
-        AirflowFailException,
-        AirflowRescheduleException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-        TaskDeferred,
-    )
 
 SENSORS = {"azure": AzureQuantumJobSensor, "ibm": IBMQuantumJobSensor}
 LINKS = {"azure": AzureQuantumJobLink, "ibm": IBMQuantumJobLink}

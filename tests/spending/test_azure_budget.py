@@ -11,16 +11,12 @@ import os
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 from airflow_face_support import BELL_IONQ, BELL_QASM2, control, make_context, stats
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
 from airflow_quantum.spending.choice import NoBackendAvailableError
-
-try:
-    from airflow.sdk.exceptions import AirflowFailException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowFailException  # type: ignore[no-redef]
 
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
 BELL_QUIL = "DECLARE ro BIT[2]\nH 0\nCNOT 0 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"

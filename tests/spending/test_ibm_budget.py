@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 from airflow_face_support import (
     BELL_QASM,
     SECRET,
@@ -36,11 +37,6 @@ from airflow_quantum.operators.ibm_quantum import (
 from airflow_quantum.spending import ibm_usage
 from airflow_quantum.spending.budget import QuotaExhaustedError
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
-
-try:
-    from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowFailException, TaskDeferred  # type: ignore[no-redef]
 
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
 CANCELLED_WHILE_QUEUED = "the job was cancelled while queued, nothing was charged"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 from airflow_face_support import BELL_QASM, control, make_context, stats
 from ibm_circuits import TEXTBOOK_BELL
 
@@ -17,11 +18,6 @@ from airflow_quantum.operators.ibm_quantum import (
 )
 from airflow_quantum.spending.choice import CHOSEN_BACKEND_KEY, NoBackendAvailableError
 from airflow_quantum.spending.ibm_backends import needed_qubits
-
-try:
-    from airflow.sdk.exceptions import AirflowFailException
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowFailException  # type: ignore[no-redef]
 
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1, "deferrable": False}
 

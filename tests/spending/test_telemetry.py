@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from airflow.sdk import Asset
+from airflow.sdk.exceptions import AirflowException, TaskDeferred
 from airflow.sdk.observability.metrics import stats_utils
 from airflow.sdk.observability.stats import initialize
 from airflow_face_support import (
@@ -34,11 +35,6 @@ from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 from airflow_quantum.results.assets import attach_to_outlets
 from airflow_quantum.results.lineage import FACET_NAME
 from airflow_quantum.spending.telemetry import report_finished_job
-
-try:
-    from airflow.sdk.exceptions import AirflowException, TaskDeferred
-except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowException, TaskDeferred  # type: ignore[no-redef]
 
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
 PREFIX = "airflow"

@@ -1,13 +1,15 @@
-"""Helpers of the Azure client tests: settings for the three auth modes, emulator control calls,
-and small problems with known answers."""
+"""Helpers of the Azure client and hook tests: settings and connections for the auth modes,
+emulator control calls, and small problems with known answers."""
 
 from __future__ import annotations
 
 import itertools
-import time
+import json
 from typing import Any
 
+import pytest
 import requests
+from job_waits import wait_final
 
 from airflow_quantum.clients.azure import AzureQuantumSettings
 from airflow_quantum.clients.retries import RetryPolicy
@@ -16,6 +18,10 @@ from airflow_quantum.clients.retries import RetryPolicy
 FAST = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_factor=2.0, backoff_max=0.05)
 
 BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
+#: X on qubit 1 of two: the deterministic job these tests run when any job will do.
+X_ON_1 = [{"gate": "x", "target": 1}]
+#: Its result: qubit 1 set, written highest qubit first.
+X_ON_1_PROBABILITIES = {"10": 1.0}
 #: A frustrated four-spin ring with a field: small enough to brute-force.
 ISING_TERMS = [(3, [0, 1]), (-2, [2]), (1, [1, 2]), (2, [2, 3]), (-1, [3, 0])]
 QASM_BELL = """OPENQASM 2.0;
@@ -49,27 +55,24 @@ def brute_force_minimum(terms: list[tuple[float, list[int]]]) -> float:
     return best
 
 
+def workspace_settings(url: str, **auth: Any) -> AzureQuantumSettings:
+    """Settings of the emulator's workspace ``sub/rg/ws``, signing in as ``auth`` says."""
+    return AzureQuantumSettings.create(
+        subscription_id="sub", resource_group="rg", workspace="ws", endpoint=url, **auth
+    )
+
+
 def api_key_settings(
     url: str, key: str = "local-emulator-key", **extra: Any
 ) -> AzureQuantumSettings:
-    return AzureQuantumSettings.create(
-        subscription_id="sub",
-        resource_group="rg",
-        workspace="ws",
-        endpoint=url,
-        api_key=key,
-        **extra,
-    )
+    return workspace_settings(url, api_key=key, **extra)
 
 
 def entra_settings(
     url: str, secret: str = "local-emulator-key", **extra: Any
 ) -> AzureQuantumSettings:
-    return AzureQuantumSettings.create(
-        subscription_id="sub",
-        resource_group="rg",
-        workspace="ws",
-        endpoint=url,
+    return workspace_settings(
+        url,
         tenant_id="my-tenant",
         client_id="my-client",
         client_secret=secret,
@@ -83,6 +86,25 @@ def connection_string_settings(url: str, key: str = "local-emulator-key") -> Azu
         f"SubscriptionId=sub;ResourceGroupName=rg;WorkspaceName=ws;ApiKey={key};"
         f"QuantumEndpoint={url}/;"
     )
+
+
+def emulator_connection(
+    url: str, monkeypatch: pytest.MonkeyPatch, conn_id: str, api_version: str | None = None
+) -> str:
+    """An ``azure_quantum`` connection ``conn_id`` to the emulator (API key), at
+    ``api_version`` (None: the connection's default, the newest)."""
+    extra = {
+        "subscription_id": "sub",
+        "resource_group": "rg",
+        "workspace": "ws",
+        "endpoint": url,
+        "api_key": "local-emulator-key",
+    }
+    if api_version:
+        extra["api_version"] = api_version
+    conn = json.dumps({"conn_type": "azure_quantum", "extra": extra})
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", conn)
+    return conn_id
 
 
 def control(verb: str, url: str, route: str, body: dict[str, Any] | None = None) -> Any:
@@ -172,17 +194,6 @@ def bell_qir(*, bitcode: bool = True) -> bytes | str:
     return module.bitcode() if bitcode else module.ir()
 
 
-def wait_done(client: Any, job_id: str, timeout: float = 30.0) -> Any:
-    """The job once final, polled with the sync client (the clients themselves never wait)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.get_job(job_id)
-        if job.has_completed():
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} not final: {job.status}"
-        time.sleep(0.02)
-
-
 def results_when_done(client: Any, job_id: str, timeout: float = 30.0, **options: Any) -> Any:
     """``client.get_results`` of the job once it is final."""
-    return client.get_results(wait_done(client, job_id, timeout), **options)
+    return client.get_results(wait_final(client, job_id, timeout), **options)
