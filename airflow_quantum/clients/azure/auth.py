@@ -121,9 +121,7 @@ class EntraClientSecretSource(TokenSource):
 
 def _auth_error(exc: QuantumAPIError) -> QuantumAPIError:
     """OAuth2 refusals (4xx) become ``AuthenticationError`` with the AADSTS text."""
-    if isinstance(exc, AuthenticationError) or exc.status is None or exc.status >= 500:
-        return exc
-    if exc.status == 429:
+    if isinstance(exc, AuthenticationError) or exc.status in (None, 429) or exc.status >= 500:
         return exc
     return exc.reworded(
         AuthenticationError,

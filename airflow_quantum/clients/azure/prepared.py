@@ -26,10 +26,7 @@ from airflow_quantum.clients.azure.validation import (
     check_name,
     check_tags,
 )
-from airflow_quantum.clients.errors import InvalidInputError
-
-#: The kinds of input, each with its constructor.
-KINDS = ("ionq_circuit", "quantinuum_program", "qir", "input_data")
+from airflow_quantum.clients.errors import InvalidInputError, reject_unknown_keywords
 
 
 class JobOptions(TypedDict, total=False):
@@ -344,9 +341,7 @@ class AzurePreparedJob:
 
 def _options(options: Mapping[str, Any], base: AzurePreparedJob | None = None) -> dict[str, Any]:
     """``JobOptions`` checked, as the dataclass's fields."""
-    unknown = sorted(set(options) - set(JobOptions.__annotations__))
-    if unknown:
-        raise TypeError(f"unexpected keyword arguments: {', '.join(unknown)}")
+    reject_unknown_keywords(options, JobOptions, "AzurePreparedJob")
     checked: dict[str, Any] = {}
     if (name := options.get("name")) is not None:
         checked["name"] = check_name(name, "name")

@@ -158,8 +158,7 @@ class AzureQuantumProtocol(AzureWorkspace):
             request = self._request("POST", self._job_path(job_id, ":cancel"), ok_statuses=ok)
         else:
             request = self._request("DELETE", self._job_path(job_id))
-        job = yield self._maybe(request, self.parse_job)
-        return job if job is not None else (yield self.get_job.call(job_id))
+        return (yield from self._item(request, self.parse_job, self.get_job.call(job_id)))
 
     @operation
     def get_results(
@@ -246,8 +245,7 @@ class AzureQuantumProtocol(AzureWorkspace):
         request = self._request(
             "PATCH", self._job_path(job_id), content=content, headers=headers, ok_statuses=ok
         )
-        job = yield self._maybe(request, self.parse_job)
-        return job if job is not None else (yield self.get_job.call(job_id))
+        return (yield from self._item(request, self.parse_job, self.get_job.call(job_id)))
 
     @operation
     def update_tags(self, job_id: str, tags: list[str]) -> Flow[JobDetails]:

@@ -114,42 +114,33 @@ def _configuration(value: Any, where: str) -> dict[str, int]:
     return result
 
 
+def _solution(body: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A solution's ``configuration`` and ``cost`` (``where`` prefixes their names)."""
+    configuration = _configuration(body.get("configuration"), f"{where}configuration")
+    return {"configuration": configuration, "cost": _number(body.get("cost"), f"{where}cost")}
+
+
 def decode_qio(payload: Any) -> dict[str, Any]:
     body = _object(payload, QIO_RESULTS)
-    solutions = []
-    raw_solutions = body.get("solutions")
-    if raw_solutions is not None:
-        for index, item in enumerate(_list(raw_solutions, "solutions")):
-            entry = _object(item, f"solutions[{index}]")
-            solutions.append(
-                {
-                    "configuration": _configuration(
-                        entry.get("configuration"), f"solutions[{index}].configuration"
-                    ),
-                    "cost": _number(entry.get("cost"), f"solutions[{index}].cost"),
-                }
-            )
+    raw = body.get("solutions")
+    solutions = [
+        _solution(_object(item, f"solutions[{index}]"), f"solutions[{index}].")
+        for index, item in enumerate([] if raw is None else _list(raw, "solutions"))
+    ]
     if body.get("configuration") is not None:
-        best = {
-            "configuration": _configuration(body["configuration"], "configuration"),
-            "cost": _number(body.get("cost"), "cost"),
-        }
+        best = _solution(body, "")
     elif solutions:
         best = min(solutions, key=lambda item: item["cost"])
     else:
         raise _bad("the optimization result has neither a configuration nor solutions")
-    if not solutions:
-        solutions = [best]
     parameters = body.get("parameters")
-    decoded: dict[str, Any] = {
+    return {
         "format": QIO_RESULTS,
         "version": body.get("version"),
-        "configuration": best["configuration"],
-        "cost": best["cost"],
-        "solutions": solutions,
+        **best,
+        "solutions": solutions or [best],
         "parameters": dict(_object(parameters, "parameters")) if parameters is not None else {},
     }
-    return decoded
 
 
 # ------------------------------------------------------------------------ circuits
@@ -216,17 +207,11 @@ def _ms_v2_result(item: Any, where: str) -> dict[str, Any]:
         counts[label] = counts.get(label, 0) + _count(
             bucket.get("Count"), f"{where}.Histogram[{index}].Count"
         )
-    shots_list = entry.get("Shots")
-    if shots_list is not None:
-        shots = len(_list(shots_list, f"{where}.Shots"))
-    else:
-        shots = sum(counts.values())
-    total = sum(counts.values()) or 1
-    return {
-        "counts": counts,
-        "probabilities": {label: count / total for label, count in counts.items()},
-        "shots": shots,
-    }
+    listed = entry.get("Shots")
+    total = sum(counts.values())
+    shots = total if listed is None else len(_list(listed, f"{where}.Shots"))
+    probabilities = {label: count / (total or 1) for label, count in counts.items()}
+    return {"counts": counts, "probabilities": probabilities, "shots": shots}
 
 
 def decode_ms_v2(payload: Any) -> dict[str, Any]:
@@ -235,10 +220,7 @@ def decode_ms_v2(payload: Any) -> dict[str, Any]:
         _ms_v2_result(item, f"Results[{index}]")
         for index, item in enumerate(_list(body.get("Results"), "Results"))
     ]
-    decoded: dict[str, Any] = {"format": MS_RESULTS_V2, "results": results}
-    if results:
-        decoded.update(results[0])
-    return decoded
+    return {"format": MS_RESULTS_V2, "results": results, **(results[0] if results else {})}
 
 
 def decode_honeywell(payload: Any) -> dict[str, Any]:
@@ -367,12 +349,11 @@ def check_result_state(job: JobDetails) -> None:
     if state is JobState.SUCCEEDED:
         return
     if state is JobState.FAILED:
-        error = job.error_data
         raise JobFailedError(
             f"job {job.id} failed: {job.error_message()}",
             job_id=job.id,
             state=state.value,
-            code=error.code if error is not None else None,
+            code=job.failure_code(),
         )
     if state is JobState.CANCELLED:
         raise JobFailedError(
