@@ -122,7 +122,7 @@ def choose(candidates: Sequence[str], statuses: Iterable[ProviderStatus]) -> Bac
     if best is None:
         seen = ", ".join(f"{name}: {why}" for name, why in skipped.items())
         raise NoBackendAvailableError(f"none of the targets is Available now ({seen})")
-    return BackendChoice(best[1], best[2], " s", {k: v for k, v in skipped.items()})
+    return BackendChoice(best[1], best[2], " s", skipped)
 
 
 class AzureSpendControl(SpendControl):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 BITCODE_MAGIC = b"BC\xc0\xde"
@@ -47,21 +47,13 @@ class GateCounts:
     def add(self, qubits: int, times: int = 1) -> GateCounts:
         """These counts plus ``times`` gates on ``qubits`` qubits."""
         if qubits <= 1:
-            return GateCounts(
-                self.one_qubit + times, self.multi_qubit, self.measurements, self.ionq_two_qubit
-            )
-        billed = 1 if qubits == 2 else 6 * (qubits - 2)
-        return GateCounts(
-            self.one_qubit,
-            self.multi_qubit + times,
-            self.measurements,
-            self.ionq_two_qubit + billed * times,
-        )
+            return replace(self, one_qubit=self.one_qubit + times)
+        billed = times * (1 if qubits == 2 else 6 * (qubits - 2))
+        multi, ionq = self.multi_qubit + times, self.ionq_two_qubit + billed
+        return replace(self, multi_qubit=multi, ionq_two_qubit=ionq)
 
     def measured(self, times: int = 1) -> GateCounts:
-        return GateCounts(
-            self.one_qubit, self.multi_qubit, self.measurements + times, self.ionq_two_qubit
-        )
+        return replace(self, measurements=self.measurements + times)
 
     def as_dict(self) -> dict[str, int]:
         return {

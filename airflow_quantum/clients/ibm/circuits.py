@@ -94,18 +94,14 @@ def plain_inputs(value: Any, where: str, _depth: int = 0) -> Any:
 # ------------------------------------------------------------------------------ observables
 
 
-def observables(value: Any, where: str = "observables") -> Any:
+def observables(value: Any, where: str = "observables", _depth: int = 0) -> Any:
     """One observable (``{pauli: coeff}``) or a nested list of them, for an estimator pub."""
-    return _observables(value, where, 0)
-
-
-def _observables(value: Any, where: str, depth: int) -> Any:
-    if depth > _MAX_NESTING:
+    if _depth > _MAX_NESTING:
         raise InvalidInputError(f"{where} is nested too deeply")
     if isinstance(value, list | tuple):
         if not value:
             raise InvalidInputError(f"{where} is an empty list")
-        return [_observables(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
+        return [observables(item, f"{where}[{i}]", _depth + 1) for i, item in enumerate(value)]
     return observable(value, where)
 
 
@@ -116,21 +112,22 @@ def observable(value: Any, where: str = "observable") -> dict[str, float]:
     if isinstance(value, Mapping):
         if not value:
             raise InvalidInputError(f"{where} has no terms")
-        terms: dict[str, float] = {}
-        for label, coefficient in value.items():
-            pauli = _pauli(label, where)
-            terms[pauli] = terms.get(pauli, 0.0) + _coefficient(coefficient, f"{where}[{label!r}]")
-        return terms
-    if qiskit_interop.is_observable(value):
-        terms = {}
-        for label, coefficient in qiskit_interop.observable_terms(value, where):
-            terms[label] = terms.get(label, 0.0) + _coefficient(coefficient, f"{where}[{label!r}]")
-        return terms
-    hint = "" if qiskit_interop.qiskit_installed() else f" ({QISKIT_HINT} such as SparsePauliOp)"
-    raise InvalidInputError(
-        f"{where} must be a Pauli string such as 'ZZ', a {{pauli: coefficient}} mapping or a "
-        f"SparsePauliOp, got {_kind(value)}{hint}"
-    )
+        pairs = list(value.items())
+    elif qiskit_interop.is_observable(value):
+        pairs = qiskit_interop.observable_terms(value, where)
+    else:
+        hint = (
+            "" if qiskit_interop.qiskit_installed() else f" ({QISKIT_HINT} such as SparsePauliOp)"
+        )
+        raise InvalidInputError(
+            f"{where} must be a Pauli string such as 'ZZ', a {{pauli: coefficient}} mapping or a "
+            f"SparsePauliOp, got {_kind(value)}{hint}"
+        )
+    terms: dict[str, float] = {}
+    for label, coefficient in pairs:
+        pauli = _pauli(label, where)
+        terms[pauli] = terms.get(pauli, 0.0) + _coefficient(coefficient, f"{where}[{label!r}]")
+    return terms
 
 
 def _pauli(label: Any, where: str) -> str:
@@ -227,8 +224,8 @@ def sampler_pubs(circuits: Any, default_shots: int | None = None) -> list[list[A
                 f"{where} must be a circuit or a (circuit, parameter_values, shots) tuple, "
                 f"got {len(parts)} items"
             )
-        pub = [circuit(parts[0], where), *_pub_tail(parts, 1, default_shots, shots, "shots", where)]
-        pubs.append(pub)
+        checked = [circuit(parts[0], where)]
+        pubs.append(checked + _pub_tail(parts, 1, default_shots, shots, "shots", where))
     return pubs
 
 
@@ -293,12 +290,8 @@ def estimator_pubs(
                 f"{where} must be a (circuit, observables, parameter_values, precision) tuple, "
                 f"got {len(parts)} items"
             )
-        pub = [
-            circuit(parts[0], where),
-            observables(parts[1], f"{where} observables"),
-            *_pub_tail(parts, 2, default_precision, precision, "precision", where),
-        ]
-        pubs.append(pub)
+        checked = [circuit(parts[0], where), observables(parts[1], f"{where} observables")]
+        pubs.append(checked + _pub_tail(parts, 2, default_precision, precision, "precision", where))
     return pubs
 
 

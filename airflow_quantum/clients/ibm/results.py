@@ -198,13 +198,7 @@ class _Register:
         return self._counts
 
     def bitstrings(self) -> Any:
-        return nest(
-            [
-                [format(v, f"0{self.num_bits}b") if self.num_bits else "" for v in element]
-                for element in self.values
-            ],
-            self.shape,
-        )
+        return nest([[_bits(v, self) for v in element] for element in self.values], self.shape)
 
     def plain(self, bitstrings: bool) -> dict[str, Any]:
         decoded: dict[str, Any] = {
@@ -224,18 +218,19 @@ def _joined_counts(registers: list[_Register]) -> Any:
     first = registers[0]
     if any(r.shape != first.shape or r.shots != first.shots for r in registers):
         return None
+    leftmost_first = list(reversed(registers))
+    values = [register.values for register in leftmost_first]
     elements = []
-    values = [r.values for r in reversed(registers)]
     for index in range(len(first.blocks)):
-        joined: Counter[str] = Counter()
-        columns = [register_values[index] for register_values in values]
-        widths = [r.num_bits for r in reversed(registers)]
-        for shot in zip(*columns, strict=True):
-            joined[
-                "".join(format(v, f"0{w}b") if w else "" for v, w in zip(shot, widths, strict=True))
-            ] += 1
+        shots = zip(*(element[index] for element in values), strict=True)
+        joined = Counter("".join(map(_bits, shot, leftmost_first)) for shot in shots)
         elements.append(dict(joined.most_common()))
     return nest(elements, first.shape)
+
+
+def _bits(value: int, register: _Register) -> str:
+    """A shot's value as the register's bitstring, highest bit first."""
+    return format(value, f"0{register.num_bits}b") if register.num_bits else ""
 
 
 # ---------------------------------------------------------------------------------- decoder
@@ -334,13 +329,9 @@ class _Decoder:
         shape, fields, metadata = self._pub_parts(value)
         if any(isinstance(item, _Register) for item in fields.values()):
             return self._sampler(shape, fields, metadata)
-        pub: dict[str, Any] = {"kind": "estimator", "shape": shape}
-        for name in _ESTIMATOR_FIELDS:
-            if name in fields:
-                pub[name] = fields.pop(name)
-        pub["data"] = fields
-        pub["metadata"] = metadata
-        return pub
+        pub = {"kind": "estimator", "shape": shape}
+        pub |= {name: fields.pop(name) for name in _ESTIMATOR_FIELDS if name in fields}
+        return pub | {"data": fields, "metadata": metadata}
 
     def _sampler_pub(self, value: Any) -> dict[str, Any]:
         return self._sampler(*self._pub_parts(value))
