@@ -63,7 +63,7 @@ class NpyArray:
     def flat(self) -> list[Any]:
         """The elements in row-major (C) order, whatever the storage order."""
         kind = self.kind
-        order = _byte_order(self.dtype)
+        order = self.dtype[:1] if self.dtype[:1] in ("<", ">", "=") else "<"
         count = self.size
         if kind in _COMPLEX_CODES:
             code = _COMPLEX_CODES[kind]
@@ -93,11 +93,6 @@ class NpyArray:
                 f"{self.dtype!r} need {needed}"
             )
         return self.data[:needed]
-
-
-def _byte_order(dtype: str) -> str:
-    mark = dtype[:1]
-    return mark if mark in ("<", ">", "=") else "<"
 
 
 def nest(flat: list[Any], shape: tuple[int, ...] | list[int]) -> Any:

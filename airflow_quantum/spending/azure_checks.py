@@ -1,11 +1,6 @@
-"""The checks an Azure submission passes before it is sent: budget, quota, target by queue.
-
-- ``check_budget``: the estimate against the ``max_cost`` limit (fails closed when the target
-  has no estimate in the limit's currency);
-- ``check_quotas``: the workspace's quotas of the target's provider, from ``GET /quotas``;
-- ``AzureSpendControl``: all of the above for a submit operator, before it submits;
-- ``choose``: of several targets, the first ``Available`` one with the shortest
-  ``averageQueueTime``, from ``GET /providerStatus``.
+"""The checks an Azure submission passes before it is sent: its estimate against the budget
+(failing closed without an estimate in the limit's currency), the workspace's quotas, and the
+target chosen by queue; ``AzureSpendControl`` runs them for a submit operator.
 """
 
 from __future__ import annotations

@@ -1,11 +1,6 @@
-"""Counting the gates of an Azure Quantum program, for the price rules that bill by gate.
-
-Three light counters, no full parser:
-
-- ``ionq_counts``: an ``ionq.circuit.v1`` document (or a list of gates);
-- ``qasm2_counts``: OpenQASM 2 text (``honeywell.openqasm.v1``), statement by statement;
-- ``qir_counts``: QIR as LLVM text (bitcode too when ``pyqir`` is installed), the
-  ``__quantum__qis__*`` calls as written (a loop or a branch is counted once: the static count).
+"""Counting the gates of an Azure Quantum program, for the price rules that bill by gate: an
+IonQ document, OpenQASM 2 text statement by statement, QIR's ``__quantum__qis__`` calls as
+written (a loop or a branch counted once; bitcode needs ``pyqir``). No full parser.
 
 Each gives one-qubit gates, multi-qubit gates, measurements (with resets: Quantinuum's "state
 preparation and measurement" operations) and the two-qubit gates IonQ bills: a gate on ``N > 2``
@@ -104,12 +99,6 @@ _IONQ_TWO_TARGET = frozenset({"swap", "xx", "yy", "zz", "ms"})
 # ------------------------------------------------------------------------ OpenQASM 2
 
 
-def _strip_qasm(program: str) -> str:
-    text = re.sub(r"//[^\n]*", "", program)
-    # Gate definitions are not applications: drop them whole (their bodies never nest braces).
-    return re.sub(r"\bgate\s+[^{]*\{[^}]*\}", ";", text)
-
-
 def _split_call(statement: str) -> tuple[str, str]:
     """``("cx", "q[0],q[1]")`` of ``cx q[0],q[1]``; parameters in parentheses are skipped."""
     match = re.match(r"([A-Za-z_]\w*)\s*", statement)
@@ -150,7 +139,10 @@ def qasm2_counts(program: str) -> GateCounts:
         raise CannotCount("the OpenQASM program is not text")
     registers: dict[str, int] = {}
     counts = GateCounts()
-    for raw in _strip_qasm(program).split(";"):
+    text = re.sub(r"//[^\n]*", "", program)
+    # Gate definitions are not applications: drop them whole (their bodies never nest braces).
+    text = re.sub(r"\bgate\s+[^{]*\{[^}]*\}", ";", text)
+    for raw in text.split(";"):
         statement = " ".join(raw.split())
         statement = re.sub(r"^if\s*\([^)]*\)\s*", "", statement)
         if not statement or statement.lower().startswith(_QASM_SKIP):

@@ -1,13 +1,8 @@
-"""Job inputs built and checked before anything is sent (nothing is paid for a typo).
-
-- ``ionq_circuit``: an ``ionq.circuit.v1`` circuit (QIS or native gate set), and ``check_shots``.
-- ``quantinuum_program``: an OpenQASM 2 program (``honeywell.openqasm.v1``).
-- ``qir_program`` and ``qir_input_params``: QIR (``qir.v1``: LLVM bitcode, or its text form) and
-  the ``entryPoint``/``arguments``/``shots``/``items`` parameters sent with it;
-- ``encoded``, ``default_content_type``, ``provider_of``: any input's blob, content type and the
-  provider a target belongs to.
-
-Every problem raises ``InvalidInputError`` naming the gate index or the field.
+"""Job inputs built and checked before anything is sent (nothing is paid for a typo): IonQ
+circuits (``ionq.circuit.v1``, QIS or native gates), Quantinuum's OpenQASM 2
+(``honeywell.openqasm.v1``), QIR (``qir.v1``: LLVM bitcode or its text form) with its input
+parameters, and any input's blob and content type. Every problem raises ``InvalidInputError``
+naming the gate index or the field.
 """
 
 from __future__ import annotations

@@ -281,12 +281,7 @@ class AzurePreparedJob:
             )
         if kind == "quantinuum_program":
             _field("quantinuum_program", inputs.quantinuum_program, quantinuum_program)
-            return cls.quantinuum_program(
-                quantinuum_program,
-                target=target,
-                **counted,
-                **options,  # type: ignore[arg-type]
-            )
+            return cls.quantinuum_program(quantinuum_program, target=target, **counted, **options)  # type: ignore[arg-type]
         _field("ionq_circuit", inputs.ionq_circuit, ionq_circuit, qubits)
         formats = {"output_data_format": output_data_format} if output_data_format else {}
         return cls.ionq_circuit(
@@ -303,7 +298,7 @@ class AzurePreparedJob:
 
     def with_options(self, **options: Unpack[JobOptions]) -> AzurePreparedJob:
         """The same job with other name, tags, session or metadata (checked)."""
-        return replace(self, **_options(options, self))
+        return replace(self, **_options(options))
 
     # ------------------------------------------------------------------ sending it
 
@@ -339,7 +334,7 @@ class AzurePreparedJob:
         )
 
 
-def _options(options: Mapping[str, Any], base: AzurePreparedJob | None = None) -> dict[str, Any]:
+def _options(options: Mapping[str, Any]) -> dict[str, Any]:
     """``JobOptions`` checked, as the dataclass's fields."""
     reject_unknown_keywords(options, JobOptions, "AzurePreparedJob")
     checked: dict[str, Any] = {}

@@ -1,10 +1,7 @@
-"""The Azure Quantum data-plane protocol: every operation of the Azure clients, defined once.
-
-Each ``@operation`` builds its ``Call`` (path, ``api-version``, body, which failures may be
-retried, how to parse the answer) or drives a ``Flow`` of several calls (a submission: SAS,
-blob upload, ``PUT``); each ``@listing`` builds a ``LinkPager``. ``AzureQuantumClient`` (sync)
-and ``AsyncAzureQuantumClient`` (async) are this class run by ``calls.SyncRunner`` and
-``calls.AsyncRunner``. Nothing here waits for a job: ``get_results`` reads a job that is final.
+"""The Azure Quantum data-plane protocol: every job operation of the Azure clients, defined once
+(the workspace's own are in ``workspace``). ``AzureQuantumClient`` and
+``AsyncAzureQuantumClient`` are this class run by ``calls.SyncRunner`` and ``calls.AsyncRunner``.
+Nothing here waits for a job: ``get_results`` reads a job that is final.
 """
 
 from __future__ import annotations

@@ -1,25 +1,11 @@
-"""Decode Azure Quantum output blobs into plain JSON (fit for XCom).
+"""Decode Azure Quantum output blobs into plain JSON (fit for XCom): one decoder per output
+format (the hooks guide's table lists what each gives), any other format as ``data``, the
+parsed JSON. Every decoded result has ``format``.
 
-- ``microsoft.qio-results.v2``: ``configuration`` and ``cost`` of the best solution, all
-  ``solutions``, the solver's ``parameters``.
-- ``ionq.quantum-results.v1``: ``histogram`` (the service's integer keys) and, when the qubit
-  count is known, ``probabilities`` keyed by bitstring.
-- ``microsoft.quantum-results.v1``: ``probabilities`` keyed by outcome label (``"[0, 1]"``).
-- ``microsoft.quantum-results.v2``: ``counts``, ``probabilities`` and ``shots`` per result in
-  ``results`` (and those of the first result at the top level).
-- ``honeywell.quantum-results.v1`` (Quantinuum): ``counts`` per classical register, ``shots``.
-- ``rigetti.quil-results.v1``: ``readout`` (the rows of each region as sent), ``counts`` per
-  region by bitstring (highest index first), ``shots``.
-- ``pasqal.pulser-results.v1``: ``counts`` by bitstring as Pasqal writes it (Pulser's order:
-  the register's first atom first, ``1`` = Rydberg state), ``shots``; read from ``counter``
-  or, as the official client also accepts, from the top-level object.
-- ``microsoft.resource-estimates.v1`` (the estimator): ``physical_qubits``, ``runtime_ns``,
-  ``code_distance``, ``logical_qubits`` and the whole ``estimate`` (``items``: one per batch item).
-- anything else: ``data``, the parsed JSON as it is.
-
-Every decoded result has ``format``. Bitstrings (but Pasqal's) are written as Qiskit prints
-them: the highest qubit first, so the integer ``1`` on two qubits is ``"01"`` (qubit 0 is ``1``).
-A payload that does not match its format raises ``BadResponseError``.
+Bitstrings are written as Qiskit prints them, the highest qubit first (the integer ``1`` on two
+qubits is ``"01"``), but for Pasqal's, which keep Pulser's order (the register's first atom
+first, ``1`` = Rydberg state). A payload that does not match its format raises
+``BadResponseError``.
 """
 
 from __future__ import annotations

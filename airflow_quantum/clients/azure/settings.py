@@ -1,12 +1,6 @@
-"""Where an Azure Quantum workspace lives and how to authenticate to it.
-
-``AzureQuantumSettings`` is built from plain values (no Airflow here): the workspace coordinates,
-the endpoint, the api-version and one credential: a service principal's client secret (Entra ID
-client credentials), the workspace API key, or an azure-identity credential (managed identity,
-workload identity, environment, Azure CLI or the DefaultAzureCredential chain; the ``azure``
-extra). A workspace connection string
-(``SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;QuantumEndpoint=..;``)
-gives all of that at once.
+"""Where an Azure Quantum workspace lives and how to authenticate to it: ``AzureQuantumSettings``,
+from plain values (no Airflow here) or from a workspace connection string
+(``SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;QuantumEndpoint=..;``).
 
 Every check raises ``ConfigurationError`` naming the field; no message ever repeats a secret.
 """

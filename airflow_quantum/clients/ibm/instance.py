@@ -22,7 +22,7 @@ from airflow_quantum.clients.errors import (
     NotFoundError,
     QuantumAPIError,
 )
-from airflow_quantum.clients.ibm import backend_models, isa, models, transpile
+from airflow_quantum.clients.ibm import backend_models, models, transpile
 from airflow_quantum.clients.ibm import validation as check
 from airflow_quantum.clients.ibm.auth import iam_authenticator
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
@@ -201,7 +201,10 @@ class IBMInstance(QuantumClient[IBMQuantumSettings]):
                 configuration = yield self.get_backend_configuration.call(name)
             except NotFoundError:
                 devices = yield self.list_backends.call()
-                raise isa.unknown_backend(name, [b.name for b in devices]) from None
+                names = ", ".join(sorted(b.name for b in devices)) or "no backends"
+                raise InvalidInputError(
+                    f"backend {name!r} does not exist on this instance; it has {names}"
+                ) from None
             self._configurations[name] = configuration
         return configuration
 

@@ -317,11 +317,3 @@ PRIMITIVES = ("sampler", "estimator")
 def checks_isa(program_id: str) -> bool:
     """Whether jobs of ``program_id`` have their circuits checked before they are sent."""
     return program_id in PRIMITIVES
-
-
-def unknown_backend(name: str, available: list[str]) -> InvalidInputError:
-    """The error for a backend the instance does not have (nothing was submitted)."""
-    return InvalidInputError(
-        f"backend {name!r} does not exist on this instance; it has "
-        f"{', '.join(sorted(available)) or 'no backends'}"
-    )

@@ -1,11 +1,8 @@
-"""Qiskit Runtime job payloads as pydantic models: jobs, their pages, metrics and sessions.
-
-Every model keeps the fields it does not know (``model_extra``), so a newer server never breaks
-parsing; ``from_wire`` raises ``BadResponseError`` for a payload it cannot read. ``IBMJob``
-carries every attribute of the official ``RuntimeJob`` (``job_id``, ``backend_name``,
-``creation_date``, ``image``, ``inputs``, ``primitive_id``, ``usage_estimation``, ...), its
-``status`` in the official ``JobStatus`` names, the shared ``JobState`` and the job predicates.
-The instance's backends and usage are in ``backend_models``.
+"""Qiskit Runtime job payloads as pydantic models: jobs, their pages, metrics and sessions
+(backends and usage: ``backend_models``). Unknown fields are kept (``model_extra``); ``from_wire``
+raises ``BadResponseError`` for a payload it cannot read. ``IBMJob`` carries the official
+``RuntimeJob``'s attributes, its ``status`` in the official ``JobStatus`` names, the shared
+``JobState`` and the job predicates.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""The Qiskit Runtime wire protocol: every operation of the IBM clients, defined once.
-
-Each ``@operation`` builds its ``Call`` (request, parsing, error reading) or drives a ``Flow``
-of several calls; ``IBMQuantumClient`` (sync) and ``AsyncIBMQuantumClient`` (async) are this
-class run by ``calls.SyncRunner`` and ``calls.AsyncRunner``. Inputs are checked when the call
-is built: a bad value raises ``InvalidInputError`` before anything is sent.
+"""The Qiskit Runtime wire protocol: every job operation of the IBM clients, defined once (the
+instance's own are in ``instance``). ``IBMQuantumClient`` and ``AsyncIBMQuantumClient`` are this
+class run by ``calls.SyncRunner`` and ``calls.AsyncRunner``. Inputs are checked when the call is
+built: a bad value raises ``InvalidInputError`` before anything is sent.
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
 """Transpile pubs for a backend with qiskit (the ``qiskit`` extra): textbook circuits in, ISA out.
 
-``isa_pubs`` takes wire pubs (OpenQASM 3 circuits, ``{pauli: coefficient}`` observables) and
-the backend's configuration and properties, builds the backend's qiskit ``Target`` (its basis
-gates with their calibrated errors and durations, its coupling map, measure/reset/delay), runs
-qiskit's preset pass manager at the requested ``optimization_level`` and gives back wire pubs
-whose circuits are ISA circuits of the backend. Estimator observables follow the circuit's
-layout (``SparsePauliOp.apply_layout``), as IBM's guides do. Fractional gates (``rx``,
-``rzz``) are left out of the target, as the official client does by default.
+The backend's qiskit ``Target`` is built from its configuration and properties (calibrated
+errors and durations, coupling map, measure/reset/delay); qiskit's preset pass manager runs at
+the requested ``optimization_level``. Estimator observables follow the circuit's layout
+(``SparsePauliOp.apply_layout``), as IBM's guides do. Fractional gates (``rx``, ``rzz``) are
+left out of the target, as the official client does by default.
 """
 
 from __future__ import annotations
@@ -16,7 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_quantum.clients.errors import InvalidInputError, MissingExtraError
-from airflow_quantum.clients.ibm.qiskit_interop import QISKIT_EXTRA, require_qiskit
+from airflow_quantum.clients.ibm.qiskit_interop import (
+    QISKIT_EXTRA,
+    circuit_to_qasm3,
+    require_qiskit,
+)
 
 #: Gates the service runs only with fractional gates enabled; not targeted here.
 FRACTIONAL_GATES = frozenset({"rx", "rzz"})
@@ -114,7 +116,7 @@ def isa_pubs(
     for index, pub in enumerate(pubs):
         circuit = _load(pub[0], f"pub {index}")
         isa = manager.run(circuit)
-        out = [_dump(isa, f"pub {index}"), *pub[1:]]
+        out = [circuit_to_qasm3(isa, f"pub {index}"), *pub[1:]]
         if program_id == "estimator" and len(pub) > 1:
             out[1] = _laid_out(pub[1], isa.layout, isa.num_qubits)
         result.append(out)
@@ -134,12 +136,6 @@ def _load(text: Any, where: str) -> Any:
         raise MissingExtraError(
             "optimization_level with OpenQASM 3 circuits", QISKIT_EXTRA, "qiskit-qasm3-import"
         ) from None
-
-
-def _dump(circuit: Any, where: str) -> str:
-    from airflow_quantum.clients.ibm.qiskit_interop import circuit_to_qasm3
-
-    return circuit_to_qasm3(circuit, where)
 
 
 def _laid_out(observables: Any, layout: Any, width: int) -> Any:
