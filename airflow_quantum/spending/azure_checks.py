@@ -103,8 +103,7 @@ def choose(candidates: Sequence[str], statuses: Iterable[ProviderStatus]) -> Bac
     best: tuple[float, str, float | None] | None = None
     for name in candidates:
         found = next(
-            (target for provider in statuses if (target := provider.target(name)) is not None),
-            None,
+            (target for provider in statuses if (target := provider.target(name)) is not None), None
         )
         availability = None if found is None else found.current_availability
         if str(availability or "").strip().lower() != "available":

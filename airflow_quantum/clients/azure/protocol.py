@@ -21,9 +21,7 @@ from airflow_quantum.clients.azure.listing import (
     list_params,
     listed_jobs,
 )
-from airflow_quantum.clients.azure.models import (
-    JobDetails,
-)
+from airflow_quantum.clients.azure.models import JobDetails
 from airflow_quantum.clients.azure.prepared import AzurePreparedJob
 from airflow_quantum.clients.azure.results import check_result_state, decode_results, qubits_of
 from airflow_quantum.clients.azure.validation import (
@@ -33,15 +31,7 @@ from airflow_quantum.clients.azure.validation import (
     new_job_id,
 )
 from airflow_quantum.clients.azure.workspace import VENDOR, AzureWorkspace
-from airflow_quantum.clients.calls import (
-    Call,
-    Flow,
-    Pager,
-    json_of,
-    listing,
-    operation,
-    pages_of,
-)
+from airflow_quantum.clients.calls import Call, Flow, Pager, json_of, listing, operation, pages_of
 from airflow_quantum.clients.errors import (
     BadRequestError,
     BadResponseError,
@@ -109,18 +99,9 @@ class AzureQuantumProtocol(AzureWorkspace):
                 f"submit_job takes an AzurePreparedJob, got {type(job).__name__}"
             )
         job_id = check_job_id(job_id) if job_id is not None else new_job_id()
-        container = storage.container_name_for(job_id)
-        container_sas = yield self.get_sas_uri.call(container)
-        data = storage.compress(job.data) if job.gzip else job.data
-        upload, location = storage.upload_request(
-            container_sas,
-            storage.INPUT_BLOB,
-            data,
-            content_type=job.content_type,
-            content_encoding="gzip" if job.gzip else None,
-        )
-        yield from storage.upload_input(upload, container_sas, job_id)
-        body = job.body(job_id, container_sas, location.bare_url)
+        container_sas = yield self.get_sas_uri.call(storage.container_name_for(job_id))
+        upload = storage.upload_input(container_sas, job_id, job.data, job.content_type, job.gzip)
+        body = job.body(job_id, container_sas, (yield from upload))
         request = self._request("PUT", self._job_path(job_id), json_body=body)
         try:
             created = yield self._json(request, self.parse_job)

@@ -199,18 +199,25 @@ def create_container_request(container_sas_url: str) -> Request:
     )
 
 
-def upload_input(upload: Request, container_sas: str, job_id: str) -> Flow[None]:
-    """A flow step: put the input blob; create the container first if the service has not (before
-    2026-01-15-preview it answers 404 ``ContainerNotFound``, as recorded)."""
+def upload_input(
+    container_sas: str, job_id: str, data: bytes, content_type: str, gzip: bool
+) -> Flow[str]:
+    """A flow step: put the job's input blob (gzip-compressed if asked) and give its URL without
+    the SAS; create the container first if the service has not (before 2026-01-15-preview it
+    answers 404 ``ContainerNotFound``, as recorded)."""
+    body, encoding = (compress(data), "gzip") if gzip else (data, None)
+    upload, location = upload_request(
+        container_sas, INPUT_BLOB, body, content_type=content_type, content_encoding=encoding
+    )
     for attempt in (1, 2):
         try:
             yield Call(upload, lambda answer: None)
-            return
+            return location.bare_url
         except InvalidStateError as exc:
             if exc.code != "BlobAlreadyExists":
                 raise
             log.info("Input blob of job %s already exists (an earlier attempt); reusing it", job_id)
-            return
+            return location.bare_url
         except NotFoundError as exc:
             if exc.code != "ContainerNotFound" or attempt == 2:
                 raise

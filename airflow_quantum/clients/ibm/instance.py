@@ -75,15 +75,8 @@ class IBMInstance(QuantumClient[IBMQuantumSettings]):
             self.settings, policy=self.retry_policy, session=session, cache=token_cache
         )
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Any = None,
-        body: Any = None,
-        idempotent: bool | None = None,
-    ) -> Request:
+    def request(self, method: str, path: str, *, body: Any = None, **options: Any) -> Request:
+        """A request to the runtime API; ``options`` are ``Request``'s (``params``, ...)."""
         headers = dict(self.headers)
         content = None
         if body is not None:
@@ -92,14 +85,7 @@ class IBMInstance(QuantumClient[IBMQuantumSettings]):
             except (TypeError, ValueError) as exc:
                 raise InvalidInputError(f"the request body is not valid JSON: {exc}") from exc
             headers["Content-Type"] = "application/json"
-        return Request(
-            method,
-            f"{self.base}{path}",
-            params=params,
-            content=content,
-            headers=headers,
-            idempotent=idempotent,
-        )
+        return Request(method, f"{self.base}{path}", content=content, headers=headers, **options)
 
     @staticmethod
     def _read(what: str, model: type[T]) -> Callable[[Any], T]:

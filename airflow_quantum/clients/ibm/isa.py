@@ -165,10 +165,7 @@ def _statements(text: str) -> Iterator[str]:
     """Statements, with definitions skipped and control-flow headers turned into markers."""
     buffer: list[str] = []
     depth_skip = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        index += 1
+    for char in text:
         if depth_skip:
             depth_skip += {"{": 1, "}": -1}.get(char, 0)
             continue

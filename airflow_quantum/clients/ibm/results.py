@@ -20,11 +20,7 @@ from math import prod
 from operator import itemgetter
 from typing import Any
 
-from airflow_quantum.clients.errors import (
-    BadResponseError,
-    InvalidStateError,
-    JobFailedError,
-)
+from airflow_quantum.clients.errors import BadResponseError, InvalidStateError, JobFailedError
 from airflow_quantum.clients.ibm.models import IBMJob
 from airflow_quantum.clients.npy import NpyArray, decode_ndarray, nest
 

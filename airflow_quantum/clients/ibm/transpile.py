@@ -22,8 +22,6 @@ from airflow_quantum.clients.ibm.qiskit_interop import (
 
 #: Gates the service runs only with fractional gates enabled; not targeted here.
 FRACTIONAL_GATES = frozenset({"rx", "rzz"})
-#: Non-unitary instructions every device runs on every qubit.
-NON_UNITARY = ("measure", "reset", "delay")
 #: Transpilation is deterministic: the same DAG run submits the same circuits.
 SEED = 11
 OPTIMIZATION_LEVELS = (0, 1, 2, 3)
@@ -66,8 +64,7 @@ def backend_target(configuration: Any, properties: Any = None) -> Any:
             },
         )
     target.add_instruction(
-        Measure(),
-        {(q,): InstructionProperties(error=readout.get(q)) for q in range(n)},
+        Measure(), {(q,): InstructionProperties(error=readout.get(q)) for q in range(n)}
     )
     target.add_instruction(Reset(), {(q,): None for q in range(n)})
     target.add_instruction(Delay(Parameter("t")), {(q,): None for q in range(n)})
