@@ -59,9 +59,6 @@ class GateCounts:
         }
 
 
-# ------------------------------------------------------------------------ IonQ JSON
-
-
 def _qubits(gate: Mapping[str, Any], single: str, plural: str) -> int:
     count = 1 if gate.get(single) is not None else 0
     many = gate.get(plural)
@@ -94,9 +91,6 @@ def ionq_counts(circuit: Any) -> GateCounts:
 
 
 _IONQ_TWO_TARGET = frozenset({"swap", "xx", "yy", "zz", "ms"})
-
-
-# ------------------------------------------------------------------------ OpenQASM 2
 
 
 def _split_call(statement: str) -> tuple[str, str]:
@@ -160,9 +154,6 @@ def qasm2_counts(program: str) -> GateCounts:
             widths = [_width(argument, registers) for argument in arguments.split(",")]
             counts = counts.add(len(widths), max(widths))
     return counts
-
-
-# ------------------------------------------------------------------------ QIR
 
 
 def _qir_text(qir: bytes | str) -> str:

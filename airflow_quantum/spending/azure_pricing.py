@@ -73,10 +73,9 @@ class PriceRule:
     note: str = ""
 
 
-_IONQ_QPU = PriceRule(GATE_SHOTS, 0.000220, 0.000975, 97.5, 12.4166)
 DEFAULT_RULES: tuple[tuple[str, PriceRule], ...] = (
     ("ionq.simulator", PriceRule(FREE, quota_dimensions=(), note="IonQ's simulator is free")),
-    ("ionq.qpu*", _IONQ_QPU),
+    ("ionq.qpu*", PriceRule(GATE_SHOTS, 0.000220, 0.000975, 97.5, 12.4166)),
     (
         "quantinuum.sim.*sc",
         PriceRule(FREE, quota_dimensions=(), note="Quantinuum's syntax checkers are free"),

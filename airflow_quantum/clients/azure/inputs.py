@@ -40,12 +40,7 @@ _QIS_GATES: dict[str, tuple[int, str | None]] = {
     "swap": (2, None),
     **{name: (2, "rotation") for name in ("xx", "yy", "zz")},
 }
-_NATIVE_GATES: dict[str, tuple[int, str | None]] = {
-    "gpi": (1, "phase"),
-    "gpi2": (1, "phase"),
-    "ms": (2, None),
-    "zz": (2, "angle"),
-}
+_NATIVE_GATES = {"gpi": (1, "phase"), "gpi2": (1, "phase"), "ms": (2, None), "zz": (2, "angle")}
 
 
 def _is_int(value: Any) -> bool:
@@ -64,9 +59,6 @@ def _finite(value: Any, where: str) -> int | float:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-# ------------------------------------------------------------------------ IonQ
 
 
 def _qubit_list(gate: Mapping, single: str, plural: str, where: str, qubits: int) -> list[int]:
@@ -180,9 +172,6 @@ def check_shots(shots: Any, what: str = "shots") -> int:
     return int(shots)
 
 
-# ------------------------------------------------------------------------ Quantinuum
-
-
 def quantinuum_program(program: Any) -> str:
     """A checked OpenQASM 2 program for Quantinuum (``OPENQASM 2.0;`` header, some text)."""
     if not isinstance(program, str):
@@ -200,9 +189,6 @@ def quantinuum_program(program: Any) -> str:
             f"got {_show(first)}"
         )
     return program
-
-
-# ------------------------------------------------------------------------ QIR
 
 
 def qir_program(qir: Any) -> bytes:
@@ -257,9 +243,6 @@ def qir_input_params(
             raise InvalidInputError("every item must be an object of parameters")
         params["items"] = [dict(item) for item in items]
     return params
-
-
-# ------------------------------------------------------------------------ any input
 
 
 def provider_of(target: str) -> str:

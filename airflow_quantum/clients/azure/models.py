@@ -25,17 +25,14 @@ from airflow_quantum.clients.transport import redact_url
 #: Finishing, Succeeded), which the service's real traffic shows, and the current one (Queued,
 #: Executing, Finishing, Completed, CancellationRequested, Cancelling) of the 2025-12 spec.
 STATUS_WORDS: dict[str, JobState] = {
-    "Waiting": JobState.QUEUED,
-    "Queued": JobState.QUEUED,
+    "Waiting": JobState.QUEUED, "Queued": JobState.QUEUED,
     "Executing": JobState.RUNNING,
     "Finishing": JobState.FINISHING,
-    "CancellationRequested": JobState.CANCELLING,
-    "Cancelling": JobState.CANCELLING,
-    "Succeeded": JobState.SUCCEEDED,
-    "Completed": JobState.SUCCEEDED,
+    "CancellationRequested": JobState.CANCELLING, "Cancelling": JobState.CANCELLING,
+    "Succeeded": JobState.SUCCEEDED, "Completed": JobState.SUCCEEDED,
     "Failed": JobState.FAILED,
     "Cancelled": JobState.CANCELLED,
-}
+}  # fmt: skip
 #: The same table keyed by lower-cased word (the service's words are matched case-insensitively).
 STATUS_TO_STATE: dict[str, JobState] = {word.lower(): st for word, st in STATUS_WORDS.items()}
 

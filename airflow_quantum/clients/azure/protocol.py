@@ -84,8 +84,6 @@ class AzureQuantumProtocol(AzureWorkspace):
         """The ``JobDetails`` of a job from ``pending_job_pages``."""
         return self.parse_job(listed.raw)
 
-    # ---------------------------------------------------------------------------- jobs
-
     @operation
     def submit_job(self, job: AzurePreparedJob, *, job_id: str | None = None) -> Flow[JobDetails]:
         """Submit a prepared job: SAS for ``job-{id}``, gzip block-blob upload, ``PUT /jobs/{id}``.

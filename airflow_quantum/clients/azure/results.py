@@ -82,9 +82,6 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
-# ------------------------------------------------------------------------ QIO
-
-
 def _configuration(value: Any, where: str) -> dict[str, int]:
     config = _object(value, where)
     # Fast path for what the service sends (string keys, int spins): one pass at C speed,
@@ -127,9 +124,6 @@ def decode_qio(payload: Any) -> dict[str, Any]:
         "solutions": solutions or [best],
         "parameters": dict(_object(parameters, "parameters")) if parameters is not None else {},
     }
-
-
-# ------------------------------------------------------------------------ circuits
 
 
 def bitstring(key: int, qubits: int) -> str:

@@ -171,9 +171,6 @@ class AzureQuantumSettings:
         )
 
 
-# ------------------------------------------------------------------------------ helpers
-
-
 def normalize_location(location: Any) -> str:
     """``"East US"`` -> ``"eastus"`` (the official client does the same)."""
     if not isinstance(location, str):

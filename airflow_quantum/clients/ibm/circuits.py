@@ -36,9 +36,6 @@ def _kind(value: Any) -> str:
     return "None" if value is None else type(value).__name__
 
 
-# --------------------------------------------------------------------------------- circuits
-
-
 def circuit(value: Any, where: str = "circuit") -> str | dict[str, Any]:
     """An OpenQASM 3 string for the wire (or an already QPY-encoded circuit, unchanged)."""
     if isinstance(value, str):
@@ -89,9 +86,6 @@ def plain_inputs(value: Any, where: str, _depth: int = 0) -> Any:
     if type(value) is dict:
         return {k: plain_inputs(v, f"{where}[{k!r}]", _depth + 1) for k, v in value.items()}
     return value
-
-
-# ------------------------------------------------------------------------------ observables
 
 
 def observables(value: Any, where: str = "observables", _depth: int = 0) -> Any:
@@ -154,9 +148,6 @@ def _coefficient(value: Any, where: str) -> float:
     return float(value)
 
 
-# ------------------------------------------------------------------------ parameter values
-
-
 def parameter_values(value: Any, where: str = "parameter_values") -> Any:
     """Parameter values as JSON: nested lists of numbers, or ``{name: values}``."""
     if value is None:
@@ -181,9 +172,6 @@ def _numbers(value: Any, where: str, depth: int) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidInputError(f"{where} must hold finite real numbers, got {value!r:.40}")
     return value
-
-
-# -------------------------------------------------------------------------------------- pubs
 
 
 def _pub_items(value: Any) -> list[Any]:

@@ -56,14 +56,11 @@ _WIRE_STATUS = {
     "initializing": IBMJobStatus.INITIALIZING,
     "queued": IBMJobStatus.QUEUED,
     "running": IBMJobStatus.RUNNING,
-    "completed": IBMJobStatus.DONE,
-    "done": IBMJobStatus.DONE,
-    "failed": IBMJobStatus.ERROR,
-    "error": IBMJobStatus.ERROR,
-    "cancelled": IBMJobStatus.CANCELLED,
-    "canceled": IBMJobStatus.CANCELLED,
+    "completed": IBMJobStatus.DONE, "done": IBMJobStatus.DONE,
+    "failed": IBMJobStatus.ERROR, "error": IBMJobStatus.ERROR,
+    "cancelled": IBMJobStatus.CANCELLED, "canceled": IBMJobStatus.CANCELLED,
     RAN_TOO_LONG_STATUS: IBMJobStatus.ERROR,
-}
+}  # fmt: skip
 
 
 def status_from_wire(status: str | None, reason_code: Any = None) -> IBMJobStatus:

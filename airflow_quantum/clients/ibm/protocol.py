@@ -54,8 +54,6 @@ class IBMProtocol(IBMInstance):
         """The ``IBMJob`` of a job from ``pending_job_pages``."""
         return self._job(listed.raw)
 
-    # ---------------------------------------------------------------------------- jobs
-
     @operation
     def run_job(self, job: IBMPreparedJob) -> Flow[models.IBMSubmittedJob]:
         """Submit a prepared job (``POST /jobs``).
