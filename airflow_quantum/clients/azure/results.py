@@ -134,18 +134,16 @@ def bitstring(key: int, qubits: int) -> str:
 def decode_ionq(payload: Any, qubits: int | None = None) -> dict[str, Any]:
     body = _object(payload, IONQ_RESULTS)
     histogram_in = _object(body.get("histogram"), "histogram")
-    histogram: dict[str, float] = {}
     states: dict[int, float] = {}
     for key, value in histogram_in.items():
         text = str(key).strip()
         if not (text.isascii() and text.isdigit()):
             raise _bad(f"histogram key {text[:20]!r} is not a basis-state integer")
-        state = int(text)
         probability = _number(value, f"histogram[{text[:20]!r}]")
         if probability < 0:
             raise _bad(f"histogram[{text[:20]!r}] is negative")
-        histogram[str(state)] = probability
-        states[state] = probability
+        states[int(text)] = probability
+    histogram = {str(state): probability for state, probability in states.items()}
     decoded: dict[str, Any] = {"format": IONQ_RESULTS, "histogram": histogram}
     if qubits is not None:
         if isinstance(qubits, bool) or not isinstance(qubits, int) or qubits < 1:

@@ -54,15 +54,7 @@ def backend_target(configuration: Any, properties: Any = None) -> Any:
             continue
         gate = gates[name]
         qargs = pairs if gate.num_qubits == 2 else [(q,) for q in range(n)]
-        target.add_instruction(
-            gate,
-            {
-                q: InstructionProperties(*calibrated[(name, q)])
-                if (name, q) in calibrated
-                else None
-                for q in qargs
-            },
-        )
+        target.add_instruction(gate, {q: calibrated.get((name, q)) for q in qargs})
     target.add_instruction(
         Measure(), {(q,): InstructionProperties(error=readout.get(q)) for q in range(n)}
     )
@@ -71,17 +63,18 @@ def backend_target(configuration: Any, properties: Any = None) -> Any:
     return target
 
 
-def _calibration(properties: Any) -> dict[tuple[str, tuple[int, ...]], tuple[Any, Any]]:
-    """``(gate, qubits) -> (duration in s, error)`` from the properties' ``gates``."""
-    found: dict[tuple[str, tuple[int, ...]], tuple[Any, Any]] = {}
+def _calibration(properties: Any) -> dict[tuple[str, tuple[int, ...]], Any]:
+    """``(gate, qubits) -> InstructionProperties`` (duration in s, error) from the properties'
+    ``gates``."""
+    from qiskit.transpiler import InstructionProperties
+
+    found = {}
     for gate in getattr(properties, "gates", None) or []:
         values = {p.get("name"): p.get("value") for p in gate.get("parameters", [])}
         length = values.get("gate_length")
         duration = length * 1e-9 if isinstance(length, int | float) else None
-        found[(gate.get("gate"), tuple(gate.get("qubits", ())))] = (
-            duration,
-            values.get("gate_error"),
-        )
+        key = (gate.get("gate"), tuple(gate.get("qubits", ())))
+        found[key] = InstructionProperties(duration, values.get("gate_error"))
     return found
 
 
