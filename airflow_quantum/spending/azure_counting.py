@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-BITCODE_MAGIC = b"BC\xc0\xde"
+from airflow_quantum.clients.azure.inputs import BITCODE_MAGIC
+
 #: QIR operations that read a qubit into a result, or prepare it again.
 _QIR_SPAM = frozenset({"m", "mz", "mresetz", "measure", "reset"})
 _QIR_CALL = re.compile(r"\bcall\b[^@]*@__quantum__qis__(\w+?)__(body|adj|ctl|ctladj)\s*\(")

@@ -319,10 +319,8 @@ def qubits_of(job: JobDetails) -> int | None:
 
 
 def check_result_state(job: JobDetails) -> None:
-    """Raise unless the job succeeded.
-
-    Failed or cancelled -> ``JobFailedError``; still active -> ``InvalidStateError``.
-    """
+    """Raise unless the job succeeded: ``JobFailedError`` if it failed or was cancelled,
+    ``InvalidStateError`` while it is active."""
     state = job.state
     if state is JobState.SUCCEEDED:
         return

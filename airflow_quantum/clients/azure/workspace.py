@@ -57,10 +57,7 @@ AZURE_RETRY_POLICY = RetryPolicy(
 
 class AzureWorkspace(QuantumClient[AzureQuantumSettings]):
     """One workspace: its settings, credentials and requests, its sessions and providers.
-
-    Built as ``QuantumClient``: ``AzureQuantumClient(settings, retry_policy=...,
-    token_cache=..., session=<requests.Session>, sleep=<the retries' sleep>)``.
-    """
+    Built as ``QuantumClient`` (``AzureQuantumClient(settings, session=..., sleep=...)``)."""
 
     vendor = VENDOR
     settings_class = AzureQuantumSettings

@@ -261,15 +261,14 @@ def estimator_pubs(
     else:
         if observables_ is None:
             raise InvalidInputError("observables are required: e.g. 'ZZ' or {'ZZ': 1.0}")
-        if isinstance(observables_, list | tuple):
-            if len(observables_) != len(items):
-                raise InvalidInputError(
-                    f"observables has {len(observables_)} entries for {len(items)} circuits; "
-                    "give one entry per circuit (or a single observable for all)"
-                )
-            rows = [[item, obs] for item, obs in zip(items, observables_, strict=True)]
-        else:
-            rows = [[item, observables_] for item in items]
+        listed = isinstance(observables_, list | tuple)
+        per_circuit = list(observables_) if listed else [observables_] * len(items)
+        if len(per_circuit) != len(items):
+            raise InvalidInputError(
+                f"observables has {len(per_circuit)} entries for {len(items)} circuits; "
+                "give one entry per circuit (or a single observable for all)"
+            )
+        rows = [[item, obs] for item, obs in zip(items, per_circuit, strict=True)]
     pubs = []
     for index, parts in enumerate(rows):
         where = f"circuits[{index}]"

@@ -50,11 +50,7 @@ IBM_RETRY_POLICY = RetryPolicy(
 
 class IBMInstance(QuantumClient[IBMQuantumSettings]):
     """One instance (its runtime URL, CRN and API version): its sessions, backends and usage.
-
-    Built as ``QuantumClient``: ``IBMQuantumClient(settings, retry_policy=...,
-    token_cache=..., session=<requests.Session>)``; all clients of one API key share one IAM
-    token, refreshed at 80% of its lifetime or after a 401.
-    """
+    Built as ``QuantumClient`` (``IBMQuantumClient(settings, session=...)``)."""
 
     vendor = VENDOR
     settings_class = IBMQuantumSettings
