@@ -26,20 +26,11 @@ MAX_DECODED_BYTES = 256 * 1024 * 1024
 MAX_DIMENSIONS = 64
 
 _MAGIC = b"\x93NUMPY"
+#: numpy dtypes (without byte order) and their ``struct`` codes.
 _STRUCT_CODES = {
-    "b1": "?",
-    "i1": "b",
-    "u1": "B",
-    "i2": "h",
-    "u2": "H",
-    "i4": "i",
-    "u4": "I",
-    "i8": "q",
-    "u8": "Q",
-    "f2": "e",
-    "f4": "f",
-    "f8": "d",
-}
+    "b1": "?", "i1": "b", "u1": "B", "i2": "h", "u2": "H", "i4": "i",
+    "u4": "I", "i8": "q", "u8": "Q", "f2": "e", "f4": "f", "f8": "d",
+}  # fmt: skip
 #: Complex dtypes: (struct code of each part).
 _COMPLEX_CODES = {"c8": "f", "c16": "d"}
 
@@ -72,7 +63,7 @@ class NpyArray:
     def flat(self) -> list[Any]:
         """The elements in row-major (C) order, whatever the storage order."""
         kind = self.kind
-        order = _byte_order(self.dtype)
+        order = self.dtype[:1] if self.dtype[:1] in ("<", ">", "=") else "<"
         count = self.size
         if kind in _COMPLEX_CODES:
             code = _COMPLEX_CODES[kind]
@@ -102,11 +93,6 @@ class NpyArray:
                 f"{self.dtype!r} need {needed}"
             )
         return self.data[:needed]
-
-
-def _byte_order(dtype: str) -> str:
-    mark = dtype[:1]
-    return mark if mark in ("<", ">", "=") else "<"
 
 
 def nest(flat: list[Any], shape: tuple[int, ...] | list[int]) -> Any:
@@ -165,9 +151,7 @@ def read_npy(raw: bytes) -> NpyArray:
         raise BadResponseError(f".npy shape {shape!r:.60} is not a tuple of sizes")
     if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise BadResponseError(f".npy shape {shape!r:.60} is not a tuple of sizes")
-    if not isinstance(fortran, bool):
-        fortran = False
-    return NpyArray(dtype, tuple(shape), raw[start + header_len :], fortran)
+    return NpyArray(dtype, tuple(shape), raw[start + header_len :], fortran is True)
 
 
 def _inflate(data: bytes) -> bytes:

@@ -1,11 +1,6 @@
-"""The checks an Azure submission passes before it is sent: budget, quota, target by queue.
-
-- ``check_budget``: the estimate against the ``max_cost`` limit (fails closed when the target
-  has no estimate in the limit's currency);
-- ``check_quotas``: the workspace's quotas of the target's provider, from ``GET /quotas``;
-- ``AzureSpendControl``: all of the above for a submit operator, before it submits;
-- ``choose``: of several targets, the first ``Available`` one with the shortest
-  ``averageQueueTime``, from ``GET /providerStatus``.
+"""The checks an Azure submission passes before it is sent: its estimate against the budget
+(failing closed without an estimate in the limit's currency), the workspace's quotas, and the
+target chosen by queue; ``AzureSpendControl`` runs them for a submit operator.
 """
 
 from __future__ import annotations
@@ -108,8 +103,7 @@ def choose(candidates: Sequence[str], statuses: Iterable[ProviderStatus]) -> Bac
     best: tuple[float, str, float | None] | None = None
     for name in candidates:
         found = next(
-            (target for provider in statuses if (target := provider.target(name)) is not None),
-            None,
+            (target for provider in statuses if (target := provider.target(name)) is not None), None
         )
         availability = None if found is None else found.current_availability
         if str(availability or "").strip().lower() != "available":
@@ -122,7 +116,7 @@ def choose(candidates: Sequence[str], statuses: Iterable[ProviderStatus]) -> Bac
     if best is None:
         seen = ", ".join(f"{name}: {why}" for name, why in skipped.items())
         raise NoBackendAvailableError(f"none of the targets is Available now ({seen})")
-    return BackendChoice(best[1], best[2], " s", {k: v for k, v in skipped.items()})
+    return BackendChoice(best[1], best[2], " s", skipped)
 
 
 class AzureSpendControl(SpendControl):

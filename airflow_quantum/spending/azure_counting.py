@@ -1,11 +1,6 @@
-"""Counting the gates of an Azure Quantum program, for the price rules that bill by gate.
-
-Three light counters, no full parser:
-
-- ``ionq_counts``: an ``ionq.circuit.v1`` document (or a list of gates);
-- ``qasm2_counts``: OpenQASM 2 text (``honeywell.openqasm.v1``), statement by statement;
-- ``qir_counts``: QIR as LLVM text (bitcode too when ``pyqir`` is installed), the
-  ``__quantum__qis__*`` calls as written (a loop or a branch is counted once: the static count).
+"""Counting the gates of an Azure Quantum program, for the price rules that bill by gate: an
+IonQ document, OpenQASM 2 text statement by statement, QIR's ``__quantum__qis__`` calls as
+written (a loop or a branch counted once; bitcode needs ``pyqir``). No full parser.
 
 Each gives one-qubit gates, multi-qubit gates, measurements (with resets: Quantinuum's "state
 preparation and measurement" operations) and the two-qubit gates IonQ bills: a gate on ``N > 2``
@@ -17,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-BITCODE_MAGIC = b"BC\xc0\xde"
+from airflow_quantum.clients.azure.inputs import BITCODE_MAGIC
+
 #: QIR operations that read a qubit into a result, or prepare it again.
 _QIR_SPAM = frozenset({"m", "mz", "mresetz", "measure", "reset"})
 _QIR_CALL = re.compile(r"\bcall\b[^@]*@__quantum__qis__(\w+?)__(body|adj|ctl|ctladj)\s*\(")
@@ -47,21 +43,13 @@ class GateCounts:
     def add(self, qubits: int, times: int = 1) -> GateCounts:
         """These counts plus ``times`` gates on ``qubits`` qubits."""
         if qubits <= 1:
-            return GateCounts(
-                self.one_qubit + times, self.multi_qubit, self.measurements, self.ionq_two_qubit
-            )
-        billed = 1 if qubits == 2 else 6 * (qubits - 2)
-        return GateCounts(
-            self.one_qubit,
-            self.multi_qubit + times,
-            self.measurements,
-            self.ionq_two_qubit + billed * times,
-        )
+            return replace(self, one_qubit=self.one_qubit + times)
+        billed = times * (1 if qubits == 2 else 6 * (qubits - 2))
+        multi, ionq = self.multi_qubit + times, self.ionq_two_qubit + billed
+        return replace(self, multi_qubit=multi, ionq_two_qubit=ionq)
 
     def measured(self, times: int = 1) -> GateCounts:
-        return GateCounts(
-            self.one_qubit, self.multi_qubit, self.measurements + times, self.ionq_two_qubit
-        )
+        return replace(self, measurements=self.measurements + times)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -70,9 +58,6 @@ class GateCounts:
             "measurements": self.measurements,
             "ionq_billed_two_qubit_gates": self.ionq_two_qubit,
         }
-
-
-# ------------------------------------------------------------------------ IonQ JSON
 
 
 def _qubits(gate: Mapping[str, Any], single: str, plural: str) -> int:
@@ -107,15 +92,6 @@ def ionq_counts(circuit: Any) -> GateCounts:
 
 
 _IONQ_TWO_TARGET = frozenset({"swap", "xx", "yy", "zz", "ms"})
-
-
-# ------------------------------------------------------------------------ OpenQASM 2
-
-
-def _strip_qasm(program: str) -> str:
-    text = re.sub(r"//[^\n]*", "", program)
-    # Gate definitions are not applications: drop them whole (their bodies never nest braces).
-    return re.sub(r"\bgate\s+[^{]*\{[^}]*\}", ";", text)
 
 
 def _split_call(statement: str) -> tuple[str, str]:
@@ -158,7 +134,10 @@ def qasm2_counts(program: str) -> GateCounts:
         raise CannotCount("the OpenQASM program is not text")
     registers: dict[str, int] = {}
     counts = GateCounts()
-    for raw in _strip_qasm(program).split(";"):
+    text = re.sub(r"//[^\n]*", "", program)
+    # Gate definitions are not applications: drop them whole (their bodies never nest braces).
+    text = re.sub(r"\bgate\s+[^{]*\{[^}]*\}", ";", text)
+    for raw in text.split(";"):
         statement = " ".join(raw.split())
         statement = re.sub(r"^if\s*\([^)]*\)\s*", "", statement)
         if not statement or statement.lower().startswith(_QASM_SKIP):
@@ -176,9 +155,6 @@ def qasm2_counts(program: str) -> GateCounts:
             widths = [_width(argument, registers) for argument in arguments.split(",")]
             counts = counts.add(len(widths), max(widths))
     return counts
-
-
-# ------------------------------------------------------------------------ QIR
 
 
 def _qir_text(qir: bytes | str) -> str:

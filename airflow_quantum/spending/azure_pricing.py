@@ -1,28 +1,18 @@
-"""What an Azure Quantum job would cost, from the providers' published price rules.
+"""What an Azure Quantum job would cost, from the providers' published price rules: one table
+(``DEFAULT_RULES``), first match wins, dated by ``PRICES_AS_OF`` and sourced by ``PRICES_SOURCE``;
+a ``prices`` mapping (connection extra, then the operator's) overrides fields of ``PriceRule`` by
+target pattern (``fnmatch``). The spending guide shows the table.
 
-The rules are facts, kept in one table (``DEFAULT_RULES``), first match wins:
-
-- IonQ QPUs bill gate-shots plus a minimum per program (pricing page, IonQ section):
-  ``m + 0.000220 * N1q * C + 0.000975 * N2q * C`` USD, ``m`` = 97.50 USD with error mitigation
-  on (the default), 12.4166 USD with it off (``"error-mitigation": {"debias": false}``); a gate on
-  ``N > 2`` qubits is billed as ``6 * (N - 2)`` two-qubit gates. (The official client's
-  ``IonQ.estimate_cost``, removed in azure-quantum-python commit 035acc6e, Oct 2024, took
-  ``max(price, minimum)``; the provider's page adds the minimum, the higher figure.)
-- Quantinuum bills H-System Quantum Credits: ``HQC = 5 + C * (N1q + 10 * N2q + 5 * Nm) / 5000``
-  (``Quantinuum.estimate_cost`` before 035acc6e, and Quantinuum's page); QPUs in HQC,
-  emulators in eHQC, syntax checkers (``...sc``) free. Credits come with a subscription, so
-  there is no public price per credit: the estimate is in ``HQC``/``EHQC`` unless a
-  ``price_per_hqc`` is given (an override, see below).
-- Free: ``ionq.simulator``, the Quantinuum syntax checkers, ``rigetti.sim.qvm`` and the resource
-  estimator ``microsoft.estimator``.
-- No public formula from the program: Rigetti QPUs bill 10 ms steps of QPU execution time and
-  Pasqal hours of QPU or emulator time, neither known before the job runs. Such an estimate
-  says so (``priced`` false) rather than guess.
-
-Prices change: ``PRICES_AS_OF`` and ``PRICES_SOURCE`` say where these come from. Override them
-with a ``prices`` mapping (connection extra, or the operator's ``prices`` argument, which wins):
-target pattern (``fnmatch``, e.g. ``"ionq.qpu.*"``) → fields of ``PriceRule`` to change, e.g.
-``{"ionq.qpu.*": {"price_2q": 0.001}, "quantinuum.qpu.*": {"price_per_hqc": 12.5}}``.
+- IonQ QPUs: ``m + 0.000220 * N1q * C + 0.000975 * N2q * C`` USD, ``m`` = 97.50 with error
+  mitigation on (the default), 12.4166 with ``"error-mitigation": {"debias": false}`` (the
+  pricing page adds the minimum; the official ``IonQ.estimate_cost``, removed in
+  azure-quantum-python 035acc6e, Oct 2024, took ``max(price, minimum)``).
+- Quantinuum: ``HQC = 5 + C * (N1q + 10 * N2q + 5 * Nm) / 5000`` (``Quantinuum.estimate_cost``
+  before 035acc6e), eHQC on emulators, syntax checkers free. Credits come with a subscription:
+  without a ``price_per_hqc`` the estimate is in ``HQC``/``EHQC``.
+- Free: ``ionq.simulator``, ``rigetti.sim.qvm``, ``microsoft.estimator``.
+- Rigetti QPUs (10 ms steps of QPU time) and Pasqal (hours of QPU or emulator time) bill what
+  is not known before the job runs: their estimate says so (``priced`` false) rather than guess.
 """
 
 from __future__ import annotations
@@ -83,10 +73,9 @@ class PriceRule:
     note: str = ""
 
 
-_IONQ_QPU = PriceRule(GATE_SHOTS, 0.000220, 0.000975, 97.5, 12.4166)
 DEFAULT_RULES: tuple[tuple[str, PriceRule], ...] = (
     ("ionq.simulator", PriceRule(FREE, quota_dimensions=(), note="IonQ's simulator is free")),
-    ("ionq.qpu*", _IONQ_QPU),
+    ("ionq.qpu*", PriceRule(GATE_SHOTS, 0.000220, 0.000975, 97.5, 12.4166)),
     (
         "quantinuum.sim.*sc",
         PriceRule(FREE, quota_dimensions=(), note="Quantinuum's syntax checkers are free"),

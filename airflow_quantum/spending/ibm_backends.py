@@ -95,9 +95,8 @@ def choose(
         key = (math.inf if queue is None else queue, rank, name, queue)
         if best is None or key[:2] < best[:2]:
             best = key
-    if best is not None:
-        chosen = best[2]
-        return BackendChoice(chosen, best[3], "", {k: v for k, v in skipped.items() if k != chosen})
+    if best is not None:  # the chosen backend was never skipped
+        return BackendChoice(best[2], best[3], "", skipped)
     reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items()) or "no devices"
     if fitting:
         raise NoBackendAvailableError(f"no backend takes jobs now ({reasons})")

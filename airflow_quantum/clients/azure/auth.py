@@ -91,7 +91,7 @@ class EntraClientSecretSource(TokenSource):
             response = self._sync.send(request)
         except QuantumAPIError as exc:
             raise _auth_error(exc) from exc
-        return _token(decode_json(ENTRA_VENDOR, response.text, "POST", request.url), request.url)
+        return _token(decode_json(ENTRA_VENDOR, response.text, "POST", request.url))
 
     async def afetch(self) -> Token:
         # A short-lived client per fetch: tokens are fetched once per lifetime, and a client
@@ -105,7 +105,7 @@ class EntraClientSecretSource(TokenSource):
             raise _auth_error(exc) from exc
         finally:
             await transport.aclose()
-        return _token(payload, request.url)
+        return _token(payload)
 
     def close(self) -> None:
         if self._sync is not None:
@@ -121,9 +121,7 @@ class EntraClientSecretSource(TokenSource):
 
 def _auth_error(exc: QuantumAPIError) -> QuantumAPIError:
     """OAuth2 refusals (4xx) become ``AuthenticationError`` with the AADSTS text."""
-    if isinstance(exc, AuthenticationError) or exc.status is None or exc.status >= 500:
-        return exc
-    if exc.status == 429:
+    if isinstance(exc, AuthenticationError) or exc.status in (None, 429) or exc.status >= 500:
         return exc
     return exc.reworded(
         AuthenticationError,
@@ -132,7 +130,7 @@ def _auth_error(exc: QuantumAPIError) -> QuantumAPIError:
     )
 
 
-def _token(payload: Any, url: str) -> Token:
+def _token(payload: Any) -> Token:
     if not isinstance(payload, dict):
         raise BadResponseError("the token endpoint answered no JSON object", vendor=ENTRA_VENDOR)
     value = payload.get("access_token")

@@ -6,9 +6,9 @@ chain; the ``azure`` extra). No message ever repeats a secret.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
-from typing import Any
+from importlib.util import find_spec
+from typing import Any, ClassVar
 
 from airflow_quantum.clients.config import given
 from airflow_quantum.clients.errors import ConfigurationError, MissingExtraError
@@ -28,10 +28,7 @@ class ClientSecretCredential:
     client_id: str
     client_secret: str = field(repr=False)
     authority_host: str = DEFAULT_AUTHORITY_HOST
-
-    @property
-    def kind(self) -> str:
-        return "client_secret"
+    kind: ClassVar[str] = "client_secret"
 
     def __repr__(self) -> str:
         return (
@@ -45,10 +42,7 @@ class ApiKeyCredential:
     """The workspace API key, sent as ``x-ms-quantum-api-key``."""
 
     api_key: str = field(repr=False)
-
-    @property
-    def kind(self) -> str:
-        return "api_key"
+    kind: ClassVar[str] = "api_key"
 
     def __repr__(self) -> str:
         return "ApiKeyCredential(api_key=***)"
@@ -118,7 +112,7 @@ def secret_or_key(
     tenant = required(tenant_id, "tenant_id")
     client = required(client_id, "client_id (the connection's login)")
     for name, value in (("tenant_id", tenant), ("client_id", client)):
-        if "/" in value or "?" in value or "#" in value:
+        if set(value) & set("/?#"):
             raise ConfigurationError(f"{name} {value!r} may not contain '/', '?' or '#'")
     authority = str(authority_host).strip() if given(authority_host) else DEFAULT_AUTHORITY_HOST
     authority = check_secure_url(authority, allow_insecure_http=insecure, what="authority_host")
@@ -145,17 +139,11 @@ def identity(
             f"credential {method!r} takes no client secret (password) or api_key; "
             "keep only one credential"
         )
-    if (
-        importlib.util.find_spec("azure") is None
-        or importlib.util.find_spec("azure.identity") is None
-    ):
+    if find_spec("azure") is None or find_spec("azure.identity") is None:
         raise MissingExtraError(f"credential {method!r}", "azure", "azure-identity")
     values = {}
-    for name, value in (
-        ("tenant_id", tenant_id),
-        ("client_id", client_id),
-        ("token_file", token_file),
-    ):
+    optional = {"tenant_id": tenant_id, "client_id": client_id, "token_file": token_file}
+    for name, value in optional.items():
         if given(value):
             if not isinstance(value, str):
                 raise ConfigurationError(f"{name} must be a string")

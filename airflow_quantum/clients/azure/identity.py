@@ -44,7 +44,8 @@ def build_identity_credential(settings: AzureIdentityCredential) -> Any:
     common: dict[str, Any] = {}
     if settings.authority_host:
         common["authority"] = settings.authority_host
-        if _host(settings.authority_host) not in _MICROSOFT_AUTHORITIES:
+        host = (urlsplit(settings.authority_host).hostname or "").lower()
+        if host not in _MICROSOFT_AUTHORITIES:
             # Instance discovery asks login.microsoftonline.com about the authority: a private
             # cloud, Azure Stack or the emulator is unknown there (or it is unreachable).
             common["disable_instance_discovery"] = True
@@ -69,10 +70,6 @@ def build_identity_credential(settings: AzureIdentityCredential) -> Any:
     if settings.tenant_id:
         chain["workload_identity_tenant_id"] = settings.tenant_id
     return identity.DefaultAzureCredential(**chain)
-
-
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 class AzureIdentitySource(TokenSource):

@@ -1,13 +1,8 @@
-"""Job inputs built and checked before anything is sent (nothing is paid for a typo).
-
-- ``ionq_circuit``: an ``ionq.circuit.v1`` circuit (QIS or native gate set), and ``check_shots``.
-- ``quantinuum_program``: an OpenQASM 2 program (``honeywell.openqasm.v1``).
-- ``qir_program`` and ``qir_input_params``: QIR (``qir.v1``: LLVM bitcode, or its text form) and
-  the ``entryPoint``/``arguments``/``shots``/``items`` parameters sent with it;
-- ``encoded``, ``default_content_type``, ``provider_of``: any input's blob, content type and the
-  provider a target belongs to.
-
-Every problem raises ``InvalidInputError`` naming the gate index or the field.
+"""Job inputs built and checked before anything is sent (nothing is paid for a typo): IonQ
+circuits (``ionq.circuit.v1``, QIS or native gates), Quantinuum's OpenQASM 2
+(``honeywell.openqasm.v1``), QIR (``qir.v1``: LLVM bitcode or its text form) with its input
+parameters, and any input's blob and content type. Every problem raises ``InvalidInputError``
+naming the gate index or the field.
 """
 
 from __future__ import annotations
@@ -40,21 +35,12 @@ MAX_IONQ_QUBITS = 1_000
 # gate -> (number of targets (1 = any number of single-qubit applications), parameter)
 _QIS_GATES: dict[str, tuple[int, str | None]] = {
     **{name: (1, None) for name in ("x", "y", "z", "h", "s", "si", "t", "ti", "v", "vi", "not")},
-    "rx": (1, "rotation"),
-    "ry": (1, "rotation"),
-    "rz": (1, "rotation"),
+    **{name: (1, "rotation") for name in ("rx", "ry", "rz")},
     "cnot": (1, None),
     "swap": (2, None),
-    "xx": (2, "rotation"),
-    "yy": (2, "rotation"),
-    "zz": (2, "rotation"),
+    **{name: (2, "rotation") for name in ("xx", "yy", "zz")},
 }
-_NATIVE_GATES: dict[str, tuple[int, str | None]] = {
-    "gpi": (1, "phase"),
-    "gpi2": (1, "phase"),
-    "ms": (2, None),
-    "zz": (2, "angle"),
-}
+_NATIVE_GATES = {"gpi": (1, "phase"), "gpi2": (1, "phase"), "ms": (2, None), "zz": (2, "angle")}
 
 
 def _is_int(value: Any) -> bool:
@@ -73,9 +59,6 @@ def _finite(value: Any, where: str) -> int | float:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-# ------------------------------------------------------------------------ IonQ
 
 
 def _qubit_list(gate: Mapping, single: str, plural: str, where: str, qubits: int) -> list[int]:
@@ -136,17 +119,14 @@ def _gate(gate: Any, where: str, qubits: int, gateset: str) -> dict[str, Any]:
 
 
 def _max_qubit(gates: list[Any]) -> int:
-    highest = -1
+    named: list[Any] = []
     for gate in gates:
         if not isinstance(gate, Mapping):
             continue
-        for key in ("target", "control"):
-            if _is_int(gate.get(key)):
-                highest = max(highest, int(gate[key]))
+        named += [gate.get("target"), gate.get("control")]
         for key in ("targets", "controls"):
-            if isinstance(gate.get(key), list | tuple):
-                highest = max([highest, *(int(v) for v in gate[key] if _is_int(v))])
-    return highest + 1
+            named += gate[key] if isinstance(gate.get(key), list | tuple) else []
+    return max((int(index) for index in named if _is_int(index)), default=-1) + 1
 
 
 def ionq_circuit(
@@ -158,14 +138,11 @@ def ionq_circuit(
     "control": 0, "target": 1}``, ...) or a whole document ``{"qubits": n, "circuit": [...]}``.
     ``qubits`` defaults to the document's, else to the highest qubit used plus one.
     """
+    gates = circuit
     if isinstance(circuit, Mapping):
         gates = circuit.get("circuit")
-        if qubits is None:
-            qubits = circuit.get("qubits")
-        if gateset is None:
-            gateset = circuit.get("gateset")
-    else:
-        gates = circuit
+        qubits = circuit.get("qubits") if qubits is None else qubits
+        gateset = circuit.get("gateset") if gateset is None else gateset
     gateset = gateset or "qis"
     if gateset not in ("qis", "native"):
         raise InvalidInputError(f"gateset must be 'qis' or 'native', got {_show(gateset)}")
@@ -195,9 +172,6 @@ def check_shots(shots: Any, what: str = "shots") -> int:
     return int(shots)
 
 
-# ------------------------------------------------------------------------ Quantinuum
-
-
 def quantinuum_program(program: Any) -> str:
     """A checked OpenQASM 2 program for Quantinuum (``OPENQASM 2.0;`` header, some text)."""
     if not isinstance(program, str):
@@ -207,23 +181,14 @@ def quantinuum_program(program: Any) -> str:
     body = program.strip()
     if not body:
         raise InvalidInputError("the program is empty")
-    first = next(
-        (
-            line.strip()
-            for line in body.splitlines()
-            if line.strip() and not line.strip().startswith("//")
-        ),
-        "",
-    )
+    lines = (line.strip() for line in body.splitlines())
+    first = next((line for line in lines if line and not line.startswith("//")), "")
     if not first.replace(" ", "").startswith("OPENQASM2"):
         raise InvalidInputError(
             "the program must start with 'OPENQASM 2.0;' (Quantinuum reads OpenQASM 2), "
             f"got {_show(first)}"
         )
     return program
-
-
-# ------------------------------------------------------------------------ QIR
 
 
 def qir_program(qir: Any) -> bytes:
@@ -266,12 +231,9 @@ def qir_input_params(
         if not isinstance(entry_point, str) or not entry_point:
             raise InvalidInputError("entry_point must be a function name")
         params["entryPoint"] = entry_point
-    if arguments is not None:
-        if not isinstance(arguments, list):
-            raise InvalidInputError("arguments must be a list")
-        params["arguments"] = arguments
-    else:
-        params.setdefault("arguments", [])
+    if arguments is not None and not isinstance(arguments, list):
+        raise InvalidInputError("arguments must be a list")
+    params["arguments"] = params.get("arguments", []) if arguments is None else arguments
     if shots is not None:
         params["shots"] = check_shots(shots)
     if items is not None:
@@ -281,9 +243,6 @@ def qir_input_params(
             raise InvalidInputError("every item must be an object of parameters")
         params["items"] = [dict(item) for item in items]
     return params
-
-
-# ------------------------------------------------------------------------ any input
 
 
 def provider_of(target: str) -> str:
@@ -316,12 +275,11 @@ def encoded(input_data: Any) -> bytes:
     return raw
 
 
+#: Content types by a word of the input format, as the official client's targets send them
+#: (Quantinuum's OpenQASM, QIR, Rigetti's Quil); JSON otherwise.
+_CONTENT_TYPES = (("qasm", "application/qasm"), ("qir", "qir.v1"), ("quil", "text/plain"))
+
+
 def default_content_type(input_data_format: str) -> str:
     fmt = input_data_format.lower()
-    if "qasm" in fmt:
-        return "application/qasm"  # as the official client's Quantinuum target sends it
-    if "qir" in fmt:
-        return "qir.v1"
-    if "quil" in fmt:
-        return "text/plain"  # as the official client's Rigetti target sends Quil
-    return "application/json"
+    return next((kind for word, kind in _CONTENT_TYPES if word in fmt), "application/json")

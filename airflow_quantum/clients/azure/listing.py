@@ -33,12 +33,7 @@ MAX_PAGE_SIZE = 1000
 _ORDERBY = re.compile(r"^\s*[A-Za-z][A-Za-z]*(\s+(asc|desc))?\s*$", re.IGNORECASE)
 
 #: The states of a job that is not final (the pending listing's ``State`` filter).
-ACTIVE_STATES = (
-    JobState.QUEUED,
-    JobState.RUNNING,
-    JobState.FINISHING,
-    JobState.CANCELLING,
-)
+ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.FINISHING, JobState.CANCELLING)
 
 
 def _quote_literal(value: str) -> str:
@@ -49,17 +44,12 @@ def _values(value: Any, what: str) -> list[str]:
     items = [value] if isinstance(value, str | JobState) else value
     if not isinstance(items, Iterable) or isinstance(items, Mapping):
         raise InvalidInputError(f"{what} must be a string or a list of strings")
-    result = []
-    for item in items:
-        if isinstance(item, JobState):
-            result.append(item)
-            continue
-        if not isinstance(item, str) or not item.strip():
-            raise InvalidInputError(f"{what} values must be non-empty strings")
-        result.append(item.strip())
+    result = list(items)
+    if not all(isinstance(item, str) and item.strip() for item in result):
+        raise InvalidInputError(f"{what} values must be non-empty strings")
     if not result:
         raise InvalidInputError(f"{what} is empty")
-    return result
+    return [item if isinstance(item, JobState) else item.strip() for item in result]
 
 
 def status_words(states: Iterable[JobState | str]) -> list[str]:
@@ -137,15 +127,6 @@ class JobQuery(JobFilter, SortedPaging, total=False):
     """The keywords of a job listing: its filters (``JobFilter``) and paging (``SortedPaging``)."""
 
 
-class JobUpdate(TypedDict, total=False):
-    """What ``update_job`` may change."""
-
-    name: str | None
-    #: ``Standard`` or ``High``.
-    priority: str | None
-    tags: list[str] | None
-
-
 def build_job_filter(**filters: Unpack[JobFilter]) -> str | None:
     """The OData filter the official client writes, from keyword filters (AND-ed).
 
@@ -159,22 +140,15 @@ def build_job_filter(**filters: Unpack[JobFilter]) -> str | None:
         if not isinstance(name_prefix, str) or not name_prefix:
             raise InvalidInputError("name_prefix must be a non-empty string")
         clauses.append(f"startswith(Name, {_quote_literal(name_prefix)})")
-    for field, value, what in (
-        ("ProviderId", filters.get("provider"), "provider"),
-        ("Target", filters.get("target"), "target"),
-    ):
-        if value is not None:
-            words = _values(value, what)
-            clauses.append(
-                "(" + " or ".join(f"{field} eq {_quote_literal(str(w))}" for w in words) + ")"
-            )
-    if (status := filters.get("status")) is not None:
-        words = status_words(_values(status, "status"))
-        clauses.append("(" + " or ".join(f"State eq {_quote_literal(w)}" for w in words) + ")")
-    if (created_after := filters.get("created_after")) is not None:
-        clauses.append(f"CreationTime ge {_time_literal(created_after, 'created_after')}")
-    if (created_before := filters.get("created_before")) is not None:
-        clauses.append(f"CreationTime le {_time_literal(created_before, 'created_before')}")
+    for field, key in (("ProviderId", "provider"), ("Target", "target"), ("State", "status")):
+        if (value := filters.get(key)) is not None:
+            words = _values(value, key)
+            words = status_words(words) if key == "status" else words
+            alternatives = " or ".join(f"{field} eq {_quote_literal(str(w))}" for w in words)
+            clauses.append(f"({alternatives})")
+    for key, operator in (("created_after", "ge"), ("created_before", "le")):
+        if (moment := filters.get(key)) is not None:
+            clauses.append(f"CreationTime {operator} {_time_literal(moment, key)}")
     if (session_id := filters.get("session_id")) is not None:
         check_job_id(session_id, "session_id")
         clauses.append(f"SessionId eq {_quote_literal(session_id)}")
@@ -237,16 +211,10 @@ def parse_items(items: list[Any], model: type[M], what: str) -> list[M]:
     return [model.from_wire(item, what) for item in items]  # type: ignore[attr-defined]
 
 
-def check_limit(limit: Any) -> int | None:
-    """A listing's ``limit``: a positive integer or None (every item)."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise InvalidInputError("limit must be a positive integer or None")
-    return limit
-
-
 class LinkPager:
     """A listing that follows ``nextLink`` (through ``next_page``, which keeps it on the
-    workspace's host), never in a loop, for at most ``max_pages`` pages and ``limit`` items."""
+    workspace's host), never in a loop, for at most ``max_pages`` pages and ``limit`` items.
+    Items that ``parse`` reads as None are left out."""
 
     def __init__(
         self,
@@ -258,8 +226,12 @@ class LinkPager:
         max_pages: int | None = None,
         limit: int | None = None,
     ) -> None:
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            raise InvalidInputError("limit must be a positive integer or None")
         self.next_page, self.what, self.parse = next_page, what, parse
-        self.max_pages, self.limit = max_pages, check_limit(limit)
+        self.max_pages, self.limit = max_pages, limit
         self._request: Request | None = request
         self._next_link: str | None = None
         self._seen: set[str] = set()
@@ -280,16 +252,13 @@ class LinkPager:
     def _read(self, payload: Any) -> list[Any]:
         page = parse_page(payload, self.what)
         self._pages += 1
-        items = [self.parse(item) for item in page.items]
+        items = [parsed for item in page.items if (parsed := self.parse(item)) is not None]
         if self.limit is not None:
             items = items[: self.limit - self._items]
         self._items += len(items)
         more_wanted = self.limit is None or self._items < self.limit
-        if (
-            page.next_link
-            and more_wanted
-            and (self.max_pages is None or self._pages < self.max_pages)
-        ):
+        more_allowed = self.max_pages is None or self._pages < self.max_pages
+        if page.next_link and more_wanted and more_allowed:
             self._next_link = page.next_link
         return items
 
@@ -315,22 +284,10 @@ def listed_jobs(
 ) -> Pager[ListedJob]:
     """A listing of jobs as ``ListedJob`` (unparsed: id, status words, raw JSON); items that
     are no job object are left out."""
-    pager = LinkPager(request, next_page, "JobDetails", _listed, max_pages=max_pages)
-    return _Present(pager)
+    return LinkPager(request, next_page, "JobDetails", _listed, max_pages=max_pages)
 
 
 def _listed(item: object) -> ListedJob | None:
     if isinstance(item, dict) and isinstance(item.get("id"), str):
         return ListedJob(item["id"], (item.get("status"),), item)
     return None
-
-
-class _Present:
-    """The items of a pager that are not None."""
-
-    def __init__(self, pager: LinkPager) -> None:
-        self.pager = pager
-
-    def next_call(self) -> Call[list[Any]] | None:
-        call = self.pager.next_call()
-        return None if call is None else call.then(lambda page: [i for i in page if i is not None])

@@ -25,17 +25,14 @@ from airflow_quantum.clients.transport import redact_url
 #: Finishing, Succeeded), which the service's real traffic shows, and the current one (Queued,
 #: Executing, Finishing, Completed, CancellationRequested, Cancelling) of the 2025-12 spec.
 STATUS_WORDS: dict[str, JobState] = {
-    "Waiting": JobState.QUEUED,
-    "Queued": JobState.QUEUED,
+    "Waiting": JobState.QUEUED, "Queued": JobState.QUEUED,
     "Executing": JobState.RUNNING,
     "Finishing": JobState.FINISHING,
-    "CancellationRequested": JobState.CANCELLING,
-    "Cancelling": JobState.CANCELLING,
-    "Succeeded": JobState.SUCCEEDED,
-    "Completed": JobState.SUCCEEDED,
+    "CancellationRequested": JobState.CANCELLING, "Cancelling": JobState.CANCELLING,
+    "Succeeded": JobState.SUCCEEDED, "Completed": JobState.SUCCEEDED,
     "Failed": JobState.FAILED,
     "Cancelled": JobState.CANCELLED,
-}
+}  # fmt: skip
 #: The same table keyed by lower-cased word (the service's words are matched case-insensitively).
 STATUS_TO_STATE: dict[str, JobState] = {word.lower(): st for word, st in STATUS_WORDS.items()}
 
@@ -107,14 +104,31 @@ class CostEstimate(AzureModel):
     estimated_total: float | None = None
 
 
-class JobDetails(AzureModel, JobPredicates):
-    """``JobDetails`` of the data-plane API (``Job.details`` of the azure-quantum package)."""
+class ItemDetails(AzureModel):
+    """What a job and a session have in common (the REST spec's ``ItemDetails``)."""
 
     id: str
     name: str | None = None
     item_type: str | None = None
     provider_id: str | None = None
     target: str | None = None
+    status: str | None = None
+    creation_time: Timestamp = None
+    begin_execution_time: Timestamp = None
+    end_execution_time: Timestamp = None
+    cost_estimate: CostEstimate | None = None
+    error_data: ErrorData | None = None
+    last_updated_time: Timestamp = None
+    created_by: str | None = None
+    created_by_type: str | None = None
+
+    def error_message(self) -> str | None:
+        return self.error_data.describe() if self.error_data is not None else None
+
+
+class JobDetails(ItemDetails, JobPredicates):
+    """``JobDetails`` of the data-plane API (``Job.details`` of the azure-quantum package)."""
+
     job_type: str | None = None
     session_id: str | None = None
     container_uri: str | None = None
@@ -124,13 +138,7 @@ class JobDetails(AzureModel, JobPredicates):
     metadata: Any = None
     output_data_uri: str | None = None
     output_data_format: str | None = None
-    status: str | None = None
-    creation_time: Timestamp = None
-    begin_execution_time: Timestamp = None
-    end_execution_time: Timestamp = None
     cancellation_time: Timestamp = None
-    cost_estimate: CostEstimate | None = None
-    error_data: ErrorData | None = None
     tags: list[str] | None = None
     #: ``Basic`` on real jobs (2026-01-15); older answers named it ``priority``.
     job_priority: str | None = Field(None, validation_alias=AliasChoices("jobPriority", "priority"))
@@ -139,9 +147,6 @@ class JobDetails(AzureModel, JobPredicates):
     is_cancelling: bool | None = None
     #: When the service last changed the job (real traffic at 2025-12; null on older jobs).
     last_modified_time: Timestamp = None
-    last_updated_time: Timestamp = None
-    created_by: str | None = None
-    created_by_type: str | None = None
 
     @property
     def state(self) -> JobState:
@@ -165,11 +170,9 @@ class JobDetails(AzureModel, JobPredicates):
 
     def error_message(self) -> str | None:
         """``"code: message"`` of a failed job, else None."""
-        if self.error_data is not None:
-            return self.error_data.describe()
-        if self.state is JobState.FAILED:
+        if self.error_data is None and self.state is JobState.FAILED:
             return f"job {self.id} failed without error details"
-        return None
+        return super().error_message()
 
     def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
         """Plain JSON; the SAS links are redacted unless ``redact=False``."""
@@ -188,26 +191,12 @@ class JobDetails(AzureModel, JobPredicates):
                 yield name, value
 
 
-class SessionDetails(AzureModel):
+class SessionDetails(ItemDetails):
     """``SessionDetails``: a group of jobs on one target."""
 
-    id: str
-    name: str | None = None
-    item_type: str | None = None
-    provider_id: str | None = None
-    target: str | None = None
     job_failure_policy: str | None = None
     #: ``Basic`` on real sessions (2026-01-15).
     job_priority: str | None = None
-    status: str | None = None
-    creation_time: Timestamp = None
-    begin_execution_time: Timestamp = None
-    end_execution_time: Timestamp = None
-    cost_estimate: CostEstimate | None = None
-    error_data: ErrorData | None = None
-    last_updated_time: Timestamp = None
-    created_by: str | None = None
-    created_by_type: str | None = None
 
     def in_final_state(self) -> bool:
         """Succeeded, Failed or TimedOut: the session changes no more. (``Failure(s)`` is not
@@ -219,9 +208,6 @@ class SessionDetails(AzureModel):
         run, so this does not say whether it takes new jobs (a closed one refuses them: 400
         ``InvalidJobDefinition``, raised as ``SessionClosedError``)."""
         return (self.status or "").strip().lower() in ACTIVE_SESSION_STATUSES
-
-    def error_message(self) -> str | None:
-        return self.error_data.describe() if self.error_data is not None else None
 
 
 class TargetStatus(AzureModel):

@@ -26,10 +26,7 @@ from airflow_quantum.clients.azure.validation import (
     check_name,
     check_tags,
 )
-from airflow_quantum.clients.errors import InvalidInputError
-
-#: The kinds of input, each with its constructor.
-KINDS = ("ionq_circuit", "quantinuum_program", "qir", "input_data")
+from airflow_quantum.clients.errors import InvalidInputError, reject_unknown_keywords
 
 
 class JobOptions(TypedDict, total=False):
@@ -284,12 +281,7 @@ class AzurePreparedJob:
             )
         if kind == "quantinuum_program":
             _field("quantinuum_program", inputs.quantinuum_program, quantinuum_program)
-            return cls.quantinuum_program(
-                quantinuum_program,
-                target=target,
-                **counted,
-                **options,  # type: ignore[arg-type]
-            )
+            return cls.quantinuum_program(quantinuum_program, target=target, **counted, **options)  # type: ignore[arg-type]
         _field("ionq_circuit", inputs.ionq_circuit, ionq_circuit, qubits)
         formats = {"output_data_format": output_data_format} if output_data_format else {}
         return cls.ionq_circuit(
@@ -306,7 +298,7 @@ class AzurePreparedJob:
 
     def with_options(self, **options: Unpack[JobOptions]) -> AzurePreparedJob:
         """The same job with other name, tags, session or metadata (checked)."""
-        return replace(self, **_options(options, self))
+        return replace(self, **_options(options))
 
     # ------------------------------------------------------------------ sending it
 
@@ -342,11 +334,9 @@ class AzurePreparedJob:
         )
 
 
-def _options(options: Mapping[str, Any], base: AzurePreparedJob | None = None) -> dict[str, Any]:
+def _options(options: Mapping[str, Any]) -> dict[str, Any]:
     """``JobOptions`` checked, as the dataclass's fields."""
-    unknown = sorted(set(options) - set(JobOptions.__annotations__))
-    if unknown:
-        raise TypeError(f"unexpected keyword arguments: {', '.join(unknown)}")
+    reject_unknown_keywords(options, JobOptions, "AzurePreparedJob")
     checked: dict[str, Any] = {}
     if (name := options.get("name")) is not None:
         checked["name"] = check_name(name, "name")

@@ -1,10 +1,7 @@
-"""The Azure Quantum data-plane protocol: every operation of the Azure clients, defined once.
-
-Each ``@operation`` builds its ``Call`` (path, ``api-version``, body, which failures may be
-retried, how to parse the answer) or drives a ``Flow`` of several calls (a submission: SAS,
-blob upload, ``PUT``); each ``@listing`` builds a ``LinkPager``. ``AzureQuantumClient`` (sync)
-and ``AsyncAzureQuantumClient`` (async) are this class run by ``calls.SyncRunner`` and
-``calls.AsyncRunner``. Nothing here waits for a job: ``get_results`` reads a job that is final.
+"""The Azure Quantum data-plane protocol: every job operation of the Azure clients, defined once
+(the workspace's own are in ``workspace``). ``AzureQuantumClient`` and
+``AsyncAzureQuantumClient`` are this class run by ``calls.SyncRunner`` and ``calls.AsyncRunner``.
+Nothing here waits for a job: ``get_results`` reads a job that is final.
 """
 
 from __future__ import annotations
@@ -24,9 +21,7 @@ from airflow_quantum.clients.azure.listing import (
     list_params,
     listed_jobs,
 )
-from airflow_quantum.clients.azure.models import (
-    JobDetails,
-)
+from airflow_quantum.clients.azure.models import JobDetails
 from airflow_quantum.clients.azure.prepared import AzurePreparedJob
 from airflow_quantum.clients.azure.results import check_result_state, decode_results, qubits_of
 from airflow_quantum.clients.azure.validation import (
@@ -36,15 +31,7 @@ from airflow_quantum.clients.azure.validation import (
     new_job_id,
 )
 from airflow_quantum.clients.azure.workspace import VENDOR, AzureWorkspace
-from airflow_quantum.clients.calls import (
-    Call,
-    Flow,
-    Pager,
-    json_of,
-    listing,
-    operation,
-    pages_of,
-)
+from airflow_quantum.clients.calls import Call, Flow, Pager, json_of, listing, operation, pages_of
 from airflow_quantum.clients.errors import (
     BadRequestError,
     BadResponseError,
@@ -97,8 +84,6 @@ class AzureQuantumProtocol(AzureWorkspace):
         """The ``JobDetails`` of a job from ``pending_job_pages``."""
         return self.parse_job(listed.raw)
 
-    # ---------------------------------------------------------------------------- jobs
-
     @operation
     def submit_job(self, job: AzurePreparedJob, *, job_id: str | None = None) -> Flow[JobDetails]:
         """Submit a prepared job: SAS for ``job-{id}``, gzip block-blob upload, ``PUT /jobs/{id}``.
@@ -112,18 +97,9 @@ class AzureQuantumProtocol(AzureWorkspace):
                 f"submit_job takes an AzurePreparedJob, got {type(job).__name__}"
             )
         job_id = check_job_id(job_id) if job_id is not None else new_job_id()
-        container = storage.container_name_for(job_id)
-        container_sas = yield self.get_sas_uri.call(container)
-        data = storage.compress(job.data) if job.gzip else job.data
-        upload, location = storage.upload_request(
-            container_sas,
-            storage.INPUT_BLOB,
-            data,
-            content_type=job.content_type,
-            content_encoding="gzip" if job.gzip else None,
-        )
-        yield from storage.upload_input(upload, container_sas, job_id)
-        body = job.body(job_id, container_sas, location.bare_url)
+        container_sas = yield self.get_sas_uri.call(storage.container_name_for(job_id))
+        upload = storage.upload_input(container_sas, job_id, job.data, job.content_type, job.gzip)
+        body = job.body(job_id, container_sas, (yield from upload))
         request = self._request("PUT", self._job_path(job_id), json_body=body)
         try:
             created = yield self._json(request, self.parse_job)
@@ -158,8 +134,7 @@ class AzureQuantumProtocol(AzureWorkspace):
             request = self._request("POST", self._job_path(job_id, ":cancel"), ok_statuses=ok)
         else:
             request = self._request("DELETE", self._job_path(job_id))
-        job = yield self._maybe(request, self.parse_job)
-        return job if job is not None else (yield self.get_job.call(job_id))
+        return (yield from self._item(request, self.parse_job, self.get_job.call(job_id)))
 
     @operation
     def get_results(
@@ -246,8 +221,7 @@ class AzureQuantumProtocol(AzureWorkspace):
         request = self._request(
             "PATCH", self._job_path(job_id), content=content, headers=headers, ok_statuses=ok
         )
-        job = yield self._maybe(request, self.parse_job)
-        return job if job is not None else (yield self.get_job.call(job_id))
+        return (yield from self._item(request, self.parse_job, self.get_job.call(job_id)))
 
     @operation
     def update_tags(self, job_id: str, tags: list[str]) -> Flow[JobDetails]:

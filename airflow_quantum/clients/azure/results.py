@@ -1,25 +1,11 @@
-"""Decode Azure Quantum output blobs into plain JSON (fit for XCom).
+"""Decode Azure Quantum output blobs into plain JSON (fit for XCom): one decoder per output
+format (the hooks guide's table lists what each gives), any other format as ``data``, the
+parsed JSON. Every decoded result has ``format``.
 
-- ``microsoft.qio-results.v2``: ``configuration`` and ``cost`` of the best solution, all
-  ``solutions``, the solver's ``parameters``.
-- ``ionq.quantum-results.v1``: ``histogram`` (the service's integer keys) and, when the qubit
-  count is known, ``probabilities`` keyed by bitstring.
-- ``microsoft.quantum-results.v1``: ``probabilities`` keyed by outcome label (``"[0, 1]"``).
-- ``microsoft.quantum-results.v2``: ``counts``, ``probabilities`` and ``shots`` per result in
-  ``results`` (and those of the first result at the top level).
-- ``honeywell.quantum-results.v1`` (Quantinuum): ``counts`` per classical register, ``shots``.
-- ``rigetti.quil-results.v1``: ``readout`` (the rows of each region as sent), ``counts`` per
-  region by bitstring (highest index first), ``shots``.
-- ``pasqal.pulser-results.v1``: ``counts`` by bitstring as Pasqal writes it (Pulser's order:
-  the register's first atom first, ``1`` = Rydberg state), ``shots``; read from ``counter``
-  or, as the official client also accepts, from the top-level object.
-- ``microsoft.resource-estimates.v1`` (the estimator): ``physical_qubits``, ``runtime_ns``,
-  ``code_distance``, ``logical_qubits`` and the whole ``estimate`` (``items``: one per batch item).
-- anything else: ``data``, the parsed JSON as it is.
-
-Every decoded result has ``format``. Bitstrings (but Pasqal's) are written as Qiskit prints
-them: the highest qubit first, so the integer ``1`` on two qubits is ``"01"`` (qubit 0 is ``1``).
-A payload that does not match its format raises ``BadResponseError``.
+Bitstrings are written as Qiskit prints them, the highest qubit first (the integer ``1`` on two
+qubits is ``"01"``), but for Pasqal's, which keep Pulser's order (the register's first atom
+first, ``1`` = Rydberg state). A payload that does not match its format raises
+``BadResponseError``.
 """
 
 from __future__ import annotations
@@ -96,9 +82,6 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
-# ------------------------------------------------------------------------ QIO
-
-
 def _configuration(value: Any, where: str) -> dict[str, int]:
     config = _object(value, where)
     # Fast path for what the service sends (string keys, int spins): one pass at C speed,
@@ -114,45 +97,33 @@ def _configuration(value: Any, where: str) -> dict[str, int]:
     return result
 
 
+def _solution(body: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A solution's ``configuration`` and ``cost`` (``where`` prefixes their names)."""
+    configuration = _configuration(body.get("configuration"), f"{where}configuration")
+    return {"configuration": configuration, "cost": _number(body.get("cost"), f"{where}cost")}
+
+
 def decode_qio(payload: Any) -> dict[str, Any]:
     body = _object(payload, QIO_RESULTS)
-    solutions = []
-    raw_solutions = body.get("solutions")
-    if raw_solutions is not None:
-        for index, item in enumerate(_list(raw_solutions, "solutions")):
-            entry = _object(item, f"solutions[{index}]")
-            solutions.append(
-                {
-                    "configuration": _configuration(
-                        entry.get("configuration"), f"solutions[{index}].configuration"
-                    ),
-                    "cost": _number(entry.get("cost"), f"solutions[{index}].cost"),
-                }
-            )
+    raw = body.get("solutions")
+    solutions = [
+        _solution(_object(item, f"solutions[{index}]"), f"solutions[{index}].")
+        for index, item in enumerate([] if raw is None else _list(raw, "solutions"))
+    ]
     if body.get("configuration") is not None:
-        best = {
-            "configuration": _configuration(body["configuration"], "configuration"),
-            "cost": _number(body.get("cost"), "cost"),
-        }
+        best = _solution(body, "")
     elif solutions:
         best = min(solutions, key=lambda item: item["cost"])
     else:
         raise _bad("the optimization result has neither a configuration nor solutions")
-    if not solutions:
-        solutions = [best]
     parameters = body.get("parameters")
-    decoded: dict[str, Any] = {
+    return {
         "format": QIO_RESULTS,
         "version": body.get("version"),
-        "configuration": best["configuration"],
-        "cost": best["cost"],
-        "solutions": solutions,
+        **best,
+        "solutions": solutions or [best],
         "parameters": dict(_object(parameters, "parameters")) if parameters is not None else {},
     }
-    return decoded
-
-
-# ------------------------------------------------------------------------ circuits
 
 
 def bitstring(key: int, qubits: int) -> str:
@@ -163,18 +134,16 @@ def bitstring(key: int, qubits: int) -> str:
 def decode_ionq(payload: Any, qubits: int | None = None) -> dict[str, Any]:
     body = _object(payload, IONQ_RESULTS)
     histogram_in = _object(body.get("histogram"), "histogram")
-    histogram: dict[str, float] = {}
     states: dict[int, float] = {}
     for key, value in histogram_in.items():
         text = str(key).strip()
         if not (text.isascii() and text.isdigit()):
             raise _bad(f"histogram key {text[:20]!r} is not a basis-state integer")
-        state = int(text)
         probability = _number(value, f"histogram[{text[:20]!r}]")
         if probability < 0:
             raise _bad(f"histogram[{text[:20]!r}] is negative")
-        histogram[str(state)] = probability
-        states[state] = probability
+        states[int(text)] = probability
+    histogram = {str(state): probability for state, probability in states.items()}
     decoded: dict[str, Any] = {"format": IONQ_RESULTS, "histogram": histogram}
     if qubits is not None:
         if isinstance(qubits, bool) or not isinstance(qubits, int) or qubits < 1:
@@ -216,17 +185,11 @@ def _ms_v2_result(item: Any, where: str) -> dict[str, Any]:
         counts[label] = counts.get(label, 0) + _count(
             bucket.get("Count"), f"{where}.Histogram[{index}].Count"
         )
-    shots_list = entry.get("Shots")
-    if shots_list is not None:
-        shots = len(_list(shots_list, f"{where}.Shots"))
-    else:
-        shots = sum(counts.values())
-    total = sum(counts.values()) or 1
-    return {
-        "counts": counts,
-        "probabilities": {label: count / total for label, count in counts.items()},
-        "shots": shots,
-    }
+    listed = entry.get("Shots")
+    total = sum(counts.values())
+    shots = total if listed is None else len(_list(listed, f"{where}.Shots"))
+    probabilities = {label: count / (total or 1) for label, count in counts.items()}
+    return {"counts": counts, "probabilities": probabilities, "shots": shots}
 
 
 def decode_ms_v2(payload: Any) -> dict[str, Any]:
@@ -235,10 +198,7 @@ def decode_ms_v2(payload: Any) -> dict[str, Any]:
         _ms_v2_result(item, f"Results[{index}]")
         for index, item in enumerate(_list(body.get("Results"), "Results"))
     ]
-    decoded: dict[str, Any] = {"format": MS_RESULTS_V2, "results": results}
-    if results:
-        decoded.update(results[0])
-    return decoded
+    return {"format": MS_RESULTS_V2, "results": results, **(results[0] if results else {})}
 
 
 def decode_honeywell(payload: Any) -> dict[str, Any]:
@@ -359,20 +319,17 @@ def qubits_of(job: JobDetails) -> int | None:
 
 
 def check_result_state(job: JobDetails) -> None:
-    """Raise unless the job succeeded.
-
-    Failed or cancelled -> ``JobFailedError``; still active -> ``InvalidStateError``.
-    """
+    """Raise unless the job succeeded: ``JobFailedError`` if it failed or was cancelled,
+    ``InvalidStateError`` while it is active."""
     state = job.state
     if state is JobState.SUCCEEDED:
         return
     if state is JobState.FAILED:
-        error = job.error_data
         raise JobFailedError(
             f"job {job.id} failed: {job.error_message()}",
             job_id=job.id,
             state=state.value,
-            code=error.code if error is not None else None,
+            code=job.failure_code(),
         )
     if state is JobState.CANCELLED:
         raise JobFailedError(

@@ -1,12 +1,6 @@
-"""Where an Azure Quantum workspace lives and how to authenticate to it.
-
-``AzureQuantumSettings`` is built from plain values (no Airflow here): the workspace coordinates,
-the endpoint, the api-version and one credential: a service principal's client secret (Entra ID
-client credentials), the workspace API key, or an azure-identity credential (managed identity,
-workload identity, environment, Azure CLI or the DefaultAzureCredential chain; the ``azure``
-extra). A workspace connection string
-(``SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;QuantumEndpoint=..;``)
-gives all of that at once.
+"""Where an Azure Quantum workspace lives and how to authenticate to it: ``AzureQuantumSettings``,
+from plain values (no Airflow here) or from a workspace connection string
+(``SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;QuantumEndpoint=..;``).
 
 Every check raises ``ConfigurationError`` naming the field; no message ever repeats a secret.
 """
@@ -31,21 +25,15 @@ _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 _LOCATION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _ENDPOINT_HOST = re.compile(r"^(?P<location>[a-z0-9-]+?)(?:-v2)?\.quantum\.azure\.com$")
 
-#: Connection-string keys: canonical name -> settings field.
+#: Connection-string keys (matched in any case) -> settings field.
 CONNECTION_STRING_KEYS = {
-    "subscriptionid": "subscription_id",
-    "resourcegroupname": "resource_group",
-    "workspacename": "workspace",
-    "apikey": "api_key",
-    "quantumendpoint": "endpoint",
+    "SubscriptionId": "subscription_id",
+    "ResourceGroupName": "resource_group",
+    "WorkspaceName": "workspace",
+    "ApiKey": "api_key",
+    "QuantumEndpoint": "endpoint",
 }
-_CANONICAL_KEY = {
-    "subscriptionid": "SubscriptionId",
-    "resourcegroupname": "ResourceGroupName",
-    "workspacename": "WorkspaceName",
-    "apikey": "ApiKey",
-    "quantumendpoint": "QuantumEndpoint",
-}
+_KEY_OF = {key.lower(): key for key in CONNECTION_STRING_KEYS}
 
 
 @dataclass(frozen=True)
@@ -93,14 +81,13 @@ class AzureQuantumSettings:
         """
         insecure = parse_bool(allow_insecure_http, "allow_insecure_http", default=False)
         checked_verify = parse_verify(verify)
-        subscription_id = credentials.required(subscription_id, "subscription_id")
-        resource_group = credentials.required(resource_group, "resource_group")
-        workspace = credentials.required(workspace, "workspace")
-        for name, value in (
-            ("subscription_id", subscription_id),
-            ("resource_group", resource_group),
-            ("workspace", workspace),
-        ):
+        given_coordinates = {
+            "subscription_id": subscription_id,
+            "resource_group": resource_group,
+            "workspace": workspace,
+        }
+        coordinates = {k: credentials.required(v, k) for k, v in given_coordinates.items()}
+        for name, value in coordinates.items():
             if "/" in value or any(ch.isspace() for ch in value):
                 raise ConfigurationError(f"{name} {value!r} may not contain '/' or whitespace")
         normalized_location = normalize_location(location) if given(location) else None
@@ -125,25 +112,13 @@ class AzureQuantumSettings:
                 f"api_version {version!r} is not a data-plane version such as "
                 f"{DEFAULT_API_VERSION!r}"
             )
+        secrets = (tenant_id, client_id, client_secret, authority_host, api_key)
         if given(credential):
-            chosen: Credential = credentials.identity(
-                credential,
-                tenant_id,
-                client_id,
-                client_secret,
-                authority_host,
-                api_key,
-                token_file,
-                insecure,
-            )
+            chosen: Credential = credentials.identity(credential, *secrets, token_file, insecure)
         else:
-            chosen = credentials.secret_or_key(
-                tenant_id, client_id, client_secret, authority_host, api_key, insecure
-            )
+            chosen = credentials.secret_or_key(*secrets, insecure)
         return cls(
-            subscription_id=subscription_id,
-            resource_group=resource_group,
-            workspace=workspace,
+            **coordinates,
             endpoint=base,
             credential=chosen,
             location=normalized_location,
@@ -196,9 +171,6 @@ class AzureQuantumSettings:
         )
 
 
-# ------------------------------------------------------------------------------ helpers
-
-
 def normalize_location(location: Any) -> str:
     """``"East US"`` -> ``"eastus"`` (the official client does the same)."""
     if not isinstance(location, str):
@@ -236,16 +208,14 @@ def parse_connection_string(text: Any) -> dict[str, str]:
                 "(expected SubscriptionId=..;ResourceGroupName=..;WorkspaceName=..;ApiKey=..;"
                 "QuantumEndpoint=..;)"
             )
-        canonical = key.strip().lower()
-        if canonical not in CONNECTION_STRING_KEYS:
+        canonical = _KEY_OF.get(key.strip().lower())
+        if canonical is None:
             continue
         name = CONNECTION_STRING_KEYS[canonical]
         if name in values:
-            raise ConfigurationError(f"connection_string sets {_CANONICAL_KEY[canonical]} twice")
+            raise ConfigurationError(f"connection_string sets {canonical} twice")
         values[name] = value.strip()
-    missing = [
-        _CANONICAL_KEY[key] for key, name in CONNECTION_STRING_KEYS.items() if not values.get(name)
-    ]
+    missing = [key for key, name in CONNECTION_STRING_KEYS.items() if not values.get(name)]
     if missing:
         raise ConfigurationError(f"connection_string is missing {', '.join(missing)}")
     return values

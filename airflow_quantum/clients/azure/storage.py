@@ -23,9 +23,8 @@ import re
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from airflow_quantum.clients.calls import Call, Flow
@@ -71,33 +70,18 @@ class BlobLocation:
         return urlunsplit((self.scheme, self.netloc, path, "", ""))
 
     @property
-    def url(self) -> str:
-        """The full URL, SAS included."""
-        base = self.container_url
-        if self.blob is not None:
-            base += "/" + quote(self.blob, safe="/")
-        return f"{base}?{self.query}" if self.query else base
-
-    @property
     def bare_url(self) -> str:
         """The URL without its SAS (safe to store and show)."""
         base = self.container_url
         return base + ("/" + quote(self.blob, safe="/") if self.blob is not None else "")
 
-    def with_blob(self, blob: str) -> BlobLocation:
-        return BlobLocation(
-            self.scheme,
-            self.netloc,
-            self.account,
-            self.container,
-            blob,
-            self.query,
-            self.path_style,
-        )
-
     @property
-    def sas(self) -> dict[str, str]:
-        return dict(parse_qsl(self.query, keep_blank_values=True))
+    def url(self) -> str:
+        """The full URL, SAS included."""
+        return f"{self.bare_url}?{self.query}" if self.query else self.bare_url
+
+    def with_blob(self, blob: str) -> BlobLocation:
+        return replace(self, blob=blob)
 
 
 def _path_style(host: str) -> bool:
@@ -137,19 +121,19 @@ def parse_blob_url(url: str) -> BlobLocation:
     return BlobLocation(parts.scheme, parts.netloc, account, rest[0], blob, parts.query, path_style)
 
 
+def _sas(url: str) -> dict[str, str]:
+    """The SAS fields of ``url``'s query (none for a URL that cannot be parsed)."""
+    try:
+        return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    except ValueError:
+        return {}
+
+
 def sas_expiry(url: str) -> float | None:
     """Epoch seconds of the SAS ``se`` field (None when there is no usable ``se``)."""
     try:
-        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
-    except ValueError:
-        return None
-    value = query.get("se")
-    if not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        moment = datetime.fromisoformat(_sas(url)["se"].strip().replace("Z", "+00:00"))
+    except (KeyError, ValueError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
@@ -158,16 +142,8 @@ def sas_expiry(url: str) -> float | None:
 
 def needs_renewal(url: str, now: float | None = None, margin: float = RENEW_MARGIN) -> bool:
     """True when ``url`` has no SAS signature or its expiry is within ``margin`` seconds."""
-    try:
-        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
-    except ValueError:
-        return True
-    if not query.get("sig"):
-        return True
-    expiry = sas_expiry(url)
-    if expiry is None:
-        return True
-    return expiry - (time.time() if now is None else now) < margin
+    expiry = sas_expiry(url) if _sas(url).get("sig") else None
+    return expiry is None or expiry - (time.time() if now is None else now) < margin
 
 
 def compress(data: bytes) -> bytes:
@@ -223,31 +199,34 @@ def create_container_request(container_sas_url: str) -> Request:
     )
 
 
-def upload_input(upload: Request, container_sas: str, job_id: str) -> Flow[None]:
-    """A flow step: put the input blob; create the container first if the service has not (before
-    2026-01-15-preview it answers 404 ``ContainerNotFound``, as recorded)."""
+def upload_input(
+    container_sas: str, job_id: str, data: bytes, content_type: str, gzip: bool
+) -> Flow[str]:
+    """A flow step: put the job's input blob (gzip-compressed if asked) and give its URL without
+    the SAS; create the container first if the service has not (before 2026-01-15-preview it
+    answers 404 ``ContainerNotFound``, as recorded)."""
+    body, encoding = (compress(data), "gzip") if gzip else (data, None)
+    upload, location = upload_request(
+        container_sas, INPUT_BLOB, body, content_type=content_type, content_encoding=encoding
+    )
     for attempt in (1, 2):
         try:
-            yield Call(upload, _nothing)
-            return
+            yield Call(upload, lambda answer: None)
+            return location.bare_url
         except InvalidStateError as exc:
             if exc.code != "BlobAlreadyExists":
                 raise
             log.info("Input blob of job %s already exists (an earlier attempt); reusing it", job_id)
-            return
+            return location.bare_url
         except NotFoundError as exc:
             if exc.code != "ContainerNotFound" or attempt == 2:
                 raise
         log.info("Creating the storage container of job %s", job_id)
         try:
-            yield Call(create_container_request(container_sas), _nothing)
+            yield Call(create_container_request(container_sas), lambda answer: None)
         except InvalidStateError as exc:
             if exc.code != "ContainerAlreadyExists":
                 raise
-
-
-def _nothing(answer: Any) -> None:
-    return None
 
 
 def download_request(url: str) -> Request:

@@ -28,10 +28,6 @@ def new_job_id() -> str:
     return str(uuid.uuid4())
 
 
-def is_guid(value: str) -> bool:
-    return bool(_GUID.match(value))
-
-
 def check_name(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(f"{what} must be a non-empty string")

@@ -7,7 +7,6 @@ workspace itself, each defined once (see ``calls``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar, Unpack
@@ -22,19 +21,10 @@ from airflow_quantum.clients.azure.listing import (
     list_params,
     next_page_request,
 )
-from airflow_quantum.clients.azure.models import (
-    JobDetails,
-    ProviderStatus,
-    Quota,
-    SessionDetails,
-)
+from airflow_quantum.clients.azure.models import JobDetails, ProviderStatus, Quota, SessionDetails
 from airflow_quantum.clients.azure.settings import AzureQuantumSettings
 from airflow_quantum.clients.azure.targets import check_current
-from airflow_quantum.clients.azure.validation import (
-    check_job_id,
-    check_name,
-    new_job_id,
-)
+from airflow_quantum.clients.azure.validation import check_job_id, check_name, new_job_id
 from airflow_quantum.clients.base import QuantumClient
 from airflow_quantum.clients.calls import (
     Answer,
@@ -55,7 +45,6 @@ from airflow_quantum.clients.errors import (
 from airflow_quantum.clients.retries import RetryPolicy
 from airflow_quantum.clients.transport import Request
 
-log = logging.getLogger(__name__)
 M = TypeVar("M")
 
 VENDOR = "Azure Quantum"
@@ -68,10 +57,7 @@ AZURE_RETRY_POLICY = RetryPolicy(
 
 class AzureWorkspace(QuantumClient[AzureQuantumSettings]):
     """One workspace: its settings, credentials and requests, its sessions and providers.
-
-    Built as ``QuantumClient``: ``AzureQuantumClient(settings, retry_policy=...,
-    token_cache=..., session=<requests.Session>, sleep=<the retries' sleep>)``.
-    """
+    Built as ``QuantumClient`` (``AzureQuantumClient(settings, session=..., sleep=...)``)."""
 
     vendor = VENDOR
     settings_class = AzureQuantumSettings
@@ -96,14 +82,15 @@ class AzureWorkspace(QuantumClient[AzureQuantumSettings]):
         return json_call(VENDOR, request, read)
 
     @staticmethod
-    def _maybe(request: Request, parse: Callable[[Any], M]) -> Call[M | None]:
-        """A call whose answer may be empty (204): None then, else its JSON parsed."""
+    def _item(request: Request, parse: Callable[[Any], M], get: Call[M]) -> Flow[M]:
+        """The item the answer carries, or ``get``'s when the answer is empty (204)."""
 
         def read(answer: Answer) -> M | None:
             empty = answer.status_code == 204 or not answer.content.strip()
             return None if empty else parse(json_of(VENDOR, answer, request))
 
-        return Call(request, read)
+        item = yield Call(request, read)
+        return item if item is not None else (yield get)
 
     @staticmethod
     def parse_session(payload: Any) -> SessionDetails:
@@ -169,8 +156,9 @@ class AzureWorkspace(QuantumClient[AzureQuantumSettings]):
         """Close the session: it takes no new jobs; its jobs run on."""
         ok = frozenset({200, 204})
         request = self._request("POST", self._session_path(session_id, ":close"), ok_statuses=ok)
-        session = yield self._maybe(request, self.parse_session)
-        return session if session is not None else (yield self.get_session.call(session_id))
+        return (
+            yield from self._item(request, self.parse_session, self.get_session.call(session_id))
+        )
 
     @listing
     def list_sessions(self, **paging: Unpack[SortedPaging]) -> Pager[SessionDetails]:

@@ -1,9 +1,5 @@
-"""IBM Quantum (Qiskit Runtime) client: no Airflow imports.
-
-``IBMQuantumClient`` (sync, ``requests``) and ``AsyncIBMQuantumClient`` (async, ``httpx``) share
-the request builders and parsers of ``protocol``; ``IBMQuantumSettings`` holds the instance
-coordinates and the API key; ``decode_result`` turns primitive results into plain JSON.
-"""
+"""IBM Quantum (Qiskit Runtime) client, no Airflow imports: the sync and async clients, the
+settings, the prepared job, the models and ``decode_result``."""
 
 from __future__ import annotations
 

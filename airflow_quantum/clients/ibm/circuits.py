@@ -36,9 +36,6 @@ def _kind(value: Any) -> str:
     return "None" if value is None else type(value).__name__
 
 
-# --------------------------------------------------------------------------------- circuits
-
-
 def circuit(value: Any, where: str = "circuit") -> str | dict[str, Any]:
     """An OpenQASM 3 string for the wire (or an already QPY-encoded circuit, unchanged)."""
     if isinstance(value, str):
@@ -91,21 +88,14 @@ def plain_inputs(value: Any, where: str, _depth: int = 0) -> Any:
     return value
 
 
-# ------------------------------------------------------------------------------ observables
-
-
-def observables(value: Any, where: str = "observables") -> Any:
+def observables(value: Any, where: str = "observables", _depth: int = 0) -> Any:
     """One observable (``{pauli: coeff}``) or a nested list of them, for an estimator pub."""
-    return _observables(value, where, 0)
-
-
-def _observables(value: Any, where: str, depth: int) -> Any:
-    if depth > _MAX_NESTING:
+    if _depth > _MAX_NESTING:
         raise InvalidInputError(f"{where} is nested too deeply")
     if isinstance(value, list | tuple):
         if not value:
             raise InvalidInputError(f"{where} is an empty list")
-        return [_observables(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
+        return [observables(item, f"{where}[{i}]", _depth + 1) for i, item in enumerate(value)]
     return observable(value, where)
 
 
@@ -116,21 +106,22 @@ def observable(value: Any, where: str = "observable") -> dict[str, float]:
     if isinstance(value, Mapping):
         if not value:
             raise InvalidInputError(f"{where} has no terms")
-        terms: dict[str, float] = {}
-        for label, coefficient in value.items():
-            pauli = _pauli(label, where)
-            terms[pauli] = terms.get(pauli, 0.0) + _coefficient(coefficient, f"{where}[{label!r}]")
-        return terms
-    if qiskit_interop.is_observable(value):
-        terms = {}
-        for label, coefficient in qiskit_interop.observable_terms(value, where):
-            terms[label] = terms.get(label, 0.0) + _coefficient(coefficient, f"{where}[{label!r}]")
-        return terms
-    hint = "" if qiskit_interop.qiskit_installed() else f" ({QISKIT_HINT} such as SparsePauliOp)"
-    raise InvalidInputError(
-        f"{where} must be a Pauli string such as 'ZZ', a {{pauli: coefficient}} mapping or a "
-        f"SparsePauliOp, got {_kind(value)}{hint}"
-    )
+        pairs = list(value.items())
+    elif qiskit_interop.is_observable(value):
+        pairs = qiskit_interop.observable_terms(value, where)
+    else:
+        hint = (
+            "" if qiskit_interop.qiskit_installed() else f" ({QISKIT_HINT} such as SparsePauliOp)"
+        )
+        raise InvalidInputError(
+            f"{where} must be a Pauli string such as 'ZZ', a {{pauli: coefficient}} mapping or a "
+            f"SparsePauliOp, got {_kind(value)}{hint}"
+        )
+    terms: dict[str, float] = {}
+    for label, coefficient in pairs:
+        pauli = _pauli(label, where)
+        terms[pauli] = terms.get(pauli, 0.0) + _coefficient(coefficient, f"{where}[{label!r}]")
+    return terms
 
 
 def _pauli(label: Any, where: str) -> str:
@@ -157,9 +148,6 @@ def _coefficient(value: Any, where: str) -> float:
     return float(value)
 
 
-# ------------------------------------------------------------------------ parameter values
-
-
 def parameter_values(value: Any, where: str = "parameter_values") -> Any:
     """Parameter values as JSON: nested lists of numbers, or ``{name: values}``."""
     if value is None:
@@ -184,9 +172,6 @@ def _numbers(value: Any, where: str, depth: int) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidInputError(f"{where} must hold finite real numbers, got {value!r:.40}")
     return value
-
-
-# -------------------------------------------------------------------------------------- pubs
 
 
 def _pub_items(value: Any) -> list[Any]:
@@ -227,8 +212,8 @@ def sampler_pubs(circuits: Any, default_shots: int | None = None) -> list[list[A
                 f"{where} must be a circuit or a (circuit, parameter_values, shots) tuple, "
                 f"got {len(parts)} items"
             )
-        pub = [circuit(parts[0], where), *_pub_tail(parts, 1, default_shots, shots, "shots", where)]
-        pubs.append(pub)
+        checked = [circuit(parts[0], where)]
+        pubs.append(checked + _pub_tail(parts, 1, default_shots, shots, "shots", where))
     return pubs
 
 
@@ -276,15 +261,14 @@ def estimator_pubs(
     else:
         if observables_ is None:
             raise InvalidInputError("observables are required: e.g. 'ZZ' or {'ZZ': 1.0}")
-        if isinstance(observables_, list | tuple):
-            if len(observables_) != len(items):
-                raise InvalidInputError(
-                    f"observables has {len(observables_)} entries for {len(items)} circuits; "
-                    "give one entry per circuit (or a single observable for all)"
-                )
-            rows = [[item, obs] for item, obs in zip(items, observables_, strict=True)]
-        else:
-            rows = [[item, observables_] for item in items]
+        listed = isinstance(observables_, list | tuple)
+        per_circuit = list(observables_) if listed else [observables_] * len(items)
+        if len(per_circuit) != len(items):
+            raise InvalidInputError(
+                f"observables has {len(per_circuit)} entries for {len(items)} circuits; "
+                "give one entry per circuit (or a single observable for all)"
+            )
+        rows = [[item, obs] for item, obs in zip(items, per_circuit, strict=True)]
     pubs = []
     for index, parts in enumerate(rows):
         where = f"circuits[{index}]"
@@ -293,12 +277,8 @@ def estimator_pubs(
                 f"{where} must be a (circuit, observables, parameter_values, precision) tuple, "
                 f"got {len(parts)} items"
             )
-        pub = [
-            circuit(parts[0], where),
-            observables(parts[1], f"{where} observables"),
-            *_pub_tail(parts, 2, default_precision, precision, "precision", where),
-        ]
-        pubs.append(pub)
+        checked = [circuit(parts[0], where), observables(parts[1], f"{where} observables")]
+        pubs.append(checked + _pub_tail(parts, 2, default_precision, precision, "precision", where))
     return pubs
 
 

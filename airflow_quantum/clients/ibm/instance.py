@@ -22,7 +22,7 @@ from airflow_quantum.clients.errors import (
     NotFoundError,
     QuantumAPIError,
 )
-from airflow_quantum.clients.ibm import backend_models, isa, models, transpile
+from airflow_quantum.clients.ibm import backend_models, models, transpile
 from airflow_quantum.clients.ibm import validation as check
 from airflow_quantum.clients.ibm.auth import iam_authenticator
 from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
@@ -50,11 +50,7 @@ IBM_RETRY_POLICY = RetryPolicy(
 
 class IBMInstance(QuantumClient[IBMQuantumSettings]):
     """One instance (its runtime URL, CRN and API version): its sessions, backends and usage.
-
-    Built as ``QuantumClient``: ``IBMQuantumClient(settings, retry_policy=...,
-    token_cache=..., session=<requests.Session>)``; all clients of one API key share one IAM
-    token, refreshed at 80% of its lifetime or after a 401.
-    """
+    Built as ``QuantumClient`` (``IBMQuantumClient(settings, session=...)``)."""
 
     vendor = VENDOR
     settings_class = IBMQuantumSettings
@@ -75,15 +71,8 @@ class IBMInstance(QuantumClient[IBMQuantumSettings]):
             self.settings, policy=self.retry_policy, session=session, cache=token_cache
         )
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Any = None,
-        body: Any = None,
-        idempotent: bool | None = None,
-    ) -> Request:
+    def request(self, method: str, path: str, *, body: Any = None, **options: Any) -> Request:
+        """A request to the runtime API; ``options`` are ``Request``'s (``params``, ...)."""
         headers = dict(self.headers)
         content = None
         if body is not None:
@@ -92,14 +81,7 @@ class IBMInstance(QuantumClient[IBMQuantumSettings]):
             except (TypeError, ValueError) as exc:
                 raise InvalidInputError(f"the request body is not valid JSON: {exc}") from exc
             headers["Content-Type"] = "application/json"
-        return Request(
-            method,
-            f"{self.base}{path}",
-            params=params,
-            content=content,
-            headers=headers,
-            idempotent=idempotent,
-        )
+        return Request(method, f"{self.base}{path}", content=content, headers=headers, **options)
 
     @staticmethod
     def _read(what: str, model: type[T]) -> Callable[[Any], T]:
@@ -201,7 +183,10 @@ class IBMInstance(QuantumClient[IBMQuantumSettings]):
                 configuration = yield self.get_backend_configuration.call(name)
             except NotFoundError:
                 devices = yield self.list_backends.call()
-                raise isa.unknown_backend(name, [b.name for b in devices]) from None
+                names = ", ".join(sorted(b.name for b in devices)) or "no backends"
+                raise InvalidInputError(
+                    f"backend {name!r} does not exist on this instance; it has {names}"
+                ) from None
             self._configurations[name] = configuration
         return configuration
 

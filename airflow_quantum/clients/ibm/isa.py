@@ -45,8 +45,8 @@ _CONTROL_FLOW = {
 }
 #: Comments, and pragmas and annotations (they end at the end of their line, not at ';').
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/|^[ \t]*(?:#?pragma|@)[^\n]*", re.DOTALL | re.MULTILINE)
-_QUBIT_DECL = re.compile(r"^qubit\s*(?:\[\s*(\d+)\s*\])?\s+([A-Za-z_]\w*)$")
-_QREG_DECL = re.compile(r"^qreg\s+([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\]$")
+_QUBIT_DECL = re.compile(r"^qubit\s*(?:\[\s*(?P<size>\d+)\s*\])?\s+(?P<name>[A-Za-z_]\w*)$")
+_QREG_DECL = re.compile(r"^qreg\s+(?P<name>[A-Za-z_]\w*)\s*\[\s*(?P<size>\d+)\s*\]$")
 _MODIFIER = re.compile(r"^(ctrl|negctrl|inv|pow)\s*(\([^)]*\))?\s*@\s*")
 _OPERAND = re.compile(r"^(\$\d+|[A-Za-z_]\w*)(?:\s*\[\s*(-?\d+)\s*\])?$")
 
@@ -148,13 +148,8 @@ def scan(text: str) -> tuple[list[QasmInstruction], int]:
             match = _QUBIT_DECL.match(statement) or _QREG_DECL.match(statement)
             if match is None:
                 raise ValueError(f"unreadable declaration {statement!r}")
-            name, size = (
-                (match.group(2), match.group(1))
-                if keyword == "qubit"
-                else (match.group(1), match.group(2))
-            )
-            width = int(size) if size is not None else 1
-            registers[name] = list(range(count, count + width))
+            width = int(match["size"] or 1)
+            registers[match["name"]] = list(range(count, count + width))
             count += width
             continue
         if keyword in _CONTROL_FLOW.values():
@@ -170,10 +165,7 @@ def _statements(text: str) -> Iterator[str]:
     """Statements, with definitions skipped and control-flow headers turned into markers."""
     buffer: list[str] = []
     depth_skip = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        index += 1
+    for char in text:
         if depth_skip:
             depth_skip += {"{": 1, "}": -1}.get(char, 0)
             continue
@@ -322,11 +314,3 @@ PRIMITIVES = ("sampler", "estimator")
 def checks_isa(program_id: str) -> bool:
     """Whether jobs of ``program_id`` have their circuits checked before they are sent."""
     return program_id in PRIMITIVES
-
-
-def unknown_backend(name: str, available: list[str]) -> InvalidInputError:
-    """The error for a backend the instance does not have (nothing was submitted)."""
-    return InvalidInputError(
-        f"backend {name!r} does not exist on this instance; it has "
-        f"{', '.join(sorted(available)) or 'no backends'}"
-    )

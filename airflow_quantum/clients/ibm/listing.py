@@ -1,8 +1,8 @@
 """Listings of ``GET /jobs``: the filters, the paging rules, and the unparsed pending jobs.
 
-``job_filters`` turns keyword filters into query parameters; ``JobListing`` pages through
-``GET /jobs`` (``JobPager``'s offsets); ``PendingListing`` pages through the jobs that are not
-final, unparsed (``ListedJob``), for the triggers' shared poller.
+``job_filters`` turns keyword filters into query parameters; ``JobPager`` pages through
+``GET /jobs``: the jobs of a listing, or the jobs that are not final, unparsed (``ListedJob``),
+for the triggers' shared poller.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 from airflow_quantum.clients.calls import Call
 from airflow_quantum.clients.errors import BadResponseError, reject_unknown_keywords
@@ -72,32 +72,51 @@ def page_query(filters: list[tuple[str, str]], limit: int, offset: int) -> list[
     ]
 
 
+class ListedPage(NamedTuple):
+    """A page of ``GET /jobs`` left unparsed: its jobs and the server's ``count``."""
+
+    jobs: list[ListedJob]
+    count: int | None
+
+
 @dataclass
 class JobPager:
-    """Offsets and page sizes of successive ``GET /jobs`` calls, shared by both faces.
+    """``GET /jobs`` page after page, as a ``calls.Pager``, for both faces.
 
-    Stops at ``limit`` jobs (None: all), at a short page, or at the server's ``count``; skips
-    ids seen already (a job submitted while paging shifts a newest-first listing by one).
+    ``page(limit, offset)`` is the call of one page (an ``IBMJobPage`` or a ``ListedPage``).
+    Stops at ``limit`` jobs (None: all), at a short page, at the server's ``count`` or after
+    ``max_pages``; skips ids seen already (a job submitted while paging shifts a newest-first
+    listing by one).
     """
 
     limit: int | None
     offset: int = 0
     page_size: int = check.MAX_PAGE_SIZE
+    page: Callable[[int, int], Call[Any]] | None = None
+    max_pages: int | None = None
     returned: int = 0
+    pages: int = 0
     done: bool = False
     seen: set[str] = field(default_factory=set)
 
     def next_size(self) -> int | None:
         """The ``limit`` of the next page, or None when paging is over."""
-        if self.done:
+        if self.done or (self.max_pages is not None and self.pages >= self.max_pages):
             return None
         if self.limit is None:
             return self.page_size
         remaining = self.limit - self.returned
         return min(self.page_size, remaining) if remaining > 0 else None
 
-    def accept(self, page: models.IBMJobPage, asked: int) -> list[models.IBMJob]:
+    def next_call(self) -> Call[list[Any]] | None:
+        size = self.next_size()
+        if size is None or self.page is None:
+            return None
+        return self.page(size, self.offset).then(lambda page: self.accept(page, size))
+
+    def accept(self, page: models.IBMJobPage | ListedPage, asked: int) -> list[Any]:
         """The new jobs of ``page`` (fetched with limit ``asked``); advances the offset."""
+        self.pages += 1
         self.offset += len(page.jobs)
         fresh = [job for job in page.jobs if job.id not in self.seen]
         if self.limit is not None:
@@ -109,55 +128,7 @@ class JobPager:
         return fresh
 
 
-class JobListing:
-    """``GET /jobs`` page after page (``JobPager``'s offsets), as a ``calls.Pager``.
-
-    ``page(limit, offset)`` is the call of one page (the protocol's ``list_jobs_page``).
-    """
-
-    def __init__(
-        self, page: Callable[[int, int], Call[models.IBMJobPage]], pager: JobPager
-    ) -> None:
-        self.page, self.pager = page, pager
-
-    def next_call(self) -> Call[list[models.IBMJob]] | None:
-        size = self.pager.next_size()
-        if size is None:
-            return None
-        return self.page(size, self.pager.offset).then(lambda page: self.pager.accept(page, size))
-
-
-class PendingListing:
-    """The instance's jobs that are not final, oldest first, as ``ListedJob`` pages.
-
-    ``page(limit, offset)`` is the call of one page; stops at a short page, at the server's
-    ``count``, or after ``max_pages``.
-    """
-
-    def __init__(
-        self,
-        page: Callable[[int, int], Call[tuple[list[ListedJob], int | None]]],
-        page_size: int,
-        max_pages: int | None,
-    ) -> None:
-        self.page, self.page_size, self.max_pages = page, page_size, max_pages
-        self.offset = self.pages = 0
-        self.done = False
-
-    def next_call(self) -> Call[list[ListedJob]] | None:
-        if self.done or (self.max_pages is not None and self.pages >= self.max_pages):
-            return None
-        return self.page(self.page_size, self.offset).then(self._accept)
-
-    def _accept(self, answer: tuple[list[ListedJob], int | None]) -> list[ListedJob]:
-        jobs, total = answer
-        self.pages += 1
-        self.offset += len(jobs)
-        self.done = len(jobs) < self.page_size or (total is not None and self.offset >= total)
-        return jobs
-
-
-def listed_jobs(payload: Any) -> tuple[list[ListedJob], int | None]:
+def listed_jobs(payload: Any) -> ListedPage:
     """The jobs of a ``GET /jobs`` answer, unparsed, and the server's ``count``."""
     jobs = payload.get("jobs") if isinstance(payload, dict) else None
     if not isinstance(jobs, list):
@@ -175,4 +146,6 @@ def listed_jobs(payload: Any) -> tuple[list[ListedJob], int | None]:
             )
             listed.append(ListedJob(item["id"], status, item))
     count = payload.get("count")
-    return listed, count if isinstance(count, int) and not isinstance(count, bool) else None
+    return ListedPage(
+        listed, count if isinstance(count, int) and not isinstance(count, bool) else None
+    )

@@ -1,11 +1,8 @@
-"""Qiskit Runtime job payloads as pydantic models: jobs, their pages, metrics and sessions.
-
-Every model keeps the fields it does not know (``model_extra``), so a newer server never breaks
-parsing; ``from_wire`` raises ``BadResponseError`` for a payload it cannot read. ``IBMJob``
-carries every attribute of the official ``RuntimeJob`` (``job_id``, ``backend_name``,
-``creation_date``, ``image``, ``inputs``, ``primitive_id``, ``usage_estimation``, ...), its
-``status`` in the official ``JobStatus`` names, the shared ``JobState`` and the job predicates.
-The instance's backends and usage are in ``backend_models``.
+"""Qiskit Runtime job payloads as pydantic models: jobs, their pages, metrics and sessions
+(backends and usage: ``backend_models``). Unknown fields are kept (``model_extra``); ``from_wire``
+raises ``BadResponseError`` for a payload it cannot read. ``IBMJob`` carries the official
+``RuntimeJob``'s attributes, its ``status`` in the official ``JobStatus`` names, the shared
+``JobState`` and the job predicates.
 """
 
 from __future__ import annotations
@@ -14,7 +11,8 @@ import enum
 from typing import Annotated, Any
 
 import pendulum
-from pydantic import AliasChoices, BeforeValidator, Field
+from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from airflow_quantum.clients.ibm.failures import IBM_FAILURES
 from airflow_quantum.clients.models import Timestamp, WireModel
@@ -58,14 +56,11 @@ _WIRE_STATUS = {
     "initializing": IBMJobStatus.INITIALIZING,
     "queued": IBMJobStatus.QUEUED,
     "running": IBMJobStatus.RUNNING,
-    "completed": IBMJobStatus.DONE,
-    "done": IBMJobStatus.DONE,
-    "failed": IBMJobStatus.ERROR,
-    "error": IBMJobStatus.ERROR,
-    "cancelled": IBMJobStatus.CANCELLED,
-    "canceled": IBMJobStatus.CANCELLED,
+    "completed": IBMJobStatus.DONE, "done": IBMJobStatus.DONE,
+    "failed": IBMJobStatus.ERROR, "error": IBMJobStatus.ERROR,
+    "cancelled": IBMJobStatus.CANCELLED, "canceled": IBMJobStatus.CANCELLED,
     RAN_TOO_LONG_STATUS: IBMJobStatus.ERROR,
-}
+}  # fmt: skip
 
 
 def status_from_wire(status: str | None, reason_code: Any = None) -> IBMJobStatus:
@@ -100,14 +95,12 @@ StringList = Annotated[list[str], BeforeValidator(_list_or_empty)]
 class IBMJobStateInfo(WireModel):
     """The job's ``state`` object: status word, reason, reason code and suggested solution."""
 
+    model_config = ConfigDict(alias_generator=to_camel)  # older servers: reasonCode, ...
+
     status: str | None = None
     reason: str | None = None
-    reason_code: ReasonCode = Field(
-        None, validation_alias=AliasChoices("reason_code", "reasonCode")
-    )
-    reason_solution: str | None = Field(
-        None, validation_alias=AliasChoices("reason_solution", "reasonSolution")
-    )
+    reason_code: ReasonCode = None
+    reason_solution: str | None = None
 
 
 class IBMProgramRef(WireModel):
@@ -313,18 +306,12 @@ class IBMQueueInfo(WireModel):
     @classmethod
     def from_metrics(cls, job_id: str, metrics: IBMJobMetrics) -> IBMQueueInfo | None:
         """The queue information in ``metrics``, or None when the server gives none."""
-        if (
-            metrics.position_in_queue is None
-            and metrics.estimated_start_time is None
-            and metrics.estimated_completion_time is None
-        ):
-            return None
-        return cls(
-            job_id=job_id,
-            position=metrics.position_in_queue,
-            estimated_start_time=metrics.estimated_start_time,
-            estimated_completion_time=metrics.estimated_completion_time,
-        )
+        known = {
+            "position": metrics.position_in_queue,
+            "estimated_start_time": metrics.estimated_start_time,
+            "estimated_completion_time": metrics.estimated_completion_time,
+        }
+        return None if all(v is None for v in known.values()) else cls(job_id=job_id, **known)
 
 
 class IBMSession(WireModel):

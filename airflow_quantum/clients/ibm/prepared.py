@@ -82,12 +82,12 @@ class IBMPreparedJob:
     optimization_level: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tags", tuple(check.tags(list(self.tags))))
         check.program_id(self.program_id)
         if self.backend is not None:
             check.backend(self.backend)
         if self.session_id is not None:
             check.session_id(self.session_id)
-        check.tags(list(self.tags))
         if not isinstance(self.params, Mapping):
             raise InvalidInputError(f"params must be a mapping, got {type(self.params).__name__}")
         try:
@@ -117,8 +117,10 @@ class IBMPreparedJob:
         ``options`` of the primitive (e.g. ``{"default_shots": 1000}``)."""
         checked = run_options(job_options)
         built = pubs.sampler_pubs(pubs.plain_inputs(circuits, "circuits"), shots)
-        return cls._primitive("sampler", built, backend, options, session_id, tags,
-                              optimization_level, checked)  # fmt: skip
+        params = pubs.primitive_params(built, options)
+        return cls(
+            "sampler", backend, params, session_id, tuple(tags or ()), checked, optimization_level
+        )
 
     @classmethod
     def estimator(
@@ -144,8 +146,10 @@ class IBMPreparedJob:
             pubs.plain_inputs(observables, "observables"),
             precision,
         )
-        return cls._primitive("estimator", built, backend, options, session_id, tags,
-                              optimization_level, checked)  # fmt: skip
+        params = pubs.primitive_params(built, options)
+        return cls(
+            "estimator", backend, params, session_id, tuple(tags or ()), checked, optimization_level
+        )
 
     @classmethod
     def program(
@@ -161,37 +165,8 @@ class IBMPreparedJob:
         """A job of any program with its raw ``params`` (as ``QiskitRuntimeService.run``)."""
         if not isinstance(params, Mapping):
             raise InvalidInputError("program_params must be a JSON object (dict)")
-        return cls(
-            program_id,
-            backend,
-            dict(params),
-            session_id,
-            tuple(check.tags(list(tags or []))),
-            run_options(job_options),
-        )
-
-    @classmethod
-    def _primitive(
-        cls,
-        program_id: str,
-        built: list[list[Any]],
-        backend: str | None,
-        options: Mapping[str, Any] | None,
-        session_id: str | None,
-        tags: Iterable[str] | None,
-        level: int | None,
-        job_options: Mapping[str, Any],
-    ) -> IBMPreparedJob:
-        params = pubs.primitive_params(built, options)
-        return cls(
-            program_id,
-            backend,
-            params,
-            session_id,
-            tuple(check.tags(list(tags or []))),
-            dict(job_options),
-            level,
-        )
+        options = run_options(job_options)
+        return cls(program_id, backend, dict(params), session_id, tuple(tags or ()), options)
 
     # ------------------------------------------------------------------ changed copies
 

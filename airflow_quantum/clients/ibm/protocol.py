@@ -1,9 +1,7 @@
-"""The Qiskit Runtime wire protocol: every operation of the IBM clients, defined once.
-
-Each ``@operation`` builds its ``Call`` (request, parsing, error reading) or drives a ``Flow``
-of several calls; ``IBMQuantumClient`` (sync) and ``AsyncIBMQuantumClient`` (async) are this
-class run by ``calls.SyncRunner`` and ``calls.AsyncRunner``. Inputs are checked when the call
-is built: a bad value raises ``InvalidInputError`` before anything is sent.
+"""The Qiskit Runtime wire protocol: every job operation of the IBM clients, defined once (the
+instance's own are in ``instance``). ``IBMQuantumClient`` and ``AsyncIBMQuantumClient`` are this
+class run by ``calls.SyncRunner`` and ``calls.AsyncRunner``. Inputs are checked when the call is
+built: a bad value raises ``InvalidInputError`` before anything is sent.
 """
 
 from __future__ import annotations
@@ -26,9 +24,8 @@ from airflow_quantum.clients.ibm import validation as check
 from airflow_quantum.clients.ibm.instance import VENDOR, IBMInstance
 from airflow_quantum.clients.ibm.listing import (
     JobFilters,
-    JobListing,
     JobPager,
-    PendingListing,
+    ListedPage,
     job_filters,
     listed_jobs,
     page_query,
@@ -56,8 +53,6 @@ class IBMProtocol(IBMInstance):
     def job_from_listing(self, listed: ListedJob) -> models.IBMJob:
         """The ``IBMJob`` of a job from ``pending_job_pages``."""
         return self._job(listed.raw)
-
-    # ---------------------------------------------------------------------------- jobs
 
     @operation
     def run_job(self, job: IBMPreparedJob) -> Flow[models.IBMSubmittedJob]:
@@ -209,12 +204,12 @@ class IBMProtocol(IBMInstance):
     ) -> Pager[models.IBMJob]:
         """Jobs matching all the filters (``JobFilters``), page by page (``limit`` None: all)."""
         query = job_filters(**filters)
-        pager = JobPager(
+        return JobPager(
             limit=None if limit is None else check.count(limit, "limit"),
             offset=check.count(offset, "offset"),
             page_size=check.count(page_size, "page_size", minimum=1, maximum=check.MAX_PAGE_SIZE),
+            page=lambda size, at: self._page(query, size, at),
         )
-        return JobListing(lambda size, at: self._page(query, size, at), pager)
 
     @listing
     def pending_job_pages(
@@ -230,8 +225,9 @@ class IBMProtocol(IBMInstance):
         """
         query = job_filters(pending=True, sort="ASC")
 
-        def page(limit: int, offset: int) -> Call[tuple[list[ListedJob], int | None]]:
+        def page(limit: int, offset: int) -> Call[ListedPage]:
             request = self.request("GET", "/jobs", params=page_query(query, limit, offset))
             return json_call(VENDOR, request, listed_jobs)
 
-        return pages_of(PendingListing(page, page_size or PENDING_PAGE_SIZE, max_pages))
+        size = page_size or PENDING_PAGE_SIZE
+        return pages_of(JobPager(None, page_size=size, page=page, max_pages=max_pages))

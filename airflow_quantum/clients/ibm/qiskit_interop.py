@@ -76,9 +76,6 @@ def observable_terms(value: Any, where: str = "observable") -> list[tuple[str, c
         raise InvalidInputError(f"{where}: not a usable Pauli operator: {exc}") from exc
 
 
-# --------------------------------------------------------------------------------- results
-
-
 def to_primitive_result(decoded: Mapping[str, Any]) -> Any:
     """qiskit's ``PrimitiveResult`` from a decoded result (``IBMQuantumHook.result`` / XCom).
 

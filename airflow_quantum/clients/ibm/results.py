@@ -1,33 +1,14 @@
 """Turn Qiskit Runtime results (tagged JSON) into plain JSON, without qiskit or numpy.
 
-The service encodes typed values as ``{"__type__": T, "__value__": V}``. ``decode_result``
-turns a ``PrimitiveResult`` into dicts and lists that fit in XCom::
-
-    {"kind": "sampler" | "estimator" | "mixed" | "empty" | "unknown",
-     "pub_results": [...], "metadata": {...}}
-
-A sampler pub result::
-
-    {"kind": "sampler", "shape": [], "shots": 1024,
-     "counts": {"00": 517, "11": 507},               # all registers joined, see below
-     "registers": {"c": {"num_bits": 2, "shots": 1024, "counts": {...},
-                         "bitstrings": [...]}},     # bitstrings only when asked for
-     "data": {}, "metadata": {...}}
-
-Bitstrings print the highest classical bit first, as qiskit does; with several registers the
-joined ``counts`` put the last register leftmost (qiskit's ``join_data().get_counts()``). For a
-parameter sweep (pub shape ``[n, ...]``) every ``counts`` is a nested list of that shape.
-
-An estimator pub result::
-
-    {"kind": "estimator", "shape": [], "evs": 1.0, "stds": 0.01,
-     "ensemble_standard_error": 0.01, "data": {}, "metadata": {...}}
-
-``evs``/``stds``/``ensemble_standard_error`` are numbers for shape ``[]`` and nested lists of
-the pub shape otherwise. Other data fields go under ``data``, other tagged values become
-``{"type": T, "value": ...}``, datetimes ISO strings and complex numbers ``[re, im]``.
-
-Any malformed payload raises ``BadResponseError``.
+The service encodes typed values as ``{"__type__": T, "__value__": V}``. ``decode_result`` turns
+a ``PrimitiveResult`` into ``{"kind", "pub_results", "metadata"}`` (its shapes are in the hooks
+guide): a sampler pub gives ``counts`` of all registers joined and each register's own, an
+estimator pub ``evs``, ``stds`` and ``ensemble_standard_error``; for a parameter sweep they are
+nested lists of the pub shape. Bitstrings print the highest classical bit first, as qiskit does;
+joined ``counts`` put the last register leftmost (qiskit's ``join_data().get_counts()``). Other
+data fields go under ``data``, other tagged values become ``{"type": T, "value": ...}``,
+datetimes ISO strings and complex numbers ``[re, im]``. Any malformed payload raises
+``BadResponseError``.
 """
 
 from __future__ import annotations
@@ -39,11 +20,7 @@ from math import prod
 from operator import itemgetter
 from typing import Any
 
-from airflow_quantum.clients.errors import (
-    BadResponseError,
-    InvalidStateError,
-    JobFailedError,
-)
+from airflow_quantum.clients.errors import BadResponseError, InvalidStateError, JobFailedError
 from airflow_quantum.clients.ibm.models import IBMJob
 from airflow_quantum.clients.npy import NpyArray, decode_ndarray, nest
 
@@ -145,12 +122,6 @@ def _bitarray_bytes(value: Any) -> tuple[NpyArray, bytes, int]:
     return array, array.row_major_bytes(), num_bits
 
 
-def _shot_values(data: bytes, width: int, num_bits: int) -> list[int]:
-    """Every shot's bits as an integer (padding bits of the top byte cleared)."""
-    mask = (1 << num_bits) - 1
-    return [int.from_bytes(data[i : i + width], "big") & mask for i in range(0, len(data), width)]
-
-
 def _counts(data: bytes, width: int, num_bits: int) -> dict[str, int]:
     """Bitstring counts of the shots in ``data``, most frequent first.
 
@@ -186,7 +157,14 @@ class _Register:
         """Every shot as an integer, per element (only built for bitstrings or joined counts)."""
         if not self.width:
             return [[0] * self.shots for _ in self.blocks]
-        return [_shot_values(block, self.width, self.num_bits) for block in self.blocks]
+        mask, width = (1 << self.num_bits) - 1, self.width  # padding bits of the top byte cleared
+        return [
+            [
+                int.from_bytes(block[i : i + width], "big") & mask
+                for i in range(0, len(block), width)
+            ]
+            for block in self.blocks
+        ]
 
     def counts(self) -> Any:
         if self._counts is None:
@@ -198,13 +176,7 @@ class _Register:
         return self._counts
 
     def bitstrings(self) -> Any:
-        return nest(
-            [
-                [format(v, f"0{self.num_bits}b") if self.num_bits else "" for v in element]
-                for element in self.values
-            ],
-            self.shape,
-        )
+        return nest([[_bits(v, self) for v in element] for element in self.values], self.shape)
 
     def plain(self, bitstrings: bool) -> dict[str, Any]:
         decoded: dict[str, Any] = {
@@ -224,18 +196,19 @@ def _joined_counts(registers: list[_Register]) -> Any:
     first = registers[0]
     if any(r.shape != first.shape or r.shots != first.shots for r in registers):
         return None
+    leftmost_first = list(reversed(registers))
+    values = [register.values for register in leftmost_first]
     elements = []
-    values = [r.values for r in reversed(registers)]
     for index in range(len(first.blocks)):
-        joined: Counter[str] = Counter()
-        columns = [register_values[index] for register_values in values]
-        widths = [r.num_bits for r in reversed(registers)]
-        for shot in zip(*columns, strict=True):
-            joined[
-                "".join(format(v, f"0{w}b") if w else "" for v, w in zip(shot, widths, strict=True))
-            ] += 1
+        shots = zip(*(element[index] for element in values), strict=True)
+        joined = Counter("".join(map(_bits, shot, leftmost_first)) for shot in shots)
         elements.append(dict(joined.most_common()))
     return nest(elements, first.shape)
+
+
+def _bits(value: int, register: _Register) -> str:
+    """A shot's value as the register's bitstring, highest bit first."""
+    return format(value, f"0{register.num_bits}b") if register.num_bits else ""
 
 
 # ---------------------------------------------------------------------------------- decoder
@@ -334,13 +307,9 @@ class _Decoder:
         shape, fields, metadata = self._pub_parts(value)
         if any(isinstance(item, _Register) for item in fields.values()):
             return self._sampler(shape, fields, metadata)
-        pub: dict[str, Any] = {"kind": "estimator", "shape": shape}
-        for name in _ESTIMATOR_FIELDS:
-            if name in fields:
-                pub[name] = fields.pop(name)
-        pub["data"] = fields
-        pub["metadata"] = metadata
-        return pub
+        pub = {"kind": "estimator", "shape": shape}
+        pub |= {name: fields.pop(name) for name in _ESTIMATOR_FIELDS if name in fields}
+        return pub | {"data": fields, "metadata": metadata}
 
     def _sampler_pub(self, value: Any) -> dict[str, Any]:
         return self._sampler(*self._pub_parts(value))

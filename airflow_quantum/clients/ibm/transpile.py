@@ -1,12 +1,10 @@
 """Transpile pubs for a backend with qiskit (the ``qiskit`` extra): textbook circuits in, ISA out.
 
-``isa_pubs`` takes wire pubs (OpenQASM 3 circuits, ``{pauli: coefficient}`` observables) and
-the backend's configuration and properties, builds the backend's qiskit ``Target`` (its basis
-gates with their calibrated errors and durations, its coupling map, measure/reset/delay), runs
-qiskit's preset pass manager at the requested ``optimization_level`` and gives back wire pubs
-whose circuits are ISA circuits of the backend. Estimator observables follow the circuit's
-layout (``SparsePauliOp.apply_layout``), as IBM's guides do. Fractional gates (``rx``,
-``rzz``) are left out of the target, as the official client does by default.
+The backend's qiskit ``Target`` is built from its configuration and properties (calibrated
+errors and durations, coupling map, measure/reset/delay); qiskit's preset pass manager runs at
+the requested ``optimization_level``. Estimator observables follow the circuit's layout
+(``SparsePauliOp.apply_layout``), as IBM's guides do. Fractional gates (``rx``, ``rzz``) are
+left out of the target, as the official client does by default.
 """
 
 from __future__ import annotations
@@ -16,12 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_quantum.clients.errors import InvalidInputError, MissingExtraError
-from airflow_quantum.clients.ibm.qiskit_interop import QISKIT_EXTRA, require_qiskit
+from airflow_quantum.clients.ibm.qiskit_interop import (
+    QISKIT_EXTRA,
+    circuit_to_qasm3,
+    require_qiskit,
+)
 
 #: Gates the service runs only with fractional gates enabled; not targeted here.
 FRACTIONAL_GATES = frozenset({"rx", "rzz"})
-#: Non-unitary instructions every device runs on every qubit.
-NON_UNITARY = ("measure", "reset", "delay")
 #: Transpilation is deterministic: the same DAG run submits the same circuits.
 SEED = 11
 OPTIMIZATION_LEVELS = (0, 1, 2, 3)
@@ -54,35 +54,27 @@ def backend_target(configuration: Any, properties: Any = None) -> Any:
             continue
         gate = gates[name]
         qargs = pairs if gate.num_qubits == 2 else [(q,) for q in range(n)]
-        target.add_instruction(
-            gate,
-            {
-                q: InstructionProperties(*calibrated[(name, q)])
-                if (name, q) in calibrated
-                else None
-                for q in qargs
-            },
-        )
+        target.add_instruction(gate, {q: calibrated.get((name, q)) for q in qargs})
     target.add_instruction(
-        Measure(),
-        {(q,): InstructionProperties(error=readout.get(q)) for q in range(n)},
+        Measure(), {(q,): InstructionProperties(error=readout.get(q)) for q in range(n)}
     )
     target.add_instruction(Reset(), {(q,): None for q in range(n)})
     target.add_instruction(Delay(Parameter("t")), {(q,): None for q in range(n)})
     return target
 
 
-def _calibration(properties: Any) -> dict[tuple[str, tuple[int, ...]], tuple[Any, Any]]:
-    """``(gate, qubits) -> (duration in s, error)`` from the properties' ``gates``."""
-    found: dict[tuple[str, tuple[int, ...]], tuple[Any, Any]] = {}
+def _calibration(properties: Any) -> dict[tuple[str, tuple[int, ...]], Any]:
+    """``(gate, qubits) -> InstructionProperties`` (duration in s, error) from the properties'
+    ``gates``."""
+    from qiskit.transpiler import InstructionProperties
+
+    found = {}
     for gate in getattr(properties, "gates", None) or []:
         values = {p.get("name"): p.get("value") for p in gate.get("parameters", [])}
         length = values.get("gate_length")
         duration = length * 1e-9 if isinstance(length, int | float) else None
-        found[(gate.get("gate"), tuple(gate.get("qubits", ())))] = (
-            duration,
-            values.get("gate_error"),
-        )
+        key = (gate.get("gate"), tuple(gate.get("qubits", ())))
+        found[key] = InstructionProperties(duration, values.get("gate_error"))
     return found
 
 
@@ -114,7 +106,7 @@ def isa_pubs(
     for index, pub in enumerate(pubs):
         circuit = _load(pub[0], f"pub {index}")
         isa = manager.run(circuit)
-        out = [_dump(isa, f"pub {index}"), *pub[1:]]
+        out = [circuit_to_qasm3(isa, f"pub {index}"), *pub[1:]]
         if program_id == "estimator" and len(pub) > 1:
             out[1] = _laid_out(pub[1], isa.layout, isa.num_qubits)
         result.append(out)
@@ -134,12 +126,6 @@ def _load(text: Any, where: str) -> Any:
         raise MissingExtraError(
             "optimization_level with OpenQASM 3 circuits", QISKIT_EXTRA, "qiskit-qasm3-import"
         ) from None
-
-
-def _dump(circuit: Any, where: str) -> str:
-    from airflow_quantum.clients.ibm.qiskit_interop import circuit_to_qasm3
-
-    return circuit_to_qasm3(circuit, where)
 
 
 def _laid_out(observables: Any, layout: Any, width: int) -> Any:

@@ -31,6 +31,10 @@ def _show(value: Any) -> str:
     return repr(value)[:60]
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def identifier(value: Any, field: str) -> str:
     """A job or session id: letters, digits, ``_`` and ``-`` (it goes into the URL path)."""
     if not isinstance(value, str) or not _ID.match(value):
@@ -100,11 +104,7 @@ def max_execution_time(value: Any) -> int:
     """The job's maximum execution time (the wire's ``cost``), whole seconds 0-10800."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not 0 <= value <= MAX_EXECUTION_TIME
-    ):
+    if not _whole(value) or not 0 <= value <= MAX_EXECUTION_TIME:
         raise InvalidInputError(
             f"max_execution_time must be whole seconds from 0 to {MAX_EXECUTION_TIME}, "
             f"got {_show(value)}"
@@ -126,12 +126,7 @@ def boolean(value: Any, field: str) -> bool:
 
 def count(value: Any, field: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     """A whole number in ``[minimum, maximum]``."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or value < minimum
-        or (maximum is not None and value > maximum)
-    ):
+    if not _whole(value) or value < minimum or (maximum is not None and value > maximum):
         bound = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
         raise InvalidInputError(f"{field} must be a whole number {bound}, got {_show(value)}")
     return value
@@ -146,12 +141,8 @@ def sort_order(value: Any) -> str:
 
 def moment(value: Any, field: str) -> str:
     """A time filter (datetime, pendulum or ISO text; naive means UTC) as ISO text in UTC."""
-    if not isinstance(value, datetime | str):
-        raise InvalidInputError(
-            f"{field} must be a datetime or an ISO 8601 string, got {_show(value)}"
-        )
     try:
-        parsed = parse_timestamp(value)
+        parsed = parse_timestamp(value) if isinstance(value, datetime | str) else None
     except ValueError:
         parsed = None
     if parsed is None:
