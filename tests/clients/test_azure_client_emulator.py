@@ -7,7 +7,7 @@ import math
 import time
 
 import pytest
-from azure_support import (
+from azure_client_support import (
     BELL,
     FAST,
     ISING_TERMS,

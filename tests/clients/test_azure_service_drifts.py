@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-from azure_support import BELL, api_key_settings, calls, finish, patch_config
+from azure_client_support import BELL, api_key_settings, calls, finish, patch_config
 
 from airflow_quantum.clients.azure import (
     AsyncAzureQuantumClient,

@@ -9,7 +9,7 @@ that filters on one vocabulary only misses jobs here, as it would on the service
 from __future__ import annotations
 
 import pytest
-from azure_support import BELL, api_key_settings, finish, patch_config
+from azure_client_support import BELL, api_key_settings, finish, patch_config
 
 from airflow_quantum.clients.azure import (
     AsyncAzureQuantumClient,

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 from airflow_face_support import finished_once_polled
-from azure_support import (
+from azure_client_support import (
     BELL,
     FAST,
     QASM_BELL,

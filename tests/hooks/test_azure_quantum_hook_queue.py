@@ -8,7 +8,7 @@ import time
 
 import pytest
 from airflow_face_support import run_trigger
-from azure_support import BELL, emulator_connection, finish, patch_config
+from azure_client_support import BELL, emulator_connection, finish, patch_config
 
 from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook

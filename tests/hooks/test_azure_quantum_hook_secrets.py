@@ -8,7 +8,7 @@ import logging
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from azure_support import BELL, FAST, add_fault, add_job_fault, finish, patch_config
+from azure_client_support import BELL, FAST, add_fault, add_job_fault, finish, patch_config
 
 from airflow_quantum.clients.auth import TOKEN_CACHE
 from airflow_quantum.clients.azure import AzurePreparedJob

@@ -7,7 +7,7 @@ only, as the service may: the hook's status filters must name both (see docs/emu
 from __future__ import annotations
 
 import pytest
-from azure_support import BELL, emulator_connection, finish, patch_config
+from azure_client_support import BELL, emulator_connection, finish, patch_config
 
 from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.state import JobState

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from azure_support import FAST, X_ON_1, patch_config
+from azure_client_support import FAST, X_ON_1, patch_config
 
 from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.errors import JobTimeoutError
