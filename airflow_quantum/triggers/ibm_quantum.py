@@ -10,6 +10,7 @@ from airflow_quantum.spending import ibm_usage
 from airflow_quantum.spending.budget import MAX_QUANTUM_SECONDS, check_limit
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.base import CANCELLED, ERROR, QuantumJobTrigger
+from airflow_quantum.triggers.sweep import QuantumSweepTrigger
 
 
 class IBMQuantumJobTrigger(QuantumJobTrigger):
@@ -49,3 +50,10 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
         else:
             event = self._event(ERROR, job.state, verdict.text(outcome))
         return {**event, ibm_usage.OVER_BUDGET_KEY: True}
+
+
+class IBMQuantumSweepTrigger(QuantumSweepTrigger):
+    """Waits in the triggerer for all the IBM Quantum jobs of a sweep (see
+    :class:`~airflow_quantum.triggers.sweep.QuantumSweepTrigger`)."""
+
+    hook_class = IBMQuantumHook

@@ -1,0 +1,479 @@
+"""A workload bigger than one job, in one task: split, submit every chunk, one deferral, merge.
+
+The life of a sweep task: check the input (nothing is sent if it is wrong) → cut it into chunks
+by the vendor's limits → estimate the whole workload against the spending limit → find the
+chunks an earlier try already submitted (each chunk has its own idempotency key) and submit
+only the others → push every chunk's job id to XCom → wait for all of them in one deferral →
+resubmit the chunks that failed for a transient cause, fail on a permanent one → merge the
+counts into one table, streamed to object storage, with a summary in XCom.
+
+A vendor's operator names its hook and trigger and gives the vendor parts (``job_limits``,
+``chunk_job``, ``chunk_counts``); the rest is here, once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_quantum.clients.errors import InvalidInputError, JobFailedError, JobTimeoutError
+from airflow_quantum.clients.state import FailureCause, JobState
+from airflow_quantum.hooks.base import QuantumHook, TaskHook
+from airflow_quantum.operators.base import (
+    default_deferrable,
+    failing_on_bad_input,
+    idempotency_key,
+    seconds,
+)
+from airflow_quantum.results.assets import attach_to_outlets
+from airflow_quantum.results.storage import (
+    default_path,
+    results_base_path,
+    storage_path,
+    writing,
+)
+from airflow_quantum.spending.budget import SpendControl
+from airflow_quantum.sweeps.limits import Chunk, JobLimits, split
+from airflow_quantum.sweeps.merge import CountsMerger
+from airflow_quantum.sweeps.policy import (
+    DEFAULT_MAX_CHUNK_RESUBMITS,
+    ChunkFailure,
+    resubmittable,
+)
+from airflow_quantum.sweeps.workload import Workload
+from airflow_quantum.triggers.sweep import QuantumSweepTrigger, sweep_trigger
+from airflow_quantum.waiting import ERROR, FAILED, SUCCESS, TIMEOUT
+
+#: XCom key of the chunks' job ids (a list, chunk by chunk), pushed before any wait.
+JOB_IDS_KEY = "job_ids"
+#: Items a sweep may return whole in XCom when it has nowhere to write its table.
+MAX_XCOM_ROWS = 1000
+_EVENT_STATUSES = frozenset({SUCCESS, FAILED, TIMEOUT, ERROR})
+
+
+class QuantumSweepOperator(BaseOperator):
+    """Base of the sweep operators: many circuits, or one circuit over a table of parameter
+    values, run as as few jobs as the vendor's limits allow, merged into one table.
+
+    :param circuits: the circuits (the vendor's kinds), or the one circuit of a sweep.
+    :param parameter_values: the sweep's table: a list of ``{name: value}`` rows, or
+        ``{name: [values]}`` columns; each row is one item of the merged table. None: a batch,
+        one item per circuit.
+    :param shots: shots of every item (more than a job may run are split over jobs and summed).
+    :param results_path: where the merged table goes, as JSON Lines (one row per item: its
+        parameters or circuit index, shots, counts and jobs), an ``ObjectStoragePath`` or URL;
+        default ``[quantum] results_base_path``/dag/run/task.jsonl. With neither, a sweep of at
+        most 1,000 items returns its rows in XCom.
+    :param wait_for_completion: wait and merge (True), or return the job ids once submitted.
+    :param deferrable: wait in the triggerer, one deferral for all jobs (default:
+        ``[operators] default_deferrable``).
+    :param poll_interval: first wait between looks at a job (seconds), growing to
+        ``max_poll_interval``.
+    :param timeout: how long to wait for all jobs; then the jobs not final are cancelled (if
+        ``cancel_on_kill``) and the task fails.
+    :param cancel_on_kill: cancel the jobs not final when the task is killed or times out.
+    :param max_chunk_resubmits: how often one chunk is sent again after failing for a
+        transient cause (capacity, timeout, internal error); a permanent cause (its input,
+        compilation, limits) fails the task at once, naming the chunk and the vendor's reason.
+    :param progress_interval: seconds between progress lines (done/running/queued) while
+        deferred.
+    """
+
+    hook_class: ClassVar[type[QuantumHook]]
+    trigger_class: ClassVar[type[QuantumSweepTrigger]]
+    hook = TaskHook()
+    ui_color = "#dff5e8"
+    template_fields: Sequence[str] = ("circuits", "parameter_values", "shots", "results_path")
+    #: Seconds a result may still take once its job is final (None: no limit).
+    results_timeout: float | None = None
+
+    def __init__(
+        self,
+        *,
+        circuits: Any,
+        shots: int,
+        parameter_values: Any = None,
+        results_path: Any = None,
+        wait_for_completion: bool = True,
+        deferrable: bool | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        timeout: float | timedelta | None = None,
+        cancel_on_kill: bool = True,
+        max_chunk_resubmits: int = DEFAULT_MAX_CHUNK_RESUBMITS,
+        progress_interval: float = 60.0,
+        spend: SpendControl | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.circuits = circuits
+        self.shots = shots
+        self.parameter_values = parameter_values
+        self.results_path = results_path
+        self.wait_for_completion = wait_for_completion
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.poll_interval = seconds(poll_interval, "poll_interval", required=True)
+        self.max_poll_interval = max(
+            seconds(max_poll_interval, "max_poll_interval", required=True), self.poll_interval
+        )
+        self.wait_timeout = seconds(timeout, "timeout")
+        self.cancel_on_kill = cancel_on_kill
+        if isinstance(max_chunk_resubmits, bool) or not isinstance(max_chunk_resubmits, int):
+            raise ValueError(f"max_chunk_resubmits must be an int, got {max_chunk_resubmits!r}")
+        self.max_chunk_resubmits = max(0, max_chunk_resubmits)
+        self.progress_interval = seconds(progress_interval, "progress_interval", required=True)
+        self.spend = spend or SpendControl()
+        self.job_ids: list[str] = []
+        self._lineage: dict[str, Any] | None = None
+
+    @property
+    def vendor(self) -> str:
+        return self.hook_class.vendor
+
+    # ------------------------------------------------------------- vendor parts
+
+    @property
+    def backend_name(self) -> str:
+        """The IBM backend or Azure target the chunks run on."""
+        raise NotImplementedError
+
+    def job_limits(self) -> JobLimits:
+        """What one job may hold on the backend (from the backend, or a dated table)."""
+        raise NotImplementedError
+
+    def chunk_job(self, workload: Workload, chunk: Chunk) -> Any:
+        """The prepared job of ``chunk`` (``InvalidInputError`` names a bad input)."""
+        raise NotImplementedError
+
+    def chunk_counts(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
+        """The counts of each part of ``chunk``, in order, from its decoded result."""
+        raise NotImplementedError
+
+    def result_options(self) -> dict[str, Any]:
+        """The vendor's options of ``hook.get_job_result``."""
+        return {}
+
+    def prepare_circuits(self) -> Any:
+        """The circuits as plain JSON (a vendor may convert objects, e.g. qiskit circuits)."""
+        return self.circuits
+
+    # ----------------------------------------------------------------- the life
+
+    def execute(self, context: Any) -> Any:
+        hook = self.hook
+        with failing_on_bad_input(self.task_id):
+            workload, chunks = self._plan(context)
+            # Every chunk's job is built (and so checked) before the first is sent.
+            self.log.info(
+                "%s sweep of %d item(s) x %d shots on %s: %d job(s) within %s",
+                self.vendor,
+                len(workload),
+                workload.shots,
+                self.backend_name,
+                len(chunks),
+                self.job_limits().describe(),
+            )
+            found = self._submitted_before(context, chunks)
+            missing = [chunk for chunk in chunks if chunk.index not in found]
+            if missing:
+                jobs = (self.chunk_job(workload, chunk) for chunk in missing)
+                self.spend.before_submit_all(hook, jobs, context, self.log)
+            job_ids = [found.get(chunk.index, "") for chunk in chunks]
+            for chunk in missing:
+                job = self.chunk_job(workload, chunk)
+                job_ids[chunk.index] = hook.submit_job(job, idempotency_key(context, chunk.index))
+        self._publish(context, job_ids)
+        if not self.wait_for_completion:
+            return job_ids
+        return self._wait(context, job_ids, job_ids, {})
+
+    def execute_complete(
+        self,
+        context: Any,
+        event: dict[str, Any] | None = None,
+        job_ids: list[str] | None = None,
+        resubmits: dict[str, int] | None = None,
+    ) -> Any:
+        """Resume after the sweep trigger's event: resubmit, fail or merge."""
+        if not isinstance(event, dict) or event.get("status") not in _EVENT_STATUSES:
+            raise AirflowException(f"{self.task_id}: unexpected trigger event {event!r:.200}")
+        if not job_ids:
+            raise AirflowException(f"{self.task_id}: resumed without the sweep's job ids")
+        self.job_ids = list(job_ids)
+        if event["status"] in (TIMEOUT, ERROR):
+            raise AirflowException(f"{self.task_id}: {event.get('message')}")
+        return self._after_wait(context, list(job_ids), dict(resubmits or {}), event["failures"])
+
+    def on_kill(self) -> None:
+        """The task was killed on a worker: cancel the sweep's jobs (final ones are left)."""
+        if self.cancel_on_kill:
+            for job_id in self.job_ids:
+                self.hook.try_cancel(job_id, "the task was killed")
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: a ``quantumSweep`` run facet listing every job, and the table."""
+        if self._lineage is None:
+            return None
+        try:
+            from airflow_quantum.results.lineage import sweep_lineage
+        except ImportError:
+            return None
+        return sweep_lineage(**self._lineage)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _plan(self, context: Any) -> tuple[Workload, list[Chunk]]:
+        workload = Workload.of(self.prepare_circuits(), self.parameter_values, self.shots)
+        chunks = list(split(workload.item_shots(), self.job_limits()))
+        self._table_path(context, len(workload))  # checked before anything is sent
+        return workload, chunks
+
+    def _submitted_before(self, context: Any, chunks: list[Chunk]) -> dict[int, str]:
+        """The live or succeeded jobs an earlier try submitted, by chunk. A first try has
+        none: it is not asked (one request per chunk saved)."""
+        if getattr(context["ti"], "try_number", 1) <= 1:
+            return {}
+        found = {}
+        for chunk in chunks:
+            job_id = self.hook.find_job(idempotency_key(context, chunk.index))
+            if job_id is not None:
+                found[chunk.index] = job_id
+        if found:
+            self.log.info(
+                "Reattaching to %d of %d %s job(s) submitted by an earlier try",
+                len(found),
+                len(chunks),
+                self.vendor,
+            )
+        return found
+
+    def _publish(self, context: Any, job_ids: list[str]) -> None:
+        self.job_ids = list(job_ids)
+        context["ti"].xcom_push(key=JOB_IDS_KEY, value=job_ids)
+
+    def _wait(
+        self,
+        context: Any,
+        job_ids: list[str],
+        waiting_for: list[str],
+        resubmits: dict[str, int],
+    ) -> Any:
+        if self.deferrable:
+            trigger = sweep_trigger(
+                self.trigger_class,
+                conn_id=getattr(self, self.hook_class.conn_name_attr),
+                job_ids=waiting_for,
+                poll_interval=self.poll_interval,
+                max_poll_interval=self.max_poll_interval,
+                timeout=self.wait_timeout,
+                cancel_on_kill=self.cancel_on_kill,
+                progress_interval=self.progress_interval,
+            )
+            self.defer(
+                trigger=trigger,
+                method_name="execute_complete",
+                kwargs={"job_ids": job_ids, "resubmits": resubmits},
+            )
+        failures = self._wait_on_worker(waiting_for)
+        return self._after_wait(context, job_ids, resubmits, failures)
+
+    def _wait_on_worker(self, waiting_for: list[str]) -> list[dict[str, Any]]:
+        """Each job in turn to its final state (the trigger's twin, without the shared poller:
+        use ``deferrable=True`` for large sweeps)."""
+        failures = []
+        for job_id in waiting_for:
+            try:
+                job = self.hook.wait_for_job(job_id, self.wait_timeout, self.max_poll_interval)
+            except JobTimeoutError:
+                if self.cancel_on_kill:
+                    for other in waiting_for:
+                        self.hook.try_cancel(other, "the wait timed out")
+                raise AirflowException(
+                    f"{self.task_id}: the {self.vendor} jobs did not finish within "
+                    f"{self.wait_timeout:g} s"
+                ) from None
+            if job.state is not JobState.SUCCEEDED:
+                cause = job.failure_cause()
+                failures.append(
+                    {
+                        "job_id": job_id,
+                        "state": job.state.value,
+                        "cause": cause.value if cause else None,
+                        "code": job.failure_code(),
+                        "message": job.error_message(),
+                    }
+                )
+        return failures
+
+    def _after_wait(
+        self,
+        context: Any,
+        job_ids: list[str],
+        resubmits: dict[str, int],
+        failures: list[dict[str, Any]],
+    ) -> Any:
+        if not failures:
+            return self._merge(context, job_ids)
+        chunk_of = {job_id: index for index, job_id in enumerate(job_ids)}
+        failed = [
+            ChunkFailure(
+                chunk=chunk_of[failure["job_id"]],
+                job_id=failure["job_id"],
+                state=failure["state"],
+                cause=FailureCause(failure["cause"]) if failure.get("cause") else None,
+                code=failure.get("code"),
+                message=failure.get("message"),
+            )
+            for failure in failures
+            if failure["job_id"] in chunk_of
+        ]
+        stopped = [
+            failure
+            for failure in failed
+            if not resubmittable(
+                failure, resubmits.get(str(failure.chunk), 0), self.max_chunk_resubmits
+            )
+        ]
+        if stopped:
+            self._fail(stopped, job_ids)
+        return self._resubmit(context, job_ids, resubmits, failed)
+
+    def _fail(self, stopped: list[ChunkFailure], job_ids: list[str]) -> None:
+        text = "; ".join(failure.describe(self.vendor) for failure in stopped[:5])
+        more = f" (and {len(stopped) - 5} more)" if len(stopped) > 5 else ""
+        if any(failure.cause is FailureCause.PERMANENT for failure in stopped):
+            raise AirflowFailException(
+                f"{self.task_id}: {text}{more} (not retried: the same job would fail again)"
+            )
+        raise AirflowException(
+            f"{self.task_id}: {text}{more} (a retry of the task submits only the chunks "
+            "that did not succeed)"
+        )
+
+    def _resubmit(
+        self,
+        context: Any,
+        job_ids: list[str],
+        resubmits: dict[str, int],
+        failed: list[ChunkFailure],
+    ) -> Any:
+        with failing_on_bad_input(self.task_id):
+            workload, chunks = self._plan(context)
+            fresh = []
+            for failure in failed:
+                key = idempotency_key(context, failure.chunk)
+                # find_job also reserves the next job id where the vendor's ids are chosen
+                # by the client (Azure); a live job is one another try already resubmitted.
+                job_id = self.hook.find_job(key) or self.hook.submit_job(
+                    self.chunk_job(workload, chunks[failure.chunk]), key
+                )
+                resubmits[str(failure.chunk)] = resubmits.get(str(failure.chunk), 0) + 1
+                self.log.warning(
+                    "%s; resubmitted as %s job %s (resubmit %d of at most %d)",
+                    failure.describe(self.vendor),
+                    self.vendor,
+                    job_id,
+                    resubmits[str(failure.chunk)],
+                    self.max_chunk_resubmits,
+                )
+                job_ids[failure.chunk] = job_id
+                fresh.append(job_id)
+        self._publish(context, job_ids)
+        return self._wait(context, job_ids, fresh, resubmits)
+
+    # ------------------------------------------------------------------- merge
+
+    def _table_path(self, context: Any, items: int) -> Any:
+        """Where the merged table goes; None: XCom (small sweeps only, checked here)."""
+        if self.results_path is not None:
+            return storage_path(self.results_path)
+        base = results_base_path()
+        if base is not None:
+            path = default_path(base, context)
+            return path.with_name(f"{path.stem}.jsonl")
+        if items > MAX_XCOM_ROWS:
+            raise InvalidInputError(
+                f"a sweep of {items} items needs results_path or [quantum] results_base_path "
+                f"to write its table to (XCom holds at most {MAX_XCOM_ROWS} rows)"
+            )
+        return None
+
+    def _merge(self, context: Any, job_ids: list[str]) -> dict[str, Any]:
+        workload, chunks = self._plan(context)
+        path = self._table_path(context, len(workload))
+        rows: list[dict[str, Any]] = []
+        with self._table(path, rows) as emit:
+            merger = CountsMerger(workload, emit)
+            for chunk in chunks:
+                job_id = job_ids[chunk.index]
+                try:
+                    result = self.hook.get_job_result(
+                        job_id, self.results_timeout, **self.result_options()
+                    )
+                except JobFailedError as exc:
+                    raise AirflowException(str(exc)) from None
+                counts = list(self.chunk_counts(workload, chunk, result))
+                del result  # one chunk's result at a time
+                for part, part_counts in zip(chunk.parts, counts, strict=True):
+                    merger.add(part, part_counts, job_id)
+            merger.close()
+        summary: dict[str, Any] = {
+            "vendor": self.vendor,
+            "backend": self.backend_name,
+            "items": len(workload),
+            "shots": workload.shots,
+            "parameters": list(workload.names),
+            "jobs": len(job_ids),
+            "results_uri": str(path) if path is not None else None,
+            "format": "jsonl" if path is not None else None,
+            "preview": merger.preview,
+        }
+        if path is None:
+            summary["rows"] = rows
+        else:
+            self.log.info(
+                "Merged %d row(s) from %d %s job(s) into %s",
+                merger.rows,
+                len(job_ids),
+                self.vendor,
+                path,
+            )
+        self._record(context, summary, job_ids)
+        return summary
+
+    @contextmanager
+    def _table(self, path: Any, rows: list[dict[str, Any]]) -> Iterator[Any]:
+        """``emit(row)``: a line of JSON in the file at ``path``, or a row in ``rows``."""
+        if path is None:
+            yield rows.append
+            return
+        try:
+            with writing(path) as stream:
+                yield lambda row: stream.write(json.dumps(row).encode() + b"\n")
+        except OSError as exc:
+            # The jobs succeeded: a retry reattaches to them and writes again, it pays nothing.
+            raise AirflowException(
+                f"{self.vendor}: could not write the merged table to {path}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+
+    def _record(self, context: Any, summary: dict[str, Any], job_ids: list[str]) -> None:
+        """Every job on the outlet assets' events and in the OpenLineage facet."""
+        facts = {
+            "vendor": self.vendor,
+            "backend": self.backend_name,
+            "items": summary["items"],
+            "shots": summary["shots"],
+            "job_ids": list(job_ids),
+            "results_uri": summary["results_uri"],
+        }
+        named = attach_to_outlets(context, self.outlets, facts)
+        if named:
+            self.log.info("Asset event(s) of %s list the sweep's jobs", ", ".join(named))
+        self._lineage = facts
