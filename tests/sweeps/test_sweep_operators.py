@@ -121,9 +121,7 @@ def test_one_deferral_for_all_jobs_and_the_table_in_object_storage(
         assert facet.run_facets["quantumSweep"].jobIds == job_ids
 
 
-def test_ibm_shots_beyond_a_job_are_split_over_jobs_and_summed(
-    connections, emulator, monkeypatch
-):
+def test_ibm_shots_beyond_a_job_are_split_over_jobs_and_summed(connections, emulator, monkeypatch):
     # At most 10 executions a job: 3 points x 25 shots is 9 jobs of (nearly) equal parts.
     monkeypatch.setattr(ibm, "MAX_EXECUTIONS", 10)
     operator = ibm_sweep(shots=25, deferrable=True)
@@ -145,9 +143,7 @@ def test_azure_shots_beyond_a_qpu_maximum_are_split(connections, emulator):
     assert len(summary["rows"][0]["jobs"]) == 2
 
 
-@pytest.mark.parametrize(
-    ("vendor", "code"), [("ibm", "1500"), ("azure", "ProviderTimeout")]
-)
+@pytest.mark.parametrize(("vendor", "code"), [("ibm", "1500"), ("azure", "ProviderTimeout")])
 def test_a_chunk_failing_for_a_transient_cause_is_resubmitted(connections, emulator, vendor, code):
     job_fault(emulator, vendor, outcome="fail", code=code, message="the device hiccupped", count=1)
     operator = SWEEPS[vendor](deferrable=True)
@@ -158,9 +154,7 @@ def test_a_chunk_failing_for_a_transient_cause_is_resubmitted(connections, emula
     assert submitted(emulator, vendor) == first + 1
 
 
-@pytest.mark.parametrize(
-    ("vendor", "code"), [("ibm", "1517"), ("azure", "InvalidInputData")]
-)
+@pytest.mark.parametrize(("vendor", "code"), [("ibm", "1517"), ("azure", "InvalidInputData")])
 def test_a_chunk_failing_for_a_permanent_cause_fails_the_task_naming_it(
     connections, emulator, vendor, code
 ):
