@@ -1,4 +1,4 @@
-"""Cutting a workload into jobs at each vendor's limits, and the merge arithmetic: pure functions."""
+"""Cutting a workload into jobs at each vendor's limits, and the merge arithmetic (pure)."""
 
 from __future__ import annotations
 
