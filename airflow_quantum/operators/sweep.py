@@ -39,6 +39,7 @@ from airflow_quantum.results.storage import (
     writing,
 )
 from airflow_quantum.spending.budget import SpendControl
+from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.sweeps.limits import Chunk, JobLimits, split
 from airflow_quantum.sweeps.merge import CountsMerger
 from airflow_quantum.sweeps.policy import (
@@ -48,13 +49,13 @@ from airflow_quantum.sweeps.policy import (
 )
 from airflow_quantum.sweeps.workload import Workload
 from airflow_quantum.triggers.sweep import QuantumSweepTrigger, sweep_trigger
-from airflow_quantum.waiting import ERROR, FAILED, SUCCESS, TIMEOUT
+from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 #: XCom key of the chunks' job ids (a list, chunk by chunk), pushed before any wait.
 JOB_IDS_KEY = "job_ids"
 #: Items a sweep may return whole in XCom when it has nowhere to write its table.
 MAX_XCOM_ROWS = 1000
-_EVENT_STATUSES = frozenset({SUCCESS, FAILED, TIMEOUT, ERROR})
+_EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
 
 
 class QuantumSweepOperator(BaseOperator):
@@ -206,6 +207,8 @@ class QuantumSweepOperator(BaseOperator):
         if not job_ids:
             raise AirflowException(f"{self.task_id}: resumed without the sweep's job ids")
         self.job_ids = list(job_ids)
+        if event.get(OVER_BUDGET_KEY):
+            raise AirflowFailException(f"{self.task_id}: {event.get('message')}")
         if event["status"] in (TIMEOUT, ERROR):
             raise AirflowException(f"{self.task_id}: {event.get('message')}")
         return self._after_wait(context, list(job_ids), dict(resubmits or {}), event["failures"])
@@ -274,6 +277,7 @@ class QuantumSweepOperator(BaseOperator):
                 timeout=self.wait_timeout,
                 cancel_on_kill=self.cancel_on_kill,
                 progress_interval=self.progress_interval,
+                **self.spend.trigger_kwargs(self.hook, self.log),
             )
             self.defer(
                 trigger=trigger,

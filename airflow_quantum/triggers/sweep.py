@@ -21,11 +21,12 @@ from typing import Any, ClassVar
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidInputError, QuantumError
 from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
+from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.base import CANCEL_TIMEOUT, polling_policy
 from airflow_quantum.triggers.hold import hold_until_drained
 from airflow_quantum.triggers.schedules import OwnPolls, SharedPolls
-from airflow_quantum.waiting import ERROR, FAILED, SUCCESS, TIMEOUT
+from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 try:
     from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -81,6 +82,8 @@ class QuantumSweepTrigger(BaseTrigger):
         self.progress_interval = float(progress_interval)
         #: The last state seen of each job.
         self.states: dict[str, JobState] = {}
+        #: Why the sweep is over its spending limit (``judge``), once it is.
+        self.verdict: str | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Only what another triggerer needs to rebuild the wait; never a secret."""
@@ -186,6 +189,10 @@ class QuantumSweepTrigger(BaseTrigger):
 
         async def seen(job: Any) -> None:
             self.states[job_id] = job.state
+            verdict = self.judge(job_id, job)
+            if verdict is not None and self.verdict is None:
+                self.verdict = verdict
+                stop.set()
 
         try:
             job = await waiting.await_until(
@@ -211,6 +218,11 @@ class QuantumSweepTrigger(BaseTrigger):
         failures.append(_failure(job_id, job.state, cause, job.failure_code(), job.error_message()))
         if _stops(failures[-1]):
             stop.set()
+
+    def judge(self, job_id: str, job: Any) -> str | None:
+        """Each look at a job: why the whole sweep must stop for its cost (its jobs not final
+        are then cancelled), else None (the default: no limit while waiting)."""
+        return None
 
     def _schedule(self, scope: scopes.ConnectionScope, client: Any, job_id: str) -> Any:
         shared = scope.shared_polling if self.shared_polling is None else self.shared_polling
@@ -243,6 +255,12 @@ class QuantumSweepTrigger(BaseTrigger):
         self, scope: scopes.ConnectionScope, failures: list[dict[str, Any]]
     ) -> dict[str, Any]:
         open_jobs = [job_id for job_id in self.job_ids if not self._final(job_id)]
+        if self.verdict is not None:
+            await self._cancel_open(scope, self.verdict)
+            event = self._event(
+                CANCELLED, f"{self.verdict}; the jobs not final were cancelled", failures
+            )
+            return {**event, OVER_BUDGET_KEY: True}
         if not failures and open_jobs:  # the deadline passed
             message = f"the wait for {len(open_jobs)} {self.vendor} job(s) passed its deadline"
             if self.cancel_on_kill:
@@ -341,8 +359,10 @@ def sweep_trigger(
     timeout: float | None,
     cancel_on_kill: bool,
     progress_interval: float,
+    **vendor: Any,
 ) -> QuantumSweepTrigger:
-    """The trigger a sweep defers to: deadline ``timeout`` seconds from now."""
+    """The trigger a sweep defers to: deadline ``timeout`` seconds from now (``vendor``: the
+    vendor trigger's own kwargs, e.g. its spending limit)."""
     now = time.time()
     return trigger_class(
         conn_id=conn_id,
@@ -353,4 +373,5 @@ def sweep_trigger(
         cancel_on_kill=cancel_on_kill,
         deferred_at=now,
         progress_interval=progress_interval,
+        **vendor,
     )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
-from airflow_face_support import job_fault, make_context, run_trigger, stats
+from airflow_face_support import control, hold, job_fault, make_context, run_trigger, stats
 from ibm_circuits import ISA_RY_SWEEP
 
 from airflow_quantum.operators.azure_quantum_sweep import AzureQuantumSweepOperator
@@ -245,3 +245,26 @@ def test_object_storage_path_objects_are_taken(connections, emulator, tmp_path):
     summary = operator.execute(make_context(operator))
     assert summary["results_uri"].endswith("nested/table.jsonl")
     assert len(path.read_text().splitlines()) == 3
+
+
+def test_ibm_max_quantum_seconds_applies_to_the_sum_of_the_queued_jobs(
+    connections, emulator, monkeypatch
+):
+    """Three jobs the service estimates at 5 s each: over a limit of 12 s together, though
+    each is under it; the ones not final are cancelled and the task fails without a retry."""
+    monkeypatch.setattr(ibm, "MAX_EXECUTIONS", 6)  # one point a job
+    hold(emulator)
+    control(emulator, "POST", "/ibm/estimates", {"seconds": 5, "count": 3})
+    operator = ibm_sweep(deferrable=True, max_quantum_seconds=12)
+    context = make_context(operator)
+    with pytest.raises(
+        AirflowFailException, match=r"15 quantum seconds, over max_quantum_seconds=12"
+    ):
+        run_deferred(operator, context)
+    job_ids = context["ti"].pushed("job_ids")
+    assert len(job_ids) == 3
+    hook = operator.hook
+    assert {hook.get_job_status(job_id)[0].value for job_id in job_ids} <= {
+        "cancelled",
+        "cancelling",
+    }
