@@ -53,6 +53,8 @@ from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 #: XCom key of the chunks' job ids (a list, chunk by chunk), pushed before any wait.
 JOB_IDS_KEY = "job_ids"
+#: XCom key of how often each chunk was resubmitted (``{chunk index: count}``), once one was.
+RESUBMITS_KEY = "chunk_resubmits"
 #: Items a sweep may return whole in XCom when it has nowhere to write its table.
 MAX_XCOM_ROWS = 1000
 _EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
@@ -194,16 +196,17 @@ class QuantumSweepOperator(BaseOperator):
             return job_ids
         return self._wait(context, job_ids, job_ids, {})
 
-    def execute_complete(
-        self,
-        context: Any,
-        event: dict[str, Any] | None = None,
-        job_ids: list[str] | None = None,
-        resubmits: dict[str, int] | None = None,
-    ) -> Any:
-        """Resume after the sweep trigger's event: resubmit, fail or merge."""
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the sweep trigger's event: resubmit, fail or merge.
+
+        The chunks' job ids and resubmit counts are read back from this try's XComs (kept
+        while a task is deferred; Airflow clears them only when a new try starts).
+        """
         if not isinstance(event, dict) or event.get("status") not in _EVENT_STATUSES:
             raise AirflowException(f"{self.task_id}: unexpected trigger event {event!r:.200}")
+        ti = context["ti"]
+        job_ids = ti.xcom_pull(task_ids=self.task_id, key=JOB_IDS_KEY)
+        resubmits = ti.xcom_pull(task_ids=self.task_id, key=RESUBMITS_KEY) or {}
         if not job_ids:
             raise AirflowException(f"{self.task_id}: resumed without the sweep's job ids")
         self.job_ids = list(job_ids)
@@ -279,11 +282,7 @@ class QuantumSweepOperator(BaseOperator):
                 progress_interval=self.progress_interval,
                 **self.spend.trigger_kwargs(self.hook, self.log),
             )
-            self.defer(
-                trigger=trigger,
-                method_name="execute_complete",
-                kwargs={"job_ids": job_ids, "resubmits": resubmits},
-            )
+            self.defer(trigger=trigger, method_name="execute_complete")
         failures = self._wait_on_worker(waiting_for)
         return self._after_wait(context, job_ids, resubmits, failures)
 
@@ -389,6 +388,7 @@ class QuantumSweepOperator(BaseOperator):
                 job_ids[failure.chunk] = job_id
                 fresh.append(job_id)
         self._publish(context, job_ids)
+        context["ti"].xcom_push(key=RESUBMITS_KEY, value=resubmits)
         return self._wait(context, job_ids, fresh, resubmits)
 
     # ------------------------------------------------------------------- merge

@@ -65,7 +65,8 @@ def submitted(emulator: Any, vendor: str) -> int:
 def resume(operator: Any, context: Any, deferred: TaskDeferred) -> Any:
     (event,) = asyncio.run(run_trigger(deferred.trigger, timeout=60))
     assert len(json.dumps(event)) < 2000 and "counts" not in json.dumps(event)
-    return getattr(operator, deferred.method_name)(context, event=event, **deferred.kwargs)
+    assert not deferred.kwargs  # what resumes the task is in XCom and the event
+    return getattr(operator, deferred.method_name)(context, event=event)
 
 
 def run_deferred(operator: Any, context: Any) -> Any:
@@ -268,3 +269,12 @@ def test_ibm_max_quantum_seconds_applies_to_the_sum_of_the_queued_jobs(
         "cancelled",
         "cancelling",
     }
+
+
+def test_ibm_textbook_circuit_is_made_isa_by_optimization_level(connections, emulator):
+    textbook = (
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float[64] theta;\n'
+        "qubit[1] q;\nbit[1] c;\nry(theta) q[0];\nc[0] = measure q[0];\n"
+    )
+    operator = ibm_sweep(circuits=textbook, optimization_level=1)
+    check_angles(operator.execute(make_context(operator))["rows"], 6)
