@@ -14,6 +14,7 @@ A vendor's operator names its hook and trigger and gives the vendor parts (``job
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -290,9 +291,11 @@ class QuantumSweepOperator(BaseOperator):
         """Each job in turn to its final state (the trigger's twin, without the shared poller:
         use ``deferrable=True`` for large sweeps)."""
         failures = []
+        deadline = None if self.wait_timeout is None else time.monotonic() + self.wait_timeout
         for job_id in waiting_for:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.001)
             try:
-                job = self.hook.wait_for_job(job_id, self.wait_timeout, self.max_poll_interval)
+                job = self.hook.wait_for_job(job_id, left, self.max_poll_interval)
             except JobTimeoutError:
                 if self.cancel_on_kill:
                     for other in waiting_for:

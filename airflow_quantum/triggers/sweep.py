@@ -23,9 +23,8 @@ from airflow_quantum.clients.errors import InvalidInputError, QuantumError
 from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.triggers import scope as scopes
-from airflow_quantum.triggers.base import CANCEL_TIMEOUT, polling_policy
+from airflow_quantum.triggers.base import CANCEL_TIMEOUT, acquire_scope, job_polls, polling_hook
 from airflow_quantum.triggers.hold import hold_until_drained
-from airflow_quantum.triggers.schedules import OwnPolls, SharedPolls
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 try:
@@ -107,13 +106,10 @@ class QuantumSweepTrigger(BaseTrigger):
         return self.hook_class.vendor
 
     def _make_hook(self) -> Any:
-        hook_class = self.hook_class
-        policy = polling_policy(hook_class.client_class.default_retry_policy)
-        return hook_class(**{hook_class.conn_name_attr: self.conn_id}, retry_policy=policy)
+        return polling_hook(self.hook_class, self.conn_id)
 
     async def _acquire(self) -> scopes.ConnectionScope:
-        kind = f"{type(self).__module__}.{type(self).__qualname__}"
-        return await scopes.acquire(kind, self.conn_id, self._make_hook)
+        return await acquire_scope(self)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         event = await self._wait()
@@ -181,7 +177,7 @@ class QuantumSweepTrigger(BaseTrigger):
     ) -> None:
         """Follow one job to its final state (or the deadline); record a failure."""
         watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log)
-        polls = self._schedule(scope, client, job_id)
+        polls = job_polls(self, scope, client, job_id)
 
         async def fetch() -> Any:
             async with scope.slots:
@@ -223,15 +219,6 @@ class QuantumSweepTrigger(BaseTrigger):
         """Each look at a job: why the whole sweep must stop for its cost (its jobs not final
         are then cancelled), else None (the default: no limit while waiting)."""
         return None
-
-    def _schedule(self, scope: scopes.ConnectionScope, client: Any, job_id: str) -> Any:
-        shared = scope.shared_polling if self.shared_polling is None else self.shared_polling
-        if shared and hasattr(client, "pending_job_pages"):
-            poller = scope.poller(self.vendor)
-            return SharedPolls(
-                poller, job_id, self.poll_interval, self.max_poll_interval, self.deadline
-            )
-        return OwnPolls(self.poll_interval, self.max_poll_interval, self.deadline)
 
     async def _progress(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
