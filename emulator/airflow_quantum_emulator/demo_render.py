@@ -277,8 +277,10 @@ def spend_lines(
     labels = {
         label: job_id for job_id, label in job_ids(run).items() if ran is None or job_id in ran
     }
+    # A sweep's jobs are labelled "<task> chunk <n>": its summed estimate is no job of its own.
+    swept = {label.partition(" chunk ")[0] for label in labels if " chunk " in label}
     for task_id, index, key in run.xcoms:
-        if key == "cost_estimate":
+        if key == "cost_estimate" and ti_label(task_id, index) not in swept:
             labels.setdefault(ti_label(task_id, index), "")  # estimated, never submitted
     lines = []
     for label, job_id in sorted(labels.items()):
