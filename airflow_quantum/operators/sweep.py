@@ -46,6 +46,7 @@ from airflow_quantum.sweeps.merge import CountsMerger
 from airflow_quantum.sweeps.policy import (
     DEFAULT_MAX_CHUNK_RESUBMITS,
     ChunkFailure,
+    ends_sweep,
     resubmittable,
 )
 from airflow_quantum.sweeps.workload import Workload
@@ -304,17 +305,24 @@ class QuantumSweepOperator(BaseOperator):
                     f"{self.task_id}: the {self.vendor} jobs did not finish within "
                     f"{self.wait_timeout:g} s"
                 ) from None
-            if job.state is not JobState.SUCCEEDED:
-                cause = job.failure_cause()
-                failures.append(
-                    {
-                        "job_id": job_id,
-                        "state": job.state.value,
-                        "cause": cause.value if cause else None,
-                        "code": job.failure_code(),
-                        "message": job.error_message(),
-                    }
-                )
+            if job.state is JobState.SUCCEEDED:
+                continue
+            cause = job.failure_cause()
+            failures.append(
+                {
+                    "job_id": job_id,
+                    "state": job.state.value,
+                    "cause": cause.value if cause else None,
+                    "code": job.failure_code(),
+                    "message": job.error_message(),
+                }
+            )
+            if ends_sweep(job.state.value, failures[-1]["cause"]):
+                # The task fails whatever the other jobs do: they would be paid for nothing.
+                for other in waiting_for[waiting_for.index(job_id) + 1 :]:
+                    if self.cancel_on_kill:
+                        self.hook.try_cancel(other, "another job of the sweep failed for good")
+                break
         return failures
 
     def _after_wait(

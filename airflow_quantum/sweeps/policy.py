@@ -32,6 +32,12 @@ class ChunkFailure:
         return f"chunk {self.chunk} ({vendor} job {self.job_id}) ended {self.state}{code}: {reason}"
 
 
+def ends_sweep(state: str, cause: str | None) -> bool:
+    """Whether a job's end stops the whole sweep: a permanent cause, a job cancelled (someone
+    meant it) or lost (``unknown``). The task fails whatever the other jobs do."""
+    return cause == FailureCause.PERMANENT.value or state in ("cancelled", "unknown")
+
+
 def resubmittable(failure: ChunkFailure, resubmits_done: int, max_resubmits: int) -> bool:
     """Whether the chunk is sent again: a failure (not a cancel: someone meant it) whose cause
     is not permanent, and resubmits left. An unknown cause counts as transient, as in the

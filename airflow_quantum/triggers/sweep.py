@@ -22,6 +22,7 @@ from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidInputError, QuantumError
 from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
+from airflow_quantum.sweeps.policy import ends_sweep
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.base import CANCEL_TIMEOUT, acquire_scope, job_polls, polling_hook
 from airflow_quantum.triggers.hold import hold_until_drained
@@ -212,7 +213,7 @@ class QuantumSweepTrigger(BaseTrigger):
             return
         cause = job.failure_cause()
         failures.append(_failure(job_id, job.state, cause, job.failure_code(), job.error_message()))
-        if _stops(failures[-1]):
+        if ends_sweep(failures[-1]["state"], failures[-1]["cause"]):
             stop.set()
 
     def judge(self, job_id: str, job: Any) -> str | None:
@@ -258,7 +259,7 @@ class QuantumSweepTrigger(BaseTrigger):
             return self._event(TIMEOUT, message, failures)
         if failures:
             message = f"{len(failures)} job(s) did not succeed"
-            stopped = [failure for failure in failures if _stops(failure)]
+            stopped = [f for f in failures if ends_sweep(f["state"], f["cause"])]
             if stopped and open_jobs and self.cancel_on_kill:
                 # The task fails whatever the other jobs do: they would be paid for nothing.
                 await self._cancel_open(scope, "another job of the sweep failed for good")
@@ -318,14 +319,6 @@ def _failure(
         "code": code,
         "message": text,
     }
-
-
-def _stops(failure: dict[str, Any]) -> bool:
-    """A failure that ends the whole sweep: permanent, or a job someone cancelled."""
-    return failure["cause"] == FailureCause.PERMANENT.value or failure["state"] in (
-        JobState.CANCELLED.value,
-        JobState.UNKNOWN.value,
-    )
 
 
 def _raised(task: asyncio.Future[Any]) -> bool:

@@ -167,6 +167,14 @@ def test_a_chunk_failing_for_a_permanent_cause_fails_the_task_naming_it(
     assert submitted(emulator, vendor) == (1 if vendor == "ibm" else 3)
 
 
+def test_a_permanent_failure_on_the_worker_fails_the_task_naming_the_chunk(connections, emulator):
+    job_fault(emulator, "azure", outcome="fail", code="InvalidInputData", message="nope", count=1)
+    operator = azure_sweep()
+    with pytest.raises(AirflowFailException, match=r"chunk 0 .*\[InvalidInputData\].*nope"):
+        operator.execute(make_context(operator))
+    assert submitted(emulator, "azure") == 3
+
+
 def test_transient_failures_past_the_limit_leave_the_retry_to_airflow(connections, emulator):
     job_fault(emulator, "ibm", outcome="fail", code="1500", message="busy", count=3)
     operator = ibm_sweep(max_chunk_resubmits=1)
