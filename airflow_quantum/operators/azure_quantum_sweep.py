@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -96,3 +97,12 @@ class AzureQuantumSweepOperator(QuantumSweepOperator):
     def chunk_counts(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
         (part,) = chunk.parts
         return [azure.counts_of(result, part.shots)]
+
+    def chunk_content(self, job: Any) -> dict[str, Any]:
+        return {
+            "provider_id": job.provider_id,
+            "input_data_format": job.input_data_format,
+            "output_data_format": job.output_data_format,
+            "data": hashlib.sha256(job.data).hexdigest(),
+            "input_params": job.input_params,
+        }

@@ -114,3 +114,13 @@ class IBMQuantumSweepOperator(QuantumSweepOperator):
 
     def chunk_counts(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
         return ibm.part_counts(workload, chunk, result)
+
+    def chunk_content(self, job: Any) -> dict[str, Any]:
+        return {
+            "program_id": job.program_id,
+            "params": job.params,
+            "optimization_level": job.optimization_level,
+        }
+
+    def calibration(self) -> str | None:
+        return (self.job_options or {}).get("calibration_id")

@@ -41,6 +41,7 @@ from airflow_quantum.results.storage import (
 )
 from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
+from airflow_quantum.sweeps.cache import CACHED, ResultCache, content_key, is_cached
 from airflow_quantum.sweeps.limits import Chunk, JobLimits, split
 from airflow_quantum.sweeps.merge import CountsMerger
 from airflow_quantum.sweeps.policy import (
@@ -88,13 +89,23 @@ class QuantumSweepOperator(BaseOperator):
         compilation, limits) fails the task at once, naming the chunk and the vendor's reason.
     :param progress_interval: seconds between progress lines (done/running/queued) while
         deferred.
+    :param result_cache: a folder (``ObjectStoragePath`` or URL) of results by content: a chunk
+        whose program, backend, shots, options and calibration were run before is read from
+        there instead of being sent (and paid for) again; its "job id" is ``cached:<key>``.
+        None (default): no cache.
     """
 
     hook_class: ClassVar[type[QuantumHook]]
     trigger_class: ClassVar[type[QuantumSweepTrigger]]
     hook = TaskHook()
     ui_color = "#dff5e8"
-    template_fields: Sequence[str] = ("circuits", "parameter_values", "shots", "results_path")
+    template_fields: Sequence[str] = (
+        "circuits",
+        "parameter_values",
+        "shots",
+        "results_path",
+        "result_cache",
+    )
     #: Seconds a result may still take once its job is final (None: no limit).
     results_timeout: float | None = None
 
@@ -113,6 +124,7 @@ class QuantumSweepOperator(BaseOperator):
         cancel_on_kill: bool = True,
         max_chunk_resubmits: int = DEFAULT_MAX_CHUNK_RESUBMITS,
         progress_interval: float = 60.0,
+        result_cache: Any = None,
         spend: SpendControl | None = None,
         **kwargs: Any,
     ) -> None:
@@ -135,6 +147,7 @@ class QuantumSweepOperator(BaseOperator):
         self.progress_interval = seconds(progress_interval, "progress_interval", required=True)
         self.spend = spend or SpendControl()
         self.job_ids: list[str] = []
+        self.result_cache = result_cache
         self._lineage: dict[str, Any] | None = None
 
     @property
@@ -164,6 +177,15 @@ class QuantumSweepOperator(BaseOperator):
         """The vendor's options of ``hook.get_job_result``."""
         return {}
 
+    def chunk_content(self, job: Any) -> dict[str, Any]:
+        """What decides a chunk's result, for the result cache's key (the job's program,
+        parameters, shots and options; never its tags or name)."""
+        raise NotImplementedError
+
+    def calibration(self) -> str | None:
+        """The calibration the jobs run against, where the vendor names one (cache key)."""
+        return None
+
     def prepare_circuits(self) -> Any:
         """The circuits as plain JSON (a vendor may convert objects, e.g. qiskit circuits)."""
         return self.circuits
@@ -185,6 +207,7 @@ class QuantumSweepOperator(BaseOperator):
                 self.job_limits().describe(),
             )
             found = self._submitted_before(context, chunks)
+            found.update(self._cached(workload, chunks, found))
             missing = [chunk for chunk in chunks if chunk.index not in found]
             if missing:
                 jobs = (self.chunk_job(workload, chunk) for chunk in missing)
@@ -196,7 +219,7 @@ class QuantumSweepOperator(BaseOperator):
         self._publish(context, job_ids)
         if not self.wait_for_completion:
             return job_ids
-        return self._wait(context, job_ids, job_ids, {})
+        return self._wait(context, job_ids, [j for j in job_ids if not is_cached(j)], {})
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Resume after the sweep trigger's event: resubmit, fail or merge.
@@ -222,7 +245,8 @@ class QuantumSweepOperator(BaseOperator):
         """The task was killed on a worker: cancel the sweep's jobs (final ones are left)."""
         if self.cancel_on_kill:
             for job_id in self.job_ids:
-                self.hook.try_cancel(job_id, "the task was killed")
+                if not is_cached(job_id):
+                    self.hook.try_cancel(job_id, "the task was killed")
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """OpenLineage: a ``quantumSweep`` run facet listing every job, and the table."""
@@ -272,6 +296,8 @@ class QuantumSweepOperator(BaseOperator):
         waiting_for: list[str],
         resubmits: dict[str, int],
     ) -> Any:
+        if not waiting_for:  # every chunk came from the result cache
+            return self._merge(context, job_ids)
         if self.deferrable:
             trigger = sweep_trigger(
                 self.trigger_class,
@@ -427,14 +453,7 @@ class QuantumSweepOperator(BaseOperator):
             merger = CountsMerger(workload, emit)
             for chunk in chunks:
                 job_id = job_ids[chunk.index]
-                try:
-                    result = self.hook.get_job_result(
-                        job_id, self.results_timeout, **self.result_options()
-                    )
-                except JobFailedError as exc:
-                    raise AirflowException(str(exc)) from None
-                counts = list(self.chunk_counts(workload, chunk, result))
-                del result  # one chunk's result at a time
+                counts = self._chunk_result(workload, chunk, job_id)
                 for part, part_counts in zip(chunk.parts, counts, strict=True):
                     merger.add(part, part_counts, job_id)
             merger.close()
@@ -445,6 +464,7 @@ class QuantumSweepOperator(BaseOperator):
             "shots": workload.shots,
             "parameters": list(workload.names),
             "jobs": len(job_ids),
+            "cached_chunks": sum(1 for job_id in job_ids if is_cached(job_id)),
             "results_uri": str(path) if path is not None else None,
             "format": "jsonl" if path is not None else None,
             "preview": merger.preview,
@@ -461,6 +481,55 @@ class QuantumSweepOperator(BaseOperator):
             )
         self._record(context, summary, job_ids)
         return summary
+
+    def _chunk_result(self, workload: Workload, chunk: Chunk, job_id: str) -> list[Any]:
+        """The counts of each part of ``chunk``: from its job's result (one at a time, then
+        stored in the result cache when there is one), or from the cache."""
+        cache = self._result_cache()
+        if is_cached(job_id):
+            counts = cache.get(job_id[len(CACHED) :]) if cache is not None else None
+            if counts is None:
+                raise AirflowException(
+                    f"{self.task_id}: chunk {chunk.index}'s cached result is gone from "
+                    f"{self.result_cache}; a retry runs it again"
+                )
+            return counts
+        try:
+            result = self.hook.get_job_result(job_id, self.results_timeout, **self.result_options())
+        except JobFailedError as exc:
+            raise AirflowException(str(exc)) from None
+        counts = list(self.chunk_counts(workload, chunk, result))
+        if cache is not None:
+            cache.put(self._cache_key(self.chunk_job(workload, chunk)), counts)
+        return counts
+
+    def _result_cache(self) -> ResultCache | None:
+        return None if self.result_cache is None else ResultCache(self.result_cache)
+
+    def _cache_key(self, job: Any) -> str:
+        return content_key(
+            self.vendor, self.backend_name, self.chunk_content(job), self.calibration()
+        )
+
+    def _cached(self, workload: Workload, chunks: list[Chunk], found: dict[int, str]) -> dict:
+        """The chunks (not found already) whose result the cache holds: ``cached:<key>``."""
+        cache = self._result_cache()
+        if cache is None:
+            return {}
+        hits = {}
+        for chunk in chunks:
+            if chunk.index not in found:
+                key = self._cache_key(self.chunk_job(workload, chunk))
+                if cache.get(key) is not None:
+                    hits[chunk.index] = CACHED + key
+        if hits:
+            self.log.info(
+                "Reusing %d of %d chunk(s) from the result cache %s: not sent, not paid for",
+                len(hits),
+                len(chunks),
+                self.result_cache,
+            )
+        return hits
 
     @contextmanager
     def _table(self, path: Any, rows: list[dict[str, Any]]) -> Iterator[Any]:
@@ -485,7 +554,8 @@ class QuantumSweepOperator(BaseOperator):
             "backend": self.backend_name,
             "items": summary["items"],
             "shots": summary["shots"],
-            "job_ids": list(job_ids),
+            "job_ids": [job_id for job_id in job_ids if not is_cached(job_id)],
+            "cached_chunks": summary["cached_chunks"],
             "results_uri": summary["results_uri"],
         }
         named = attach_to_outlets(context, self.outlets, facts)

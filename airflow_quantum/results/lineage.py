@@ -62,6 +62,8 @@ class QuantumSweepRunFacet(RunFacet):
     items: int | None = None
     shots: int | None = None
     resultsUri: str | None = None
+    #: Chunks read from the result cache instead of being run (their jobs are not listed).
+    cachedChunks: int = 0
 
     @staticmethod
     def _get_schema() -> str:
@@ -76,6 +78,7 @@ def sweep_lineage(
     items: int,
     shots: int,
     results_uri: str | None,
+    cached_chunks: int = 0,
 ) -> OperatorLineage:
     """The ``quantumSweep`` run facet, and the merged table as an output dataset when stored."""
     facet = QuantumSweepRunFacet(
@@ -85,6 +88,7 @@ def sweep_lineage(
         items=items,
         shots=shots,
         resultsUri=results_uri,
+        cachedChunks=cached_chunks,
     )
     outputs = [_dataset(results_uri)] if results_uri else []
     return OperatorLineage(outputs=outputs, run_facets={SWEEP_FACET_NAME: facet})

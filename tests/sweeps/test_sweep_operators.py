@@ -286,3 +286,50 @@ def test_ibm_textbook_circuit_is_made_isa_by_optimization_level(connections, emu
     )
     operator = ibm_sweep(circuits=textbook, optimization_level=1)
     check_angles(operator.execute(make_context(operator))["rows"], 6)
+
+
+#: Two different points: two different pieces of work (equal points share a cache entry).
+TWO_ANGLES = {"theta": [0.0, math.pi]}
+
+
+def counts_of(summary: dict[str, Any]) -> list[dict[str, int]]:
+    return [row["counts"] for row in summary["rows"]]
+
+
+@pytest.mark.parametrize("vendor", ["ibm", "azure"])
+def test_the_result_cache_reuses_the_same_work_and_only_that(
+    connections, emulator, vendor, tmp_path, capsys
+):
+    cache = f"file://{tmp_path}/cache"
+    first = SWEEPS[vendor](result_cache=cache, parameter_values=TWO_ANGLES)
+    assert counts_of(first.execute(make_context(first))) == [{"0": 6}, {"1": 6}]
+    paid = submitted(emulator, vendor)
+    assert len(list((tmp_path / "cache").iterdir())) == paid
+
+    # Another run, the same work: nothing is sent, the same table comes back, the log says so.
+    again = SWEEPS[vendor](result_cache=cache, parameter_values=TWO_ANGLES)
+    context = make_context(again, run_id="manual__2026-01-02T00:00:00+00:00")
+    capsys.readouterr()
+    summary = again.execute(context)
+    assert submitted(emulator, vendor) == paid
+    assert counts_of(summary) == [{"0": 6}, {"1": 6}]
+    assert summary["cached_chunks"] == paid
+    assert all(job_id.startswith("cached:") for job_id in context["ti"].pushed("job_ids"))
+    assert "from the result cache" in capsys.readouterr().out
+    facet = again.get_openlineage_facets_on_complete(None)
+    if facet is not None:
+        assert facet.run_facets["quantumSweep"].cachedChunks == paid
+
+    # Other shots are other work: sent and paid for.
+    other = SWEEPS[vendor](result_cache=cache, parameter_values=TWO_ANGLES, shots=7)
+    context = make_context(other, run_id="manual__2026-01-03T00:00:00+00:00")
+    assert counts_of(other.execute(context)) == [{"0": 7}, {"1": 7}]
+    assert submitted(emulator, vendor) == 2 * paid
+
+
+def test_no_result_cache_by_default(connections, emulator, tmp_path):
+    operator = ibm_sweep()
+    operator.execute(make_context(operator))
+    again = ibm_sweep()
+    again.execute(make_context(again, run_id="manual__2026-01-02T00:00:00+00:00"))
+    assert submitted(emulator, "ibm") == 2
