@@ -97,7 +97,7 @@ def example_quantum_sweep():
     # --8<-- [end:sweeps]
 
     @task
-    def merge(ibm: dict, azure: dict) -> dict:
+    def merge(ibm: dict, azure: dict, folder: str) -> dict:
         """One CSV of both sweeps (and a plot when matplotlib is there); its URI and size."""
         import csv
         import io
@@ -116,13 +116,13 @@ def example_quantum_sweep():
         writer = csv.writer(text)
         writer.writerow(["vendor", "theta", "shots", "p1"])
         writer.writerows(lines)
-        out = ObjectStoragePath(ibm["results_uri"]).parent / "sweep.csv"
+        out = ObjectStoragePath(f"{folder}/sweep.csv")
         out.write_text(text.getvalue())
-        plotted = _plot(lines, out.parent / "sweep.png")
+        plotted = _plot(lines, ObjectStoragePath(f"{folder}/sweep.png"))
         worst = max(abs(p1 - math.sin(theta / 2) ** 2) for _, theta, _, p1 in lines)
         return {"table": str(out), "rows": len(lines), "plot": plotted, "max_deviation": worst}
 
-    merge(ibm_sweep.output, azure_sweep.output)
+    merge(ibm_sweep.output, azure_sweep.output, folder=RESULTS)  # templated, as the sweeps' paths
 
 
 def _plot(lines: list[tuple], path: ObjectStoragePath) -> str | None:
