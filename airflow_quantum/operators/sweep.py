@@ -196,7 +196,6 @@ class QuantumSweepOperator(BaseOperator):
         hook = self.hook
         with failing_on_bad_input(self.task_id):
             workload, chunks = self._plan(context)
-            # Every chunk's job is built (and so checked) before the first is sent.
             self.log.info(
                 "%s sweep of %d item(s) x %d shots on %s: %d job(s) within %s",
                 self.vendor,
@@ -209,12 +208,12 @@ class QuantumSweepOperator(BaseOperator):
             found = self._submitted_before(context, chunks)
             found.update(self._cached(workload, chunks, found))
             missing = [chunk for chunk in chunks if chunk.index not in found]
-            if missing:
-                jobs = (self.chunk_job(workload, chunk) for chunk in missing)
+            # Every job is built (and so checked) and the whole is priced before one is sent.
+            jobs = [self.chunk_job(workload, chunk) for chunk in missing]
+            if jobs:
                 self.spend.before_submit_all(hook, jobs, context, self.log)
             job_ids = [found.get(chunk.index, "") for chunk in chunks]
-            for chunk in missing:
-                job = self.chunk_job(workload, chunk)
+            for chunk, job in zip(missing, jobs, strict=True):
                 job_ids[chunk.index] = hook.submit_job(job, idempotency_key(context, chunk.index))
         self._publish(context, job_ids)
         if not self.wait_for_completion:

@@ -333,3 +333,14 @@ def test_no_result_cache_by_default(connections, emulator, tmp_path):
     again = ibm_sweep()
     again.execute(make_context(again, run_id="manual__2026-01-02T00:00:00+00:00"))
     assert submitted(emulator, "ibm") == 2
+
+
+def test_a_bad_circuit_anywhere_in_a_batch_fails_before_any_job_is_sent(
+    connections, emulator, monkeypatch
+):
+    monkeypatch.setattr(ibm, "MAX_EXECUTIONS", 6)  # one circuit a job: the bad one is the 2nd
+    good = ISA_RY_SWEEP.replace("input float[64] theta;\n", "").replace("theta", "0.5")
+    operator = ibm_sweep(circuits=[good, "not a circuit"], parameter_values=None)
+    with pytest.raises(AirflowFailException, match=r"circuits"):
+        operator.execute(make_context(operator))
+    assert submitted(emulator, "ibm") == 0
