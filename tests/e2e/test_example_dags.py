@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import requests
-from airflow.sdk import ObjectStoragePath
 from e2e_support import EXAMPLE_DAGS, AirflowE2E, DagResult, load_example
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
@@ -375,5 +374,12 @@ def test_rotation_sweep_on_two_vendors_merged_into_one_table(airflow_e2e: Airflo
     assert merged["rows"] == 2024
     # P(1) follows sin^2(theta / 2) within sampling noise at 1,000 shots a point.
     assert merged["max_deviation"] < 0.08
-    table = ObjectStoragePath(merged["table"]).read_text().splitlines()
+    folder = f"results/example_quantum_sweep/{record.run_id}"
+    bucket = airflow_e2e.s3.bucket
+    assert merged["table"] == f"s3://aws_default@{bucket}/{folder}/sweep.csv"
+    assert ibm["results_uri"] == f"s3://aws_default@{bucket}/{folder}/ibm.jsonl"
+    table = airflow_e2e.s3.read_bytes(f"{folder}/sweep.csv").decode().splitlines()
     assert table[0] == "vendor,theta,shots,p1" and len(table) == 2025
+    # The IBM table straight from moto: one JSON line per angle, counts adding up to the shots.
+    rows = airflow_e2e.s3.read_bytes(f"{folder}/ibm.jsonl").decode().splitlines()
+    assert len(rows) == 2000 and sum(json.loads(rows[0])["counts"].values()) == 1000
