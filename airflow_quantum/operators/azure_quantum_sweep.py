@@ -94,7 +94,7 @@ class AzureQuantumSweepOperator(QuantumSweepOperator):
             tags=as_list(self.tags) or [],
         )
 
-    def chunk_counts(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
+    def part_results(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
         (part,) = chunk.parts
         return [azure.counts_of(result, part.shots)]
 

@@ -15,6 +15,7 @@ from airflow_quantum.operators.sweep import QuantumSweepOperator
 from airflow_quantum.spending.ibm_usage import IBMSpendControl
 from airflow_quantum.sweeps import ibm
 from airflow_quantum.sweeps.limits import Chunk, JobLimits
+from airflow_quantum.sweeps.merge import COUNTS, EXPECTATIONS, Combiner
 from airflow_quantum.sweeps.workload import Workload
 from airflow_quantum.triggers.ibm_quantum import IBMQuantumSweepTrigger
 
@@ -47,7 +48,14 @@ class IBMQuantumSweepOperator(QuantumSweepOperator):
         the circuits must be ISA circuits of the backend.
     :param tags: tags of every job (one more is each chunk's idempotency tag).
     :param job_options: ``log_level``, ``max_execution_time``, ``private``, ...
-    :param max_quantum_seconds: checked against the instance's usage before anything is sent.
+    :param max_quantum_seconds: the limit of the whole sweep (see docs/sweeps.md).
+    :param observables: run the Estimator instead: one observable (``"Z"``, ``{"ZZ": 1.0}``,
+        a ``SparsePauliOp``) measured on every item; rows get ``ev`` and ``std`` instead of
+        counts. Then no ``shots``: ``precision`` (default 0.015625) sizes the chunks as
+        ``1 / precision^2`` shots, and an item cut over jobs asks each for the precision of its
+        part; the parts' values are combined shot-weighted.
+    :param precision: the Estimator's target precision of every item.
+    :param shots: shots of every item (Sampler).
     See :class:`~airflow_quantum.operators.sweep.QuantumSweepOperator` for the rest.
     """
 
@@ -59,6 +67,7 @@ class IBMQuantumSweepOperator(QuantumSweepOperator):
         "backend",
         "tags",
         "options",
+        "observables",
     )
 
     def __init__(
@@ -72,13 +81,19 @@ class IBMQuantumSweepOperator(QuantumSweepOperator):
         tags: list[str] | None = None,
         job_options: dict[str, Any] | None = None,
         max_quantum_seconds: float | None = None,
+        observables: Any = None,
+        precision: float | None = None,
+        shots: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
             circuits=pubs.plain_inputs(circuits, "circuits"),
+            shots=shots,
             spend=IBMSpendControl(max_quantum_seconds),
             **kwargs,
         )
+        self.observables = pubs.plain_inputs(observables, "observables")
+        self.precision = precision
         self.backend = backend
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
         self.options = options
@@ -102,18 +117,33 @@ class IBMQuantumSweepOperator(QuantumSweepOperator):
     def chunk_job(self, workload: Workload, chunk: Chunk) -> Any:
         if not isinstance(self.job_options, dict):
             raise InvalidInputError("job_options must be a dict")
-        return ibm.sampler_job(
-            workload,
-            chunk,
-            self.backend,
-            options=self.options,
-            tags=as_list(self.tags) or [],
-            optimization_level=self.optimization_level,
+        options = {
+            "options": self.options,
+            "tags": as_list(self.tags) or [],
+            "optimization_level": self.optimization_level,
             **self.job_options,
-        )
+        }
+        if self.observables is None:
+            return ibm.sampler_job(workload, chunk, self.backend, **options)
+        return ibm.estimator_job(workload, chunk, self.backend, self.observables, **options)
 
-    def chunk_counts(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
+    def part_results(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
+        if self.observables is not None:
+            return ibm.part_values(workload, chunk, result)
         return ibm.part_counts(workload, chunk, result)
+
+    def combiner(self) -> Combiner:
+        return COUNTS if self.observables is None else EXPECTATIONS
+
+    def item_shots(self) -> Any:
+        """Sampler: ``shots``. Estimator: the shots ``precision`` stands for (``1 /
+        precision^2``; it only sizes the chunks: the service chooses its own shots)."""
+        if self.observables is None:
+            return self.shots
+        if self.shots is not None:
+            raise InvalidInputError("an Estimator sweep takes precision, not shots")
+        precision = ibm.DEFAULT_PRECISION if self.precision is None else self.precision
+        return ibm.precision_shots(pubs.precision(precision))
 
     def chunk_content(self, job: Any) -> dict[str, Any]:
         return {

@@ -8,7 +8,8 @@ resubmit the chunks that failed for a transient cause, fail on a permanent one â
 counts into one table, streamed to object storage, with a summary in XCom.
 
 A vendor's operator names its hook and trigger and gives the vendor parts (``job_limits``,
-``chunk_job``, ``chunk_counts``); the rest is here, once.
+``chunk_job``, ``part_results``, and ``combiner`` for results other than counts); the rest is
+here, once.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.sweeps.cache import CACHED, ResultCache, content_key, is_cached
 from airflow_quantum.sweeps.limits import Chunk, JobLimits, split
-from airflow_quantum.sweeps.merge import CountsMerger
+from airflow_quantum.sweeps.merge import COUNTS, Combiner, RowMerger
 from airflow_quantum.sweeps.policy import (
     DEFAULT_MAX_CHUNK_RESUBMITS,
     ChunkFailure,
@@ -113,7 +114,7 @@ class QuantumSweepOperator(BaseOperator):
         self,
         *,
         circuits: Any,
-        shots: int,
+        shots: int | None = None,
         parameter_values: Any = None,
         results_path: Any = None,
         wait_for_completion: bool = True,
@@ -169,9 +170,18 @@ class QuantumSweepOperator(BaseOperator):
         """The prepared job of ``chunk`` (``InvalidInputError`` names a bad input)."""
         raise NotImplementedError
 
-    def chunk_counts(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
-        """The counts of each part of ``chunk``, in order, from its decoded result."""
+    def part_results(self, workload: Workload, chunk: Chunk, result: Any) -> Iterable[Any]:
+        """The result of each part of ``chunk`` (its counts, or ``{"ev", "std"}``), in order,
+        from the chunk's decoded result."""
         raise NotImplementedError
+
+    def combiner(self) -> Combiner:
+        """How the parts of an item combine into its row (default: counts add up)."""
+        return COUNTS
+
+    def item_shots(self) -> Any:
+        """The shots of every item (an Estimator face gives its precision's equivalent)."""
+        return self.shots
 
     def result_options(self) -> dict[str, Any]:
         """The vendor's options of ``hook.get_job_result``."""
@@ -260,7 +270,7 @@ class QuantumSweepOperator(BaseOperator):
     # ------------------------------------------------------------------ helpers
 
     def _plan(self, context: Any) -> tuple[Workload, list[Chunk]]:
-        workload = Workload.of(self.prepare_circuits(), self.parameter_values, self.shots)
+        workload = Workload.of(self.prepare_circuits(), self.parameter_values, self.item_shots())
         chunks = list(split(workload.item_shots(), self.job_limits()))
         self._table_path(context, len(workload))  # checked before anything is sent
         return workload, chunks
@@ -449,12 +459,12 @@ class QuantumSweepOperator(BaseOperator):
         path = self._table_path(context, len(workload))
         rows: list[dict[str, Any]] = []
         with self._table(path, rows) as emit:
-            merger = CountsMerger(workload, emit)
+            merger = RowMerger(workload, emit, self.combiner())
             for chunk in chunks:
                 job_id = job_ids[chunk.index]
-                counts = self._chunk_result(workload, chunk, job_id)
-                for part, part_counts in zip(chunk.parts, counts, strict=True):
-                    merger.add(part, part_counts, job_id)
+                results = self._chunk_result(workload, chunk, job_id)
+                for part, part_result in zip(chunk.parts, results, strict=True):
+                    merger.add(part, part_result, job_id)
             merger.close()
         summary: dict[str, Any] = {
             "vendor": self.vendor,
@@ -482,25 +492,25 @@ class QuantumSweepOperator(BaseOperator):
         return summary
 
     def _chunk_result(self, workload: Workload, chunk: Chunk, job_id: str) -> list[Any]:
-        """The counts of each part of ``chunk``: from its job's result (one at a time, then
+        """The result of each part of ``chunk``: from its job's result (one at a time, then
         stored in the result cache when there is one), or from the cache."""
         cache = self._result_cache()
         if is_cached(job_id):
-            counts = cache.get(job_id[len(CACHED) :]) if cache is not None else None
-            if counts is None:
+            results = cache.get(job_id[len(CACHED) :]) if cache is not None else None
+            if results is None:
                 raise AirflowException(
                     f"{self.task_id}: chunk {chunk.index}'s cached result is gone from "
                     f"{self.result_cache}; a retry runs it again"
                 )
-            return counts
+            return results
         try:
             result = self.hook.get_job_result(job_id, self.results_timeout, **self.result_options())
         except JobFailedError as exc:
             raise AirflowException(str(exc)) from None
-        counts = list(self.chunk_counts(workload, chunk, result))
+        results = list(self.part_results(workload, chunk, result))
         if cache is not None:
-            cache.put(self._cache_key(self.chunk_job(workload, chunk)), counts)
-        return counts
+            cache.put(self._cache_key(self.chunk_job(workload, chunk)), results)
+        return results
 
     def _result_cache(self) -> ResultCache | None:
         return None if self.result_cache is None else ResultCache(self.result_cache)

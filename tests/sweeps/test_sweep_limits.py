@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.sweeps import azure, ibm
 from airflow_quantum.sweeps.limits import Chunk, JobLimits, Part, shot_parts, split
-from airflow_quantum.sweeps.merge import CountsMerger, add_counts
+from airflow_quantum.sweeps.merge import EXPECTATIONS, RowMerger, add_counts
 from airflow_quantum.sweeps.workload import Workload, parameter_table
 
 IBM = ibm.limits("ibm_fez", 100_000)
@@ -119,7 +121,7 @@ def test_shot_split_parts_are_summed_into_one_row_per_item():
     workload = Workload.of("c", {"theta": [0.0, 1.0]}, 8192)
     limits = JobLimits(max_items=1, max_shots=2000)
     rows: list[dict] = []
-    merger = CountsMerger(workload, rows.append)
+    merger = RowMerger(workload, rows.append)
     for chunk in split(workload.item_shots(), limits):
         (part,) = chunk.parts
         ones = part.shots // 4 if part.item == 0 else part.shots // 2
@@ -136,7 +138,7 @@ def test_shot_split_parts_are_summed_into_one_row_per_item():
 
 def test_a_missing_part_is_named_when_the_merge_closes():
     workload = Workload.of(["a"], None, 10)
-    merger = CountsMerger(workload, lambda row: None)
+    merger = RowMerger(workload, lambda row: None)
     merger.add(Part(0, 4), {"0": 4}, "j")
     with pytest.raises(ValueError, match="item 0 has 4 of its 10 shots"):
         merger.close()
@@ -152,3 +154,30 @@ def test_azure_binding_replaces_whole_words_only():
     assert azure.bind_program(program, {"theta": 0.5}) == "ry(0.5) q[0];\nrz(theta2) q[0];\n"
     circuit = [{"gate": "ry", "target": 0, "rotation": "theta"}, {"gate": "h", "target": 0}]
     assert azure.bind_circuit(circuit, {"theta": 0.25})[0]["rotation"] == 0.25
+
+
+def test_expectation_values_of_parts_combine_shot_weighted():
+    workload = Workload.of(["c"], None, 400)
+    rows: list[dict] = []
+    merger = RowMerger(workload, rows.append, EXPECTATIONS)
+    merger.add(Part(0, 100), {"ev": 0.5, "std": 0.1}, "a")
+    merger.add(Part(0, 300), {"ev": 0.7, "std": 0.2}, "b")
+    (row,) = rows
+    assert row["ev"] == pytest.approx((100 * 0.5 + 300 * 0.7) / 400)
+    # sqrt((100 x 0.1)^2 + (300 x 0.2)^2) / 400
+    assert row["std"] == pytest.approx(math.sqrt(10**2 + 60**2) / 400)
+    assert row["jobs"] == ["a", "b"] and "counts" not in row
+
+
+def test_one_part_keeps_its_value_and_error():
+    workload = Workload.of(["c"], None, 4096)
+    rows: list[dict] = []
+    merger = RowMerger(workload, rows.append, EXPECTATIONS)
+    merger.add(Part(0, 4096), {"ev": -0.25, "std": 0.015}, "a")
+    assert (rows[0]["ev"], rows[0]["std"]) == (pytest.approx(-0.25), pytest.approx(0.015))
+
+
+def test_estimator_precision_sizes_the_chunks():
+    assert ibm.precision_shots(ibm.DEFAULT_PRECISION) == 4096
+    assert ibm.precision_shots(0.001) == 1_000_000
+    assert ibm.shots_precision(4096) == pytest.approx(0.015625)

@@ -344,3 +344,28 @@ def test_a_bad_circuit_anywhere_in_a_batch_fails_before_any_job_is_sent(
     with pytest.raises(AirflowFailException, match=r"circuits"):
         operator.execute(make_context(operator))
     assert submitted(emulator, "ibm") == 0
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_ibm_estimator_sweep_gives_expectation_values_per_point(
+    connections, emulator, monkeypatch, split
+):
+    """<Z> after ry(theta) is cos(theta): +1 at 0, -1 at pi; cut over jobs, the parts'
+    values combine to the same."""
+    measured = ISA_RY_SWEEP.replace("bit[1] meas;\n", "").replace("meas[0] = measure q[0];\n", "")
+    if split:
+        monkeypatch.setattr(ibm, "MAX_EXECUTIONS", 2000)  # 4,096 shots a point: 3 parts
+    operator = ibm_sweep(circuits=measured, observables="Z", shots=None, deferrable=True)
+    context = make_context(operator)
+    summary = run_deferred(operator, context)
+    rows = summary["rows"]
+    assert [row["ev"] for row in rows] == pytest.approx([1.0, -1.0, 1.0], abs=0.1)
+    assert all(row["std"] >= 0 and "counts" not in row for row in rows)
+    assert [len(row["jobs"]) for row in rows] == ([3, 3, 3] if split else [1, 1, 1])
+
+
+def test_an_estimator_sweep_takes_precision_not_shots(connections, emulator):
+    operator = ibm_sweep(observables="Z", shots=10)
+    with pytest.raises(AirflowFailException, match="precision, not shots"):
+        operator.execute(make_context(operator))
+    assert submitted(emulator, "ibm") == 0
