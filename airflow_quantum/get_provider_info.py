@@ -165,11 +165,14 @@ CONFIG = {
 }
 
 
-def _modules(kind: str, *ibm_extra: str) -> list[dict[str, Any]]:
+def _modules(kind: str, *ibm_extra: str, azure_extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     return [
         {
             "integration-name": "Azure Quantum",
-            "python-modules": [f"airflow_quantum.{kind}.azure_quantum"],
+            "python-modules": [
+                f"airflow_quantum.{kind}.azure_quantum",
+                *(f"airflow_quantum.{kind}.{name}" for name in azure_extra),
+            ],
         },
         {
             "integration-name": "IBM Quantum",
@@ -200,7 +203,12 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["software"],
             },
         ],
-        "operators": _modules("operators", "ibm_quantum_sessions"),
+        "operators": _modules(
+            "operators",
+            "ibm_quantum_sessions",
+            "ibm_quantum_sweep",
+            azure_extra=("azure_quantum_sweep",),
+        ),
         "sensors": _modules("sensors"),
         "triggers": _modules("triggers"),
         "config": CONFIG,

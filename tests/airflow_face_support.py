@@ -238,6 +238,11 @@ class FakeTI:
         assert values, f"nothing pushed under {key!r}: {self.pushes}"
         return values[-1]
 
+    def xcom_pull(self, task_ids: str | None = None, key: str = "return_value") -> Any:
+        """The last value this task instance pushed under ``key`` (None if none)."""
+        values = [value for name, value in self.pushes if name == key]
+        return values[-1] if values else None
+
     def get_first_reschedule_date(self, context: Any) -> None:
         return None
 

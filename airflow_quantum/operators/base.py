@@ -56,17 +56,23 @@ def default_deferrable() -> bool:
 IDEMPOTENCY_TAG_PREFIX = "airflow-"
 
 
-def idempotency_key(context: Any) -> str:
-    """A stable tag for the work of one task instance: dag, task, run and map index.
+def idempotency_key(context: Any, chunk: int | None = None) -> str:
+    """A stable tag for the work of one task instance: dag, task, run and map index (and the
+    chunk, for a task that submits many jobs: each chunk has its own key).
 
     Every try of the same task instance computes the same key, so a retry can find the job an
     earlier try submitted instead of paying for a second one. At most 40 characters.
     """
     ti = context["ti"]
-    identity = "|".join(
-        str(part)
-        for part in (ti.dag_id, ti.task_id, context["run_id"], getattr(ti, "map_index", -1))
+    parts: tuple[Any, ...] = (
+        ti.dag_id,
+        ti.task_id,
+        context["run_id"],
+        getattr(ti, "map_index", -1),
     )
+    if chunk is not None:
+        parts = (*parts, f"chunk {chunk}")
+    identity = "|".join(str(part) for part in parts)
     return IDEMPOTENCY_TAG_PREFIX + hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 

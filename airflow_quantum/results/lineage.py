@@ -18,6 +18,11 @@ from airflow_quantum.results.summary import JobFacts
 
 #: The key of the run facet in the OpenLineage event.
 FACET_NAME = "quantumJob"
+#: The key of a sweep's run facet.
+SWEEP_FACET_NAME = "quantumSweep"
+SWEEP_SCHEMA_URL = (
+    "https://github.com/airflow-quantum/airflow-quantum/blob/main/docs/sweeps.md#openlineage"
+)
 SCHEMA_URL = (
     "https://github.com/airflow-quantum/airflow-quantum/blob/main/docs/operators.md#openlineage"
 )
@@ -44,6 +49,49 @@ class QuantumJobRunFacet(RunFacet):
     @staticmethod
     def _get_schema() -> str:
         return SCHEMA_URL
+
+
+@attrs.define(kw_only=True)
+class QuantumSweepRunFacet(RunFacet):
+    """The jobs a sweep task ran: vendor, backend or target, every job id, items, shots per
+    item, and the merged table."""
+
+    vendor: str
+    backend: str | None = None
+    jobIds: list[str] = attrs.field(factory=list)
+    items: int | None = None
+    shots: int | None = None
+    resultsUri: str | None = None
+    #: Chunks read from the result cache instead of being run (their jobs are not listed).
+    cachedChunks: int = 0
+
+    @staticmethod
+    def _get_schema() -> str:
+        return SWEEP_SCHEMA_URL
+
+
+def sweep_lineage(
+    *,
+    vendor: str,
+    backend: str | None,
+    job_ids: list[str],
+    items: int,
+    shots: int,
+    results_uri: str | None,
+    cached_chunks: int = 0,
+) -> OperatorLineage:
+    """The ``quantumSweep`` run facet, and the merged table as an output dataset when stored."""
+    facet = QuantumSweepRunFacet(
+        vendor=vendor,
+        backend=backend,
+        jobIds=list(job_ids),
+        items=items,
+        shots=shots,
+        resultsUri=results_uri,
+        cachedChunks=cached_chunks,
+    )
+    outputs = [_dataset(results_uri)] if results_uri else []
+    return OperatorLineage(outputs=outputs, run_facets={SWEEP_FACET_NAME: facet})
 
 
 def operator_lineage(facts: JobFacts) -> OperatorLineage:

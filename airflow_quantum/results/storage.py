@@ -8,7 +8,9 @@ user part. The provider's settings live in the ``[quantum]`` section of the Airf
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
 from airflow.sdk import ObjectStoragePath, conf
 
@@ -81,15 +83,23 @@ def write_json(path: ObjectStoragePath, value: Any) -> int:
 
 
 def write_bytes(path: ObjectStoragePath, data: bytes) -> int:
-    """Write ``data`` to ``path``; returns the bytes written.
+    """Write ``data`` to ``path``; returns the bytes written."""
+    with writing(path) as stream:
+        stream.write(data)
+    return len(data)
+
+
+@contextmanager
+def writing(path: ObjectStoragePath) -> Iterator[IO[bytes]]:
+    """``path`` open for writing bytes, streamed (a table written row by row).
 
     Folders are made on local disks only: on object stores there are none to make, and
     s3fs's ``mkdir`` would create a missing bucket instead of failing on it.
     """
     if path.protocol in _LOCAL_PROTOCOLS:
         path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return len(data)
+    with path.open("wb") as stream:
+        yield stream
 
 
 def xcom_backend_offloads(size: int) -> bool:

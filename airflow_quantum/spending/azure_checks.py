@@ -140,22 +140,57 @@ class AzureSpendControl(SpendControl):
         self.candidates = candidates
 
     def before_submit(self, hook: Any, job: Any, context: Any, log: Any) -> Any:
-        ti = context["ti"]
         if self.candidates is not None:
             choice = hook.least_busy(list(self.candidates))
             log.info("Chose Azure Quantum target %s", choice.describe())
             job = job.on_target(choice.name)
-            ti.xcom_push(key=CHOSEN_BACKEND_KEY, value=choice.name)
-        estimate = hook.estimate_cost(job, self.prices)
+            context["ti"].xcom_push(key=CHOSEN_BACKEND_KEY, value=choice.name)
+        self._check(hook, hook.estimate_cost(job, self.prices), job.target, context, log)
+        return job
+
+    def before_submit_all(self, hook: Any, jobs: Iterable[Any], context: Any, log: Any) -> None:
+        """Before the jobs of a sweep are sent (all on one target): their summed estimate
+        against ``max_cost``, and the target's quotas, once."""
+        estimates, target = [], None
+        for job in jobs:
+            estimates.append(hook.estimate_cost(job, self.prices))
+            target = job.target
+        if target is not None:
+            self._check(hook, summed_estimate(estimates), target, context, log)
+
+    def _check(self, hook: Any, estimate: dict[str, Any], target: str, context: Any, log: Any):
+        """Log and push the estimate; ``OverBudgetError`` over the limit; the quotas."""
         log.info("Cost estimate: %s", describe_estimate(estimate))
-        ti.xcom_push(key=COST_ESTIMATE_KEY, value=estimate)
+        context["ti"].xcom_push(key=COST_ESTIMATE_KEY, value=estimate)
         limit = resolve_limit(MAX_COST, self.max_cost, hook.extras(hook.connection))
-        currency = hook.price_rule(job.target, self.prices).currency
+        currency = hook.price_rule(target, self.prices).currency
         check_budget(estimate, limit, currency, allow_unpriced=self.allow_unpriced)
         if limit is not None:
             log.info("Within the budget %s", limit.describe())
         try:
-            hook.check_quotas(job.target, self.prices)
+            hook.check_quotas(target, self.prices)
         except (NotFoundError, BadRequestError) as exc:
             log.warning("Quotas not checked: the workspace did not list them (%s)", exc)
-        return job
+
+
+def summed_estimate(estimates: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The estimate of many jobs (a sweep's chunks) as one: priced only if every one is, in
+    one currency; the first unpriced job's reason otherwise."""
+    first = estimates[0]
+    summed: dict[str, Any] = {
+        "target": first["target"],
+        "currency": first.get("currency"),
+        "priced": True,
+        "jobs": len(estimates),
+        "formula": f"sum of {len(estimates)} job estimates",
+    }
+    for index, estimate in enumerate(estimates):
+        if not estimate.get("priced") or estimate.get("currency") != summed["currency"]:
+            return {
+                **summed,
+                "priced": False,
+                "estimated_total": None,
+                "detail": f"job {index} of the sweep: {describe_estimate(estimate)}",
+            }
+    summed["estimated_total"] = math.fsum(estimate["estimated_total"] for estimate in estimates)
+    return summed

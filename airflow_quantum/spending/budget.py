@@ -97,6 +97,10 @@ class SpendControl:
         earlier try's job is reattached."""
         return job
 
+    def before_submit_all(self, hook: Any, jobs: Any, context: Any, log: Any) -> None:
+        """Before the jobs of a sweep are sent: the estimate and limits of the whole workload
+        (``jobs``: the prepared job of every chunk to send). Raise as ``before_submit``."""
+
     def over_limit(self, job: Any, hook: Any = None, log: Any = None) -> Any:
         """While the job waits: a verdict (with ``text(outcome)``) when it must be cancelled
         for its cost, else None."""

@@ -181,6 +181,12 @@ class IBMSpendControl(SpendControl):
         check_instance(hook.estimate_usage(), self.limit(hook, log), log)
         return job
 
+    def before_submit_all(self, hook: Any, jobs: Any, context: Any, log: Any) -> None:
+        """Before the jobs of a sweep are sent: the instance's usage, once. The service gives
+        no estimate before a job is queued, so ``max_quantum_seconds`` is judged on the sum of
+        the queued jobs' estimates while they wait."""
+        check_instance(hook.estimate_usage(), self.limit(hook, log), log)
+
     def over_limit(self, job: Any, hook: Any = None, log: Any = None) -> OverLimit | None:
         return over_limit(job, self.limit(hook, log))
 

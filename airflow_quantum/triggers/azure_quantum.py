@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
 from airflow_quantum.triggers.base import QuantumJobTrigger
+from airflow_quantum.triggers.sweep import QuantumSweepTrigger
 
 
 class AzureQuantumJobTrigger(QuantumJobTrigger):
@@ -16,4 +17,11 @@ class AzureQuantumJobTrigger(QuantumJobTrigger):
 
     # Imported with the trigger: importing the hook's modules takes about a second, which
     # would stall the triggerer's event loop at the first wait.
+    hook_class = AzureQuantumHook
+
+
+class AzureQuantumSweepTrigger(QuantumSweepTrigger):
+    """Waits in the triggerer for all the Azure Quantum jobs of a sweep (see
+    :class:`~airflow_quantum.triggers.sweep.QuantumSweepTrigger`)."""
+
     hook_class = AzureQuantumHook

@@ -123,9 +123,7 @@ class QuantumJobTrigger(BaseTrigger):
     def _make_hook(self) -> Any:
         """A new hook for the connection (the scope makes one and shares it), its retries cut
         down for polling."""
-        hook_class = self.hook_class
-        policy = polling_policy(hook_class.client_class.default_retry_policy)
-        return hook_class(**{hook_class.conn_name_attr: self.conn_id}, retry_policy=policy)
+        return polling_hook(self.hook_class, self.conn_id)
 
     @property
     def vendor(self) -> str:
@@ -201,17 +199,10 @@ class QuantumJobTrigger(BaseTrigger):
             await scopes.release(scope)
 
     async def _acquire(self) -> scopes.ConnectionScope:
-        kind = f"{type(self).__module__}.{type(self).__qualname__}"
-        return await scopes.acquire(kind, self.conn_id, self._make_hook)
+        return await acquire_scope(self)
 
     def _schedule(self, scope: scopes.ConnectionScope, client: Any) -> OwnPolls | SharedPolls:
-        shared = scope.shared_polling if self.shared_polling is None else self.shared_polling
-        if shared and hasattr(client, "pending_job_pages"):
-            poller = scope.poller(self.vendor)
-            return SharedPolls(
-                poller, self.job_id, self.poll_interval, self.max_poll_interval, self.deadline
-            )
-        return OwnPolls(self.poll_interval, self.max_poll_interval, self.deadline)
+        return job_polls(self, scope, client, self.job_id)
 
     async def _follow(
         self, scope: scopes.ConnectionScope, polls: OwnPolls | SharedPolls
@@ -294,6 +285,36 @@ class QuantumJobTrigger(BaseTrigger):
             "message": message,
             "cause": cause.value if cause is not None else None,
         }
+
+
+def polling_hook(hook_class: Any, conn_id: str) -> Any:
+    """A new hook of ``hook_class`` for ``conn_id``, its retries cut down for polling."""
+    policy = polling_policy(hook_class.client_class.default_retry_policy)
+    return hook_class(**{hook_class.conn_name_attr: conn_id}, retry_policy=policy)
+
+
+async def acquire_scope(trigger: Any) -> scopes.ConnectionScope:
+    """The connection scope of a waiting trigger (one per trigger class and connection);
+    release it after (``scopes.release``)."""
+    kind = f"{type(trigger).__module__}.{type(trigger).__qualname__}"
+    return await scopes.acquire(kind, trigger.conn_id, trigger._make_hook)
+
+
+def job_polls(
+    trigger: Any, scope: scopes.ConnectionScope, client: Any, job_id: str
+) -> OwnPolls | SharedPolls:
+    """When a trigger's wait looks at ``job_id``: through the scope's shared poller (the
+    trigger's ``shared_polling``, else the connection's choice) or on its own."""
+    shared = scope.shared_polling if trigger.shared_polling is None else trigger.shared_polling
+    if shared and hasattr(client, "pending_job_pages"):
+        return SharedPolls(
+            scope.poller(trigger.vendor),
+            job_id,
+            trigger.poll_interval,
+            trigger.max_poll_interval,
+            trigger.deadline,
+        )
+    return OwnPolls(trigger.poll_interval, trigger.max_poll_interval, trigger.deadline)
 
 
 def job_trigger(

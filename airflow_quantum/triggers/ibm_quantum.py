@@ -10,6 +10,7 @@ from airflow_quantum.spending import ibm_usage
 from airflow_quantum.spending.budget import MAX_QUANTUM_SECONDS, check_limit
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.base import CANCELLED, ERROR, QuantumJobTrigger
+from airflow_quantum.triggers.sweep import QuantumSweepTrigger
 
 
 class IBMQuantumJobTrigger(QuantumJobTrigger):
@@ -49,3 +50,41 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
         else:
             event = self._event(ERROR, job.state, verdict.text(outcome))
         return {**event, ibm_usage.OVER_BUDGET_KEY: True}
+
+
+class IBMQuantumSweepTrigger(QuantumSweepTrigger):
+    """Waits in the triggerer for all the IBM Quantum jobs of a sweep (see
+    :class:`~airflow_quantum.triggers.sweep.QuantumSweepTrigger`), and:
+
+    :param max_quantum_seconds: the task's limit on the whole sweep: once the service's
+        estimates (``usage_estimation``) of its jobs add up to more, the jobs not final are
+        cancelled and the wait ends with a ``cancelled`` event marked ``over_budget``.
+    """
+
+    hook_class = IBMQuantumHook
+
+    def __init__(self, *args: Any, max_quantum_seconds: float | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.max_quantum_seconds = check_limit(max_quantum_seconds, MAX_QUANTUM_SECONDS, "trigger")
+        self._estimates: dict[str, float] = {}
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        path, kwargs = super().serialize()
+        if self.max_quantum_seconds is not None:
+            kwargs["max_quantum_seconds"] = self.max_quantum_seconds
+        return path, kwargs
+
+    def judge(self, job_id: str, job: Any) -> str | None:
+        if self.max_quantum_seconds is None:
+            return None
+        estimate = ibm_usage.job_estimate(job)
+        if estimate is not None:
+            self._estimates[job_id] = estimate
+        total = sum(self._estimates.values())
+        if total <= self.max_quantum_seconds:
+            return None
+        limit = ibm_usage.seconds_text(self.max_quantum_seconds)
+        return (
+            f"the service estimates the sweep's jobs at {ibm_usage.seconds_text(total)} quantum "
+            f"seconds, over {MAX_QUANTUM_SECONDS}={limit}"
+        )

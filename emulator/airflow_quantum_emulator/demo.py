@@ -45,6 +45,8 @@ DEMO_DAGS: tuple[str, ...] = (
     "example_quantum_results_consumer",
     # Its default threshold is above the estimate: it runs without waiting for a person.
     "example_quantum_spend_approval",
+    # 2,000 points on IBM (one job) and 24 on Azure (24 jobs), one deferral each: ~50 s.
+    "example_quantum_sweep",
 )
 #: Job timings of the demo's emulator: long enough for every wait to go through a trigger and
 #: show a job queued, then running; short enough for the whole demo to take about two minutes.

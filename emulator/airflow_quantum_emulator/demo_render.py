@@ -206,6 +206,22 @@ def _render_results_consumer(run: DagRunRecord, g: Glyphs) -> list[str]:
     ]
 
 
+def _render_sweep(run: DagRunRecord, g: Glyphs) -> list[str]:
+    lines = []
+    for task_id in ("ibm_sweep", "azure_sweep"):
+        summary = run.xcom(task_id) or {}
+        lines.append(
+            f"{summary.get('vendor')} {summary.get('backend')}: {summary.get('items')} angles x "
+            f"{summary.get('shots')} shots in {summary.get('jobs')} job(s), one deferral"
+        )
+    merged = run.xcom("merge") or {}
+    lines.append(
+        f"merged {merged.get('rows')} rows into {merged.get('table')}; largest distance from "
+        f"sin^2(theta/2): {merged.get('max_deviation', float('nan')):.3f}"
+    )
+    return lines
+
+
 def _render_spend_approval(run: DagRunRecord, g: Glyphs) -> list[str]:
     estimate = run.xcom("estimate") or {}
     approved = run.tasks.get(("approve_spend", -1)) == "success"
@@ -230,6 +246,7 @@ RENDERERS: dict[str, Callable[[DagRunRecord, Glyphs], list[str]]] = {
     "example_quantum_results_storage": _render_results_storage,
     "example_quantum_results_consumer": _render_results_consumer,
     "example_quantum_spend_approval": _render_spend_approval,
+    "example_quantum_sweep": _render_sweep,
 }
 
 
@@ -239,6 +256,9 @@ def job_ids(run: DagRunRecord) -> dict[str, str]:
     for (task_id, index, key), value in sorted(run.xcoms.items()):
         if key == "job_id" and isinstance(value, str):
             found.setdefault(value, ti_label(task_id, index))
+        elif key == "job_ids" and isinstance(value, list):  # a sweep's jobs, chunk by chunk
+            for chunk, job_id in enumerate(value):
+                found.setdefault(job_id, f"{ti_label(task_id, index)} chunk {chunk}")
     return found
 
 
@@ -257,8 +277,10 @@ def spend_lines(
     labels = {
         label: job_id for job_id, label in job_ids(run).items() if ran is None or job_id in ran
     }
+    # A sweep's jobs are labelled "<task> chunk <n>": its summed estimate is no job of its own.
+    swept = {label.partition(" chunk ")[0] for label in labels if " chunk " in label}
     for task_id, index, key in run.xcoms:
-        if key == "cost_estimate":
+        if key == "cost_estimate" and ti_label(task_id, index) not in swept:
             labels.setdefault(ti_label(task_id, index), "")  # estimated, never submitted
     lines = []
     for label, job_id in sorted(labels.items()):

@@ -46,7 +46,10 @@ DEFERRED_TASKS: dict[str, list[tuple[str, int, str]]] = {
     "example_quantum_results_storage": [("sample_ghz", -1, "sample_ghz")],
     "example_quantum_results_consumer": [],
     "example_quantum_spend_approval": [("run_on_qpu", -1, "run_on_qpu")],
+    "example_quantum_sweep": [("ibm_sweep", -1, "ibm_sweep"), ("azure_sweep", -1, "azure_sweep")],
 }
+#: DAGs whose tasks wait for many jobs in one deferral (sweeps).
+SWEEP_DAGS = {"example_quantum_sweep"}
 #: DAGs that read what another DAG's run left (an asset event): that one runs first.
 UPSTREAM = {"example_quantum_results_consumer": "example_quantum_results_storage"}
 #: DAGs that price their job with the Azure hook's ``estimate_cost`` (issue 15, the Azure half):
@@ -105,31 +108,42 @@ def test_dag_succeeds_and_every_wait_goes_through_the_trigger(airflow_e2e: Airfl
     assert set(record.deferred_tasks()) == expected
     output = result.output()
     for task_id, index, source in DEFERRED_TASKS[dag_id]:
-        job_id = record.xcom(source, "job_id", index)
-        assert isinstance(job_id, str) and job_id, f"no job_id XCom for {source}[{index}]"
-        label = f"{dag_id}.{task_id}[{index}] (job {job_id})"
-
+        # A sweep task waits for all of its jobs (``job_ids``) in one deferral.
+        sweep = record.xcom(source, "job_ids", index)
+        job_ids = sweep or [record.xcom(source, "job_id", index)]
         events = record.events[(task_id, index)]
         assert [event for event, _ in events] == ["running", "deferred", "running", "success"]
         deferred_at, resumed_at = events[1][1], events[2][1]
+        for job_id in job_ids:
+            assert isinstance(job_id, str) and job_id, f"no job id XCom for {source}[{index}]"
+            label = f"{dag_id}.{task_id}[{index}] (job {job_id})"
 
-        base = airflow_e2e.emulator.url
-        job = requests.get(f"{base}/_emulator/jobs/{job_id}", timeout=10).json()
-        assert job["created_at"] < deferred_at < job["ended_at"] < resumed_at, (label, job)
+            base = airflow_e2e.emulator.url
+            job = requests.get(f"{base}/_emulator/jobs/{job_id}", timeout=10).json()
+            assert job["created_at"] < deferred_at < job["ended_at"] < resumed_at, (label, job)
 
-        gets = [
-            request["time"]
-            for request in requests.get(f"{base}/_emulator/requests", timeout=10).json()["requests"]
-            if request["method"] == "GET" and request["path"].endswith(f"/jobs/{job_id}")
-        ]
-        while_deferred = [t for t in gets if deferred_at < t < resumed_at]
-        assert while_deferred, f"{label}: no poll while deferred"
-        assert max(while_deferred) >= job["ended_at"], f"{label}: nobody saw it finish"
-        # ... and the polls were the trigger's: it logged the final state it saw.
-        assert any(
-            f"job {job_id}: succeeded" in line and "airflow_quantum.triggers." in line
-            for line in output.splitlines()
-        ), label
+            gets = [
+                request["time"]
+                for request in requests.get(f"{base}/_emulator/requests", timeout=10).json()[
+                    "requests"
+                ]
+                if request["method"] == "GET" and request["path"].endswith(f"/jobs/{job_id}")
+            ]
+            while_deferred = [t for t in gets if deferred_at < t < resumed_at]
+            assert while_deferred, f"{label}: no poll while deferred"
+            assert max(while_deferred) >= job["ended_at"], f"{label}: nobody saw it finish"
+            if sweep:
+                continue
+            # ... and the polls were the trigger's: it logged the final state it saw.
+            assert any(
+                f"job {job_id}: succeeded" in line and "airflow_quantum.triggers." in line
+                for line in output.splitlines()
+            ), label
+        if sweep:  # the sweep's trigger logged its last progress line
+            done = f"sweep: {len(sweep)}/{len(sweep)} jobs done (0 failed or cancelled)"
+            assert any(
+                done in line and "airflow_quantum.triggers." in line for line in output.splitlines()
+            ), (dag_id, task_id)
     assert output.count("[DAG TEST] running trigger in line") == len(expected)
 
 
@@ -330,7 +344,9 @@ def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
             continue
         for task_id, _, _ in deferred:
             assert f"{task_id}" in text[dag_id]
-        if deferred:  # the results consumer runs no job
+        if dag_id in SWEEP_DAGS:  # one trigger for many jobs: it logs progress, not states
+            assert "running → deferred → running → success" in text[dag_id]
+        elif deferred:  # the results consumer runs no job
             assert "running → deferred → running → success  (trigger: job " in text[dag_id]
         assert "could not summarise" not in text[dag_id]
     assert "\n00 █" in text["example_ibm_quantum_sampler"]
@@ -345,3 +361,25 @@ def test_demo_summary_of_each_run(airflow_e2e: AirflowE2E):
     assert "match the service's: True" in text["example_quantum_results_consumer"]
     if "example_quantum_spend_approval" not in NEEDS_ESTIMATE:
         assert "within the threshold: no approval asked" in text["example_quantum_spend_approval"]
+
+
+def test_rotation_sweep_on_two_vendors_merged_into_one_table(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_quantum_sweep").record
+    assert record is not None
+    ibm, azure = record.xcom("ibm_sweep"), record.xcom("azure_sweep")
+    assert (ibm["items"], ibm["jobs"], ibm["shots"]) == (2000, 1, 1000)  # one job for 2,000
+    assert (azure["items"], azure["jobs"]) == (24, 24)  # an Azure job is one circuit
+    assert len(record.xcom("ibm_sweep", "job_ids")) == 1
+    merged = record.xcom("merge")
+    assert merged["rows"] == 2024
+    # P(1) follows sin^2(theta / 2) within sampling noise at 1,000 shots a point.
+    assert merged["max_deviation"] < 0.08
+    folder = f"results/example_quantum_sweep/{record.run_id}"
+    bucket = airflow_e2e.s3.bucket
+    assert merged["table"] == f"s3://aws_default@{bucket}/{folder}/sweep.csv"
+    assert ibm["results_uri"] == f"s3://aws_default@{bucket}/{folder}/ibm.jsonl"
+    table = airflow_e2e.s3.read_bytes(f"{folder}/sweep.csv").decode().splitlines()
+    assert table[0] == "vendor,theta,shots,p1" and len(table) == 2025
+    # The IBM table straight from moto: one JSON line per angle, counts adding up to the shots.
+    rows = airflow_e2e.s3.read_bytes(f"{folder}/ibm.jsonl").decode().splitlines()
+    assert len(rows) == 2000 and sum(json.loads(rows[0])["counts"].values()) == 1000

@@ -323,3 +323,26 @@ def test_random_json_bodies_never_cause_a_server_error(emulator_server, body, st
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         azure_error(response)
+
+
+@pytest.mark.parametrize(
+    ("target", "shots", "refused"),
+    [
+        ("ionq.qpu.aria-1", 10_000, False),
+        ("ionq.qpu.aria-1", 10_001, True),
+        ("ionq.simulator", 10_001, False),  # the simulator has no maximum of its own
+        ("ionq.simulator", 1_000_001, True),  # the service-wide range
+    ],
+)
+def test_a_target_refuses_more_shots_than_its_maximum(wire, staged, target, shots, refused):
+    """The shot maxima the sweep splits by (airflow_quantum.sweeps.azure) are enforced here."""
+    job_id, sas = staged
+    body = wire.job_body(IONQ, sas, {"shots": shots}, target=target)
+    response = put_job(wire, job_id, body)
+    if not refused:
+        assert response.status_code == 200, response.text
+        return
+    error = failed_job(wire, job_id, response)
+    assert error["code"] == "InvalidInputData", error
+    maximum = 10_000 if target != "ionq.simulator" else 1_000_000
+    assert f"inputParams.shots must be between 1 and {maximum}" in error["message"]

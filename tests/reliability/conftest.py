@@ -28,7 +28,12 @@ from shared_deployments import shared
 from airflow_quantum_emulator import EmulatorConfig, EmulatorServer
 
 #: DAGs the scenarios trigger (tests/reliability/dags).
-RELIABILITY_DAG_IDS = ["reliability_wait", "reliability_timeout", "reliability_retry"]
+RELIABILITY_DAG_IDS = [
+    "reliability_wait",
+    "reliability_timeout",
+    "reliability_retry",
+    "reliability_sweep",
+]
 #: Jobs stay queued until a test ends them (``/_emulator/jobs/{id}/finish``), so every wait
 #: lasts exactly as long as the scenario needs.
 RELIABILITY_CONFIG = EmulatorConfig(queue_seconds=3600.0, run_seconds=0.2, seed=11)

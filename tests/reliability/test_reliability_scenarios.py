@@ -108,6 +108,41 @@ def test_marking_deferred_task_failed_cancels_job(deployment: AirflowDeployment)
     assert stats["routes"].get(CANCEL_ROUTE) == 1
 
 
+def test_sweep_worker_killed_mid_submission_retry_submits_only_the_missing_chunks(
+    deployment: AirflowDeployment,
+) -> None:
+    """A sweep of three Azure jobs: the worker dies while the service holds back its answer
+    to the first job's PUT (the job exists). The retry reattaches to that chunk by its key and
+    submits the other two: three jobs in all, never four."""
+    dag_id = "reliability_sweep"
+    deployment.emulator_api(
+        "POST",
+        "/faults",
+        json={"kind": "late", "delay": 60, "count": 1, "method": "PUT", "path": "/jobs/[^/]+$"},
+    )
+    run_id = deployment.trigger(dag_id)
+    wait_for(
+        lambda: deployment.stats("azure")["jobs_submitted"] == 1, 90, "the first chunk's submit"
+    )
+    first_try = deployment.task(dag_id, run_id, "sweep")
+    pids = wait_for(
+        lambda: deployment.task_runner_pids(first_try["id"]), 30, "the task's worker process"
+    )
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+
+    retried = deployment.wait_for_task_state(dag_id, run_id, "sweep", {"deferred"}, timeout=120)
+    assert retried["try_number"] == 2
+    job_ids = deployment.xcom(dag_id, run_id, "sweep", "job_ids")
+    assert len(set(job_ids)) == 3
+    assert deployment.stats("azure")["jobs_submitted"] == 3
+    deployment.emulator_api("POST", "/jobs/finish", json={"ids": job_ids})
+    assert deployment.wait_for_run(dag_id, run_id) == "success"
+    rows = deployment.xcom(dag_id, run_id, "sweep")["rows"]
+    assert [row["counts"] for row in rows] == [{"0": 50}, {"1": 50}, {"0": 50}]
+    assert deployment.stats("azure")["jobs_submitted"] == 3
+
+
 def test_worker_killed_after_submit_retry_reattaches_to_the_same_job(
     deployment: AirflowDeployment,
 ) -> None:

@@ -85,8 +85,12 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def shots_param(params: Mapping[str, Any], names: tuple[str, ...] = ("shots",)) -> int:
-    """The job's shot count (the first of ``names`` given), 500 when none is."""
+def shots_param(
+    params: Mapping[str, Any], names: tuple[str, ...] = ("shots",), maximum: int | None = None
+) -> int:
+    """The job's shot count (the first of ``names`` given), 500 when none is; at most
+    ``maximum`` (the target's own, else ``MAX_SHOTS``)."""
+    maximum = maximum or MAX_SHOTS
     for name in names:
         if name in params and params[name] is not None:
             value = params[name]
@@ -94,9 +98,9 @@ def shots_param(params: Mapping[str, Any], names: tuple[str, ...] = ("shots",)) 
                 raise InputError(
                     f"Invalid job params: inputParams.{name} must be an integer, got {value!r:.40}"
                 )
-            if not 1 <= value <= MAX_SHOTS:
+            if not 1 <= value <= maximum:
                 raise InputError(
-                    f"Invalid job params: inputParams.{name} must be between 1 and {MAX_SHOTS}, "
+                    f"Invalid job params: inputParams.{name} must be between 1 and {maximum}, "
                     f"got {value}"
                 )
             return int(value)

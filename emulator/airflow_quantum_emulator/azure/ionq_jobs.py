@@ -34,7 +34,7 @@ def prepare_ionq(job: JobInput) -> PreparedJob:
         raise InputError(f"Invalid IonQ circuit: {exc}") from None
     target, width = job.target, circuit.num_qubits
     check_width(width, job.qubit_limit, target.id)
-    shots = shots_param(job.params)
+    shots = shots_param(job.params, maximum=target.max_shots)
 
     def compute() -> dict[str, Any]:
         probabilities = ionq_probabilities(circuit)

@@ -64,7 +64,7 @@ def prepare_qir(job: JobInput) -> PreparedJob:
     limit = job.qubit_limit
     active = {q for op in program.circuit.operations for q in _qubits_of(op)}
     check_width(len(active), limit, job.target.id, "program")
-    shots = shots_param(params, ("shots", "count"))
+    shots = shots_param(params, ("shots", "count"), job.target.max_shots)
     bound = program.circuit.bind(())
     outputs = program.outputs
 

@@ -39,7 +39,7 @@ def prepare_quantinuum(job: JobInput) -> PreparedJob:
         )
     limit = job.qubit_limit
     check_width(circuit.num_qubits, limit, target.id, "program")
-    shots = shots_param(job.params, ("count", "shots"))
+    shots = shots_param(job.params, ("count", "shots"), target.max_shots)
     try:
         bound = circuit.bind(())
     except SimulationError as exc:

@@ -43,7 +43,7 @@ def prepare_rigetti(job: JobInput) -> PreparedJob:
     except SimulationError as exc:
         raise InputError(f"{QVM_PROBLEM}{exc}") from None
     limit = job.qubit_limit  # of active qubits: the simulation refuses more (job failure)
-    shots = shots_param(job.params, ("shots", "count"))
+    shots = shots_param(job.params, ("shots", "count"), job.target.max_shots)
     runs = _parameter_sets(circuit.parameters, job.params.get("substitutions"))
     try:
         bound = [circuit.bind(values) for values in runs]

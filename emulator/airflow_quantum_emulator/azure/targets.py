@@ -49,6 +49,8 @@ class Target:
     status_page: str | None = None
     queue_factor: float = 1.0
     qir_output: str = MS_RESULTS_V2
+    #: Most shots one job may ask for (None: the service-wide range, ``MAX_SHOTS``).
+    max_shots: int | None = None
 
     @property
     def default_output_format(self) -> str:
@@ -121,6 +123,14 @@ _IONQ_STATUS = "https://status.ionq.co"
 _QUANTINUUM_STATUS = "https://www.quantinuum.com/hardware"
 
 
+#: Shots per job of the targets that have their own maximum: the ``max_shots`` of the official
+#: ``azure-quantum`` client's Qiskit backends (IonQ QPUs, Quantinuum QPUs, every Rigetti target:
+#: 10,000; the IonQ simulator and the Quantinuum emulators and syntax checkers: none), as of
+#: 2026-12-07. UNVERIFIED: the service's own refusal was not observed; its wording here is the
+#: emulator's shot-range message with the target's maximum.
+TARGET_MAX_SHOTS = 10_000
+
+
 def _ionq(tid: str, simulator: bool, qubits: int, queue: float) -> Target:
     return Target(
         tid,
@@ -132,6 +142,7 @@ def _ionq(tid: str, simulator: bool, qubits: int, queue: float) -> Target:
         qubits,
         _IONQ_STATUS,
         queue,
+        max_shots=None if simulator else TARGET_MAX_SHOTS,
     )
 
 
@@ -146,6 +157,7 @@ def _quantinuum(tid: str, qubits: int, queue: float) -> Target:
         qubits,
         _QUANTINUUM_STATUS,
         queue,
+        max_shots=None if ".sim." in tid else TARGET_MAX_SHOTS,
     )
 
 
@@ -173,6 +185,7 @@ TARGETS: dict[str, Target] = {
                 qubits,
                 "https://qcs.rigetti.com/qpus",
                 queue,
+                max_shots=TARGET_MAX_SHOTS,
             )
             for tid, simulator, qubits, queue in (
                 ("rigetti.sim.qvm", True, 20, 1),

@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
+from airflow_quantum.operators.azure_quantum_sweep import AzureQuantumSweepOperator
 from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 BELL_QASM = """OPENQASM 3.0;
@@ -63,3 +64,27 @@ _reliability_dag("reliability_wait")
 _reliability_dag("reliability_timeout", timeout=8)
 #: One retry, soon: a try killed mid-submit is retried and must find the job already submitted.
 _reliability_dag("reliability_retry", retries=1, retry_delay=timedelta(seconds=3))
+
+
+#: A sweep of three Azure jobs (one per angle), one retry: a try killed mid-submission must
+#: reattach to the chunks it sent and submit only the others.
+@dag(dag_id="reliability_sweep", schedule=None, catchup=False, tags=["reliability"])
+def reliability_sweep() -> None:
+    AzureQuantumSweepOperator(
+        task_id="sweep",
+        target="quantinuum.sim.h2-1e",
+        circuits=(
+            'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\n'
+            "ry(theta) q[0];\nmeasure q -> c;\n"
+        ),
+        parameter_values={"theta": [0.0, 3.141592653589793, 0.0]},
+        shots=50,
+        deferrable=True,
+        poll_interval=1,
+        max_poll_interval=2,
+        retries=1,
+        retry_delay=timedelta(seconds=3),
+    )
+
+
+reliability_sweep()
