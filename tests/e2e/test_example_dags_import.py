@@ -8,6 +8,7 @@ import pytest
 from e2e_support import EXAMPLE_DAGS
 
 from airflow_quantum.operators.base import QuantumJobOperator
+from airflow_quantum.operators.sweep import QuantumSweepOperator
 from airflow_quantum.sensors.base import QuantumJobSensor
 from airflow_quantum_emulator import demo
 
@@ -45,13 +46,13 @@ def test_example_dag_style(dagbag, dag_id):
         # A mapped task keeps its class and its arguments apart until it runs.
         cls = getattr(task, "operator_class", type(task))
         kwargs = getattr(task, "partial_kwargs", None) or vars(task)
-        if not issubclass(cls, QuantumJobOperator | QuantumJobSensor):
+        if not issubclass(cls, QuantumJobOperator | QuantumJobSensor | QuantumSweepOperator):
             continue
         if kwargs.get("wait_for_completion", True) is False:
             continue  # it only submits; a sensor waits
         waits += 1
         assert kwargs["deferrable"], f"{dag_id}.{task.task_id} should wait in the triggerer"
-    assert waits, "every example waits for a quantum job"
+    assert waits, "every example waits for a quantum job (or a sweep of them)"
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLE_DAGS.glob("*.py")), ids=lambda p: p.stem)
@@ -72,8 +73,10 @@ def test_examples_use_only_the_public_face(path):
         "airflow_quantum.clients.ibm.qiskit_interop",  # to_primitive_result, for qiskit users
         "airflow_quantum.hooks.azure_quantum",  # estimate_cost, before a paid run
         "airflow_quantum.operators.azure_quantum",
+        "airflow_quantum.operators.azure_quantum_sweep",
         "airflow_quantum.operators.ibm_quantum",
         "airflow_quantum.operators.ibm_quantum_sessions",
+        "airflow_quantum.operators.ibm_quantum_sweep",
         "airflow_quantum.sensors.azure_quantum",
         "airflow_quantum.sensors.ibm_quantum",
     }
