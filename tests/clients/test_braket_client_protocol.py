@@ -101,9 +101,9 @@ def test_get_job_reads_the_task_and_its_queue(rsps) -> None:
     assert seen.path == "/quantum-task/" + TASK.replace(":", "%3A").replace("/", "%2F")
     assert "additionalAttributeNames=QueueInfo" in seen.url
     assert task.status is BraketTaskStatus.QUEUED and task.state is JobState.QUEUED
-    assert task.queue_info.position == "3" and task.queue_info.position_number == 3
+    assert task.queue_info.position_text == "3" and task.queue_info.position == 3
     assert task.model_extra["novelField"] == {"kept": True}
-    assert client.queue_info(TASK).position_number == 3
+    assert client.queue_info(TASK).position == 3
 
 
 @pytest.mark.parametrize(

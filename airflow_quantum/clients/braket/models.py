@@ -77,14 +77,15 @@ class BraketQueueInfo(WireModel):
     """``queueInfo`` of a task (``additionalAttributeNames=QueueInfo``)."""
 
     queue: str | None = None
-    position: str | None = None
+    #: The position as the service writes it (a number as text, or e.g. ``">2000"``).
+    position_text: str | None = Field(None, alias="position")
     queue_priority: str | None = Field(None, alias="queuePriority")
     message: str | None = None
 
     @property
-    def position_number(self) -> int | None:
+    def position(self) -> int | None:
         """The position as a number; None when the service says something else (``">2000"``)."""
-        text = (self.position or "").strip()
+        text = (self.position_text or "").strip()
         return int(text) if text.isdigit() else None
 
 

@@ -52,9 +52,10 @@ def schema_name(document: Mapping[str, Any]) -> str | None:
 
 
 def _bits(shot: Any, where: str) -> str:
-    if not isinstance(shot, list) or not all(bit in (0, 1) for bit in shot):
+    # The schema says integers; the digits as text are read too (never a wrong count).
+    if not isinstance(shot, list) or not all(bit in (0, 1, "0", "1") for bit in shot):
         raise _bad(f"{where} is not a list of 0/1")
-    return "".join("1" if bit else "0" for bit in shot)
+    return "".join("1" if bit in (1, "1") else "0" for bit in shot)
 
 
 def gate_model(document: Mapping[str, Any]) -> dict[str, Any]:
