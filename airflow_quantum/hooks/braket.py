@@ -31,6 +31,7 @@ from airflow_quantum.clients.errors import ConfigurationError, MissingExtraError
 from airflow_quantum.clients.portal import braket_job_url
 from airflow_quantum.hooks.base import QuantumHook
 from airflow_quantum.results.summary import JobFacts
+from airflow_quantum.spending import braket_pricing
 from airflow_quantum.spending.choice import BackendChoice, NoBackendAvailableError
 
 #: The tag a task gets with its task instance's idempotency key (SearchQuantumTasks cannot
@@ -153,6 +154,14 @@ class BraketHook(QuantumHook[BraketClient, AsyncBraketClient]):
             raise NoBackendAvailableError(f"no candidate device is online: {skipped}")
         queue = None if best[0] == 10**9 else float(best[0])
         return BackendChoice(best[1], queue, " tasks", skipped)
+
+    def estimate_cost(self, job: BraketPreparedJob) -> dict[str, Any]:
+        """What the task would cost before it runs, in USD (``spending.braket_pricing``)."""
+        return braket_pricing.estimate_cost(job)
+
+    def spending_limits(self, device_arn: str) -> list[Any]:
+        """The device's server-side spending limits (``remaining``: limit - total - queued)."""
+        return list(self.client.search_spending_limits(device_arn))
 
     # ------------------------------------------------------------------ what operators ask
 

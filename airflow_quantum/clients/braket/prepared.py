@@ -9,7 +9,6 @@ before anything is sent; ``InvalidInputError`` names the bad field.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -61,15 +60,32 @@ def shots(value: Any, name: str = "shots") -> int:
 
 def openqasm3_source(value: Any, where: str = "program") -> str:
     """An OpenQASM 3 program's text (a qiskit ``QuantumCircuit`` is exported with
-    ``qiskit.qasm3.dumps``)."""
-    if hasattr(value, "num_qubits") and hasattr(value, "data"):
+    ``qiskit.qasm3.dumps``, its gates defined in the program)."""
+    if _is_circuit(value):
         from qiskit import qasm3
 
-        value = qasm3.dumps(value)
+        # Self-contained (no ``include "stdgates.inc"``, which Braket's interpreter cannot
+        # open): every gate defined down to ``U``. QPUs may want their native gate names.
+        value = qasm3.dumps(value, includes=())
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(f"{where} must be OpenQASM 3 text or a QuantumCircuit")
     if not _OPENQASM3.match(value):
         raise InvalidInputError(f"{where} must start with 'OPENQASM 3.0;' (Braket runs OpenQASM 3)")
+    return value
+
+
+def _is_circuit(value: Any) -> bool:
+    return hasattr(value, "num_qubits") and hasattr(value, "data")
+
+
+def plain_programs(value: Any) -> Any:
+    """``value`` with qiskit circuits as OpenQASM 3 text (a program, a list of programs or of
+    ``(program, inputs)`` pairs); anything else as it is, checked when the task runs. The
+    operators call it in ``__init__``, so templates and DAG serialization see only text."""
+    if _is_circuit(value):
+        return openqasm3_source(value)
+    if isinstance(value, list | tuple):
+        return [plain_programs(item) for item in value]
     return value
 
 
@@ -123,6 +139,9 @@ class BraketPreparedJob:
     #: Executables of a program set (1 otherwise): the per-task price counts them once, the
     #: per-shot price their shots.
     executables: int = 1
+    #: The ``clientToken`` to create it with (None: a new one per request): the same token
+    #: sent again returns the task it created instead of a second one.
+    client_token: str | None = None
 
     @property
     def action_name(self) -> str:
@@ -225,10 +244,13 @@ class BraketPreparedJob:
     def with_tag(self, key: str, value: str) -> BraketPreparedJob:
         return replace(self, tags=_tags({**self.tags, key: value}))
 
+    def with_client_token(self, token: str) -> BraketPreparedJob:
+        """The same task, created with ``token`` (1-64 characters)."""
+        return replace(self, client_token=_client_token(token))
+
     def body(self, client_token: str) -> dict[str, Any]:
         """The ``CreateQuantumTask`` body (``action`` and ``deviceParameters`` as JSON text)."""
-        if not isinstance(client_token, str) or not 0 < len(client_token) <= MAX_CLIENT_TOKEN:
-            raise InvalidInputError(f"clientToken must be 1 to {MAX_CLIENT_TOKEN} characters")
+        client_token = _client_token(client_token)
         if self.s3_bucket is None or self.s3_prefix is None:
             raise InvalidInputError(
                 "the task needs an S3 output location: s3_bucket and s3_prefix (or the "
@@ -253,6 +275,12 @@ class BraketPreparedJob:
         return body
 
 
+def _client_token(token: Any) -> str:
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_CLIENT_TOKEN:
+        raise InvalidInputError(f"clientToken must be 1 to {MAX_CLIENT_TOKEN} characters")
+    return token
+
+
 def _tags(tags: Any) -> dict[str, str]:
     if tags is None:
         return {}
@@ -263,9 +291,3 @@ def _tags(tags: Any) -> dict[str, str]:
     if len(tags) > MAX_TAGS:
         raise InvalidInputError(f"at most {MAX_TAGS} tags, got {len(tags)}")
     return dict(tags)
-
-
-def finite(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInputError(f"{name} must be a number, got {value!r:.40}")
-    return float(value)

@@ -136,18 +136,18 @@ class BraketProtocol(QuantumClient[BraketSettings]):
     ) -> Call[models.BraketCreatedTask]:
         """``CreateQuantumTask`` in the device's region -> ``BraketCreatedTask`` (its ARN).
 
-        ``client_token`` (1-64 characters, default a new UUID) makes the request idempotent:
-        the same token sent again returns the task it created instead of a second one. 402
-        raises ``QuotaExhaustedError``, 410 ``RetiredTargetError`` (nothing was created).
+        ``client_token`` (1-64 characters, default the job's, else a new UUID) makes the
+        request idempotent: the same token sent again returns the task it created instead of a
+        second one. 402 raises ``QuotaExhaustedError``, 410 ``RetiredTargetError`` (nothing
+        was created).
         """
         if not isinstance(job, BraketPreparedJob):
             raise InvalidInputError(
                 f"create_quantum_task takes a BraketPreparedJob, got {type(job).__name__}"
             )
-        body = job.body(client_token or str(uuid.uuid4()))
+        body = job.body(client_token or job.client_token or str(uuid.uuid4()))
         region = self.settings.region_for(job.device_arn)
         request = self.request("POST", "/quantum-task", region=region, body=body)
-
         return self._json(request, self._model(models.BraketCreatedTask, "created task"))
 
     @operation
