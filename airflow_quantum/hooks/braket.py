@@ -33,6 +33,7 @@ from airflow_quantum.hooks.base import QuantumHook
 from airflow_quantum.results.summary import JobFacts
 from airflow_quantum.spending import braket_pricing
 from airflow_quantum.spending.choice import BackendChoice, NoBackendAvailableError
+from airflow_quantum.spending.facts import braket_spend
 
 #: The tag a task gets with its task instance's idempotency key (SearchQuantumTasks cannot
 #: filter on tags, but its summaries carry them).
@@ -208,6 +209,7 @@ class BraketHook(QuantumHook[BraketClient, AsyncBraketClient]):
             backend=task.device_arn,
             status=task.state.value,
             shots=shots if isinstance(shots, int) else task.shots,
+            **braket_spend(task),
         )
 
     def raw_result(self, job_id: str) -> bytes:
