@@ -31,7 +31,9 @@ def build_router(state: EmulatorState) -> APIRouter:
     """Return the router serving every Braket and S3 route, backed by a new store in ``state``."""
     store = BraketStore()
     state.stores["braket"] = store
-    store.render_results = lambda task: results.render(task, state.now())
+    store.render_results = lambda task: results.files(
+        task, state.now(), state.config.braket_program_set_results
+    )
     limits = SpendingLimits(store)
     verify = SigV4Verifier(state.config, "braket")
 
