@@ -1,4 +1,4 @@
-"""GetDevice and SearchDevices: the catalogue of today, capabilities in the schemas' shapes, regions."""
+"""GetDevice and SearchDevices: the catalogue of today, capabilities in the schemas' shapes."""
 
 from __future__ import annotations
 
