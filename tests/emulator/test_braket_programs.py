@@ -95,11 +95,13 @@ def test_a_program_set_writes_its_parts_as_relative_s3_paths(iqm):
     assert metadata.id == arn and metadata.deviceId == GARNET and metadata.requestedShots == 300
     per_program = []
     for path in top.programResults:
+        assert path.endswith("/results.json")  # the SDK strips it to find the program's folder
         result = ProgramResult.parse_raw(json.dumps(s3_json(iqm, bucket, f"{directory}/{path}")))
-        source = s3_json(iqm, bucket, f"{directory}/{result.source}")
+        folder = f"{directory}/{path.removesuffix('/results.json')}"
+        source = s3_json(iqm, bucket, f"{folder}/{result.source}")
         executables = [
             ProgramSetExecutableResult.parse_raw(
-                json.dumps(s3_json(iqm, bucket, f"{directory}/{item}"))
+                json.dumps(s3_json(iqm, bucket, f"{folder}/{item}"))
             )
             for item in result.executableResults
         ]

@@ -8,7 +8,9 @@ A program set's ``results.json`` holds relative S3 paths by default
 (``braket_program_set_results = files``): ``s3Location`` names the task's directory and every
 part (``taskMetadata``, each program's result, its source and each executable's result) is a
 file of its own under it, which is how the SDK's ``ProgramSetQuantumTaskResult`` reads them
-back. The file names are the emulator's (UNVERIFIED: the service's are not documented);
+back: each program's result is a ``results.json`` in a folder of its own, and the paths in it
+are relative to that folder (the SDK strips ``/results.json`` to find them). The folder and
+file names are the emulator's (UNVERIFIED: the service's are not documented);
 ``inline`` writes one document instead, which the schema allows too.
 """
 
@@ -39,14 +41,14 @@ def files(task: BraketTask, now: float, program_set_layout: str = "files") -> di
         base = f"programs/{index}"
         executable_paths = []
         for number, executable in enumerate(program.get("executableResults") or []):
-            path = f"{base}/executables/{number}.json"
-            out[path] = _encode(executable)
-            executable_paths.append(path)
+            out[f"{base}/executables/{number}.json"] = _encode(executable)
+            executable_paths.append(f"executables/{number}.json")
         out[f"{base}/program.json"] = _encode(program["source"])
-        out[f"{base}/results.json"] = _encode(
-            {**program, "source": f"{base}/program.json", "executableResults": executable_paths}
+        # The parts of a program's result are relative to its own folder.
+        out[f"{base}/{RESULTS}"] = _encode(
+            {**program, "source": "program.json", "executableResults": executable_paths}
         )
-        program_paths.append(f"{base}/results.json")
+        program_paths.append(f"{base}/{RESULTS}")
     out[RESULTS] = _encode(
         {
             "braketSchemaHeader": document["braketSchemaHeader"],
