@@ -127,3 +127,13 @@ def test_s3_refusals_are_s3_xml(emulator):
     assert "<Code>SignatureDoesNotMatch</Code>" in answer.text
     unknown = BraketWire(emulator.url, service="s3", access_key="AKIAUNKNOWNKEY000000")
     assert "<Code>InvalidAccessKeyId</Code>" in unknown.request("GET", f"/{BUCKET}/x").text
+
+
+def test_braket_requests_are_counted_per_route_and_status(emulator):
+    wire = BraketWire(emulator.url)
+    wire.submit()
+    wire.request("POST", "/devices", {"filters": []}, sign=False)
+    stats = requests.get(f"{emulator.url}/_emulator/stats", timeout=10).json()["braket"]
+    assert stats["jobs_submitted"] == 1
+    assert stats["routes"]["POST /quantum-task"] == 1
+    assert stats["statuses"]["403"] == 1
