@@ -73,6 +73,9 @@ class EmulatorConfig(BaseModel):
     #: service): ``idempotent`` answers the first task's ARN for the same body and a 400
     #: ValidationException for another body; ``ignored`` creates a new task every time.
     braket_client_token: Literal["idempotent", "ignored"] = "idempotent"
+    #: How a program set's results.json holds its parts: ``files`` (relative S3 paths beside
+    #: it, with ``s3Location``) or ``inline`` (one document); the schema allows both.
+    braket_program_set_results: Literal["files", "inline"] = "files"
     #: How long a cancelled Braket task reads CANCELLING before CANCELLED (seconds).
     braket_cancel_seconds: float = Field(0.2, ge=0)
     #: Azure job status words at every api-version: ``legacy`` (Waiting, Executing, Finishing,

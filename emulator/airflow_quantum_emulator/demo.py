@@ -2,7 +2,8 @@
 
 The demo starts the emulator in this process, gives Airflow a home of its own (``.airflow-demo``
 next to ``example_dags``, a SQLite metadata DB migrated once and reused), points the
-``azure_quantum_default`` and ``ibm_quantum_default`` connections at the emulator through
+``azure_quantum_default``, ``ibm_quantum_default`` and ``braket_default`` connections at the
+emulator through
 ``AIRFLOW_CONN_*`` variables, and runs each example DAG with a real ``airflow dags test``
 subprocess: deferrable tasks go through their triggers there, as they would in a triggerer.
 Airflow's own output goes to one log file per DAG; what the DAGs produced is read back from the
@@ -73,7 +74,11 @@ def project_root() -> Path:
 
 
 def emulator_connections(url: str) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` values pointing the three default connections at an emulator."""
+    """``AIRFLOW_CONN_*`` values pointing every vendor's default connection at an emulator.
+
+    Braket's is Airflow's ``aws`` connection: the emulator's key pair, and per-service endpoints
+    in ``service_config`` (the Braket API at the root, S3 results at ``/s3``).
+    """
     url = url.rstrip("/")
     azure = {
         "conn_type": "azure_quantum",
@@ -272,8 +277,10 @@ def jobs_run_by(record: DagRunRecord, emulator: Any) -> dict[str, str]:
     started = record.started_at()
     ran = {}
     for job_id in job_ids(record):
-        # A Braket task's job id is its ARN; the emulator keeps it by the ARN's last part.
-        job = emulator.state.jobs.get(job_id) or emulator.state.jobs.get(job_id.rsplit("/", 1)[-1])
+        # A Braket task's id is its ARN; the emulator knows it by the ARN's last part.
+        job = emulator.state.jobs.get(
+            job_id.rsplit("/", 1)[-1] if job_id.startswith("arn:") else job_id
+        )
         if job is None:
             continue
         if started is None or job.created_at >= started - RUN_START_SLACK:
@@ -381,7 +388,7 @@ def run_demo(
 
     total = time.monotonic() - started
     failed = [dag_id for dag_id, ok, _, _ in results if not ok]
-    jobs = sum(stats[vendor]["jobs_submitted"] for vendor in ("azure", "ibm"))  # type: ignore[index]
+    jobs = sum(stats[vendor]["jobs_submitted"] for vendor in ("azure", "ibm", "braket"))  # type: ignore[index]
     say()
     say("Summary")
     for dag_id, ok, seconds, why in results:

@@ -13,13 +13,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from airflow_quantum_emulator.braket import results
+from airflow_quantum_emulator.braket import programs, results
 from airflow_quantum_emulator.braket.control import build_braket_control_router
 from airflow_quantum_emulator.braket.device_routes import build_device_router
 from airflow_quantum_emulator.braket.s3 import build_s3_router
-from airflow_quantum_emulator.braket.sigv4 import SigV4Verifier
+from airflow_quantum_emulator.braket.sigv4 import Caller, SigV4Verifier
 from airflow_quantum_emulator.braket.spending import SpendingLimits, build_spending_router
 from airflow_quantum_emulator.braket.store import BraketStore
 from airflow_quantum_emulator.braket.tags import build_tags_router
@@ -31,9 +31,17 @@ def build_router(state: EmulatorState) -> APIRouter:
     """Return the router serving every Braket and S3 route, backed by a new store in ``state``."""
     store = BraketStore()
     state.stores["braket"] = store
-    store.render_results = lambda task: results.render(task, state.now())
+    store.render_results = lambda task: results.files(
+        task, state.now(), state.config.braket_program_set_results
+    )
     limits = SpendingLimits(store)
-    braket = SigV4Verifier(state.config, "braket")
+    verify = SigV4Verifier(state.config, "braket")
+
+    async def braket(request: Request) -> Caller:
+        caller = await verify(request)
+        programs.warm_up()
+        return caller
+
     s3 = SigV4Verifier(state.config, "s3")
     router = APIRouter()
     router.include_router(build_tasks_router(state, store, braket, limits.check))

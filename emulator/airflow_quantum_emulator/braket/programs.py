@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -180,9 +182,36 @@ def _check_program(device: Device, source: str, qubit_limit: int) -> None:
         raise invalid(f"The OpenQASM program does not parse: {error}") from None
 
 
+_warming = threading.Lock()
+_warmed = False
+
+
+def warm_up() -> None:
+    """Import the simulators in a background thread, once per process.
+
+    The import takes seconds (numba); done at a process's first Braket call rather than at its
+    first task, a test's or demo's first task does not run that much longer than the others,
+    and emulators that never see a Braket call never pay for it.
+    """
+    global _warmed
+    with _warming:
+        if _warmed:
+            return
+        _warmed = True
+    threading.Thread(target=_import_simulators, name="braket-warm-up", daemon=True).start()
+
+
+def _import_simulators() -> None:
+    import braket.default_simulator  # noqa: F401
+    import openqasm3  # noqa: F401
+
+
 def _simulator(engine: str) -> Any:
     if engine == "dm":
         from braket.default_simulator import DensityMatrixSimulator
+
+        # DM1 runs what it is given; the local simulator's advice to use SV1 is noise here.
+        warnings.filterwarnings("ignore", "You are running a noise-free circuit", UserWarning)
 
         return DensityMatrixSimulator()
     from braket.default_simulator import StateVectorSimulator

@@ -22,7 +22,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 
@@ -71,9 +71,10 @@ def canonical_request(
     """The canonical request of SigV4 for what arrived on the wire."""
     path = raw_path or "/"
     uri = path if service == "s3" else quote(path, safe="/~")
+    # AWS decodes each name and value and encodes them again (RFC 3986): a '+' is a plus.
     pairs = sorted(
-        (quote(key, safe="-_.~"), quote(value, safe="-_.~"))
-        for key, value in parse_qsl(query_string, keep_blank_values=True)
+        (quote(unquote(key), safe="-_.~"), quote(unquote(value), safe="-_.~"))
+        for key, _, value in (item.partition("=") for item in query_string.split("&") if item)
     )
     query = "&".join(f"{key}={value}" for key, value in pairs)
     canonical_headers = "".join(

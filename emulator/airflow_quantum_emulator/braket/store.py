@@ -58,7 +58,7 @@ class BraketTask:
     job_arn: str | None = None
     associations: list[dict[str, str]] = field(default_factory=list)
     cancel_requested_at: float | None = None
-    #: ``(program, executable)`` failures a program set carries into its result (unused otherwise).
+    #: Whether its result files are written (or it ended without any).
     result_written: bool = False
 
     @property
@@ -128,8 +128,9 @@ class BraketStore:
         self.objects = ObjectStore()
         #: Tasks whose results.json is not written yet, by (bucket, directory).
         self.pending: dict[tuple[str, str], BraketTask] = {}
-        #: Builds a finished task's results.json (set by the router: it needs the clock).
-        self.render_results: Callable[[BraketTask], bytes | None] = lambda task: None
+        #: A finished task's result files, by key relative to its directory (set by the
+        #: router: it needs the clock and the config).
+        self.render_results: Callable[[BraketTask], dict[str, bytes]] = lambda task: {}
 
     def reset(self) -> None:
         self.tasks.clear()
@@ -189,9 +190,8 @@ class BraketStore:
             return
         key = (task.bucket, task.directory)
         if phase is Phase.SUCCEEDED:
-            document = self.render_results(task)
-            if document is not None:
-                self.objects.put(task.bucket, f"{task.directory}/results.json", document, now)
+            for name, body in self.render_results(task).items():
+                self.objects.put(task.bucket, f"{task.directory}/{name}", body, now)
         task.result_written = True
         self.pending.pop(key, None)
 

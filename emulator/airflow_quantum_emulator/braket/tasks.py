@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from airflow_quantum_emulator.bodies import read_json, validate
@@ -91,10 +92,12 @@ def build_tasks_router(
     async def create_task(request: Request, caller: Caller = Depends(authenticate)) -> Response:
         body = await read_json(request)
         spec = validate(CreateQuantumTaskRequest, body, "CreateQuantumTask request")
-        now = state.now()
         config = state.config
-        earlier = store.by_token(caller.region, spec.clientToken)
-        if earlier is not None and config.braket_client_token == "idempotent":
+
+        def replay() -> Response | None:
+            earlier = store.by_token(caller.region, spec.clientToken)
+            if earlier is None or config.braket_client_token != "idempotent":
+                return None
             if earlier.same_request(body):
                 return JSONResponse({"quantumTaskArn": earlier.arn}, 201)
             raise VendorError(
@@ -102,8 +105,19 @@ def build_tasks_router(
                 f"The clientToken {spec.clientToken} was already used for quantum task "
                 f"{earlier.arn} with different parameters.",
             )
+
+        answer = replay()
+        if answer is not None:
+            return answer
         device = usable_device(store, spec.deviceArn, caller.region)
-        prepared = programs.prepare(device, spec.action, spec.shots, config.max_qubits)
+        # Parsing OpenQASM takes milliseconds a program (a program set: up to 100 of them).
+        prepared = await run_in_threadpool(
+            programs.prepare, device, spec.action, spec.shots, config.max_qubits
+        )
+        answer = replay()  # the same request may have been created meanwhile
+        if answer is not None:
+            return answer
+        now = state.now()
         estimated = device.estimated_cost(spec.shots)
         check_spend(device, estimated, now, caller.region)
         windows = store.device_state(device).windows
