@@ -27,7 +27,14 @@ from airflow_quantum.clients.braket.client import AsyncBraketClient, BraketClien
 from airflow_quantum.clients.braket.listing import task_filter
 from airflow_quantum.clients.braket.prepared import BraketPreparedJob
 from airflow_quantum.clients.braket.settings import BraketSettings, CredentialSource
-from airflow_quantum.clients.errors import ConfigurationError, MissingExtraError, QuantumError
+from airflow_quantum.clients.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    MissingExtraError,
+    NotFoundError,
+    QuantumError,
+    RetiredTargetError,
+)
 from airflow_quantum.clients.portal import braket_job_url
 from airflow_quantum.hooks.base import QuantumHook
 from airflow_quantum.results.summary import JobFacts
@@ -155,6 +162,31 @@ class BraketHook(QuantumHook[BraketClient, AsyncBraketClient]):
             raise NoBackendAvailableError(f"no candidate device is online: {skipped}")
         queue = None if best[0] == 10**9 else float(best[0])
         return BackendChoice(best[1], queue, " tasks", skipped)
+
+    def device_for(self, job: BraketPreparedJob) -> Any:
+        """The job's device (``GetDevice``), once it is known to take the job: it exists, is
+        not retired, runs the job's kind of action, and allows its shots; else
+        ``InvalidInputError`` naming what does not fit (nothing was submitted)."""
+        try:
+            device = self.client.get_device(job.device_arn)
+        except NotFoundError:
+            raise InvalidInputError(f"Amazon Braket has no device {job.device_arn}") from None
+        status = (device.device_status or "").upper()
+        if status == "RETIRED":
+            raise RetiredTargetError(f"the device {job.device_arn} is retired")
+        actions = device.supported_actions
+        if actions and job.action_name not in actions:
+            raise InvalidInputError(
+                f"the device {device.name or job.device_arn} runs {', '.join(actions)}, "
+                f"not {job.action_name}"
+            )
+        shots = device.shots_range
+        if shots is not None and not shots[0] <= job.shots <= shots[1]:
+            raise InvalidInputError(
+                f"the device {device.name or job.device_arn} takes {shots[0]} to {shots[1]} "
+                f"shots a task, not {job.shots}"
+            )
+        return device
 
     def estimate_cost(self, job: BraketPreparedJob) -> dict[str, Any]:
         """What the task would cost before it runs, in USD (``spending.braket_pricing``)."""

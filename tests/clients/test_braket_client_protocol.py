@@ -373,7 +373,7 @@ def test_program_set_entries_given_as_s3_paths_are_read(rsps) -> None:
         "braketSchemaHeader": {"name": "braket.task_result.program_result", "version": "1"},
         "executableResults": [
             {**executable, "inputsIndex": 0, "measurements": [[0], [0]]},
-            "program_0/executable_1.json",
+            "executables/1.json",
         ],
         "source": {},
         "additionalMetadata": {},
@@ -383,13 +383,16 @@ def test_program_set_entries_given_as_s3_paths_are_read(rsps) -> None:
             "name": "braket.task_result.program_set_task_result",
             "version": "1",
         },
-        "programResults": ["program_0.json"],
+        "programResults": ["programs/0/results.json"],
         "taskMetadata": {"id": TASK},
     }
     prefix = "tasks/6a1b2c3d-0000-4000-8000-000000000001/"
     fake = _completed_task_and_results(
         document,
-        {prefix + "program_0.json": program, prefix + "program_0/executable_1.json": executable},
+        {
+            prefix + "programs/0/results.json": program,
+            prefix + "programs/0/executables/1.json": executable,
+        },
     )
     result = sync_client(fake, rsps).get_results(TASK)
     assert [(r["program_index"], r["inputs_index"], r["counts"]) for r in result["results"]] == [

@@ -190,6 +190,8 @@ def test_a_program_set_gives_counts_per_executable(braket_connection):
         **FAST,
     )
     result = op.execute(make_context(op))
+    # The task's metadata, stored as a file of its own, was read too.
+    assert result["task_metadata"]["id"].startswith("arn:aws:braket:us-east-1:")
     counts = [entry["counts"] for entry in result["results"]]
     assert len(counts) == 3
     assert counts[1] == {"0": 20} and counts[2] == {"1": 20}
@@ -247,3 +249,29 @@ def test_the_sensor_waits_deferred_for_a_task(braket_connection, emulator):
     (event,) = asyncio.run(run_trigger(deferred.value.trigger))
     assert event["status"] == "success"
     sensor.execute_complete(context, event=event)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"device_arn": "arn:aws:braket:::device/quantum-simulator/amazon/nosuch"}, "no device"),
+        ({"device_arn": "arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1"}, "retired"),
+        ({"shots": 10**9}, "shots a task"),
+        ({"device_arn": AQUILA}, "not braket.ir.openqasm.program"),
+    ],
+)
+def test_the_device_is_asked_what_it_takes_before_submitting(
+    braket_connection, emulator, kwargs, message
+):
+    before = submitted(emulator)
+    op = bell(**kwargs)
+    with pytest.raises(AirflowFailException, match=message):
+        op.execute(make_context(op))
+    assert submitted(emulator) == before
+
+
+def test_the_poll_interval_is_never_below_the_devices(braket_connection, emulator):
+    op = bell(wait_for_completion=False, poll_interval=0.01, max_poll_interval=0.02)
+    op.execute(make_context(op))
+    device = BraketHook().get_conn().get_device(SV1)
+    assert op.poll_interval == device.poll_interval > 0.01

@@ -323,7 +323,7 @@ class BraketProtocol(QuantumClient[BraketSettings]):
         known: dict[str, Any] = {}
         while missing := decoding.missing_paths(document, known):
             for path in missing:
-                key = path if path.startswith(base + "/") else f"{base}/{path.lstrip('/')}"
+                key = f"{base}/{path}"
                 known[path] = decoding.parse((yield self.get_s3_object.call(bucket, key, region)))
         return decoding.decode(document, known.__getitem__)
 

@@ -7,7 +7,8 @@
 - Program set (``braket.task_result.program_set_task_result``): ``results``, one entry per
   executable (``program_index``, ``inputs_index``, and the gate-model fields, or ``failure``),
   in program order; ``counts`` of the first executable on top, as Azure's multi-result format.
-  Entries given as relative S3 paths are fetched by the caller (``program_set_paths``).
+  Entries given as S3 paths are read by the caller (``missing_paths``): a program's relative to
+  the task's result folder (``s3Location``), an executable's relative to its program's.
 - AHS (``braket.task_result.analog_hamiltonian_simulation_task_result``): ``shots`` (status,
   pre- and post-sequence of each), and ``counts`` of the successful shots' site states in the
   SDK's letters: ``e`` empty site, ``r`` Rydberg (filled, not found after), ``g`` ground.
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -125,22 +127,33 @@ def _site(pre: Any, post: Any) -> str:
     return "g" if post else "r"
 
 
+def relative(path: str, program: str | None = None) -> str:
+    """Where an entry given as a path lives, relative to the task's result folder: a program's
+    path as it is, an executable's relative to the folder of its program's result file (as the
+    SDK reads them)."""
+    if program is None:
+        return path.lstrip("/")
+    return posixpath.join(posixpath.dirname(program.lstrip("/")), path)
+
+
 def program_set(
     document: Mapping[str, Any], fetch: Callable[[str], Mapping[str, Any]]
 ) -> dict[str, Any]:
     """The plain JSON of a program-set result; ``fetch(path)`` reads an entry given as a
-    relative S3 path (a program's result, or one executable's)."""
+    relative S3 path (``relative``: a program's result, or one executable's)."""
     programs = document.get("programResults")
     if not isinstance(programs, list):
         raise _bad("a program set result has no programResults list")
     results: list[dict[str, Any]] = []
     for program_index, program in enumerate(programs):
-        program = fetch(program) if isinstance(program, str) else program
+        where = program if isinstance(program, str) else None
+        program = fetch(relative(program)) if isinstance(program, str) else program
         executables = program.get("executableResults") if isinstance(program, Mapping) else None
         if not isinstance(executables, list):
             raise _bad(f"programResults[{program_index}] has no executableResults list")
         for position, executable in enumerate(executables):
-            executable = fetch(executable) if isinstance(executable, str) else executable
+            if isinstance(executable, str):
+                executable = fetch(relative(executable, where))
             if not isinstance(executable, Mapping):
                 raise _bad(f"programResults[{program_index}].executableResults[{position}]")
             entry: dict[str, Any] = {
@@ -153,6 +166,8 @@ def program_set(
                 entry.update(gate_model(executable))
             results.append(entry)
     metadata = document.get("taskMetadata")
+    if isinstance(metadata, str):
+        metadata = fetch(relative(metadata))
     head = next((r for r in results if "counts" in r), {})
     return {
         "format": PROGRAM_SET,
@@ -164,21 +179,26 @@ def program_set(
 
 
 def missing_paths(document: Mapping[str, Any], known: Mapping[str, Any]) -> list[str]:
-    """The relative S3 paths a program-set result still needs read, given the documents of
-    those ``known`` already: its programs' results first, then their executables'."""
+    """The entries (``relative`` paths) a program-set result still needs read, given those
+    ``known`` already: its programs' results first, then their executables'."""
     if schema_name(document) != PROGRAM_SET or not isinstance(document.get("programResults"), list):
         return []
     missing: list[str] = []
+    metadata = document.get("taskMetadata")
+    if isinstance(metadata, str) and relative(metadata) not in known:
+        missing.append(relative(metadata))
     for program in document["programResults"]:
+        where = None
         if isinstance(program, str):
-            if program not in known:
-                missing.append(program)
+            where = relative(program)
+            if where not in known:
+                missing.append(where)
                 continue
-            program = known[program]
+            program = known[where]
         executables = program.get("executableResults") if isinstance(program, Mapping) else None
         for executable in executables if isinstance(executables, list) else ():
-            if isinstance(executable, str) and executable not in known:
-                missing.append(executable)
+            if isinstance(executable, str) and relative(executable, where) not in known:
+                missing.append(relative(executable, where))
     return list(dict.fromkeys(missing))
 
 
