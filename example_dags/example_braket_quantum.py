@@ -29,11 +29,11 @@ SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 AQUILA = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
 
 BELL_QASM = """OPENQASM 3.0;
-qubit[2] q;
-bit[2] c;
-h q[0];
-cnot q[0], q[1];
-c = measure q;
+qubit[2] pair;
+bit[2] m;
+h pair[0];
+cnot pair[0], pair[1];
+m = measure pair;
 """
 
 #: Two atoms 4 µm apart; the Rabi drive ramps up, the detuning sweeps through resonance, both
