@@ -33,6 +33,8 @@ SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 GARNET = "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet"
 TASK = "arn:aws:braket:us-east-1:123456789012:quantum-task/6a1b2c3d-0000-4000-8000-000000000001"
 EU_TASK = "arn:aws:braket:eu-north-1:123456789012:quantum-task/6a1b2c3d-0000-4000-8000-000000000002"
+#: The secret of each access key id the stand-in service knows (tests may add keys).
+SECRETS = {KEY_ID: SECRET}
 BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
 
 _AUTH = re.compile(
@@ -68,14 +70,16 @@ def verify_signature(method: str, url: str, headers: dict[str, str], body: bytes
     lowered = {k.lower(): v for k, v in headers.items()}
     match = _AUTH.match(lowered.get("authorization", ""))
     assert match, f"no SigV4 Authorization header: {lowered.get('authorization')!r}"
-    assert match["key"] == KEY_ID
+    assert match["key"] in SECRETS, f"unknown access key id {match['key']}"
     names = match["signed"].split(";")
     assert "host" in names and "x-amz-date" in names
     signed = {name: lowered[name] for name in names if name != "host"}
     request = AWSRequest(method=method, url=url, data=body, headers=signed)
     request.context["timestamp"] = lowered["x-amz-date"]
     signer_class = S3SigV4Auth if match["service"] == "s3" else SigV4Auth
-    signer = signer_class(Credentials(KEY_ID, SECRET), match["service"], match["region"])
+    token = lowered.get("x-amz-security-token")
+    credentials = Credentials(match["key"], SECRETS[match["key"]], token)
+    signer = signer_class(credentials, match["service"], match["region"])
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     assert expected == match["sig"], f"bad signature for {method} {url}"

@@ -431,3 +431,47 @@ def test_a_wrong_secret_never_verifies(rsps) -> None:
     )
     with pytest.raises(Exception, match="bad signature"):
         client.get_job(TASK)
+
+
+def test_refreshable_credentials_are_renewed_off_the_event_loop(monkeypatch) -> None:
+    """An assumed role's keys (botocore's RefreshableCredentials, as AwsBaseHook hands them
+    over) are renewed when they expire: the async face renews them in a worker thread."""
+    import datetime
+    import threading
+
+    import braket_wire_support
+    from botocore.credentials import RefreshableCredentials
+
+    from airflow_quantum.clients.braket import CredentialSource
+
+    monkeypatch.setitem(braket_wire_support.SECRETS, "ASIAROLE0001", "first-secret")
+    monkeypatch.setitem(braket_wire_support.SECRETS, "ASIAROLE0002", "second-secret")
+    issued: list[tuple[str, int]] = []
+
+    def refresh() -> dict[str, str]:
+        number = len(issued) + 1
+        issued.append((f"ASIAROLE000{number}", threading.get_ident()))
+        # The first keys are already expired: the next signature needs new ones.
+        lifetime = datetime.timedelta(hours=-1 if number == 1 else 1)
+        expiry = datetime.datetime.now(datetime.timezone.utc) + lifetime
+        return {
+            "access_key": f"ASIAROLE000{number}",
+            "secret_key": ("first-secret", "second-secret")[number - 1],
+            "token": f"session-token-{number}",
+            "expiry_time": expiry.isoformat(),
+        }
+
+    credentials = RefreshableCredentials.create_from_metadata(refresh(), refresh, "assume-role")
+    fake = FakeAWS(lambda seen: (200, {}, task_payload()))
+
+    async def read() -> None:
+        async with async_client(fake, credentials=CredentialSource(lambda: credentials)) as c:
+            await c.get_job(TASK)
+
+    loop_thread = threading.get_ident()
+    asyncio.run(read())
+    assert [key for key, _ in issued] == ["ASIAROLE0001", "ASIAROLE0002"]
+    assert issued[1][1] != loop_thread  # renewed in a worker thread, not on the loop
+    headers = {name.lower(): value for name, value in fake.seen[0].headers.items()}
+    assert headers["x-amz-security-token"] == "session-token-2"
+    assert "Credential=ASIAROLE0002/" in headers["authorization"]
