@@ -92,7 +92,8 @@ def braket_job_url(task_arn: str, region: str, endpoint: str | None = None) -> s
     task instead: the console does not know emulated tasks.
     """
     if not on_vendor_host(endpoint, AWS_DOMAINS):
-        return emulator_job_url(str(endpoint), task_arn)
+        # The emulator knows a task by its id, the last part of its ARN.
+        return emulator_job_url(str(endpoint), task_arn.rsplit("/", 1)[-1])
     return (
         f"https://{region}.console.aws.amazon.com/braket/home?region={region}"
         f"#/tasks/{quote(task_arn, safe='')}"

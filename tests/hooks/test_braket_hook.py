@@ -123,8 +123,9 @@ def test_least_busy_picks_the_shortest_queue(braket_connection, emulator) -> Non
 
 def test_job_urls_open_the_emulators_page_or_the_console(braket_connection, emulator) -> None:
     hook = BraketHook()
-    arn = "arn:aws:braket:us-east-1:123456789012:quantum-task/abc"
-    assert hook.job_url(arn).startswith(emulator.url + "/_emulator/jobs/")
+    arn = hook.submit_job(bell(), KEY)
+    page = requests.get(hook.job_url(arn), timeout=10)
+    assert page.status_code == 200 and arn in page.text
     from airflow_quantum.clients.portal import braket_job_url
 
     assert braket_job_url(arn, "us-east-1").startswith(
