@@ -97,9 +97,25 @@ class BraketHook(QuantumHook[BraketClient, AsyncBraketClient]):
         """``BraketSettings`` from an ``aws`` connection (credentials resolved when first used:
         assuming a role calls STS, which must not happen on the triggerer's loop)."""
         conn_id = getattr(conn, "conn_id", None) or "?"
-        aws = _aws_base_hook(conn)
-        config = aws.conn_config
         extras = cls.extras(conn)
+        services = extras.get("service_config", {})
+        if not (
+            isinstance(services, dict) and all(isinstance(v, dict) for v in services.values())
+        ):
+            raise ConfigurationError(
+                f"Amazon Braket connection {conn_id!r}: the extra service_config must map "
+                'service names to settings, e.g. {"braket": {"endpoint_url": "..."}}'
+            )
+        try:
+            aws = _aws_base_hook(conn)
+            config = aws.conn_config
+            endpoints = {name: config.get_service_endpoint_url(name) for name in ("braket", "s3")}
+        except ConfigurationError:  # no Amazon provider: MissingExtraError names the extra
+            raise
+        except (TypeError, ValueError) as exc:  # the Amazon provider's own checks
+            raise ConfigurationError(
+                f"Amazon Braket connection {conn_id!r}: {type(exc).__name__}: {exc}"
+            ) from None
         region = (
             config.region_name
             or os.environ.get("AWS_REGION")
@@ -116,8 +132,8 @@ class BraketHook(QuantumHook[BraketClient, AsyncBraketClient]):
             return BraketSettings(
                 region=region,
                 credentials=credentials,
-                endpoint_url=config.get_service_endpoint_url("braket"),
-                s3_endpoint_url=config.get_service_endpoint_url("s3"),
+                endpoint_url=endpoints["braket"],
+                s3_endpoint_url=endpoints["s3"],
                 verify=config.verify,
                 allow_insecure_http=extras.get("allow_insecure_http"),
             )

@@ -131,3 +131,43 @@ def test_job_urls_open_the_emulators_page_or_the_console(braket_connection, emul
     assert braket_job_url(arn, "us-east-1").startswith(
         "https://us-east-1.console.aws.amazon.com/braket/home?region=us-east-1#/tasks/arn%3Aaws"
     )
+
+
+def test_an_assumed_role_signs_with_its_session_credentials(monkeypatch) -> None:
+    """assume-role through AwsBaseHook (STS at moto's server): the client signs with the role's
+    temporary keys and session token, refreshable by botocore, resolved on first use."""
+    from moto_support import moto_s3
+
+    from airflow_quantum.clients.braket.auth import SigV4Signer
+    from airflow_quantum.clients.transport import Request
+
+    with moto_s3() as moto:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_BRAKET_ROLE",
+            json.dumps(
+                {
+                    "conn_type": "aws",
+                    "login": "AKIAMOTOBASEKEY00000",
+                    "password": "moto-secret-key",
+                    "extra": {
+                        "region_name": "eu-north-1",
+                        "role_arn": "arn:aws:iam::123456789012:role/braket-runner",
+                        "service_config": {"sts": {"endpoint_url": moto.url}},
+                    },
+                }
+            ),
+        )
+        settings = BraketHook("braket_role").get_conn().settings
+        credentials = settings.credentials.credentials()  # assumes the role now
+        frozen = credentials.get_frozen_credentials()
+        assert frozen.access_key != "AKIAMOTOBASEKEY00000" and frozen.token
+        assert hasattr(credentials, "refresh_needed")  # botocore renews it before it expires
+        request = Request(
+            "GET",
+            "https://braket.eu-north-1.amazonaws.com/device/x",
+            signing=("braket", "eu-north-1"),
+        )
+        headers = SigV4Signer(settings.credentials).headers(request)
+    assert f"Credential={frozen.access_key}/" in headers["Authorization"]
+    assert "/eu-north-1/braket/aws4_request" in headers["Authorization"]
+    assert headers["X-Amz-Security-Token"] == frozen.token

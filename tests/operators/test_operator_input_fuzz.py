@@ -471,3 +471,41 @@ def test_braket_program_set_and_ahs_inputs(emulator, braket_connection, programs
         emulator,
         "braket",
     )
+
+
+aws_extras = st.fixed_dictionaries(
+    {},
+    optional={
+        "region_name": sometimes("us-east-1", names | json_values),
+        "service_config": json_values
+        | st.fixed_dictionaries({"braket": st.fixed_dictionaries({"endpoint_url": names})}),
+        "endpoint_url": names | json_values,
+        "verify": json_values,
+        "allow_insecure_http": json_values,
+        "s3_bucket": names | json_values,
+    },
+)
+
+
+@FUZZ
+@given(login=st.none() | names, password=st.none() | names, extra=aws_extras)
+def test_aws_connection_fields(login, password, extra):
+    from airflow_quantum.hooks.braket import BraketHook
+
+    conn = Connection(
+        conn_id="fuzzed",
+        conn_type="aws",
+        login=login,
+        password=password,
+        extra=json.dumps(extra),
+    )
+    try:
+        BraketHook.settings_from_connection(conn)
+    except ConfigurationError as exc:
+        event("refused")
+        assert "'fuzzed'" in str(exc)
+        elsewhere = json.dumps(extra) + (login or "")
+        if password and len(password) >= 4 and password not in elsewhere:
+            assert password not in str(exc)
+    else:
+        event("accepted")
