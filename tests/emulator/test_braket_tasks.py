@@ -146,6 +146,14 @@ def test_a_service_that_ignores_client_tokens_creates_a_task_each_time(braket, e
     assert first != second
 
 
+def test_a_service_that_keeps_the_first_task_answers_it_for_any_body(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"braket_client_token": "first"})
+    body = braket.create_body()
+    first = braket.request("POST", "/quantum-task", body).json()
+    assert braket.request("POST", "/quantum-task", {**body, "shots": 7}).json() == first
+    assert braket.task(first["quantumTaskArn"])["shots"] == 100
+
+
 def test_client_tokens_are_per_region(braket, emulator):
     body = braket.create_body()
     here = braket.request("POST", "/quantum-task", body).json()["quantumTaskArn"]
