@@ -14,14 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from airflow_quantum_emulator.braket.devices import ALL_DAY, BY_ARN, Device
+from airflow_quantum_emulator.braket.devices import ALL_DAY, Device
 from airflow_quantum_emulator.braket.s3 import ObjectStore
 from airflow_quantum_emulator.config import BRAKET_ACCOUNT
 from airflow_quantum_emulator.jobs import EmulatedJob, Phase
 
-#: Status words of quantum tasks (botocore's ``QuantumTaskStatus``).
-STATUSES = ("CREATED", "QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLING", "CANCELLED")
-FINAL_STATUSES = ("COMPLETED", "FAILED", "CANCELLED")
 #: ``queueInfo.position`` while a task waits for its device's execution window (AWS's word).
 NOT_QUEUED = "None"
 
@@ -212,7 +209,3 @@ class BraketStore:
         ]
         queued.sort(key=lambda task: (task.job.starts_at, task.job.created_at))
         return queued
-
-
-def known_device(arn: str) -> Device | None:
-    return BY_ARN.get(arn)
