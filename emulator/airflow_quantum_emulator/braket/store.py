@@ -16,6 +16,7 @@ from typing import Any
 
 from airflow_quantum_emulator.braket.devices import ALL_DAY, Device
 from airflow_quantum_emulator.braket.s3 import ObjectStore
+from airflow_quantum_emulator.braket.sigv4 import TemporaryCredentials
 from airflow_quantum_emulator.config import BRAKET_ACCOUNT
 from airflow_quantum_emulator.jobs import EmulatedJob, Phase
 
@@ -120,6 +121,8 @@ class BraketStore:
         #: (region, clientToken) -> task id.
         self.tokens: dict[tuple[str, str], str] = {}
         self.devices: dict[str, DeviceState] = {}
+        #: Temporary credentials the control API issued, by access key id.
+        self.credentials: dict[str, TemporaryCredentials] = {}
         #: Spending limits by ARN (``spending.SpendingLimit``).
         self.limits: dict[str, Any] = {}
         self.objects = ObjectStore()
@@ -134,6 +137,7 @@ class BraketStore:
         self.tokens.clear()
         self.devices.clear()
         self.limits.clear()
+        self.credentials.clear()
         self.objects.reset()
         self.pending.clear()
 
