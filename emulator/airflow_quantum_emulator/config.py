@@ -71,8 +71,10 @@ class EmulatorConfig(BaseModel):
     storage_account: str = "devstoreaccount1"
     #: What CreateQuantumTask does with a ``clientToken`` it has seen (unconfirmed for the real
     #: service): ``idempotent`` answers the first task's ARN for the same body and a 400
-    #: ValidationException for another body; ``ignored`` creates a new task every time.
-    braket_client_token: Literal["idempotent", "ignored"] = "idempotent"
+    #: ValidationException for another body; ``first`` answers the first task's ARN whatever
+    #: the body (what the API docs say of spending limits' tokens); ``ignored`` creates a new
+    #: task every time.
+    braket_client_token: Literal["idempotent", "first", "ignored"] = "idempotent"
     #: How a program set's results.json holds its parts: ``files`` (relative S3 paths beside
     #: it, with ``s3Location``) or ``inline`` (one document); the schema allows both.
     braket_program_set_results: Literal["files", "inline"] = "files"

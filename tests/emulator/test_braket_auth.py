@@ -137,3 +137,48 @@ def test_braket_requests_are_counted_per_route_and_status(emulator):
     assert stats["jobs_submitted"] == 1
     assert stats["routes"]["POST /quantum-task"] == 1
     assert stats["statuses"]["403"] == 1
+
+
+def temporary_clients(emulator, lifetime: float) -> tuple[object, object]:
+    issued = requests.post(
+        f"{emulator.url}/_emulator/braket/credentials",
+        json={"lifetime_seconds": lifetime},
+        timeout=10,
+    ).json()
+    assert issued["AccessKeyId"].startswith("ASIA") and issued["Expiration"].endswith("Z")
+    session = boto3.Session(
+        aws_access_key_id=issued["AccessKeyId"],
+        aws_secret_access_key=issued["SecretAccessKey"],
+        aws_session_token=issued["SessionToken"],
+        region_name=REGION,
+    )
+    return (
+        session.client("braket", endpoint_url=emulator.url),
+        session.client("s3", endpoint_url=f"{emulator.url}/s3"),
+    )
+
+
+def test_temporary_credentials_work_until_they_expire_on_the_emulator_s_clock(emulator):
+    braket, s3 = temporary_clients(emulator, lifetime=900)
+    assert braket.search_devices(filters=[])["devices"]
+    s3.put_object(Bucket=BUCKET, Key="probe.json", Body=b"{}")
+    requests.post(f"{emulator.url}/_emulator/clock/advance", json={"seconds": 901}, timeout=10)
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        braket.search_devices(filters=[])
+    error = caught.value.response
+    assert error["Error"]["Code"] == "ExpiredTokenException"
+    assert error["Error"]["Message"] == "The security token included in the request is expired"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        s3.get_object(Bucket=BUCKET, Key="probe.json")
+    assert caught.value.response["Error"]["Code"] == "ExpiredToken"
+
+
+def test_temporary_credentials_need_their_own_session_token(emulator):
+    issued = requests.post(f"{emulator.url}/_emulator/braket/credentials", timeout=10).json()
+    wire = BraketWire(
+        emulator.url, access_key=issued["AccessKeyId"], secret=issued["SecretAccessKey"]
+    )
+    answer = wire.request("POST", "/devices", {"filters": []})  # signed without the token
+    assert answer.status_code == 403
+    assert aws_error(answer)[0] == "UnrecognizedClientException"

@@ -168,3 +168,37 @@ def test_aquila_refuses_gate_programs_and_gate_devices_refuse_ahs(braket_east):
     assert braket_east.create(SV1, action=AHS_PROGRAM, shots=10).status_code == 400
     no_sites = {**AHS_PROGRAM, "setup": {"ahs_register": {"sites": [], "filling": []}}}
     assert braket_east.create(AQUILA, action=no_sites, shots=10).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {**AHS_PROGRAM, "setup": [1, 2]},
+        {**AHS_PROGRAM, "hamiltonian": None},
+        {"braketSchemaHeader": {"name": "braket.ir.ahs.program", "version": "2"}},
+        {"braketSchemaHeader": "braket.ir.ahs.program"},
+        [AHS_PROGRAM],
+        "OPENQASM 3.0;",
+        {**AHS_PROGRAM, "setup": {"ahs_register": {"sites": "abc", "filling": 1}}},
+    ],
+)
+def test_malformed_ahs_actions_are_validation_errors_not_server_errors(braket_east, action):
+    answer = braket_east.create(AQUILA, action=action, shots=10)
+    assert answer.status_code == 400, answer.text
+    assert aws_error(answer)[0] == "ValidationException"
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {**program(), "inputs": "theta"},
+        {**program(), "source": 42},
+        {**program_set(program()), "programs": [None]},
+        {**program_set(program()), "programs": "x"},
+        program_set(program(ROTATION, {"theta": [1.0, 2.0]}), program(ROTATION, {"theta": 5})),
+    ],
+)
+def test_malformed_gate_actions_are_validation_errors_not_server_errors(iqm, action):
+    answer = iqm.create(GARNET, action=action, shots=20)
+    assert answer.status_code == 400, answer.text
+    assert aws_error(answer)[0] == "ValidationException"

@@ -146,6 +146,14 @@ def test_a_service_that_ignores_client_tokens_creates_a_task_each_time(braket, e
     assert first != second
 
 
+def test_a_service_that_keeps_the_first_task_answers_it_for_any_body(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"braket_client_token": "first"})
+    body = braket.create_body()
+    first = braket.request("POST", "/quantum-task", body).json()
+    assert braket.request("POST", "/quantum-task", {**body, "shots": 7}).json() == first
+    assert braket.task(first["quantumTaskArn"])["shots"] == 100
+
+
 def test_client_tokens_are_per_region(braket, emulator):
     body = braket.create_body()
     here = braket.request("POST", "/quantum-task", body).json()["quantumTaskArn"]
@@ -385,3 +393,16 @@ def test_a_held_task_can_be_finished_and_cloned_through_the_shared_verbs(braket,
         twin_arn = arn.rsplit("/", 1)[0] + "/" + twin
         assert braket.task(twin_arn)["deviceArn"] == SV1
     assert braket.finished(arn)["status"] == "COMPLETED"
+
+
+def test_a_running_task_is_cancelled_too_and_never_completes_meanwhile(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 0, "run_seconds": 3600})
+    control(emulator.url, "PATCH", "config", {"braket_cancel_seconds": 60})
+    arn = braket.submit()
+    assert braket.task(arn)["status"] == "RUNNING"
+    assert braket.cancel(arn).json()["cancellationStatus"] == "CANCELLING"
+    control(emulator.url, "POST", "clock/advance", {"seconds": 30})
+    assert braket.task(arn)["status"] == "CANCELLING"
+    control(emulator.url, "POST", "clock/advance", {"seconds": 31})
+    task = braket.task(arn)
+    assert task["status"] == "CANCELLED" and "numSuccessfulShots" not in task

@@ -35,14 +35,14 @@ def build_router(state: EmulatorState) -> APIRouter:
         task, state.now(), state.config.braket_program_set_results
     )
     limits = SpendingLimits(store)
-    verify = SigV4Verifier(state.config, "braket")
+    verify = SigV4Verifier(state.config, "braket", store.credentials.get, state.now)
 
     async def braket(request: Request) -> Caller:
         caller = await verify(request)
         programs.warm_up()
         return caller
 
-    s3 = SigV4Verifier(state.config, "s3")
+    s3 = SigV4Verifier(state.config, "s3", store.credentials.get, state.now)
     router = APIRouter()
     router.include_router(build_tasks_router(state, store, braket, limits.check))
     router.include_router(build_device_router(state, store, braket))

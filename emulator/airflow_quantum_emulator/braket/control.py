@@ -4,6 +4,10 @@
   ``OFFLINE`` (CreateQuantumTask answers 424) or ``ONLINE``; its execution windows (a task
   created outside them stays CREATED until one opens, on the emulator's clock); tasks added to
   its queue size and queue positions. ``DELETE`` restores the device.
+- ``POST /_emulator/braket/credentials`` ``{"lifetime_seconds"?}`` → 201 ``{"AccessKeyId",
+  "SecretAccessKey", "SessionToken", "Expiration"}`` (STS's names): temporary credentials the
+  Braket and S3 routes accept, with their session token, until they expire on the emulator's
+  clock (then 403 ExpiredTokenException), as assumed roles' credentials do.
 - ``POST /_emulator/braket/tasks/{id or ARN}/hold``: the task stays QUEUED until released;
   ``.../release`` starts it now. Failing, finishing and cloning are the shared
   ``/_emulator/jobs/{id}/...`` verbs (a task's job id is the last part of its ARN).
@@ -18,8 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from airflow_quantum_emulator.bodies import read_json, validate
 from airflow_quantum_emulator.braket.devices import BY_ARN
+from airflow_quantum_emulator.braket.sigv4 import new_temporary_credentials
 from airflow_quantum_emulator.braket.store import BraketStore, BraketTask, DeviceState
 from airflow_quantum_emulator.braket.windows import validate_window
+from airflow_quantum_emulator.clock import iso_utc
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.state import EmulatorState
 
@@ -32,6 +38,13 @@ class Window(BaseModel):
     executionDay: str
     windowStartHour: str
     windowEndHour: str
+
+
+class CredentialsRequest(BaseModel):
+    """Body of ``POST /_emulator/braket/credentials``."""
+
+    model_config = ConfigDict(extra="forbid")
+    lifetime_seconds: float = Field(3600.0, gt=0)
 
 
 class DeviceScript(BaseModel):
@@ -51,6 +64,18 @@ def build_braket_control_router(state: EmulatorState, store: BraketStore) -> API
         if task is None:
             raise VendorError(404, f"No Braket task {ref!r} in the emulator.")
         return task
+
+    @router.post("/credentials", status_code=201)
+    async def issue_credentials(request: Request) -> dict[str, Any]:
+        body = validate(CredentialsRequest, await read_json(request, required=False))
+        issued = new_temporary_credentials(state.now() + body.lifetime_seconds)
+        store.credentials[issued.access_key_id] = issued
+        return {
+            "AccessKeyId": issued.access_key_id,
+            "SecretAccessKey": issued.secret_access_key,
+            "SessionToken": issued.session_token,
+            "Expiration": iso_utc(issued.expires_at, 0),
+        }
 
     @router.put("/devices/{arn:path}")
     async def script_device(arn: str, request: Request) -> dict[str, Any]:

@@ -14,8 +14,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_quantum_emulator.errors import VendorError
-
 PROGRAM = "braket.ir.openqasm.program"
 PROGRAM_SET = "braket.ir.openqasm.program_set"
 AHS = "braket.ir.ahs.program"
@@ -275,14 +273,6 @@ DEVICES: tuple[Device, ...] = (
 BY_ARN = {device.arn: device for device in DEVICES}
 
 
-def find_device(arn: str) -> Device:
-    """The device of ``arn`` (404 ResourceNotFoundException when there is none)."""
-    device = BY_ARN.get(arn)
-    if device is None:
-        raise VendorError(404, f"Braket device '{arn}' not found")
-    return device
-
-
 def serves(device: Device, region: str) -> bool:
     """Whether a Braket endpoint in ``region`` knows ``device`` (simulators: every region)."""
     return device.region is None or device.region == region
@@ -390,11 +380,3 @@ def _actions(device: Device) -> dict[str, Any]:
     if AHS in device.actions:
         actions[AHS] = {"actionType": AHS, "version": ["1"]}
     return actions
-
-
-def native_gate_names(device: Device) -> frozenset[str]:
-    return frozenset(device.native_gates)
-
-
-def supported_operations(device: Device) -> frozenset[str]:
-    return frozenset(_STANDARD_GATES)

@@ -67,6 +67,7 @@ def prepare(device: Device, action_text: str, shots: int, max_qubits: int) -> Pr
         raise invalid(f"Action type {name!r} is not supported by Amazon Braket.")
     if name not in device.actions:
         raise invalid(f"Device {device.arn} does not support action type {name}.")
+    _check_schema(name, action)
     low, high = device.shots_range
     if not low <= shots <= high:
         raise invalid(
@@ -130,6 +131,20 @@ def prepare(device: Device, action_text: str, shots: int, max_qubits: int) -> Pr
             f"The register has {len(sites)} sites; the emulator simulates at most {max_qubits}."
         )
     return PreparedTask(AHS, lambda: _run_ahs(action_text, shots))
+
+
+def _check_schema(name: str, action: dict[str, Any]) -> None:
+    """Refuse an action its IR schema (``amazon-braket-schemas``) does not validate."""
+    from braket.ir.ahs.program_v1 import Program as AhsProgram
+    from braket.ir.openqasm.program_set_v1 import ProgramSet
+    from braket.ir.openqasm.program_v1 import Program
+
+    model = {PROGRAM: Program, PROGRAM_SET: ProgramSet, AHS: AhsProgram}[name]
+    try:
+        model.parse_obj(action)
+    except Exception as error:  # pydantic's ValidationError, or a type error on odd input
+        detail = " ".join(str(error).split())
+        raise invalid(f"The action is not a valid {name} document: {detail}"[:2000]) from None
 
 
 def _source(program: dict[str, Any]) -> str:

@@ -2,16 +2,19 @@
 
 The emulator recomputes the signature of each request from what arrived on the wire (the raw
 path, the query string, the signed headers, the body's SHA-256) and the one key pair it knows
-(``braket_access_key_id`` / ``braket_secret_access_key``). What it answers when that fails is
+(``braket_access_key_id`` / ``braket_secret_access_key``), or temporary credentials the control
+API issued (``POST /_emulator/braket/credentials``). What it answers when that fails is
 what AWS answers (403): ``MissingAuthenticationTokenException`` without an ``Authorization``
 header, ``UnrecognizedClientException`` for an unknown access key id,
 ``InvalidSignatureException`` for a signature that does not match, a credential scoped to
-another service, or a request dated more than five minutes away from now; S3 answers
-``AccessDenied``, ``InvalidAccessKeyId`` and ``SignatureDoesNotMatch`` in its XML instead.
+another service, or a request dated more than five minutes away from now,
+``ExpiredTokenException`` for temporary credentials past their expiration (on the emulator's
+clock, so tests advance it); S3 answers ``AccessDenied``, ``InvalidAccessKeyId``,
+``SignatureDoesNotMatch`` and (400) ``ExpiredToken`` in its XML instead.
 
 Services other than S3 sign the path URI-encoded twice (botocore encodes the already encoded
-path again); S3 signs it as sent. The session token of temporary credentials
-(``X-Amz-Security-Token``) is signed like any header but not checked against an STS.
+path again); S3 signs it as sent. With the long-term key pair, a session token
+(``X-Amz-Security-Token``) is signed like any header and not checked (there is no STS).
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
+import string
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote, unquote
@@ -45,6 +51,24 @@ class Caller:
 
     access_key_id: str
     region: str
+
+
+@dataclass(frozen=True)
+class TemporaryCredentials:
+    """A key pair with a session token that expires (what STS would issue)."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expires_at: float
+
+
+def new_temporary_credentials(expires_at: float) -> TemporaryCredentials:
+    alphabet = string.ascii_uppercase + string.digits
+    key = "ASIA" + "".join(secrets.choice(alphabet) for _ in range(16))
+    return TemporaryCredentials(
+        key, secrets.token_urlsafe(30), secrets.token_urlsafe(96), expires_at
+    )
 
 
 def sha256_hex(data: bytes) -> str:
@@ -88,9 +112,17 @@ def canonical_request(
 class SigV4Verifier:
     """Checks the SigV4 signature of requests to one service (``braket`` or ``s3``)."""
 
-    def __init__(self, config: EmulatorConfig, service: str) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        service: str,
+        temporary: Callable[[str], TemporaryCredentials | None] = lambda key: None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self._config = config
         self.service = service
+        self._temporary = temporary
+        self._now = now
 
     async def __call__(self, request: Request) -> Caller:
         headers = {name.lower(): value for name, value in request.headers.items()}
@@ -117,7 +149,17 @@ class SigV4Verifier:
                 "Credential must have the form <key>/<date>/<region>/<service>/aws4_request.",
             )
         key_id, date, region, service, _ = parts
-        if key_id != self._config.braket_access_key_id:
+        temporary = self._temporary(key_id)
+        secret = self._config.braket_secret_access_key
+        if temporary is not None:
+            secret = temporary.secret_access_key
+            if headers.get("x-amz-security-token") != temporary.session_token:
+                raise self._refuse(
+                    "UnrecognizedClientException",
+                    "InvalidToken",
+                    "The security token included in the request is invalid.",
+                )
+        elif key_id != self._config.braket_access_key_id:
             raise self._refuse(
                 "UnrecognizedClientException",
                 "InvalidAccessKeyId",
@@ -158,7 +200,7 @@ class SigV4Verifier:
         )
         scope = f"{date}/{region}/{service}/aws4_request"
         to_sign = "\n".join([ALGORITHM, amz_date, scope, sha256_hex(canonical.encode())])
-        key = signing_key(self._config.braket_secret_access_key, date, region, service)
+        key = signing_key(secret, date, region, service)
         expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, match["signature"]):
             raise self._refuse(
@@ -167,6 +209,14 @@ class SigV4Verifier:
                 "The request signature we calculated does not match the signature you "
                 "provided. Check your AWS Secret Access Key and signing method. Consult the "
                 "service documentation for details.",
+            )
+        if temporary is not None and self._now() >= temporary.expires_at:
+            if self.service == "s3":
+                raise VendorError(400, "The provided token has expired.", "ExpiredToken")
+            raise self._refuse(
+                "ExpiredTokenException",
+                "ExpiredToken",
+                "The security token included in the request is expired",
             )
         return Caller(key_id, region)
 

@@ -14,14 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from airflow_quantum_emulator.braket.devices import ALL_DAY, BY_ARN, Device
+from airflow_quantum_emulator.braket.devices import ALL_DAY, Device
 from airflow_quantum_emulator.braket.s3 import ObjectStore
+from airflow_quantum_emulator.braket.sigv4 import TemporaryCredentials
 from airflow_quantum_emulator.config import BRAKET_ACCOUNT
 from airflow_quantum_emulator.jobs import EmulatedJob, Phase
 
-#: Status words of quantum tasks (botocore's ``QuantumTaskStatus``).
-STATUSES = ("CREATED", "QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLING", "CANCELLED")
-FINAL_STATUSES = ("COMPLETED", "FAILED", "CANCELLED")
 #: ``queueInfo.position`` while a task waits for its device's execution window (AWS's word).
 NOT_QUEUED = "None"
 
@@ -123,6 +121,8 @@ class BraketStore:
         #: (region, clientToken) -> task id.
         self.tokens: dict[tuple[str, str], str] = {}
         self.devices: dict[str, DeviceState] = {}
+        #: Temporary credentials the control API issued, by access key id.
+        self.credentials: dict[str, TemporaryCredentials] = {}
         #: Spending limits by ARN (``spending.SpendingLimit``).
         self.limits: dict[str, Any] = {}
         self.objects = ObjectStore()
@@ -137,6 +137,7 @@ class BraketStore:
         self.tokens.clear()
         self.devices.clear()
         self.limits.clear()
+        self.credentials.clear()
         self.objects.reset()
         self.pending.clear()
 
@@ -212,7 +213,3 @@ class BraketStore:
         ]
         queued.sort(key=lambda task: (task.job.starts_at, task.job.created_at))
         return queued
-
-
-def known_device(arn: str) -> Device | None:
-    return BY_ARN.get(arn)

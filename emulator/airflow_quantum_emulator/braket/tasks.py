@@ -1,11 +1,12 @@
 """Quantum task routes: CreateQuantumTask, GetQuantumTask, CancelQuantumTask, SearchQuantumTasks.
 
 ``clientToken``: botocore fills it with a new UUID per call unless the caller gives one, and
-the API calls it the request's idempotency token. What the service does with a token seen
-before is not documented; the emulator (``braket_client_token = idempotent``, the default)
-answers the first task's ARN for the same request, and a 400 ValidationException for a
-different one; with ``ignored`` it creates a new task each time, so that clients can be tested
-against both.
+the model marks it the request's idempotency token. What the service does with a token seen
+before is not documented for tasks (for spending limits: "Amazon Braket ignores the request,
+but does not return an error"); the emulator (``braket_client_token = idempotent``, the
+default) answers the first task's ARN for the same request, and a 400 ValidationException for
+a different one; ``first`` answers the first task's ARN whatever the body; ``ignored`` creates
+a new task each time, so that clients can be tested against each.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from airflow_quantum_emulator.braket.search import OPERATORS, apply_filters, pag
 from airflow_quantum_emulator.braket.sigv4 import Caller
 from airflow_quantum_emulator.braket.store import NOT_QUEUED, BraketStore, BraketTask, new_task_id
 from airflow_quantum_emulator.braket.windows import next_open
-from airflow_quantum_emulator.clock import iso_utc
+from airflow_quantum_emulator.clock import iso_utc, parse_iso
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.jobs import EmulatedJob, JobFailure
 from airflow_quantum_emulator.state import EmulatorState
@@ -96,9 +97,9 @@ def build_tasks_router(
 
         def replay() -> Response | None:
             earlier = store.by_token(caller.region, spec.clientToken)
-            if earlier is None or config.braket_client_token != "idempotent":
+            if earlier is None or config.braket_client_token == "ignored":
                 return None
-            if earlier.same_request(body):
+            if earlier.same_request(body) or config.braket_client_token == "first":
                 return JSONResponse({"quantumTaskArn": earlier.arn}, 201)
             raise VendorError(
                 400,
@@ -206,7 +207,9 @@ def build_tasks_router(
                 "deviceArn": lambda task: task.device.arn,
                 "jobArn": lambda task: task.job_arn,
                 "status": lambda task: task.status(now),
-                "createdAt": lambda task: task.job.created_at,
+                # At the precision clients see (milliseconds), so that a task's own
+                # createdAt is not "after" itself.
+                "createdAt": lambda task: parse_iso(iso_utc(task.job.created_at, 3)),
             },
             times=frozenset({"createdAt"}),
         )
