@@ -99,9 +99,7 @@ class BraketHook(QuantumHook[BraketClient, AsyncBraketClient]):
         conn_id = getattr(conn, "conn_id", None) or "?"
         extras = cls.extras(conn)
         services = extras.get("service_config", {})
-        if not (
-            isinstance(services, dict) and all(isinstance(v, dict) for v in services.values())
-        ):
+        if not (isinstance(services, dict) and all(isinstance(v, dict) for v in services.values())):
             raise ConfigurationError(
                 f"Amazon Braket connection {conn_id!r}: the extra service_config must map "
                 'service names to settings, e.g. {"braket": {"endpoint_url": "..."}}'

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 
 import pytest
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
@@ -18,23 +19,12 @@ BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = me
 
 
 def temporary_connection(emulator, monkeypatch, lifetime: float) -> dict[str, str]:
-    """``braket_default`` with temporary keys the emulator issued (expiring on its clock)."""
+    """``braket_default`` (the ``braket_connection`` fixture's) with temporary keys the
+    emulator issued, expiring on its clock."""
     issued = control(emulator, "POST", "/braket/credentials", {"lifetime_seconds": lifetime})
-    conn = {
-        "conn_type": "aws",
-        "login": issued["AccessKeyId"],
-        "password": issued["SecretAccessKey"],
-        "extra": {
-            "aws_session_token": issued["SessionToken"],
-            "region_name": "us-east-1",
-            "service_config": {
-                "braket": {"endpoint_url": emulator.url},
-                "s3": {"endpoint_url": f"{emulator.url}/s3"},
-            },
-            "s3_bucket": "amazon-braket-results",
-            "s3_prefix": "tasks",
-        },
-    }
+    conn = json.loads(os.environ["AIRFLOW_CONN_BRAKET_DEFAULT"])  # the emulator's
+    conn["login"], conn["password"] = issued["AccessKeyId"], issued["SecretAccessKey"]
+    conn["extra"]["aws_session_token"] = issued["SessionToken"]
     monkeypatch.setenv("AIRFLOW_CONN_BRAKET_DEFAULT", json.dumps(conn))
     return issued
 
@@ -55,7 +45,9 @@ def submitted(emulator) -> int:
     return control(emulator, "GET", "/stats")["braket"]["jobs_submitted"]
 
 
-def test_expired_keys_end_the_wait_clearly_and_the_retry_reattaches(emulator, monkeypatch):
+def test_expired_keys_end_the_wait_clearly_and_the_retry_reattaches(
+    braket_connection, emulator, monkeypatch
+):
     configure(emulator, queue_seconds=10**6)  # queued however far the clock moves
     first_keys = temporary_connection(emulator, monkeypatch, lifetime=600)
     op = bell()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import runpy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,35 +30,10 @@ FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
 AQUILA = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
 BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
-#: Two atoms 4 um apart driven through resonance (QuEra Aquila's limits).
-AHS_PROGRAM = {
-    "setup": {"ahs_register": {"sites": [[0.0, 0.0], [0.0, 4e-6]], "filling": [1, 1]}},
-    "hamiltonian": {
-        "drivingFields": [
-            {
-                "amplitude": {
-                    "time_series": {
-                        "values": [0.0, 1.5e7, 1.5e7, 0.0],
-                        "times": [0.0, 1e-7, 3.9e-6, 4e-6],
-                    },
-                    "pattern": "uniform",
-                },
-                "phase": {
-                    "time_series": {"values": [0.0, 0.0], "times": [0.0, 4e-6]},
-                    "pattern": "uniform",
-                },
-                "detuning": {
-                    "time_series": {
-                        "values": [-1.2e8, -1.2e8, 1.2e8, 1.2e8],
-                        "times": [0.0, 1e-7, 3.9e-6, 4e-6],
-                    },
-                    "pattern": "uniform",
-                },
-            }
-        ],
-        "localDetuning": [],
-    },
-}
+#: Two atoms driven through resonance: the example DAG's program (loaded, not copied).
+AHS_PROGRAM = runpy.run_path(
+    str(Path(__file__).parents[2] / "example_dags" / "example_braket_quantum.py")
+)["RYDBERG_PAIR"]
 
 
 def bell(**kwargs: Any) -> BraketRunQuantumTaskOperator:

@@ -7,30 +7,21 @@ predicates; a task's id is its ARN.
 
 from __future__ import annotations
 
-import enum
 import json
 from typing import Any
 
 from pydantic import Field
 
 from airflow_quantum.clients.models import ListedJob, Timestamp, WireModel
-from airflow_quantum.clients.state import FailureTable, JobPredicates, JobState
+from airflow_quantum.clients.state import FailureTable, JobPredicates, JobState, VendorStatus
 
 
-class BraketTaskStatus(str, enum.Enum):
+class BraketTaskStatus(VendorStatus):
     """The service's quantum task statuses, plus ``UNKNOWN`` for words it may add later.
 
     Each member's ``job_state`` is its word in the shared vocabulary; a task ``CREATED``
     outside its device's execution window waits like a queued one.
     """
-
-    job_state: JobState
-
-    def __new__(cls, value: str, job_state: JobState) -> BraketTaskStatus:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.job_state = job_state
-        return member
 
     CREATED = "CREATED", JobState.QUEUED
     QUEUED = "QUEUED", JobState.QUEUED

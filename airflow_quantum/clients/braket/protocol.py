@@ -191,24 +191,33 @@ class BraketProtocol(QuantumClient[BraketSettings]):
         call = json_call(VENDOR, request, self._model(models.BraketCancellation, "cancellation"))
         return Call(call.request, call.parse, already_final)
 
-    @operation
-    def search_tasks_page(
+    def _search(
         self,
-        filters: Iterable[dict[str, Any]],
+        path: str,
+        body: dict[str, Any],
+        read: Callable[[Any], tuple[list[Any], str | None]],
         *,
         region: str | None = None,
-        page_size: int = listing.MAX_RESULTS,
-        next_token: str | None = None,
-    ) -> Call[models.BraketTaskPage]:
-        """One page of ``SearchQuantumTasks`` (filters from ``listing.task_filter``)."""
-        body: dict[str, Any] = {
-            "filters": listing.checked_filters(filters),
-            "maxResults": listing.page_size(page_size),
-        }
-        if next_token:
-            body["nextToken"] = next_token
-        request = self.request("POST", "/quantum-tasks", region=region, body=body)
-        return self._json(request, self._model(models.BraketTaskPage, "task search"))
+        max_pages: int | None = None,
+    ) -> listing.TokenPager:
+        """The pages of one of the service's searches (a ``POST`` of ``body``, paged by
+        ``nextToken``); ``read`` gives a page's items and the next page's token."""
+
+        def page(token: str | None) -> Call[tuple[list[Any], str | None]]:
+            sent = {**body, "nextToken": token} if token else body
+            return self._json(self.request("POST", path, region=region, body=sent), read)
+
+        return listing.TokenPager(page, max_pages)
+
+    @staticmethod
+    def _page(
+        model: type[Any], what: str, items: str
+    ) -> Callable[[Any], tuple[list[Any], str | None]]:
+        def read(payload: Any) -> tuple[list[Any], str | None]:
+            found = model.from_wire(payload, what)
+            return getattr(found, items), found.next_token
+
+        return read
 
     @paged
     def search_tasks(
@@ -219,17 +228,14 @@ class BraketProtocol(QuantumClient[BraketSettings]):
         page_size: int = listing.MAX_RESULTS,
         max_pages: int | None = None,
     ) -> Pager[models.BraketQuantumTask]:
-        """The tasks matching all ``filters`` (``listing.task_filter``), page by page."""
-        chosen = listing.checked_filters(filters)
-        size = listing.page_size(page_size)
-
-        def page(token: str | None) -> Call[tuple[list[Any], str | None]]:
-            call = self.search_tasks_page.call(
-                chosen, region=region, page_size=size, next_token=token
-            )
-            return call.then(lambda result: (result.quantum_tasks, result.next_token))
-
-        return listing.TokenPager(page, max_pages)
+        """``SearchQuantumTasks``: the tasks matching all ``filters`` (``listing.task_filter``),
+        page by page, in ``region`` (default: the connection's)."""
+        body = {
+            "filters": listing.checked_filters(filters),
+            "maxResults": listing.page_size(page_size),
+        }
+        read = self._page(models.BraketTaskPage, "task search", "quantum_tasks")
+        return self._search("/quantum-tasks", body, read, region=region, max_pages=max_pages)
 
     def listing_scope(self, job_ids: Iterable[str]) -> dict[str, Any]:
         """What ``pending_job_pages`` needs to see ``job_ids``: the regions they live in."""
@@ -248,21 +254,21 @@ class BraketProtocol(QuantumClient[BraketSettings]):
         100 pending tasks and region, however many waits there are. A task that ends while the
         search is paged is missing from it: callers confirm tasks they did not see with
         ``get_job``."""
-        size = listing.page_size(page_size or listing.MAX_RESULTS)
-        status = [listing.task_filter("status", list(models.PENDING_STATUSES))]
-
-        def pager(region: str) -> listing.TokenPager:
-            def page(token: str | None) -> Call[tuple[list[Any], str | None]]:
-                body: dict[str, Any] = {"filters": status, "maxResults": size}
-                if token:
-                    body["nextToken"] = token
-                request = self.request("POST", "/quantum-tasks", region=region, body=body)
-                return self._json(request, _listed_page)
-
-            return listing.TokenPager(page, max_pages)
-
+        body = {
+            "filters": [listing.task_filter("status", list(models.PENDING_STATUSES))],
+            "maxResults": listing.page_size(page_size or listing.MAX_RESULTS),
+        }
         chosen = sorted(set(regions)) if regions else [self.settings.region]
-        return pages_of(listing.ChainedPager([pager(region) for region in chosen]))
+        return pages_of(
+            listing.ChainedPager(
+                [
+                    self._search(
+                        "/quantum-tasks", body, _listed_page, region=r, max_pages=max_pages
+                    )
+                    for r in chosen
+                ]
+            )
+        )
 
     def job_from_listing(self, listed: ListedJob) -> models.BraketQuantumTask:
         """The ``BraketQuantumTask`` of a task from ``pending_job_pages``."""
@@ -352,16 +358,9 @@ class BraketProtocol(QuantumClient[BraketSettings]):
             {"name": name, "values": [values] if isinstance(values, str) else list(values)}
             for name, values in (filters or {}).items()
         ]
-
-        def page(token: str | None) -> Call[tuple[list[Any], str | None]]:
-            body: dict[str, Any] = {"filters": listing.checked_filters(chosen)}
-            if token:
-                body["nextToken"] = token
-            request = self.request("POST", "/devices", region=region, body=body)
-            read = self._model(models.BraketDevicePage, "device search")
-            return self._json(request, read).then(lambda p: (p.devices, p.next_token))
-
-        return listing.TokenPager(page, max_pages)
+        body = {"filters": listing.checked_filters(chosen)}
+        read = self._page(models.BraketDevicePage, "device search", "devices")
+        return self._search("/devices", body, read, region=region, max_pages=max_pages)
 
     # ------------------------------------------------------------------------ spending limits
 
@@ -369,24 +368,17 @@ class BraketProtocol(QuantumClient[BraketSettings]):
     def search_spending_limits(
         self, device_arn: str | None = None, *, max_pages: int | None = None
     ) -> Pager[models.BraketSpendingLimit]:
-        """``SearchSpendingLimits`` (of one device, or all of the region's)."""
-        filters = []
+        """``SearchSpendingLimits`` (of one device, in its region; or all of the connection's
+        region)."""
+        filters: list[dict[str, Any]] = []
         region = None
         if device_arn is not None:
-            filters = [
-                {"name": "deviceArn", "operator": "EQUAL", "values": [check.device_arn(device_arn)]}
-            ]
-            region = self.settings.region_for(device_arn)
-
-        def page(token: str | None) -> Call[tuple[list[Any], str | None]]:
-            body: dict[str, Any] = {"filters": filters}
-            if token:
-                body["nextToken"] = token
-            request = self.request("POST", "/spending-limits", region=region, body=body)
-            read = self._model(models.BraketSpendingLimitPage, "spending limits")
-            return self._json(request, read).then(lambda p: (p.spending_limits, p.next_token))
-
-        return listing.TokenPager(page, max_pages)
+            arn = check.device_arn(device_arn)
+            filters = [{"name": "deviceArn", "operator": "EQUAL", "values": [arn]}]
+            region = self.settings.region_for(arn)
+        read = self._page(models.BraketSpendingLimitPage, "spending limits", "spending_limits")
+        body = {"filters": filters}
+        return self._search("/spending-limits", body, read, region=region, max_pages=max_pages)
 
     @operation
     def create_spending_limit(
