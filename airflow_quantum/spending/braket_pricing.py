@@ -2,7 +2,7 @@
 the task's limit (``max_cost``, USD) and against what the device's server-side spending limits
 leave (limit - total - queued).
 
-Prices (USD) as of 2026-08, from the Braket pricing page as stored in the provider's wire notes:
+Prices (USD) as of 2026-08, from the Braket pricing page as stored with the provider's sources:
 a QPU task costs a per-task fee plus a per-shot price; simulators bill by the minute with a
 3-second minimum (the estimate before a run is that minimum: a floor, not a bound). Devices
 marked UNVERIFIED have prices this provider could not confirm from a public source: they are
@@ -51,7 +51,7 @@ PRICES: dict[str, BraketPrice] = {
     "qpu/iqm/Emerald": BraketPrice(verified=False),
     "qpu/rigetti/Cepheus-1-108Q": BraketPrice(verified=False),
     "qpu/aqt/Ibex-Q1": BraketPrice(verified=False),
-    # UNVERIFIED: the per-minute prices of AWS's public pricing page, not in the wire notes.
+    # UNVERIFIED: the per-minute prices of AWS's public pricing page, not the stored page.
     "quantum-simulator/amazon/sv1": BraketPrice(per_minute=0.075, verified=False),
     "quantum-simulator/amazon/dm1": BraketPrice(per_minute=0.075, verified=False),
 }
