@@ -29,7 +29,8 @@ help:
 	@echo "make demo      - run every example DAG against the local emulator (about five minutes)"
 	@echo "make test      - set up .venv (and Debian's chromium for the UI tests, when"
 	@echo "                missing), lint, and run the whole test suite"
-	@echo "make test-official - the official azure-quantum and qiskit-ibm-runtime clients against"
+	@echo "make test-official - the official azure-quantum, qiskit-ibm-runtime, amazon-braket-sdk"
+	@echo "                and boto3 (braket) clients against"
 	@echo "                the emulator (in .venv-official, without Airflow)"
 	@echo "make docs      - build the documentation site (strict) into site/"
 	@echo "make bench     - wait-capacity, baseline, 10,000 waits in a real triggerer beside"
@@ -131,7 +132,8 @@ $(OFFICIAL_INSTALLED): pyproject.toml emulator/pyproject.toml $(OFFICIAL_EXCLUDE
 	$(OFFICIAL_VENV)/bin/uv pip install --quiet --python $(OFFICIAL_PY) \
 		--excludes $(OFFICIAL_EXCLUDES) -e ./emulator -e . \
 		pytest pytest-timeout pytest-asyncio \
-		"azure-quantum>=3.13" "qiskit-ibm-runtime>=0.51" qiskit
+		"azure-quantum>=3.13" "qiskit-ibm-runtime>=0.51" qiskit \
+		"amazon-braket-sdk>=1.100" boto3
 	touch $(OFFICIAL_INSTALLED)
 
 test-official: $(OFFICIAL_INSTALLED)

@@ -168,6 +168,10 @@ CONFIG = {
 def _modules(kind: str, *ibm_extra: str, azure_extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     return [
         {
+            "integration-name": "Amazon Braket",
+            "python-modules": [f"airflow_quantum.{kind}.braket"],
+        },
+        {
             "integration-name": "Azure Quantum",
             "python-modules": [
                 f"airflow_quantum.{kind}.azure_quantum",
@@ -188,10 +192,16 @@ def get_provider_info() -> dict[str, Any]:
     """Describe the provider to Airflow (``airflow providers list``, connection forms)."""
     return {
         "package-name": "airflow-quantum",
-        "name": "Quantum (Azure Quantum, IBM Quantum)",
-        "description": "Run Azure Quantum and IBM Quantum (Qiskit Runtime) jobs from Airflow.",
+        "name": "Quantum (Azure Quantum, IBM Quantum, Amazon Braket)",
+        "description": "Run Azure Quantum, IBM Quantum (Qiskit Runtime) and Amazon Braket jobs "
+        "from Airflow.",
         "versions": [__version__],
         "integrations": [
+            {
+                "integration-name": "Amazon Braket",
+                "external-doc-url": "https://docs.aws.amazon.com/braket/",
+                "tags": ["aws"],
+            },
             {
                 "integration-name": "Azure Quantum",
                 "external-doc-url": "https://learn.microsoft.com/azure/quantum/",
@@ -213,10 +223,16 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": _modules("triggers"),
         "config": CONFIG,
         "extra-links": [
+            "airflow_quantum.links.braket.BraketTaskLink",
             "airflow_quantum.links.azure_quantum.AzureQuantumJobLink",
             "airflow_quantum.links.ibm_quantum.IBMQuantumJobLink",
         ],
         "hooks": [
+            {
+                # Braket uses the Amazon provider's ``aws`` connection type (no type of its own).
+                "integration-name": "Amazon Braket",
+                "python-modules": ["airflow_quantum.hooks.braket"],
+            },
             {
                 "integration-name": "Azure Quantum",
                 "python-modules": ["airflow_quantum.hooks.azure_quantum"],

@@ -216,3 +216,29 @@ def azure_entra_connection(emulator, monkeypatch) -> str:
         ),
     )
     return "azure_quantum_entra"
+
+
+@pytest.fixture
+def braket_connection(emulator, monkeypatch) -> str:
+    """``braket_default``: Airflow's ``aws`` connection with the emulator's keys, Braket and
+    its S3 subset at the emulator (``service_config``), and a default output bucket."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BRAKET_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "AKIALOCALEMULATOR000",
+                "password": "local-emulator-key",
+                "extra": {
+                    "region_name": "us-east-1",
+                    "service_config": {
+                        "braket": {"endpoint_url": emulator.url},
+                        "s3": {"endpoint_url": f"{emulator.url}/s3"},
+                    },
+                    "s3_bucket": "amazon-braket-results",
+                    "s3_prefix": "tasks",
+                },
+            }
+        ),
+    )
+    return "braket_default"

@@ -68,3 +68,28 @@ def test_a_hook_verb_reaches_the_wire_through_four_provider_frames(
     job_id = hook.submit_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", 10), "k")
     (stack,) = provider_frames_of_each_get(monkeypatch, lambda: getattr(hook, verb)(job_id))
     assert stack == [f"base.{verb}", "calls.method", "calls.run", "transport.send"]
+
+
+def test_a_braket_wait_passes_the_same_frames(braket_connection, emulator, monkeypatch):
+    """The third vendor adds no frame: its signer runs before the request, not around it."""
+    from airflow_quantum.clients.braket import BraketPreparedJob
+    from airflow_quantum.operators.braket import BraketRunQuantumTaskOperator
+
+    sv1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+    bell = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
+    op = BraketRunQuantumTaskOperator(task_id="bell", device_arn=sv1, program=bell)
+    job_id = op.hook.submit_job(BraketPreparedJob.openqasm(bell, sv1, 10), "k")
+    watch = waiting.Watch("job", None)
+    stacks = provider_frames_of_each_get(
+        monkeypatch, lambda: op._wait_on_worker(job_id, watch) and None
+    )
+    loop = stacks[0][stacks[0].index("waiting.wait") :]
+    assert loop == [
+        "waiting.wait",
+        "base._state",
+        "calls.method",
+        "calls.run",
+        "transport.send",
+    ]
+    (stack,) = provider_frames_of_each_get(monkeypatch, lambda: op.hook.get_job_status(job_id))
+    assert stack == ["base.get_job_status", "calls.method", "calls.run", "transport.send"]

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 
 from airflow_quantum.clients.azure import AzurePreparedJob, AzureQuantumClient
+from airflow_quantum.clients.braket import BraketClient, BraketPreparedJob
 from airflow_quantum.clients.ibm import IBMPreparedJob, IBMQuantumClient
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+from airflow_quantum.hooks.braket import BraketHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "hooks.md"
 TEXT = PAGE.read_text()
-AZURE, IBM = TEXT.split("## `IBMQuantumHook`")
+AZURE, REST = TEXT.split("## `IBMQuantumHook`")
+IBM, BRAKET = REST.split("## `BraketHook`")
 
 
 def _calls(text: str, receiver: str) -> set[str]:
@@ -34,8 +37,9 @@ def _client_calls(text: str) -> set[str]:
     [
         (AZURE, AzureQuantumHook, AzureQuantumClient, AzurePreparedJob, "AzurePreparedJob"),
         (IBM, IBMQuantumHook, IBMQuantumClient, IBMPreparedJob, "IBMPreparedJob"),
+        (BRAKET, BraketHook, BraketClient, BraketPreparedJob, "BraketPreparedJob"),
     ],
-    ids=["azure", "ibm"],
+    ids=["azure", "ibm", "braket"],
 )
 def test_every_method_the_page_shows_exists(text, hook, client, prepared, prefix):
     for name in _calls(text, "hook") | _calls(TEXT.split("## `AzureQuantumHook`")[0], "hook"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow_quantum.clients.auth import Authenticator, TokenCache
@@ -50,6 +51,11 @@ class QuantumClient(Generic[S]):
             self.vendor, None, self.retry_policy, verify=settings.verify, **io
         )
         self.authenticator = self.transport.authenticator = self.make_authenticator(token_cache)
+
+    def listing_scope(self, job_ids: Iterable[str]) -> dict[str, Any]:
+        """The options of ``pending_job_pages`` that make its listing cover ``job_ids`` (for
+        the shared poller); none for a vendor whose one listing covers every job."""
+        return {}
 
     def make_authenticator(self, token_cache: TokenCache | None) -> Authenticator:
         """The vendor's authenticator for ``self.settings``, its tokens in ``token_cache``."""

@@ -79,3 +79,22 @@ def ibm_job_url(job_id: str, runtime_url: str | None = None) -> str:
     if not on_vendor_host(runtime_url, IBM_DOMAINS):
         return emulator_job_url(str(runtime_url), job_id)
     return f"{IBM_PLATFORM}/workloads?search={quote(job_id, safe='')}"
+
+
+#: Domain of the Braket endpoints; any other endpoint is the emulator.
+AWS_DOMAINS = ("amazonaws.com", "amazonaws.com.cn")
+
+
+def braket_job_url(task_arn: str, region: str, endpoint: str | None = None) -> str:
+    """The Braket console's page of a quantum task (in its region).
+
+    When ``endpoint`` is not an AWS host (the local emulator), the emulator's own page of the
+    task instead: the console does not know emulated tasks.
+    """
+    if not on_vendor_host(endpoint, AWS_DOMAINS):
+        # The emulator knows a task by its id, the last part of its ARN.
+        return emulator_job_url(str(endpoint), task_arn.rsplit("/", 1)[-1])
+    return (
+        f"https://{region}.console.aws.amazon.com/braket/home?region={region}"
+        f"#/tasks/{quote(task_arn, safe='')}"
+    )

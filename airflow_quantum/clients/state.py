@@ -31,6 +31,23 @@ class JobState(str, enum.Enum):
 _FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 
 
+class VendorStatus(str, enum.Enum):
+    """Base of a vendor's own status words (IBM's ``JobStatus`` names, Braket's task statuses):
+    each member is ``NAME = "WORD", JobState.X``, its ``job_state`` the shared word for it."""
+
+    job_state: JobState
+
+    def __new__(cls, value: str, job_state: JobState) -> VendorStatus:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.job_state = job_state
+        return member
+
+    @property
+    def is_final(self) -> bool:
+        return self.job_state.is_final
+
+
 class FailureCause(str, enum.Enum):
     """Why a job failed, as far as running it again is concerned.
 

@@ -77,6 +77,8 @@ class Request:
     idempotent: bool | None = None
     authenticated: bool = True
     ok_statuses: frozenset[int] = frozenset()
+    #: What a signing authenticator signs the request for (AWS SigV4: service and region).
+    signing: tuple[str, str] | None = None
 
     @property
     def safe_to_repeat(self) -> bool:
@@ -93,8 +95,15 @@ def parse_error_body(
 ) -> tuple[str | None, str, str | None]:
     """``(code, message, request_id)`` from any of the vendors' error shapes."""
     lowered = {key.lower(): value for key, value in headers.items()}
-    request_id = lowered.get("x-ms-request-id") or lowered.get("x-request-id")
-    code = lowered.get("x-ms-error-code")
+    request_id = (
+        lowered.get("x-ms-request-id")
+        or lowered.get("x-request-id")
+        or lowered.get("x-amzn-requestid")
+        or lowered.get("x-amz-request-id")
+    )
+    # AWS: "ValidationException:http://internal.amazon.com/coral/..." (the type before ":").
+    aws_type = (lowered.get("x-amzn-errortype") or "").split(":", 1)[0]
+    code = lowered.get("x-ms-error-code") or aws_type or None
     # Azure Storage starts its XML errors with a byte-order mark (recorded real traffic).
     text = content.decode("utf-8", "replace").lstrip("\ufeff").strip()
     # An empty 401 says why in WWW-Authenticate (Azure: Bearer error="invalid_token").
@@ -127,6 +136,11 @@ def parse_error_body(
             request_id = _text(body.get("trace_id")) or request_id
         elif "detail" in body:
             message = _text(body.get("detail")) or message
+        elif "message" in body or "Message" in body:  # AWS rest-json
+            message = _text(body.get("message")) or _text(body.get("Message")) or message
+            code = code or (_text(body.get("__type")) or "").rpartition("#")[2] or None
+            if failures := body.get("programSetValidationFailures"):  # Braket's program sets
+                message = f"{message}; programSetValidationFailures: {json.dumps(failures)[:400]}"
     elif text.startswith("<?xml") or text.startswith("<Error"):
         code = _between(text, "<Code>", "</Code>") or code
         message = (_between(text, "<Message>", "</Message>") or message).split("\n")[0]

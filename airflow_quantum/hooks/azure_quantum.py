@@ -198,7 +198,7 @@ class AzureQuantumHook(QuantumHook[AzureQuantumClient, AsyncAzureQuantumClient])
     def check_job_id(self, job_id: Any) -> str:
         return check_job_id(job_id)
 
-    def find_job(self, key: str) -> str | None:
+    def find_job(self, key: str, job: Any = None) -> str | None:
         """The live job of an earlier try: job ids are chosen by the client, so the n-th job of
         a task instance has a fixed id, and a retry asks for those ids instead of searching
         (the list API cannot filter on tags)."""

@@ -266,8 +266,10 @@ class QuantumHook(BaseHook, Generic[C, A]):
         """``job_id`` if it is well formed for the vendor, else ``InvalidInputError``."""
         raise NotImplementedError
 
-    def find_job(self, key: str) -> str | None:
-        """A live or succeeded job this task instance already submitted under ``key``."""
+    def find_job(self, key: str, job: Any = None) -> str | None:
+        """A live or succeeded job this task instance already submitted under ``key``; ``job``
+        is the prepared job about to be submitted (where to look, for a vendor whose jobs live
+        in several places: Braket's in the region of their device)."""
         raise NotImplementedError
 
     def submit_job(self, job: Any, key: str) -> str:

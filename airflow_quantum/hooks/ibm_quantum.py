@@ -154,7 +154,7 @@ class IBMQuantumHook(QuantumHook[IBMQuantumClient, AsyncIBMQuantumClient]):
     def check_job_id(self, job_id: Any) -> str:
         return check.job_id(job_id)
 
-    def find_job(self, key: str) -> str | None:
+    def find_job(self, key: str, job: Any = None) -> str | None:
         """The live or succeeded job an earlier try tagged with ``key``."""
         for job in self.client.list_jobs(limit=FIND_JOB_LIMIT, tags=[key]):
             if job.state not in (JobState.FAILED, JobState.CANCELLED):

@@ -76,6 +76,13 @@ def idempotency_key(context: Any, chunk: int | None = None) -> str:
     return IDEMPOTENCY_TAG_PREFIX + hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
+def attempt_key(context: Any) -> str:
+    """The idempotency key of this try of the task instance (``idempotency_key`` and the try
+    number, at most 50 characters): a vendor's request token that must differ between tries,
+    so that a retry after a failed job submits a new one (Braket's ``clientToken``)."""
+    return f"{idempotency_key(context)}-{context['ti'].try_number}"
+
+
 def is_idempotency_tag(tag: str) -> bool:
     """Whether ``tag`` is an idempotency key the operators put on their jobs."""
     return (
@@ -222,7 +229,7 @@ class QuantumJobOperator(BaseOperator):
             self.delivery.check()
             job = self.prepare()
             key = idempotency_key(context)
-            job_id = hook.find_job(key)
+            job_id = hook.find_job(key, job)
             if job_id is not None:
                 self.log.info(
                     "Reattaching to %s job %s submitted by an earlier try", self.vendor, job_id

@@ -56,7 +56,8 @@ def highlights(result: Any) -> dict[str, Any]:
     """The headline of a decoded result, at most ``MAX_HIGHLIGHTS_BYTES`` of JSON.
 
     Azure (historic) QIO: the best configuration and its cost; IonQ / Microsoft histograms: the
-    most probable outcomes; Quantinuum: the top counts of each register; the resource
+    most probable outcomes; Quantinuum: the top counts of each register; one histogram of
+    counts (Braket, Azure's v2 results): its top counts; the resource
     estimator: physical qubits, runtime and code distance; IBM sampler: the top counts of each
     pub; IBM estimator: the expectation values and standard deviations. Anything else: nothing.
     """
@@ -68,8 +69,11 @@ def highlights(result: Any) -> dict[str, Any]:
     if isinstance(result.get("probabilities"), dict):
         found["top_probabilities"] = _top(result["probabilities"])
     counts = result.get("counts")
-    if isinstance(counts, dict) and all(isinstance(c, dict) for c in counts.values()):
-        found["top_counts"] = {register: _top(c) for register, c in counts.items()}
+    if isinstance(counts, dict) and counts:
+        if all(isinstance(c, dict) for c in counts.values()):
+            found["top_counts"] = {register: _top(c) for register, c in counts.items()}
+        elif all(isinstance(c, int) for c in counts.values()):  # one histogram (Braket, ...)
+            found["top_counts"] = _top(counts)
     if "physical_qubits" in result:
         found["estimate"] = {
             key: result.get(key) for key in ("physical_qubits", "runtime_ns", "code_distance")

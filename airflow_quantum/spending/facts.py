@@ -4,7 +4,10 @@ Azure: ``creationTime`` → ``beginExecutionTime`` → ``endExecutionTime`` and 
 ``costEstimate`` (``estimatedTotal`` in ``currencyCode``). IBM: the ``created`` → ``running`` →
 ``finished`` timestamps of the job's metrics and its ``usage`` (``qpu_charge_time_seconds``, the
 quantum seconds billed). A job that never ran (cancelled or failed while queued) has queue
-seconds up to its end and no run seconds. What a record does not say stays ``None``.
+seconds up to its end and no run seconds. Braket: ``createdAt`` → ``endedAt`` only (queue and
+run time cannot be told apart) and, for a completed QPU task, its price from the dated table
+(``braket_pricing``: per task + per shot; failed or cancelled QPU tasks are not billed).
+What a record does not say stays ``None``.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from airflow_quantum.clients.azure.models import JobDetails
+from airflow_quantum.clients.braket.models import BraketQuantumTask
 from airflow_quantum.clients.errors import QuantumError
 from airflow_quantum.clients.ibm.models import IBMJob, IBMJobMetrics, IBMJobUsage
+from airflow_quantum.clients.state import JobState
 
 #: The keys this module fills (``JobFacts`` fields of the same names).
 SPEND_KEYS = ("queue_seconds", "run_seconds", "quantum_seconds", "cost", "currency")
@@ -81,3 +86,19 @@ def _charged(usage: IBMJobUsage | None) -> float | None:
         if value is not None:
             return float(value)
     return None
+
+
+def braket_spend(task: BraketQuantumTask) -> dict[str, Any]:
+    """The cost of a Braket quantum task from the price table, when it can be known: a
+    completed QPU task's per-task fee and shots, 0 for a failed or cancelled QPU task; a
+    simulator bills its run time, which the task record does not give (None)."""
+    from airflow_quantum.spending import braket_pricing
+
+    facts: dict[str, Any] = {"queue_seconds": None, "run_seconds": None}
+    price = braket_pricing.price_of(task.device_arn or "")
+    if price is None or price.per_shot is None or not task.state.is_final:
+        return {**facts, "cost": None, "currency": None}
+    billed = task.state is JobState.SUCCEEDED
+    shots = task.num_successful_shots if task.num_successful_shots is not None else task.shots
+    cost = braket_pricing.PER_TASK + (shots or 0) * price.per_shot if billed else 0.0
+    return {**facts, "cost": round(cost, 6), "currency": braket_pricing.CURRENCY}

@@ -15,9 +15,9 @@ name                           kind      value
 ``quantum.job.finished``       counter   1 per job, tag ``state``
 ============================== ========= =====================================================
 
-Every metric is tagged ``vendor`` (``azure`` / ``ibm``), ``backend`` (IBM backend or Azure
-target), ``dag_id`` and ``task_id``. Values a job's record does not give are not sent. Metrics
-never fail a task: an error is logged at warning.
+Every metric is tagged ``vendor`` (``azure`` / ``ibm`` / ``braket``), ``backend`` (IBM backend,
+Azure target, or a Braket device ARN's resource part), ``dag_id`` and ``task_id``. Values a
+job's record does not give are not sent. Metrics never fail a task: an error is logged at warning.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ GAUGES = (
     (COST, "cost"),
 )
 #: The ``vendor`` tag of each operator's vendor name.
-VENDOR_TAGS = {"Azure Quantum": "azure", "IBM Quantum": "ibm"}
+VENDOR_TAGS = {"Azure Quantum": "azure", "IBM Quantum": "ibm", "Amazon Braket": "braket"}
 #: What StatsD (with InfluxDB tags) and OpenTelemetry accept in a tag value.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
 
@@ -57,7 +57,10 @@ def job_tags(facts: JobFacts, dag_id: str, task_id: str) -> dict[str, str]:
     """The tags of every metric of the job."""
     tags = {
         "vendor": VENDOR_TAGS.get(facts.vendor, facts.vendor),
-        "backend": facts.backend or "unknown",
+        # An ARN (a Braket device) is tagged by its resource part: ':' is unsafe in tags.
+        "backend": (facts.backend or "unknown").rpartition(":")[2]
+        if (facts.backend or "").startswith("arn:")
+        else facts.backend or "unknown",
         "dag_id": dag_id,
         "task_id": task_id,
     }

@@ -251,7 +251,9 @@ class SharedPoller:
         missing = set(wanted)
         found: dict[str, Any] = {}
         self._client = client = await self.hook.aclient()
-        pages = client.pending_job_pages(max_pages=MAX_LIST_PAGES)
+        # What the listing must cover to see the wanted jobs (Braket: the regions they live in).
+        scope = client.listing_scope(wanted)
+        pages = client.pending_job_pages(max_pages=MAX_LIST_PAGES, **scope)
         async with contextlib.aclosing(pages):
             async for page in pages:
                 for listed in page:

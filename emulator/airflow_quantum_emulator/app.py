@@ -1,4 +1,4 @@
-"""The emulator's ASGI application: both vendors' routes, the control API, error shapes."""
+"""The emulator's ASGI application: every vendor's routes, the control API, error shapes."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 def create_app(state: EmulatorState | None = None) -> FastAPI:
     """Build the emulator app around ``state`` (a new one when not given)."""
     from airflow_quantum_emulator.azure import build_router as build_azure_router
+    from airflow_quantum_emulator.braket import build_router as build_braket_router
     from airflow_quantum_emulator.ibm import build_router as build_ibm_router
 
     state = state or EmulatorState()
@@ -34,7 +35,7 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
     app = FastAPI(
         title="airflow-quantum emulator",
         version=__version__,
-        description="Local emulator of Azure Quantum and IBM Quantum (Qiskit Runtime).",
+        description="Local emulator of Azure Quantum, IBM Quantum (Qiskit Runtime), Amazon Braket.",
         docs_url="/_emulator/docs",
         openapi_url="/_emulator/openapi.json",
         redoc_url=None,
@@ -44,6 +45,7 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
     app.include_router(build_page_router(state))
     app.include_router(build_ibm_router(state))
     app.include_router(build_azure_router(state))
+    app.include_router(build_braket_router(state))
     app.add_middleware(EmulatorMiddleware, state=state)
     _install_error_handlers(app, state)
     return app
@@ -57,7 +59,13 @@ def _install_error_handlers(app: FastAPI, state: EmulatorState) -> None:
     @app.exception_handler(VendorError)
     async def vendor_error(request: Request, exc: VendorError) -> Response:
         return error_response(
-            _surface(request, state), exc.status, exc.message, exc.code, exc.headers, exc.solution
+            _surface(request, state),
+            exc.status,
+            exc.message,
+            exc.code,
+            exc.headers,
+            exc.solution,
+            exc.members,
         )
 
     @app.exception_handler(RequestValidationError)

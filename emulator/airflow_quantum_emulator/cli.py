@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from airflow_quantum_emulator._version import __version__
-from airflow_quantum_emulator.config import DEFAULT_SECRET, OPEN_PLAN_CRN
+from airflow_quantum_emulator.config import BRAKET_ACCESS_KEY_ID, DEFAULT_SECRET, OPEN_PLAN_CRN
 
 PROG = "airflow-quantum-emulator"
 #: The distribution that brings each module a command needs (a broken or partial install says
@@ -34,7 +34,8 @@ FROM_THE_CLONE = {
 }
 
 EMULATOR_HELP = f"""\
-Serve a local emulator of Azure Quantum and IBM Quantum (Qiskit Runtime) on one port.
+Serve a local emulator of Azure Quantum, IBM Quantum (Qiskit Runtime) and Amazon Braket on
+one port.
 
 Credentials it accepts:
   Azure   workspace API key "{DEFAULT_SECRET}" (header x-ms-quantum-api-key), or an Entra
@@ -45,9 +46,13 @@ Credentials it accepts:
           CRN (Service-CRN header); runtime API at {{url}}/api/v1. The instance
           {OPEN_PLAN_CRN}
           is on the Open plan (no dedicated sessions); every other on pay-as-you-go.
+  Braket  AWS access key id "{BRAKET_ACCESS_KEY_ID}", secret "{DEFAULT_SECRET}" (SigV4, any
+          region: the credential scope names it); the Braket API at {{url}} and an S3 subset
+          at {{url}}/s3 (path-style), where each task's results.json is written.
 
 Control API (never on vendor paths): {{url}}/_emulator/stats, /reset, /faults, /config, /clock,
-/jobs/{{id}}/finish|fail|cancel; OpenAPI at {{url}}/_emulator/docs.
+/jobs/{{id}}/finish|fail|cancel, /braket/tasks/{{id}}/hold|release, /braket/devices/{{arn}};
+OpenAPI at {{url}}/_emulator/docs.
 
 Fault specs for --fault (repeatable), KIND:key=value,...:
   status:status=429,retry_after=2,count=5      answer 429 with Retry-After to 5 requests
@@ -57,6 +62,7 @@ Fault specs for --fault (repeatable), KIND:key=value,...:
   drop:count=3                                 drop 3 connections mid-response
   job:outcome=fail,vendor=azure,count=1        the next Azure job fails
   job:outcome=cancel,vendor=ibm                the next IBM job is cancelled from outside
+  status:status=429,vendor=braket,count=3      Braket throttles 3 requests
 """
 
 
@@ -69,7 +75,7 @@ EMULATOR_DEFAULT_PROFILE = "demo"
 def _serve_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="serve the local Azure Quantum + IBM Quantum emulator (the default command)",
+        help="serve the local Azure Quantum + IBM Quantum + Amazon Braket emulator (the default)",
         description=EMULATOR_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -154,6 +160,9 @@ def _run_emulator(args: argparse.Namespace) -> int:
         print(f"  managed identity       : {identity}", flush=True)
         print(f"  IBM runtime URL        : {url}/api/v1  (API key: {config.ibm_api_key})")
         print(f"  IBM IAM URL            : {url}", flush=True)
+        braket = f"{url}  (access key id {config.braket_access_key_id}, region: any)"
+        print(f"  Amazon Braket endpoint : {braket}", flush=True)
+        print(f"  S3 endpoint (results)  : {url}/s3", flush=True)
         print(f"  control API            : {url}/_emulator/stats   (Ctrl-C stops)", flush=True)
 
     state = EmulatorState(config)

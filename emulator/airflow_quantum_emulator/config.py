@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: The credentials the emulator accepts, documented in ``--help`` and docs/emulator.md.
 DEFAULT_SECRET = "local-emulator-key"
+#: The AWS access key id the emulator's Braket and S3 routes accept (secret: ``DEFAULT_SECRET``).
+BRAKET_ACCESS_KEY_ID = "AKIALOCALEMULATOR000"
+#: The AWS account every emulated Braket resource belongs to.
+BRAKET_ACCOUNT = "123456789012"
 #: The IBM instance of the quickstart and the demo: on the Open plan, as IBM's docs make a new
 #: user's first instance, so it refuses dedicated sessions as the service does (batches run).
 #: Every other instance CRN is on a pay-as-you-go plan.
@@ -41,6 +45,8 @@ class EmulatorConfig(BaseModel):
     #: IDENTITY_HEADER of the emulated App Service managed identity (GET /msi/token).
     azure_identity_header: str = DEFAULT_SECRET
     ibm_api_key: str = DEFAULT_SECRET
+    braket_access_key_id: str = BRAKET_ACCESS_KEY_ID
+    braket_secret_access_key: str = DEFAULT_SECRET
 
     azure_token_lifetime: float = Field(86399.0, gt=0, description="Entra token lifetime (s)")
     ibm_token_lifetime: float = Field(3600.0, gt=0, description="IAM token lifetime (s)")
@@ -63,6 +69,17 @@ class EmulatorConfig(BaseModel):
     )
     seed: int | None = Field(None, description="seed for shot sampling and annealing")
     storage_account: str = "devstoreaccount1"
+    #: What CreateQuantumTask does with a ``clientToken`` it has seen (unconfirmed for the real
+    #: service): ``idempotent`` answers the first task's ARN for the same body and a 400
+    #: ValidationException for another body; ``first`` answers the first task's ARN whatever
+    #: the body (what the API docs say of spending limits' tokens); ``ignored`` creates a new
+    #: task every time.
+    braket_client_token: Literal["idempotent", "first", "ignored"] = "idempotent"
+    #: How a program set's results.json holds its parts: ``files`` (relative S3 paths beside
+    #: it, with ``s3Location``) or ``inline`` (one document); the schema allows both.
+    braket_program_set_results: Literal["files", "inline"] = "files"
+    #: How long a cancelled Braket task reads CANCELLING before CANCELLED (seconds).
+    braket_cancel_seconds: float = Field(0.2, ge=0)
     #: Azure job status words at every api-version: ``legacy`` (Waiting, Executing, Finishing,
     #: Succeeded: what the real service answers) or ``current`` (Queued, ..., Completed).
     azure_status_words: Literal["legacy", "current"] = Field(

@@ -186,7 +186,7 @@ def build_control_router(state: EmulatorState) -> APIRouter:
         now = state.now()
         if job.phase(now).final:
             raise VendorError(409, f"Job {job_id} is already final.")
-        default_code = "InternalError" if job.vendor == "azure" else "1517"
+        default_code = {"azure": "InternalError", "braket": "FAILED"}.get(job.vendor, "1517")
         job.forced_failure = JobFailure(
             body.code or default_code, body.message or "Job failed (injected by the emulator)."
         )

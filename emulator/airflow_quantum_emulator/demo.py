@@ -2,7 +2,8 @@
 
 The demo starts the emulator in this process, gives Airflow a home of its own (``.airflow-demo``
 next to ``example_dags``, a SQLite metadata DB migrated once and reused), points the
-``azure_quantum_default`` and ``ibm_quantum_default`` connections at the emulator through
+``azure_quantum_default``, ``ibm_quantum_default`` and ``braket_default`` connections at the
+emulator through
 ``AIRFLOW_CONN_*`` variables, and runs each example DAG with a real ``airflow dags test``
 subprocess: deferrable tasks go through their triggers there, as they would in a triggerer.
 Airflow's own output goes to one log file per DAG; what the DAGs produced is read back from the
@@ -27,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from airflow_quantum_emulator.config import DEFAULT_SECRET, OPEN_PLAN_CRN
+from airflow_quantum_emulator.config import BRAKET_ACCESS_KEY_ID, DEFAULT_SECRET, OPEN_PLAN_CRN
 from airflow_quantum_emulator.demo_records import DagRunRecord, MetadataDB
 from airflow_quantum_emulator.demo_render import Glyphs, job_ids, render_run, spend_lines
 
@@ -39,6 +40,7 @@ DEMO_DAGS: tuple[str, ...] = (
     "example_ibm_quantum_estimator",
     "example_ibm_quantum_session",
     "example_ibm_quantum_qiskit",
+    "example_braket_quantum",
     "example_quantum_cross_vendor",
     # The consumer reads the asset event the producer's run made: it runs after it.
     "example_quantum_results_storage",
@@ -74,7 +76,11 @@ def project_root() -> Path:
 
 
 def emulator_connections(url: str) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` values pointing both default connections at an emulator."""
+    """``AIRFLOW_CONN_*`` values pointing every vendor's default connection at an emulator.
+
+    Braket's is Airflow's ``aws`` connection: the emulator's key pair, and per-service endpoints
+    in ``service_config`` (the Braket API at the root, S3 results at ``/s3``).
+    """
     url = url.rstrip("/")
     azure = {
         "conn_type": "azure_quantum",
@@ -94,9 +100,24 @@ def emulator_connections(url: str) -> dict[str, str]:
         "password": DEFAULT_SECRET,
         "extra": {"instance": EMULATOR_CRN, "runtime_url": f"{url}/api/v1", "iam_url": url},
     }
+    braket = {
+        "conn_type": "aws",
+        "login": BRAKET_ACCESS_KEY_ID,
+        "password": DEFAULT_SECRET,
+        "extra": {
+            "region_name": "us-east-1",
+            "service_config": {
+                "braket": {"endpoint_url": url},
+                "s3": {"endpoint_url": f"{url}/s3"},
+            },
+            "s3_bucket": "amazon-braket-demo",
+            "s3_prefix": "tasks",
+        },
+    }
     return {
         "AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT": json.dumps(azure),
         "AIRFLOW_CONN_IBM_QUANTUM_DEFAULT": json.dumps(ibm),
+        "AIRFLOW_CONN_BRAKET_DEFAULT": json.dumps(braket),
     }
 
 
@@ -203,10 +224,11 @@ def job_spends(url: str, jobs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """
     from airflow_quantum.clients.azure.client import AzureQuantumClient
     from airflow_quantum.clients.azure.settings import AzureQuantumSettings
+    from airflow_quantum.clients.braket import BraketClient, BraketSettings, CredentialSource
     from airflow_quantum.clients.errors import QuantumError
     from airflow_quantum.clients.ibm.client import IBMQuantumClient
     from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
-    from airflow_quantum.spending.facts import azure_spend, ibm_spend
+    from airflow_quantum.spending.facts import azure_spend, braket_spend, ibm_spend
 
     connections = {name: json.loads(value) for name, value in emulator_connections(url).items()}
     ibm_conn = connections["AIRFLOW_CONN_IBM_QUANTUM_DEFAULT"]
@@ -214,6 +236,16 @@ def job_spends(url: str, jobs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         AzureQuantumSettings.create(**connections["AIRFLOW_CONN_AZURE_QUANTUM_DEFAULT"]["extra"])
     )
     ibm = IBMQuantumClient(IBMQuantumSettings(api_key=ibm_conn["password"], **ibm_conn["extra"]))
+    aws = connections["AIRFLOW_CONN_BRAKET_DEFAULT"]
+    endpoints = aws["extra"]["service_config"]
+    braket = BraketClient(
+        BraketSettings(
+            aws["extra"]["region_name"],
+            CredentialSource.static(aws["login"], aws["password"]),
+            endpoint_url=endpoints["braket"]["endpoint_url"],
+            s3_endpoint_url=endpoints["s3"]["endpoint_url"],
+        )
+    )
     spends: dict[str, dict[str, Any]] = {}
     try:
         for job_id, vendor in jobs.items():
@@ -225,11 +257,15 @@ def job_spends(url: str, jobs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
                     found = ibm.get_job(job_id)
                     read = functools.partial(ibm.get_metrics, job_id)
                     spends[job_id] = {"backend": found.backend, **ibm_spend(found, read)}
+                elif vendor == "braket":
+                    task = braket.get_job(job_id)
+                    spends[job_id] = {"backend": task.device_arn, **braket_spend(task)}
             except QuantumError:
                 continue
     finally:
         azure.close()
         ibm.close()
+        braket.close()
     return spends
 
 
@@ -243,7 +279,10 @@ def jobs_run_by(record: DagRunRecord, emulator: Any) -> dict[str, str]:
     started = record.started_at()
     ran = {}
     for job_id in job_ids(record):
-        job = emulator.state.jobs.get(job_id)
+        # A Braket task's id is its ARN; the emulator knows it by the ARN's last part.
+        job = emulator.state.jobs.get(
+            job_id.rsplit("/", 1)[-1] if job_id.startswith("arn:") else job_id
+        )
         if job is None:
             continue
         if started is None or job.created_at >= started - RUN_START_SLACK:
@@ -351,7 +390,7 @@ def run_demo(
 
     total = time.monotonic() - started
     failed = [dag_id for dag_id, ok, _, _ in results if not ok]
-    jobs = sum(stats[vendor]["jobs_submitted"] for vendor in ("azure", "ibm"))  # type: ignore[index]
+    jobs = sum(stats[vendor]["jobs_submitted"] for vendor in ("azure", "ibm", "braket"))  # type: ignore[index]
     say()
     say("Summary")
     for dag_id, ok, seconds, why in results:

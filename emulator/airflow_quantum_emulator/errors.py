@@ -9,6 +9,9 @@ error handling can be tested against it:
 - ``entra``: OAuth2 ``{"error", "error_description": "AADSTS...", "error_codes", ...}``
 - ``ibm``: ``{"errors": [{"code", "message", "solution", "more_info"}], "trace"}``
 - ``ibm_iam``: ``{"errorCode": "BXNIM...", "errorMessage", "context": {"requestId"}}``
+- ``braket``: AWS rest-json, ``{"message", ...}`` plus ``x-amzn-ErrorType`` and
+  ``x-amzn-RequestId`` (extra members such as ``programSetValidationFailures`` beside)
+- ``braket_s3``: S3's XML ``<Error><Code/><Message/><RequestId/></Error>``
 - ``control``: ``{"detail": message}`` (the emulator's own API)
 """
 
@@ -72,6 +75,34 @@ _IAM_SURFACE = re.compile(r"^/identity/")
 _ENTRA_SURFACE = re.compile(r"^/[^/]+/(?:oauth2/|v2\.0/\.well-known/)")
 _MSI_SURFACE = re.compile(r"^/msi/")
 _AZURE_SURFACE = re.compile(r"^/subscriptions/")
+#: Braket's routes sit at the root of the emulator, as on ``braket.<region>.amazonaws.com``.
+_BRAKET_SURFACE = re.compile(r"^/(?:quantum-tasks?|devices?|spending-limits?|tags|jobs?)(?:/|$)")
+_S3_SURFACE = re.compile(r"^/s3(?:/|$)")
+#: Default AWS error codes per HTTP status (botocore's Braket model), used when a caller gives none.
+AWS_CODES = {
+    400: "ValidationException",
+    402: "ServiceQuotaExceededException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    405: "UnknownOperationException",
+    409: "ConflictException",
+    410: "DeviceRetiredException",
+    413: "ValidationException",
+    424: "DeviceOfflineException",
+    429: "ThrottlingException",
+    500: "InternalServiceException",
+    503: "ServiceUnavailableException",
+}
+S3_CODES = {
+    400: "InvalidRequest",
+    403: "AccessDenied",
+    404: "NoSuchKey",
+    405: "MethodNotAllowed",
+    413: "EntityTooLarge",
+    429: "SlowDown",
+    500: "InternalError",
+    503: "SlowDown",
+}
 
 
 def surface_for(path: str, storage_account: str) -> str:
@@ -80,6 +111,10 @@ def surface_for(path: str, storage_account: str) -> str:
         return "control"
     if _IBM_SURFACE.match(path):
         return "ibm"
+    if _BRAKET_SURFACE.match(path):
+        return "braket"
+    if _S3_SURFACE.match(path):
+        return "braket_s3"
     if _IAM_SURFACE.match(path):
         return "ibm_iam"
     if _AZURE_SURFACE.match(path):
@@ -94,11 +129,13 @@ def surface_for(path: str, storage_account: str) -> str:
 
 
 def vendor_of(surface: str) -> str:
-    """The vendor (``azure``, ``ibm``) or ``control`` a surface belongs to."""
+    """The vendor (``azure``, ``ibm``, ``braket``) or ``control`` a surface belongs to."""
     if surface.startswith("azure") or surface == "entra":
         return "azure"
     if surface.startswith("ibm"):
         return "ibm"
+    if surface.startswith("braket"):
+        return "braket"
     return surface
 
 
@@ -112,6 +149,7 @@ class VendorError(Exception):
         code: str | int | None = None,
         headers: dict[str, str] | None = None,
         solution: str | None = None,
+        members: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -120,6 +158,9 @@ class VendorError(Exception):
         self.headers = headers or {}
         #: What the user can do (IBM's ``solution``; other surfaces have no such field).
         self.solution = solution
+        #: Members of the error body beside the message (AWS: ``reason``,
+        #: ``programSetValidationFailures``); other surfaces have none.
+        self.members = members or {}
 
 
 def error_response(
@@ -129,10 +170,25 @@ def error_response(
     code: str | int | None = None,
     headers: dict[str, str] | None = None,
     solution: str | None = None,
+    members: dict[str, object] | None = None,
 ) -> Response:
     """Build the error response a real service would send for ``surface``."""
     request_id = str(uuid.uuid4())
     extra = dict(headers or {})
+    if surface == "braket":
+        code = str(code or AWS_CODES.get(status, "InternalServiceException"))
+        extra["x-amzn-ErrorType"] = code
+        extra.setdefault("x-amzn-RequestId", request_id)
+        return _json({"message": message, **(members or {})}, status, extra)
+    if surface == "braket_s3":
+        code = str(code or S3_CODES.get(status, "InternalError"))
+        extra.setdefault("x-amz-request-id", request_id)
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+            f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        )
+        return Response(xml, status, headers=extra, media_type="application/xml")
     if surface in ("azure", "azure_blob", "entra"):
         extra.setdefault("x-ms-request-id", request_id)
     if surface == "azure_msi":  # App Service's managed-identity endpoint

@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Vendor = Literal["azure", "ibm", "any"]
+Vendor = Literal["azure", "ibm", "braket", "any"]
 #: Rule kinds that only add time, and so combine with any other rule.
 _TIMING_KINDS = frozenset({"latency", "late"})
 

@@ -55,7 +55,7 @@ class EmulatorMiddleware:
         method: str = scope["method"]
         surface = surface_for(path, state.config.storage_account)
         vendor = vendor_of(surface)
-        counted = vendor not in ("azure", "ibm")
+        counted = vendor not in ("azure", "ibm", "braket")
 
         def count(status: int) -> None:
             nonlocal counted

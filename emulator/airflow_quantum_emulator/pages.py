@@ -1,8 +1,10 @@
 """The emulator's read-only job page: what a portal would show about one job, as small HTML.
 
-An operator's "Azure Quantum job" / "IBM Quantum job" extra link points here when its connection
-talks to the emulator, because the vendors' portals do not know emulated jobs. The page shows
-the job's vendor, backend or target, phase, timestamps, failure and a summary of its result.
+An operator's "Azure Quantum job" / "IBM Quantum job" / "Amazon Braket task" extra link points
+here when its connection talks to the emulator, because the vendors' portals do not know
+emulated jobs. The page shows the job's vendor, backend or target, phase (a Braket task: its
+status word), timestamps, failure and a summary of its result. A Braket task's job id is the
+last part of its ARN.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import HTMLResponse
 
+from airflow_quantum_emulator.braket import result_view as braket_view
 from airflow_quantum_emulator.clock import iso_utc
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.ibm import result_view
@@ -40,19 +43,35 @@ def build_page_router(state: EmulatorState) -> APIRouter:
         job = state.jobs.get(job_id)
         if job is None:
             raise VendorError(404, f"No job {job_id!r} in the emulator.")
-        return HTMLResponse(render_job_page(job, state.now()))
+        now = state.now()
+        if job.vendor == "braket":
+            task = state.stores["braket"].tasks[job_id]  # type: ignore[attr-defined]
+            facts = [("Task ARN", task.arn), ("Shots", task.shots)]
+            return HTMLResponse(render_job_page(job, now, task.status(now), facts, task.shots))
+        return HTMLResponse(render_job_page(job, now))
 
     return router
 
 
-def render_job_page(job: EmulatedJob, now: float) -> str:
-    """The HTML of one job's page at time ``now``."""
+#: How the page names each vendor.
+VENDOR_NAMES = {"azure": "Azure Quantum", "ibm": "IBM Quantum", "braket": "Amazon Braket"}
+
+
+def render_job_page(
+    job: EmulatedJob,
+    now: float,
+    status: str | None = None,
+    facts: list[tuple[str, object]] | None = None,
+    shots: int = 0,
+) -> str:
+    """The HTML of one job's page at time ``now``; ``status``: the vendor's word for its phase."""
     phase = job.phase(now)
     rows = [
-        ("Vendor", "Azure Quantum" if job.vendor == "azure" else "IBM Quantum"),
+        ("Vendor", VENDOR_NAMES.get(job.vendor, job.vendor)),
         ("Job id", job.job_id),
+        *(facts or []),
         ("Backend / target", job.backend or "-"),
-        ("State", phase.value),
+        ("State", status or phase.value),
         ("Created", iso_utc(job.created_at, 3)),
         ("Started", iso_utc(job.started_at(now), 3) or "-"),
         ("Ended", iso_utc(job.ended_at(now), 3) or "-"),
@@ -71,15 +90,18 @@ def render_job_page(job: EmulatedJob, now: float) -> str:
         f"<h1>{html.escape(title)}</h1>"
         "<p>A job of the local airflow-quantum emulator (it does not exist on the real "
         "service). This page is read-only and does not refresh by itself.</p>"
-        f"<table>{table}</table><h2>Result</h2>{_result_section(job, phase, now)}"
+        f"<table>{table}</table><h2>Result</h2>{_result_section(job, phase, now, shots)}"
         "</body></html>"
     )
 
 
-def _result_section(job: EmulatedJob, phase: Phase, now: float) -> str:
+def _result_section(job: EmulatedJob, phase: Phase, now: float, shots: int) -> str:
     if phase is not Phase.SUCCEEDED:
         return f"<p>No result: the job is {html.escape(phase.value)}.</p>"
     result = job.result()
+    if job.vendor == "braket":
+        summary, body = braket_view.render(result, shots)
+        return f"<p>{html.escape(summary)}</p>{body}"
     if not isinstance(result, bytes | str):  # IBM: counts per pub, not the encoded document
         started = job.started_at(now)
         begun = started if started is not None else job.created_at

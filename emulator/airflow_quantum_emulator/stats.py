@@ -49,7 +49,7 @@ class Stats:
         self.reset()
 
     def reset(self) -> None:
-        self.vendors = {"azure": VendorStats(), "ibm": VendorStats()}
+        self.vendors = {"azure": VendorStats(), "ibm": VendorStats(), "braket": VendorStats()}
         self.log.clear()
 
     def record_request(self, record: RequestRecord) -> None:

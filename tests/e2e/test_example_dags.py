@@ -39,6 +39,10 @@ DEFERRED_TASKS: dict[str, list[tuple[str, int, str]]] = {
         ("rotation_sweep", -1, "rotation_sweep"),
         ("correlators", -1, "correlators"),
     ],
+    "example_braket_quantum": [
+        ("bell_sv1", -1, "bell_sv1"),
+        ("rydberg_aquila", -1, "rydberg_aquila"),
+    ],
     "example_quantum_cross_vendor": [
         ("ghz_on_ionq", -1, "ghz_on_ionq"),
         ("ghz_on_ibm", -1, "ghz_on_ibm"),
@@ -119,7 +123,9 @@ def test_dag_succeeds_and_every_wait_goes_through_the_trigger(airflow_e2e: Airfl
             label = f"{dag_id}.{task_id}[{index}] (job {job_id})"
 
             base = airflow_e2e.emulator.url
-            job = requests.get(f"{base}/_emulator/jobs/{job_id}", timeout=10).json()
+            # A Braket task's id is its ARN, which ends with the emulator's id of it.
+            emulated = job_id.rsplit("/", 1)[-1]
+            job = requests.get(f"{base}/_emulator/jobs/{emulated}", timeout=10).json()
             assert job["created_at"] < deferred_at < job["ended_at"] < resumed_at, (label, job)
 
             gets = [
@@ -127,7 +133,8 @@ def test_dag_succeeds_and_every_wait_goes_through_the_trigger(airflow_e2e: Airfl
                 for request in requests.get(f"{base}/_emulator/requests", timeout=10).json()[
                     "requests"
                 ]
-                if request["method"] == "GET" and request["path"].endswith(f"/jobs/{job_id}")
+                if request["method"] == "GET"
+                and request["path"].endswith((f"/jobs/{job_id}", f"/quantum-task/{job_id}"))
             ]
             while_deferred = [t for t in gets if deferred_at < t < resumed_at]
             assert while_deferred, f"{label}: no poll while deferred"
@@ -245,6 +252,17 @@ def test_ibm_qiskit_objects_sweep_and_observables(airflow_e2e: AirflowE2E):
     assert report["evs"]["ZZ"] == pytest.approx(1.0, abs=0.1)
     assert report["evs"]["XX"] == pytest.approx(1.0, abs=0.1)
     assert report["evs"]["YY"] == pytest.approx(-1.0, abs=0.1)
+
+
+def test_braket_bell_counts_and_rydberg_blockade(airflow_e2e: AirflowE2E):
+    record = succeeded(airflow_e2e, "example_braket_quantum").record
+    bell = record.xcom("bell_sv1", "return_value")
+    assert set(bell["counts"]) <= {"00", "11"} and sum(bell["counts"].values()) == 100
+    rydberg = record.xcom("rydberg_aquila", "return_value")
+    assert sum(rydberg["counts"].values()) == rydberg["successful_shots"] > 0
+    assert all(set(state) <= {"g", "r"} and len(state) == 2 for state in rydberg["counts"])
+    assert record.xcom("report", "return_value")["bell"] == bell["counts"]
+    assert record.xcom("rydberg_aquila", "cost_estimate")["estimated_total"] == 1.3
 
 
 def test_cross_vendor_distributions_agree(airflow_e2e: AirflowE2E):

@@ -74,6 +74,7 @@ def test_examples_use_only_the_public_face(path):
         "airflow_quantum.hooks.azure_quantum",  # estimate_cost, before a paid run
         "airflow_quantum.operators.azure_quantum",
         "airflow_quantum.operators.azure_quantum_sweep",
+        "airflow_quantum.operators.braket",
         "airflow_quantum.operators.ibm_quantum",
         "airflow_quantum.operators.ibm_quantum_sessions",
         "airflow_quantum.operators.ibm_quantum_sweep",

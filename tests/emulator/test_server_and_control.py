@@ -21,7 +21,7 @@ from airflow_quantum_emulator.jobs import EmulatedJob
 def test_health_and_stats_have_one_entry_per_vendor(emulator):
     assert requests.get(f"{emulator.url}/_emulator/health").json()["status"] == "ok"
     stats = requests.get(f"{emulator.url}/_emulator/stats").json()
-    assert set(stats) == {"azure", "ibm"}
+    assert set(stats) == {"azure", "ibm", "braket"}
     assert stats["ibm"] == {
         "jobs_submitted": 0,
         "token_requests": 0,

@@ -388,3 +388,124 @@ def test_an_endpoint_that_is_not_a_url_is_named(endpoint, field):
     )
     with pytest.raises(ConfigurationError, match=field):
         AzureQuantumHook.settings_from_connection(conn)
+
+
+# ------------------------------------------------------------------------------ Braket
+
+BRAKET_BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
+devices = sometimes(
+    "arn:aws:braket:::device/quantum-simulator/amazon/sv1",
+    names
+    | st.sampled_from(
+        [
+            "arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1",  # retired
+            "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet",
+            "arn:aws:braket:us-east-1::device/qpu/quera/Aquila",  # no gate-model programs
+            "arn:aws:braket:::device/quantum-simulator/amazon/nosuch",
+        ]
+    )
+    | json_values,
+)
+tag_maps = st.none() | st.dictionaries(names, names, max_size=4) | json_values
+
+
+@FUZZ
+@given(
+    program=sometimes(BRAKET_BELL, mutated(BRAKET_BELL) | json_values),
+    device=devices,
+    shots=shots,
+    tags=tag_maps,
+    inputs=st.none() | json_values,
+    device_parameters=st.none() | json_values,
+    bucket=st.none() | names,
+)
+def test_braket_quantum_task_inputs(
+    emulator, braket_connection, program, device, shots, tags, inputs, device_parameters, bucket
+):
+    from airflow_quantum.operators.braket import BraketRunQuantumTaskOperator
+
+    outcome_is_clean(
+        lambda: BraketRunQuantumTaskOperator(
+            task_id="task",
+            **no_wait(
+                program=program,
+                device_arn=device,
+                shots=shots,
+                tags=tags,
+                inputs=inputs,
+                device_parameters=device_parameters,
+                s3_bucket=bucket,
+                s3_prefix=None if bucket is None else "fuzz",
+            ),
+        ),
+        emulator,
+        "braket",
+    )
+
+
+@FUZZ
+@given(
+    programs=sometimes([BRAKET_BELL], st.lists(mutated(BRAKET_BELL) | json_values, max_size=3)),
+    ahs=json_values,
+    shots=shots,
+)
+def test_braket_program_set_and_ahs_inputs(emulator, braket_connection, programs, ahs, shots):
+    from airflow_quantum.operators.braket import (
+        BraketRunAHSOperator,
+        BraketRunProgramSetOperator,
+    )
+
+    sv1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+    aquila = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
+    outcome_is_clean(
+        lambda: BraketRunProgramSetOperator(
+            task_id="set", **no_wait(programs=programs, device_arn=sv1, shots=shots)
+        ),
+        emulator,
+        "braket",
+    )
+    outcome_is_clean(
+        lambda: BraketRunAHSOperator(
+            task_id="ahs", **no_wait(ahs_program=ahs, device_arn=aquila, shots=shots)
+        ),
+        emulator,
+        "braket",
+    )
+
+
+aws_extras = st.fixed_dictionaries(
+    {},
+    optional={
+        "region_name": sometimes("us-east-1", names | json_values),
+        "service_config": json_values
+        | st.fixed_dictionaries({"braket": st.fixed_dictionaries({"endpoint_url": names})}),
+        "endpoint_url": names | json_values,
+        "verify": json_values,
+        "allow_insecure_http": json_values,
+        "s3_bucket": names | json_values,
+    },
+)
+
+
+@FUZZ
+@given(login=st.none() | names, password=st.none() | names, extra=aws_extras)
+def test_aws_connection_fields(login, password, extra):
+    from airflow_quantum.hooks.braket import BraketHook
+
+    conn = Connection(
+        conn_id="fuzzed",
+        conn_type="aws",
+        login=login,
+        password=password,
+        extra=json.dumps(extra),
+    )
+    try:
+        BraketHook.settings_from_connection(conn)
+    except ConfigurationError as exc:
+        event("refused")
+        assert "'fuzzed'" in str(exc)
+        elsewhere = json.dumps(extra) + (login or "")
+        if password and len(password) >= 4 and password not in elsewhere:
+            assert password not in str(exc)
+    else:
+        event("accepted")

@@ -146,3 +146,39 @@ def test_operators_work_without_the_openlineage_provider(ibm_connection, tmp_pat
     assert answer["lineage"] == "None" and answer["loaded"] == []
     assert answer["summary"]["results_uri"] == target.as_uri()
     assert json.loads(target.read_text())["pub_results"][0]["shots"] == 50
+
+
+def test_a_braket_task_writes_its_result_and_raw_payload_and_lineage(braket_connection, tmp_path):
+    from airflow.sdk import Asset
+
+    from airflow_quantum.operators.braket import BraketRunQuantumTaskOperator
+
+    sv1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+    bell = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
+    target = tmp_path / "braket" / "bell.json"
+    op = BraketRunQuantumTaskOperator(
+        task_id="bell",
+        device_arn=sv1,
+        program=bell,
+        shots=50,
+        results_path=target.as_uri(),
+        store_raw_payload=True,
+        outlets=[Asset(target.as_uri())],
+        **FAST,
+    )
+    ti = FakeTI(task_id="bell")
+    summary = op.execute(make_context(op, ti=ti))
+    assert sum(json.loads(target.read_text())["counts"].values()) == 50
+    raw = json.loads((tmp_path / "braket" / "bell.raw.json").read_text())
+    assert raw["braketSchemaHeader"]["name"] == "braket.task_result.gate_model_task_result"
+    assert summary["results_uri"] == target.as_uri() and summary["backend"] == sv1
+    assert summary["top_counts"] == json.loads(target.read_text())["counts"]  # two outcomes
+    lineage = ExtractorManager().extract_metadata(
+        dagrun=SimpleNamespace(run_id=ti.run_id),
+        task=op,
+        task_instance_state=TaskInstanceState.SUCCESS,
+        task_instance=ti,
+    )
+    wire = Serde.to_dict(lineage.run_facets[FACET_NAME])
+    assert wire["vendor"] == "Amazon Braket" and wire["jobId"] == summary["job_id"]
+    assert wire["backend"] == sv1 and wire["shots"] == 50 and wire["status"] == "succeeded"

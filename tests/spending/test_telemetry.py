@@ -285,3 +285,23 @@ def test_without_a_metrics_backend_the_job_is_not_read_again(monkeypatch):
     )
     report_finished_job(delivery, {"ti": None}, JobState.SUCCEEDED)
     assert reads == []  # no request to the service for metrics nobody receives
+
+
+def test_braket_qpu_task_sends_its_price_and_state(braket_connection, emulator, statsd):
+    from airflow_quantum.operators.braket import BraketRunQuantumTaskOperator
+
+    forte = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
+    bell = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
+    op = BraketRunQuantumTaskOperator(
+        task_id="bell_forte", device_arn=forte, program=bell, shots=50, **FAST
+    )
+    op.execute(make_context(op))
+    metrics = statsd.quantum()
+    tags = tags_of("braket", "device/qpu/ionq/Forte-1", "bell_forte")  # no ':' in a tag
+    # The dated table: 0.30 USD a task and 0.08 USD a shot on Forte-1.
+    cost = metrics["quantum.job.cost"]
+    assert cost.value == pytest.approx(0.30 + 50 * 0.08)
+    assert cost.tags == {**tags, "currency": "USD"}
+    assert metrics["quantum.job.finished"].tags == {**tags, "state": "succeeded"}
+    # Braket gives creation and end only: no queue or run time is made up.
+    assert "quantum.job.run_seconds" not in metrics

@@ -7,7 +7,6 @@ raises ``BadResponseError`` for a payload it cannot read. ``IBMJob`` carries the
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated, Any
 
 import pendulum
@@ -16,27 +15,19 @@ from pydantic.alias_generators import to_camel
 
 from airflow_quantum.clients.ibm.failures import IBM_FAILURES
 from airflow_quantum.clients.models import Timestamp, WireModel
-from airflow_quantum.clients.state import FailureTable, JobPredicates, JobState
+from airflow_quantum.clients.state import FailureTable, JobPredicates, JobState, VendorStatus
 
 #: ``reason_code`` of a job the service cancelled for exceeding its maximum execution time.
 RAN_TOO_LONG_CODE = "1305"
 RAN_TOO_LONG_STATUS = "cancelled - ran too long"
 
 
-class IBMJobStatus(str, enum.Enum):
+class IBMJobStatus(VendorStatus):
     """The official client's ``JobStatus`` names, plus ``UNKNOWN`` for unrecognised words.
 
     Each member's ``job_state`` is its word in the shared vocabulary (``DONE`` -> ``succeeded``,
     ``ERROR`` -> ``failed`` ...); its value is its name.
     """
-
-    job_state: JobState
-
-    def __new__(cls, value: str, job_state: JobState) -> IBMJobStatus:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.job_state = job_state
-        return member
 
     INITIALIZING = "INITIALIZING", JobState.QUEUED
     QUEUED = "QUEUED", JobState.QUEUED
@@ -45,10 +36,6 @@ class IBMJobStatus(str, enum.Enum):
     ERROR = "ERROR", JobState.FAILED
     CANCELLED = "CANCELLED", JobState.CANCELLED
     UNKNOWN = "UNKNOWN", JobState.UNKNOWN
-
-    @property
-    def is_final(self) -> bool:
-        return self.job_state.is_final
 
 
 #: Status words, lower case: the wire's title-case words and the official client's names.
