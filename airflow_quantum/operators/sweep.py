@@ -9,12 +9,12 @@ counts into one table, streamed to object storage, with a summary in XCom.
 
 A vendor's operator names its hook and trigger and gives the vendor parts (``job_limits``,
 ``chunk_job``, ``part_results``, and ``combiner`` for results other than counts); the rest is
-here, once.
+here, once. This module runs the chunks; collecting their answer (results, the result cache,
+the table, the summary, assets and lineage) is the ``sweeps.collect.SweepCollector`` it holds.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import cached_property
@@ -24,7 +24,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_quantum.clients.errors import JobTimeoutError
-from airflow_quantum.clients.state import FailureCause, JobState
+from airflow_quantum.clients.state import FailureCause
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.operators.base import (
     default_deferrable,
@@ -41,9 +41,10 @@ from airflow_quantum.sweeps.merge import COUNTS, Combiner
 from airflow_quantum.sweeps.policy import (
     DEFAULT_MAX_CHUNK_RESUBMITS,
     ChunkFailure,
-    ends_sweep,
-    resubmittable,
+    chunk_failures,
+    stopping,
 )
+from airflow_quantum.sweeps.wait import wait_in_turn
 from airflow_quantum.sweeps.workload import Workload
 from airflow_quantum.triggers.sweep import QuantumSweepTrigger, sweep_trigger
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
@@ -313,45 +314,20 @@ class QuantumSweepOperator(BaseOperator):
                 **self.spend.trigger_kwargs(self.hook, self.log),
             )
             self.defer(trigger=trigger, method_name="execute_complete")
-        failures = self._wait_on_worker(waiting_for)
-        return self._after_wait(context, job_ids, resubmits, failures)
-
-    def _wait_on_worker(self, waiting_for: list[str]) -> list[dict[str, Any]]:
-        """Each job in turn to its final state (the trigger's twin, without the shared poller:
-        use ``deferrable=True`` for large sweeps)."""
-        failures = []
-        deadline = None if self.wait_timeout is None else time.monotonic() + self.wait_timeout
-        for job_id in waiting_for:
-            left = None if deadline is None else max(deadline - time.monotonic(), 0.001)
-            try:
-                job = self.hook.wait_for_job(job_id, left, self.max_poll_interval)
-            except JobTimeoutError:
-                if self.cancel_on_kill:
-                    for other in waiting_for:
-                        self.hook.try_cancel(other, "the wait timed out")
-                raise AirflowException(
-                    f"{self.task_id}: the {self.vendor} jobs did not finish within "
-                    f"{self.wait_timeout:g} s"
-                ) from None
-            if job.state is JobState.SUCCEEDED:
-                continue
-            cause = job.failure_cause()
-            failures.append(
-                {
-                    "job_id": job_id,
-                    "state": job.state.value,
-                    "cause": cause.value if cause else None,
-                    "code": job.failure_code(),
-                    "message": job.error_message(),
-                }
+        try:
+            failures = wait_in_turn(
+                self.hook,
+                waiting_for,
+                self.wait_timeout,
+                self.max_poll_interval,
+                self.cancel_on_kill,
             )
-            if ends_sweep(job.state.value, failures[-1]["cause"]):
-                # The task fails whatever the other jobs do: they would be paid for nothing.
-                for other in waiting_for[waiting_for.index(job_id) + 1 :]:
-                    if self.cancel_on_kill:
-                        self.hook.try_cancel(other, "another job of the sweep failed for good")
-                break
-        return failures
+        except JobTimeoutError:
+            raise AirflowException(
+                f"{self.task_id}: the {self.vendor} jobs did not finish within "
+                f"{self.wait_timeout:g} s"
+            ) from None
+        return self._after_wait(context, job_ids, resubmits, failures)
 
     def _after_wait(
         self,
@@ -362,26 +338,8 @@ class QuantumSweepOperator(BaseOperator):
     ) -> Any:
         if not failures:
             return self._collect(context, job_ids)
-        chunk_of = {job_id: index for index, job_id in enumerate(job_ids)}
-        failed = [
-            ChunkFailure(
-                chunk=chunk_of[failure["job_id"]],
-                job_id=failure["job_id"],
-                state=failure["state"],
-                cause=FailureCause(failure["cause"]) if failure.get("cause") else None,
-                code=failure.get("code"),
-                message=failure.get("message"),
-            )
-            for failure in failures
-            if failure["job_id"] in chunk_of
-        ]
-        stopped = [
-            failure
-            for failure in failed
-            if not resubmittable(
-                failure, resubmits.get(str(failure.chunk), 0), self.max_chunk_resubmits
-            )
-        ]
+        failed = chunk_failures(failures, job_ids)
+        stopped = stopping(failed, resubmits, self.max_chunk_resubmits)
         if stopped:
             self._fail(stopped, job_ids)
         return self._resubmit(context, job_ids, resubmits, failed)
