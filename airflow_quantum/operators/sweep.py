@@ -9,23 +9,22 @@ counts into one table, streamed to object storage, with a summary in XCom.
 
 A vendor's operator names its hook and trigger and gives the vendor parts (``job_limits``,
 ``chunk_job``, ``part_results``, and ``combiner`` for results other than counts); the rest is
-here, once.
+here, once. This module runs the chunks; collecting their answer (results, the result cache,
+the table, the summary, assets and lineage) is the ``sweeps.collect.SweepCollector`` it holds.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from functools import cached_property
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_quantum.clients.errors import InvalidInputError, JobFailedError, JobTimeoutError
-from airflow_quantum.clients.state import FailureCause, JobState
+from airflow_quantum.clients.errors import JobTimeoutError
+from airflow_quantum.clients.state import FailureCause
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.operators.base import (
     default_deferrable,
@@ -33,24 +32,19 @@ from airflow_quantum.operators.base import (
     idempotency_key,
     seconds,
 )
-from airflow_quantum.results.assets import attach_to_outlets
-from airflow_quantum.results.storage import (
-    default_path,
-    results_base_path,
-    storage_path,
-    writing,
-)
 from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
-from airflow_quantum.sweeps.cache import CACHED, ResultCache, content_key, is_cached
+from airflow_quantum.sweeps.cache import is_cached
+from airflow_quantum.sweeps.collect import SweepCollector
 from airflow_quantum.sweeps.limits import Chunk, JobLimits, split
-from airflow_quantum.sweeps.merge import COUNTS, Combiner, RowMerger
+from airflow_quantum.sweeps.merge import COUNTS, Combiner
 from airflow_quantum.sweeps.policy import (
     DEFAULT_MAX_CHUNK_RESUBMITS,
     ChunkFailure,
-    ends_sweep,
-    resubmittable,
+    chunk_failures,
+    stopping,
 )
+from airflow_quantum.sweeps.wait import wait_in_turn
 from airflow_quantum.sweeps.workload import Workload
 from airflow_quantum.triggers.sweep import QuantumSweepTrigger, sweep_trigger
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
@@ -59,8 +53,6 @@ from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 JOB_IDS_KEY = "job_ids"
 #: XCom key of how often each chunk was resubmitted (``{chunk index: count}``), once one was.
 RESUBMITS_KEY = "chunk_resubmits"
-#: Items a sweep may return whole in XCom when it has nowhere to write its table.
-MAX_XCOM_ROWS = 1000
 _EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
 
 
@@ -149,11 +141,15 @@ class QuantumSweepOperator(BaseOperator):
         self.spend = spend or SpendControl()
         self.job_ids: list[str] = []
         self.result_cache = result_cache
-        self._lineage: dict[str, Any] | None = None
 
     @property
     def vendor(self) -> str:
         return self.hook_class.vendor
+
+    @cached_property
+    def collector(self) -> SweepCollector:
+        """Where the sweep's answer comes from (jobs or result cache) and where it goes."""
+        return SweepCollector(self)
 
     # ------------------------------------------------------------- vendor parts
 
@@ -216,7 +212,7 @@ class QuantumSweepOperator(BaseOperator):
                 self.job_limits().describe(),
             )
             found = self._submitted_before(context, chunks)
-            found.update(self._cached(workload, chunks, found))
+            found.update(self.collector.cached(workload, chunks, found))
             missing = [chunk for chunk in chunks if chunk.index not in found]
             # Every job is built (and so checked) and the whole is priced before one is sent.
             jobs = [self.chunk_job(workload, chunk) for chunk in missing]
@@ -259,20 +255,14 @@ class QuantumSweepOperator(BaseOperator):
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """OpenLineage: a ``quantumSweep`` run facet listing every job, and the table."""
-        if self._lineage is None:
-            return None
-        try:
-            from airflow_quantum.results.lineage import sweep_lineage
-        except ImportError:
-            return None
-        return sweep_lineage(**self._lineage)
+        return self.collector.lineage()
 
     # ------------------------------------------------------------------ helpers
 
     def _plan(self, context: Any) -> tuple[Workload, list[Chunk]]:
         workload = Workload.of(self.prepare_circuits(), self.parameter_values, self.item_shots())
         chunks = list(split(workload.item_shots(), self.job_limits()))
-        self._table_path(context, len(workload))  # checked before anything is sent
+        self.collector.table_path(context, len(workload))  # checked before anything is sent
         return workload, chunks
 
     def _submitted_before(self, context: Any, chunks: list[Chunk]) -> dict[int, str]:
@@ -294,6 +284,10 @@ class QuantumSweepOperator(BaseOperator):
             )
         return found
 
+    def _collect(self, context: Any, job_ids: list[str]) -> dict[str, Any]:
+        workload, chunks = self._plan(context)
+        return self.collector.collect(context, workload, chunks, job_ids)
+
     def _publish(self, context: Any, job_ids: list[str]) -> None:
         self.job_ids = list(job_ids)
         context["ti"].xcom_push(key=JOB_IDS_KEY, value=job_ids)
@@ -306,7 +300,7 @@ class QuantumSweepOperator(BaseOperator):
         resubmits: dict[str, int],
     ) -> Any:
         if not waiting_for:  # every chunk came from the result cache
-            return self._merge(context, job_ids)
+            return self._collect(context, job_ids)
         if self.deferrable:
             trigger = sweep_trigger(
                 self.trigger_class,
@@ -320,45 +314,20 @@ class QuantumSweepOperator(BaseOperator):
                 **self.spend.trigger_kwargs(self.hook, self.log),
             )
             self.defer(trigger=trigger, method_name="execute_complete")
-        failures = self._wait_on_worker(waiting_for)
-        return self._after_wait(context, job_ids, resubmits, failures)
-
-    def _wait_on_worker(self, waiting_for: list[str]) -> list[dict[str, Any]]:
-        """Each job in turn to its final state (the trigger's twin, without the shared poller:
-        use ``deferrable=True`` for large sweeps)."""
-        failures = []
-        deadline = None if self.wait_timeout is None else time.monotonic() + self.wait_timeout
-        for job_id in waiting_for:
-            left = None if deadline is None else max(deadline - time.monotonic(), 0.001)
-            try:
-                job = self.hook.wait_for_job(job_id, left, self.max_poll_interval)
-            except JobTimeoutError:
-                if self.cancel_on_kill:
-                    for other in waiting_for:
-                        self.hook.try_cancel(other, "the wait timed out")
-                raise AirflowException(
-                    f"{self.task_id}: the {self.vendor} jobs did not finish within "
-                    f"{self.wait_timeout:g} s"
-                ) from None
-            if job.state is JobState.SUCCEEDED:
-                continue
-            cause = job.failure_cause()
-            failures.append(
-                {
-                    "job_id": job_id,
-                    "state": job.state.value,
-                    "cause": cause.value if cause else None,
-                    "code": job.failure_code(),
-                    "message": job.error_message(),
-                }
+        try:
+            failures = wait_in_turn(
+                self.hook,
+                waiting_for,
+                self.wait_timeout,
+                self.max_poll_interval,
+                self.cancel_on_kill,
             )
-            if ends_sweep(job.state.value, failures[-1]["cause"]):
-                # The task fails whatever the other jobs do: they would be paid for nothing.
-                for other in waiting_for[waiting_for.index(job_id) + 1 :]:
-                    if self.cancel_on_kill:
-                        self.hook.try_cancel(other, "another job of the sweep failed for good")
-                break
-        return failures
+        except JobTimeoutError:
+            raise AirflowException(
+                f"{self.task_id}: the {self.vendor} jobs did not finish within "
+                f"{self.wait_timeout:g} s"
+            ) from None
+        return self._after_wait(context, job_ids, resubmits, failures)
 
     def _after_wait(
         self,
@@ -368,27 +337,9 @@ class QuantumSweepOperator(BaseOperator):
         failures: list[dict[str, Any]],
     ) -> Any:
         if not failures:
-            return self._merge(context, job_ids)
-        chunk_of = {job_id: index for index, job_id in enumerate(job_ids)}
-        failed = [
-            ChunkFailure(
-                chunk=chunk_of[failure["job_id"]],
-                job_id=failure["job_id"],
-                state=failure["state"],
-                cause=FailureCause(failure["cause"]) if failure.get("cause") else None,
-                code=failure.get("code"),
-                message=failure.get("message"),
-            )
-            for failure in failures
-            if failure["job_id"] in chunk_of
-        ]
-        stopped = [
-            failure
-            for failure in failed
-            if not resubmittable(
-                failure, resubmits.get(str(failure.chunk), 0), self.max_chunk_resubmits
-            )
-        ]
+            return self._collect(context, job_ids)
+        failed = chunk_failures(failures, job_ids)
+        stopped = stopping(failed, resubmits, self.max_chunk_resubmits)
         if stopped:
             self._fail(stopped, job_ids)
         return self._resubmit(context, job_ids, resubmits, failed)
@@ -436,138 +387,3 @@ class QuantumSweepOperator(BaseOperator):
         self._publish(context, job_ids)
         context["ti"].xcom_push(key=RESUBMITS_KEY, value=resubmits)
         return self._wait(context, job_ids, fresh, resubmits)
-
-    # ------------------------------------------------------------------- merge
-
-    def _table_path(self, context: Any, items: int) -> Any:
-        """Where the merged table goes; None: XCom (small sweeps only, checked here)."""
-        if self.results_path is not None:
-            return storage_path(self.results_path)
-        base = results_base_path()
-        if base is not None:
-            path = default_path(base, context)
-            return path.with_name(f"{path.stem}.jsonl")
-        if items > MAX_XCOM_ROWS:
-            raise InvalidInputError(
-                f"a sweep of {items} items needs results_path or [quantum] results_base_path "
-                f"to write its table to (XCom holds at most {MAX_XCOM_ROWS} rows)"
-            )
-        return None
-
-    def _merge(self, context: Any, job_ids: list[str]) -> dict[str, Any]:
-        workload, chunks = self._plan(context)
-        path = self._table_path(context, len(workload))
-        rows: list[dict[str, Any]] = []
-        with self._table(path, rows) as emit:
-            merger = RowMerger(workload, emit, self.combiner())
-            for chunk in chunks:
-                job_id = job_ids[chunk.index]
-                results = self._chunk_result(workload, chunk, job_id)
-                for part, part_result in zip(chunk.parts, results, strict=True):
-                    merger.add(part, part_result, job_id)
-            merger.close()
-        summary: dict[str, Any] = {
-            "vendor": self.vendor,
-            "backend": self.backend_name,
-            "items": len(workload),
-            "shots": workload.shots,
-            "parameters": list(workload.names),
-            "jobs": len(job_ids),
-            "cached_chunks": sum(1 for job_id in job_ids if is_cached(job_id)),
-            "results_uri": str(path) if path is not None else None,
-            "format": "jsonl" if path is not None else None,
-            "preview": merger.preview,
-        }
-        if path is None:
-            summary["rows"] = rows
-        else:
-            self.log.info(
-                "Merged %d row(s) from %d %s job(s) into %s",
-                merger.rows,
-                len(job_ids),
-                self.vendor,
-                path,
-            )
-        self._record(context, summary, job_ids)
-        return summary
-
-    def _chunk_result(self, workload: Workload, chunk: Chunk, job_id: str) -> list[Any]:
-        """The result of each part of ``chunk``: from its job's result (one at a time, then
-        stored in the result cache when there is one), or from the cache."""
-        cache = self._result_cache()
-        if is_cached(job_id):
-            results = cache.get(job_id[len(CACHED) :]) if cache is not None else None
-            if results is None:
-                raise AirflowException(
-                    f"{self.task_id}: chunk {chunk.index}'s cached result is gone from "
-                    f"{self.result_cache}; a retry runs it again"
-                )
-            return results
-        try:
-            result = self.hook.get_job_result(job_id, self.results_timeout, **self.result_options())
-        except JobFailedError as exc:
-            raise AirflowException(str(exc)) from None
-        results = list(self.part_results(workload, chunk, result))
-        if cache is not None:
-            cache.put(self._cache_key(self.chunk_job(workload, chunk)), results)
-        return results
-
-    def _result_cache(self) -> ResultCache | None:
-        return None if self.result_cache is None else ResultCache(self.result_cache)
-
-    def _cache_key(self, job: Any) -> str:
-        return content_key(
-            self.vendor, self.backend_name, self.chunk_content(job), self.calibration()
-        )
-
-    def _cached(self, workload: Workload, chunks: list[Chunk], found: dict[int, str]) -> dict:
-        """The chunks (not found already) whose result the cache holds: ``cached:<key>``."""
-        cache = self._result_cache()
-        if cache is None:
-            return {}
-        hits = {}
-        for chunk in chunks:
-            if chunk.index not in found:
-                key = self._cache_key(self.chunk_job(workload, chunk))
-                if cache.get(key) is not None:
-                    hits[chunk.index] = CACHED + key
-        if hits:
-            self.log.info(
-                "Reusing %d of %d chunk(s) from the result cache %s: not sent, not paid for",
-                len(hits),
-                len(chunks),
-                self.result_cache,
-            )
-        return hits
-
-    @contextmanager
-    def _table(self, path: Any, rows: list[dict[str, Any]]) -> Iterator[Any]:
-        """``emit(row)``: a line of JSON in the file at ``path``, or a row in ``rows``."""
-        if path is None:
-            yield rows.append
-            return
-        try:
-            with writing(path) as stream:
-                yield lambda row: stream.write(json.dumps(row).encode() + b"\n")
-        except OSError as exc:
-            # The jobs succeeded: a retry reattaches to them and writes again, it pays nothing.
-            raise AirflowException(
-                f"{self.vendor}: could not write the merged table to {path}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from None
-
-    def _record(self, context: Any, summary: dict[str, Any], job_ids: list[str]) -> None:
-        """Every job on the outlet assets' events and in the OpenLineage facet."""
-        facts = {
-            "vendor": self.vendor,
-            "backend": self.backend_name,
-            "items": summary["items"],
-            "shots": summary["shots"],
-            "job_ids": [job_id for job_id in job_ids if not is_cached(job_id)],
-            "cached_chunks": summary["cached_chunks"],
-            "results_uri": summary["results_uri"],
-        }
-        named = attach_to_outlets(context, self.outlets, facts)
-        if named:
-            self.log.info("Asset event(s) of %s list the sweep's jobs", ", ".join(named))
-        self._lineage = facts

@@ -22,7 +22,7 @@ from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidInputError, QuantumError
 from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
-from airflow_quantum.sweeps.policy import ends_sweep
+from airflow_quantum.sweeps.policy import ends_sweep, failure_record
 from airflow_quantum.triggers import scope as scopes
 from airflow_quantum.triggers.base import CANCEL_TIMEOUT, acquire_scope, job_polls, polling_hook
 from airflow_quantum.triggers.hold import hold_until_drained
@@ -311,14 +311,9 @@ class QuantumSweepTrigger(BaseTrigger):
 def _failure(
     job_id: str, state: JobState, cause: FailureCause | None, code: str | None, message: Any
 ) -> dict[str, Any]:
-    text = str(message)[:MESSAGE_CHARS] if message else None
-    return {
-        "job_id": job_id,
-        "state": state.value,
-        "cause": cause.value if cause is not None else None,
-        "code": code,
-        "message": text,
-    }
+    return failure_record(
+        job_id, state, cause, code, str(message)[:MESSAGE_CHARS] if message else None
+    )
 
 
 def _raised(task: asyncio.Future[Any]) -> bool:
