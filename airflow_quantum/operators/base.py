@@ -57,8 +57,9 @@ def default_deferrable() -> bool:
 #: (``[quantum] min_deferral_seconds``), so that no job waits longer than it did before: one
 #: that ends within it is seen on the worker, one that ends later pays at most that hold.
 DEFAULT_DEFER_AFTER_SECONDS = 20.0
-#: Pauses between looks while a deferrable task waits on the worker: from 1 s (or the
-#: operator's ``poll_interval`` if shorter) up to 3 s: about ten requests in 20 s.
+#: Pauses between looks while a deferrable task waits on the worker: from 1 s up to 3 s (or
+#: the operator's ``poll_interval`` and ``max_poll_interval`` if shorter): about ten requests
+#: in 20 s.
 FIRST_LOOK_PAUSE, LOOK_PAUSE_CAP = 1.0, 3.0
 
 
@@ -66,7 +67,9 @@ def defer_after_seconds() -> float:
     """``[quantum] defer_after_seconds``: how long a deferrable operator waits for its job on
     the worker before it defers (0: defer after one look; negative or unreadable: default)."""
     try:
-        value = conf.getfloat("quantum", "defer_after_seconds", fallback=DEFAULT_DEFER_AFTER_SECONDS)
+        value = conf.getfloat(
+            "quantum", "defer_after_seconds", fallback=DEFAULT_DEFER_AFTER_SECONDS
+        )
     except (AirflowConfigException, TypeError, ValueError):
         return DEFAULT_DEFER_AFTER_SECONDS
     return value if 0 <= value < math.inf else DEFAULT_DEFER_AFTER_SECONDS
@@ -315,8 +318,9 @@ class QuantumJobOperator(BaseOperator):
         """The look before waiting (None: a transient fault of the service, not known yet).
 
         A deferrable task looks for up to ``[quantum] defer_after_seconds`` (and at most half
-        its ``timeout``: the deadline stays the trigger's to enforce), so that a quick job ends the task without a deferral: a deferral costs a
-        job that ends soon after it the minimum deferral (``airflow_quantum.triggers.hold``).
+        its ``timeout``: the deadline stays the trigger's to enforce), so that a quick job ends
+        the task without a deferral: a deferral costs a job that ends soon after it the minimum
+        deferral (``airflow_quantum.triggers.hold``).
         Any other task looks once: it waits on the worker next anyway.
         """
         fetch = partial(self._state, job_id)
@@ -326,11 +330,12 @@ class QuantumJobOperator(BaseOperator):
         if bound <= 0:
             return waiting.look(fetch, watch)
         first = min(self.poll_interval, FIRST_LOOK_PAUSE)
+        cap = min(self.max_poll_interval, LOOK_PAUSE_CAP)
         try:
             return waiting.wait(
                 fetch,
                 lambda seen: seen[0].is_final,
-                backoff=waiting.Backoff(first, max(first, LOOK_PAUSE_CAP)),
+                backoff=waiting.Backoff(first, cap),
                 watch=watch,
                 timeout=bound,
                 seen=lambda seen: watch.saw(seen[0]),
