@@ -20,9 +20,15 @@ from airflow_face_support import BELL_QASM, finish, hold, make_context, stats, w
 from airflow_quantum.operators import base
 from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
+
 def sampler(**kwargs: Any) -> IBMQuantumRunSamplerOperator:
     return IBMQuantumRunSamplerOperator(
-        task_id="sample", backend="ibm_fez", circuits=[BELL_QASM], shots=100, deferrable=True, **kwargs
+        task_id="sample",
+        backend="ibm_fez",
+        circuits=[BELL_QASM],
+        shots=100,
+        deferrable=True,
+        **kwargs,
     )
 
 
