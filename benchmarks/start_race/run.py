@@ -85,10 +85,15 @@ def load(db: Path, hold: float, gap: float, cpus: int) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def race_deployment(home: Path, timeout: str | None) -> Iterator[AirflowDeployment]:
+def race_deployment(
+    home: Path, timeout: str | None, pool_size: int | None = None
+) -> Iterator[AirflowDeployment]:
     """A deployment of the start-race DAG on a SQLite DB of its own.
 
     ``timeout``: ``[workers] execution_api_timeout`` of the processes (None: Airflow's default).
+    ``pool_size``: connections of each process's SQLAlchemy pool, none beyond (None:
+    Airflow's 5 + 10 overflow): a small pool makes the api-server queue requests as a busier
+    one does.
     """
     with contextlib.ExitStack() as stack:
         emulator = stack.enter_context(EmulatorServer(EmulatorConfig(seed=5)))
@@ -96,6 +101,9 @@ def race_deployment(home: Path, timeout: str | None) -> Iterator[AirflowDeployme
         env = deployment_env(home, port, emulator.url)
         env["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
         env["AIRFLOW__CORE__PARALLELISM"] = "16"
+        if pool_size is not None:
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE"] = str(pool_size)
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW"] = "0"
         env["AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG"] = "64"
         if timeout is None:
             env.pop("AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT", None)
@@ -186,14 +194,20 @@ def line_counts(deployment: AirflowDeployment) -> dict[str, int]:
 
 
 def measure(
-    workdir: Path, runs: int, timeout: str | None, hold: float, gap: float, cpus: int
+    workdir: Path,
+    runs: int,
+    timeout: str | None,
+    hold: float,
+    gap: float,
+    cpus: int,
+    pool_size: int | None = None,
 ) -> list[dict[str, Any]]:
     """``runs`` DAG runs under load on one deployment; one row per run."""
     home = workdir / f"home-{timeout or 'default'}-{int(time.time())}"
     home.mkdir(parents=True)
     rows = []
     with (
-        race_deployment(home, timeout) as deployment,
+        race_deployment(home, timeout, pool_size) as deployment,
         load(home / "airflow.db", hold, gap, cpus),
     ):
         for number in range(1, runs + 1):
@@ -227,6 +241,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--gap", type=float, default=0.3, help="seconds it lets go between holds")
     parser.add_argument("--cpus", type=int, default=3, help="busy loops beside the writer")
     parser.add_argument(
+        "--pool-size", type=int, help="SQLAlchemy pool of each process (default: Airflow's)"
+    )
+    parser.add_argument(
         "--workdir", type=Path, default=ROOT / "benchmarks" / "results" / "start-race"
     )
     return parser.parse_args(argv)
@@ -234,7 +251,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    rows = measure(args.workdir, args.runs, args.timeout, args.hold, args.gap, args.cpus)
+    rows = measure(
+        args.workdir, args.runs, args.timeout, args.hold, args.gap, args.cpus, args.pool_size
+    )
     print(table(rows))
     return 0
 
