@@ -4,9 +4,9 @@ The task SDK sends a task's start request (``PATCH /execution/task-instances/{id
 a timeout of ``[workers] execution_api_timeout`` (Airflow's default 5 s) and sends it again
 when that passes. On SQLite the first request can still be waiting for the write lock then;
 the retry starts the task, the task ends, and the first request lands last and sets the task
-RUNNING again (SQLite has no ``SELECT ... FOR UPDATE``; a duplicate start from the same host
-and pid is accepted). The scheduler then meets a RUNNING task whose process ended with success
-and fails it (docs/reliability.md, "The start race").
+RUNNING again (SQLite ignores the endpoint's ``SELECT ... FOR UPDATE``; a duplicate start from
+the same host and pid is accepted). The scheduler then meets a RUNNING task whose process
+ended with success and fails it (docs/reliability.md, "The start race").
 
 One deployment (scheduler with the LocalExecutor, triggerer, dag-processor, api-server) on
 SQLite per setting, ``benchmarks/start_race/load.py`` keeping the write lock and the CPUs
@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -37,6 +38,7 @@ for _support in (ROOT / "tests", ROOT / "tests" / "reliability"):
     if str(_support) not in sys.path:
         sys.path.insert(0, str(_support))
 
+from quick_jobs_support import MISMATCH  # noqa: E402
 from reliability_support import (  # noqa: E402
     FINAL_RUN_STATES,
     AirflowDeployment,
@@ -47,8 +49,6 @@ from reliability_support import (  # noqa: E402
 
 DAGS = Path(__file__).resolve().parent / "dags"
 DAG_ID = "start_race"
-#: What the scheduler logs when it fails a task whose process ended with success.
-MISMATCH = "finished with state success, but the task instance's state attribute is"
 #: What the api-server logs when it accepts a start request a second time.
 DUPLICATE_START = "Duplicate start request received"
 #: The api-server's access log line of a start request, with how long it took.
@@ -80,20 +80,15 @@ def load(db: Path, hold: float, gap: float, cpus: int) -> Iterator[None]:
     try:
         yield
     finally:
-        os.killpg(process.pid, 9)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
 
 @contextlib.contextmanager
-def race_deployment(
-    home: Path, timeout: str | None, pool_size: int | None = None
-) -> Iterator[AirflowDeployment]:
+def race_deployment(home: Path, timeout: str | None) -> Iterator[AirflowDeployment]:
     """A deployment of the start-race DAG on a SQLite DB of its own.
 
     ``timeout``: ``[workers] execution_api_timeout`` of the processes (None: Airflow's default).
-    ``pool_size``: connections of each process's SQLAlchemy pool, none beyond (None:
-    Airflow's 5 + 10 overflow): a small pool makes the api-server queue requests as a busier
-    one does.
     """
     with contextlib.ExitStack() as stack:
         emulator = stack.enter_context(EmulatorServer(EmulatorConfig(seed=5)))
@@ -101,9 +96,6 @@ def race_deployment(
         env = deployment_env(home, port, emulator.url)
         env["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
         env["AIRFLOW__CORE__PARALLELISM"] = "16"
-        if pool_size is not None:
-            env["AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE"] = str(pool_size)
-            env["AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW"] = "0"
         env["AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG"] = "64"
         if timeout is None:
             env.pop("AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT", None)
@@ -194,20 +186,14 @@ def line_counts(deployment: AirflowDeployment) -> dict[str, int]:
 
 
 def measure(
-    workdir: Path,
-    runs: int,
-    timeout: str | None,
-    hold: float,
-    gap: float,
-    cpus: int,
-    pool_size: int | None = None,
+    workdir: Path, runs: int, timeout: str | None, hold: float, gap: float, cpus: int
 ) -> list[dict[str, Any]]:
     """``runs`` DAG runs under load on one deployment; one row per run."""
     home = workdir / f"home-{timeout or 'default'}-{int(time.time())}"
     home.mkdir(parents=True)
     rows = []
     with (
-        race_deployment(home, timeout, pool_size) as deployment,
+        race_deployment(home, timeout) as deployment,
         load(home / "airflow.db", hold, gap, cpus),
     ):
         for number in range(1, runs + 1):
@@ -241,9 +227,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--gap", type=float, default=0.3, help="seconds it lets go between holds")
     parser.add_argument("--cpus", type=int, default=3, help="busy loops beside the writer")
     parser.add_argument(
-        "--pool-size", type=int, help="SQLAlchemy pool of each process (default: Airflow's)"
-    )
-    parser.add_argument(
         "--workdir", type=Path, default=ROOT / "benchmarks" / "results" / "start-race"
     )
     return parser.parse_args(argv)
@@ -251,9 +234,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    rows = measure(
-        args.workdir, args.runs, args.timeout, args.hold, args.gap, args.cpus, args.pool_size
-    )
+    rows = measure(args.workdir, args.runs, args.timeout, args.hold, args.gap, args.cpus)
     print(table(rows))
     return 0
 
