@@ -18,25 +18,16 @@ two Azure IonQ, default polling): the seconds from each job's submission (the em
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
-
-ROOT = Path(__file__).resolve().parents[2]
-for _support in (ROOT / "tests", ROOT / "tests" / "reliability"):
-    if str(_support) not in sys.path:
-        sys.path.insert(0, str(_support))
-
-from reliability_support import AirflowDeployment, deployment_env, free_port  # noqa: E402
-
-from airflow_quantum.clients.timestamps import parse_timestamp  # noqa: E402
+from airflow_quantum.clients.timestamps import parse_timestamp
+from benchmarks.sqlite_deployment import ROOT, AirflowDeployment, sqlite_deployment
 
 DAGS = Path(__file__).resolve().parent / "dags"
 DAG_ID = "job_lengths"
@@ -46,26 +37,15 @@ LENGTHS = (2.0, 7.0, 15.0, 40.0)
 SETTINGS = {"before (defer after one look)": "0", "after (default)": None}
 
 
-@contextlib.contextmanager
-def lengths_deployment(home: Path, defer_after: str | None) -> Iterator[AirflowDeployment]:
-    """The benchmark's deployment on a SQLite DB of its own, jobs held by the emulator."""
-    with contextlib.ExitStack() as stack:
-        emulator = stack.enter_context(EmulatorServer(EmulatorConfig(seed=3)))
-        port = free_port()
-        env = deployment_env(home, port, emulator.url)
-        env["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
-        env["AIRFLOW__CORE__PARALLELISM"] = "8"
-        if defer_after is None:
-            env.pop("AIRFLOW__QUANTUM__DEFER_AFTER_SECONDS", None)
-        else:
-            env["AIRFLOW__QUANTUM__DEFER_AFTER_SECONDS"] = defer_after
-        (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
-        demo.migrate(env, home, home / "db-migrate.log")
-        deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
-        stack.callback(deployment.stop)
-        deployment.start()
-        deployment.wait_for_dags([DAG_ID])
-        yield deployment
+def lengths_deployment(
+    home: Path, defer_after: str | None
+) -> AbstractContextManager[AirflowDeployment]:
+    """The benchmark's deployment on a SQLite DB of its own."""
+    settings = {
+        "AIRFLOW__CORE__PARALLELISM": "8",
+        "AIRFLOW__QUANTUM__DEFER_AFTER_SECONDS": defer_after,
+    }
+    return sqlite_deployment(home, DAGS, DAG_ID, settings, seed=3)
 
 
 def one_run(deployment: AirflowDeployment, length: float) -> list[dict[str, Any]]:

@@ -28,22 +28,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from airflow_quantum_emulator import EmulatorConfig, EmulatorServer, demo
-
-ROOT = Path(__file__).resolve().parents[2]
-for _support in (ROOT / "tests", ROOT / "tests" / "reliability"):
-    if str(_support) not in sys.path:
-        sys.path.insert(0, str(_support))
-
-from quick_jobs_support import MISMATCH  # noqa: E402
-from reliability_support import (  # noqa: E402
+from benchmarks.sqlite_deployment import (
     FINAL_RUN_STATES,
+    MISMATCH,
+    ROOT,
     AirflowDeployment,
-    deployment_env,
-    free_port,
+    sqlite_deployment,
     wait_for,
 )
 
@@ -84,30 +78,17 @@ def load(db: Path, hold: float, gap: float, cpus: int) -> Iterator[None]:
         process.wait(timeout=30)
 
 
-@contextlib.contextmanager
-def race_deployment(home: Path, timeout: str | None) -> Iterator[AirflowDeployment]:
+def race_deployment(home: Path, timeout: str | None) -> AbstractContextManager[AirflowDeployment]:
     """A deployment of the start-race DAG on a SQLite DB of its own.
 
     ``timeout``: ``[workers] execution_api_timeout`` of the processes (None: Airflow's default).
     """
-    with contextlib.ExitStack() as stack:
-        emulator = stack.enter_context(EmulatorServer(EmulatorConfig(seed=5)))
-        port = free_port()
-        env = deployment_env(home, port, emulator.url)
-        env["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
-        env["AIRFLOW__CORE__PARALLELISM"] = "16"
-        env["AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG"] = "64"
-        if timeout is None:
-            env.pop("AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT", None)
-        else:
-            env["AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT"] = timeout
-        (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
-        demo.migrate(env, home, home / "db-migrate.log")
-        deployment = AirflowDeployment(home, env, f"http://127.0.0.1:{port}", emulator)
-        stack.callback(deployment.stop)
-        deployment.start()
-        deployment.wait_for_dags([DAG_ID])
-        yield deployment
+    settings = {
+        "AIRFLOW__CORE__PARALLELISM": "16",
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "64",
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": timeout,
+    }
+    return sqlite_deployment(home, DAGS, DAG_ID, settings, seed=5)
 
 
 def one_run(deployment: AirflowDeployment, before: dict[str, int]) -> dict[str, Any]:

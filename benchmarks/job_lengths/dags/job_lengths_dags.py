@@ -10,14 +10,8 @@ from airflow.sdk import dag
 
 from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
 from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
+from benchmarks.support import BELL as BELL_ISA_QASM  # PYTHONPATH: benchmarks/sqlite_deployment.py
 
-#: A Bell state as an ISA circuit of ibm_fez.
-BELL_ISA_QASM = (
-    'OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit[2] c; '
-    "rz(pi/2) q[0]; sx q[0]; rz(pi/2) q[0]; rz(pi/2) q[1]; sx q[1]; rz(pi/2) q[1]; "
-    "cz q[0], q[1]; rz(pi/2) q[1]; sx q[1]; rz(pi/2) q[1]; "
-    "c[0] = measure q[0]; c[1] = measure q[1];"
-)
 BELL_IONQ = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
 
 
