@@ -127,16 +127,19 @@ def _fresh_token_cache() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _no_minimum_deferral(request: pytest.FixtureRequest, monkeypatch) -> None:
-    """Triggers run in this process resume their task at once.
+    """Triggers run in this process resume their task at once, and deferrable operators defer
+    after one look.
 
     ``[quantum] min_deferral_seconds`` guards against a race between a real scheduler's
-    executor events and a quick trigger; no scheduler runs here. The hold itself is tested in
-    tests/triggers/test_trigger_hold.py, and under real processes, at the provider's default,
-    by the slow tests (tests/reliability/test_reliability_quick_jobs.py above all), which this
-    leaves alone.
+    executor events and a quick trigger, and ``[quantum] defer_after_seconds`` spares quick
+    jobs that guard; no scheduler runs here. The hold is tested in
+    tests/triggers/test_trigger_hold.py, the look before deferring in
+    tests/operators/test_defer_after.py, and both under real processes by the slow tests
+    (tests/reliability/test_reliability_quick_jobs.py above all), which this leaves alone.
     """
     if request.node.get_closest_marker("slow") is None:
         monkeypatch.setenv("AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS", "0")
+        monkeypatch.setenv("AIRFLOW__QUANTUM__DEFER_AFTER_SECONDS", "0")
 
 
 # ----------------------------------------------- Airflow connections to the emulator

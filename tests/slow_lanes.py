@@ -25,6 +25,7 @@ SLOW_MODULES = (
     "test_reliability_service_faults",
     "test_example_dags",
     "test_reliability_quick_jobs",
+    "test_reliability_start_race",
     "test_airflow_ui",
     "test_spend_approval",
     "test_reliability_ha_secrets",

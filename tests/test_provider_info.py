@@ -74,11 +74,13 @@ def test_the_quantum_options_default_to_what_the_code_falls_back_to():
     # unless --show-values); the defaults themselves are declared, and Airflow reads them.
     from airflow.configuration import conf
 
+    from airflow_quantum.operators.base import DEFAULT_DEFER_AFTER_SECONDS
     from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
     from airflow_quantum.triggers.hold import DEFAULT_MIN_DEFERRAL_SECONDS
 
     options = get_provider_info()["config"]["quantum"]["options"]
     assert float(options["min_deferral_seconds"]["default"]) == DEFAULT_MIN_DEFERRAL_SECONDS
+    assert float(options["defer_after_seconds"]["default"]) == DEFAULT_DEFER_AFTER_SECONDS
     assert int(options["max_xcom_result_bytes"]["default"]) == DEFAULT_MAX_XCOM_RESULT_BYTES
     for name, option in options.items():
         assert conf.get_default_value("quantum", name) == option["default"], name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,7 +18,7 @@ from functools import cached_property, partial
 from typing import Any, ClassVar, NamedTuple
 
 from airflow.sdk import BaseOperator, conf
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowConfigException, AirflowException, AirflowFailException
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
@@ -50,6 +51,28 @@ class JobLook(NamedTuple):
 def default_deferrable() -> bool:
     """``[operators] default_deferrable`` from the Airflow config (False when unset)."""
     return conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+#: Default of ``[quantum] defer_after_seconds``: as long as the minimum deferral
+#: (``[quantum] min_deferral_seconds``), so that no job waits longer than it did before: one
+#: that ends within it is seen on the worker, one that ends later pays at most that hold.
+DEFAULT_DEFER_AFTER_SECONDS = 20.0
+#: Pauses between looks while a deferrable task waits on the worker: from 1 s up to 3 s (or
+#: the operator's ``poll_interval`` and ``max_poll_interval`` if shorter): about ten requests
+#: in 20 s.
+FIRST_LOOK_PAUSE, LOOK_PAUSE_CAP = 1.0, 3.0
+
+
+def defer_after_seconds() -> float:
+    """``[quantum] defer_after_seconds``: how long a deferrable operator waits for its job on
+    the worker before it defers (0: defer after one look; negative or unreadable: default)."""
+    try:
+        value = conf.getfloat(
+            "quantum", "defer_after_seconds", fallback=DEFAULT_DEFER_AFTER_SECONDS
+        )
+    except (AirflowConfigException, TypeError, ValueError):
+        return DEFAULT_DEFER_AFTER_SECONDS
+    return value if 0 <= value < math.inf else DEFAULT_DEFER_AFTER_SECONDS
 
 
 #: Prefix of the idempotency tags (followed by 32 hex digits).
@@ -248,23 +271,24 @@ class QuantumJobOperator(BaseOperator):
         if not self.wait_for_completion:
             self.delivery.record(context, job_id)
             return job_id
-        # One look first (a transient fault of the service only means: not known yet).
         watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log)
-        seen = waiting.look(partial(self._state, job_id), watch)
+        started = time.monotonic()
+        seen = self._first_look(job_id, watch)
         if seen is None or not seen[0].is_final:
-            if self.deferrable:
+            left = self._time_left(started)
+            if self.deferrable and (left is None or left > 0):
                 trigger = job_trigger(
                     self.trigger_class,
                     conn_id=getattr(self, self.hook_class.conn_name_attr),
                     job_id=job_id,
                     poll_interval=self.poll_interval,
                     max_poll_interval=self.max_poll_interval,
-                    timeout=self.wait_timeout,
+                    timeout=left,
                     cancel_on_kill=self.cancel_on_kill,
                     **self.spend.trigger_kwargs(hook, self.log),
                 )
                 self.defer(trigger=trigger, method_name="execute_complete")
-            seen = self._wait_on_worker(job_id, watch)
+            seen = self._wait_on_worker(job_id, watch, left)
         return self._finish(context, job_id, *seen)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
@@ -303,15 +327,51 @@ class QuantumJobOperator(BaseOperator):
             raise AirflowFailException(f"{self.task_id}: {verdict.text(outcome)}")
         return JobLook(job.state, job.error_message(), job.failure_cause())
 
-    def _wait_on_worker(self, job_id: str, watch: waiting.Watch) -> JobLook:
-        """The sync wait of ``waiting`` (the twin of the trigger's), cancelling on timeout."""
+    def _first_look(self, job_id: str, watch: waiting.Watch) -> JobLook | None:
+        """The look before waiting (None: a transient fault of the service, not known yet).
+
+        A deferrable task looks for up to ``[quantum] defer_after_seconds`` (and at most half
+        its ``timeout``: the deadline stays the trigger's to enforce), so that a quick job ends
+        the task without a deferral: a deferral costs a job that ends soon after it the minimum
+        deferral (``airflow_quantum.triggers.hold``).
+        Any other task looks once: it waits on the worker next anyway.
+        """
+        fetch = partial(self._state, job_id)
+        bound = defer_after_seconds() if self.deferrable else 0.0
+        if self.wait_timeout is not None:
+            bound = min(bound, self.wait_timeout / 2)
+        if bound <= 0:
+            return waiting.look(fetch, watch)
+        first = min(self.poll_interval, FIRST_LOOK_PAUSE)
+        cap = min(self.max_poll_interval, LOOK_PAUSE_CAP)
+        try:
+            return waiting.wait(
+                fetch,
+                lambda seen: seen[0].is_final,
+                backoff=waiting.Backoff(first, cap),
+                watch=watch,
+                timeout=bound,
+                seen=lambda seen: watch.saw(seen[0]),
+            )
+        except waiting.WaitTimeout as timed_out:
+            return timed_out.last
+
+    def _time_left(self, started: float) -> float | None:
+        """Seconds of ``timeout`` left since ``started`` (None: no timeout)."""
+        if self.wait_timeout is None:
+            return None
+        return max(0.0, self.wait_timeout - (time.monotonic() - started))
+
+    def _wait_on_worker(self, job_id: str, watch: waiting.Watch, left: float | None) -> JobLook:
+        """The sync wait of ``waiting`` (the twin of the trigger's), cancelling when the
+        ``left`` seconds of the task's timeout pass."""
         try:
             return waiting.wait(
                 partial(self._state, job_id),
                 lambda seen: seen[0].is_final,
                 backoff=waiting.Backoff(self.poll_interval, self.max_poll_interval),
                 watch=watch,
-                timeout=self.wait_timeout,
+                timeout=left,
                 seen=lambda seen: watch.saw(seen[0]),
             )
         except waiting.WaitTimeout:

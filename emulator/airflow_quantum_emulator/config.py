@@ -22,8 +22,9 @@ OPEN_PLAN_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/quickstart:op
 
 PROFILES: dict[str, dict[str, float]] = {
     # A real scheduler and triggerer (`airflow standalone`, `make emulator`; the command's
-    # default): a job queues and runs for seconds, so every deferrable task defers, the UI shows
-    # it deferred, and the job ends after the provider's [quantum] min_deferral_seconds.
+    # default): a job queues and runs for seconds, so a sensor defers and the UI shows it
+    # deferred; an operator sees its job end within its wait before deferring ([quantum]
+    # defer_after_seconds, 20 s), or defers too with that set to 0.
     "demo": {"queue_seconds": 4.0, "run_seconds": 3.0},
     # Tests and `airflow dags test` (the EmulatorConfig defaults): jobs end within half a
     # second, often before the task's first look, so most tasks never defer.

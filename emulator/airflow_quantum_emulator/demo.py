@@ -56,8 +56,20 @@ DEMO_QUEUE_SECONDS = 2.0
 DEMO_RUN_SECONDS = 2.0
 DEMO_SEED = 7
 #: ``airflow dags test`` runs each trigger inline, with no executor: the race that the minimum
-#: deferral avoids (``airflow_quantum.triggers.hold``) cannot happen there, so no hold.
-DAGS_TEST_SETTINGS = {"AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS": "0"}
+#: deferral avoids (``airflow_quantum.triggers.hold``) cannot happen there, so no hold, and no
+#: wait on the worker before deferring either (it spares quick jobs the hold): the demo shows
+#: every wait going through a trigger.
+DAGS_TEST_SETTINGS = {
+    "AIRFLOW__QUANTUM__MIN_DEFERRAL_SECONDS": "0",
+    "AIRFLOW__QUANTUM__DEFER_AFTER_SECONDS": "0",
+}
+#: ``[workers] execution_api_timeout`` of every Airflow process the demo and the tests start,
+#: as the quickstart exports it. Airflow's default (5 s) is shorter than a task's start request
+#: can take on a busy SQLite DB; the task SDK then sends the request again and the first one,
+#: landing last, can set a finished task RUNNING again: the scheduler fails it
+#: (docs/reliability.md, "The start race"). 60 s outlasts the api-server's own waits (a
+#: connection from its pool: 30 s; SQLite's write lock: 5 s).
+EXECUTION_API_TIMEOUT = "60"
 #: Longest a single ``airflow dags test`` may take before the demo gives up on it.
 DAG_TIMEOUT = 600.0
 
@@ -136,7 +148,8 @@ def airflow_env(
 
     Every inherited ``AIRFLOW*`` variable is dropped (a shell pointing Airflow at another
     database or DAGs folder must not leak in), then the demo's home, SQLite DB, DAGs folder and
-    connections are set.
+    connections are set, and a task SDK timeout that outlasts a busy SQLite DB
+    (``EXECUTION_API_TIMEOUT``).
     """
     source = os.environ if base is None else base
     env = {k: v for k, v in source.items() if not k.startswith("AIRFLOW")}
@@ -146,6 +159,7 @@ def airflow_env(
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         AIRFLOW__LOGGING__COLORED_CONSOLE_LOG="False",
+        AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT=EXECUTION_API_TIMEOUT,
         PYTHONUNBUFFERED="1",
     )
     env.update(connections)

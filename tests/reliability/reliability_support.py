@@ -74,6 +74,9 @@ def deployment_env(home: Path, api_port: int, emulator_url: str) -> dict[str, st
         AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="600",
         AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",
         AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+        # The scenarios are about the wait in the triggerer: defer after the first look (the
+        # wait on the worker before deferring is the quick-jobs test's, with a value of its own).
+        AIRFLOW__QUANTUM__DEFER_AFTER_SECONDS="0",
     )
     return env
 
