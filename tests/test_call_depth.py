@@ -46,7 +46,7 @@ def test_a_worker_wait_reaches_the_wire_through_five_provider_frames(
     job_id = op.hook.submit_job(IBMPreparedJob.sampler([BELL_QASM], "ibm_fez", 10), "k")
     watch = waiting.Watch("job", None)
     stacks = provider_frames_of_each_get(
-        monkeypatch, lambda: op._wait_on_worker(job_id, watch) and None
+        monkeypatch, lambda: op._wait_on_worker(job_id, watch, None) and None
     )
     assert stacks
     loop = stacks[0][stacks[0].index("waiting.wait") :]
@@ -81,7 +81,7 @@ def test_a_braket_wait_passes_the_same_frames(braket_connection, emulator, monke
     job_id = op.hook.submit_job(BraketPreparedJob.openqasm(bell, sv1, 10), "k")
     watch = waiting.Watch("job", None)
     stacks = provider_frames_of_each_get(
-        monkeypatch, lambda: op._wait_on_worker(job_id, watch) and None
+        monkeypatch, lambda: op._wait_on_worker(job_id, watch, None) and None
     )
     loop = stacks[0][stacks[0].index("waiting.wait") :]
     assert loop == [

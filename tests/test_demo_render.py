@@ -101,3 +101,32 @@ def test_each_job_is_shown_with_its_spend_read_from_the_emulator(emulator, tmp_p
     assert sample_line.startswith(f"spend of sample: job {sampler[:8]}… on ibm_fez, queued ")
     assert sample_line.endswith(f", {spends[sampler]['quantum_seconds']:g} quantum seconds billed")
     assert dear_line == "spend of too_dear: no estimate before submitting (unpriced target)"
+
+
+def test_a_braket_spend_line_says_what_the_task_record_gives():
+    """A Braket task's record has no start time (one span from creation to end), and a
+    simulator bills its run time, which the record does not give: the line says so."""
+    record = DagRunRecord(
+        dag_id="any",
+        run_id="manual",
+        state="success",
+        tasks={},
+        xcoms={("bell", -1, "job_id"): "arn:aws:braket:us-east-1:123456789012:quantum-task/abc"},
+    )
+    spends = {
+        "arn:aws:braket:us-east-1:123456789012:quantum-task/abc": {
+            "backend": "arn:aws:braket:::device/quantum-simulator/amazon/sv1",
+            "queue_seconds": None,
+            "run_seconds": None,
+            "took_seconds": 4.25,
+            "cost": None,
+            "currency": None,
+            "cost_note": "billed per minute of run time, which the task record does not give",
+        }
+    }
+    (line,) = spend_lines(record, spends)
+    assert line == (
+        "spend of bell: job arn:aws:… on arn:aws:braket:::device/quantum-simulator/amazon/sv1, "
+        "queued and ran 4.2 s in all, "
+        "billed per minute of run time, which the task record does not give"
+    )

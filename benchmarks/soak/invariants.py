@@ -46,13 +46,17 @@ class EmulatedJobView:
     created_at: float
 
 
+#: The vendors the soak's DAG submits to (the emulator also serves Braket, which it does not).
+SOAK_VENDORS = ("azure", "ibm")
+
+
 def emulator_jobs(emulator: EmulatorServer) -> list[EmulatedJobView]:
-    """Every job of both vendors, read from the emulator's own stores (it runs in-process)."""
+    """Every job of the soak's vendors, read from the emulator's own stores (it runs in-process)."""
     state = emulator.state
     now = state.now()
     views = []
-    for vendor, store in state.stores.items():
-        for record in list(store.jobs.values()):
+    for vendor in SOAK_VENDORS:
+        for record in list(state.stores[vendor].jobs.values()):
             job = record.job
             views.append(
                 EmulatedJobView(vendor, job.job_id, list(record.tags), job.phase(now).value,

@@ -242,7 +242,8 @@ def job_spends(url: str, jobs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     from airflow_quantum.clients.errors import QuantumError
     from airflow_quantum.clients.ibm.client import IBMQuantumClient
     from airflow_quantum.clients.ibm.settings import IBMQuantumSettings
-    from airflow_quantum.spending.facts import azure_spend, braket_spend, ibm_spend
+    from airflow_quantum.spending import braket_pricing
+    from airflow_quantum.spending.facts import azure_spend, braket_spend, ibm_spend, seconds_between
 
     connections = {name: json.loads(value) for name, value in emulator_connections(url).items()}
     ibm_conn = connections["AIRFLOW_CONN_IBM_QUANTUM_DEFAULT"]
@@ -274,6 +275,13 @@ def job_spends(url: str, jobs: Mapping[str, str]) -> dict[str, dict[str, Any]]:
                 elif vendor == "braket":
                     task = braket.get_job(job_id)
                     spends[job_id] = {"backend": task.device_arn, **braket_spend(task)}
+                    # The record has no start time: queue and run are one span.
+                    spends[job_id]["took_seconds"] = seconds_between(task.created_at, task.ended_at)
+                    price = braket_pricing.price_of(task.device_arn or "")
+                    if price is not None and price.per_minute is not None:
+                        spends[job_id]["cost_note"] = (
+                            "billed per minute of run time, which the task record does not give"
+                        )
             except QuantumError:
                 continue
     finally:

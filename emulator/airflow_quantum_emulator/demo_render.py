@@ -292,10 +292,14 @@ def spend_lines(
         for name, word in (("queue_seconds", "queued"), ("run_seconds", "ran")):
             if facts.get(name) is not None:
                 said.append(f"{word} {facts[name]:.1f} s")
+        if facts.get("took_seconds") is not None:
+            said.append(f"queued and ran {facts['took_seconds']:.1f} s in all")
         if facts.get("quantum_seconds") is not None:
             said.append(f"{facts['quantum_seconds']:g} quantum seconds billed")
         if facts.get("cost") is not None:
             said.append(f"cost {facts['cost']:g} {facts.get('currency') or ''}".rstrip())
+        if facts.get("cost_note"):
+            said.append(facts["cost_note"])
         estimate = _task_xcom(run, label, "cost_estimate")
         if isinstance(estimate, Mapping):
             if estimate.get("priced") and estimate.get("estimated_total") is not None:

@@ -84,16 +84,25 @@ def test_the_jobs_log_is_quiet_and_uses_one_vocabulary(first_hour):
             if f"{vendor} job {job_id}: " in line and "/_emulator/" not in line
         ]
         assert states and states[-1] == "succeeded", (vendor, states)
-        assert states.count("succeeded") == 1, (vendor, states)  # said once, by the trigger
+        assert states.count("succeeded") == 1, (vendor, states)  # said once
         assert set(states) <= {"queued", "running", "finishing", "succeeded"}, states
         state_lines = [line for line in output.splitlines() if job_id in line]
         assert not [line for line in state_lines if VENDOR_WORDS.search(line)], state_lines
         assert not [line for line in state_lines if re.search(r" is (queued|succeeded)", line)]
-    # The demo's summary reads the trigger's lines of the same log.
+    # The demo's summary reads the trigger's lines of the same log. With a new user's defaults
+    # a quick job ends on the worker ([quantum] defer_after_seconds) and has no trigger lines;
+    # one that outlasts that wait (a slow machine) deferred, and its trigger said each state.
     seen = demo_render.trigger_states(run.log_path)
     for task_id, vendor in (("ionq_bell", "Azure Quantum"), ("ibm_bell", "IBM Quantum")):
-        states = [state for job, state in seen[(task_id, -1)] if job == job_ids[vendor]]
-        assert states[0] == "queued" and states[-1] == "succeeded", seen
+        states = [state for job, state in seen.get((task_id, -1), []) if job == job_ids[vendor]]
+        deferred = any(
+            "Pausing task as DEFERRED" in line and f"task_id={task_id}" in line
+            for line in output.splitlines()
+        )
+        if deferred:
+            assert states[0] == "queued" and states[-1] == "succeeded", seen
+        else:
+            assert states == [], seen
     # The extra link of an emulator connection: the emulator's own page of the job.
     assert re.search(r"IBM Quantum job \S+: http://127\.0\.0\.1:\d+/_emulator/jobs/", output)
 

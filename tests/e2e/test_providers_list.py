@@ -63,7 +63,13 @@ def test_providers_get_describes_both_connection_types(cli_json):
     assert {"workspace", "endpoint", "api_key"} <= set(kinds["azure_quantum"]["conn-fields"])
     assert {"instance", "runtime_url", "iam_url"} <= set(kinds["ibm_quantum"]["conn-fields"])
     modules = {m for hook in info["hooks"] for m in hook["python-modules"]}
-    assert modules == {"airflow_quantum.hooks.azure_quantum", "airflow_quantum.hooks.ibm_quantum"}
+    # BraketHook is listed too, with no connection type of its own: it uses the Amazon
+    # provider's ``aws`` connection.
+    assert modules == {
+        "airflow_quantum.hooks.azure_quantum",
+        "airflow_quantum.hooks.ibm_quantum",
+        "airflow_quantum.hooks.braket",
+    }
 
 
 def test_providers_hooks_registers_both_hooks(cli_json):
