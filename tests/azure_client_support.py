@@ -108,7 +108,8 @@ def emulator_connection(
 
 
 def control(verb: str, url: str, route: str, body: dict[str, Any] | None = None) -> Any:
-    response = requests.request(verb, f"{url}/_emulator{route}", json=body, timeout=5)
+    # A loaded machine (two cores, the slow tests beside) can hold a request for seconds.
+    response = requests.request(verb, f"{url}/_emulator{route}", json=body, timeout=30)
     assert response.status_code < 300, response.text
     return response.json() if response.content else None
 

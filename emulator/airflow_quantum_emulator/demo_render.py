@@ -18,7 +18,8 @@ from typing import Any
 from airflow_quantum_emulator.demo_records import DagRunRecord, ti_label
 
 _TRIGGER_LINE = re.compile(
-    r"(?P<vendor>Azure Quantum|IBM Quantum) job (?P<job>[^\s:]+): (?P<state>\w+).*"
+    # A Braket task's id is its ARN, colons and all: the id ends at the first ": ".
+    r"(?P<vendor>Azure Quantum|IBM Quantum|Amazon Braket) job (?P<job>\S+?): (?P<state>\w+).*"
     r"airflow_quantum\.triggers\."
 )
 _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
