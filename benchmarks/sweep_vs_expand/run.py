@@ -13,7 +13,8 @@ this process; the runs one after the other, each measured from its own before/af
 - triggers created: the advance of the ``trigger`` table's id sequence;
 - requests to the service: the emulator's own counters (``/_emulator/stats``);
 - CPU seconds of the scheduler process, of its whole tree (the LocalExecutor's workers and
-  the task processes they run) and of the triggerer.
+  the task processes they run), of the triggerer and of the api-server (the tasks' Execution
+  API calls).
 
     python -m benchmarks.sweep_vs_expand --points 100 [--sweep-only 2000] [--docs docs/sweeps.md]
 """
@@ -121,14 +122,16 @@ def own_cpu_seconds(pid: int) -> float:
 
 
 def snapshot(airflow: AirflowDeployment, db: Any) -> dict[str, Any]:
-    scheduler, triggerer = airflow.processes["scheduler"].pid, airflow.processes["triggerer"].pid
+    pids = {name: airflow.processes[name].pid for name in ("scheduler", "triggerer", "api-server")}
     return {
         "tables": table_counts(db),
         "triggers": triggers_created(db),
         "emulator": airflow.emulator_api("GET", "/stats"),
-        "scheduler_cpu": own_cpu_seconds(scheduler),
-        "scheduler_tree_cpu": cpu_seconds(scheduler),
-        "triggerer_cpu": cpu_seconds(triggerer),
+        "scheduler_cpu": own_cpu_seconds(pids["scheduler"]),
+        "scheduler_tree_cpu": cpu_seconds(pids["scheduler"]),
+        "triggerer_cpu": cpu_seconds(pids["triggerer"]),
+        # The task processes' calls of the Execution API (start, XCom, defer, end) run here.
+        "api_server_cpu": cpu_seconds(pids["api-server"]),
     }
 
 
@@ -173,6 +176,7 @@ def one_run(airflow: AirflowDeployment, db: Any, way: str, n: int, workdir: Path
             after["scheduler_tree_cpu"] - before["scheduler_tree_cpu"], 1
         ),
         "triggerer_cpu_s": round(after["triggerer_cpu"] - before["triggerer_cpu"], 1),
+        "api_server_cpu_s": round(after["api_server_cpu"] - before["api_server_cpu"], 1),
     }
 
 
@@ -210,8 +214,9 @@ def render(results: dict[str, Any]) -> str:
         "",
         "| way | points | wall s to the merged table | task instances | DB rows inserted | "
         "DB rows updated | DB rows left | triggers | jobs | requests to the service | "
-        "scheduler CPU s | scheduler tree CPU s (with the tasks) | triggerer CPU s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "scheduler CPU s | scheduler tree CPU s (with the tasks) | triggerer CPU s | "
+        "api-server CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     names = {"sweep": "`IBMQuantumSweepOperator`", "expand": "`.expand()` of the sampler"}
     for row in results["rows"]:
@@ -230,6 +235,7 @@ def render(results: dict[str, Any]) -> str:
             _per_point(row["scheduler_cpu_s"], n),
             _per_point(row["scheduler_tree_cpu_s"], n),
             _per_point(row["triggerer_cpu_s"], n),
+            _per_point(row["api_server_cpu_s"], n),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
