@@ -51,17 +51,24 @@ __all__ = [
 
 @contextlib.contextmanager
 def sqlite_deployment(
-    home: Path, dags: Path, dag_id: str, settings: Mapping[str, str | None], seed: int
+    home: Path,
+    dags: Path,
+    dag_id: str,
+    settings: Mapping[str, str | None],
+    seed: int,
+    emulator_config: EmulatorConfig | None = None,
 ) -> Iterator[AirflowDeployment]:
     """The deployment, its DAG ``dag_id`` (in ``dags``) parsed.
 
     ``settings``: environment variables of the processes beside the reliability suite's; None
     removes one (Airflow's or the provider's default then holds). An
     ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` among them names a migrated DB to use instead of
-    the home's own SQLite file.
+    the home's own SQLite file. ``emulator_config``: the emulator's (default: its ``fast``
+    profile with ``seed``).
     """
     with contextlib.ExitStack() as stack:
-        emulator = stack.enter_context(EmulatorServer(EmulatorConfig(seed=seed)))
+        config = emulator_config or EmulatorConfig(seed=seed)
+        emulator = stack.enter_context(EmulatorServer(config))
         port = free_port()
         env = deployment_env(home, port, emulator.url)
         env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)

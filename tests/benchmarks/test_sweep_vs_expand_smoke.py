@@ -42,6 +42,7 @@ def test_both_ways_end_with_the_merged_table(results):
 
 def test_the_counts_are_what_each_way_must_create(results):
     sweep, expand = rows(results)["sweep"], rows(results)["expand"]
+    # Every job queues (run.QUEUE_SECONDS): each task looks at its job before it ends, defers.
     # The sweep: one task, one deferral, one job for all points.
     assert (sweep["task_instances"], sweep["triggers"], sweep["jobs"]) == (1, 1, 1)
     # The expand: a task, a deferral and a job per point, and the merge task.
@@ -51,6 +52,7 @@ def test_the_counts_are_what_each_way_must_create(results):
         assert row["rows_inserted"] >= row["tables"]["task_instance"]["inserted"] > 0
         assert row["scheduler_cpu_s"] > 0
         assert row["scheduler_tree_cpu_s"] >= row["scheduler_cpu_s"]
+        assert row["api_server_cpu_s"] > 0  # the task processes' Execution API calls
 
 
 def test_the_table_renders_into_its_region(results, tmp_path: Path):
