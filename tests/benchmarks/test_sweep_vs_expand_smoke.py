@@ -42,11 +42,14 @@ def test_both_ways_end_with_the_merged_table(results):
 
 def test_the_counts_are_what_each_way_must_create(results):
     sweep, expand = rows(results)["sweep"], rows(results)["expand"]
-    # Every job queues (run.QUEUE_SECONDS): each task looks at its job before it ends, defers.
-    # The sweep: one task, one deferral, one job for all points.
-    assert (sweep["task_instances"], sweep["triggers"], sweep["jobs"]) == (1, 1, 1)
-    # The expand: a task, a deferral and a job per point, and the merge task.
-    assert (expand["task_instances"], expand["triggers"], expand["jobs"]) == (N + 1, N, N)
+    # The sweep: one task and one job for all points. The expand: a task and a job per point,
+    # and the merge task.
+    assert (sweep["task_instances"], sweep["jobs"]) == (1, 1)
+    assert (expand["task_instances"], expand["jobs"]) == (N + 1, N)
+    # A task defers once, unless its first look finds the job ended (every job queues
+    # run.QUEUE_SECONDS; a very loaded machine can still look later than that).
+    assert sweep["triggers"] <= 1
+    assert 1 <= expand["triggers"] <= N
     for row in (sweep, expand):
         assert row["requests"] == sum(row["routes"].values())
         assert row["rows_inserted"] >= row["tables"]["task_instance"]["inserted"] > 0
