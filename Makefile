@@ -13,6 +13,9 @@ DEMO_ARGS ?=
 PYTEST_ARGS ?=
 # e.g. BENCH_ARGS=--quick (a smoke run), or --sizes 100,1000 --no-poke; see benchmarks/run.py.
 BENCH_ARGS ?=
+# The sweep operator against a .expand() of mapped sampler tasks (docs/sweeps.md), after the rest
+# of `make bench`; SWEEP_BENCH_ARGS="--points 3" is a smoke run. See benchmarks/sweep_vs_expand.
+SWEEP_BENCH_ARGS ?= --points 100 --sweep-only 2000 --docs docs/sweeps.md
 # Minutes of load of `make soak` (SOAK_MINUTES=2 is the CI profile's length).
 SOAK_MINUTES ?= 20
 # The official vendor clients live in a venv of their own, without Airflow: see test-official.
@@ -34,8 +37,9 @@ help:
 	@echo "                the emulator (in .venv-official, without Airflow)"
 	@echo "make docs      - build the documentation site (strict) into site/"
 	@echo "make bench     - wait-capacity, baseline, 10,000 waits in a real triggerer beside"
-	@echo "                DateTimeTrigger, and decoding (about 40 minutes);"
-	@echo "                results in benchmarks/results/, tables into docs/performance.md"
+	@echo "                DateTimeTrigger, and decoding (about 40 minutes), then a sweep"
+	@echo "                against .expand() (about 10 minutes); results in benchmarks/results/,"
+	@echo "                tables into docs/performance.md and docs/sweeps.md"
 	@echo "make soak      - scheduler, two triggerers, two Celery workers on PostgreSQL and Redis"
 	@echo "                under random faults for SOAK_MINUTES (20), then its invariants; report"
 	@echo "                in benchmarks/results/, table into docs/reliability.md"
@@ -151,6 +155,7 @@ docs: $(DOCS_INSTALLED)
 # The official decoder is timed in .venv-official, beside ours, on the same payloads.
 bench: $(INSTALLED) $(OFFICIAL_INSTALLED)
 	$(PY) -m benchmarks.run --docs docs/performance.md $(BENCH_ARGS)
+	$(PY) -m benchmarks.sweep_vs_expand $(SWEEP_BENCH_ARGS)
 
 # PostgreSQL and the Redis (Valkey) server come from wheels in .venv. Exit 1 if an invariant
 # does not hold.

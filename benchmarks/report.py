@@ -176,13 +176,13 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rewrite_docs(path: Path, region: str) -> None:
-    """Replace what lies between the BEGIN and END markers of ``path`` with ``region``."""
+def rewrite_docs(path: Path, region: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace what lies between the ``begin`` and ``end`` markers of ``path`` with ``region``."""
     text = path.read_text()
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"{path} has no generated region ({BEGIN} ... {END})")
-    path.write_text(text[: start + len(BEGIN)] + "\n" + region + text[end:])
+    start, stop = text.find(begin), text.find(end, max(0, text.find(begin)))
+    if start < 0 or stop < start:
+        raise ValueError(f"{path} has no generated region ({begin} ... {end})")
+    path.write_text(text[: start + len(begin)] + "\n" + region + text[stop:])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +42,9 @@ from benchmarks.deferred_tis import DAG_ID, TICKER_RUN_ID, invoke
 from benchmarks.jobs import clone_jobs
 from benchmarks.lag_ticker import read_lags
 from benchmarks.process_tree import TreeSampler
+from benchmarks.sqlite_deployment import POSTGRES_TEMPLATE, PostgresServer, migrated_postgres
 from benchmarks.support import ROOT, EmulatorProcess, connections, stats_delta, summary
 from benchmarks.wait_capacity import MAX_POLL_INTERVAL, POLL_INTERVAL
-
-for _support in (ROOT / "tests", ROOT / "tests" / "reliability"):
-    if str(_support) not in sys.path:
-        sys.path.insert(0, str(_support))
-
-from airflow_db_support import POSTGRES_TEMPLATE, migrate_postgres_template  # noqa: E402
-from postgres_support import PostgresServer  # noqa: E402
-from reliability_support import free_port  # noqa: E402
 
 #: Seconds after the last trigger was claimed until every wait polls at the cap: a wait's
 #: interval at age t is 5 + t/2 s (``waiting.interval_at_age``), 60 s from t = 110 s.
@@ -319,19 +311,6 @@ def _datetime(
     return row
 
 
-@contextlib.contextmanager
-def postgres(workdir: Path) -> Iterator[PostgresServer]:
-    server = PostgresServer(free_port())
-    try:
-        server.start()
-        scratch = workdir / "pg-migrate"
-        scratch.mkdir(parents=True, exist_ok=True)
-        migrate_postgres_template(server, scratch)
-        yield server
-    finally:
-        server.stop()
-
-
 def measure(
     emulator: EmulatorProcess,
     templates: tuple[str, str],
@@ -346,7 +325,7 @@ def measure(
     ``to_cap_seconds`` shorter than ``TO_CAP_SECONDS`` (a smoke run) leaves the waits below
     the cap: the steady figure then means nothing.
     """
-    with postgres(workdir) as server:
+    with migrated_postgres(workdir) as server:
         print(f"[bench] triggerer at scale: {n} quantum waits ...", file=sys.stderr, flush=True)
         quantum = _quantum(server, emulator, templates, n, steady_seconds, to_cap_seconds, workdir)
         print(f"[bench] triggerer at scale: {n} DateTimeTriggers ...", file=sys.stderr, flush=True)

@@ -31,6 +31,7 @@ SLOW_MODULES = (
     "test_reliability_ha_secrets",
     "test_first_hour",
     "test_scale_smoke",
+    "test_sweep_vs_expand_smoke",
     "test_demo_cli",
     "test_xcom_object_storage_backend",
     "test_budget_dag",

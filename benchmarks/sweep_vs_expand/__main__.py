@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.sweep_vs_expand.run import main
+
+sys.exit(main())
