@@ -86,7 +86,7 @@ class BraketWire:
             signer(self.credentials, self.service, self.region).add_auth(request)
         prepared = request.prepare()
         return self.http.request(
-            method, prepared.url, data=data, headers=dict(prepared.headers), timeout=15
+            method, prepared.url, data=data, headers=dict(prepared.headers), timeout=60
         )
 
     # --------------------------------------------------------------- operations, asserted

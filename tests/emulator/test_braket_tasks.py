@@ -86,6 +86,8 @@ def test_statuses_go_from_queued_to_running_to_completed(braket, emulator):
 
 
 def test_queue_positions_count_the_tasks_ahead_and_the_scripted_queue(braket, emulator):
+    # Queued long enough to be held however slow the machine (a 0.2 s queue was not once).
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})
     first, second = braket.submit(FORTE), braket.submit(FORTE)
     hold(emulator, first)
     hold(emulator, second)
