@@ -70,6 +70,7 @@ def test_inputs_bind_program_parameters(braket):
 
 
 def test_statuses_go_from_queued_to_running_to_completed(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     arn = braket.submit()
     hold(emulator, arn)
     queued = braket.task(arn, queue_info=True)
@@ -165,6 +166,7 @@ def test_client_tokens_are_per_region(braket, emulator):
 
 
 def test_cancelling_a_queued_task_reads_cancelling_then_cancelled(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     arn = braket.submit(FORTE)
     hold(emulator, arn)
     control(emulator.url, "PATCH", "config", {"braket_cancel_seconds": 30})
@@ -184,6 +186,7 @@ def test_cancelling_a_queued_task_reads_cancelling_then_cancelled(braket, emulat
 
 def test_cancelling_with_no_delay_is_cancelled_at_once(braket, emulator):
     control(emulator.url, "PATCH", "config", {"braket_cancel_seconds": 0})
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     arn = braket.submit()
     hold(emulator, arn)
     assert braket.cancel(arn).json()["cancellationStatus"] == "CANCELLED"
@@ -304,9 +307,11 @@ def test_a_qpu_of_another_region_is_refused(braket):
 
 
 def test_search_filters_by_status_device_and_time_and_pages(braket, emulator):
-    arns = [braket.submit() for _ in range(3)]
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     held = braket.submit(FORTE)
     hold(emulator, held)
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 0.2})
+    arns = [braket.submit() for _ in range(3)]
     for arn in arns:
         braket.finished(arn)
     completed = braket.search([{"name": "status", "operator": "EQUAL", "values": ["COMPLETED"]}])
@@ -387,6 +392,7 @@ def test_injected_throttling_and_internal_errors_are_aws_shaped(braket, emulator
 
 
 def test_a_held_task_can_be_finished_and_cloned_through_the_shared_verbs(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     arn = braket.submit()
     hold(emulator, arn)
     twins = control(emulator.url, "POST", f"jobs/{task_id(arn)}/clone", {"count": 2})
