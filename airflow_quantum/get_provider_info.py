@@ -162,10 +162,11 @@ CONFIG = {
             },
             "defer_after_seconds": {
                 "description": (
-                    "A deferrable quantum operator waits this many seconds for its job on the "
-                    "worker (looking every 1-3 s, at most half its timeout) before it defers: a "
-                    "quick job (a simulator, a small circuit) then ends the task without a "
-                    "deferral, instead of resuming it min_deferral_seconds after deferring. "
+                    "A deferrable quantum operator or sensor waits this many seconds for its "
+                    "job on the worker (looking every 1-3 s, at most half its timeout) before it "
+                    "defers: a quick job (a simulator, a small circuit) then ends the task "
+                    "without a deferral, instead of resuming it min_deferral_seconds after "
+                    "deferring. "
                     "The worker slot is held that long. 0: defer after one look.\n"
                 ),
                 "version_added": "0.2.0",

@@ -2,7 +2,8 @@
 
 Every wait of the provider runs here: the hooks' ``wait_for_job`` (Azure's ``wait_until_completed``,
 IBM's ``wait_for_final_state``), an operator waiting on its worker (``deferrable=False``), the IBM
-session wait, a sensor's poke (one look, :func:`look`) and the triggers' loop. They share:
+session wait, a sensor's poke (one look, :func:`look`), a deferrable task's look before it
+defers (:func:`first_look`) and the triggers' loop. They share:
 
 - one backoff: the first wait, then 1.5 times longer each time up to a cap (:class:`Backoff`);
 - one transient-error policy (:func:`transient_pause`): a 429 (after its ``Retry-After``), a
@@ -238,6 +239,38 @@ def wait(
             )
         pause = backoff.next()
         sleep(pause if left is None else min(pause, left))
+
+
+#: Pauses between the looks of a first look: from 1 s up to 3 s (or the task's own intervals
+#: if shorter): about ten requests in 20 s.
+FIRST_LOOK_PAUSE, LOOK_PAUSE_CAP = 1.0, 3.0
+
+
+def first_look(
+    fetch: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    within: float,
+    poll_interval: float,
+    max_poll_interval: float,
+    watch: Watch,
+    seen: Callable[[T], None] | None = None,
+) -> T | None:
+    """The look of a task before it defers (an operator's, a sensor's): :func:`wait` for up
+    to ``within`` seconds, looking every 1-3 s, so that a job done by then ends the task on
+    its worker; one :func:`look` when ``within`` is 0. Returns the last value seen, done or
+    not (None: only transient errors were met; look again later).
+    """
+    if within <= 0:
+        value = look(fetch, watch)
+        if value is not None and seen is not None:
+            seen(value)
+        return value
+    backoff = Backoff(min(poll_interval, FIRST_LOOK_PAUSE), min(max_poll_interval, LOOK_PAUSE_CAP))
+    try:
+        return wait(fetch, done, backoff=backoff, watch=watch, timeout=within, seen=seen)
+    except WaitTimeout as timed_out:
+        return timed_out.last
 
 
 # ------------------------------------------------------------------------ async

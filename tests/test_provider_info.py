@@ -74,7 +74,7 @@ def test_the_quantum_options_default_to_what_the_code_falls_back_to():
     # unless --show-values); the defaults themselves are declared, and Airflow reads them.
     from airflow.configuration import conf
 
-    from airflow_quantum.operators.base import DEFAULT_DEFER_AFTER_SECONDS
+    from airflow_quantum.operators.wait_settings import DEFAULT_DEFER_AFTER_SECONDS
     from airflow_quantum.results.storage import DEFAULT_MAX_XCOM_RESULT_BYTES
     from airflow_quantum.triggers.hold import DEFAULT_MIN_DEFERRAL_SECONDS
 

@@ -9,7 +9,6 @@ result into plain JSON for XCom. A killed or timed-out task cancels its job (``c
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,8 +16,8 @@ from datetime import timedelta
 from functools import cached_property, partial
 from typing import Any, ClassVar, NamedTuple
 
-from airflow.sdk import BaseOperator, conf
-from airflow.sdk.exceptions import AirflowConfigException, AirflowException, AirflowFailException
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
@@ -31,6 +30,7 @@ from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
 from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
+from airflow_quantum.operators.wait_settings import WaitSettings
 from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.spending.telemetry import report_finished_job
@@ -46,33 +46,6 @@ class JobLook(NamedTuple):
     state: JobState
     message: str | None
     cause: FailureCause | None
-
-
-def default_deferrable() -> bool:
-    """``[operators] default_deferrable`` from the Airflow config (False when unset)."""
-    return conf.getboolean("operators", "default_deferrable", fallback=False)
-
-
-#: Default of ``[quantum] defer_after_seconds``: as long as the minimum deferral
-#: (``[quantum] min_deferral_seconds``), so that no job waits longer than it did before: one
-#: that ends within it is seen on the worker, one that ends later pays at most that hold.
-DEFAULT_DEFER_AFTER_SECONDS = 20.0
-#: Pauses between looks while a deferrable task waits on the worker: from 1 s up to 3 s (or
-#: the operator's ``poll_interval`` and ``max_poll_interval`` if shorter): about ten requests
-#: in 20 s.
-FIRST_LOOK_PAUSE, LOOK_PAUSE_CAP = 1.0, 3.0
-
-
-def defer_after_seconds() -> float:
-    """``[quantum] defer_after_seconds``: how long a deferrable operator waits for its job on
-    the worker before it defers (0: defer after one look; negative or unreadable: default)."""
-    try:
-        value = conf.getfloat(
-            "quantum", "defer_after_seconds", fallback=DEFAULT_DEFER_AFTER_SECONDS
-        )
-    except (AirflowConfigException, TypeError, ValueError):
-        return DEFAULT_DEFER_AFTER_SECONDS
-    return value if 0 <= value < math.inf else DEFAULT_DEFER_AFTER_SECONDS
 
 
 #: Prefix of the idempotency tags (followed by 32 hex digits).
@@ -136,22 +109,6 @@ def failing_on_bad_input(task_id: str) -> Iterator[None]:
         ) from None
 
 
-def seconds(value: float | timedelta | None, name: str, *, required: bool = False) -> float | None:
-    """A duration given as seconds or a timedelta, checked (``InvalidInputError`` naming it).
-
-    ``None`` passes through (no limit) unless ``required``.
-    """
-    if value is None and not required:
-        return None
-    if isinstance(value, timedelta):
-        value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise InvalidInputError(
-            f"{name} must be a positive number of seconds or a timedelta, not {value!r:.40}"
-        )
-    return float(value)
-
-
 class QuantumJobOperator(BaseOperator):
     """Base of the operators that submit a job and (by default) wait for its result.
 
@@ -207,13 +164,12 @@ class QuantumJobOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.wait_for_completion = wait_for_completion
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poll_interval = seconds(poll_interval, "poll_interval", required=True)
-        # The cap is never below the first wait (as in the trigger), or waits would shrink.
-        self.max_poll_interval = max(
-            seconds(max_poll_interval, "max_poll_interval", required=True), self.poll_interval
+        self.waits = WaitSettings.of(
+            deferrable=deferrable,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            timeout=timeout,
         )
-        self.wait_timeout = seconds(timeout, "timeout")
         self.cancel_on_kill = cancel_on_kill
         self.results_path = results_path
         self.store_raw_payload = store_raw_payload
@@ -273,17 +229,20 @@ class QuantumJobOperator(BaseOperator):
             return job_id
         watch = waiting.Watch(f"{self.vendor} job {job_id}", self.log)
         started = time.monotonic()
-        seen = self._first_look(job_id, watch)
+        seen = self.waits.first_look(
+            partial(self._state, job_id),
+            lambda seen: seen[0].is_final,
+            watch=watch,
+            seen=lambda seen: watch.saw(seen[0]),
+        )
         if seen is None or not seen[0].is_final:
-            left = self._time_left(started)
-            if self.deferrable and (left is None or left > 0):
+            left = self.waits.time_left(started)
+            if self.waits.deferrable and (left is None or left > 0):
                 trigger = job_trigger(
                     self.trigger_class,
                     conn_id=getattr(self, self.hook_class.conn_name_attr),
                     job_id=job_id,
-                    poll_interval=self.poll_interval,
-                    max_poll_interval=self.max_poll_interval,
-                    timeout=left,
+                    **self.waits.trigger_kwargs(left),
                     cancel_on_kill=self.cancel_on_kill,
                     **self.spend.trigger_kwargs(hook, self.log),
                 )
@@ -327,41 +286,6 @@ class QuantumJobOperator(BaseOperator):
             raise AirflowFailException(f"{self.task_id}: {verdict.text(outcome)}")
         return JobLook(job.state, job.error_message(), job.failure_cause())
 
-    def _first_look(self, job_id: str, watch: waiting.Watch) -> JobLook | None:
-        """The look before waiting (None: a transient fault of the service, not known yet).
-
-        A deferrable task looks for up to ``[quantum] defer_after_seconds`` (and at most half
-        its ``timeout``: the deadline stays the trigger's to enforce), so that a quick job ends
-        the task without a deferral: a deferral costs a job that ends soon after it the minimum
-        deferral (``airflow_quantum.triggers.hold``).
-        Any other task looks once: it waits on the worker next anyway.
-        """
-        fetch = partial(self._state, job_id)
-        bound = defer_after_seconds() if self.deferrable else 0.0
-        if self.wait_timeout is not None:
-            bound = min(bound, self.wait_timeout / 2)
-        if bound <= 0:
-            return waiting.look(fetch, watch)
-        first = min(self.poll_interval, FIRST_LOOK_PAUSE)
-        cap = min(self.max_poll_interval, LOOK_PAUSE_CAP)
-        try:
-            return waiting.wait(
-                fetch,
-                lambda seen: seen[0].is_final,
-                backoff=waiting.Backoff(first, cap),
-                watch=watch,
-                timeout=bound,
-                seen=lambda seen: watch.saw(seen[0]),
-            )
-        except waiting.WaitTimeout as timed_out:
-            return timed_out.last
-
-    def _time_left(self, started: float) -> float | None:
-        """Seconds of ``timeout`` left since ``started`` (None: no timeout)."""
-        if self.wait_timeout is None:
-            return None
-        return max(0.0, self.wait_timeout - (time.monotonic() - started))
-
     def _wait_on_worker(self, job_id: str, watch: waiting.Watch, left: float | None) -> JobLook:
         """The sync wait of ``waiting`` (the twin of the trigger's), cancelling when the
         ``left`` seconds of the task's timeout pass."""
@@ -369,7 +293,7 @@ class QuantumJobOperator(BaseOperator):
             return waiting.wait(
                 partial(self._state, job_id),
                 lambda seen: seen[0].is_final,
-                backoff=waiting.Backoff(self.poll_interval, self.max_poll_interval),
+                backoff=self.waits.backoff(),
                 watch=watch,
                 timeout=left,
                 seen=lambda seen: watch.saw(seen[0]),
@@ -381,7 +305,7 @@ class QuantumJobOperator(BaseOperator):
             else:
                 note = "left running"
             raise AirflowException(
-                f"{self.vendor} job {job_id} did not finish within {self.wait_timeout:g} s; "
+                f"{self.vendor} job {job_id} did not finish within {self.waits.timeout:g} s; "
                 f"the job was {note}"
             ) from None
 

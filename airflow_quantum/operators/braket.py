@@ -106,10 +106,8 @@ class BraketTaskOperator(QuantumJobOperator):
             job = job.with_output(self.s3_bucket, self.s3_prefix)
         # The device says what it takes and how often it wants to be asked about a task.
         device = self.hook.device_for(job)
-        interval = device.poll_interval
-        if interval is not None and interval > self.poll_interval:
-            self.poll_interval = interval
-            self.max_poll_interval = max(self.max_poll_interval, interval)
+        if device.poll_interval is not None:
+            self.waits = self.waits.polling_at_least(device.poll_interval)
         return job.with_client_token(self.client_token) if self.client_token else job
 
 

@@ -11,7 +11,8 @@ from airflow_quantum import waiting
 from airflow_quantum.clients.ibm import validation
 from airflow_quantum.hooks.base import TaskHook
 from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
-from airflow_quantum.operators.base import failing_on_bad_input, seconds
+from airflow_quantum.operators.base import failing_on_bad_input
+from airflow_quantum.operators.wait_settings import seconds
 
 
 class IBMQuantumOpenSessionOperator(BaseOperator):

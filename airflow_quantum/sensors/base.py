@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator
@@ -19,7 +19,7 @@ from airflow_quantum.clients.errors import InvalidInputError, NotFoundError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_URL_KEY
-from airflow_quantum.operators.base import default_deferrable, seconds
+from airflow_quantum.operators.wait_settings import WaitSettings
 from airflow_quantum.triggers.base import QuantumJobTrigger, job_trigger
 from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
 
@@ -49,7 +49,10 @@ class QuantumJobSensor(BaseSensorOperator):
     :param target_states: final states that make the sensor succeed (default: succeeded).
     :param fail_on_cancel: a cancelled job fails the task (True) or succeeds it (False), unless
         ``cancelled`` is in ``target_states``.
-    :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``).
+    :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``),
+        after looking on the worker for up to ``[quantum] defer_after_seconds`` (at most half
+        its ``timeout``), as the operators do: a job that ends by then ends the task without
+        a deferral.
     :param cancel_on_kill: cancel the job if the task is killed, marked failed or cleared (on
         the worker or while deferred), and when a deferred wait passes its deadline (a poke or
         reschedule timeout never cancels). Off by default: a sensor watches a job it did not
@@ -82,9 +85,14 @@ class QuantumJobSensor(BaseSensorOperator):
         self.job_id = job_id
         self.target_states = final_states(target_states)
         self.fail_on_cancel = fail_on_cancel
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        # BaseSensorOperator has made poke_interval and timeout seconds (timeout 0: no limit).
+        self.waits = WaitSettings.of(
+            deferrable=deferrable,
+            poll_interval=self.poke_interval,
+            max_poll_interval=max_poll_interval,
+            timeout=self.timeout or None,
+        )
         self.cancel_on_kill = cancel_on_kill
-        self.max_poll_interval = seconds(max_poll_interval, "max_poll_interval", required=True)
         self.job_link: str | None = None
 
     @property
@@ -93,45 +101,48 @@ class QuantumJobSensor(BaseSensorOperator):
         return self.hook_class.vendor
 
     def poke(self, context: Any) -> bool:
-        """One look with the waits' transient policy: a 429 or 5xx means "poke again later"."""
+        """One look with the waits' transient policy: a 429 or 5xx means "poke again later".
+
+        A deferrable sensor's look before deferring goes on for up to ``[quantum]
+        defer_after_seconds`` (``WaitSettings.first_look``); any other poke is one look.
+        """
         watch = waiting.Watch(f"{self.vendor} job {self.job_id}", self.log)
+
+        def seen(status: tuple[JobState, str | None]) -> None:
+            self._link(context)
+            watch.saw(status[0])
+
         try:
-            seen = waiting.look(lambda: self.hook.get_job_status(self.job_id), watch)
+            status = self.waits.first_look(
+                lambda: self.hook.get_job_status(self.job_id),
+                lambda status: status[0].is_final,
+                watch=watch,
+                seen=seen,
+            )
         except (NotFoundError, InvalidInputError) as exc:  # a retry would not find it either
             raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
-        if self.job_link is None and (url := self.hook.job_url(self.job_id)):
-            # Not refused: push the job's page as the operators do (the extra link reads it,
-            # also while the sensor is deferred).
-            self.job_link = url
-            context["ti"].xcom_push(key=JOB_URL_KEY, value=url)
-            self.log.info("%s job %s: %s", self.vendor, self.job_id, self.job_link)
-        if seen is None:
+        self._link(context)  # also when only transient faults were met: the id was not refused
+        if status is None:
             return False
-        state, message = seen
-        watch.saw(state)
-        return self._judge(state, message)
+        return self._judge(*status)
 
     def execute(self, context: Any) -> Any:
-        if not self.deferrable:
+        if not self.waits.deferrable:
             return super().execute(context)
+        started = time.monotonic()
         try:
-            done = self.poke(context)  # checked once before deferring
+            done = self.poke(context)  # looks for a while before deferring
         except AirflowFailException as exc:  # as the poke loop of BaseSensorOperator does
             if self.soft_fail:
                 raise AirflowSkipException(str(exc)) from exc
             raise
         if done:
             return None
-        timeout = self.timeout.total_seconds() if isinstance(self.timeout, timedelta) else None
-        if timeout is None and isinstance(self.timeout, int | float):
-            timeout = float(self.timeout)
         trigger = job_trigger(
             self.trigger_class,
             conn_id=getattr(self, self.hook_class.conn_name_attr),
             job_id=self.job_id,
-            poll_interval=self._poke_seconds(),
-            max_poll_interval=self.max_poll_interval,
-            timeout=timeout,
+            **self.waits.trigger_kwargs(self.waits.time_left(started)),
             cancel_on_kill=self.cancel_on_kill,
         )
         self.defer(trigger=trigger, method_name="execute_complete")
@@ -155,9 +166,13 @@ class QuantumJobSensor(BaseSensorOperator):
         if self.cancel_on_kill:
             self.hook.try_cancel(self.job_id, "the task was killed")
 
-    def _poke_seconds(self) -> float:
-        interval = self.poke_interval
-        return interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
+    def _link(self, context: Any) -> None:
+        """Push the job's page once, as the operators do (the extra link reads it, also while
+        the sensor is deferred)."""
+        if self.job_link is None and (url := self.hook.job_url(self.job_id)):
+            self.job_link = url
+            context["ti"].xcom_push(key=JOB_URL_KEY, value=url)
+            self.log.info("%s job %s: %s", self.vendor, self.job_id, self.job_link)
 
     def _judge(self, state: JobState, message: str | None) -> bool:
         if not state.is_final:

@@ -251,4 +251,4 @@ def test_the_poll_interval_is_never_below_the_devices(braket_connection, emulato
     op = bell(wait_for_completion=False, poll_interval=0.01, max_poll_interval=0.02)
     op.execute(make_context(op))
     device = BraketHook().get_conn().get_device(SV1)
-    assert op.poll_interval == device.poll_interval > 0.01
+    assert op.waits.poll_interval == device.poll_interval > 0.01

@@ -17,7 +17,7 @@ import pytest
 from airflow.sdk.exceptions import TaskDeferred
 from airflow_face_support import BELL_QASM, finish, hold, make_context, stats, wait_for
 
-from airflow_quantum.operators import base
+from airflow_quantum.operators import wait_settings
 from airflow_quantum.operators.ibm_quantum import IBMQuantumRunSamplerOperator
 
 
@@ -105,5 +105,5 @@ def test_no_wait_before_deferring_when_set_to_zero(connections, emulator, monkey
 )
 def test_the_setting_is_read_and_a_bad_value_means_the_default(monkeypatch, value, expected):
     monkeypatch.setenv("AIRFLOW__QUANTUM__DEFER_AFTER_SECONDS", value)
-    default = base.DEFAULT_DEFER_AFTER_SECONDS
-    assert base.defer_after_seconds() == (default if expected is None else expected)
+    default = wait_settings.DEFAULT_DEFER_AFTER_SECONDS
+    assert wait_settings.defer_after_seconds() == (default if expected is None else expected)

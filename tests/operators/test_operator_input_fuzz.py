@@ -311,7 +311,7 @@ def test_sensor_constructors(target_states, max_poll, azure):
         assert "target_states" in str(exc) or "max_poll_interval" in str(exc)
     else:
         assert all(state.is_final for state in built.target_states)
-        assert built.max_poll_interval > 0 and math.isfinite(built.max_poll_interval)
+        assert built.waits.max_poll_interval > 0 and math.isfinite(built.waits.max_poll_interval)
 
 
 # ------------------------------------------------------------------------------ connections

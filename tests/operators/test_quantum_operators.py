@@ -776,7 +776,7 @@ def test_template_fields_cover_what_a_user_templates():
 
 
 def test_max_poll_interval_is_never_below_the_first_wait():
-    assert sampler(poll_interval=10, max_poll_interval=1).max_poll_interval == 10
+    assert sampler(poll_interval=10, max_poll_interval=1).waits.max_poll_interval == 10
 
 
 def test_updating_tags_keeps_the_idempotency_tag_so_a_retry_still_reattaches(connections, emulator):

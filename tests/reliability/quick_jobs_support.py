@@ -3,9 +3,10 @@
 Jobs that end within a second or two of their task's deferral are where Airflow's executor
 event race bites (see ``airflow_quantum.triggers.hold``). The emulator holds every job
 (``queue_seconds`` of an hour); ``JobFinisher`` watches the emulator's request log and ends
-each job a chosen delay after its task deferred: ``after_look`` seconds after the first ``GET``
+each job a chosen delay after its task deferred: ``AFTER_LOOK`` seconds after the first ``GET``
 of it (the operator's first look after submitting, the sensor's first poke), which covers the
-operators' wait before deferring (``[quantum] defer_after_seconds``, ``DEFER_AFTER`` here).
+wait of operators and sensors before deferring (``[quantum] defer_after_seconds``,
+``DEFER_AFTER`` here).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,21 +31,19 @@ JOB_GET = re.compile(r"/jobs/([A-Za-z0-9-]+)$")
 #: Delays between a task's last look and the end of its job, 0 to 3 s, weighted towards 0:
 #: the sooner a job ends, the sooner its trigger fires and the likelier the race.
 END_DELAYS = (0.0, 0.0, 0.0, 0.5, 1.0, 2.0, 3.0)
-#: ``[quantum] defer_after_seconds`` of the deployment: operators wait this long on the worker
-#: before deferring (shorter than the default 20 s, to keep the test short; the race is the
-#: same), sensors defer after their first poke.
+#: ``[quantum] defer_after_seconds`` of the deployment: operators and sensors wait this long on
+#: the worker before deferring (shorter than the default 20 s, to keep the test short; the race
+#: is the same).
 DEFER_AFTER = 5.0
-#: Seconds after a job's first look by which its task has deferred: the operators' wait, and
-#: 2 s for its last look to come back on a loaded machine.
+#: Seconds after a job's first look by which its task has deferred: the wait before deferring,
+#: and 2 s for its last look to come back on a loaded machine.
 AFTER_LOOK = DEFER_AFTER + 2.0
 
 
 @dataclass
 class JobFinisher:
     """Ends each job ``END_DELAYS[k % 7]`` seconds after its task deferred (the k-th job seen):
-    ``AFTER_LOOK`` after its first ``GET`` for a job an operator submitted and waits for,
-    right after it for one a sensor waits for (``sensor_jobs``: the ids of those known so far;
-    a sensor's job is known before the sensor first reads it).
+    ``AFTER_LOOK`` after its first ``GET``, whether an operator or a sensor waits for it.
 
     ``looked``: when each job was first read (the task's first look); ``ended``: when the
     finisher ended it; ``errors``: refused finish requests; ``hiccups``: control API requests
@@ -52,7 +51,6 @@ class JobFinisher:
     """
 
     emulator_url: str
-    sensor_jobs: Callable[[], set[str]] = set
     looked: dict[str, float] = field(default_factory=dict)
     delay: dict[str, float] = field(default_factory=dict)
     ended: dict[str, float] = field(default_factory=dict)
@@ -91,8 +89,7 @@ class JobFinisher:
                 and match  # it submitted earlier (404: none, it submits one now)
                 and match[1] not in self.looked
             ):
-                wait = 0.0 if match[1] in self.sensor_jobs() else AFTER_LOOK
-                self.delay[match[1]] = wait + END_DELAYS[len(self.delay) % len(END_DELAYS)]
+                self.delay[match[1]] = AFTER_LOOK + END_DELAYS[len(self.delay) % len(END_DELAYS)]
                 self.looked[match[1]] = record["time"]
         for job_id, looked in list(self.looked.items()):
             if job_id not in self.ended and looked + self.delay[job_id] <= time.time():

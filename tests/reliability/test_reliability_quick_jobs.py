@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from airflow_db_support import POSTGRES_TEMPLATE, copy_sqlite_db
@@ -68,25 +68,9 @@ def job_ids(deployment: AirflowDeployment, run_id: str, tasks: list[str]) -> dic
     return jobs
 
 
-def sensor_jobs(deployment: AirflowDeployment, run_id: str) -> Callable[[], set[str]]:
-    """The ids of the jobs the sensors wait for, once ``submit_for_sensors`` pushed them."""
-    known: set[str] = set()
-
-    def ids() -> set[str]:
-        if not known:
-            try:
-                pushed = deployment.xcom(DAG_ID, run_id, SUBMIT_TASK)
-            except AssertionError:  # not pushed yet: no sensor has a job to read either
-                return known
-            known.update(job for jobs in pushed.values() for job in jobs)
-        return known
-
-    return ids
-
-
 def test_quick_jobs_never_end_failed(deployment: AirflowDeployment) -> None:
     run_id = deployment.trigger(DAG_ID)
-    with JobFinisher(deployment.emulator.url, sensor_jobs(deployment, run_id)) as finisher:
+    with JobFinisher(deployment.emulator.url) as finisher:
         run_state = deployment.wait_for_run(DAG_ID, run_id, timeout=300)
     listing = deployment.api(
         "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 100}
@@ -96,19 +80,16 @@ def test_quick_jobs_never_end_failed(deployment: AirflowDeployment) -> None:
     not_success = {task_id: state for task_id, state in states.items() if state != "success"}
     scheduler_log = deployment.process_log("scheduler")
     events = executor_events(scheduler_log)
-    # How long after the task's deferral (about ``after_look`` after the job's first GET for
-    # an operator; sensors defer sooner) the scheduler processed the deferring attempt's exit:
-    # the window the trigger's hold must cover.
+    # How long after the task's deferral (about ``DEFER_AFTER`` after the job's first GET, for
+    # operators and sensors alike) the scheduler processed the deferring attempt's exit: the
+    # window the trigger's hold must cover.
     jobs = job_ids(deployment, run_id, deferrable)
     exits: dict[str, float] = {}
     for event in events:
         if event["state"] != "success":  # the resumed attempt's own end says "success"
             exits.setdefault(event["task"], parse_timestamp(event["at"]).timestamp())
-    sensors = sensor_jobs(deployment, run_id)()
     drains = [
-        at - finisher.looked[jobs[task]] - (0.0 if jobs[task] in sensors else DEFER_AFTER)
-        for task, at in exits.items()
-        if task in jobs
+        at - finisher.looked[jobs[task]] - DEFER_AFTER for task, at in exits.items() if task in jobs
     ]
     print(
         f"\n[quick jobs] min_deferral={MIN_DEFERRAL or 'default'}: run {run_state}, "
