@@ -26,12 +26,8 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow_quantum.clients.errors import JobTimeoutError
 from airflow_quantum.clients.state import FailureCause
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
-from airflow_quantum.operators.base import (
-    default_deferrable,
-    failing_on_bad_input,
-    idempotency_key,
-    seconds,
-)
+from airflow_quantum.operators.base import failing_on_bad_input, idempotency_key
+from airflow_quantum.operators.wait_settings import WaitSettings, seconds
 from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.sweeps.cache import is_cached
@@ -127,12 +123,12 @@ class QuantumSweepOperator(BaseOperator):
         self.parameter_values = parameter_values
         self.results_path = results_path
         self.wait_for_completion = wait_for_completion
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poll_interval = seconds(poll_interval, "poll_interval", required=True)
-        self.max_poll_interval = max(
-            seconds(max_poll_interval, "max_poll_interval", required=True), self.poll_interval
+        self.waits = WaitSettings.of(
+            deferrable=deferrable,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            timeout=timeout,
         )
-        self.wait_timeout = seconds(timeout, "timeout")
         self.cancel_on_kill = cancel_on_kill
         if isinstance(max_chunk_resubmits, bool) or not isinstance(max_chunk_resubmits, int):
             raise ValueError(f"max_chunk_resubmits must be an int, got {max_chunk_resubmits!r}")
@@ -301,14 +297,12 @@ class QuantumSweepOperator(BaseOperator):
     ) -> Any:
         if not waiting_for:  # every chunk came from the result cache
             return self._collect(context, job_ids)
-        if self.deferrable:
+        if self.waits.deferrable:
             trigger = sweep_trigger(
                 self.trigger_class,
                 conn_id=getattr(self, self.hook_class.conn_name_attr),
                 job_ids=waiting_for,
-                poll_interval=self.poll_interval,
-                max_poll_interval=self.max_poll_interval,
-                timeout=self.wait_timeout,
+                **self.waits.trigger_kwargs(self.waits.timeout),
                 cancel_on_kill=self.cancel_on_kill,
                 progress_interval=self.progress_interval,
                 **self.spend.trigger_kwargs(self.hook, self.log),
@@ -318,14 +312,14 @@ class QuantumSweepOperator(BaseOperator):
             failures = wait_in_turn(
                 self.hook,
                 waiting_for,
-                self.wait_timeout,
-                self.max_poll_interval,
+                self.waits.timeout,
+                self.waits.max_poll_interval,
                 self.cancel_on_kill,
             )
         except JobTimeoutError:
             raise AirflowException(
                 f"{self.task_id}: the {self.vendor} jobs did not finish within "
-                f"{self.wait_timeout:g} s"
+                f"{self.waits.timeout:g} s"
             ) from None
         return self._after_wait(context, job_ids, resubmits, failures)
 
