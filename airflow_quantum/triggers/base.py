@@ -38,7 +38,15 @@ except ImportError:  # pragma: no cover
     from airflow.sdk.bases.trigger import BaseTrigger, TriggerEvent  # type: ignore[no-redef]
 
 #: Event statuses a waiting trigger can end with (defined in ``waiting``).
-__all__ = ["CANCELLED", "ERROR", "FAILED", "SUCCESS", "TIMEOUT", "QuantumJobTrigger"]
+__all__ = [
+    "CANCELLED",
+    "ERROR",
+    "FAILED",
+    "SUCCESS",
+    "TIMEOUT",
+    "QuantumJobTrigger",
+    "QuantumWaitTrigger",
+]
 
 #: Retries one status request may make inside the transport: the trigger's own loop keeps
 #: waiting through outages, so a poll should give up early rather than back off for a minute.
@@ -61,27 +69,45 @@ def polling_policy(policy: RetryPolicy) -> RetryPolicy:
     )
 
 
-class QuantumJobTrigger(BaseTrigger):
-    """Polls one job until it is final, its deadline passes, or the task is killed.
+class QuantumWaitTrigger(BaseTrigger):
+    """What every waiting trigger of the provider holds, whatever it waits for (one job:
+    :class:`QuantumJobTrigger`; the jobs of a sweep: ``triggers.sweep.QuantumSweepTrigger``):
+    its connection, polling, deadline, cancel-on-kill and deferral moment, and how it is
+    serialized for another triggerer.
 
     :param conn_id: Airflow connection of the vendor.
-    :param job_id: the job to wait for.
     :param poll_interval: first wait between polls, in seconds.
     :param max_poll_interval: cap of the growing wait.
     :param deadline: wall-clock time (epoch seconds) after which the wait ends with ``timeout``.
-    :param cancel_on_kill: cancel the remote job when the task is killed, marked failed or
-        cleared while deferred, and when the deadline passes.
-    :param shared_polling: follow the job through the connection's shared poller (one listing
+    :param cancel_on_kill: cancel the remote jobs not final when the task is killed, marked
+        failed or cleared while deferred, and when the deadline passes.
+    :param shared_polling: follow the jobs through the connection's shared poller (one listing
         of pending jobs per round for all waits of the triggerer) instead of one ``GET`` per
         job and interval. None (default): the connection's extra ``shared_polling``, else on.
+    :param deferred_at: when the task deferred (epoch seconds): the minimum deferral counts
+        from it (``triggers.hold``).
+
+    A trigger class names its ``hook_class`` and, in ``serialized_kwargs``, the arguments of its
+    constructor (attributes of the same names) that ``serialize`` gives back;
+    ``serialized_kwargs_if_set`` those given back only when not None (a vendor's spending limit).
     """
 
     hook_class: ClassVar[type[Any]]
+    serialized_kwargs: ClassVar[tuple[str, ...]] = (
+        "conn_id",
+        "poll_interval",
+        "max_poll_interval",
+        "deadline",
+        "cancel_on_kill",
+        "shared_polling",
+        "deferred_at",
+    )
+    serialized_kwargs_if_set: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
+        *,
         conn_id: str,
-        job_id: str,
         poll_interval: float = 5.0,
         max_poll_interval: float = 60.0,
         deadline: float | None = None,
@@ -91,7 +117,6 @@ class QuantumJobTrigger(BaseTrigger):
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
-        self.job_id = job_id
         self.poll_interval = float(poll_interval)
         self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
         self.deadline = deadline
@@ -102,33 +127,43 @@ class QuantumJobTrigger(BaseTrigger):
             )
         self.shared_polling = shared_polling
         self.deferred_at = None if deferred_at is None else float(deferred_at)
-        self._scope: scopes.ConnectionScope | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Only what another triggerer needs to rebuild the wait; never a secret."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "conn_id": self.conn_id,
-                "job_id": self.job_id,
-                "poll_interval": self.poll_interval,
-                "max_poll_interval": self.max_poll_interval,
-                "deadline": self.deadline,
-                "cancel_on_kill": self.cancel_on_kill,
-                "shared_polling": self.shared_polling,
-                "deferred_at": self.deferred_at,
-            },
-        )
+        kwargs = {name: getattr(self, name) for name in self.serialized_kwargs}
+        for name in self.serialized_kwargs_if_set:
+            if getattr(self, name) is not None:
+                kwargs[name] = getattr(self, name)
+        return f"{type(self).__module__}.{type(self).__qualname__}", kwargs
+
+    @property
+    def vendor(self) -> str:
+        """The vendor's name, as its hook says it."""
+        return self.hook_class.vendor
 
     def _make_hook(self) -> Any:
         """A new hook for the connection (the scope makes one and shares it), its retries cut
         down for polling."""
         return polling_hook(self.hook_class, self.conn_id)
 
-    @property
-    def vendor(self) -> str:
-        """The vendor's name, as its hook says it."""
-        return self.hook_class.vendor
+    async def _acquire(self) -> scopes.ConnectionScope:
+        return await acquire_scope(self)
+
+
+class QuantumJobTrigger(QuantumWaitTrigger):
+    """Polls one job until it is final, its deadline passes, or the task is killed.
+
+    :param job_id: the job to wait for.
+
+    The other arguments are :class:`QuantumWaitTrigger`'s.
+    """
+
+    serialized_kwargs = (*QuantumWaitTrigger.serialized_kwargs, "job_id")
+
+    def __init__(self, conn_id: str, job_id: str, **wait: Any) -> None:
+        super().__init__(conn_id=conn_id, **wait)
+        self.job_id = job_id
+        self._scope: scopes.ConnectionScope | None = None
 
     @property
     def hook(self) -> Any:
@@ -197,9 +232,6 @@ class QuantumJobTrigger(BaseTrigger):
             polls.close()
             self._scope = None
             await scopes.release(scope)
-
-    async def _acquire(self) -> scopes.ConnectionScope:
-        return await acquire_scope(self)
 
     def _schedule(self, scope: scopes.ConnectionScope, client: Any) -> OwnPolls | SharedPolls:
         return job_polls(self, scope, client, self.job_id)

@@ -27,17 +27,11 @@ class IBMQuantumJobTrigger(QuantumJobTrigger):
     # Imported with the trigger: importing the hook's modules takes about a second, which
     # would stall the triggerer's event loop at the first wait.
     hook_class = IBMQuantumHook
+    serialized_kwargs_if_set = ("max_quantum_seconds",)
 
     def __init__(self, *args: Any, max_quantum_seconds: float | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.max_quantum_seconds = check_limit(max_quantum_seconds, MAX_QUANTUM_SECONDS, "trigger")
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """The base trigger's kwargs, plus ``max_quantum_seconds`` when a limit is set."""
-        path, kwargs = super().serialize()
-        if self.max_quantum_seconds is not None:
-            kwargs["max_quantum_seconds"] = self.max_quantum_seconds
-        return path, kwargs
 
     async def vet_job(self, job: Any, scope: scopes.ConnectionScope) -> dict[str, Any] | None:
         """A queued job whose estimate exceeds ``max_quantum_seconds`` is cancelled now."""
@@ -62,17 +56,12 @@ class IBMQuantumSweepTrigger(QuantumSweepTrigger):
     """
 
     hook_class = IBMQuantumHook
+    serialized_kwargs_if_set = ("max_quantum_seconds",)
 
     def __init__(self, *args: Any, max_quantum_seconds: float | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.max_quantum_seconds = check_limit(max_quantum_seconds, MAX_QUANTUM_SECONDS, "trigger")
         self._estimates: dict[str, float] = {}
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        path, kwargs = super().serialize()
-        if self.max_quantum_seconds is not None:
-            kwargs["max_quantum_seconds"] = self.max_quantum_seconds
-        return path, kwargs
 
     def judge(self, job_id: str, job: Any) -> str | None:
         if self.max_quantum_seconds is None:

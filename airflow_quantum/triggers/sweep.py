@@ -16,7 +16,7 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import InvalidInputError, QuantumError
@@ -24,14 +24,14 @@ from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.sweeps.policy import ends_sweep, failure_record
 from airflow_quantum.triggers import scope as scopes
-from airflow_quantum.triggers.base import CANCEL_TIMEOUT, acquire_scope, job_polls, polling_hook
+from airflow_quantum.triggers.base import CANCEL_TIMEOUT, QuantumWaitTrigger, job_polls
 from airflow_quantum.triggers.hold import hold_until_drained
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 try:
-    from airflow.triggers.base import BaseTrigger, TriggerEvent
+    from airflow.triggers.base import TriggerEvent
 except ImportError:  # pragma: no cover
-    from airflow.sdk.bases.trigger import BaseTrigger, TriggerEvent  # type: ignore[no-redef]
+    from airflow.sdk.bases.trigger import TriggerEvent  # type: ignore[no-redef]
 
 #: Failed jobs whose message the event carries (all are listed, without messages, beyond).
 EVENT_MESSAGES = 20
@@ -39,78 +39,31 @@ EVENT_MESSAGES = 20
 MESSAGE_CHARS = 300
 
 
-class QuantumSweepTrigger(BaseTrigger):
+class QuantumSweepTrigger(QuantumWaitTrigger):
     """Waits for all the jobs of a sweep (vendor classes name their ``hook_class``).
 
-    :param conn_id: the vendor's Airflow connection.
     :param job_ids: the jobs to wait for.
-    :param poll_interval: first wait between looks at a job, in seconds (it grows to
-        ``max_poll_interval``).
-    :param deadline: wall-clock time (epoch seconds) after which the wait ends with ``timeout``
-        (the jobs not final are then cancelled if ``cancel_on_kill``).
-    :param cancel_on_kill: cancel the jobs not final when the task is killed while deferred,
-        or at the deadline.
-    :param shared_polling: as for the single-job trigger (None: the connection's extra, else on).
     :param progress_interval: seconds between progress lines in the log.
+
+    The other arguments are ``triggers.base.QuantumWaitTrigger``'s: ``poll_interval`` is the
+    first wait between looks at each job; at the ``deadline`` the jobs not final are cancelled
+    if ``cancel_on_kill``.
     """
 
-    hook_class: ClassVar[type[Any]]
+    serialized_kwargs = (*QuantumWaitTrigger.serialized_kwargs, "job_ids", "progress_interval")
 
     def __init__(
-        self,
-        conn_id: str,
-        job_ids: list[str],
-        poll_interval: float = 5.0,
-        max_poll_interval: float = 60.0,
-        deadline: float | None = None,
-        cancel_on_kill: bool = True,
-        shared_polling: bool | None = None,
-        deferred_at: float | None = None,
-        progress_interval: float = 60.0,
+        self, conn_id: str, job_ids: list[str], progress_interval: float = 60.0, **wait: Any
     ) -> None:
-        super().__init__()
+        super().__init__(conn_id=conn_id, **wait)
         if not job_ids or not all(isinstance(job_id, str) and job_id for job_id in job_ids):
             raise InvalidInputError("job_ids must be a non-empty list of job ids")
-        self.conn_id = conn_id
         self.job_ids = list(job_ids)
-        self.poll_interval = float(poll_interval)
-        self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
-        self.deadline = deadline
-        self.cancel_on_kill = cancel_on_kill
-        self.shared_polling = shared_polling
-        self.deferred_at = None if deferred_at is None else float(deferred_at)
         self.progress_interval = float(progress_interval)
         #: The last state seen of each job.
         self.states: dict[str, JobState] = {}
         #: Why the sweep is over its spending limit (``judge``), once it is.
         self.verdict: str | None = None
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Only what another triggerer needs to rebuild the wait; never a secret."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "conn_id": self.conn_id,
-                "job_ids": self.job_ids,
-                "poll_interval": self.poll_interval,
-                "max_poll_interval": self.max_poll_interval,
-                "deadline": self.deadline,
-                "cancel_on_kill": self.cancel_on_kill,
-                "shared_polling": self.shared_polling,
-                "deferred_at": self.deferred_at,
-                "progress_interval": self.progress_interval,
-            },
-        )
-
-    @property
-    def vendor(self) -> str:
-        return self.hook_class.vendor
-
-    def _make_hook(self) -> Any:
-        return polling_hook(self.hook_class, self.conn_id)
-
-    async def _acquire(self) -> scopes.ConnectionScope:
-        return await acquire_scope(self)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         event = await self._wait()
