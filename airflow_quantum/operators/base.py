@@ -34,7 +34,7 @@ from airflow_quantum.operators.wait_settings import WaitSettings
 from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.spending.telemetry import report_finished_job
-from airflow_quantum.triggers.base import QuantumJobTrigger, job_trigger
+from airflow_quantum.triggers.base import QuantumJobTrigger, wait_trigger
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 _EVENT_STATUSES = frozenset({SUCCESS, FAILED, CANCELLED, TIMEOUT, ERROR})
@@ -238,7 +238,7 @@ class QuantumJobOperator(BaseOperator):
         if seen is None or not seen[0].is_final:
             left = self.waits.time_left(started)
             if self.waits.deferrable and (left is None or left > 0):
-                trigger = job_trigger(
+                trigger = wait_trigger(
                     self.trigger_class,
                     conn_id=getattr(self, self.hook_class.conn_name_attr),
                     job_id=job_id,

@@ -42,7 +42,8 @@ from airflow_quantum.sweeps.policy import (
 )
 from airflow_quantum.sweeps.wait import wait_in_turn
 from airflow_quantum.sweeps.workload import Workload
-from airflow_quantum.triggers.sweep import QuantumSweepTrigger, sweep_trigger
+from airflow_quantum.triggers.base import wait_trigger
+from airflow_quantum.triggers.sweep import QuantumSweepTrigger
 from airflow_quantum.waiting import CANCELLED, ERROR, FAILED, SUCCESS, TIMEOUT
 
 #: XCom key of the chunks' job ids (a list, chunk by chunk), pushed before any wait.
@@ -298,7 +299,7 @@ class QuantumSweepOperator(BaseOperator):
         if not waiting_for:  # every chunk came from the result cache
             return self._collect(context, job_ids)
         if self.waits.deferrable:
-            trigger = sweep_trigger(
+            trigger = wait_trigger(
                 self.trigger_class,
                 conn_id=getattr(self, self.hook_class.conn_name_attr),
                 job_ids=waiting_for,

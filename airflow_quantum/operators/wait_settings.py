@@ -149,8 +149,8 @@ class WaitSettings:
         return waiting.Backoff(self.poll_interval, self.max_poll_interval)
 
     def trigger_kwargs(self, timeout: float | None) -> dict[str, Any]:
-        """The wait's part of a trigger builder's arguments (``job_trigger``,
-        ``sweep_trigger``): the intervals, and ``timeout`` (what is left of the task's)."""
+        """The wait's part of the arguments of ``triggers.base.wait_trigger``: the
+        intervals, and ``timeout`` (what is left of the task's)."""
         return {
             "poll_interval": self.poll_interval,
             "max_poll_interval": self.max_poll_interval,

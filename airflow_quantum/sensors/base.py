@@ -20,7 +20,7 @@ from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.operators.wait_settings import WaitSettings
-from airflow_quantum.triggers.base import QuantumJobTrigger, job_trigger
+from airflow_quantum.triggers.base import QuantumJobTrigger, wait_trigger
 from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
 
 
@@ -138,7 +138,7 @@ class QuantumJobSensor(BaseSensorOperator):
             raise
         if done:
             return None
-        trigger = job_trigger(
+        trigger = wait_trigger(
             self.trigger_class,
             conn_id=getattr(self, self.hook_class.conn_name_attr),
             job_id=self.job_id,

@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
@@ -349,27 +349,12 @@ def job_polls(
     return OwnPolls(trigger.poll_interval, trigger.max_poll_interval, trigger.deadline)
 
 
-def job_trigger(
-    trigger_class: type[QuantumJobTrigger],
-    *,
-    conn_id: str,
-    job_id: str,
-    poll_interval: float,
-    max_poll_interval: float,
-    timeout: float | None,
-    cancel_on_kill: bool,
-    **vendor: Any,
-) -> QuantumJobTrigger:
-    """The trigger a task defers to (operators and sensors alike): its deadline is ``timeout``
-    seconds from now, and it resumes the task no sooner than the minimum deferral after now."""
+W = TypeVar("W", bound=QuantumWaitTrigger)
+
+
+def wait_trigger(trigger_class: type[W], *, timeout: float | None, **kwargs: Any) -> W:
+    """The trigger a task defers to (operators, sensors and sweeps alike): its deadline is
+    ``timeout`` seconds from now, and it resumes the task no sooner than the minimum deferral
+    after now; ``kwargs`` are the trigger's others (its jobs, polling, a vendor's limit)."""
     now = time.time()
-    return trigger_class(
-        conn_id=conn_id,
-        job_id=job_id,
-        poll_interval=poll_interval,
-        max_poll_interval=max_poll_interval,
-        deadline=now + timeout if timeout else None,
-        cancel_on_kill=cancel_on_kill,
-        deferred_at=now,
-        **vendor,
-    )
+    return trigger_class(**kwargs, deadline=now + timeout if timeout else None, deferred_at=now)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -275,31 +274,3 @@ def _raised(task: asyncio.Future[Any]) -> bool:
 
 def _bad(outcome: Any) -> bool:
     return isinstance(outcome, BaseException) or outcome is CancelOutcome.FAILED
-
-
-def sweep_trigger(
-    trigger_class: type[QuantumSweepTrigger],
-    *,
-    conn_id: str,
-    job_ids: list[str],
-    poll_interval: float,
-    max_poll_interval: float,
-    timeout: float | None,
-    cancel_on_kill: bool,
-    progress_interval: float,
-    **vendor: Any,
-) -> QuantumSweepTrigger:
-    """The trigger a sweep defers to: deadline ``timeout`` seconds from now (``vendor``: the
-    vendor trigger's own kwargs, e.g. its spending limit)."""
-    now = time.time()
-    return trigger_class(
-        conn_id=conn_id,
-        job_ids=job_ids,
-        poll_interval=poll_interval,
-        max_poll_interval=max_poll_interval,
-        deadline=now + timeout if timeout else None,
-        cancel_on_kill=cancel_on_kill,
-        deferred_at=now,
-        progress_interval=progress_interval,
-        **vendor,
-    )
