@@ -23,7 +23,6 @@ from airflow_quantum import waiting
 from airflow_quantum.clients.errors import (
     BadRequestError,
     InvalidInputError,
-    JobFailedError,
     NotFoundError,
 )
 from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
@@ -327,11 +326,7 @@ class QuantumJobOperator(BaseOperator):
         raise AirflowException(text)
 
     def _result_for_xcom(self, context: Any, job_id: str) -> Any:
-        try:
-            result = self.hook.get_job_result(job_id, self.results_timeout, **self.result_options())
-        except JobFailedError as exc:
-            raise AirflowException(str(exc)) from None
-        value = self.delivery.deliver(context, job_id, result)
+        value = self.delivery.fetch_and_deliver(context, job_id)
         self._report_final(context, job_id, JobState.SUCCEEDED)
         return value
 

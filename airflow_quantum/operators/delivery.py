@@ -18,7 +18,7 @@ from typing import Any
 from airflow.sdk import Asset
 from airflow.sdk.exceptions import AirflowException
 
-from airflow_quantum.clients.errors import InvalidInputError, QuantumError
+from airflow_quantum.clients.errors import InvalidInputError, JobFailedError, QuantumError
 from airflow_quantum.results.assets import attach_to_outlets
 from airflow_quantum.results.storage import (
     SECTION,
@@ -49,9 +49,10 @@ class ResultDelivery:
     """Where the result of a task's job goes (see the module docstring), and the job's facts.
 
     The task (an operator with ``results_path``, ``store_raw_payload``,
-    ``max_xcom_result_bytes``, ``outlets`` and a ``hook``) holds one; the hook reads the job's
-    facts and raw payload. The facts are read once, when something needs them, and shared by
-    the asset events, the metrics and OpenLineage.
+    ``max_xcom_result_bytes``, ``results_timeout``, ``result_options()``, ``outlets`` and a
+    ``hook``) holds one; the hook reads the job's result, facts and raw payload. The facts are
+    read once, when something needs them, and shared by the asset events, the metrics and
+    OpenLineage.
     """
 
     def __init__(self, task: Any) -> None:
@@ -81,6 +82,17 @@ class ResultDelivery:
                 f"store_raw_payload needs a results_path or [{SECTION}] results_base_path "
                 "to write the payload to"
             )
+
+    def fetch_and_deliver(self, context: Any, job_id: str) -> Any:
+        """Fetch the result of a job that succeeded (``hook.get_job_result`` with the task's
+        ``results_timeout`` and ``result_options()``) and :meth:`deliver` it; a job that did
+        not succeed after all fails the task with the service's message."""
+        task = self.task
+        try:
+            result = task.hook.get_job_result(job_id, task.results_timeout, **task.result_options())
+        except JobFailedError as exc:
+            raise AirflowException(str(exc)) from None
+        return self.deliver(context, job_id, result)
 
     def deliver(self, context: Any, job_id: str, result: Any) -> Any:
         """Store the result where it belongs; what XCom gets (the result or a summary)."""

@@ -293,29 +293,31 @@ class IBMQuantumCancelJobOperator(QuantumCancelJobOperator):
         self.ibm_quantum_conn_id = ibm_quantum_conn_id
 
 
-class IBMQuantumUpdateTagsOperator(BaseOperator):
+class IBMQuantumOperator(BaseOperator):
+    """Base of the IBM Quantum operators that call the service without a job of their own to
+    wait for (tags, sessions): the IBM hook on the connection ``ibm_quantum_conn_id``."""
+
+    hook_class = IBMQuantumHook
+    hook = TaskHook()
+
+    def __init__(self, *, ibm_quantum_conn_id: str = "ibm_quantum_default", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.ibm_quantum_conn_id = ibm_quantum_conn_id
+
+
+class IBMQuantumUpdateTagsOperator(IBMQuantumOperator):
     """Replace the tags of an IBM Quantum job (``RuntimeJob.update_tags``); returns them.
 
     The idempotency tag the submitting operator put on the job is kept, so that a retry of
     that task still finds the job instead of submitting a second one.
     """
 
-    hook_class = IBMQuantumHook
-    hook = TaskHook()
     template_fields: Sequence[str] = ("job_id", "tags", "ibm_quantum_conn_id")
 
-    def __init__(
-        self,
-        *,
-        job_id: str,
-        tags: list[str],
-        ibm_quantum_conn_id: str = "ibm_quantum_default",
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, job_id: str, tags: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.job_id = job_id
         self.tags = tags
-        self.ibm_quantum_conn_id = ibm_quantum_conn_id
 
     def execute(self, context: Any) -> list[str]:
         with failing_on_bad_input(self.task_id):

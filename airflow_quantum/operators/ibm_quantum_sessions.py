@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import BaseOperator
-
 from airflow_quantum import waiting
 from airflow_quantum.clients.ibm import validation
-from airflow_quantum.hooks.base import TaskHook
-from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 from airflow_quantum.operators.base import failing_on_bad_input
+from airflow_quantum.operators.ibm_quantum import IBMQuantumOperator
 from airflow_quantum.operators.wait_settings import seconds
 
 
-class IBMQuantumOpenSessionOperator(BaseOperator):
+class IBMQuantumOpenSessionOperator(IBMQuantumOperator):
     """Open a batch (the default) or a dedicated session on a backend; returns its id.
 
     Use it as a setup task and :class:`IBMQuantumCloseSessionOperator` as its teardown.
@@ -25,25 +22,15 @@ class IBMQuantumOpenSessionOperator(BaseOperator):
         refuses ("You are not authorized to run a session when using the open plan").
     """
 
-    hook_class = IBMQuantumHook
-    hook = TaskHook()
-
     template_fields: Sequence[str] = ("backend", "mode", "ibm_quantum_conn_id")
 
     def __init__(
-        self,
-        *,
-        backend: str,
-        mode: str = "batch",
-        max_ttl: int | None = None,
-        ibm_quantum_conn_id: str = "ibm_quantum_default",
-        **kwargs: Any,
+        self, *, backend: str, mode: str = "batch", max_ttl: int | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.backend = backend
         self.mode = mode
         self.max_ttl = max_ttl
-        self.ibm_quantum_conn_id = ibm_quantum_conn_id
 
     def execute(self, context: Any) -> str:
         with failing_on_bad_input(self.task_id):
@@ -57,7 +44,7 @@ class IBMQuantumOpenSessionOperator(BaseOperator):
         return session_id
 
 
-class IBMQuantumCloseSessionOperator(BaseOperator):
+class IBMQuantumCloseSessionOperator(IBMQuantumOperator):
     """Close a session once its jobs are final (they are never cut short).
 
     :param wait_for_jobs: wait until no job of the session is queued or running before
@@ -65,8 +52,6 @@ class IBMQuantumCloseSessionOperator(BaseOperator):
     :param timeout: stop waiting after this many seconds and close anyway (jobs still finish).
     """
 
-    hook_class = IBMQuantumHook
-    hook = TaskHook()
     template_fields: Sequence[str] = ("session_id", "ibm_quantum_conn_id")
 
     def __init__(
@@ -76,7 +61,6 @@ class IBMQuantumCloseSessionOperator(BaseOperator):
         wait_for_jobs: bool = True,
         poll_interval: float = 5.0,
         timeout: float | None = None,
-        ibm_quantum_conn_id: str = "ibm_quantum_default",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -84,7 +68,6 @@ class IBMQuantumCloseSessionOperator(BaseOperator):
         self.wait_for_jobs = wait_for_jobs
         self.poll_interval = seconds(poll_interval, "poll_interval")
         self.wait_timeout = seconds(timeout, "timeout")
-        self.ibm_quantum_conn_id = ibm_quantum_conn_id
 
     def execute(self, context: Any) -> None:
         # A template pulling the id of a setup task that failed renders as "None".

@@ -10,9 +10,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException
 
-from airflow_quantum.clients.errors import JobFailedError
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_URL_KEY
 from airflow_quantum.operators.base import failing_on_bad_input
@@ -68,13 +66,7 @@ class QuantumGetResultsOperator(BaseOperator):
             self.delivery.check()
         self.job_link = self.hook.job_url(self.job_id)
         context["ti"].xcom_push(key=JOB_URL_KEY, value=self.job_link)
-        try:
-            result = self.hook.get_job_result(
-                self.job_id, self.results_timeout, **self.result_options()
-            )
-        except JobFailedError as exc:
-            raise AirflowException(str(exc)) from None
-        return self.delivery.deliver(context, self.job_id, result)
+        return self.delivery.fetch_and_deliver(context, self.job_id)
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """OpenLineage: a ``quantumJob`` run facet and the results file as an output."""
