@@ -86,10 +86,12 @@ class WaitSettings:
         poll_interval: float | timedelta,
         max_poll_interval: float | timedelta,
         timeout: float | timedelta | None,
+        poll_name: str = "poll_interval",
     ) -> WaitSettings:
         """The settings from a task's arguments (``deferrable`` None: ``[operators]
-        default_deferrable``); ``InvalidInputError`` names a bad one."""
-        first = seconds(poll_interval, "poll_interval", required=True)
+        default_deferrable``); ``InvalidInputError`` names a bad one (``poll_interval`` by
+        ``poll_name``: a sensor's is ``poke_interval``)."""
+        first = seconds(poll_interval, poll_name, required=True)
         cap = seconds(max_poll_interval, "max_poll_interval", required=True)
         return cls(
             deferrable=default_deferrable() if deferrable is None else bool(deferrable),

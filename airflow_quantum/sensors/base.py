@@ -86,11 +86,13 @@ class QuantumJobSensor(BaseSensorOperator):
         self.target_states = final_states(target_states)
         self.fail_on_cancel = fail_on_cancel
         # BaseSensorOperator has made poke_interval and timeout seconds (timeout 0: no limit).
+        # A poke_interval of 0, which it allows, is refused: a deferred wait would never pause.
         self.waits = WaitSettings.of(
             deferrable=deferrable,
             poll_interval=self.poke_interval,
             max_poll_interval=max_poll_interval,
             timeout=self.timeout or None,
+            poll_name="poke_interval",
         )
         self.cancel_on_kill = cancel_on_kill
         self.job_link: str | None = None

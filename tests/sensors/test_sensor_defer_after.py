@@ -22,6 +22,7 @@ from airflow_face_support import (
     stats,
 )
 
+from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.portal import emulator_job_url
 from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
 from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
@@ -120,3 +121,9 @@ def test_a_sensor_on_the_worker_looks_once_per_poke(vendor, emulator, defer_afte
     before = requests(emulator, vendor)
     assert sensor.poke(make_context(sensor)) is False  # at once, not after 120 s
     assert requests(emulator, vendor) == before + 1
+
+
+def test_a_poke_interval_of_zero_is_refused_naming_it():
+    # Airflow's sensors allow it; a deferred wait polling every 0 s would never pause.
+    with pytest.raises(InvalidInputError, match="poke_interval"):
+        IBMQuantumJobSensor(task_id="wait", job_id="j", poke_interval=0)
