@@ -13,6 +13,7 @@ import json
 import math
 import sqlite3
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -404,6 +405,14 @@ def test_rotation_sweep_on_two_vendors_merged_into_one_table(airflow_e2e: Airflo
     assert ibm["results_uri"] == f"s3://aws_default@{bucket}/{folder}/ibm.jsonl"
     table = airflow_e2e.s3.read_bytes(f"{folder}/sweep.csv").decode().splitlines()
     assert table[0] == "vendor,theta,shots,p1" and len(table) == 2025
+    # The plot beside it: valid SVG, a line per target, a point per angle.
+    assert merged["plot"] == f"s3://aws_default@{bucket}/{folder}/sweep.svg"
+    plot = ElementTree.fromstring(airflow_e2e.s3.read_bytes(f"{folder}/sweep.svg"))
+    lines = {
+        line.get("data-series"): len(line.get("points").split())
+        for line in plot.iter("{http://www.w3.org/2000/svg}polyline")
+    }
+    assert lines == {"ibm_fez": 2000, "quantinuum.sim.h2-1e": 24}
     # The IBM table straight from moto: one JSON line per angle, counts adding up to the shots.
     rows = airflow_e2e.s3.read_bytes(f"{folder}/ibm.jsonl").decode().splitlines()
     assert len(rows) == 2000 and sum(json.loads(rows[0])["counts"].values()) == 1000

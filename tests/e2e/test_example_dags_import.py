@@ -78,6 +78,7 @@ def test_examples_use_only_the_public_face(path):
         "airflow_quantum.operators.ibm_quantum",
         "airflow_quantum.operators.ibm_quantum_sessions",
         "airflow_quantum.operators.ibm_quantum_sweep",
+        "airflow_quantum.results.plot",  # the sweep's plot, drawn without a plotting library
         "airflow_quantum.sensors.azure_quantum",
         "airflow_quantum.sensors.ibm_quantum",
     }
