@@ -255,6 +255,16 @@ class QuantumSweepOperator(BaseOperator):
             raise AirflowException(f"{self.task_id}: {event.get('message')}")
         return self._after_wait(context, list(job_ids), dict(resubmits or {}), event["failures"])
 
+    def estimate_cost(self) -> dict[str, Any] | None:
+        """What the whole workload would cost, before anything is sent: every chunk's job
+        priced and summed (what ``max_cost`` is compared with; ``jobs``: how many). None where
+        the vendor prices a job only once it is queued (IBM). Reads the vendor's limits (IBM's
+        backend configuration, Braket's device), nothing else."""
+        with failing_on_bad_input(self.task_id):
+            workload, chunks = self._split()
+            jobs = [self.chunk_job(workload, chunk) for chunk in chunks]
+        return self.spend.estimate_all(self.hook, jobs)
+
     def on_kill(self) -> None:
         """The task was killed on a worker: cancel the sweep's jobs (final ones are left)."""
         if self.cancel_on_kill:
@@ -268,9 +278,12 @@ class QuantumSweepOperator(BaseOperator):
 
     # ------------------------------------------------------------------ helpers
 
-    def _plan(self, context: Any) -> tuple[Workload, list[Chunk]]:
+    def _split(self) -> tuple[Workload, list[Chunk]]:
         workload = Workload.of(self.prepare_circuits(), self.parameter_values, self.item_shots())
-        chunks = list(split(workload.item_shots(), self.job_limits()))
+        return workload, list(split(workload.item_shots(), self.job_limits()))
+
+    def _plan(self, context: Any) -> tuple[Workload, list[Chunk]]:
+        workload, chunks = self._split()
         self.collector.table_path(context, len(workload))  # checked before anything is sent
         return workload, chunks
 

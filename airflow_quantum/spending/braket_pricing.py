@@ -135,8 +135,11 @@ class BraketSpendControl(SpendControl):
         against ``max_cost`` and the device's spending limits, once."""
         jobs = list(jobs)
         if jobs:
-            estimate = summed_estimate([estimate_cost(job) for job in jobs])
-            self._check(hook, estimate, jobs[0].device_arn, context, log)
+            self._check(hook, self.estimate_all(hook, jobs), jobs[0].device_arn, context, log)
+
+    def estimate_all(self, hook: Any, jobs: Iterable[Any]) -> dict[str, Any] | None:
+        estimates = [estimate_cost(job) for job in jobs]
+        return summed_estimate(estimates) if estimates else None
 
     def _check(
         self, hook: Any, estimate: dict[str, Any], device_arn: str, context: Any, log: Any

@@ -214,3 +214,15 @@ def test_a_retry_after_a_transient_failure_on_the_worker_leaves_it_to_airflow(
         operator.execute(make_context(operator))
     assert not isinstance(failed.value, AirflowFailException)
     assert submitted(emulator) == 2
+
+
+def test_the_sweeps_estimate_is_the_sum_of_its_tasks_and_sends_nothing(braket_connection, emulator):
+    """What the approval example shows: 240 points x 100 shots on Garnet are 3 program sets
+    (100, 100, 40 circuits): 3 task fees and 24,000 shots."""
+    operator = sweep(
+        device_arn=GARNET, parameter_values={"theta": [0.1 * i for i in range(240)]}, shots=100
+    )
+    found = operator.estimate_cost()
+    assert found["priced"] and found["jobs"] == 3 and found["currency"] == "USD"
+    assert found["estimated_total"] == pytest.approx(3 * 0.30 + 24_000 * 0.00145)
+    assert submitted(emulator) == 0
