@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from airflow_quantum.clients.errors import InvalidInputError
-from airflow_quantum.clients.ibm.isa import QasmInstruction, scan
+from airflow_quantum.clients.ibm.isa import QasmInstruction, pub_programs, scan
 
 #: When the numbers below were taken from IBM's public docs.
 LIMITS_AS_OF = "2026-12-08"
@@ -82,10 +82,8 @@ def violation(program: Iterable[QasmInstruction]) -> str | None:
     return None
 
 
-def check_circuit(circuit: Any, where: str = "circuit") -> None:
+def check_circuit(circuit: str, where: str = "circuit") -> None:
     """``CircuitTooLargeError`` when the OpenQASM ``circuit`` is over a per-circuit limit."""
-    if not isinstance(circuit, str):
-        return  # QPY: checked by the service
     try:
         program, _ = scan(circuit)
     except ValueError:
@@ -99,7 +97,7 @@ def check_circuit(circuit: Any, where: str = "circuit") -> None:
 
 
 def check_pubs(params: Mapping[str, Any]) -> None:
-    """``check_circuit`` on the circuit of every pub of a primitive's ``params``."""
-    pubs = params.get("pubs")
-    for index, pub in enumerate(pubs if isinstance(pubs, list) else ()):
-        check_circuit(pub[0] if isinstance(pub, list | tuple) and pub else pub, f"pub {index}")
+    """``check_circuit`` on the circuit of every pub of a primitive's ``params`` (QPY circuits
+    are the service's to check)."""
+    for index, circuit in pub_programs(params):
+        check_circuit(circuit, f"pub {index}")
