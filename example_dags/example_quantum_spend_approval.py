@@ -80,8 +80,8 @@ APPROVAL_BODY = """\
 | work | where | estimate |
 |---|---|---|
 {% for item in e["items"] %}| {{ item.work }} | {{ item.target }} | \
-{% if item.priced %}{{ item.estimated_total }} {{ item.currency }}{% if item.jobs %} \
-(sum of {{ item.jobs }} tasks){% endif %}{% else %}unknown ({{ item.detail or 'unpriced' }})\
+{% if item.priced %}{{ item.estimated_total }} {{ item.currency }}{% if item.get('jobs') %} \
+(sum of {{ item.jobs }} tasks){% endif %}{% else %}unknown ({{ item.get('detail') or 'unpriced' }})\
 {% endif %} |
 {% endfor %}
 
