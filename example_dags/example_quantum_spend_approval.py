@@ -65,13 +65,13 @@ cnot q[0], q[1];
 cnot q[1], q[2];
 c = measure q;
 """
-#: rx(angle) over 240 angles, 100 shots each: 3 program sets of at most 100 circuits.
+#: rx(phi) over 240 angles, 100 shots each: 3 program sets of at most 100 circuits.
 RX_QASM3 = """OPENQASM 3.0;
-input float angle;
-qubit[1] r;
-bit[1] m;
-rx(angle) r[0];
-m = measure r;
+input float phi;
+qubit[1] qb;
+bit[1] b;
+rx(phi) qb[0];
+b = measure qb;
 """
 SWEEP_POINTS = 240
 #: What the approver reads (Markdown): each piece's estimate, the total and the threshold.
@@ -174,7 +174,7 @@ def example_quantum_spend_approval():
         task_id="sweep_on_qpu",
         device_arn=GARNET,
         circuits=RX_QASM3,
-        parameter_values={"angle": [2 * math.pi * i / SWEEP_POINTS for i in range(SWEEP_POINTS)]},
+        parameter_values={"phi": [2 * math.pi * i / SWEEP_POINTS for i in range(SWEEP_POINTS)]},
         shots=BRAKET_SHOTS,
         max_cost=100.0,  # checked again on the sum of the tasks before any is created
         **approved,

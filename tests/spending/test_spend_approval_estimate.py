@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from airflow_face_support import stats
+from airflow_face_support import make_context, stats
 
 EXAMPLE = Path(__file__).parents[2] / "example_dags" / "example_quantum_spend_approval.py"
 
@@ -63,3 +63,13 @@ def test_an_unpriced_piece_makes_the_whole_unpriced():
         ]
     )
     assert found["priced"] is False and found["estimated_total"] is None
+
+
+def test_the_sweep_it_prices_runs_as_priced(braket_connection, emulator):
+    """The sweep task on the emulator (waiting on the worker): 240 rows from 3 tasks."""
+    dag = runpy.run_path(str(EXAMPLE))["example_quantum_spend_approval"]()
+    sweep = dag.get_task("sweep_on_qpu")
+    sweep.deferrable = False
+    summary = sweep.execute(make_context(sweep))
+    assert summary["items"] == 240 and summary["jobs"] == 3
+    assert stats(emulator, "braket")["jobs_submitted"] == 3
