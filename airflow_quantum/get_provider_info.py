@@ -179,11 +179,19 @@ CONFIG = {
 }
 
 
-def _modules(kind: str, *ibm_extra: str, azure_extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def _modules(
+    kind: str,
+    *ibm_extra: str,
+    azure_extra: tuple[str, ...] = (),
+    braket_extra: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
     return [
         {
             "integration-name": "Amazon Braket",
-            "python-modules": [f"airflow_quantum.{kind}.braket"],
+            "python-modules": [
+                f"airflow_quantum.{kind}.braket",
+                *(f"airflow_quantum.{kind}.{name}" for name in braket_extra),
+            ],
         },
         {
             "integration-name": "Azure Quantum",
@@ -232,6 +240,7 @@ def get_provider_info() -> dict[str, Any]:
             "ibm_quantum_sessions",
             "ibm_quantum_sweep",
             azure_extra=("azure_quantum_sweep",),
+            braket_extra=("braket_sweep",),
         ),
         "sensors": _modules("sensors"),
         "triggers": _modules("triggers"),

@@ -12,8 +12,9 @@
 
 Each sweep writes its merged table (one JSON line per point: parameters, shots, counts, jobs)
 to object storage and returns a summary; `merge` reads both tables and writes one CSV
-(`vendor, theta, shots, p1`), and a plot beside it when matplotlib is installed. The
-theoretical curve is `p1 = sin^2(theta / 2)`.
+(`vendor, theta, shots, p1`) and, beside it, an SVG plot of P(1) against theta with a line per
+target (drawn in plain Python: no plotting library). The theoretical curve is
+`p1 = sin^2(theta / 2)`.
 
 Where the tables go is the Airflow Variable `quantum_results_base` (default a local folder).
 Runs unchanged against the local emulator or the real services: only the connections differ.
@@ -21,12 +22,16 @@ Runs unchanged against the local emulator or the real services: only the connect
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
 
 from airflow.sdk import ObjectStoragePath, dag, task
 
 from airflow_quantum.operators.azure_quantum_sweep import AzureQuantumSweepOperator
 from airflow_quantum.operators.ibm_quantum_sweep import IBMQuantumSweepOperator
+from airflow_quantum.results.plot import line_chart
 
 SHOTS = 1000
 IBM_POINTS = 2000
@@ -98,52 +103,36 @@ def example_quantum_sweep():
 
     @task
     def merge(ibm: dict, azure: dict, folder: str) -> dict:
-        """One CSV of both sweeps (and a plot when matplotlib is there); its URI and size."""
-        import csv
-        import io
-        import json
-
-        lines = []
-        for summary in (ibm, azure):
-            table = ObjectStoragePath(summary["results_uri"])
-            with table.open("r") as rows:
-                for row in rows:
-                    item = json.loads(row)
-                    ones = item["counts"].get("1", 0)
-                    theta = item["parameters"]["theta"]
-                    lines.append((summary["vendor"], theta, item["shots"], ones / item["shots"]))
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(["vendor", "theta", "shots", "p1"])
-        writer.writerows(lines)
-        out = ObjectStoragePath(f"{folder}/sweep.csv")
-        out.write_text(text.getvalue())
-        plotted = _plot(lines, ObjectStoragePath(f"{folder}/sweep.png"))
-        worst = max(abs(p1 - math.sin(theta / 2) ** 2) for _, theta, _, p1 in lines)
-        return {"table": str(out), "rows": len(lines), "plot": plotted, "max_deviation": worst}
+        """One CSV of both sweeps and an SVG plot beside it; their URIs and the table's size."""
+        return merge_tables([ibm, azure], folder)
 
     merge(ibm_sweep.output, azure_sweep.output, folder=RESULTS)  # templated, as the sweeps' paths
 
 
-def _plot(lines: list[tuple], path: ObjectStoragePath) -> str | None:
-    """p1 against theta, one series per vendor (None when matplotlib is not installed)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    figure, axes = plt.subplots()
-    for vendor in sorted({line[0] for line in lines}):
-        points = [(theta, p1) for name, theta, _, p1 in lines if name == vendor]
-        axes.plot(*zip(*points, strict=True), ".", label=vendor)
-    axes.set_xlabel("theta")
-    axes.set_ylabel("P(1)")
-    axes.legend()
-    with path.open("wb") as stream:
-        figure.savefig(stream, format="png")
-    return str(path)
+def merge_tables(summaries: list[dict], folder: str) -> dict:
+    """The sweeps' tables (their summaries' ``results_uri``) as one CSV, ``vendor, theta,
+    shots, p1``, and a plot of P(1) against theta with a line per target, both in ``folder``."""
+    lines = []
+    curves: dict[str, list[tuple[float, float]]] = {}
+    for summary in summaries:
+        curve = curves.setdefault(summary["backend"], [])
+        with ObjectStoragePath(summary["results_uri"]).open("r") as rows:
+            for row in rows:
+                item = json.loads(row)
+                theta = item["parameters"]["theta"]
+                p1 = item["counts"].get("1", 0) / item["shots"]
+                lines.append((summary["vendor"], theta, item["shots"], p1))
+                curve.append((theta, p1))
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["vendor", "theta", "shots", "p1"])
+    writer.writerows(lines)
+    table = ObjectStoragePath(f"{folder}/sweep.csv")
+    table.write_text(text.getvalue())
+    plot = ObjectStoragePath(f"{folder}/sweep.svg")
+    plot.write_text(line_chart(curves, x_label="theta", y_label="P(1)", title="ry(theta) sweep"))
+    worst = max(abs(p1 - math.sin(theta / 2) ** 2) for _, theta, _, p1 in lines)
+    return {"table": str(table), "rows": len(lines), "plot": str(plot), "max_deviation": worst}
 
 
 example_quantum_sweep()

@@ -20,6 +20,7 @@ from airflow_quantum.get_provider_info import get_provider_info
 from airflow_quantum.operators import azure_quantum as azure_operators
 from airflow_quantum.operators import azure_quantum_sweep as azure_sweeps
 from airflow_quantum.operators import braket as braket_operators
+from airflow_quantum.operators import braket_sweep as braket_sweeps
 from airflow_quantum.operators import ibm_quantum as ibm_operators
 from airflow_quantum.operators import ibm_quantum_sweep as ibm_sweeps
 from airflow_quantum.sensors import azure_quantum as azure_sensors
@@ -29,7 +30,7 @@ from airflow_quantum.sensors import ibm_quantum as ibm_sensors
 GUIDES = {
     "operators.md": (azure_operators, ibm_operators, braket_operators),
     "sensors.md": (azure_sensors, ibm_sensors, braket_sensors),
-    "sweeps.md": (azure_sweeps, ibm_sweeps),
+    "sweeps.md": (azure_sweeps, ibm_sweeps, braket_sweeps),
 }
 
 

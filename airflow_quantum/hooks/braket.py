@@ -177,17 +177,22 @@ class BraketHook(QuantumHook[BraketClient, AsyncBraketClient]):
         queue = None if best[0] == 10**9 else float(best[0])
         return BackendChoice(best[1], queue, " tasks", skipped)
 
-    def device_for(self, job: BraketPreparedJob) -> Any:
-        """The job's device (``GetDevice``), once it is known to take the job: it exists, is
-        not retired, runs the job's kind of action, and allows its shots; else
-        ``InvalidInputError`` naming what does not fit (nothing was submitted)."""
+    def device(self, device_arn: str) -> Any:
+        """The device (``GetDevice``), once it is known to exist and not be retired (else
+        ``InvalidInputError`` or ``RetiredTargetError``)."""
         try:
-            device = self.client.get_device(job.device_arn)
+            device = self.client.get_device(check.device_arn(device_arn))
         except NotFoundError:
-            raise InvalidInputError(f"Amazon Braket has no device {job.device_arn}") from None
-        status = (device.device_status or "").upper()
-        if status == "RETIRED":
-            raise RetiredTargetError(f"the device {job.device_arn} is retired")
+            raise InvalidInputError(f"Amazon Braket has no device {device_arn}") from None
+        if (device.device_status or "").upper() == "RETIRED":
+            raise RetiredTargetError(f"the device {device_arn} is retired")
+        return device
+
+    def device_for(self, job: BraketPreparedJob) -> Any:
+        """The job's device (``device``), once it is known to take the job: it runs the job's
+        kind of action and allows its shots; else ``InvalidInputError`` naming what does not
+        fit (nothing was submitted)."""
+        device = self.device(job.device_arn)
         actions = device.supported_actions
         if actions and job.action_name not in actions:
             raise InvalidInputError(

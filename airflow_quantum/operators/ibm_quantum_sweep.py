@@ -50,10 +50,12 @@ class IBMQuantumSweepOperator(QuantumSweepOperator):
     :param job_options: ``log_level``, ``max_execution_time``, ``private``, ...
     :param max_quantum_seconds: the limit of the whole sweep (see docs/sweeps.md).
     :param observables: run the Estimator instead: one observable (``"Z"``, ``{"ZZ": 1.0}``,
-        a ``SparsePauliOp``) measured on every item; rows get ``ev`` and ``std`` instead of
-        counts. Then no ``shots``: ``precision`` (default 0.015625) sizes the chunks as
-        ``1 / precision^2`` shots, and an item cut over jobs asks each for the precision of its
-        part; the parts' values are combined shot-weighted.
+        a ``SparsePauliOp``) measured on every item, or a list of them broadcast against the
+        rows (each item is then one circuit per observable against the executions limit); rows
+        get ``ev`` and ``std`` (lists, one per observable, for a list) instead of counts. Then
+        no ``shots``: ``precision`` (default 0.015625) sizes the chunks as ``1 / precision^2``
+        shots, and an item cut over jobs asks each for the precision of its part; the parts'
+        values are combined shot-weighted.
     :param precision: the Estimator's target precision of every item.
     :param shots: shots of every item (Sampler).
     See :class:`~airflow_quantum.operators.sweep.QuantumSweepOperator` for the rest.
@@ -109,7 +111,10 @@ class IBMQuantumSweepOperator(QuantumSweepOperator):
     def _limits(self) -> JobLimits:
         backend = validation.backend(self.backend)
         configuration = self.hook.get_conn().get_backend_configuration(backend)
-        return ibm.limits(backend, configuration.max_shots)
+        circuits_per_item = (
+            1 if self.observables is None else ibm.observable_count(self.observables)
+        )
+        return ibm.limits(backend, configuration.max_shots, circuits_per_item)
 
     def job_limits(self) -> JobLimits:
         return self._limits

@@ -189,6 +189,15 @@ class QuantumSweepOperator(BaseOperator):
         """The calibration the jobs run against, where the vendor names one (cache key)."""
         return None
 
+    def find_chunk(self, key: str, workload: Workload, chunk: Chunk) -> str | None:
+        """The live or succeeded job an earlier try submitted for ``chunk`` under ``key``."""
+        return self.hook.find_job(key)
+
+    def with_request_token(self, job: Any, token: str) -> Any:
+        """``job`` sent with ``token`` as the vendor's request token, where it has one (one per
+        chunk, try and resubmit: the transport's repeats of one request make one job)."""
+        return job
+
     def prepare_circuits(self) -> Any:
         """The circuits as plain JSON (a vendor may convert objects, e.g. qiskit circuits)."""
         return self.circuits
@@ -208,7 +217,7 @@ class QuantumSweepOperator(BaseOperator):
                 len(chunks),
                 self.job_limits().describe(),
             )
-            found = self._submitted_before(context, chunks)
+            found = self._submitted_before(context, workload, chunks)
             found.update(self.collector.cached(workload, chunks, found))
             missing = [chunk for chunk in chunks if chunk.index not in found]
             # Every job is built (and so checked) and the whole is priced before one is sent.
@@ -217,7 +226,7 @@ class QuantumSweepOperator(BaseOperator):
                 self.spend.before_submit_all(hook, jobs, context, self.log)
             job_ids = [found.get(chunk.index, "") for chunk in chunks]
             for chunk, job in zip(missing, jobs, strict=True):
-                job_ids[chunk.index] = hook.submit_job(job, idempotency_key(context, chunk.index))
+                job_ids[chunk.index] = self._submit(context, chunk, job, resubmit=0)
         self._publish(context, job_ids)
         if not self.wait_for_completion:
             return job_ids
@@ -243,6 +252,16 @@ class QuantumSweepOperator(BaseOperator):
             raise AirflowException(f"{self.task_id}: {event.get('message')}")
         return self._after_wait(context, list(job_ids), dict(resubmits or {}), event["failures"])
 
+    def estimate_cost(self) -> dict[str, Any] | None:
+        """What the whole workload would cost, before anything is sent: every chunk's job
+        priced and summed (what ``max_cost`` is compared with; ``jobs``: how many). None where
+        the vendor prices a job only once it is queued (IBM). Reads the vendor's limits (IBM's
+        backend configuration, Braket's device), nothing else."""
+        with failing_on_bad_input(self.task_id):
+            workload, chunks = self._split()
+            jobs = [self.chunk_job(workload, chunk) for chunk in chunks]
+        return self.spend.estimate_all(self.hook, jobs)
+
     def on_kill(self) -> None:
         """The task was killed on a worker: cancel the sweep's jobs (final ones are left)."""
         if self.cancel_on_kill:
@@ -256,20 +275,25 @@ class QuantumSweepOperator(BaseOperator):
 
     # ------------------------------------------------------------------ helpers
 
-    def _plan(self, context: Any) -> tuple[Workload, list[Chunk]]:
+    def _split(self) -> tuple[Workload, list[Chunk]]:
         workload = Workload.of(self.prepare_circuits(), self.parameter_values, self.item_shots())
-        chunks = list(split(workload.item_shots(), self.job_limits()))
+        return workload, list(split(workload.item_shots(), self.job_limits()))
+
+    def _plan(self, context: Any) -> tuple[Workload, list[Chunk]]:
+        workload, chunks = self._split()
         self.collector.table_path(context, len(workload))  # checked before anything is sent
         return workload, chunks
 
-    def _submitted_before(self, context: Any, chunks: list[Chunk]) -> dict[int, str]:
+    def _submitted_before(
+        self, context: Any, workload: Workload, chunks: list[Chunk]
+    ) -> dict[int, str]:
         """The live or succeeded jobs an earlier try submitted, by chunk. A first try has
         none: it is not asked (one request per chunk saved)."""
         if getattr(context["ti"], "try_number", 1) <= 1:
             return {}
         found = {}
         for chunk in chunks:
-            job_id = self.hook.find_job(idempotency_key(context, chunk.index))
+            job_id = self.find_chunk(idempotency_key(context, chunk.index), workload, chunk)
             if job_id is not None:
                 found[chunk.index] = job_id
         if found:
@@ -280,6 +304,11 @@ class QuantumSweepOperator(BaseOperator):
                 self.vendor,
             )
         return found
+
+    def _submit(self, context: Any, chunk: Chunk, job: Any, resubmit: int) -> str:
+        key = idempotency_key(context, chunk.index)
+        token = f"{key}-{context['ti'].try_number}-{resubmit}"
+        return self.hook.submit_job(self.with_request_token(job, token), key)
 
     def _collect(self, context: Any, job_ids: list[str]) -> dict[str, Any]:
         workload, chunks = self._plan(context)
@@ -362,13 +391,14 @@ class QuantumSweepOperator(BaseOperator):
             workload, chunks = self._plan(context)
             fresh = []
             for failure in failed:
-                key = idempotency_key(context, failure.chunk)
+                chunk = chunks[failure.chunk]
+                count = resubmits.get(str(failure.chunk), 0) + 1
                 # find_job also reserves the next job id where the vendor's ids are chosen
                 # by the client (Azure); a live job is one another try already resubmitted.
-                job_id = self.hook.find_job(key) or self.hook.submit_job(
-                    self.chunk_job(workload, chunks[failure.chunk]), key
-                )
-                resubmits[str(failure.chunk)] = resubmits.get(str(failure.chunk), 0) + 1
+                job_id = self.find_chunk(
+                    idempotency_key(context, chunk.index), workload, chunk
+                ) or self._submit(context, chunk, self.chunk_job(workload, chunk), count)
+                resubmits[str(failure.chunk)] = count
                 self.log.warning(
                     "%s; resubmitted as %s job %s (resubmit %d of at most %d)",
                     failure.describe(self.vendor),

@@ -151,12 +151,13 @@ class AzureSpendControl(SpendControl):
     def before_submit_all(self, hook: Any, jobs: Iterable[Any], context: Any, log: Any) -> None:
         """Before the jobs of a sweep are sent (all on one target): their summed estimate
         against ``max_cost``, and the target's quotas, once."""
-        estimates, target = [], None
-        for job in jobs:
-            estimates.append(hook.estimate_cost(job, self.prices))
-            target = job.target
-        if target is not None:
-            self._check(hook, summed_estimate(estimates), target, context, log)
+        jobs = list(jobs)
+        if jobs:
+            self._check(hook, self.estimate_all(hook, jobs), jobs[0].target, context, log)
+
+    def estimate_all(self, hook: Any, jobs: Iterable[Any]) -> dict[str, Any] | None:
+        estimates = [hook.estimate_cost(job, self.prices) for job in jobs]
+        return summed_estimate(estimates) if estimates else None
 
     def _check(self, hook: Any, estimate: dict[str, Any], target: str, context: Any, log: Any):
         """Log and push the estimate; ``OverBudgetError`` over the limit; the quotas."""

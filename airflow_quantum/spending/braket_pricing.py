@@ -14,11 +14,12 @@ tasks are not billed. A program set is priced as one task of all its executables
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from airflow_quantum.clients.braket.prepared import BraketPreparedJob
-from airflow_quantum.spending.azure_checks import check_budget, describe_estimate
+from airflow_quantum.spending.azure_checks import check_budget, describe_estimate, summed_estimate
 from airflow_quantum.spending.budget import MAX_COST, OverBudgetError, SpendControl, resolve_limit
 
 #: When the table was last checked.
@@ -105,7 +106,8 @@ def check_spending_limits(estimate: dict[str, Any], limits: Any) -> float | None
     least = min(remaining)
     if estimate.get("priced") and estimate["estimated_total"] > least:
         raise OverBudgetError(
-            f"the task would cost {describe_estimate(estimate)}, more than the device's "
+            f"{'the sweep' if 'jobs' in estimate else 'the task'} would cost "
+            f"{describe_estimate(estimate)}, more than the device's "
             f"spending limit leaves ({least:g} {CURRENCY}: limit - total - queued); nothing "
             "was submitted"
         )
@@ -125,13 +127,28 @@ class BraketSpendControl(SpendControl):
         self.max_cost, self.allow_unpriced = max_cost, allow_unpriced
 
     def before_submit(self, hook: Any, job: Any, context: Any, log: Any) -> Any:
-        estimate = estimate_cost(job)
+        self._check(hook, estimate_cost(job), job.device_arn, context, log)
+        return job
+
+    def before_submit_all(self, hook: Any, jobs: Iterable[Any], context: Any, log: Any) -> None:
+        """Before the tasks of a sweep are created (all on one device): their summed estimate
+        against ``max_cost`` and the device's spending limits, once."""
+        jobs = list(jobs)
+        if jobs:
+            self._check(hook, self.estimate_all(hook, jobs), jobs[0].device_arn, context, log)
+
+    def estimate_all(self, hook: Any, jobs: Iterable[Any]) -> dict[str, Any] | None:
+        estimates = [estimate_cost(job) for job in jobs]
+        return summed_estimate(estimates) if estimates else None
+
+    def _check(
+        self, hook: Any, estimate: dict[str, Any], device_arn: str, context: Any, log: Any
+    ) -> None:
         log.info("Cost estimate: %s", describe_estimate(estimate))
         context["ti"].xcom_push(key=COST_ESTIMATE_KEY, value=estimate)
         limit = resolve_limit(MAX_COST, self.max_cost, hook.extras(hook.connection))
         check_budget(estimate, limit, CURRENCY, allow_unpriced=self.allow_unpriced)
-        if ":device/qpu/" in job.device_arn:  # spending limits are set on QPUs
-            left = check_spending_limits(estimate, hook.spending_limits(job.device_arn))
+        if ":device/qpu/" in device_arn:  # spending limits are set on QPUs
+            left = check_spending_limits(estimate, hook.spending_limits(device_arn))
             if left is not None:
                 log.info("The device's spending limit leaves %g %s", left, CURRENCY)
-        return job

@@ -101,6 +101,11 @@ class SpendControl:
         """Before the jobs of a sweep are sent: the estimate and limits of the whole workload
         (``jobs``: the prepared job of every chunk to send). Raise as ``before_submit``."""
 
+    def estimate_all(self, hook: Any, jobs: Any) -> dict[str, Any] | None:
+        """What the jobs of a sweep would cost together, before any is sent (each priced, then
+        summed); None where the vendor prices a job only once it is queued."""
+        return None
+
     def over_limit(self, job: Any, hook: Any = None, log: Any = None) -> Any:
         """While the job waits: a verdict (with ``text(outcome)``) when it must be cancelled
         for its cost, else None."""

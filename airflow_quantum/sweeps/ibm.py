@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from itertools import groupby
 from typing import Any
 
-from airflow_quantum.clients.errors import BadResponseError
+from airflow_quantum.clients.errors import BadResponseError, InvalidInputError
 from airflow_quantum.clients.ibm.prepared import IBMPreparedJob
 from airflow_quantum.sweeps.limits import Chunk, JobLimits, Part
 from airflow_quantum.sweeps.workload import Workload
@@ -39,16 +39,31 @@ def shots_precision(shots: int) -> float:
 LIMITS_AS_OF = "2026-12-07"
 
 
-def limits(backend: str, max_shots: int | None) -> JobLimits:
-    """The limits of a job on ``backend`` whose configuration gives ``max_shots``."""
+def limits(backend: str, max_shots: int | None, circuits_per_item: int = 1) -> JobLimits:
+    """The limits of a job on ``backend`` whose configuration gives ``max_shots``; an item is
+    ``circuits_per_item`` circuits after broadcasting (an Estimator item with a list of
+    observables: one per observable), each run with the item's shots."""
+    per_item = "" if circuits_per_item == 1 else f" / {circuits_per_item} observables an item"
     return JobLimits(
         max_shots=max_shots,
-        max_executions=MAX_EXECUTIONS,
+        max_executions=MAX_EXECUTIONS // circuits_per_item,
         source=(
-            f"shots: {backend}'s configuration; executions: IBM job validation "
+            f"shots: {backend}'s configuration; executions: IBM job validation{per_item} "
             f"(as of {LIMITS_AS_OF})"
         ),
     )
+
+
+def observable_count(observables: Any) -> int:
+    """How many circuits an Estimator item is after broadcasting: 1 for one observable, the
+    length of a list of them (``InvalidInputError`` for a nested list)."""
+    if not isinstance(observables, list | tuple):
+        return 1
+    if not observables or any(isinstance(item, list | tuple) for item in observables):
+        raise InvalidInputError(
+            "observables of a sweep are one observable or a flat, non-empty list of them"
+        )
+    return len(observables)
 
 
 def _pub_groups(workload: Workload, chunk: Chunk) -> Iterator[tuple[Part, ...]]:
@@ -77,12 +92,23 @@ def sampler_job(
 def estimator_job(
     workload: Workload, chunk: Chunk, backend: str, observable: Any, **estimator_options: Any
 ) -> IBMPreparedJob:
-    """The Estimator job of ``chunk``: ``observable`` on every item, each pub's precision that
-    of its parts' shots (``estimator_options``: those of ``IBMPreparedJob.estimator``)."""
+    """The Estimator job of ``chunk``: ``observable`` (one, or a list) on every item, each pub's
+    precision that of its parts' shots (``estimator_options``: those of
+    ``IBMPreparedJob.estimator``).
+
+    A list of M observables is broadcast against the rows as Qiskit Runtime's pubs are: the
+    rows go as parameter values of shape (rows, 1, parameters), so the pub's shape is (rows, M)
+    and each row gets M values."""
+    listed = isinstance(observable, list | tuple)
     pubs: list[Any] = []
     for parts in _pub_groups(workload, chunk):
         circuit = workload.circuit_of(parts[0].item)
-        rows = [list(workload.rows[part.item]) for part in parts] if workload.is_sweep else None
+        rows = None
+        if workload.is_sweep:
+            rows = [
+                [list(workload.rows[part.item])] if listed else list(workload.rows[part.item])
+                for part in parts
+            ]
         pubs.append((circuit, observable, rows, shots_precision(parts[0].shots)))
     return IBMPreparedJob.estimator(pubs, None, backend, **estimator_options)
 

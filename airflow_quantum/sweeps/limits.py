@@ -25,12 +25,15 @@ class JobLimits:
     :param max_shots: shots of one item in one job (a backend's or target's maximum).
     :param max_executions: items x shots summed over a job (IBM: 10 million).
     :param source: where the numbers come from (the backend itself, or a dated table).
+    :param uniform_shots: every part of one job has the same shots (a Braket program set: the
+        task's shots are shared evenly among its executables).
     """
 
     max_items: int | None = None
     max_shots: int | None = None
     max_executions: int | None = None
     source: str = ""
+    uniform_shots: bool = False
 
     def __post_init__(self) -> None:
         for name in ("max_items", "max_shots", "max_executions"):
@@ -92,7 +95,8 @@ def split(shots: Iterable[int], limits: JobLimits) -> Iterator[Chunk]:
     """The chunks of a workload whose item ``i`` has ``shots[i]`` shots, within ``limits``.
 
     Every chunk holds at most ``max_items`` parts and ``max_executions`` executions; every part
-    at most ``max_shots`` shots; the parts of one item add up to its shots. A generator: a
+    at most ``max_shots`` shots; the parts of one item add up to its shots; with
+    ``uniform_shots`` the parts of a chunk have one shot count. A generator: a
     100,000-item sweep is cut as it is submitted.
     """
     cap = limits.shots_per_part
@@ -106,7 +110,8 @@ def split(shots: Iterable[int], limits: JobLimits) -> Iterator[Chunk]:
                 limits.max_executions is not None
                 and executions + part.shots > limits.max_executions
             )
-            if parts and (full_items or full_shots):
+            other_shots = limits.uniform_shots and parts and parts[-1].shots != part.shots
+            if parts and (full_items or full_shots or other_shots):
                 yield Chunk(index, tuple(parts))
                 index += 1
                 parts, executions = [], 0

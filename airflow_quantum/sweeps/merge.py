@@ -7,7 +7,7 @@ writer) as soon as all of its shots are in. A 100,000-circuit sweep never sits i
 How parts combine is a ``Combiner``: counts add up (``COUNTS``); expectation values are the
 shot-weighted mean of the parts' and their standard errors combine as for any weighted mean of
 independent estimates, ``sqrt(sum(w_i^2 std_i^2))`` with ``w_i = shots_i / shots``
-(``EXPECTATIONS``).
+(``EXPECTATIONS``), element by element when an item has a value per observable.
 """
 
 from __future__ import annotations
@@ -46,15 +46,32 @@ class Combiner:
     finish: Callable[[Any, int], dict[str, Any]]
 
 
-def _add_expectation(acc: Any, result: Mapping[str, Any], shots: int) -> tuple[float, float]:
-    weighted, variance = acc or (0.0, 0.0)
-    std = float(result.get("std") or 0.0)
-    return weighted + shots * float(result["ev"]), variance + (shots * std) ** 2
+def _each(function: Callable[..., Any], *values: Any) -> Any:
+    """``function`` applied element by element: to numbers, or down nested lists of one shape
+    (an item's values for a list of observables)."""
+    if isinstance(values[0], list):
+        return [_each(function, *items) for items in zip(*values, strict=True)]
+    return function(*values)
 
 
-def _finish_expectation(acc: tuple[float, float], shots: int) -> dict[str, Any]:
+def _add_expectation(acc: Any, result: Mapping[str, Any], shots: int) -> tuple[Any, Any]:
+    ev = result["ev"]
+    std = result.get("std")
+    if std is None:
+        std = _each(lambda _: 0.0, ev)
+    weighted, variance = acc or (_each(lambda _: 0.0, ev), _each(lambda _: 0.0, ev))
+    return (
+        _each(lambda w, e: w + shots * float(e), weighted, ev),
+        _each(lambda v, s: v + (shots * float(s or 0.0)) ** 2, variance, std),
+    )
+
+
+def _finish_expectation(acc: tuple[Any, Any], shots: int) -> dict[str, Any]:
     weighted, variance = acc
-    return {"ev": weighted / shots, "std": math.sqrt(variance) / shots}
+    return {
+        "ev": _each(lambda w: w / shots, weighted),
+        "std": _each(lambda v: math.sqrt(v) / shots, variance),
+    }
 
 
 COUNTS = Combiner(

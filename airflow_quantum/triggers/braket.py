@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from airflow_quantum.hooks.braket import BraketHook
 from airflow_quantum.triggers.base import QuantumJobTrigger
+from airflow_quantum.triggers.sweep import QuantumSweepTrigger
 
 
 class BraketTaskTrigger(QuantumJobTrigger):
@@ -20,4 +21,11 @@ class BraketTaskTrigger(QuantumJobTrigger):
 
     # Imported with the trigger: importing the hook's modules takes a while, which would stall
     # the triggerer's event loop at the first wait.
+    hook_class = BraketHook
+
+
+class BraketSweepTrigger(QuantumSweepTrigger):
+    """Waits in the triggerer for all the Braket quantum tasks of a sweep (see
+    :class:`~airflow_quantum.triggers.sweep.QuantumSweepTrigger`; ``job_ids``: the tasks' ARNs)."""
+
     hook_class = BraketHook

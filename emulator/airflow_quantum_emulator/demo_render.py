@@ -227,11 +227,21 @@ def _render_spend_approval(run: DagRunRecord, g: Glyphs) -> list[str]:
     estimate = run.xcom("estimate") or {}
     approved = run.tasks.get(("approve_spend", -1)) == "success"
     way = "approved by a person" if approved else "within the threshold: no approval asked"
-    priced = estimate.get("priced")
-    cost = f"{estimate['estimated_total']:g} {estimate['currency']}" if priced else "unpriced"
+
+    def cost(found: dict) -> str:
+        if not found.get("priced"):
+            return "unpriced"
+        jobs = f" (sum of {found['jobs']} tasks)" if found.get("jobs") else ""
+        return f"{found['estimated_total']:g} {found['currency']}{jobs}"
+
     result = run.xcom("run_on_qpu") or {}
     return [
-        f"GHZ state on {estimate.get('target')}: estimated {cost} before submitting, {way}",
+        f"Estimated {cost(estimate)} before submitting anything, {way}:",
+        *(
+            f"  {item.get('work')} on {item.get('target')}: {cost(item)}"
+            for item in estimate.get("items") or []
+        ),
+        "GHZ state on the IonQ QPU:",
         *_histogram(result.get("probabilities") or {}, g, as_int=False),
     ]
 

@@ -13,6 +13,7 @@ import json
 import math
 import sqlite3
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -49,7 +50,11 @@ DEFERRED_TASKS: dict[str, list[tuple[str, int, str]]] = {
     ],
     "example_quantum_results_storage": [("sample_ghz", -1, "sample_ghz")],
     "example_quantum_results_consumer": [],
-    "example_quantum_spend_approval": [("run_on_qpu", -1, "run_on_qpu")],
+    "example_quantum_spend_approval": [
+        ("run_on_qpu", -1, "run_on_qpu"),
+        ("run_on_braket", -1, "run_on_braket"),
+        ("sweep_on_qpu", -1, "sweep_on_qpu"),
+    ],
     "example_quantum_sweep": [("ibm_sweep", -1, "ibm_sweep"), ("azure_sweep", -1, "azure_sweep")],
 }
 #: DAGs whose tasks wait for many jobs in one deferral (sweeps).
@@ -318,12 +323,18 @@ def test_spend_approval_within_the_threshold_runs_without_asking(airflow_e2e: Ai
     record = succeeded(airflow_e2e, "example_quantum_spend_approval").record
     assert record is not None
     estimate = record.xcom("estimate")
-    assert estimate["target"] == "ionq.qpu.aria-1" and estimate["priced"] is True
+    azure, braket, sweep = estimate["items"]
+    assert azure["target"] == "ionq.qpu.aria-1" and estimate["priced"] is True
+    assert braket["target"] == sweep["target"] == "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet"
+    assert sweep["jobs"] == 3  # 240 points: program sets of 100, 100 and 40 circuits
     assert 0 < estimate["estimated_total"] <= 500  # the default threshold
     assert record.tasks[("route", -1)] == "success"
     assert record.tasks[("approve_spend", -1)] == "skipped"
     assert record.tasks[("within_threshold", -1)] == "success"
     assert set(record.xcom("run_on_qpu")["probabilities"]) == {"000", "111"}
+    assert set(record.xcom("run_on_braket")["counts"]) <= {"000", "111"}
+    assert record.xcom("sweep_on_qpu")["items"] == 240
+    assert len(record.xcom("sweep_on_qpu", "job_ids")) == 3
 
 
 def _latest_asset_event(airflow_e2e: AirflowE2E, asset: str, run_id: str) -> dict[str, Any]:
@@ -404,6 +415,14 @@ def test_rotation_sweep_on_two_vendors_merged_into_one_table(airflow_e2e: Airflo
     assert ibm["results_uri"] == f"s3://aws_default@{bucket}/{folder}/ibm.jsonl"
     table = airflow_e2e.s3.read_bytes(f"{folder}/sweep.csv").decode().splitlines()
     assert table[0] == "vendor,theta,shots,p1" and len(table) == 2025
+    # The plot beside it: valid SVG, a line per target, a point per angle.
+    assert merged["plot"] == f"s3://aws_default@{bucket}/{folder}/sweep.svg"
+    plot = ElementTree.fromstring(airflow_e2e.s3.read_bytes(f"{folder}/sweep.svg"))
+    lines = {
+        line.get("data-series"): len(line.get("points").split())
+        for line in plot.iter("{http://www.w3.org/2000/svg}polyline")
+    }
+    assert lines == {"ibm_fez": 2000, "quantinuum.sim.h2-1e": 24}
     # The IBM table straight from moto: one JSON line per angle, counts adding up to the shots.
     rows = airflow_e2e.s3.read_bytes(f"{folder}/ibm.jsonl").decode().splitlines()
     assert len(rows) == 2000 and sum(json.loads(rows[0])["counts"].values()) == 1000

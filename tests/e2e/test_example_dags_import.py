@@ -70,14 +70,18 @@ def test_examples_use_only_the_public_face(path):
     ours = {name for name in imported if name.startswith("airflow_quantum")}
     assert ours <= {
         "airflow_quantum.clients.azure",  # the prepared job an estimate prices
+        "airflow_quantum.clients.braket",  # likewise
         "airflow_quantum.clients.ibm.qiskit_interop",  # to_primitive_result, for qiskit users
         "airflow_quantum.hooks.azure_quantum",  # estimate_cost, before a paid run
+        "airflow_quantum.hooks.braket",  # likewise
         "airflow_quantum.operators.azure_quantum",
         "airflow_quantum.operators.azure_quantum_sweep",
         "airflow_quantum.operators.braket",
+        "airflow_quantum.operators.braket_sweep",
         "airflow_quantum.operators.ibm_quantum",
         "airflow_quantum.operators.ibm_quantum_sessions",
         "airflow_quantum.operators.ibm_quantum_sweep",
+        "airflow_quantum.results.plot",  # the sweep's plot, drawn without a plotting library
         "airflow_quantum.sensors.azure_quantum",
         "airflow_quantum.sensors.ibm_quantum",
     }

@@ -181,3 +181,28 @@ def test_estimator_precision_sizes_the_chunks():
     assert ibm.precision_shots(ibm.DEFAULT_PRECISION) == 4096
     assert ibm.precision_shots(0.001) == 1_000_000
     assert ibm.shots_precision(4096) == pytest.approx(0.015625)
+
+
+def test_values_per_observable_combine_element_by_element():
+    workload = Workload.of(["c"], None, 400)
+    rows: list[dict] = []
+    merger = RowMerger(workload, rows.append, EXPECTATIONS)
+    merger.add(Part(0, 100), {"ev": [0.5, -1.0], "std": [0.1, 0.0]}, "a")
+    merger.add(Part(0, 300), {"ev": [0.7, -0.5], "std": [0.2, 0.4]}, "b")
+    (row,) = rows
+    assert row["ev"] == pytest.approx([(50 + 210) / 400, (-100 - 150) / 400])
+    assert row["std"] == pytest.approx([math.sqrt(10**2 + 60**2) / 400, 120 / 400])
+
+
+def test_an_item_with_a_list_of_observables_counts_one_circuit_per_observable():
+    """IBM counts executions after broadcasting: 3 observables on an item are 3 circuits."""
+    shots = ibm.precision_shots(ibm.DEFAULT_PRECISION)  # 4,096
+    one = ibm.limits("ibm_fez", None)
+    three = ibm.limits("ibm_fez", None, ibm.observable_count(["Z", "X", "Y"]))
+    assert three.max_executions == ibm.MAX_EXECUTIONS // 3
+    # 2,441 items fit one job with one observable; with three, 813 do.
+    assert len(chunks([shots] * 2441, one)) == 1
+    assert [len(c.parts) for c in chunks([shots] * 2441, three)] == [813, 813, 813, 2]
+    assert ibm.observable_count("Z") == ibm.observable_count({"ZZ": 1.0}) == 1
+    with pytest.raises(InvalidInputError, match="flat"):
+        ibm.observable_count([["Z"], ["X"]])

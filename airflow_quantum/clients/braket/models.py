@@ -246,6 +246,15 @@ class BraketDevice(WireModel):
         action = self.capabilities().get("action")
         return sorted(action) if isinstance(action, dict) else []
 
+    def action_limit(self, action: str, name: str) -> int | None:
+        """A whole-number property of one of the device's actions (e.g. a program set's
+        ``maximumExecutables`` or ``maximumTotalShots``), when the device says."""
+        actions = self.capabilities().get("action")
+        entry = actions.get(action) if isinstance(actions, dict) else None
+        value = entry.get(name) if isinstance(entry, dict) else None
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        return value if whole and value > 0 else None
+
     @property
     def execution_windows(self) -> list[dict[str, Any]]:
         value = self.service.get("executionWindows")

@@ -284,17 +284,21 @@ def _operand(text: str, registers: Mapping[str, list[int]]) -> list[int]:
 # ------------------------------------------------------------------------------ checking
 
 
+def pub_programs(params: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
+    """Each pub's index and its circuit's OpenQASM text, of a primitive's ``params`` (QPY
+    circuits are left out: the service checks them)."""
+    pubs = params.get("pubs")
+    for index, pub in enumerate(pubs if isinstance(pubs, list) else ()):
+        circuit = pub[0] if isinstance(pub, list | tuple) and pub else pub
+        if isinstance(circuit, str):
+            yield index, circuit
+
+
 def check_pubs(params: Mapping[str, Any], target: BackendTarget) -> None:
     """``NonISACircuitError`` for the first pub whose circuit is not ISA on ``target``."""
     if target.simulator:
         return
-    pubs = params.get("pubs")
-    if not isinstance(pubs, list):
-        return
-    for index, pub in enumerate(pubs):
-        circuit = pub[0] if isinstance(pub, list | tuple) and pub else pub
-        if not isinstance(circuit, str):
-            continue  # QPY: checked by the service
+    for index, circuit in pub_programs(params):
         try:
             program, num_qubits = scan(circuit)
         except ValueError:

@@ -17,7 +17,7 @@ from typing import Any, TypedDict, Unpack
 
 from airflow_quantum.clients.errors import InvalidInputError
 from airflow_quantum.clients.ibm import circuits as pubs
-from airflow_quantum.clients.ibm import isa, qiskit_interop, transpile
+from airflow_quantum.clients.ibm import isa, job_limits, qiskit_interop, transpile
 from airflow_quantum.clients.ibm import validation as check
 
 
@@ -118,6 +118,7 @@ class IBMPreparedJob:
         checked = run_options(job_options)
         built = pubs.sampler_pubs(pubs.plain_inputs(circuits, "circuits"), shots)
         params = pubs.primitive_params(built, options)
+        job_limits.check_pubs(params)
         return cls(
             "sampler", backend, params, session_id, tuple(tags or ()), checked, optimization_level
         )
@@ -147,6 +148,7 @@ class IBMPreparedJob:
             precision,
         )
         params = pubs.primitive_params(built, options)
+        job_limits.check_pubs(params)
         return cls(
             "estimator", backend, params, session_id, tuple(tags or ()), checked, optimization_level
         )
@@ -166,6 +168,8 @@ class IBMPreparedJob:
         if not isinstance(params, Mapping):
             raise InvalidInputError("program_params must be a JSON object (dict)")
         options = run_options(job_options)
+        if isa.checks_isa(program_id):
+            job_limits.check_pubs(params)
         return cls(program_id, backend, dict(params), session_id, tuple(tags or ()), options)
 
     # ------------------------------------------------------------------ changed copies

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from airflow_quantum_emulator.errors import VendorError
-from airflow_quantum_emulator.ibm import encoding, isa
+from airflow_quantum_emulator.ibm import circuit_limits, encoding, isa
 from airflow_quantum_emulator.ibm.backends import MAX_SHOTS, Backend
 from airflow_quantum_emulator.ibm.pub_circuits import (
     DynamicCircuit,
@@ -164,6 +164,7 @@ def prepare(
             f"The job asks for {samples} executions (circuits after broadcasting x shots over "
             f"all pubs); a job runs at most {MAX_SAMPLES}.",
         )
+    circuit_limits.check([pub.circuit for pub in pubs])
     return Program(program_id, pubs, seed, compute, _non_isa(pubs, backend))
 
 
