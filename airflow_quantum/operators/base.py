@@ -29,7 +29,7 @@ from airflow_quantum.clients.state import CancelOutcome, FailureCause, JobState
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_ID_KEY, JOB_URL_KEY
 from airflow_quantum.operators.delivery import ResultDelivery, checked_xcom_limit
-from airflow_quantum.operators.wait_settings import WaitSettings
+from airflow_quantum.operators.wait_settings import DeferrableAttribute, WaitSettings
 from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.spending.telemetry import report_finished_job
@@ -140,6 +140,7 @@ class QuantumJobOperator(BaseOperator):
     """
 
     hook_class: ClassVar[type[QuantumHook]]
+    deferrable = DeferrableAttribute()
     trigger_class: ClassVar[type[QuantumJobTrigger]]
     hook = TaskHook()
     ui_color = "#e8dff5"

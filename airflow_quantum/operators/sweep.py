@@ -27,7 +27,7 @@ from airflow_quantum.clients.errors import JobTimeoutError
 from airflow_quantum.clients.state import FailureCause
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.operators.base import failing_on_bad_input, idempotency_key
-from airflow_quantum.operators.wait_settings import WaitSettings, seconds
+from airflow_quantum.operators.wait_settings import DeferrableAttribute, WaitSettings, seconds
 from airflow_quantum.spending.budget import SpendControl
 from airflow_quantum.spending.ibm_usage import OVER_BUDGET_KEY
 from airflow_quantum.sweeps.cache import is_cached
@@ -86,6 +86,7 @@ class QuantumSweepOperator(BaseOperator):
     """
 
     hook_class: ClassVar[type[QuantumHook]]
+    deferrable = DeferrableAttribute()
     trigger_class: ClassVar[type[QuantumSweepTrigger]]
     hook = TaskHook()
     ui_color = "#dff5e8"

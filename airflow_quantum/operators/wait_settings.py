@@ -158,3 +158,16 @@ class WaitSettings:
             "max_poll_interval": self.max_poll_interval,
             "timeout": timeout,
         }
+
+
+class DeferrableAttribute:
+    """``task.deferrable``, as Airflow's own deferrable operators have it, read from and set
+    into the task's :class:`WaitSettings` (``waits``), so that there is one place it lives."""
+
+    def __get__(self, task: Any, owner: type | None = None) -> Any:
+        if task is None:
+            return self
+        return task.waits.deferrable
+
+    def __set__(self, task: Any, value: bool) -> None:
+        task.waits = replace(task.waits, deferrable=bool(value))

@@ -19,7 +19,7 @@ from airflow_quantum.clients.errors import InvalidInputError, NotFoundError
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.hooks.base import QuantumHook, TaskHook
 from airflow_quantum.links.base import JOB_URL_KEY
-from airflow_quantum.operators.wait_settings import WaitSettings
+from airflow_quantum.operators.wait_settings import DeferrableAttribute, WaitSettings
 from airflow_quantum.triggers.base import QuantumJobTrigger, wait_trigger
 from airflow_quantum.waiting import CANCELLED, FAILED, SUCCESS, TIMEOUT
 
@@ -65,6 +65,7 @@ class QuantumJobSensor(BaseSensorOperator):
     """
 
     hook_class: ClassVar[type[QuantumHook]]
+    deferrable = DeferrableAttribute()
     trigger_class: ClassVar[type[QuantumJobTrigger]]
     hook = TaskHook()
     template_fields: tuple[str, ...] = ("job_id",)

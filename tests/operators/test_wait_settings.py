@@ -7,7 +7,10 @@ from datetime import timedelta
 import pytest
 
 from airflow_quantum.clients.errors import InvalidInputError
+from airflow_quantum.operators.azure_quantum import AzureQuantumSubmitJobOperator
+from airflow_quantum.operators.azure_quantum_sweep import AzureQuantumSweepOperator
 from airflow_quantum.operators.wait_settings import WaitSettings
+from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
 
 
 def settings(**kwargs) -> WaitSettings:
@@ -47,3 +50,28 @@ def test_polling_at_least_slows_down_only():
     slower = waits.polling_at_least(4)
     assert (slower.poll_interval, slower.max_poll_interval) == (4, 4)
     assert (slower.deferrable, slower.timeout) == (waits.deferrable, waits.timeout)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: AzureQuantumSubmitJobOperator(
+            task_id="t",
+            target="ionq.simulator",
+            ionq_circuit={"qubits": 1, "circuit": []},
+            deferrable=True,
+        ),
+        lambda: IBMQuantumJobSensor(task_id="t", job_id="j", deferrable=True),
+        lambda: AzureQuantumSweepOperator(
+            task_id="t", target="ionq.simulator", circuits=["OPENQASM 2.0;"], deferrable=True
+        ),
+    ],
+    ids=["operator", "sensor", "sweep"],
+)
+def test_task_deferrable_reads_and_sets_its_wait_settings(make):
+    """``task.deferrable``, as on Airflow's own operators, is the one in ``task.waits``."""
+    task = make()
+    assert task.deferrable is True and task.waits.deferrable is True
+    task.deferrable = False
+    assert task.deferrable is False and task.waits.deferrable is False
+    assert task.waits.poll_interval > 0  # the other settings stay
