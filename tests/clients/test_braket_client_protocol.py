@@ -247,6 +247,8 @@ def test_bad_input_is_refused_before_any_request(rsps) -> None:
 
     with pytest.raises(InvalidInputError):
         list(client.search_tasks([task_filter("quantumTaskArn", [TASK] * 11)]))
+    with pytest.raises(InvalidInputError, match="256"):
+        task_filter("jobArn", "x" * 257)  # each value is a String256
     assert fake.seen == []
 
 

@@ -282,6 +282,18 @@ def test_missing_and_malformed_fields_are_validation_errors(braket):
     assert answer.status_code == 400
 
 
+def test_device_parameters_must_be_a_json_document_in_a_string(braket):
+    # botocore's model marks deviceParameters ``jsonvalue``, as action: JSON encoded in a string.
+    for refused in ("{not json", {"braketSchemaHeader": {}}):
+        answer = braket.request(
+            "POST", "/quantum-task", {**braket.create_body(), "deviceParameters": refused}
+        )
+        assert answer.status_code == 400, refused
+        assert "deviceParameters" in aws_error(answer)[1]
+    accepted = {**braket.create_body(), "deviceParameters": json.dumps({"a": 1})}
+    assert braket.request("POST", "/quantum-task", accepted).status_code == 201
+
+
 def test_retired_and_offline_devices_answer_410_and_424(braket, emulator):
     for retired, region in (
         ("arn:aws:braket:us-west-1::device/qpu/rigetti/Ankaa-3", "us-west-1"),
@@ -347,6 +359,24 @@ def test_search_refuses_unknown_filters_and_bad_tokens(braket):
     assert answer.status_code == 400
     assert braket.search([], nextToken="garbage").status_code == 400
     assert braket.search([], maxResults=101).status_code == 400
+
+
+def test_search_filter_values_are_at_most_256_characters_and_ten(braket, emulator):
+    # botocore: SearchQuantumTasksFilterValuesList of 1 to 10 String256 (so SearchDevices' and
+    # SearchSpendingLimits' filters).
+    for values in (["x" * 257], [f"v{n}" for n in range(11)]):
+        for path, name in (
+            ("/quantum-tasks", "deviceArn"),
+            ("/devices", "deviceArn"),
+            ("/spending-limits", "deviceArn"),
+        ):
+            body = {"filters": [{"name": name, "operator": "EQUAL", "values": values}]}
+            if path == "/devices":
+                del body["filters"][0]["operator"]
+            answer = braket.request("POST", path, body)
+            assert answer.status_code == 400, (path, answer.text)
+            assert aws_error(answer)[0] == "ValidationException"
+    assert braket.search([{"name": "deviceArn", "operator": "EQUAL", "values": ["x" * 256]}]).ok
 
 
 def test_injected_throttling_and_internal_errors_are_aws_shaped(braket, emulator):

@@ -14,6 +14,7 @@ from airflow_quantum.clients.errors import InvalidInputError
 MAX_RESULTS = 100
 MAX_FILTERS = 10
 MAX_VALUES = 10
+MAX_VALUE_LENGTH = 256
 TASK_FILTER_NAMES = ("quantumTaskArn", "deviceArn", "jobArn", "status", "createdAt")
 OPERATORS = ("LT", "LTE", "EQUAL", "GT", "GTE", "BETWEEN")
 
@@ -36,8 +37,11 @@ def _text(value: Any) -> str:
         if value.tzinfo is None:
             raise InvalidInputError("createdAt filter values must be timezone-aware")
         return value.isoformat()
-    if not isinstance(value, str) or not value:
-        raise InvalidInputError(f"filter values must be non-empty strings, got {value!r:.40}")
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_VALUE_LENGTH:
+        raise InvalidInputError(
+            f"filter values must be strings of 1 to {MAX_VALUE_LENGTH} characters, "
+            f"got {value!r:.40}"
+        )
     return value
 
 
