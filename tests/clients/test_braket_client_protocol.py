@@ -25,6 +25,7 @@ from braket_wire_support import (
 )
 
 from airflow_quantum.clients.braket import BraketPreparedJob, BraketTaskStatus
+from airflow_quantum.clients.braket.protocol import CLIENT_TOKEN_TAG
 from airflow_quantum.clients.errors import (
     AuthenticationError,
     BadRequestError,
@@ -70,7 +71,7 @@ def test_create_quantum_task_sends_the_body_the_api_takes(rsps) -> None:
     action = json.loads(body["action"])  # a JSON string, not an object
     assert action["braketSchemaHeader"] == {"name": "braket.ir.openqasm.program", "version": "1"}
     assert action["source"] == BELL
-    assert body["tags"] == {"team": "q"}
+    assert body["tags"] == {"team": "q", CLIENT_TOKEN_TAG: "token-1"}
 
 
 def test_a_qpu_task_is_signed_for_the_region_of_its_device(rsps) -> None:
