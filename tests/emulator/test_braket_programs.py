@@ -99,12 +99,9 @@ def test_a_program_set_writes_its_parts_as_relative_s3_paths(iqm):
         result = ProgramResult.parse_raw(json.dumps(s3_json(iqm, bucket, f"{directory}/{path}")))
         folder = f"{directory}/{path.removesuffix('/results.json')}"
         source = s3_json(iqm, bucket, f"{folder}/{result.source}")
-        executables = [
-            ProgramSetExecutableResult.parse_raw(
-                json.dumps(s3_json(iqm, bucket, f"{folder}/{item}"))
-            )
-            for item in result.executableResults
-        ]
+        raw = [s3_json(iqm, bucket, f"{folder}/{item}") for item in result.executableResults]
+        assert {type(bit) for item in raw for shot in item["measurements"] for bit in shot} == {int}
+        executables = [ProgramSetExecutableResult.parse_raw(json.dumps(item)) for item in raw]
         per_program.append((source["source"], executables))
     assert [len(executables) for _, executables in per_program] == [1, 2]
     bell = per_program[0][1][0]

@@ -50,6 +50,9 @@ def test_a_bell_task_completes_and_writes_results_json_in_the_schema(braket):
     assert result.taskMetadata.shots == 200
     tally = counts(document)
     assert set(tally) <= {"00", "11"} and sum(tally.values()) == 200
+    # The raw JSON, not the schema's coercion: each bit is the number 0 or 1, as the service
+    # writes it (the local simulators give the characters "0" and "1").
+    assert {type(bit) for shot in document["measurements"] for bit in shot} == {int}
 
 
 def test_qpu_tasks_run_on_the_state_vector_and_dm1_on_the_density_matrix(braket, emulator):
