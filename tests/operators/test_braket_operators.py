@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import runpy
-from pathlib import Path
 from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 from airflow_face_support import SECRET, control, finish, hold, make_context, run_trigger
+from docs_support import example_constant
 
 from airflow_quantum.hooks.braket import BraketHook
 from airflow_quantum.operators.braket import (
@@ -31,9 +30,7 @@ AQUILA = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
 BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
 #: Two atoms driven through resonance: the example DAG's program (loaded, not copied).
-AHS_PROGRAM = runpy.run_path(
-    str(Path(__file__).parents[2] / "example_dags" / "example_braket_quantum.py")
-)["RYDBERG_PAIR"]
+AHS_PROGRAM = example_constant("example_braket_quantum.py", "RYDBERG_PAIR")
 
 
 def bell(**kwargs: Any) -> BraketRunQuantumTaskOperator:
