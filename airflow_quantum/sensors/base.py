@@ -98,7 +98,9 @@ class QuantumJobSensor(BaseSensorOperator):
         try:
             seen = waiting.look(lambda: self.hook.get_job_status(self.job_id), watch)
         except (NotFoundError, InvalidInputError) as exc:  # a retry would not find it either
-            raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
+            raise AirflowFailException(
+                f"{self.task_id}: {self.vendor} job {self.job_id}: {exc}"
+            ) from None
         if self.job_link is None and (url := self.hook.job_url(self.job_id)):
             # Not refused: push the job's page as the operators do (the extra link reads it,
             # also while the sensor is deferred).
