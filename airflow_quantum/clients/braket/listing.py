@@ -25,7 +25,12 @@ def task_filter(name: str, values: Any, operator: str = "EQUAL") -> dict[str, An
         raise InvalidInputError(f"a task filter's name is one of {', '.join(TASK_FILTER_NAMES)}")
     if operator not in OPERATORS:
         raise InvalidInputError(f"a task filter's operator is one of {', '.join(OPERATORS)}")
-    items = [values] if isinstance(values, str | datetime) else list(values)
+    if isinstance(values, str | datetime):
+        items = [values]
+    elif isinstance(values, list | tuple):
+        items = list(values)
+    else:
+        raise InvalidInputError(f"a filter's values are a string or a list, got {values!r:.40}")
     if not 1 <= len(items) <= MAX_VALUES:
         raise InvalidInputError(f"a filter takes 1 to {MAX_VALUES} values, got {len(items)}")
     texts = [_text(value) for value in items]
