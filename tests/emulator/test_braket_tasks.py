@@ -4,8 +4,10 @@ search, errors, held tasks and execution windows (paced by the control API, not 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
+import requests
 from braket.task_result import GateModelTaskResult
 from braket_wire import (
     BUCKET,
@@ -430,9 +432,18 @@ def test_a_held_task_can_be_finished_and_cloned_through_the_shared_verbs(braket,
     hold(emulator, arn)
     twins = control(emulator.url, "POST", f"jobs/{task_id(arn)}/clone", {"count": 2})
     assert len(twins["ids"]) == 2
-    for twin in twins["ids"]:
-        twin_arn = arn.rsplit("/", 1)[0] + "/" + twin
+    for twin, twin_arn in zip(twins["ids"], twins["references"], strict=True):
+        assert twin_arn == arn.rsplit("/", 1)[0] + "/" + twin  # what clients call it
         assert braket.task(twin_arn)["deviceArn"] == SV1
+    # The control routes that act on a job take a task's ARN too (as written, or URL-encoded).
+    more = control(emulator.url, "POST", f"jobs/{quote(arn, safe='')}/clone", {"count": 1})
+    assert braket.task(more["references"][0])["status"] == "QUEUED"
+    other_region = arn.replace("us-east-1", "eu-north-1")
+    answer = requests.post(f"{emulator.url}/_emulator/jobs/{other_region}/clone", timeout=30)
+    assert answer.status_code == 404  # the id alone is not enough: the ARN must be the task's
+    assert len(braket.search([]).json()["quantumTasks"]) == 4
+    control(emulator.url, "POST", f"jobs/{more['references'][0]}/finish")
+    assert braket.task(more["references"][0])["status"] == "COMPLETED"
     assert braket.finished(arn)["status"] == "COMPLETED"
 
 
