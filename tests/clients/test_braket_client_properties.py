@@ -14,28 +14,15 @@ import json
 from docs_support import example_constant
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from json_fuzz_support import json_values, mutated_json, provider_errors_only
 
 from airflow_quantum.clients.braket import listing, models
 from airflow_quantum.clients.braket import results as decoding
 from airflow_quantum.clients.braket.prepared import BraketPreparedJob
-from airflow_quantum.clients.errors import InvalidInputError, QuantumError
+from airflow_quantum.clients.errors import InvalidInputError
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=30)
-)
-json_values = st.recursive(
-    scalars,
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5)
-    ),
-    max_leaves=25,
-)
 #: Numbers as text, as the service writes queue positions and sizes (and odder digits).
 number_texts = st.sampled_from(["3", ">2000", "", " 7 ", "²", "٣", "-1", "1e3"]) | st.text(
     max_size=6
@@ -118,18 +105,11 @@ device_like = st.fixed_dictionaries(
 )
 
 
-def _provider_errors_only(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except QuantumError:
-        return None
-
-
 @PROPERTY
 @given(payload=task_like | json_values)
 @example(payload={"quantumTaskArn": TASK, "queueInfo": {"queue": "x", "position": "²"}})
 def test_a_task_from_any_answer(payload):
-    task = _provider_errors_only(models.BraketQuantumTask.from_wire, payload, "quantum task")
+    task = provider_errors_only(models.BraketQuantumTask.from_wire, payload, "quantum task")
     if task is None:
         return
     # Every attribute and predicate works on whatever parsed.
@@ -151,7 +131,7 @@ def test_a_task_from_any_answer(payload):
     }
 )
 def test_a_device_from_any_answer(payload):
-    device = _provider_errors_only(models.BraketDevice.from_wire, payload, "device")
+    device = provider_errors_only(models.BraketDevice.from_wire, payload, "device")
     if device is None:
         return
     _ = (device.is_simulator, device.online, device.capabilities(), device.execution_windows)
@@ -173,7 +153,7 @@ def test_pages_and_other_answers(payload):
         (models.BraketCreatedTask, "created task"),
         (models.BraketCancellation, "cancellation"),
     ):
-        _provider_errors_only(model.from_wire, payload, what)
+        provider_errors_only(model.from_wire, payload, what)
 
 
 def _real_documents() -> list[dict]:
@@ -213,37 +193,14 @@ def _real_documents() -> list[dict]:
     return [gate, ahs, program_set]
 
 
-def _paths(node, prefix=()):
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
-
-def _replace(node, path, value):
-    if not path:
-        return value
-    copy = dict(node) if isinstance(node, dict) else list(node)
-    copy[path[0]] = _replace(node[path[0]], path[1:], value)
-    return copy
-
-
 def _fetch(path: str) -> dict:
     return _real_documents()[0]
 
 
 @PROPERTY
-@given(choice=st.integers(min_value=0), replacement=json_values)
-def test_decode_results_with_one_value_replaced(choice, replacement):
-    documents = _real_documents()
-    document = documents[choice % len(documents)]
-    paths = _paths(document)
-    mutated = _replace(document, paths[(choice // len(documents)) % len(paths)], replacement)
-    decoded = _provider_errors_only(decoding.decode, mutated, _fetch)
+@given(mutated=st.one_of([mutated_json(document) for document in _real_documents()]))
+def test_decode_results_with_one_value_replaced(mutated):
+    decoded = provider_errors_only(decoding.decode, mutated, _fetch)
     if decoded is not None:
         json.dumps(decoded, allow_nan=True)
 
@@ -251,7 +208,7 @@ def test_decode_results_with_one_value_replaced(choice, replacement):
 @PROPERTY
 @given(payload=json_values | st.text(max_size=60) | st.binary(max_size=60))
 def test_decode_results_of_anything(payload):
-    _provider_errors_only(decoding.decode, payload, _fetch)
+    provider_errors_only(decoding.decode, payload, _fetch)
 
 
 #: The example DAG's AHS program (one source for it: the DAG).

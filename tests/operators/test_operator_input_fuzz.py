@@ -27,6 +27,7 @@ from airflow_face_support import BELL_IONQ, BELL_QASM, BELL_QASM2, make_context,
 from docs_support import example_constant
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from json_fuzz_support import mutated_json
 
 from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
@@ -437,71 +438,6 @@ braket_shots = sometimes(
 tag_maps = st.none() | st.dictionaries(names, names, max_size=4) | json_values
 
 
-def json_paths(node: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every path to a value inside ``node`` (dict keys and list indexes)."""
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += json_paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += json_paths(value, (*prefix, index))
-    return found
-
-
-def replaced(node: Any, path: tuple, value: Any) -> Any:
-    """``node`` with the value at ``path`` replaced (a copy)."""
-    if not path:
-        return value
-    copy = dict(node) if isinstance(node, dict) else list(node)
-    copy[path[0]] = replaced(node[path[0]], path[1:], value)
-    return copy
-
-
-def mutated_json(document: Any) -> st.SearchStrategy[Any]:
-    """``document`` with one value somewhere inside it replaced (close to a valid one)."""
-    paths = json_paths(document)
-    return st.builds(
-        lambda index, value: replaced(document, paths[index % len(paths)], value),
-        st.integers(0, len(paths) - 1),
-        json_values | st.floats() | st.integers(-(10**12), 10**12),
-    )
-
-
-@FUZZ
-@given(
-    program=sometimes(BRAKET_BELL, mutated(BRAKET_BELL) | json_values),
-    device=devices,
-    shots=braket_shots,
-    tags=tag_maps,
-    inputs=st.none() | json_values,
-    device_parameters=st.none() | json_values,
-    bucket=st.none() | names,
-)
-def test_braket_quantum_task_inputs(
-    emulator, braket_connection, program, device, shots, tags, inputs, device_parameters, bucket
-):
-    from airflow_quantum.operators.braket import BraketRunQuantumTaskOperator
-
-    outcome_is_clean(
-        lambda: BraketRunQuantumTaskOperator(
-            task_id="task",
-            **no_wait(
-                program=program,
-                device_arn=device,
-                shots=shots,
-                tags=tags,
-                inputs=inputs,
-                device_parameters=device_parameters,
-                s3_bucket=bucket,
-                s3_prefix=None if bucket is None else "fuzz",
-            ),
-        ),
-        emulator,
-        "braket",
-    )
-
-
 #: Program sets: valid, near the 100-executable limit on either side, broken programs, and
 #: (program, inputs) pairs whose input lists make many executables or disagree in length.
 program_sets = sometimes(
@@ -515,7 +451,11 @@ program_sets = sometimes(
     | st.lists(st.tuples(mutated(BRAKET_ROTATION), json_values), max_size=3),
 )
 #: AHS programs: the example's, with one value replaced anywhere in it, or anything.
-ahs_programs = sometimes(RYDBERG_PAIR, mutated_json(RYDBERG_PAIR) | json_values)
+ahs_programs = sometimes(
+    RYDBERG_PAIR,
+    mutated_json(RYDBERG_PAIR, json_values | st.floats() | st.integers(-(10**12), 10**12))
+    | json_values,
+)
 
 
 @FUZZ
