@@ -144,6 +144,8 @@ def _simulator(name: str, **fields: Any) -> Device:
         schema="braket.device_schema.simulators.gate_model_simulator_device_capabilities",
         price_per_minute=0.075,  # UNVERIFIED: not on the wire page
         poll_interval_ms=500,
+        # UNVERIFIED: the wire page names IQM and Rigetti for program sets; the simulators take
+        # them too here (accepted rather than refused while it is not known).
         actions=(PROGRAM, PROGRAM_SET),
         **fields,
     )
