@@ -10,6 +10,7 @@ KeyError, TypeError, ValueError, ValidationError...
 from __future__ import annotations
 
 import json
+import math
 
 from docs_support import example_constant
 from hypothesis import HealthCheck, example, given, settings
@@ -141,6 +142,25 @@ def test_a_device_from_any_answer(payload):
     assert interval is None or interval > 0
     assert all(isinstance(name, str) for name in device.supported_actions)
     assert isinstance(device.queue_size(), int | None)
+
+
+amounts = (
+    st.sampled_from(["10.00", "0", "NaN", "Infinity", "-Infinity", "1e400", "x"]) | json_values
+)
+limit_like = st.fixed_dictionaries(
+    {"spendingLimitArn": st.just("arn:aws:braket:us-east-1:123456789012:spending-limit/1")},
+    optional={"spendingLimit": amounts, "totalSpend": amounts, "queuedSpend": amounts},
+)
+
+
+@PROPERTY
+@given(payload=limit_like)
+@example(payload={"spendingLimitArn": "a", "spendingLimit": "NaN"})
+def test_what_a_spending_limit_leaves_is_a_number_or_unknown(payload):
+    limit = provider_errors_only(models.BraketSpendingLimit.from_wire, payload, "spending limit")
+    if limit is not None:
+        left = limit.remaining
+        assert left is None or math.isfinite(left)
 
 
 @PROPERTY

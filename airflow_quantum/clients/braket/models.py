@@ -8,6 +8,7 @@ predicates; a task's id is its ARN.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from pydantic import Field
@@ -299,7 +300,8 @@ class BraketSpendingLimit(WireModel):
             queued = float(self.queued_spend or 0)
         except ValueError:
             return None
-        return round(limit - total - queued, 6)
+        left = limit - total - queued
+        return round(left, 6) if math.isfinite(left) else None  # "NaN" and "Infinity" parse
 
 
 class BraketSpendingLimitPage(WireModel):
