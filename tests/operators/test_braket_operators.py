@@ -91,7 +91,11 @@ def test_deferred_the_task_waits_in_the_trigger_and_resumes_with_counts(
     assert sum(result["counts"].values()) == 100
 
 
-def test_a_retry_reattaches_instead_of_paying_twice(braket_connection, emulator):
+@pytest.mark.parametrize("reading", ["idempotent", "first", "ignored"])
+def test_a_retry_reattaches_instead_of_paying_twice(braket_connection, emulator, reading):
+    # Whatever the service does with a clientToken it has seen (UNVERIFIED): the retry finds
+    # the first try's task by its tag, not by the token.
+    control(emulator, "PATCH", "/config", {"braket_client_token": reading})
     hold(emulator)
     first = bell(wait_for_completion=False)
     arn = first.execute(make_context(first, try_number=1))
