@@ -58,6 +58,7 @@ BRAKET_RETRY_POLICY = RetryPolicy(
     jitter=0.5,
     retry_statuses=frozenset({429, 500, 502, 503, 504}),
     unsafe_retry_statuses=frozenset({429}),
+    unsafe_retry_with_retry_after=False,  # a 5xx with Retry-After may follow a made task
 )
 #: The tag every task is created with: its ``clientToken``, so that a create whose answer was
 #: lost is found by a search (its summaries carry tags) whatever the service does with tokens.
