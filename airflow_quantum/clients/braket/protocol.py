@@ -170,17 +170,17 @@ class BraketProtocol(QuantumClient[BraketSettings]):
         )
         create = self._json(request, self._model(models.BraketCreatedTask, "created task"))
         since = datetime.datetime.now(datetime.UTC) - LOST_CREATE_SKEW
-        for round_ in range(1, LOST_CREATE_ROUNDS + 1):
+        for _ in range(LOST_CREATE_ROUNDS - 1):
             try:
                 return (yield create)
             except ServiceError as lost:
                 # No answer, or a 5xx: the task may exist (a 424 says the device is offline).
-                if round_ == LOST_CREATE_ROUNDS or (lost.status or 500) < 500:
+                if (lost.status or 500) < 500:
                     raise
                 found = yield from self._task_tagged(job.device_arn, region, token, since, lost)
                 if found is not None:
                     return models.BraketCreatedTask(quantumTaskArn=found)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return (yield create)  # the last round: its error is the caller's
 
     def _task_tagged(
         self,
@@ -192,16 +192,12 @@ class BraketProtocol(QuantumClient[BraketSettings]):
     ) -> Flow[str | None]:
         """The ARN of the device's task created since ``since`` with ``token`` as its
         ``CLIENT_TOKEN_TAG`` (None: there is none); ``lost`` again if the search fails too."""
-        body = {
-            "filters": [
-                listing.task_filter("deviceArn", device_arn),
-                listing.task_filter("createdAt", since, "GTE"),
-            ],
-            "maxResults": listing.MAX_RESULTS,
-        }
-        read = self._page(models.BraketTaskPage, "task search", "quantum_tasks")
-        pager = self._search(
-            "/quantum-tasks", body, read, region=region, max_pages=LOST_CREATE_PAGES
+        filters = [
+            listing.task_filter("deviceArn", device_arn),
+            listing.task_filter("createdAt", since, "GTE"),
+        ]
+        pager = type(self).search_tasks.build(
+            self, filters, region=region, max_pages=LOST_CREATE_PAGES
         )
         while (call := pager.next_call()) is not None:
             try:
