@@ -1,16 +1,24 @@
 """Reading the docs as the site build does: code blocks, and the snippets they include from
 ``example_dags/`` (``--8<-- "file.py"`` for a whole file, ``--8<-- "file.py:section"`` for the
-lines between ``# --8<-- [start:section]`` and ``# --8<-- [end:section]`` there)."""
+lines between ``# --8<-- [start:section]`` and ``# --8<-- [end:section]`` there), and the
+constants the example DAGs define, for tests that use the DAGs' own values instead of copies."""
 
 from __future__ import annotations
 
 import re
+import runpy
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLE_DAGS = ROOT / "example_dags"
 INCLUDE = re.compile(r'^\s*--8<-- "([\w.]+)(?::(\w+))?"\s*$', re.M)
+
+
+def example_constant(dag_file: str, name: str) -> Any:
+    """The value ``name`` in ``example_dags/{dag_file}`` (the file is run, as Airflow does)."""
+    return runpy.run_path(str(EXAMPLE_DAGS / dag_file))[name]
 
 
 def python_blocks(page: Path) -> list[str]:

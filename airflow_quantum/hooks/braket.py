@@ -6,7 +6,8 @@ AWS hook:
 
 - login / password: access key id and secret (or none: profile, role, environment, instance);
 - extras: ``region_name`` (the connection's region: simulators, searches), ``service_config``
-  ``{"braket": {"endpoint_url": ...}, "s3": {"endpoint_url": ...}}`` (e.g. the emulator),
+  ``{"braket": {"endpoint_url": ...}, "s3": {"endpoint_url": ...}}`` (e.g. the emulator; without
+  a Braket endpoint there, ``BRAKET_ENDPOINT`` from the environment, as the SDK reads it),
   ``verify``, and this provider's own: ``s3_bucket`` / ``s3_prefix`` (where tasks write their
   results, when the operator does not say), ``max_cost`` (USD), ``allow_insecure_http``,
   ``shared_polling``.
@@ -108,6 +109,8 @@ class BraketHook(QuantumHook[BraketClient, AsyncBraketClient]):
             aws = _aws_base_hook(conn)
             config = aws.conn_config
             endpoints = {name: config.get_service_endpoint_url(name) for name in ("braket", "s3")}
+            # As the Braket SDK does, when the connection names no endpoint of its own.
+            endpoints["braket"] = endpoints["braket"] or os.environ.get("BRAKET_ENDPOINT")
         except ConfigurationError:  # no Amazon provider: MissingExtraError names the extra
             raise
         except (TypeError, ValueError) as exc:  # the Amazon provider's own checks

@@ -123,7 +123,9 @@ class QuantumJobSensor(BaseSensorOperator):
                 seen=seen,
             )
         except (NotFoundError, InvalidInputError) as exc:  # a retry would not find it either
-            raise AirflowFailException(f"{self.vendor} job {self.job_id}: {exc}") from None
+            raise AirflowFailException(
+                f"{self.task_id}: {self.vendor} job {self.job_id}: {exc}"
+            ) from None
         self._link(context)  # also when only transient faults were met: the id was not refused
         if status is None:
             return False

@@ -121,10 +121,12 @@ def build_control_router(state: EmulatorState) -> APIRouter:
         state.clock.advance(body.seconds)
         return {"time": state.now()}
 
-    def _job(job_id: str):
-        job = state.jobs.get(job_id)
-        if job is None:
-            raise VendorError(404, f"No job {job_id!r} in the emulator.")
+    def _job(ref: str):
+        """The job of ``ref``: its id, or what its vendor calls it (a Braket task's ARN, whose
+        last path segment is the id)."""
+        job = state.jobs.get(ref) or state.jobs.get(ref.rsplit("/", 1)[-1])
+        if job is None or ref not in (job.job_id, state.stores[job.vendor].reference(job.job_id)):
+            raise VendorError(404, f"No job {ref!r} in the emulator.")
         return job
 
     @router.post("/jobs/finish")
@@ -153,14 +155,14 @@ def build_control_router(state: EmulatorState) -> APIRouter:
             "ended_at": job.ended_at(now),
         }
 
-    @router.post("/jobs/{job_id}/finish")
+    @router.post("/jobs/{job_id:path}/finish")
     async def finish_job(job_id: str) -> dict[str, Any]:
         job = _job(job_id)
         job.finish_now(state.now())
         await job.computation_done()
         return {"id": job_id, "phase": job.phase(state.now()).value}
 
-    @router.post("/jobs/{job_id}/clone", status_code=201)
+    @router.post("/jobs/{job_id:path}/clone", status_code=201)
     async def clone_job(job_id: str, request: Request) -> dict[str, Any]:
         """``count`` twins of a job submitted now: many waiting jobs without many submissions."""
         job = _job(job_id)
@@ -174,12 +176,17 @@ def build_control_router(state: EmulatorState) -> APIRouter:
                 twin.queue_seconds = body.queue_seconds
             if body.run_seconds is not None:
                 twin.run_seconds = body.run_seconds
-            store.clone(job_id, twin)
+            store.clone(job.job_id, twin)
             state.jobs.add(twin, None)
             ids.append(twin.job_id)
-        return {"ids": ids, "created_at": now, "ends_at": twin.scheduled_end}
+        return {
+            "ids": ids,
+            "references": [store.reference(twin_id) for twin_id in ids],
+            "created_at": now,
+            "ends_at": twin.scheduled_end,
+        }
 
-    @router.post("/jobs/{job_id}/fail")
+    @router.post("/jobs/{job_id:path}/fail")
     async def fail_job(job_id: str, request: Request) -> dict[str, Any]:
         job = _job(job_id)
         body = validate(FailJob, await read_json(request, required=False))
@@ -195,7 +202,7 @@ def build_control_router(state: EmulatorState) -> APIRouter:
         await job.computation_done()
         return {"id": job_id, "phase": job.phase(state.now()).value}
 
-    @router.post("/jobs/{job_id}/cancel")
+    @router.post("/jobs/{job_id:path}/cancel")
     async def cancel_job_externally(job_id: str) -> dict[str, Any]:
         job = _job(job_id)
         now = state.now()

@@ -22,6 +22,10 @@ class VendorStore(Protocol):
 
     def clone(self, job_id: str, job: EmulatedJob) -> bool: ...
 
+    def reference(self, job_id: str) -> str:
+        """What the vendor's API calls the job (Braket: the task's ARN; the others: its id)."""
+        ...
+
 
 class EmulatorState:
     """Shared services of the emulator: clock, tokens, faults, counters, jobs, vendor stores."""

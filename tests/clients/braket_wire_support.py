@@ -4,6 +4,7 @@ then answered by a handler of the test."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from airflow_quantum.clients.braket import (
     BraketSettings,
     CredentialSource,
 )
-from airflow_quantum.clients.retries import RetryPolicy
+from airflow_quantum.clients.braket.protocol import BRAKET_RETRY_POLICY
 
 KEY_ID = "AKIALOCALEMULATOR000"
 SECRET = "local-emulator-key"
@@ -120,7 +121,8 @@ def settings(**overrides: Any) -> BraketSettings:
     return BraketSettings(**values)
 
 
-FAST = RetryPolicy(max_retries=2, backoff_base=0.0, jitter=0.0)
+#: Braket's policy (what it retries, and for which requests), without the waits.
+FAST = dataclasses.replace(BRAKET_RETRY_POLICY, max_retries=2, backoff_base=0.0, jitter=0.0)
 
 
 def sync_client(fake: FakeAWS, rsps: responses.RequestsMock, **overrides: Any) -> BraketClient:

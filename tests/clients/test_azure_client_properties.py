@@ -12,6 +12,7 @@ from contextlib import suppress
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from json_fuzz_support import json_values
 
 from airflow_quantum.clients.azure.inputs import (
     ionq_circuit,
@@ -27,20 +28,6 @@ from airflow_quantum.clients.errors import QuantumError
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=30)
-)
-json_values = st.recursive(
-    scalars,
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5)
-    ),
-    max_leaves=25,
-)
 JOB_KEYS = [
     "id",
     "name",

@@ -53,6 +53,11 @@ def test_programs_that_are_not_openqasm3_are_refused(program, message) -> None:
         ({"s3_bucket": "Bad_Bucket"}, "bucket"),
         ({"tags": {"k": 1}}, "tags"),
         ({"device_parameters": "x"}, "device_parameters"),
+        ({"tags": {f"k{n}": "v" for n in range(49)}}, r"at most 48 \(2 more are the provider"),
+        ({"inputs": {"theta": "0.5"}}, "input 'theta' must be a number, a bit string"),
+        ({"inputs": {"theta": [0.5, None]}}, "input 'theta'"),
+        ({"inputs": {"theta": {"a": 1}}}, "input 'theta'"),
+        ({"inputs": {"theta": [[0.5]]}}, "input 'theta'"),
     ],
 )
 def test_bad_fields_are_named(kwargs, message) -> None:

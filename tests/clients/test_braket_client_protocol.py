@@ -25,6 +25,7 @@ from braket_wire_support import (
 )
 
 from airflow_quantum.clients.braket import BraketPreparedJob, BraketTaskStatus
+from airflow_quantum.clients.braket.protocol import CLIENT_TOKEN_TAG
 from airflow_quantum.clients.errors import (
     AuthenticationError,
     BadRequestError,
@@ -70,7 +71,7 @@ def test_create_quantum_task_sends_the_body_the_api_takes(rsps) -> None:
     action = json.loads(body["action"])  # a JSON string, not an object
     assert action["braketSchemaHeader"] == {"name": "braket.ir.openqasm.program", "version": "1"}
     assert action["source"] == BELL
-    assert body["tags"] == {"team": "q"}
+    assert body["tags"] == {"team": "q", CLIENT_TOKEN_TAG: "token-1"}
 
 
 def test_a_qpu_task_is_signed_for_the_region_of_its_device(rsps) -> None:
@@ -185,6 +186,27 @@ def test_a_throttled_create_is_sent_again_with_the_same_token(rsps) -> None:
     assert [s.json()["clientToken"] for s in fake.seen] == ["same", "same"]
 
 
+def test_a_create_answered_5xx_with_retry_after_is_looked_for_not_sent_again(rsps) -> None:
+    # A 503 may come after the task was made (a proxy's timeout): Retry-After does not make a
+    # create safe to repeat; the task is looked for by its token's tag first.
+    made: list[dict[str, Any]] = []
+
+    def service(seen):
+        if seen.path == "/quantum-task":
+            made.append(seen.json())
+            return 503, {"Retry-After": "0"}, {"message": "try later"}
+        tags = made[0]["tags"]
+        summary = task_payload(tags=tags, createdAt="2026-12-08T00:00:00.000Z")
+        assert {f["name"] for f in seen.json()["filters"]} == {"deviceArn", "createdAt"}
+        return 200, {}, {"quantumTasks": [task_payload(EU_TASK), summary]}
+
+    fake = FakeAWS(service)
+    created = sync_client(fake, rsps).create_quantum_task(bell_job(), "token-1")
+    assert created.arn == TASK
+    assert [seen.path for seen in fake.seen] == ["/quantum-task", "/quantum-tasks"]
+    assert made[0]["tags"][CLIENT_TOKEN_TAG] == "token-1"
+
+
 def test_cancel_of_a_final_task_is_an_invalid_state(rsps) -> None:
     fake = FakeAWS(lambda seen: aws_error(409, "ConflictException", "already COMPLETED"))
     client = sync_client(fake, rsps)
@@ -247,6 +269,8 @@ def test_bad_input_is_refused_before_any_request(rsps) -> None:
 
     with pytest.raises(InvalidInputError):
         list(client.search_tasks([task_filter("quantumTaskArn", [TASK] * 11)]))
+    with pytest.raises(InvalidInputError, match="256"):
+        task_filter("jobArn", "x" * 257)  # each value is a String256
     assert fake.seen == []
 
 

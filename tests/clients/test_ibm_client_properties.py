@@ -15,8 +15,8 @@ import zlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from json_fuzz_support import json_paths, provider_errors_only, replaced
 
-from airflow_quantum.clients.errors import QuantumError
 from airflow_quantum.clients.ibm import (
     IBMBackendConfiguration,
     IBMBackendStatus,
@@ -141,17 +141,10 @@ def npy_bytes():
     )
 
 
-def _provider_errors_only(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except QuantumError:
-        return None
-
-
 @PROPERTY
 @given(payload=job_like | json_values)
 def test_ibm_job_from_wire(payload):
-    job = _provider_errors_only(IBMJob.from_wire, payload)
+    job = provider_errors_only(IBMJob.from_wire, payload)
     if job is None:
         return
     # Every attribute and predicate works on whatever parsed.
@@ -173,7 +166,7 @@ def test_other_models_from_wire(payload):
         IBMBackendConfiguration,
         IBMInstanceUsage,
     ):
-        parsed = _provider_errors_only(model.from_wire, payload)
+        parsed = provider_errors_only(model.from_wire, payload)
         if isinstance(parsed, IBMJobMetrics):
             IBMQueueInfo.from_metrics("j", parsed)
 
@@ -181,7 +174,7 @@ def test_other_models_from_wire(payload):
 @PROPERTY
 @given(payload=tagged_trees, bitstrings=st.booleans())
 def test_decode_result_on_random_tagged_json(payload, bitstrings):
-    decoded = _provider_errors_only(decode_result, json.dumps(payload), bitstrings=bitstrings)
+    decoded = provider_errors_only(decode_result, json.dumps(payload), bitstrings=bitstrings)
     if decoded is not None:
         json.dumps(decoded)
 
@@ -201,31 +194,13 @@ def _valid_documents() -> list[dict]:
 VALID = _valid_documents()
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, item in node.items():
-            yield from _paths(item, (*prefix, key))
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _paths(item, (*prefix, index))
-
-
-def _replace(node, path, value):
-    if not path:
-        return value
-    copy = dict(node) if isinstance(node, dict) else list(node)
-    copy[path[0]] = _replace(node[path[0]], path[1:], value)
-    return copy
-
-
 @PROPERTY
 @given(choice=st.integers(min_value=0), replacement=json_values | tagged_trees)
 def test_decode_result_on_mutated_real_results(choice, replacement):
     document = VALID[0]
-    paths = list(_paths(document))
-    mutated = _replace(document, paths[choice % len(paths)], replacement)
-    decoded = _provider_errors_only(decode_result, json.dumps(mutated))
+    paths = json_paths(document)
+    mutated = replaced(document, paths[choice % len(paths)], replacement)
+    decoded = provider_errors_only(decode_result, json.dumps(mutated))
     if decoded is not None:
         json.dumps(decoded)
 
@@ -233,7 +208,7 @@ def test_decode_result_on_mutated_real_results(choice, replacement):
 @PROPERTY
 @given(text=st.text(max_size=200) | st.binary(max_size=200))
 def test_decode_result_on_random_text(text):
-    _provider_errors_only(decode_result, text)
+    provider_errors_only(decode_result, text)
 
 
 @PROPERTY
@@ -244,23 +219,23 @@ def test_npy_reader(raw, compress):
         array.tolist()
         array.row_major_bytes()
 
-    _provider_errors_only(read)
+    provider_errors_only(read)
     text = base64.b64encode(zlib.compress(raw) if compress else raw).decode()
-    array = _provider_errors_only(decode_ndarray, text)
+    array = provider_errors_only(decode_ndarray, text)
     if array is not None:
-        _provider_errors_only(array.tolist)
+        provider_errors_only(array.tolist)
 
 
 @PROPERTY
 @given(value=json_values)
 def test_decode_ndarray_on_random_values(value):
-    _provider_errors_only(decode_ndarray, value)
+    provider_errors_only(decode_ndarray, value)
 
 
 @PROPERTY
 @given(payload=json_values)
 def test_iam_answers(payload):
-    _provider_errors_only(token_from_answer, payload)
+    provider_errors_only(token_from_answer, payload)
 
 
 @PROPERTY

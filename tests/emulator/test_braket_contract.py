@@ -71,6 +71,7 @@ def braket(emulator) -> BraketWire:
 
 
 def test_task_operations_answer_the_model_s_shapes(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     created = braket.create(tags={"k": "v"})
     assert created.status_code == MODEL.operation_model("CreateQuantumTask").http["responseCode"]
     check(output("CreateQuantumTask"), created.json())

@@ -40,6 +40,7 @@ def test_a_completed_bell_task_shows_its_histogram(emulator):
 
 
 def test_a_queued_task_shows_its_braket_status_and_no_result(emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     braket = BraketWire(emulator.url)
     arn = braket.submit()
     control(emulator.url, "POST", f"braket/tasks/{task_id(arn)}/hold")

@@ -14,6 +14,7 @@ from braket.task_result import (
     ProgramSetTaskResult,
 )
 from braket_wire import AQUILA, FORTE, GARNET, SV1, BraketWire, aws_error, control, program
+from docs_support import example_constant
 
 ROTATION = (
     "OPENQASM 3.0;\ninput float theta;\nbit[1] b;\nqubit[1] q;\nrx(theta) q[0];\n"
@@ -28,35 +29,10 @@ def program_set(*programs: dict) -> dict:
     }
 
 
-#: Two atoms 4 um apart, driven for 4 us (within Aquila's published limits).
+#: Two atoms driven through resonance: the example DAG's program (loaded, not copied).
 AHS_PROGRAM = {
     "braketSchemaHeader": {"name": "braket.ir.ahs.program", "version": "1"},
-    "setup": {"ahs_register": {"sites": [[0, 0], [0, 4e-6]], "filling": [1, 1]}},
-    "hamiltonian": {
-        "drivingFields": [
-            {
-                "amplitude": {
-                    "time_series": {
-                        "values": [0, 1.5e7, 1.5e7, 0],
-                        "times": [0, 1e-7, 3.9e-6, 4e-6],
-                    },
-                    "pattern": "uniform",
-                },
-                "phase": {
-                    "time_series": {"values": [0, 0], "times": [0, 4e-6]},
-                    "pattern": "uniform",
-                },
-                "detuning": {
-                    "time_series": {
-                        "values": [-5e7, -5e7, 5e7, 5e7],
-                        "times": [0, 1e-7, 3.9e-6, 4e-6],
-                    },
-                    "pattern": "uniform",
-                },
-            }
-        ],
-        "localDetuning": [],
-    },
+    **example_constant("example_braket_quantum.py", "RYDBERG_PAIR"),
 }
 
 
@@ -99,12 +75,9 @@ def test_a_program_set_writes_its_parts_as_relative_s3_paths(iqm):
         result = ProgramResult.parse_raw(json.dumps(s3_json(iqm, bucket, f"{directory}/{path}")))
         folder = f"{directory}/{path.removesuffix('/results.json')}"
         source = s3_json(iqm, bucket, f"{folder}/{result.source}")
-        executables = [
-            ProgramSetExecutableResult.parse_raw(
-                json.dumps(s3_json(iqm, bucket, f"{folder}/{item}"))
-            )
-            for item in result.executableResults
-        ]
+        raw = [s3_json(iqm, bucket, f"{folder}/{item}") for item in result.executableResults]
+        assert {type(bit) for item in raw for shot in item["measurements"] for bit in shot} == {int}
+        executables = [ProgramSetExecutableResult.parse_raw(json.dumps(item)) for item in raw]
         per_program.append((source["source"], executables))
     assert [len(executables) for _, executables in per_program] == [1, 2]
     bell = per_program[0][1][0]

@@ -33,6 +33,7 @@ def limits(braket: BraketWire, **body) -> list[dict]:
 
 
 def test_a_limit_reports_queued_and_total_spend(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     arn = create_limit(braket, "5.00")
     assert arn.startswith("arn:aws:braket:us-east-1:123456789012:spending-limit/")
     [fresh] = limits(braket)
@@ -48,6 +49,7 @@ def test_a_limit_reports_queued_and_total_spend(braket, emulator):
 
 
 def test_a_task_over_what_remains_is_refused_as_a_validation_error(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     create_limit(braket, "2.50")
     first = braket.submit(FORTE, shots=10)  # $1.10 queued
     control(emulator.url, "POST", f"braket/tasks/{task_id(first)}/hold")
@@ -60,6 +62,7 @@ def test_a_task_over_what_remains_is_refused_as_a_validation_error(braket, emula
 
 
 def test_failed_and_cancelled_tasks_are_not_billed(braket, emulator):
+    control(emulator.url, "PATCH", "config", {"queue_seconds": 600})  # held, however slow
     create_limit(braket, "2.20")
     failed = braket.submit(FORTE, shots=10)
     control(emulator.url, "POST", f"jobs/{task_id(failed)}/fail", {})

@@ -4,8 +4,10 @@ search, errors, held tasks and execution windows (paced by the control API, not 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
+import requests
 from braket.task_result import GateModelTaskResult
 from braket_wire import (
     BUCKET,
@@ -50,6 +52,9 @@ def test_a_bell_task_completes_and_writes_results_json_in_the_schema(braket):
     assert result.taskMetadata.shots == 200
     tally = counts(document)
     assert set(tally) <= {"00", "11"} and sum(tally.values()) == 200
+    # The raw JSON, not the schema's coercion: each bit is the number 0 or 1, as the service
+    # writes it (the local simulators give the characters "0" and "1").
+    assert {type(bit) for shot in document["measurements"] for bit in shot} == {int}
 
 
 def test_qpu_tasks_run_on_the_state_vector_and_dm1_on_the_density_matrix(braket, emulator):
@@ -282,6 +287,18 @@ def test_missing_and_malformed_fields_are_validation_errors(braket):
     assert answer.status_code == 400
 
 
+def test_device_parameters_must_be_a_json_document_in_a_string(braket):
+    # botocore's model marks deviceParameters ``jsonvalue``, as action: JSON encoded in a string.
+    for refused in ("{not json", {"braketSchemaHeader": {}}):
+        answer = braket.request(
+            "POST", "/quantum-task", {**braket.create_body(), "deviceParameters": refused}
+        )
+        assert answer.status_code == 400, refused
+        assert "deviceParameters" in aws_error(answer)[1]
+    accepted = {**braket.create_body(), "deviceParameters": json.dumps({"a": 1})}
+    assert braket.request("POST", "/quantum-task", accepted).status_code == 201
+
+
 def test_retired_and_offline_devices_answer_410_and_424(braket, emulator):
     for retired, region in (
         ("arn:aws:braket:us-west-1::device/qpu/rigetti/Ankaa-3", "us-west-1"),
@@ -349,6 +366,24 @@ def test_search_refuses_unknown_filters_and_bad_tokens(braket):
     assert braket.search([], maxResults=101).status_code == 400
 
 
+def test_search_filter_values_are_at_most_256_characters_and_ten(braket, emulator):
+    # botocore: SearchQuantumTasksFilterValuesList of 1 to 10 String256 (so SearchDevices' and
+    # SearchSpendingLimits' filters).
+    for values in (["x" * 257], [f"v{n}" for n in range(11)]):
+        for path, name in (
+            ("/quantum-tasks", "deviceArn"),
+            ("/devices", "deviceArn"),
+            ("/spending-limits", "deviceArn"),
+        ):
+            body = {"filters": [{"name": name, "operator": "EQUAL", "values": values}]}
+            if path == "/devices":
+                del body["filters"][0]["operator"]
+            answer = braket.request("POST", path, body)
+            assert answer.status_code == 400, (path, answer.text)
+            assert aws_error(answer)[0] == "ValidationException"
+    assert braket.search([{"name": "deviceArn", "operator": "EQUAL", "values": ["x" * 256]}]).ok
+
+
 def test_injected_throttling_and_internal_errors_are_aws_shaped(braket, emulator):
     control(
         emulator.url,
@@ -397,9 +432,18 @@ def test_a_held_task_can_be_finished_and_cloned_through_the_shared_verbs(braket,
     hold(emulator, arn)
     twins = control(emulator.url, "POST", f"jobs/{task_id(arn)}/clone", {"count": 2})
     assert len(twins["ids"]) == 2
-    for twin in twins["ids"]:
-        twin_arn = arn.rsplit("/", 1)[0] + "/" + twin
+    for twin, twin_arn in zip(twins["ids"], twins["references"], strict=True):
+        assert twin_arn == arn.rsplit("/", 1)[0] + "/" + twin  # what clients call it
         assert braket.task(twin_arn)["deviceArn"] == SV1
+    # The control routes that act on a job take a task's ARN too (as written, or URL-encoded).
+    more = control(emulator.url, "POST", f"jobs/{quote(arn, safe='')}/clone", {"count": 1})
+    assert braket.task(more["references"][0])["status"] == "QUEUED"
+    other_region = arn.replace("us-east-1", "eu-north-1")
+    answer = requests.post(f"{emulator.url}/_emulator/jobs/{other_region}/clone", timeout=30)
+    assert answer.status_code == 404  # the id alone is not enough: the ARN must be the task's
+    assert len(braket.search([]).json()["quantumTasks"]) == 4
+    control(emulator.url, "POST", f"jobs/{more['references'][0]}/finish")
+    assert braket.task(more["references"][0])["status"] == "COMPLETED"
     assert braket.finished(arn)["status"] == "COMPLETED"
 
 

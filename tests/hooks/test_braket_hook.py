@@ -108,6 +108,23 @@ def test_a_connection_without_region_is_refused(monkeypatch) -> None:
         BraketHook("braket_noregion").get_conn()
 
 
+def test_braket_endpoint_reaches_the_emulator_when_the_connection_names_none(
+    emulator, monkeypatch
+) -> None:
+    extra = {"region_name": "us-east-1", "allow_insecure_http": True, "service_config": {}}
+    conn = {"conn_type": "aws", "login": "AKIALOCALEMULATOR000", "password": "local-emulator-key"}
+    monkeypatch.setenv("AIRFLOW_CONN_BRAKET_ENV", json.dumps({**conn, "extra": extra}))
+    monkeypatch.setenv("BRAKET_ENDPOINT", emulator.url)  # the SDK's variable
+    assert BraketHook("braket_env").test_connection() == (
+        True,
+        f"Connected to Amazon Braket in us-east-1 at {emulator.url}; SV1 is ONLINE",
+    )
+    braket = {"braket": {"endpoint_url": "http://127.0.0.1:9"}}
+    extra["service_config"] = braket  # the connection's own endpoint comes first
+    monkeypatch.setenv("AIRFLOW_CONN_BRAKET_ENV", json.dumps({**conn, "extra": extra}))
+    assert BraketHook("braket_env").get_conn().settings.endpoint_url == "http://127.0.0.1:9"
+
+
 def test_least_busy_picks_the_shortest_queue(braket_connection, emulator) -> None:
     garnet = "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet"
     forte = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import runpy
-from pathlib import Path
 from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 from airflow_face_support import SECRET, control, finish, hold, make_context, run_trigger
+from docs_support import example_constant
 
 from airflow_quantum.hooks.braket import BraketHook
 from airflow_quantum.operators.braket import (
@@ -31,9 +30,7 @@ AQUILA = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
 BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
 FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
 #: Two atoms driven through resonance: the example DAG's program (loaded, not copied).
-AHS_PROGRAM = runpy.run_path(
-    str(Path(__file__).parents[2] / "example_dags" / "example_braket_quantum.py")
-)["RYDBERG_PAIR"]
+AHS_PROGRAM = example_constant("example_braket_quantum.py", "RYDBERG_PAIR")
 
 
 def bell(**kwargs: Any) -> BraketRunQuantumTaskOperator:
@@ -94,7 +91,11 @@ def test_deferred_the_task_waits_in_the_trigger_and_resumes_with_counts(
     assert sum(result["counts"].values()) == 100
 
 
-def test_a_retry_reattaches_instead_of_paying_twice(braket_connection, emulator):
+@pytest.mark.parametrize("reading", ["idempotent", "first", "ignored"])
+def test_a_retry_reattaches_instead_of_paying_twice(braket_connection, emulator, reading):
+    # Whatever the service does with a clientToken it has seen (UNVERIFIED): the retry finds
+    # the first try's task by its tag, not by the token.
+    control(emulator, "PATCH", "/config", {"braket_client_token": reading})
     hold(emulator)
     first = bell(wait_for_completion=False)
     arn = first.execute(make_context(first, try_number=1))

@@ -7,7 +7,9 @@ Whatever a DAG author passes, an operator either works or fails with the provide
 ``KeyError``... And whatever failed, the emulator saw no new job: a bad input costs nothing.
 
 Each example runs the operator's real ``execute`` against the emulator over loopback HTTP
-(``wait_for_completion=False``, so a valid input returns the job id after submitting).
+(``wait_for_completion=False``, so a valid input returns the job id after submitting). Braket's
+are drawn near the service's limits (each device's shots, 100 executables a program set, the
+example DAG's AHS program with one value replaced) and through templates rendered from params.
 Response parsers (job models, result decoders, IAM/Entra answers, error bodies) are fuzzed in
 tests/clients/test_*_client_properties.py.
 """
@@ -22,8 +24,10 @@ import pytest
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
 from airflow_face_support import BELL_IONQ, BELL_QASM, BELL_QASM2, make_context, stats
+from docs_support import example_constant
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from json_fuzz_support import mutated_json
 
 from airflow_quantum.clients.errors import ConfigurationError, InvalidInputError, QuantumError
 from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
@@ -45,6 +49,7 @@ from airflow_quantum.operators.ibm_quantum_sessions import (
     IBMQuantumOpenSessionOperator,
 )
 from airflow_quantum.sensors.azure_quantum import AzureQuantumJobSensor
+from airflow_quantum.sensors.braket import BraketTaskSensor
 from airflow_quantum.sensors.ibm_quantum import IBMQuantumJobSensor
 
 FUZZ = settings(
@@ -299,10 +304,9 @@ def test_azure_job_id_operators(emulator, azure_connection, job_id, which):
     | st.lists(names | st.sampled_from(["succeeded", "running"]))
     | json_values,
     max_poll=durations,
-    azure=st.booleans(),
+    sensor=st.sampled_from([AzureQuantumJobSensor, IBMQuantumJobSensor, BraketTaskSensor]),
 )
-def test_sensor_constructors(target_states, max_poll, azure):
-    sensor = AzureQuantumJobSensor if azure else IBMQuantumJobSensor
+def test_sensor_constructors(target_states, max_poll, sensor):
     try:
         built = sensor(
             task_id="wait", job_id="j", target_states=target_states, max_poll_interval=max_poll
@@ -393,84 +397,144 @@ def test_an_endpoint_that_is_not_a_url_is_named(endpoint, field):
 # ------------------------------------------------------------------------------ Braket
 
 BRAKET_BELL = "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nh q[0];\ncnot q[0], q[1];\nc = measure q;\n"
+BRAKET_ROTATION = (
+    "OPENQASM 3.0;\ninput float theta;\nbit[1] b;\nqubit[1] q;\nrx(theta) q[0];\n"
+    "b[0] = measure q[0];\n"
+)
+SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+AQUILA = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
+GARNET = "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet"
+#: The example DAG's Rydberg pair (one source for it: the DAG).
+RYDBERG_PAIR = example_constant("example_braket_quantum.py", "RYDBERG_PAIR")
 devices = sometimes(
-    "arn:aws:braket:::device/quantum-simulator/amazon/sv1",
+    SV1,
     names
     | st.sampled_from(
         [
             "arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1",  # retired
-            "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet",
-            "arn:aws:braket:us-east-1::device/qpu/quera/Aquila",  # no gate-model programs
+            "arn:aws:braket:us-west-1::device/qpu/rigetti/Ankaa-3",  # retired
+            "arn:aws:braket:::device/quantum-simulator/amazon/tn1",  # retired
+            GARNET,
+            AQUILA,  # no gate-model programs
+            "arn:aws:braket:eu-north-1::device/qpu/aqt/Ibex-Q1",  # at most 2,000 shots
+            "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1",
             "arn:aws:braket:::device/quantum-simulator/amazon/nosuch",
+            "arn:aws:braket:eu-north-1::device/qpu/ionq/Forte-1",  # not in that region
+            "arn:aws:braket:us-east-1::device/qpu/quera/Aquila/",
+            "arn:aws:braket:us-east-1::quantum-task/0000",
+            "arn:aws:s3:::device/quantum-simulator/amazon/sv1",
+            " arn:aws:braket:::device/quantum-simulator/amazon/sv1",
         ]
     )
     | json_values,
 )
+#: Shots at the devices' edges (0 on a simulator, each QPU's most, one more) and beyond.
+braket_shots = sometimes(
+    100,
+    st.sampled_from([0, 1, 1000, 1001, 2000, 2001, 5000, 5001, 20_000, 100_000, 100_001])
+    | st.integers(-3, 10**12)
+    | shots,
+)
 tag_maps = st.none() | st.dictionaries(names, names, max_size=4) | json_values
 
 
-@FUZZ
-@given(
-    program=sometimes(BRAKET_BELL, mutated(BRAKET_BELL) | json_values),
-    device=devices,
-    shots=shots,
-    tags=tag_maps,
-    inputs=st.none() | json_values,
-    device_parameters=st.none() | json_values,
-    bucket=st.none() | names,
-)
-def test_braket_quantum_task_inputs(
-    emulator, braket_connection, program, device, shots, tags, inputs, device_parameters, bucket
-):
-    from airflow_quantum.operators.braket import BraketRunQuantumTaskOperator
-
-    outcome_is_clean(
-        lambda: BraketRunQuantumTaskOperator(
-            task_id="task",
-            **no_wait(
-                program=program,
-                device_arn=device,
-                shots=shots,
-                tags=tags,
-                inputs=inputs,
-                device_parameters=device_parameters,
-                s3_bucket=bucket,
-                s3_prefix=None if bucket is None else "fuzz",
-            ),
-        ),
-        emulator,
-        "braket",
+#: Program sets: valid, near the 100-executable limit on either side, broken programs, and
+#: (program, inputs) pairs whose input lists make many executables or disagree in length.
+program_sets = sometimes(
+    [BRAKET_BELL],
+    st.lists(mutated(BRAKET_BELL) | json_values, max_size=3)
+    | st.integers(98, 102).map(lambda n: [BRAKET_BELL] * n)
+    | st.integers(95, 105).map(lambda n: [(BRAKET_ROTATION, {"theta": [0.1] * n})])
+    | st.tuples(st.integers(1, 60), st.integers(1, 60)).map(
+        lambda sizes: [(BRAKET_ROTATION, {"theta": [0.5] * sizes[0]}), [BRAKET_BELL] * sizes[1]]
     )
+    | st.lists(st.tuples(mutated(BRAKET_ROTATION), json_values), max_size=3),
+)
+#: AHS programs: the example's, with one value replaced anywhere in it, or anything.
+ahs_programs = sometimes(
+    RYDBERG_PAIR,
+    mutated_json(RYDBERG_PAIR, json_values | st.floats() | st.integers(-(10**12), 10**12))
+    | json_values,
+)
 
 
 @FUZZ
 @given(
-    programs=sometimes([BRAKET_BELL], st.lists(mutated(BRAKET_BELL) | json_values, max_size=3)),
-    ahs=json_values,
-    shots=shots,
+    programs=program_sets,
+    device=sometimes(SV1, st.sampled_from([GARNET, AQUILA]) | devices),
+    shots=braket_shots,
 )
-def test_braket_program_set_and_ahs_inputs(emulator, braket_connection, programs, ahs, shots):
-    from airflow_quantum.operators.braket import (
-        BraketRunAHSOperator,
-        BraketRunProgramSetOperator,
-    )
+def test_braket_program_set_inputs(emulator, braket_connection, programs, device, shots):
+    from airflow_quantum.operators.braket import BraketRunProgramSetOperator
 
-    sv1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
-    aquila = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
     outcome_is_clean(
         lambda: BraketRunProgramSetOperator(
-            task_id="set", **no_wait(programs=programs, device_arn=sv1, shots=shots)
+            task_id="set", **no_wait(programs=programs, device_arn=device, shots=shots)
         ),
         emulator,
         "braket",
     )
+
+
+@FUZZ
+@given(ahs=ahs_programs, device=sometimes(AQUILA, devices), shots=braket_shots)
+def test_braket_ahs_inputs(emulator, braket_connection, ahs, device, shots):
+    from airflow_quantum.operators.braket import BraketRunAHSOperator
+
     outcome_is_clean(
         lambda: BraketRunAHSOperator(
-            task_id="ahs", **no_wait(ahs_program=ahs, device_arn=aquila, shots=shots)
+            task_id="ahs", **no_wait(ahs_program=ahs, device_arn=device, shots=shots)
         ),
         emulator,
         "braket",
     )
+
+
+@FUZZ
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["device", "program", "tag", "theta", "bucket"]),
+        names | json_values | st.sampled_from([SV1, AQUILA, BRAKET_BELL, "0.5", "{{ 7 * 7 }}"]),
+    )
+)
+def test_braket_templated_inputs(emulator, braket_connection, params):
+    """Fields rendered from ``params`` (as a DAG run renders them: text) are checked as
+    written ones are: a bad value is refused before anything is created."""
+    from airflow_quantum.operators.braket import BraketRunQuantumTaskOperator
+
+    def build() -> Any:
+        operator = BraketRunQuantumTaskOperator(
+            task_id="templated",
+            **no_wait(
+                device_arn="{{ params.device }}",
+                program="{{ params.program }}",
+                tags={"team": "{{ params.tag }}"},
+                inputs={"theta": "{{ params.theta }}"},
+                s3_bucket="{{ params.bucket }}",
+                s3_prefix="fuzz",
+                shots=10,
+            ),
+        )
+        operator.render_template_fields({"params": params})
+        return operator
+
+    outcome_is_clean(build, emulator, "braket")
+
+
+@FUZZ
+@given(job_id=names | json_values | devices, which=st.integers(0, 2))
+def test_braket_task_arn_operators_and_sensor(emulator, braket_connection, job_id, which):
+    from airflow_quantum.operators.braket import (
+        BraketCancelTaskOperator,
+        BraketGetResultsOperator,
+    )
+
+    builders = [
+        lambda: BraketGetResultsOperator(task_id="results", job_id=job_id, timeout=1),
+        lambda: BraketCancelTaskOperator(task_id="cancel", job_id=job_id),
+        lambda: BraketTaskSensor(task_id="wait", job_id=job_id, timeout=1, poke_interval=0.1),
+    ]
+    outcome_is_clean(builders[which], emulator, "braket")
 
 
 aws_extras = st.fixed_dictionaries(

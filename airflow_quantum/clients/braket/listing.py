@@ -14,6 +14,7 @@ from airflow_quantum.clients.errors import InvalidInputError
 MAX_RESULTS = 100
 MAX_FILTERS = 10
 MAX_VALUES = 10
+MAX_VALUE_LENGTH = 256
 TASK_FILTER_NAMES = ("quantumTaskArn", "deviceArn", "jobArn", "status", "createdAt")
 OPERATORS = ("LT", "LTE", "EQUAL", "GT", "GTE", "BETWEEN")
 
@@ -24,7 +25,12 @@ def task_filter(name: str, values: Any, operator: str = "EQUAL") -> dict[str, An
         raise InvalidInputError(f"a task filter's name is one of {', '.join(TASK_FILTER_NAMES)}")
     if operator not in OPERATORS:
         raise InvalidInputError(f"a task filter's operator is one of {', '.join(OPERATORS)}")
-    items = [values] if isinstance(values, str | datetime) else list(values)
+    if isinstance(values, str | datetime):
+        items = [values]
+    elif isinstance(values, list | tuple):
+        items = list(values)
+    else:
+        raise InvalidInputError(f"a filter's values are a string or a list, got {values!r:.40}")
     if not 1 <= len(items) <= MAX_VALUES:
         raise InvalidInputError(f"a filter takes 1 to {MAX_VALUES} values, got {len(items)}")
     texts = [_text(value) for value in items]
@@ -36,8 +42,11 @@ def _text(value: Any) -> str:
         if value.tzinfo is None:
             raise InvalidInputError("createdAt filter values must be timezone-aware")
         return value.isoformat()
-    if not isinstance(value, str) or not value:
-        raise InvalidInputError(f"filter values must be non-empty strings, got {value!r:.40}")
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_VALUE_LENGTH:
+        raise InvalidInputError(
+            f"filter values must be strings of 1 to {MAX_VALUE_LENGTH} characters, "
+            f"got {value!r:.40}"
+        )
     return value
 
 

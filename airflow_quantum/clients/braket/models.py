@@ -8,6 +8,7 @@ predicates; a task's id is its ARN.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from pydantic import Field
@@ -64,6 +65,12 @@ BRAKET_FAILURES = FailureTable(
 )
 
 
+def _count(text: str | None) -> int | None:
+    """A count the service writes as text (``"3"``); None for anything else (``">2000"``)."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 class BraketQueueInfo(WireModel):
     """``queueInfo`` of a task (``additionalAttributeNames=QueueInfo``)."""
 
@@ -76,8 +83,7 @@ class BraketQueueInfo(WireModel):
     @property
     def position(self) -> int | None:
         """The position as a number; None when the service says something else (``">2000"``)."""
-        text = (self.position_text or "").strip()
-        return int(text) if text.isdigit() else None
+        return _count(self.position_text)
 
 
 class BraketActionMetadata(WireModel):
@@ -267,8 +273,7 @@ class BraketDevice(WireModel):
                 entry.queue == "QUANTUM_TASKS_QUEUE"
                 and (entry.queue_priority or "Normal") == priority
             ):
-                text = (entry.queue_size or "").strip()
-                return int(text) if text.isdigit() else None
+                return _count(entry.queue_size)
         return None
 
 
@@ -304,7 +309,8 @@ class BraketSpendingLimit(WireModel):
             queued = float(self.queued_spend or 0)
         except ValueError:
             return None
-        return round(limit - total - queued, 6)
+        left = limit - total - queued
+        return round(left, 6) if math.isfinite(left) else None  # "NaN" and "Infinity" parse
 
 
 class BraketSpendingLimitPage(WireModel):

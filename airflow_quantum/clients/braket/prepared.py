@@ -23,8 +23,12 @@ AHS_PROGRAM = "braket.ir.ahs.program"
 MAX_EXECUTABLES = 100
 #: ``clientToken`` is 1 to 64 characters.
 MAX_CLIENT_TOKEN = 64
-#: Tags of one task at most (AWS's limit for a resource), the idempotency tag included.
+#: Tags of one task at most (AWS's limit for a resource), the provider's own included: the
+#: task instance's idempotency key and the request's client token (``PROVIDER_TAGS``).
 MAX_TAGS = 50
+PROVIDER_TAGS = 2
+#: A bit string, the one kind of text an OpenQASM program's input may be.
+_BITS = re.compile(r"^[01]+$")
 
 DEVICE_ARN = re.compile(r"^arn:aws[a-z-]*:braket:[a-z0-9-]*:[0-9]{0,12}:device/[A-Za-z0-9._/-]+$")
 TASK_ARN = re.compile(r"^arn:aws[a-z-]*:braket:[a-z0-9-]+:[0-9]{12}:quantum-task/[A-Za-z0-9-]+$")
@@ -106,7 +110,25 @@ def _program(source: Any, inputs: Any, where: str) -> dict[str, Any]:
         if not isinstance(inputs, Mapping) or not all(isinstance(k, str) for k in inputs):
             raise InvalidInputError(f"{where} inputs must be a dict of input names to values")
         program["inputs"] = _json_value(dict(inputs), f"{where} inputs")
+        for name, value in inputs.items():
+            if not all(_input_leaf(item) for item in _leaves(value)):
+                raise InvalidInputError(
+                    f"{where} input {name!r} must be a number, a bit string or a list of them, "
+                    f"got {value!r:.40} (a templated value renders as text unless the DAG "
+                    "sets render_template_as_native_obj)"
+                )
     return program
+
+
+def _leaves(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _input_leaf(value: Any) -> bool:
+    """What ``braket.ir.openqasm.Program`` takes as an input: an int, a float or bits."""
+    if isinstance(value, str):
+        return bool(_BITS.match(value))
+    return isinstance(value, int | float)
 
 
 def executables_of(program: Mapping[str, Any], where: str) -> int:
@@ -227,7 +249,7 @@ class BraketPreparedJob:
             device_parameters=None
             if device_parameters is None
             else _json_value(dict(device_parameters), "device_parameters"),
-            tags=_tags(tags),
+            tags=_tags(tags, MAX_TAGS - PROVIDER_TAGS),
             reservation_arn=reservation_arn,
         )
         return job.with_output(s3_bucket, s3_prefix) if s3_bucket is not None else job
@@ -281,13 +303,15 @@ def _client_token(token: Any) -> str:
     return token
 
 
-def _tags(tags: Any) -> dict[str, str]:
+def _tags(tags: Any, most: int = MAX_TAGS) -> dict[str, str]:
     if tags is None:
         return {}
     if not isinstance(tags, Mapping) or not all(
         isinstance(k, str) and k and isinstance(v, str) for k, v in tags.items()
     ):
         raise InvalidInputError("tags must be a dict of non-empty string keys to string values")
-    if len(tags) > MAX_TAGS:
-        raise InvalidInputError(f"at most {MAX_TAGS} tags, got {len(tags)}")
+    if len(tags) > most:
+        reserved = MAX_TAGS - most
+        why = f" ({reserved} more are the provider's)" if reserved else ""
+        raise InvalidInputError(f"tags: at most {most}{why}, got {len(tags)}")
     return dict(tags)

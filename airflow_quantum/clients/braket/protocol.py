@@ -10,6 +10,8 @@ from S3 with the same signer (``s3``, the task's region).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -44,8 +46,10 @@ VENDOR = "Amazon Braket"
 T = TypeVar("T")
 
 #: botocore's "standard" retry mode: throttling and 5xx, a few attempts, exponential backoff
-#: with full jitter capped at 20 s. Every Braket write carries a ``clientToken``, so a POST
-#: whose answer was lost is safe to send again.
+#: with full jitter capped at 20 s. Every request but ``CreateQuantumTask`` is marked safe to
+#: repeat (reads, searches, and writes that change nothing the second time). A create is sent
+#: again by the transport only when refused (429) or never sent (no connection); after an
+#: answer that leaves open whether the task exists, ``create_quantum_task`` looks for it first.
 BRAKET_RETRY_POLICY = RetryPolicy(
     max_retries=4,
     backoff_base=1.0,
@@ -53,8 +57,18 @@ BRAKET_RETRY_POLICY = RetryPolicy(
     backoff_max=20.0,
     jitter=0.5,
     retry_statuses=frozenset({429, 500, 502, 503, 504}),
-    unsafe_retry_statuses=frozenset({429, 500, 502, 503, 504}),
+    unsafe_retry_statuses=frozenset({429}),
+    unsafe_retry_with_retry_after=False,  # a 5xx with Retry-After may follow a made task
 )
+#: The tag every task is created with: its ``clientToken``, so that a create whose answer was
+#: lost is found by a search (its summaries carry tags) whatever the service does with tokens.
+CLIENT_TOKEN_TAG = "airflow-quantum:client-token"
+#: How often a create whose answer was lost is looked for and sent again, at most.
+LOST_CREATE_ROUNDS = 3
+#: How far before the request a lost task's ``createdAt`` may read (clock skew), and how many
+#: pages of the device's tasks created since then are read looking for it.
+LOST_CREATE_SKEW = datetime.timedelta(minutes=10)
+LOST_CREATE_PAGES = 10
 
 
 def braket_error(exc: QuantumAPIError) -> QuantumAPIError | InvalidInputError:
@@ -110,7 +124,7 @@ class BraketProtocol(QuantumClient[BraketSettings]):
             except (TypeError, ValueError) as exc:
                 raise InvalidInputError(f"the request body is not valid JSON: {exc}") from exc
             headers["Content-Type"] = "application/json"
-        # Every write carries a clientToken (or is a search): repeating it is harmless.
+        # Reads, searches and writes that change nothing the second time (a create is not).
         return Request(
             method, url, content=content, headers=headers, idempotent=True,
             signing=("braket", region),
@@ -133,22 +147,67 @@ class BraketProtocol(QuantumClient[BraketSettings]):
     @operation
     def create_quantum_task(
         self, job: BraketPreparedJob, client_token: str | None = None
-    ) -> Call[models.BraketCreatedTask]:
+    ) -> Flow[models.BraketCreatedTask]:
         """``CreateQuantumTask`` in the device's region -> ``BraketCreatedTask`` (its ARN).
 
-        ``client_token`` (1-64 characters, default the job's, else a new UUID) makes the
-        request idempotent: the same token sent again returns the task it created instead of a
-        second one. 402 raises ``QuotaExhaustedError``, 410 ``RetiredTargetError`` (nothing
-        was created).
+        ``client_token`` (1-64 characters, default the job's, else a new UUID) is sent as the
+        request's ``clientToken`` and as the task's ``CLIENT_TOKEN_TAG``. What the service does
+        with a token it has seen is not documented (UNVERIFIED: the same task, a conflict, or
+        a new task), so no reading is relied on: when the answer is lost (no answer, or a 5xx
+        that may come after the task was made), the device's tasks created since shortly
+        before are searched for the tag, and the request is sent again only if none has it.
+        402 raises ``QuotaExhaustedError``, 410 ``RetiredTargetError`` (nothing was created).
         """
         if not isinstance(job, BraketPreparedJob):
             raise InvalidInputError(
                 f"create_quantum_task takes a BraketPreparedJob, got {type(job).__name__}"
             )
-        body = job.body(client_token or job.client_token or str(uuid.uuid4()))
+        token = client_token or job.client_token or str(uuid.uuid4())
+        body = job.with_tag(CLIENT_TOKEN_TAG, token).body(token)
         region = self.settings.region_for(job.device_arn)
-        request = self.request("POST", "/quantum-task", region=region, body=body)
-        return self._json(request, self._model(models.BraketCreatedTask, "created task"))
+        request = dataclasses.replace(
+            self.request("POST", "/quantum-task", region=region, body=body), idempotent=False
+        )
+        create = self._json(request, self._model(models.BraketCreatedTask, "created task"))
+        since = datetime.datetime.now(datetime.UTC) - LOST_CREATE_SKEW
+        for _ in range(LOST_CREATE_ROUNDS - 1):
+            try:
+                return (yield create)
+            except ServiceError as lost:
+                # No answer, or a 5xx: the task may exist (a 424 says the device is offline).
+                if (lost.status or 500) < 500:
+                    raise
+                found = yield from self._task_tagged(job.device_arn, region, token, since, lost)
+                if found is not None:
+                    return models.BraketCreatedTask(quantumTaskArn=found)
+        return (yield create)  # the last round: its error is the caller's
+
+    def _task_tagged(
+        self,
+        device_arn: str,
+        region: str,
+        token: str,
+        since: datetime.datetime,
+        lost: ServiceError,
+    ) -> Flow[str | None]:
+        """The ARN of the device's task created since ``since`` with ``token`` as its
+        ``CLIENT_TOKEN_TAG`` (None: there is none); ``lost`` again if the search fails too."""
+        filters = [
+            listing.task_filter("deviceArn", device_arn),
+            listing.task_filter("createdAt", since, "GTE"),
+        ]
+        pager = type(self).search_tasks.build(
+            self, filters, region=region, max_pages=LOST_CREATE_PAGES
+        )
+        while (call := pager.next_call()) is not None:
+            try:
+                tasks = yield call
+            except ServiceError:
+                raise lost from None
+            for task in tasks:
+                if task.tags.get(CLIENT_TOKEN_TAG) == token:
+                    return task.arn
+        return None
 
     @operation
     def get_job(self, arn: str, *, queue_info: bool = False) -> Call[models.BraketQuantumTask]:

@@ -146,6 +146,9 @@ class AzureStore:
     def new_job_id(self) -> str:
         return str(uuid.uuid4())
 
+    def reference(self, job_id: str) -> str:
+        return job_id
+
     def remove_job(self, record: AzureJob) -> None:
         self.jobs.pop(record.id, None)
         self.workspace_jobs.get(record.workspace, {}).pop(record.id, None)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from airflow_quantum_emulator.bodies import read_json, validate
 from airflow_quantum_emulator.braket.devices import DEVICES, Device, capabilities_json, serves
-from airflow_quantum_emulator.braket.search import apply_filters, page
+from airflow_quantum_emulator.braket.search import FilterName, FilterValues, apply_filters, page
 from airflow_quantum_emulator.braket.sigv4 import Caller
 from airflow_quantum_emulator.braket.store import BraketStore
 from airflow_quantum_emulator.errors import VendorError
@@ -27,8 +27,8 @@ UPDATED_AT = "2026-08-01T00:00:00Z"
 
 class DeviceFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[StrictStr, Field(min_length=1, max_length=64)]
-    values: Annotated[list[StrictStr], Field(min_length=1, max_length=10)]
+    name: FilterName
+    values: FilterValues
 
 
 class SearchDevicesRequest(BaseModel):

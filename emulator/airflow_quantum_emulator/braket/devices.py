@@ -3,9 +3,10 @@
 ``deviceCapabilities`` is a JSON string in the shape of ``amazon-braket-schemas`` (the header
 names the schema the SDK parses it with); tests parse every device's through the schemas.
 Prices are the wire page's where it has them (a task: $0.30; a shot: IonQ Forte $0.08, IQM
-Garnet $0.00145, QuEra Aquila $0.01; simulators $0.075 a minute); the others are marked
-``UNVERIFIED`` below. Every device is open all day (``Everyday`` 00:00-23:59) unless the
-control API narrows its windows, so that no test or demo depends on the hour it runs at.
+Garnet $0.00145, QuEra Aquila $0.01); the others (and the simulators' $0.075 a minute) are
+marked ``UNVERIFIED`` below. What a provider's QPUs share is written once, in its ``Family``.
+Every device is open all day (``Everyday`` 00:00-23:59) unless the control API narrows its
+windows, so that no test or demo depends on the hour it runs at.
 """
 
 from __future__ import annotations
@@ -99,15 +100,40 @@ class Device:
         return TASK_PRICE + self.price_per_shot * shots
 
 
-def _qpu(region: str, provider: str, name: str, **fields: Any) -> Device:
-    return Device(
-        arn=f"arn:aws:braket:{region}::device/qpu/{provider.lower()}/{name}",
-        name=name,
-        provider={"ionq": "IonQ", "iqm": "IQM", "quera": "QuEra", "aqt": "AQT"}.get(
-            provider, provider
-        ),
-        **fields,
-    )
+@dataclass(frozen=True)
+class Family:
+    """What every QPU of one provider shares (its region, capability schema, shots, native
+    gates, actions and limits), written once; ``qpu`` makes one of its devices."""
+
+    provider: str
+    region: str
+    schema: str
+    shots_range: tuple[int, int]
+    native_gates: tuple[str, ...] = ()
+    actions: tuple[str, ...] = (PROGRAM,)
+    engine: str = "sv"
+    max_total_shots: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def qpu(self, name: str, qubits: int, price_per_shot: float, **fields: Any) -> Device:
+        """The device ``name`` of this family (``fields`` override the family's values)."""
+        shared = {
+            "schema": self.schema,
+            "shots_range": self.shots_range,
+            "native_gates": self.native_gates,
+            "actions": self.actions,
+            "engine": self.engine,
+            "max_total_shots": self.max_total_shots,
+            "extra": self.extra,
+        }
+        return Device(
+            arn=f"arn:aws:braket:{self.region}::device/qpu/{self.provider.lower()}/{name}",
+            name=name,
+            provider=self.provider,
+            qubits=qubits,
+            price_per_shot=price_per_shot,
+            **{**shared, **fields},
+        )
 
 
 def _simulator(name: str, **fields: Any) -> Device:
@@ -116,159 +142,99 @@ def _simulator(name: str, **fields: Any) -> Device:
         name=name,
         provider="Amazon Braket",
         schema="braket.device_schema.simulators.gate_model_simulator_device_capabilities",
-        price_per_minute=0.075,
+        price_per_minute=0.075,  # UNVERIFIED: not on the wire page
         poll_interval_ms=500,
+        # UNVERIFIED: the wire page names IQM and Rigetti for program sets; the simulators take
+        # them too here (accepted rather than refused while it is not known).
         actions=(PROGRAM, PROGRAM_SET),
         **fields,
     )
 
 
-IONQ = "braket.device_schema.ionq.ionq_device_capabilities"
-IQM = "braket.device_schema.iqm.iqm_device_capabilities"
-RIGETTI = "braket.device_schema.rigetti.rigetti_device_capabilities"
-QUERA = "braket.device_schema.quera.quera_device_capabilities"
-AQT = "braket.device_schema.aqt.aqt_device_capabilities"
+IONQ = Family(
+    "IonQ",
+    "us-east-1",
+    "braket.device_schema.ionq.ionq_device_capabilities",
+    (1, 5000),
+    ("gpi", "gpi2", "zz"),
+)
+IQM = Family(
+    "IQM",
+    "eu-north-1",
+    "braket.device_schema.iqm.iqm_device_capabilities",
+    (1, 20_000),
+    ("cz", "prx"),
+    (PROGRAM, PROGRAM_SET),
+    max_total_shots=200_000,
+)
+RIGETTI = Family(
+    "Rigetti",
+    "us-west-1",
+    "braket.device_schema.rigetti.rigetti_device_capabilities",
+    (1, 50_000),
+    ("rx", "rz", "iswap"),
+    (PROGRAM, PROGRAM_SET),
+    max_total_shots=200_000,
+)
+QUERA = Family(
+    "QuEra",
+    "us-east-1",
+    "braket.device_schema.quera.quera_device_capabilities",
+    (1, 1000),
+    actions=(AHS,),
+    engine="ahs",
+)
+AQT = Family(
+    "AQT",
+    "eu-north-1",
+    "braket.device_schema.aqt.aqt_device_capabilities",
+    (1, 2000),  # the wire page: Ibex-Q1 takes at most 2,000 shots
+    ("prx", "rz", "xx"),
+    extra={  # the AQT schema requires both; figures UNVERIFIED (typical trapped-ion values)
+        "provider": {
+            "braketSchemaHeader": {
+                "name": "braket.device_schema.aqt.aqt_provider_properties",
+                "version": "1",
+            },
+            "properties": {
+                "single_qubit_gate_fidelity": {
+                    str(q): {"value": 99.9, "uncertainty": 0.05} for q in range(12)
+                },
+                "mean_two_qubit_gate_fidelity": {"value": 97.5, "uncertainty": 0.5},
+                "spam_fidelity_lower_bound": 99.0,
+                "t2_coherence_time_s": {"value": 0.2, "uncertainty": 0.05},
+                "t1_s": {"value": 1.17, "uncertainty": 0.01},
+                "readout_time_micros": 1500.0,
+                "single_qubit_gate_duration_micros": 20.0,
+                "two_qubit_gate_duration_micros": 200.0,
+                "updated_at": "2026-08-01T00:00:00Z",
+            },
+        },
+        "standardized": {
+            "braketSchemaHeader": {
+                "name": "braket.device_schema.standardized_gate_model_qpu_device_properties",
+                "version": "3",
+            },
+            "oneQubitProperties": {},
+            "twoQubitProperties": {},
+        },
+    },
+)
 
+#: Prices per shot: the wire page's for Forte-1, Garnet and Aquila; the others UNVERIFIED.
 DEVICES: tuple[Device, ...] = (
     _simulator("SV1", qubits=34, engine="sv", shots_range=(0, 100_000), max_total_shots=100_000),
     _simulator("DM1", qubits=17, engine="dm", shots_range=(0, 150_000), max_total_shots=150_000),
     _simulator("TN1", qubits=50, engine="sv", shots_range=(0, 1000), retired="2026-06"),
-    _qpu(
-        "us-east-1",
-        "ionq",
-        "Forte-1",
-        qubits=36,
-        engine="sv",
-        schema=IONQ,
-        shots_range=(1, 5000),
-        native_gates=("gpi", "gpi2", "zz"),
-        price_per_shot=0.08,
-    ),
-    _qpu(
-        "us-east-1",
-        "ionq",
-        "Forte-Enterprise-1",
-        qubits=36,
-        engine="sv",
-        schema=IONQ,
-        shots_range=(1, 5000),
-        native_gates=("gpi", "gpi2", "zz"),
-        price_per_shot=0.08,  # UNVERIFIED: Forte's price
-    ),
-    _qpu(
-        "us-east-1",
-        "ionq",
-        "Aria-1",
-        qubits=25,
-        engine="sv",
-        schema=IONQ,
-        shots_range=(1, 5000),
-        native_gates=("gpi", "gpi2", "ms"),
-        price_per_shot=0.03,
-        retired="2026-03",
-    ),
-    _qpu(
-        "eu-north-1",
-        "iqm",
-        "Garnet",
-        qubits=20,
-        engine="sv",
-        schema=IQM,
-        shots_range=(1, 20_000),
-        native_gates=("cz", "prx"),
-        price_per_shot=0.00145,
-        actions=(PROGRAM, PROGRAM_SET),
-        max_total_shots=200_000,
-    ),
-    _qpu(
-        "eu-north-1",
-        "iqm",
-        "Emerald",
-        qubits=54,
-        engine="sv",
-        schema=IQM,
-        shots_range=(1, 20_000),
-        native_gates=("cz", "prx"),
-        price_per_shot=0.0016,  # UNVERIFIED
-        actions=(PROGRAM, PROGRAM_SET),
-        max_total_shots=200_000,
-    ),
-    _qpu(
-        "us-west-1",
-        "Rigetti",
-        "Cepheus-1-108Q",
-        qubits=108,
-        engine="sv",
-        schema=RIGETTI,
-        shots_range=(1, 50_000),
-        native_gates=("rx", "rz", "iswap"),
-        price_per_shot=0.000425,  # UNVERIFIED
-        actions=(PROGRAM, PROGRAM_SET),
-        max_total_shots=200_000,
-    ),
-    _qpu(
-        "us-west-1",
-        "Rigetti",
-        "Ankaa-3",
-        qubits=84,
-        engine="sv",
-        schema=RIGETTI,
-        shots_range=(1, 50_000),
-        native_gates=("rx", "rz", "iswap"),
-        price_per_shot=0.0009,
-        retired="2026-04",
-    ),
-    _qpu(
-        "us-east-1",
-        "quera",
-        "Aquila",
-        qubits=256,
-        engine="ahs",
-        schema=QUERA,
-        shots_range=(1, 1000),
-        actions=(AHS,),
-        price_per_shot=0.01,
-    ),
-    _qpu(
-        "eu-north-1",
-        "aqt",
-        "Ibex-Q1",
-        qubits=12,
-        engine="sv",
-        schema=AQT,
-        shots_range=(1, 2000),
-        native_gates=("prx", "rz", "xx"),
-        price_per_shot=0.0235,  # UNVERIFIED
-        extra={  # the AQT schema requires both; figures UNVERIFIED (typical trapped-ion values)
-            "provider": {
-                "braketSchemaHeader": {
-                    "name": "braket.device_schema.aqt.aqt_provider_properties",
-                    "version": "1",
-                },
-                "properties": {
-                    "single_qubit_gate_fidelity": {
-                        str(q): {"value": 99.9, "uncertainty": 0.05} for q in range(12)
-                    },
-                    "mean_two_qubit_gate_fidelity": {"value": 97.5, "uncertainty": 0.5},
-                    "spam_fidelity_lower_bound": 99.0,
-                    "t2_coherence_time_s": {"value": 0.2, "uncertainty": 0.05},
-                    "t1_s": {"value": 1.17, "uncertainty": 0.01},
-                    "readout_time_micros": 1500.0,
-                    "single_qubit_gate_duration_micros": 20.0,
-                    "two_qubit_gate_duration_micros": 200.0,
-                    "updated_at": "2026-08-01T00:00:00Z",
-                },
-            },
-            "standardized": {
-                "braketSchemaHeader": {
-                    "name": "braket.device_schema.standardized_gate_model_qpu_device_properties",
-                    "version": "3",
-                },
-                "oneQubitProperties": {},
-                "twoQubitProperties": {},
-            },
-        },
-    ),
+    IONQ.qpu("Forte-1", 36, 0.08),
+    IONQ.qpu("Forte-Enterprise-1", 36, 0.08),  # UNVERIFIED: Forte's price
+    IONQ.qpu("Aria-1", 25, 0.03, native_gates=("gpi", "gpi2", "ms"), retired="2026-03"),
+    IQM.qpu("Garnet", 20, 0.00145),
+    IQM.qpu("Emerald", 54, 0.0016),  # UNVERIFIED
+    RIGETTI.qpu("Cepheus-1-108Q", 108, 0.000425),  # UNVERIFIED
+    RIGETTI.qpu("Ankaa-3", 84, 0.0009, actions=(PROGRAM,), max_total_shots=0, retired="2026-04"),
+    QUERA.qpu("Aquila", 256, 0.01),
+    AQT.qpu("Ibex-Q1", 12, 0.0235),  # UNVERIFIED
 )
 BY_ARN = {device.arn: device for device in DEVICES}
 
@@ -344,7 +310,7 @@ def capabilities_json(device: Device, windows: tuple[dict[str, str], ...], updat
 
 
 def _schema_version(device: Device) -> str:
-    return "2" if device.schema == RIGETTI else "1"
+    return "2" if device.schema == RIGETTI.schema else "1"
 
 
 def _actions(device: Device) -> dict[str, Any]:

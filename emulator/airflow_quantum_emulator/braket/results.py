@@ -33,6 +33,8 @@ def files(task: BraketTask, now: float, program_set_layout: str = "files") -> di
     document = json.loads(json.dumps(document))  # the job's result is shared by its clones
     ended = task.job.ended_at(now) or now
     document["taskMetadata"] = _metadata(task, document.get("taskMetadata") or {}, ended)
+    for result in [document, *_executables(document)]:
+        _bits_as_integers(result)
     if "programResults" not in document or program_set_layout != "files":
         return {RESULTS: _encode(document)}
     out: dict[str, bytes] = {"metadata.json": _encode(document["taskMetadata"])}
@@ -75,6 +77,23 @@ def _metadata(task: BraketTask, metadata: dict[str, Any], ended: float) -> dict[
     if task.device_parameters and "deviceParameters" in metadata:
         metadata["deviceParameters"] = json.loads(task.device_parameters)
     return metadata
+
+
+def _executables(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        executable
+        for program in document.get("programResults") or []
+        for executable in program.get("executableResults") or []
+    ]
+
+
+def _bits_as_integers(result: dict[str, Any]) -> None:
+    """A gate-model result's ``measurements`` as the service writes them: 0 and 1 (the schema's
+    ``conint(ge=0, le=1)``), where the local simulators give the characters ``"0"`` and ``"1"``.
+    AHS measurements (one object a shot) are left as they are."""
+    shots = result.get("measurements")
+    if isinstance(shots, list) and all(isinstance(shot, list) for shot in shots):
+        result["measurements"] = [[int(bit) for bit in shot] for shot in shots]
 
 
 def _encode(document: Any) -> bytes:

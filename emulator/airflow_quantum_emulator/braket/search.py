@@ -6,13 +6,20 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
+
+from pydantic import Field, StrictStr
 
 from airflow_quantum_emulator.clock import parse_iso
 from airflow_quantum_emulator.errors import VendorError
 
 T = TypeVar("T")
 OPERATORS = ("LT", "LTE", "EQUAL", "GT", "GTE", "BETWEEN")
+#: A filter's name (``String64``) and values (1 to 10 ``String256``), the same in every search.
+FilterName = Annotated[StrictStr, Field(min_length=1, max_length=64)]
+FilterValues = Annotated[
+    list[Annotated[StrictStr, Field(max_length=256)]], Field(min_length=1, max_length=10)
+]
 
 
 def matches(value: Any, operator: str, values: list[Any]) -> bool:

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from airflow_quantum_emulator.bodies import read_json, validate
 from airflow_quantum_emulator.braket.devices import BY_ARN, Device, serves
-from airflow_quantum_emulator.braket.search import apply_filters, page
+from airflow_quantum_emulator.braket.search import FilterName, FilterValues, apply_filters, page
 from airflow_quantum_emulator.braket.sigv4 import Caller
 from airflow_quantum_emulator.braket.store import BraketStore
 from airflow_quantum_emulator.clock import iso_utc
@@ -61,8 +61,8 @@ class UpdateSpendingLimitRequest(BaseModel):
 
 class LimitFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[StrictStr, Field(min_length=1, max_length=64)]
-    values: Annotated[list[StrictStr], Field(min_length=1, max_length=10)]
+    name: FilterName
+    values: FilterValues
     operator: Literal["EQUAL"]
 
 

@@ -144,6 +144,10 @@ class BraketStore:
     def new_job_id(self) -> str:
         return new_task_id()
 
+    def reference(self, job_id: str) -> str:
+        task = self.tasks.get(job_id)
+        return task.arn if task is not None else job_id
+
     def add(self, task: BraketTask) -> None:
         self.tasks[task.task_id] = task
         self.tokens[(task.region, task.client_token)] = task.task_id

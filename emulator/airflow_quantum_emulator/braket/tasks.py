@@ -11,18 +11,25 @@ a new task each time, so that clients can be tested against each.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from airflow_quantum_emulator.bodies import read_json, validate
 from airflow_quantum_emulator.braket import programs
 from airflow_quantum_emulator.braket.devices import BY_ARN, Device, serves
-from airflow_quantum_emulator.braket.search import OPERATORS, apply_filters, page
+from airflow_quantum_emulator.braket.search import (
+    OPERATORS,
+    FilterName,
+    FilterValues,
+    apply_filters,
+    page,
+)
 from airflow_quantum_emulator.braket.sigv4 import Caller
 from airflow_quantum_emulator.braket.store import NOT_QUEUED, BraketStore, BraketTask, new_task_id
 from airflow_quantum_emulator.braket.windows import next_open
@@ -56,6 +63,17 @@ class CreateQuantumTaskRequest(BaseModel):
     associations: Annotated[list[Association], Field(max_length=1)] | None = None
     experimentalCapabilities: dict[str, Any] | None = None
 
+    @field_validator("deviceParameters")
+    @classmethod
+    def _json_document(cls, value: str | None) -> str | None:
+        # botocore sends it as a JSON value encoded in a string (``jsonvalue``), as ``action``.
+        if value is not None:
+            try:
+                json.loads(value)
+            except ValueError:
+                raise ValueError("deviceParameters is not a valid JSON document") from None
+        return value
+
 
 class CancelQuantumTaskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -64,8 +82,8 @@ class CancelQuantumTaskRequest(BaseModel):
 
 class SearchFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: String64
-    values: Annotated[list[StrictStr], Field(min_length=1, max_length=10)]
+    name: FilterName
+    values: FilterValues
     operator: Literal[OPERATORS]  # type: ignore[valid-type]
 
 

@@ -176,6 +176,9 @@ class IBMStore:
     def new_job_id(self) -> str:
         return new_id()
 
+    def reference(self, job_id: str) -> str:
+        return job_id
+
     def remove(self, record: IBMJobRecord, now: float) -> None:
         """Forget a final job (its usage stays counted)."""
         self.live(now)
