@@ -7,14 +7,14 @@ emulator simulates), or, in a verbatim box on a QPU, a gate outside the device's
 a program set over 100 executables or whose shots do not divide among them (with
 ``programSetValidationFailures``). Executing is ``amazon-braket-default-simulator``'s
 (``StateVectorSimulator`` for SV1 and the gate-model QPUs, ``DensityMatrixSimulator`` for
-DM1, ``RydbergAtomSimulator`` for Aquila), imported on first use: it pulls in numba.
+DM1, ``RydbergAtomSimulator`` for Aquila), imported on first use (see
+:mod:`airflow_quantum_emulator.sim.library`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -195,30 +195,6 @@ def _check_program(device: Device, source: str, qubit_limit: int) -> None:
         return
     except Exception as error:  # the parser raises several types; any means "does not parse"
         raise invalid(f"The OpenQASM program does not parse: {error}") from None
-
-
-_warming = threading.Lock()
-_warmed = False
-
-
-def warm_up() -> None:
-    """Import the simulators in a background thread, once per process.
-
-    The import takes seconds (numba); done at a process's first Braket call rather than at its
-    first task, a test's or demo's first task does not run that much longer than the others,
-    and emulators that never see a Braket call never pay for it.
-    """
-    global _warmed
-    with _warming:
-        if _warmed:
-            return
-        _warmed = True
-    threading.Thread(target=_import_simulators, name="braket-warm-up", daemon=True).start()
-
-
-def _import_simulators() -> None:
-    import braket.default_simulator  # noqa: F401
-    import openqasm3  # noqa: F401
 
 
 def _simulator(engine: str) -> Any:

@@ -1,0 +1,31 @@
+"""The maintained simulator library behind the whole emulator, loaded once per process.
+
+Every state the emulator evolves (any vendor's circuit) and every Braket task it runs goes
+through ``amazon-braket-default-simulator``, AWS's own local simulator. Importing it pulls in
+numba: seconds of CPU. :func:`warm_up` starts that import in a background thread at a
+process's first vendor request, so that a test's or demo's first job does not take that much
+longer than the others, and processes that only serve control routes never pay for it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_warming = threading.Lock()
+_warmed = False
+
+
+def warm_up() -> None:
+    """Import the library in a background thread, once per process (returns at once)."""
+    global _warmed
+    with _warming:
+        if _warmed:
+            return
+        _warmed = True
+    threading.Thread(target=_import_library, name="simulator-warm-up", daemon=True).start()
+
+
+def _import_library() -> None:
+    import braket.default_simulator
+    import braket.default_simulator.linalg_utils  # noqa: F401
+    import openqasm3  # noqa: F401
