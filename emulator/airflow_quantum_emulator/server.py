@@ -14,6 +14,7 @@ import uvicorn
 
 from airflow_quantum_emulator.app import create_app
 from airflow_quantum_emulator.config import EmulatorConfig
+from airflow_quantum_emulator.sim.library import warm_up
 from airflow_quantum_emulator.state import EmulatorState
 
 
@@ -152,6 +153,7 @@ def serve_forever(
     sock.bind((host, port))
     sock.listen(4096)  # connections made right after on_ready wait in the backlog
     bound_port = sock.getsockname()[1]
+    warm_up()  # a process of its own serves jobs: load the simulator while clients connect
     server = _ForegroundServer(
         uvicorn.Config(
             create_app(state),

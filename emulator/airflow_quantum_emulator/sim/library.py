@@ -2,9 +2,10 @@
 
 Every state the emulator evolves (any vendor's circuit) and every Braket task it runs goes
 through ``amazon-braket-default-simulator``, AWS's own local simulator. Importing it pulls in
-numba: seconds of CPU. :func:`warm_up` starts that import in a background thread at a
-process's first vendor request, so that a test's or demo's first job does not take that much
-longer than the others, and processes that only serve control routes never pay for it.
+numba: seconds of CPU. :func:`warm_up` starts that import in a background thread: when the
+command-line server starts (a process of its own exists to serve jobs), and otherwise at a
+process's first vendor request (an emulator inside a test process that only reads control
+routes never pays for it), so that the first job does not take that much longer than others.
 """
 
 from __future__ import annotations
