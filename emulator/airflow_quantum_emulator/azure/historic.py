@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
@@ -161,7 +162,7 @@ def plant(state: EmulatorState, store: AzureStore, spec: HistoricJob) -> AzureJo
     return record
 
 
-def _stored(output: dict[str, Any] | None, error: HistoricError | None) -> Any:
+def _stored(output: dict[str, Any] | None, error: HistoricError | None) -> Callable[[], bytes]:
     """The computation of a job whose output (or failure) was stored when it ran."""
 
     def compute() -> bytes:
