@@ -219,3 +219,21 @@ def test_empty_circuit():
     circuit = parse_qasm(HEADER + "bit[2] c;")
     assert counts(sample_memory(circuit.bind(), 3)["c"]) == {"00": 3}
     assert np.allclose(final_state(circuit.bind()), [1])
+
+
+def test_controlled_gates_on_states_past_the_kernel_s_small_path():
+    """Over 10 qubits the library's kernel takes its numba path: controls, negative controls
+    and multi-target controlled gates must act there exactly as on small states."""
+    entangle = "".join(f"cx q[{k}], q[{k + 1}]; " for k in range(11))
+    program = (
+        "qubit[12] q; bit[12] c; x q[0]; x q[11]; "
+        "cswap q[0], q[11], q[5]; "  # q[0] = 1: q[11] and q[5] swap
+        "negctrl @ x q[3], q[7]; "  # q[3] = 0: q[7] flips
+        "ctrl(2) @ x q[0], q[5], q[9]; "  # both 1: q[9] flips
+        "ctrl @ rzz(pi) q[0], q[1], q[2]; "  # a phase only: no bit changes
+        "c = measure q;"
+    )
+    assert counts(run(program, shots=50)["c"]) == {"001010100001": 50}
+    # A 12-qubit GHZ state: the same two outcomes as on two qubits.
+    ghz = run(f"qubit[12] q; bit[12] c; h q[0]; {entangle}c = measure q;", shots=400)
+    assert set(counts(ghz["c"])) == {"0" * 12, "1" * 12}
