@@ -29,6 +29,7 @@ from airflow_quantum_emulator.braket.devices import (
 )
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.jobs import JobFailureError
+from airflow_quantum_emulator.sim.library import KERNEL_LOCK
 
 _QUBIT_DECLARATION = re.compile(r"\bqubit\s*(?:\[\s*(\d+)\s*\])?\s+[A-Za-z_]\w*\s*;")
 _LEGACY_QUBITS = re.compile(r"\bqreg\s+[A-Za-z_]\w*\s*\[\s*(\d+)\s*\]\s*;")
@@ -218,7 +219,8 @@ def _run_program(engine: str, action_text: str, shots: int) -> dict[str, Any]:
     from braket.ir.openqasm import Program
 
     try:
-        result = _simulator(engine).run_openqasm(Program.parse_raw(action_text), shots=shots)
+        with KERNEL_LOCK:
+            result = _simulator(engine).run_openqasm(Program.parse_raw(action_text), shots=shots)
     except Exception as error:
         raise JobFailureError("FAILED", f"The program failed to run: {error}") from None
     return _document(result)
@@ -228,7 +230,8 @@ def _run_program_set(engine: str, action_text: str, shots: int) -> dict[str, Any
     from braket.ir.openqasm.program_set_v1 import ProgramSet
 
     try:
-        result = _simulator(engine).run(ProgramSet.parse_raw(action_text), shots=shots)
+        with KERNEL_LOCK:
+            result = _simulator(engine).run(ProgramSet.parse_raw(action_text), shots=shots)
     except Exception as error:
         raise JobFailureError("FAILED", f"The program set failed to run: {error}") from None
     return _document(result)

@@ -15,6 +15,11 @@ import threading
 _warming = threading.Lock()
 _warmed = False
 
+#: Held by every call into the library's simulation kernels. Their numba code runs in
+#: parallel (for states over 10 qubits) on numba's default threading layer, which aborts the
+#: whole process when two threads enter it at once, and jobs run in a pool of worker threads.
+KERNEL_LOCK = threading.Lock()
+
 
 def warm_up() -> None:
     """Import the library in a background thread, once per process (returns at once)."""

@@ -26,6 +26,7 @@ from airflow_quantum_emulator.sim.circuit import (
 )
 from airflow_quantum_emulator.sim.circuit import Reset as ResetOp
 from airflow_quantum_emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim.library import KERNEL_LOCK
 
 MAX_QUBITS = 24
 MAX_SHOTS = 10_000_000
@@ -224,7 +225,8 @@ def apply_gate(psi: np.ndarray, gate: BoundGate) -> np.ndarray:
     targets = tuple(n - 1 - q for q in (*gate.controls, *reversed(gate.targets)))
     if not targets:  # an uncontrolled global phase
         return psi * matrix[0, 0]
-    return multiply_matrix(psi, matrix, targets, dispatcher=QuantumGateDispatcher(n))
+    with KERNEL_LOCK:
+        return multiply_matrix(psi, matrix, targets, dispatcher=QuantumGateDispatcher(n))
 
 
 def _slice(psi: np.ndarray, qubit: int, value: int) -> tuple[int | slice, ...]:

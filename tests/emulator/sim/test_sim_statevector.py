@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 from sim_helpers import HEADER
@@ -237,3 +241,37 @@ def test_controlled_gates_on_states_past_the_kernel_s_small_path():
     # A 12-qubit GHZ state: the same two outcomes as on two qubits.
     ghz = run(f"qubit[12] q; bit[12] c; h q[0]; {entangle}c = measure q;", shots=400)
     assert set(counts(ghz["c"])) == {"0" * 12, "1" * 12}
+
+
+def test_large_circuits_simulated_in_parallel_threads_do_not_abort_the_process():
+    """Jobs run in worker threads; numba's default threading layer kills the whole process when
+    two threads enter the library's parallel kernels (states over 10 qubits) at once."""
+    script = textwrap.dedent(
+        """
+        import threading
+        import numpy as np
+        from airflow_quantum_emulator.sim.qasm import parse_qasm
+        from airflow_quantum_emulator.sim.sampling import sample_memory
+
+        gates = "h q[{0}]; rz(0.3) q[{0}]; cz q[{0}], q[{1}];"
+        body = " ".join(gates.format(i, (i + 1) % 13) for i in range(13))
+        source = 'OPENQASM 3.0; include "stdgates.inc"; qubit[13] q; bit[13] c; '
+        circuit = parse_qasm(source + body * 10 + " c = measure q;").bind()
+
+        def work():
+            for _ in range(3):
+                sample_memory(circuit, 10, np.random.default_rng(0))
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print("done")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr[-2000:]
+    assert "terminating" not in done.stderr
