@@ -15,9 +15,10 @@ import threading
 _warming = threading.Lock()
 _warmed = False
 
-#: Held by every call into the library's simulation kernels. Their numba code runs in
-#: parallel (for states over 10 qubits) on numba's default threading layer, which aborts the
-#: whole process when two threads enter it at once, and jobs run in a pool of worker threads.
+#: Held by every call into the library's numba kernels (its paths for states over 10 qubits,
+#: and Braket's gate-model runs). They run in parallel on numba's default threading layer,
+#: which aborts the whole process when two threads enter it at once, and jobs run in a pool of
+#: worker threads. Smaller states take the library's numpy paths, without the lock.
 KERNEL_LOCK = threading.Lock()
 
 

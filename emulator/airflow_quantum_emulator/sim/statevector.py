@@ -225,8 +225,11 @@ def apply_gate(psi: np.ndarray, gate: BoundGate) -> np.ndarray:
     targets = tuple(n - 1 - q for q in (*gate.controls, *reversed(gate.targets)))
     if not targets:  # an uncontrolled global phase
         return psi * matrix[0, 0]
+    dispatcher = QuantumGateDispatcher(n)
+    if not dispatcher.use_large:  # numpy only: nothing for the lock to guard
+        return multiply_matrix(psi, matrix, targets, dispatcher=dispatcher)
     with KERNEL_LOCK:
-        return multiply_matrix(psi, matrix, targets, dispatcher=QuantumGateDispatcher(n))
+        return multiply_matrix(psi, matrix, targets, dispatcher=dispatcher)
 
 
 def _slice(psi: np.ndarray, qubit: int, value: int) -> tuple[int | slice, ...]:
