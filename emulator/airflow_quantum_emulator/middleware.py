@@ -12,7 +12,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_quantum_emulator.errors import error_response, surface_for, vendor_of
 from airflow_quantum_emulator.faults import FaultRule
-from airflow_quantum_emulator.sim.library import warm_up
 from airflow_quantum_emulator.state import EmulatorState
 from airflow_quantum_emulator.stats import RequestRecord
 
@@ -80,8 +79,6 @@ class EmulatorMiddleware:
                     await asyncio.sleep(late)  # handled already; the answer comes late
             await send(message)
 
-        if not counted:
-            warm_up()  # the first vendor request: the simulator library loads meanwhile
         try:
             if not counted:
                 plan = state.faults.plan(vendor, method, path, state.now())

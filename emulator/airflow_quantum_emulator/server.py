@@ -14,7 +14,7 @@ import uvicorn
 
 from airflow_quantum_emulator.app import create_app
 from airflow_quantum_emulator.config import EmulatorConfig
-from airflow_quantum_emulator.sim.library import warm_up
+from airflow_quantum_emulator.sim.library import load, warm_up
 from airflow_quantum_emulator.state import EmulatorState
 
 
@@ -65,9 +65,14 @@ class EmulatorServer:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, timeout: float = 15.0) -> EmulatorServer:
-        """Start serving; returns once the socket accepts connections."""
+        """Start serving; returns once the socket accepts connections.
+
+        The first start in a process imports the simulator library first (seconds), so that no
+        job waits for it.
+        """
         if self.running:
             return self
+        load()
         config = uvicorn.Config(
             self.app,
             host=self.host,

@@ -2,10 +2,12 @@
 
 Every state the emulator evolves (any vendor's circuit) and every Braket task it runs goes
 through ``amazon-braket-default-simulator``, AWS's own local simulator. Importing it pulls in
-numba: seconds of CPU. :func:`warm_up` starts that import in a background thread: when the
-command-line server starts (a process of its own exists to serve jobs), and otherwise at a
-process's first vendor request (an emulator inside a test process that only reads control
-routes never pays for it), so that the first job does not take that much longer than others.
+numba: seconds of CPU, paid once per process, never by a job if it can be helped. The
+command-line server starts the import in a background thread as it starts (:func:`warm_up`:
+its health check answers at once, and a client's first job seconds later finds it done); an
+emulator served in-process (tests) imports it before it accepts connections (:func:`load`),
+so that no test's job waits for it, which would stretch its run time past the emulator's
+clock. Elsewhere the first simulation imports it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def warm_up() -> None:
             return
         _warmed = True
     threading.Thread(target=_import_library, name="simulator-warm-up", daemon=True).start()
+
+
+def load() -> None:
+    """Import the library now, in this thread (at once when it is already imported)."""
+    _import_library()
 
 
 def _import_library() -> None:
