@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 from ibm_circuits import ISA_BELL
+from qio_support import stored_qio_result
 
 from airflow_quantum.clients.azure import AzurePreparedJob
 from airflow_quantum.clients.ibm import IBMPreparedJob
@@ -57,12 +58,14 @@ SECRET = "local-emulator-key"
 
 
 def plant_qio(emulator: Any, terms: Any = ISING, **extra: Any) -> str:
-    """A finished historic QIO job in the default test workspace; its id."""
+    """A finished historic QIO job in the default test workspace, its optimum stored; its id."""
+    problem = {"cost_function": {"version": "1.0", "type": "ising", "terms": terms}}
     body = {
         "subscription_id": "sub",
         "resource_group": "rg",
         "workspace": "ws",
-        "input": {"cost_function": {"version": "1.0", "type": "ising", "terms": terms}},
+        "input": problem,
+        "output": stored_qio_result(problem, extra.get("input_params")),
         **extra,
     }
     return control(emulator, "POST", "/azure/historic-jobs", body)["id"]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 from job_waits import wait_final
+from qio_support import stored_qio_result
 
 from airflow_quantum.clients.azure import AzureQuantumSettings
 from airflow_quantum.clients.retries import RetryPolicy
@@ -163,7 +164,10 @@ def plant_qio(
     workspace: tuple[str, str, str] = ("sub", "rg", "ws"),
     **extra: Any,
 ) -> str:
-    """A finished historic QIO job in ``workspace`` (the emulator's control API); its id."""
+    """A finished historic QIO job in ``workspace`` (the emulator's control API); its id.
+
+    It keeps the optimum as its stored result (the emulator runs no retired solver).
+    """
     problem = {
         "cost_function": {
             "version": "1.0",
@@ -177,6 +181,7 @@ def plant_qio(
         "resource_group": group,
         "workspace": name,
         "input": problem,
+        "output": stored_qio_result(problem, extra.get("input_params")),
         **extra,
     }
     return control("POST", url, "/azure/historic-jobs", body)["id"]

@@ -14,6 +14,7 @@ import uvicorn
 
 from airflow_quantum_emulator.app import create_app
 from airflow_quantum_emulator.config import EmulatorConfig
+from airflow_quantum_emulator.sim.library import load, warm_up
 from airflow_quantum_emulator.state import EmulatorState
 
 
@@ -64,9 +65,14 @@ class EmulatorServer:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, timeout: float = 15.0) -> EmulatorServer:
-        """Start serving; returns once the socket accepts connections."""
+        """Start serving; returns once the socket accepts connections.
+
+        The first start in a process imports the simulator library first (seconds), so that no
+        job waits for it.
+        """
         if self.running:
             return self
+        load()
         config = uvicorn.Config(
             self.app,
             host=self.host,
@@ -152,6 +158,7 @@ def serve_forever(
     sock.bind((host, port))
     sock.listen(4096)  # connections made right after on_ready wait in the backlog
     bound_port = sock.getsockname()[1]
+    warm_up()  # a process of its own serves jobs: load the simulator while clients connect
     server = _ForegroundServer(
         uvicorn.Config(
             create_app(state),

@@ -64,7 +64,7 @@ def entra_client(emulator):
 # ------------------------------------------------------------------ lifecycles and results
 
 
-def test_historic_qio_result_is_still_the_brute_force_optimum(client, emulator):
+def test_historic_qio_job_serves_its_stored_optimum(client, emulator):
     job = client.get_job(
         plant_qio(emulator.url, ISING_TERMS, input_params={"seed": 7}, tags=["qio"])
     )

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from qio_support import stored_qio_result
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 LATEST = "2026-01-15-preview"
@@ -291,7 +292,10 @@ class AzureWire:
     def plant_qio(
         self, problem: Any, input_params: dict[str, Any] | None = None, **extra: Any
     ) -> str:
-        """A finished historic QIO job in this workspace (control API); returns its id."""
+        """A finished historic QIO job in this workspace (control API); returns its id.
+
+        It keeps the optimum as its stored result, unless ``extra`` gives its ``error``.
+        """
         ws = self.workspace_url.split("/subscriptions/", 1)[1].split("/")
         body = {
             "subscription_id": ws[0],
@@ -299,6 +303,7 @@ class AzureWire:
             "workspace": ws[6],
             "input": problem,
             "input_params": input_params or {},
+            **({} if "error" in extra else {"output": stored_qio_result(problem, input_params)}),
             **extra,
         }
         response = requests.post(f"{self.url}/_emulator/azure/historic-jobs", json=body, timeout=30)

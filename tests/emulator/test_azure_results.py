@@ -6,9 +6,10 @@ import itertools
 from collections import Counter
 
 import pytest
+import requests
 from azure_support import BELL, GHZ3, IONQ, ISING, QASM_BELL, QIO, QUANTINUUM, AzureWire
 
-from airflow_quantum_emulator.sim.annealer import QIO_TARGETS
+from airflow_quantum_emulator.azure.targets import QIO_TARGET_IDS
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_the_workspace_offers_today_s_targets_with_availability_and_queue_times(
         "pasqal.sim.emu-tn",
         "pasqal.qpu.fresnel",
     } <= set(offered)
-    retired = [t for t in offered if t in QIO_TARGETS or ".h1-" in t]
+    retired = [t for t in offered if t in QIO_TARGET_IDS or ".h1-" in t]
     assert retired == []
     for target in offered.values():
         assert target["currentAvailability"] == "Available"
@@ -102,12 +103,23 @@ def test_the_workspace_offers_today_s_targets_with_availability_and_queue_times(
     )
 
 
-def test_invalid_solver_params_failed_the_historic_job_with_invalid_input_data(wire):
-    details = wire.get_job(wire.plant_qio(ISING, {"params": {"sweeps": -5}}))
+def test_a_historic_qio_job_that_failed_keeps_its_error_data(wire):
+    error = {"code": "InvalidInputData", "message": "Invalid job params: sweeps must be positive"}
+    details = wire.get_job(wire.plant_qio(ISING, {"params": {"sweeps": -5}}, error=error))
     assert details["status"] == "Failed"
-    assert details["errorData"]["code"] == "InvalidInputData"
-    assert details["errorData"]["message"].startswith("Invalid job params")
+    assert details["errorData"] == error
     assert details["costEstimate"] is None
+
+
+def test_a_historic_qio_job_needs_its_stored_output_or_error(wire):
+    """The emulator runs no retired solver: a QIO job is planted with what it left."""
+    ws = wire.workspace_url.split("/subscriptions/", 1)[1].split("/")
+    body = {"subscription_id": ws[0], "resource_group": ws[2], "workspace": ws[6]}
+    url = f"{wire.url}/_emulator/azure/historic-jobs"
+    bare = requests.post(url, json={**body, "input": ISING}, timeout=30)
+    assert bare.status_code == 400 and "stored output" in bare.text
+    both = {**body, "input": ISING, "output": {"cost": 0}, "error": {"code": "c", "message": "m"}}
+    assert requests.post(url, json=both, timeout=30).status_code == 400
 
 
 def test_ionq_simulator_returns_exact_probabilities_keyed_by_integer_state(wire):

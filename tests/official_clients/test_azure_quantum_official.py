@@ -30,6 +30,7 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.quantum import JobStatus, Workspace
 from azure.quantum.job import Job
+from qio_support import stored_qio_result
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000a1"
 RESOURCE_GROUP = "rg-official"
@@ -269,6 +270,7 @@ def test_retired_targets_are_refused_and_historic_qio_jobs_stay_readable(workspa
     assert refused.value.status_code == 400
     assert "retired" in str(refused.value) and IONQ_TARGET in str(refused.value)
 
+    params = {"params": {"sweeps": 200, "restarts": 4, "seed": 11}}
     planted = control(
         emulator,
         "POST",
@@ -278,7 +280,9 @@ def test_retired_targets_are_refused_and_historic_qio_jobs_stay_readable(workspa
             "resource_group": RESOURCE_GROUP,
             "workspace": WORKSPACE,
             "input": ISING,
-            "input_params": {"params": {"sweeps": 200, "restarts": 4, "seed": 11}},
+            "input_params": params,
+            # What the retired solver left: the emulator serves it (it runs no QIO solver).
+            "output": stored_qio_result(ISING, params),
             "name": "ising-2023",
         },
     )

@@ -1,7 +1,7 @@
 """The registry of job input formats: which handler validates and runs each ``inputDataFormat``.
 
 Each format module (``ionq_jobs``, ``quantinuum_jobs``, ``qir_jobs``, ``rigetti_jobs``,
-``pasqal_jobs``, ``qio_jobs``) registers its handler here when it is imported, and
+``pasqal_jobs``) registers its handler here when it is imported, and
 ``handlers`` imports them all; this module imports none of them.
 
 A handler checks everything the job needs (program, parameters, size limits) and returns a

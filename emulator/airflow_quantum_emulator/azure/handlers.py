@@ -10,7 +10,6 @@ from __future__ import annotations
 from airflow_quantum_emulator.azure import (  # noqa: F401 (imported to register)
     ionq_jobs,
     pasqal_jobs,
-    qio_jobs,
     qir_jobs,
     quantinuum_jobs,
     rigetti_jobs,

@@ -3,13 +3,17 @@
 The service no longer accepts jobs for the QIO solvers or the Quantinuum H1 systems, but a
 workspace keeps the jobs that ran on them: their details, input and results stay readable.
 This control route plants such a job (already finished, created ``age_seconds`` ago) in a
-workspace, computed for real from its input, so that reading it can be tested.
+workspace, so that reading it can be tested. A QIO job keeps the results (or the failure) the
+caller stores with it: the service only serves what its retired solvers left, so the emulator
+has no annealer. An H1 job's OpenQASM 2 is run as on today's Quantinuum targets, unless it too
+is given its stored output.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
@@ -17,7 +21,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from airflow_quantum_emulator.azure.details import OUTPUT_BLOB
-from airflow_quantum_emulator.azure.formats import InputError, JobInput
+from airflow_quantum_emulator.azure.formats import InputError, JobInput, PreparedJob
 from airflow_quantum_emulator.azure.handlers import prepare
 from airflow_quantum_emulator.azure.storage import write_blob
 from airflow_quantum_emulator.azure.store import AzureJob, AzureStore
@@ -25,8 +29,16 @@ from airflow_quantum_emulator.azure.submission import DEFAULT_INPUT_BLOB, check_
 from airflow_quantum_emulator.azure.targets import HISTORIC_TARGETS
 from airflow_quantum_emulator.bodies import read_json, validate
 from airflow_quantum_emulator.errors import VendorError
-from airflow_quantum_emulator.jobs import EmulatedJob
+from airflow_quantum_emulator.jobs import EmulatedJob, JobFailureError
 from airflow_quantum_emulator.state import EmulatorState
+
+
+class HistoricError(BaseModel):
+    """The ``errorData`` a historic job failed with."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1)
+    message: str = Field(min_length=1)
 
 
 class HistoricJob(BaseModel):
@@ -40,6 +52,10 @@ class HistoricJob(BaseModel):
     #: The job's input document (a ``microsoft.qio.v2`` problem, or OpenQASM 2 text for H1).
     input: Any
     input_params: dict[str, Any] = Field(default_factory=dict)
+    #: The results document the job left (required for QIO, unless ``error``).
+    output: dict[str, Any] | None = None
+    #: The failure the job ended with, instead of an output.
+    error: HistoricError | None = None
     id: str | None = None
     name: str | None = None
     tags: list[str] = Field(default_factory=list)
@@ -77,18 +93,29 @@ def plant(state: EmulatorState, store: AzureStore, spec: HistoricJob) -> AzureJo
     input_format = target.input_formats[0]
     output_format = target.default_output_format
     data = spec.input.encode() if isinstance(spec.input, str) else json.dumps(spec.input).encode()
-    try:
-        job_input = JobInput(
-            target,
-            output_format,
-            data,
-            spec.input_params,
-            state.next_seed(),
-            state.config.max_qubits,
+    if spec.output is not None and spec.error is not None:
+        raise VendorError(400, "A historic job has an output or an error, not both.")
+    if spec.output is not None or spec.error is not None:
+        prepared = PreparedJob(_stored(spec.output, spec.error))
+    elif target.family == "qio":
+        raise VendorError(
+            400,
+            "QIO jobs are not run any more: give the historic job's stored output (its "
+            "microsoft.qio-results.v2 document) or error.",
         )
-        prepared = prepare(job_input, input_format)
-    except InputError as exc:
-        raise VendorError(400, str(exc), exc.code) from None
+    else:
+        try:
+            job_input = JobInput(
+                target,
+                output_format,
+                data,
+                spec.input_params,
+                state.next_seed(),
+                state.config.max_qubits,
+            )
+            prepared = prepare(job_input, input_format)
+        except InputError as exc:
+            raise VendorError(400, str(exc), exc.code) from None
     now = state.now()
     container = f"job-{job_id}"
     write_blob(store, container, DEFAULT_INPUT_BLOB, data, now - spec.age_seconds)
@@ -133,3 +160,14 @@ def plant(state: EmulatorState, store: AzureStore, spec: HistoricJob) -> AzureJo
     state.jobs.add(job, prepared.compute)
     store.add_job(record)
     return record
+
+
+def _stored(output: dict[str, Any] | None, error: HistoricError | None) -> Callable[[], bytes]:
+    """The computation of a job whose output (or failure) was stored when it ran."""
+
+    def compute() -> bytes:
+        if error is not None:
+            raise JobFailureError(error.code, error.message)
+        return json.dumps(output, separators=(",", ":")).encode()
+
+    return compute

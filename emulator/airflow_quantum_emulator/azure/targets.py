@@ -34,9 +34,9 @@ class Target:
     ``family`` picks how jobs run: ``ionq`` (IonQ JSON circuits or QIR), ``quantinuum``
     (OpenQASM 2 or QIR), ``rigetti`` (Quil or QIR), ``pasqal`` (Pulser sequences),
     ``estimator`` (QIR, resource estimates) or ``qio`` (the retired annealers: historic jobs
-    only). ``queue_factor`` scales the configured queue time in ``providerStatus``;
-    ``output_formats[0]`` is the default output of the first input format, ``qir_output`` the
-    default of a QIR job.
+    only, with their stored results). ``queue_factor`` scales the configured queue time in
+    ``providerStatus``; ``output_formats[0]`` is the default output of the first input format,
+    ``qir_output`` the default of a QIR job.
     """
 
     id: str

@@ -13,13 +13,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from airflow_quantum_emulator.braket import programs, results
+from airflow_quantum_emulator.braket import results
 from airflow_quantum_emulator.braket.control import build_braket_control_router
 from airflow_quantum_emulator.braket.device_routes import build_device_router
 from airflow_quantum_emulator.braket.s3 import build_s3_router
-from airflow_quantum_emulator.braket.sigv4 import Caller, SigV4Verifier
+from airflow_quantum_emulator.braket.sigv4 import SigV4Verifier
 from airflow_quantum_emulator.braket.spending import SpendingLimits, build_spending_router
 from airflow_quantum_emulator.braket.store import BraketStore
 from airflow_quantum_emulator.braket.tags import build_tags_router
@@ -37,17 +37,12 @@ def build_router(state: EmulatorState) -> APIRouter:
     limits = SpendingLimits(store)
     verify = SigV4Verifier(state.config, "braket", store.credentials.get, state.now)
 
-    async def braket(request: Request) -> Caller:
-        caller = await verify(request)
-        programs.warm_up()
-        return caller
-
     s3 = SigV4Verifier(state.config, "s3", store.credentials.get, state.now)
     router = APIRouter()
-    router.include_router(build_tasks_router(state, store, braket, limits.check))
-    router.include_router(build_device_router(state, store, braket))
-    router.include_router(build_spending_router(state, limits, braket))
-    router.include_router(build_tags_router(state, store, limits, braket))
+    router.include_router(build_tasks_router(state, store, verify, limits.check))
+    router.include_router(build_device_router(state, store, verify))
+    router.include_router(build_spending_router(state, limits, verify))
+    router.include_router(build_tags_router(state, store, limits, verify))
     router.include_router(
         build_s3_router(
             store.objects,

@@ -7,14 +7,14 @@ emulator simulates), or, in a verbatim box on a QPU, a gate outside the device's
 a program set over 100 executables or whose shots do not divide among them (with
 ``programSetValidationFailures``). Executing is ``amazon-braket-default-simulator``'s
 (``StateVectorSimulator`` for SV1 and the gate-model QPUs, ``DensityMatrixSimulator`` for
-DM1, ``RydbergAtomSimulator`` for Aquila), imported on first use: it pulls in numba.
+DM1, ``RydbergAtomSimulator`` for Aquila), imported on first use (see
+:mod:`airflow_quantum_emulator.sim.library`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from airflow_quantum_emulator.braket.devices import (
 )
 from airflow_quantum_emulator.errors import VendorError
 from airflow_quantum_emulator.jobs import JobFailureError
+from airflow_quantum_emulator.sim.library import KERNEL_LOCK
 
 _QUBIT_DECLARATION = re.compile(r"\bqubit\s*(?:\[\s*(\d+)\s*\])?\s+[A-Za-z_]\w*\s*;")
 _LEGACY_QUBITS = re.compile(r"\bqreg\s+[A-Za-z_]\w*\s*\[\s*(\d+)\s*\]\s*;")
@@ -197,30 +198,6 @@ def _check_program(device: Device, source: str, qubit_limit: int) -> None:
         raise invalid(f"The OpenQASM program does not parse: {error}") from None
 
 
-_warming = threading.Lock()
-_warmed = False
-
-
-def warm_up() -> None:
-    """Import the simulators in a background thread, once per process.
-
-    The import takes seconds (numba); done at a process's first Braket call rather than at its
-    first task, a test's or demo's first task does not run that much longer than the others,
-    and emulators that never see a Braket call never pay for it.
-    """
-    global _warmed
-    with _warming:
-        if _warmed:
-            return
-        _warmed = True
-    threading.Thread(target=_import_simulators, name="braket-warm-up", daemon=True).start()
-
-
-def _import_simulators() -> None:
-    import braket.default_simulator  # noqa: F401
-    import openqasm3  # noqa: F401
-
-
 def _simulator(engine: str) -> Any:
     if engine == "dm":
         from braket.default_simulator import DensityMatrixSimulator
@@ -242,7 +219,8 @@ def _run_program(engine: str, action_text: str, shots: int) -> dict[str, Any]:
     from braket.ir.openqasm import Program
 
     try:
-        result = _simulator(engine).run_openqasm(Program.parse_raw(action_text), shots=shots)
+        with KERNEL_LOCK:
+            result = _simulator(engine).run_openqasm(Program.parse_raw(action_text), shots=shots)
     except Exception as error:
         raise JobFailureError("FAILED", f"The program failed to run: {error}") from None
     return _document(result)
@@ -252,7 +230,8 @@ def _run_program_set(engine: str, action_text: str, shots: int) -> dict[str, Any
     from braket.ir.openqasm.program_set_v1 import ProgramSet
 
     try:
-        result = _simulator(engine).run(ProgramSet.parse_raw(action_text), shots=shots)
+        with KERNEL_LOCK:
+            result = _simulator(engine).run(ProgramSet.parse_raw(action_text), shots=shots)
     except Exception as error:
         raise JobFailureError("FAILED", f"The program set failed to run: {error}") from None
     return _document(result)

@@ -26,6 +26,7 @@ from airflow_quantum_emulator.sim.circuit import (
 )
 from airflow_quantum_emulator.sim.circuit import Reset as ResetOp
 from airflow_quantum_emulator.sim.errors import SimulationError
+from airflow_quantum_emulator.sim.library import KERNEL_LOCK
 
 MAX_QUBITS = 24
 MAX_SHOTS = 10_000_000
@@ -203,59 +204,32 @@ def initial_state(num_qubits: int) -> np.ndarray:
 
 
 def apply_gate(psi: np.ndarray, gate: BoundGate) -> np.ndarray:
-    n = psi.ndim
-    if not gate.controls:
-        return _apply_matrix(psi, gate.matrix, [n - 1 - t for t in gate.targets])
-    index: list[int | slice] = [slice(None)] * n
-    for control, state in zip(gate.controls, gate.ctrl_states, strict=True):
-        index[n - 1 - control] = state
-    removed = sorted(n - 1 - c for c in gate.controls)
-    axes = [(n - 1 - t) - sum(r < n - 1 - t for r in removed) for t in gate.targets]
-    subspace = (*index, ...)  # the trailing ... keeps even a single amplitude a view
-    block = psi[subspace]  # where every control matches
-    result = _apply_matrix(block, gate.matrix, axes)
-    if result is not block:
-        psi[subspace] = result
-    return psi
+    """``gate`` applied to ``psi`` by amazon-braket-default-simulator's ``multiply_matrix``.
 
-
-def _apply_matrix(tensor: np.ndarray, matrix: np.ndarray, axes: list[int]) -> np.ndarray:
-    """Apply a little-endian matrix whose j-th target qubit lives on tensor axis ``axes[j]``.
-
-    Works in place (and returns ``tensor``) for up to two targets; larger gates use tensordot
-    and return a new array.
+    The library's state has qubit ``k`` on axis ``k`` and big-endian gate matrices; this one has
+    qubit ``q`` on axis ``n - 1 - q`` and little-endian matrices, so the targets go in reverse.
+    Controls are folded into the matrix (the library's ``controlled_matrix``): its numba path
+    for states over 10 qubits refuses the non-contiguous slice a control would select.
+    Imported on first use: the library pulls in numba (seconds of CPU).
     """
-    k = len(axes)
-    if k == 0:
-        tensor *= matrix[0, 0]
-        return tensor
-    if k > 2:
-        # matrix.reshape: axes (out_{k-1} .. out_0, in_{k-1} .. in_0), highest target first.
-        state_axes = axes[::-1]
-        result = np.tensordot(
-            matrix.reshape((2,) * (2 * k)), tensor, axes=(range(k, 2 * k), state_axes)
-        )
-        return np.moveaxis(result, range(k), state_axes)
-    # Small gates: combine the 2**k sub-blocks where the targets have fixed values.
-    blocks = []
-    for j in range(2**k):
-        index: list[int | slice] = [slice(None)] * tensor.ndim
-        for bit, axis in enumerate(axes):
-            index[axis] = (j >> bit) & 1
-        blocks.append((*index, ...))
-    if not np.any(matrix - np.diag(np.diagonal(matrix))):  # diagonal: phases only
-        for j, index in enumerate(blocks):
-            if matrix[j, j] != 1:
-                tensor[index] *= matrix[j, j]
-        return tensor
-    old = [tensor[index].copy() for index in blocks]
-    for i, index in enumerate(blocks):
-        out = tensor[index]
-        terms = [(matrix[i, j], old[j]) for j in range(len(blocks)) if matrix[i, j] != 0]
-        np.multiply(terms[0][1], terms[0][0], out=out)
-        for coefficient, block in terms[1:]:
-            out += coefficient * block
-    return tensor
+    from braket.default_simulator.linalg_utils import (
+        QuantumGateDispatcher,
+        controlled_matrix,
+        multiply_matrix,
+    )
+
+    n = psi.ndim
+    matrix = gate.matrix
+    if gate.controls:
+        matrix = controlled_matrix(matrix, gate.ctrl_states)
+    targets = tuple(n - 1 - q for q in (*gate.controls, *reversed(gate.targets)))
+    if not targets:  # an uncontrolled global phase
+        return psi * matrix[0, 0]
+    dispatcher = QuantumGateDispatcher(n)
+    if not dispatcher.use_large:  # numpy only: nothing for the lock to guard
+        return multiply_matrix(psi, matrix, targets, dispatcher=dispatcher)
+    with KERNEL_LOCK:
+        return multiply_matrix(psi, matrix, targets, dispatcher=dispatcher)
 
 
 def _slice(psi: np.ndarray, qubit: int, value: int) -> tuple[int | slice, ...]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 from sim_helpers import HEADER
@@ -219,3 +223,55 @@ def test_empty_circuit():
     circuit = parse_qasm(HEADER + "bit[2] c;")
     assert counts(sample_memory(circuit.bind(), 3)["c"]) == {"00": 3}
     assert np.allclose(final_state(circuit.bind()), [1])
+
+
+def test_controlled_gates_on_states_past_the_kernel_s_small_path():
+    """Over 10 qubits the library's kernel takes its numba path: controls, negative controls
+    and multi-target controlled gates must act there exactly as on small states."""
+    entangle = "".join(f"cx q[{k}], q[{k + 1}]; " for k in range(11))
+    program = (
+        "qubit[12] q; bit[12] c; x q[0]; x q[11]; "
+        "cswap q[0], q[11], q[5]; "  # q[0] = 1: q[11] and q[5] swap
+        "negctrl @ x q[3], q[7]; "  # q[3] = 0: q[7] flips
+        "ctrl(2) @ x q[0], q[5], q[9]; "  # both 1: q[9] flips
+        "ctrl @ rzz(pi) q[0], q[1], q[2]; "  # a phase only: no bit changes
+        "c = measure q;"
+    )
+    assert counts(run(program, shots=50)["c"]) == {"001010100001": 50}
+    # A 12-qubit GHZ state: the same two outcomes as on two qubits.
+    ghz = run(f"qubit[12] q; bit[12] c; h q[0]; {entangle}c = measure q;", shots=400)
+    assert set(counts(ghz["c"])) == {"0" * 12, "1" * 12}
+
+
+def test_large_circuits_simulated_in_parallel_threads_do_not_abort_the_process():
+    """Jobs run in worker threads; numba's default threading layer kills the whole process when
+    two threads enter the library's parallel kernels (states over 10 qubits) at once."""
+    script = textwrap.dedent(
+        """
+        import threading
+        import numpy as np
+        from airflow_quantum_emulator.sim.qasm import parse_qasm
+        from airflow_quantum_emulator.sim.sampling import sample_memory
+
+        gates = "h q[{0}]; rz(0.3) q[{0}]; cz q[{0}], q[{1}];"
+        body = " ".join(gates.format(i, (i + 1) % 13) for i in range(13))
+        source = 'OPENQASM 3.0; include "stdgates.inc"; qubit[13] q; bit[13] c; '
+        circuit = parse_qasm(source + body * 10 + " c = measure q;").bind()
+
+        def work():
+            for _ in range(3):
+                sample_memory(circuit, 10, np.random.default_rng(0))
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print("done")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr[-2000:]
+    assert "terminating" not in done.stderr
