@@ -51,7 +51,9 @@ def test_example_dag_style(dagbag, dag_id):
         if kwargs.get("wait_for_completion", True) is False:
             continue  # it only submits; a sensor waits
         waits += 1
-        assert kwargs["deferrable"], f"{dag_id}.{task.task_id} should wait in the triggerer"
+        # A task's deferrable lives in its wait settings (the mapped one's in its arguments).
+        deferrable = kwargs["deferrable"] if hasattr(task, "partial_kwargs") else task.deferrable
+        assert deferrable, f"{dag_id}.{task.task_id} should wait in the triggerer"
     assert waits, "every example waits for a quantum job (or a sweep of them)"
 
 
