@@ -33,6 +33,10 @@ RELIABILITY_DAG_IDS = [
     "reliability_timeout",
     "reliability_retry",
     "reliability_sweep",
+    "reliability_braket_wait",
+    "reliability_braket_timeout",
+    "reliability_braket_retry",
+    "reliability_braket_temporary",
 ]
 #: Jobs stay queued until a test ends them (``/_emulator/jobs/{id}/finish``), so every wait
 #: lasts exactly as long as the scenario needs.
