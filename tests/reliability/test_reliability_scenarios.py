@@ -15,7 +15,6 @@ import time
 import pytest
 from reliability_support import (
     BRAKET,
-    CANCEL_ROUTE,
     IBM,
     AirflowDeployment,
     ScenarioVendor,
@@ -33,23 +32,27 @@ pytestmark = pytest.mark.slow
 VENDORS = pytest.mark.parametrize("vendor", [IBM, BRAKET], ids=str)
 
 
-def test_triggerer_sigkilled_mid_wait_resumes_with_one_job(deployment: AirflowDeployment) -> None:
+@VENDORS
+def test_triggerer_sigkilled_mid_wait_resumes_with_one_job(
+    deployment: AirflowDeployment, vendor: ScenarioVendor
+) -> None:
     """(1) The triggerer dies (SIGKILL) while a job waits; a new one finishes the wait."""
-    dag_id = "reliability_wait"
-    run_id, job_id = deferred_job(deployment, dag_id)
+    dag_id = vendor.dag("wait")
+    run_id, job_id = deferred_job(deployment, dag_id, vendor)
     deployment.kill_triggerer()
-    polls_while_dead = len(job_polls(deployment))
+    polls_while_dead = len(job_polls(deployment, vendor))
     time.sleep(3)
-    assert len(job_polls(deployment)) == polls_while_dead  # nobody waits any more
+    assert len(job_polls(deployment, vendor)) == polls_while_dead  # nobody waits any more
     deployment.start_triggerer()
-    wait_for_polls(deployment, polls_while_dead, timeout=90)  # the new triggerer took it over
-    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+    # The new triggerer took it over.
+    wait_for_polls(deployment, polls_while_dead, timeout=90, vendor=vendor)
+    deployment.emulator_api("POST", f"/jobs/{emulator_id(job_id)}/finish")
 
     assert deployment.wait_for_run(dag_id, run_id) == "success"
     assert_bell_counts(deployment, dag_id, run_id)
-    stats = deployment.stats()
+    stats = deployment.stats(vendor.name)
     assert stats["jobs_submitted"] == 1
-    assert stats["routes"].get(CANCEL_ROUTE, 0) == 0  # a restart is not a kill
+    assert stats["routes"].get(vendor.cancel_route, 0) == 0  # a restart is not a kill
     assert deployment.task(dag_id, run_id, "sample")["try_number"] == 1
 
 
