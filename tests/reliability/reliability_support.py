@@ -114,6 +114,14 @@ SECRETS = {
     "entra_client_secret": "ENTRA-5e7c9a1b-known-secret",
     "wrong_ibm_api_key": "BADIBM-0c4e8a2f-known-secret",
     "wrong_entra_secret": "BADENTRA-6a9d3b7e-known-secret",
+    "braket_secret_access_key": "BRAKETKEY-2d7f9b4c-known-secret",
+}
+#: The emulator's settings that make it accept exactly the right ones of ``SECRETS``.
+SECRET_CONFIG = {
+    "ibm_api_key": SECRETS["ibm_api_key"],
+    "azure_api_key": SECRETS["azure_api_key"],
+    "azure_client_secret": SECRETS["entra_client_secret"],
+    "braket_secret_access_key": SECRETS["braket_secret_access_key"],
 }
 
 
@@ -142,6 +150,8 @@ def secret_connections(url: str) -> dict[str, str]:
         )
 
     api_key = {**workspace, "api_key": SECRETS["azure_api_key"]}
+    braket = json.loads(demo.emulator_connections(url)["AIRFLOW_CONN_BRAKET_DEFAULT"])
+    braket["password"] = SECRETS["braket_secret_access_key"]
     return {
         "AIRFLOW_CONN_IBM_QUANTUM_DEFAULT": ibm(SECRETS["ibm_api_key"]),
         "AIRFLOW_CONN_IBM_QUANTUM_WRONG": ibm(SECRETS["wrong_ibm_api_key"]),
@@ -150,6 +160,7 @@ def secret_connections(url: str) -> dict[str, str]:
         ),
         "AIRFLOW_CONN_AZURE_QUANTUM_ENTRA": entra(SECRETS["entra_client_secret"]),
         "AIRFLOW_CONN_AZURE_QUANTUM_WRONG": entra(SECRETS["wrong_entra_secret"]),
+        "AIRFLOW_CONN_BRAKET_DEFAULT": json.dumps(braket),
     }
 
 
