@@ -46,6 +46,8 @@ def connections(url: str) -> dict[str, str]:
     API key), so that token requests are measured for both; Braket signs every request (SigV4)
     with the emulator's key pair: no token.
     """
+    from airflow_quantum_emulator.demo import emulator_connections
+
     url = url.rstrip("/")
     ibm = {
         "conn_type": "ibm_quantum",
@@ -66,24 +68,12 @@ def connections(url: str) -> dict[str, str]:
             "location": "eastus",
         },
     }
-    braket = {
-        "conn_type": "aws",
-        "login": "AKIALOCALEMULATOR000",
-        "password": "local-emulator-key",
-        "extra": {
-            "region_name": "us-east-1",
-            "service_config": {
-                "braket": {"endpoint_url": url},
-                "s3": {"endpoint_url": f"{url}/s3"},
-            },
-            "s3_bucket": "amazon-braket-bench",
-            "s3_prefix": "tasks",
-        },
-    }
     return {
         f"AIRFLOW_CONN_{IBM_CONN_ID.upper()}": json.dumps(ibm),
         f"AIRFLOW_CONN_{AZURE_CONN_ID.upper()}": json.dumps(azure),
-        f"AIRFLOW_CONN_{BRAKET_CONN_ID.upper()}": json.dumps(braket),
+        f"AIRFLOW_CONN_{BRAKET_CONN_ID.upper()}": emulator_connections(url)[
+            "AIRFLOW_CONN_BRAKET_DEFAULT"
+        ],
     }
 
 
