@@ -481,6 +481,7 @@ class ScenarioVendor:
         listing the triggerer's shared poller reads (a faulted answer is logged with its path
         as route: match the path).
     :param submit: the submit request (method, path pattern), e.g. for a held-back answer.
+    :param poll_fault: what an emulator fault rule matches to hit the status requests.
     """
 
     name: str
@@ -488,6 +489,7 @@ class ScenarioVendor:
     cancel_route: str
     polls: tuple[tuple[str, re.Pattern[str]], ...]
     submit: tuple[str, str]
+    poll_fault: dict[str, str]
 
     def dag(self, scenario: str) -> str:
         return f"{self.dag_prefix}_{scenario}"
@@ -507,6 +509,7 @@ IBM = ScenarioVendor(
     cancel_route="POST /api/v1/jobs/{job_id}/cancel",
     polls=(("GET", POLL_PATH),),
     submit=("POST", "/api/v1/jobs$"),
+    poll_fault={"vendor": "ibm", "method": "GET", "path": POLL_PATH.pattern},
 )
 #: Braket's status requests: GetQuantumTask, and SearchQuantumTasks (the shared poller's
 #: listing, and a retry's search for the task an earlier try created).
@@ -519,7 +522,12 @@ BRAKET = ScenarioVendor(
         ("POST", re.compile(r"^/quantum-tasks$")),
     ),
     submit=("POST", "/quantum-task$"),
+    # The task was created before a fault is set: what is left are status requests (and a
+    # cancel, which no scenario of faults makes).
+    poll_fault={"vendor": "braket", "path": "^/quantum-tasks?(/|$)"},
 )
+#: The vendors of the scenarios that every vendor goes through.
+VENDORS = (IBM, BRAKET)
 CANCEL_ROUTE = IBM.cancel_route
 
 

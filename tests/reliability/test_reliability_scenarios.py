@@ -14,8 +14,7 @@ import time
 
 import pytest
 from reliability_support import (
-    BRAKET,
-    IBM,
+    VENDORS,
     AirflowDeployment,
     ScenarioVendor,
     assert_bell_counts,
@@ -29,10 +28,10 @@ from reliability_support import (
 
 pytestmark = pytest.mark.slow
 #: The scenarios every vendor goes through (an IBM Sampler job, an Amazon Braket task on SV1).
-VENDORS = pytest.mark.parametrize("vendor", [IBM, BRAKET], ids=str)
+EVERY_VENDOR = pytest.mark.parametrize("vendor", VENDORS, ids=str)
 
 
-@VENDORS
+@EVERY_VENDOR
 def test_triggerer_sigkilled_mid_wait_resumes_with_one_job(
     deployment: AirflowDeployment, vendor: ScenarioVendor
 ) -> None:
@@ -82,7 +81,7 @@ def test_job_ended_from_outside_fails_task_and_skips_downstream(
     assert deployment.stats()["jobs_submitted"] == 1
 
 
-@VENDORS
+@EVERY_VENDOR
 def test_deferral_timeout_cancels_job_and_says_so(
     deployment: AirflowDeployment, vendor: ScenarioVendor
 ) -> None:
@@ -102,7 +101,7 @@ def test_deferral_timeout_cancels_job_and_says_so(
     assert stats["routes"].get(vendor.cancel_route) == 1
 
 
-@VENDORS
+@EVERY_VENDOR
 def test_marking_deferred_task_failed_cancels_job(
     deployment: AirflowDeployment, vendor: ScenarioVendor
 ) -> None:
@@ -158,7 +157,7 @@ def test_sweep_worker_killed_mid_submission_retry_submits_only_the_missing_chunk
     assert deployment.stats("azure")["jobs_submitted"] == 3
 
 
-@VENDORS
+@EVERY_VENDOR
 def test_worker_killed_after_submit_retry_reattaches_to_the_same_job(
     deployment: AirflowDeployment, vendor: ScenarioVendor
 ) -> None:

@@ -18,7 +18,9 @@ from reliability_support import (
     BRAKET,
     POLL_PATH,
     TEMPORARY_CREDENTIALS_LIFETIME,
+    VENDORS,
     AirflowDeployment,
+    ScenarioVendor,
     assert_bell_counts,
     deferred_job,
     emulator_id,
@@ -28,6 +30,8 @@ from reliability_support import (
 )
 
 pytestmark = pytest.mark.slow
+#: The scenarios every vendor goes through (an IBM Sampler job, an Amazon Braket task on SV1).
+EVERY_VENDOR = pytest.mark.parametrize("vendor", VENDORS, ids=str)
 
 
 def test_tokens_expiring_mid_wait_cost_one_request_per_lifetime(
@@ -132,11 +136,14 @@ def _trigger_rows(deployment: AirflowDeployment, run_id: str) -> str:
     return "\n".join(f"{classpath} {kwargs}" for classpath, kwargs in rows)
 
 
-def test_rate_limits_and_5xx_bursts_are_waited_out(deployment: AirflowDeployment) -> None:
+@EVERY_VENDOR
+def test_rate_limits_and_5xx_bursts_are_waited_out(
+    deployment: AirflowDeployment, vendor: ScenarioVendor
+) -> None:
     """(7) 429 + Retry-After (3 s), then 5 s of 503s: the wait succeeds, never polls early."""
-    dag_id = "reliability_wait"
-    run_id, job_id = deferred_job(deployment, dag_id)
-    rule = {"vendor": "ibm", "method": "GET", "path": POLL_PATH.pattern}
+    dag_id = vendor.dag("wait")
+    run_id, job_id = deferred_job(deployment, dag_id, vendor)
+    rule = vendor.poll_fault
     deployment.emulator_api(
         "POST",
         "/faults",
@@ -151,11 +158,11 @@ def test_rate_limits_and_5xx_bursts_are_waited_out(deployment: AirflowDeployment
         "POST", "/faults", json={**rule, "kind": "status", "status": 503, "duration": 5}
     )
     time.sleep(7)
-    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+    deployment.emulator_api("POST", f"/jobs/{emulator_id(job_id)}/finish")
     assert deployment.wait_for_run(dag_id, run_id) == "success"
     assert_bell_counts(deployment, dag_id, run_id)
 
-    polls = sorted(job_polls(deployment), key=lambda r: r["time"])
+    polls = sorted(job_polls(deployment, vendor), key=lambda r: r["time"])
     gaps_after_429 = [
         after["time"] - before["time"]
         for before, after in itertools.pairwise(polls)
@@ -170,24 +177,28 @@ def test_rate_limits_and_5xx_bursts_are_waited_out(deployment: AirflowDeployment
     assert statuses.count(503) >= 1
     assert min(gaps_after_429) >= 3.0 - 0.05
     assert statuses[-1] == 200
-    assert deployment.stats()["jobs_submitted"] == 1
+    assert deployment.stats(vendor.name)["jobs_submitted"] == 1
 
 
-def test_service_unreachable_for_a_minute_then_back(deployment: AirflowDeployment) -> None:
+@EVERY_VENDOR
+def test_service_unreachable_for_a_minute_then_back(
+    deployment: AirflowDeployment, vendor: ScenarioVendor
+) -> None:
     """(8) The service is down for 60 s (connection refused), then back with the same jobs."""
-    dag_id = "reliability_wait"
-    run_id, job_id = deferred_job(deployment, dag_id)
-    polls_before = len(job_polls(deployment))
+    dag_id = vendor.dag("wait")
+    run_id, job_id = deferred_job(deployment, dag_id, vendor)
+    polls_before = len(job_polls(deployment, vendor))
     deployment.emulator.stop()
     try:
         time.sleep(60)
         assert deployment.task(dag_id, run_id, "sample")["state"] == "deferred"  # still waiting
     finally:
         deployment.emulator.start()
-    wait_for_polls(deployment, polls_before, timeout=60)  # the trigger polls again
-    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+    # The trigger polls again.
+    wait_for_polls(deployment, polls_before, timeout=60, vendor=vendor)
+    deployment.emulator_api("POST", f"/jobs/{emulator_id(job_id)}/finish")
 
     assert deployment.wait_for_run(dag_id, run_id) == "success"
     assert_bell_counts(deployment, dag_id, run_id)
-    assert deployment.stats()["jobs_submitted"] == 1
+    assert deployment.stats(vendor.name)["jobs_submitted"] == 1
     assert deployment.task(dag_id, run_id, "sample")["try_number"] == 1
