@@ -31,16 +31,24 @@ BATCH = 500
 def create(jobs_file: str, poll_interval: float, max_poll_interval: float) -> dict:
     """One deferred wait per job of ``jobs_file``, on our triggers (shared polling)."""
     from airflow_quantum.triggers.azure_quantum import AzureQuantumJobTrigger
+    from airflow_quantum.triggers.braket import BraketTaskTrigger
     from airflow_quantum.triggers.ibm_quantum import IBMQuantumJobTrigger
-    from benchmarks.support import AZURE_CONN_ID, IBM_CONN_ID
+    from benchmarks.support import AZURE_CONN_ID, BRAKET_CONN_ID, IBM_CONN_ID
 
     with open(jobs_file) as source:
         jobs = json.load(source)
     # The task instances are all of the IBM sensor task; each trigger row is of its job's
     # vendor. The triggerer only runs the triggers: no task resumes in this benchmark.
-    waits = [(IBMQuantumJobTrigger, IBM_CONN_ID, job) for job in jobs["ibm"]]
-    waits += [(AzureQuantumJobTrigger, AZURE_CONN_ID, job) for job in jobs["azure"]]
-    run_ids = [f"bench_{index}_{job_id}" for index, (_, _, job_id) in enumerate(waits)]
+    kinds = {
+        "ibm": (IBMQuantumJobTrigger, IBM_CONN_ID),
+        "azure": (AzureQuantumJobTrigger, AZURE_CONN_ID),
+        "braket": (BraketTaskTrigger, BRAKET_CONN_ID),
+    }
+    waits = [(*kinds[vendor], job) for vendor in kinds for job in jobs.get(vendor, [])]
+    # A run id cannot hold a Braket task ARN's "/": the task's id ends it.
+    run_ids = [
+        f"bench_{index}_{job_id.rsplit('/', 1)[-1]}" for index, (_, _, job_id) in enumerate(waits)
+    ]
 
     def build() -> list[Any]:
         return [

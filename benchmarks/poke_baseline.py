@@ -25,10 +25,12 @@ STARTUP_TIMEOUT = 180.0
 
 
 def measure(
-    emulator: EmulatorProcess, templates: tuple[str, str], *, settle_seconds: float, workdir: Path
+    emulator: EmulatorProcess, templates: dict[str, str], *, settle_seconds: float, workdir: Path
 ) -> dict[str, Any]:
     env = airflow_home.prepare(workdir / "airflow-home-dags", emulator.url)
-    job_id = clone_jobs(emulator, templates, 1, queue_seconds=24 * 3600, run_seconds=1).ibm[0]
+    job_id = clone_jobs(emulator, templates, 1, queue_seconds=24 * 3600, run_seconds=1).ids["ibm"][
+        0
+    ]
     before = emulator.stats()
     log_path = workdir / "poke.log"
     with log_path.open("wb") as log:

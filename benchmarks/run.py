@@ -53,7 +53,7 @@ def _too_big(rows: list[dict[str, Any]], mode: str, n: int) -> str | None:
 
 
 def _scale(
-    emulator: EmulatorProcess, templates: tuple[str, str], args: argparse.Namespace, workdir: Path
+    emulator: EmulatorProcess, templates: dict[str, str], args: argparse.Namespace, workdir: Path
 ) -> dict[str, Any]:
     """The real triggerer at scale; a failure is recorded (and fails the run at the end)."""
     try:

@@ -87,12 +87,25 @@ def _phases(row: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+#: How the report names each vendor.
+VENDOR_NAMES = {"ibm": "IBM", "azure": "Azure", "braket": "Braket"}
+
+
+def _mix(row: dict[str, Any]) -> str:
+    """Our waits by vendor, e.g. ``3,334 IBM, 3,333 Azure, 3,333 Braket`` (runs before the
+    count was kept were half IBM, half Azure)."""
+    counts = row.get("vendors")
+    if not counts:
+        return "half IBM, half Azure"
+    return ", ".join(f"{n:,} {VENDOR_NAMES.get(v, v)}" for v, n in counts.items() if n)
+
+
 def comparison(scale: dict[str, Any]) -> list[str]:
     ours, theirs, ratios = scale["quantum"], scale["datetime"], scale["ratios"]
     n = scale["n"]
     lost = "met" if ours["lost"] == 0 else "missed"
     return [
-        f"| {n:,} deferred task instances | ours (half IBM, half Azure) | `DateTimeTrigger` "
+        f"| {n:,} deferred task instances | ours ({_mix(ours)}) | `DateTimeTrigger` "
         "| ours / `DateTimeTrigger` | target |",
         "|---|---:|---:|---:|---|",
         f"| peak RSS of the triggerer (both processes), MB | {_f(ours['peak_rss_mb'], 0)} "
@@ -135,7 +148,9 @@ def steady_state(scale: dict[str, Any]) -> list[str]:
         f"**{steady['per_job_hour']:.2f} status requests per job-hour** (target ≤ 7; the "
         f"official IBM client's 0.5 s polling: {steady['official_ibm_per_job_hour']:,.0f}).",
         "  Formula: one listing per connection per round, `ceil(N_ibm / 200) + "
-        "ceil(N_azure / 500)` pages a round, `3600 / 60` rounds an hour, divided by N: "
+        "ceil(N_azure / 500) + ceil(N_braket / 100)` pages a round (Braket's "
+        "`SearchQuantumTasks` returns at most 100 tasks a page), `3600 / 60` rounds an hour, "
+        "divided by N: "
         f"{steady['formula_per_job_hour']:.2f} for this run. Per job and not per hour come the "
         "one `GET` confirming its end and, for IBM, one `/metrics` read when it is first seen "
         "queued.",

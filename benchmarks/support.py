@@ -26,6 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 IBM_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/bench:bench::"
 IBM_CONN_ID = "ibm_quantum_bench"
 AZURE_CONN_ID = "azure_quantum_bench"
+BRAKET_CONN_ID = "braket_bench"
+SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+#: The Bell pair every Braket waiter waits for (OpenQASM 3 as Braket's simulators take it).
+BRAKET_BELL = "OPENQASM 3.0; qubit[2] q; bit[2] c; h q[0]; cnot q[0], q[1]; c = measure q;"
 #: A two-qubit Bell sampler: the job every IBM waiter waits for. IBM backends run only ISA
 #: circuits, so it is written in Heron's basis on the coupled pair (0, 1): H = rz(pi/2) sx rz(pi/2).
 BELL = (
@@ -36,11 +40,14 @@ BELL = (
 
 
 def connections(url: str) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` values for both vendors, each with a real token flow.
+    """``AIRFLOW_CONN_*`` values for the three vendors, each with its real credential flow.
 
     IBM exchanges its API key at IAM; Azure uses Entra client credentials (not the workspace
-    API key), so that token requests are measured for both vendors.
+    API key), so that token requests are measured for both; Braket signs every request (SigV4)
+    with the emulator's key pair: no token.
     """
+    from airflow_quantum_emulator.demo import emulator_connections
+
     url = url.rstrip("/")
     ibm = {
         "conn_type": "ibm_quantum",
@@ -64,6 +71,9 @@ def connections(url: str) -> dict[str, str]:
     return {
         f"AIRFLOW_CONN_{IBM_CONN_ID.upper()}": json.dumps(ibm),
         f"AIRFLOW_CONN_{AZURE_CONN_ID.upper()}": json.dumps(azure),
+        f"AIRFLOW_CONN_{BRAKET_CONN_ID.upper()}": emulator_connections(url)[
+            "AIRFLOW_CONN_BRAKET_DEFAULT"
+        ],
     }
 
 

@@ -39,7 +39,7 @@ def _first_reads_after(emulator: EmulatorProcess, ended: float, job_ids: set[str
 
 def measure(
     emulator: EmulatorProcess,
-    templates: tuple[str, str],
+    templates: dict[str, str],
     n: int,
     *,
     settle_seconds: float,
@@ -72,7 +72,7 @@ def measure(
     try:
         deadline = time.monotonic() + TIMEOUT
         idle_rss = None
-        counts = {"ibm": len(jobs.ibm), "azure": len(jobs.azure)}
+        counts = jobs.counts()
         while not waits_started(before, now := emulator.stats(), counts):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the triggerer did not poll every job; see {log_path}")
@@ -81,10 +81,10 @@ def measure(
                 idle_rss = sampler.rss_mb()
             time.sleep(0.5)
         time.sleep(settle_seconds)
-        ended = emulator.control("POST", "/jobs/finish", json={"ids": jobs.ibm + jobs.azure})[
+        ended = emulator.control("POST", "/jobs/finish", json={"ids": jobs.all_ids()})[
             "finished_at"
         ]
-        job_ids = set(jobs.ibm + jobs.azure)
+        job_ids = set(jobs.all_ids())
         while len(latencies := _first_reads_after(emulator, ended, job_ids)) < n:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the triggerer did not see every job end; see {log_path}")

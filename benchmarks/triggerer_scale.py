@@ -3,11 +3,11 @@
 Two runs on the same machine, one after the other, each with a fresh copy of a migrated
 PostgreSQL metadata DB (the reliability suite's test-started server) and a fresh triggerer:
 
-- **quantum**: N task instances deferred on our triggers (half IBM, half Azure jobs that stay
-  queued in the emulator; shared polling, the operators' default intervals 5 s growing to a
-  60 s cap). Once every trigger is claimed, the waits are left to reach the cap and to make
-  their one-off first reads (IBM's queue position), then a steady window is counted (status
-  requests per job-hour), then every job ends at one instant;
+- **quantum**: N task instances deferred on our triggers (a third each on IBM jobs, Azure jobs
+  and Amazon Braket tasks that stay queued in the emulator; shared polling, the operators'
+  default intervals 5 s growing to a 60 s cap). Once every trigger is claimed, the waits are
+  left to reach the cap and to make their one-off first reads (IBM's queue position), then a
+  steady window is counted (status requests per job-hour), then every job ends at one instant;
 - **datetime**: N task instances deferred on Airflow's own ``DateTimeTrigger``, all firing at
   the same offset from the triggerer's start as the quantum jobs ended.
 
@@ -30,16 +30,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 # The listing page sizes the shared pollers ask for (steady_formula counts their pages).
 from airflow_quantum.clients.azure.protocol import PENDING_PAGE_SIZE as AZURE_PAGE
+from airflow_quantum.clients.braket.listing import MAX_RESULTS as BRAKET_PAGE
 from airflow_quantum.clients.ibm.protocol import PENDING_PAGE_SIZE as IBM_PAGE
 from airflow_quantum_emulator import demo
 from benchmarks.airflow_home import DAGS
 from benchmarks.deferred_tis import DAG_ID, TICKER_RUN_ID, invoke
-from benchmarks.jobs import clone_jobs
+from benchmarks.jobs import VENDORS, clone_jobs
 from benchmarks.lag_ticker import read_lags
 from benchmarks.process_tree import TreeSampler
 from benchmarks.sqlite_deployment import POSTGRES_TEMPLATE, PostgresServer, migrated_postgres
@@ -60,15 +62,18 @@ PHASES = (
 #: The emulator's name of the route IBM waits read once per job (queue position).
 IBM_METRICS_ROUTE = "GET /api/v1/jobs/{job_id}/metrics"
 DRAIN_TIMEOUT = 900.0
+#: Jobs a page of each vendor's listing of pending jobs holds (one connection, one region).
+PAGES = {"ibm": IBM_PAGE, "azure": AZURE_PAGE, "braket": BRAKET_PAGE}
 
 
-def steady_formula(n_ibm: int, n_azure: int, cap: float = MAX_POLL_INTERVAL) -> float:
+def steady_formula(counts: Mapping[str, int], cap: float = MAX_POLL_INTERVAL) -> float:
     """Status requests per job-hour once every wait polls at ``cap``: one listing per round.
 
-    Per connection and round, ``ceil(jobs / page)`` pages; ``3600 / cap`` rounds an hour.
+    ``counts``: waits per vendor. Per connection and round, ``ceil(jobs / page)`` pages;
+    ``3600 / cap`` rounds an hour.
     """
-    pages = math.ceil(n_ibm / IBM_PAGE) + math.ceil(n_azure / AZURE_PAGE)
-    return pages * 3600 / cap / max(1, n_ibm + n_azure)
+    pages = sum(math.ceil(n / PAGES[vendor]) for vendor, n in counts.items())
+    return pages * 3600 / cap / max(1, sum(counts.values()))
 
 
 class TriggererRun:
@@ -225,7 +230,7 @@ class TriggererRun:
 def _quantum(
     server: PostgresServer,
     emulator: EmulatorProcess,
-    templates: tuple[str, str],
+    templates: dict[str, str],
     n: int,
     steady_seconds: float,
     to_cap_seconds: float,
@@ -233,7 +238,9 @@ def _quantum(
 ) -> dict[str, Any]:
     run = TriggererRun(server, "quantum", workdir, emulator.url)
     run.prepare()
-    jobs = clone_jobs(emulator, templates, n, queue_seconds=7 * 24 * 3600, run_seconds=1)
+    jobs = clone_jobs(
+        emulator, templates, n, queue_seconds=7 * 24 * 3600, run_seconds=1, vendors=VENDORS
+    )
     jobs_file = workdir / "scale-jobs.json"
     jobs_file.write_text(json.dumps(jobs.as_dict()))
     run.defer("create", str(jobs_file), str(POLL_INTERVAL), str(MAX_POLL_INTERVAL))
@@ -244,14 +251,14 @@ def _quantum(
         run.mark("claimed")
         time.sleep(to_cap_seconds)
         run.alive()
-        _wait_first_reads(emulator, before, len(jobs.ibm), run)
+        _wait_first_reads(emulator, before, len(jobs.ids["ibm"]), run)
         run.mark("steady_from")
         steady_before = emulator.stats()
         time.sleep(steady_seconds)
         run.alive()
         steady = stats_delta(steady_before, emulator.stats())
         run.mark("event")
-        ended = emulator.control("POST", "/jobs/finish", json={"ids": jobs.ibm + jobs.azure})
+        ended = emulator.control("POST", "/jobs/finish", json={"ids": jobs.all_ids()})
         drained = run.wait_drained()
         row = run.row(n, ended["finished_at"], drained, claim_s)
         row["outcomes"] = run.defer("states")
@@ -259,6 +266,7 @@ def _quantum(
         run.stop()
     traffic = stats_delta(before, emulator.stats())
     steady_requests = sum(v["requests"] for v in steady.values())
+    row["vendors"] = jobs.counts()
     row["requests"] = sum(v["requests"] for v in traffic.values())
     row["token_requests"] = sum(v["token_requests"] for v in traffic.values())
     row["traffic"] = traffic
@@ -267,7 +275,7 @@ def _quantum(
         "requests": steady_requests,
         "routes": {vendor: v["routes"] for vendor, v in steady.items()},
         "per_job_hour": steady_requests / (n * steady_seconds / 3600),
-        "formula_per_job_hour": steady_formula(len(jobs.ibm), len(jobs.azure)),
+        "formula_per_job_hour": steady_formula(jobs.counts()),
         "official_ibm_per_job_hour": 3600 / 0.5,
     }
     return row
@@ -313,7 +321,7 @@ def _datetime(
 
 def measure(
     emulator: EmulatorProcess,
-    templates: tuple[str, str],
+    templates: dict[str, str],
     n: int,
     *,
     steady_seconds: float,

@@ -50,7 +50,7 @@ def _worker_command(mode: str, jobs_file: Path, url: str) -> list[str]:
 
 def measure(
     emulator: EmulatorProcess,
-    templates: tuple[str, str],
+    templates: dict[str, str],
     n: int,
     mode: str,
     *,
@@ -68,7 +68,7 @@ def measure(
     jobs_file = workdir / f"jobs-{mode}-{n}.json"
     jobs_file.write_text(json.dumps(jobs.as_dict()))
     before = emulator.stats()
-    counts = {"ibm": len(jobs.ibm), "azure": len(jobs.azure)}
+    counts = jobs.counts()
     worker = Worker(
         _worker_command(mode, jobs_file, emulator.url),
         worker_env(emulator.url, workdir / "airflow-home"),
@@ -80,8 +80,8 @@ def measure(
             return _failed(mode, n, worker, "the waiters did not all poll once")
         time.sleep(0.5)
     time.sleep(settle_seconds)
-    finished = emulator.control("POST", "/jobs/finish", json={"ids": jobs.ibm + jobs.azure})
-    ends_at = dict.fromkeys(("ibm", "azure"), finished["finished_at"])
+    finished = emulator.control("POST", "/jobs/finish", json={"ids": jobs.all_ids()})
+    ends_at = dict.fromkeys(jobs.ids, finished["finished_at"])
     report = worker.report(timeout=SETUP_TIMEOUT)
     traffic = stats_delta(before, emulator.stats())
     return summarise(mode, n, ends_at, report, traffic)

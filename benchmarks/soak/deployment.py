@@ -22,11 +22,20 @@ for _support in (ROOT / "tests", ROOT / "tests" / "reliability"):
 
 from airflow_db_support import POSTGRES_TEMPLATE, migrate_postgres_template  # noqa: E402
 from postgres_support import PostgresServer  # noqa: E402
-from reliability_support import AirflowDeployment, deployment_env, free_port  # noqa: E402
+from reliability_support import (  # noqa: E402
+    SECRET_CONFIG,
+    SECRETS,
+    AirflowDeployment,
+    deployment_env,
+    free_port,
+    secret_connections,
+)
 
 from benchmarks.soak.redis_server import RedisServer  # noqa: E402
 
 SOAK_DAGS = Path(__file__).resolve().parent / "dags"
+#: The secrets the deployment's connections carry (the harness hunts them in its logs).
+CONNECTION_SECRETS = SECRETS
 WORKERS = ("worker-1", "worker-2")
 #: Task slots per Celery worker.
 WORKER_CONCURRENCY = 4
@@ -70,7 +79,12 @@ def worker_command(name: str) -> str:
 def soak_deployment(
     home: Path, config: EmulatorConfig
 ) -> Iterator[tuple[AirflowDeployment, PostgresServer]]:
-    """Start everything (about a minute); stop everything on the way out."""
+    """Start everything (about a minute); stop everything on the way out.
+
+    The connections carry distinctive secrets (``reliability_support.SECRETS``), which the
+    emulator alone accepts: the soak hunts them in what Airflow writes.
+    """
+    config = config.model_copy(update=SECRET_CONFIG)
     server = PostgresServer(free_port())
     redis = RedisServer(free_port())
     deployment: AirflowDeployment | None = None
@@ -85,6 +99,7 @@ def soak_deployment(
             env = celery_env(
                 deployment_env(home, port, emulator.url), redis.url, server.url("airflow")
             )
+            env.update(secret_connections(emulator.url))
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = server.url("airflow")
             (home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
             deployment = AirflowDeployment(

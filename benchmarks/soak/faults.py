@@ -130,7 +130,7 @@ class FaultDriver:
     def _storm(self, **rule: Any) -> dict[str, Any]:
         duration = round(self.rng.uniform(5.0, 15.0), 1)
         probability = round(self.rng.uniform(0.3, 0.8), 2)
-        vendor = self.rng.choice(["ibm", "azure", "any"])
+        vendor = self.rng.choice(["ibm", "azure", "braket", "any"])
         body = {"vendor": vendor, "duration": duration, "probability": probability, **rule}
         self.deployment.emulator_api("POST", "/faults", json=body)
         return {"vendor": vendor, "duration_s": duration, "probability": probability}

@@ -17,7 +17,7 @@ from typing import Any
 from airflow_quantum_emulator import EmulatorConfig
 from benchmarks.soak import invariants
 from benchmarks.soak.dags.soak_dags import DAG_ID, RESULT_TASKS
-from benchmarks.soak.deployment import soak_deployment
+from benchmarks.soak.deployment import CONNECTION_SECRETS, soak_deployment
 from benchmarks.soak.faults import FaultDriver
 
 #: Jobs queue 4 s and run 2 s in the emulator: long enough that deferrable tasks defer and
@@ -85,6 +85,11 @@ def run_soak(home: Path, profile: Profile, log=print) -> dict[str, Any]:
             "no_result_lost": invariants.check_results(airflow, results),
             "task_state_matches_job": invariants.check_task_states(airflow, jobs),
             "every_run_ended": [f"run {r} {s}" for r, s in states.items() if s not in FINAL],
+            "no_secret_in_logs": invariants.check_no_secret_in_logs(
+                _written_text(deployment),
+                CONNECTION_SECRETS,
+                [t.token for t in deployment.emulator.state.tokens.issued()],
+            ),
         }
         stats = deployment.emulator_api("GET", "/stats")
         return {
@@ -178,9 +183,14 @@ def _job_results(env: dict[str, str], airflow: invariants.AirflowView) -> dict[s
     """The result of each succeeded result task's job, fetched from the emulator by our hooks."""
     os.environ.update({k: v for k, v in env.items() if k.startswith("AIRFLOW_CONN_")})
     from airflow_quantum.hooks.azure_quantum import AzureQuantumHook
+    from airflow_quantum.hooks.braket import BraketHook
     from airflow_quantum.hooks.ibm_quantum import IBMQuantumHook
 
-    hooks = {"ibm_sampler": IBMQuantumHook(), "azure_ionq": AzureQuantumHook()}
+    hooks = {
+        "ibm_sampler": IBMQuantumHook(),
+        "azure_ionq": AzureQuantumHook(),
+        "braket_sv1": BraketHook(),
+    }
     results = {}
     for (run, task), ti in airflow.tis.items():
         if task in RESULT_TASKS and ti["state"] == "success":
@@ -188,3 +198,13 @@ def _job_results(env: dict[str, str], airflow: invariants.AirflowView) -> dict[s
             if job_id is not None:
                 results[job_id] = hooks[task].get_job_result(job_id, 60)
     return results
+
+
+def _written_text(deployment: Any) -> dict[str, str]:
+    """What the deployment wrote: every process's output, and each task log file."""
+    texts = {"process output": deployment.all_process_output()}
+    logs = deployment.home / "logs"
+    for path in sorted(logs.rglob("*")):
+        if path.is_file():
+            texts[f"log {path.relative_to(logs)}"] = path.read_text(errors="replace")
+    return texts

@@ -9,6 +9,9 @@
    result the emulator gives for that job.
 4. **Every task in the state its job implies**: the job succeeded -> the task (operator or
    sensor) succeeded; the job failed or was cancelled -> it failed. No task left unfinished.
+5. **No secret in the logs**: none of the connections' secrets (IBM API key, Azure workspace
+   key, Braket secret access key), nor any bearer token the emulator issued, is in the output
+   of a process or in a task log.
 
 Each check returns the list of its violations (empty: the invariant holds).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -46,22 +50,34 @@ class EmulatedJobView:
     created_at: float
 
 
-#: The vendors the soak's DAG submits to (the emulator also serves Braket, which it does not).
-SOAK_VENDORS = ("azure", "ibm")
+#: The vendors the soak's DAG submits to.
+SOAK_VENDORS = ("azure", "ibm", "braket")
 
 
 def emulator_jobs(emulator: EmulatorServer) -> list[EmulatedJobView]:
-    """Every job of the soak's vendors, read from the emulator's own stores (it runs in-process)."""
+    """Every job of the soak's vendors, read from the emulator's own stores (it runs in-process).
+
+    A Braket task is named by its ARN (what its operator puts in XCom), and its idempotency tag
+    is the value of the provider's tag key (Braket tags are key-value pairs).
+    """
+    from airflow_quantum.hooks.braket import IDEMPOTENCY_TAG
+
     state = emulator.state
     now = state.now()
     views = []
     for vendor in SOAK_VENDORS:
-        for record in list(state.stores[vendor].jobs.values()):
-            job = record.job
+        store = state.stores[vendor]
+        if vendor == "braket":
+            records = [
+                (task.arn, task.job, [v for k, v in task.tags.items() if k == IDEMPOTENCY_TAG])
+                for task in list(store.tasks.values())
+            ]
+        else:
+            records = [(r.job.job_id, r.job, list(r.tags)) for r in list(store.jobs.values())]
+        for job_id, job, tags in records:
             views.append(
-                EmulatedJobView(vendor, job.job_id, list(record.tags), job.phase(now).value,
-                                job.created_at)
-            )  # fmt: skip
+                EmulatedJobView(vendor, job_id, tags, job.phase(now).value, job.created_at)
+            )
     return views
 
 
@@ -185,4 +201,23 @@ def check_task_states(airflow: AirflowView, jobs: list[EmulatedJobView]) -> list
             problems.append(f"{task} of {run} is {state} but job {job_id} {phase}")
         elif phase in ("failed", "cancelled") and state == "success":
             problems.append(f"{task} of {run} succeeded but job {job_id} {phase}")
+    return problems
+
+
+#: A run of characters that can be (or hold) a bearer token's signature part.
+_TOKEN_PART = re.compile(r"[A-Za-z0-9_-]{20,}")
+
+
+def check_no_secret_in_logs(
+    texts: dict[str, str], secrets: dict[str, str], tokens: list[str]
+) -> list[str]:
+    """``texts``: where Airflow wrote (name: text); ``secrets``: what must not be there (name:
+    value); ``tokens``: the issued bearer tokens (JWTs), found by their signature part, each
+    text scanned once whatever their number (a soak issues thousands)."""
+    signatures = {token.rsplit(".", 1)[-1]: i for i, token in enumerate(tokens)}
+    problems = []
+    for place, text in texts.items():
+        problems += [f"{name} in {place}" for name, secret in secrets.items() if secret in text]
+        found = {signatures[w] for w in _TOKEN_PART.findall(text) if w in signatures}
+        problems += [f"bearer token {i} in {place}" for i in sorted(found)]
     return problems

@@ -57,7 +57,10 @@ def test_traffic_is_the_emulators_own_count(scale):
     assert confirms >= N
     assert quantum["requests"] == sum(v["requests"] for v in quantum["traffic"].values())
     steady = quantum["steady"]
-    assert steady["formula_per_job_hour"] == triggerer_scale.steady_formula(N - N // 2, N // 2)
+    # A third of the waits on each vendor.
+    assert quantum["vendors"] == {"ibm": N // 3, "azure": N // 3, "braket": N // 3}
+    assert steady["formula_per_job_hour"] == triggerer_scale.steady_formula(quantum["vendors"])
+    assert routes.get("POST /quantum-tasks", 0) > 0  # Braket's waits listed their tasks
 
 
 def test_ratios_and_tables_render(scale, tmp_path):
@@ -95,5 +98,9 @@ def test_ratios_and_tables_render(scale, tmp_path):
 
 def test_steady_formula_counts_listing_pages():
     # 5,000 IBM jobs: 25 pages of 200; 5,000 Azure jobs: 10 pages of 500; 60 rounds an hour.
-    assert triggerer_scale.steady_formula(5000, 5000) == pytest.approx(35 * 60 / 10_000)
-    assert triggerer_scale.steady_formula(1, 0) == pytest.approx(60.0)
+    formula = triggerer_scale.steady_formula
+    assert formula({"ibm": 5000, "azure": 5000}) == pytest.approx(35 * 60 / 10_000)
+    assert formula({"ibm": 1, "azure": 0}) == pytest.approx(60.0)
+    # A third each: 17 pages of IBM, 7 of Azure, 34 of Braket (100 a page).
+    thirds = {"ibm": 3334, "azure": 3333, "braket": 3333}
+    assert formula(thirds) == pytest.approx((17 + 7 + 34) * 60 / 10_000)

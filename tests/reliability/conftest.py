@@ -16,7 +16,7 @@ import pytest
 from airflow_db_support import POSTGRES_TEMPLATE, migrate_postgres_template
 from postgres_support import PostgresServer
 from reliability_support import (
-    SECRETS,
+    SECRET_CONFIG,
     AirflowDeployment,
     deployment_env,
     free_port,
@@ -33,6 +33,10 @@ RELIABILITY_DAG_IDS = [
     "reliability_timeout",
     "reliability_retry",
     "reliability_sweep",
+    "reliability_braket_wait",
+    "reliability_braket_timeout",
+    "reliability_braket_retry",
+    "reliability_braket_temporary",
 ]
 #: Jobs stay queued until a test ends them (``/_emulator/jobs/{id}/finish``), so every wait
 #: lasts exactly as long as the scenario needs.
@@ -93,13 +97,7 @@ def postgres_deployment(
 ) -> Iterator[tuple[AirflowDeployment, PostgresServer]]:
     """Scheduler, two triggerers, dag-processor and api-server sharing a PostgreSQL DB."""
     home = tmp_path_factory.mktemp("airflow-postgres")
-    config = RELIABILITY_CONFIG.model_copy(
-        update={
-            "ibm_api_key": SECRETS["ibm_api_key"],
-            "azure_api_key": SECRETS["azure_api_key"],
-            "azure_client_secret": SECRETS["entra_client_secret"],
-        }
-    )
+    config = RELIABILITY_CONFIG.model_copy(update=SECRET_CONFIG)
     server = postgres_server
     server.create_database("airflow", template=POSTGRES_TEMPLATE)  # migrated
     with EmulatorServer(config) as emulator:

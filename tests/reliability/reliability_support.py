@@ -17,6 +17,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -78,7 +79,31 @@ def deployment_env(home: Path, api_port: int, emulator_url: str) -> dict[str, st
         # wait on the worker before deferring is the quick-jobs test's, with a value of its own).
         AIRFLOW__QUANTUM__DEFER_AFTER_SECONDS="0",
     )
+    env.update(braket_temporary_connection(home, emulator_url))
     return env
+
+
+#: Seconds the temporary credentials of the ``braket_temporary`` connection live (on the
+#: emulator's clock): a wait of a few lifetimes sees several of them expire.
+TEMPORARY_CREDENTIALS_LIFETIME = 6.0
+
+
+def braket_temporary_connection(home: Path, emulator_url: str) -> dict[str, str]:
+    """``AIRFLOW_CONN_BRAKET_TEMPORARY``: the emulator's Braket with no keys of its own, but an
+    AWS profile whose ``credential_process`` (braket_temporary_credentials.py) fetches temporary
+    credentials, renewed by botocore through the connection as an assumed role's are; and the
+    ``AWS_CONFIG_FILE`` that names the profile."""
+    config = home / "aws-config"
+    script = HERE / "braket_temporary_credentials.py"
+    config.write_text(
+        "[profile reliability-temporary]\n"
+        f"credential_process = {sys.executable} {script} {emulator_url} "
+        f"{TEMPORARY_CREDENTIALS_LIFETIME}\n"
+    )
+    braket = json.loads(demo.emulator_connections(emulator_url)["AIRFLOW_CONN_BRAKET_DEFAULT"])
+    del braket["login"], braket["password"]
+    braket["extra"]["profile_name"] = "reliability-temporary"
+    return {"AWS_CONFIG_FILE": str(config), "AIRFLOW_CONN_BRAKET_TEMPORARY": json.dumps(braket)}
 
 
 #: Credentials of the PostgreSQL deployment: distinctive values, so that finding one anywhere
@@ -89,6 +114,14 @@ SECRETS = {
     "entra_client_secret": "ENTRA-5e7c9a1b-known-secret",
     "wrong_ibm_api_key": "BADIBM-0c4e8a2f-known-secret",
     "wrong_entra_secret": "BADENTRA-6a9d3b7e-known-secret",
+    "braket_secret_access_key": "BRAKETKEY-2d7f9b4c-known-secret",
+}
+#: The emulator's settings that make it accept exactly the right ones of ``SECRETS``.
+SECRET_CONFIG = {
+    "ibm_api_key": SECRETS["ibm_api_key"],
+    "azure_api_key": SECRETS["azure_api_key"],
+    "azure_client_secret": SECRETS["entra_client_secret"],
+    "braket_secret_access_key": SECRETS["braket_secret_access_key"],
 }
 
 
@@ -117,6 +150,8 @@ def secret_connections(url: str) -> dict[str, str]:
         )
 
     api_key = {**workspace, "api_key": SECRETS["azure_api_key"]}
+    braket = json.loads(demo.emulator_connections(url)["AIRFLOW_CONN_BRAKET_DEFAULT"])
+    braket["password"] = SECRETS["braket_secret_access_key"]
     return {
         "AIRFLOW_CONN_IBM_QUANTUM_DEFAULT": ibm(SECRETS["ibm_api_key"]),
         "AIRFLOW_CONN_IBM_QUANTUM_WRONG": ibm(SECRETS["wrong_ibm_api_key"]),
@@ -125,6 +160,7 @@ def secret_connections(url: str) -> dict[str, str]:
         ),
         "AIRFLOW_CONN_AZURE_QUANTUM_ENTRA": entra(SECRETS["entra_client_secret"]),
         "AIRFLOW_CONN_AZURE_QUANTUM_WRONG": entra(SECRETS["wrong_entra_secret"]),
+        "AIRFLOW_CONN_BRAKET_DEFAULT": json.dumps(braket),
     }
 
 
@@ -433,37 +469,105 @@ def start_deployment(
 
 # ---------------------------------------------------------------------- scenario helpers
 
-CANCEL_ROUTE = "POST /api/v1/jobs/{job_id}/cancel"
-#: A status request: the job's GET, or the listing of pending jobs the triggerer's shared
-#: poller reads (a faulted answer is logged with its path as route: match the path).
+
+@dataclass(frozen=True)
+class ScenarioVendor:
+    """What a vendor-neutral scenario needs to know of one vendor's service and DAGs.
+
+    :param name: the emulator's name of the vendor (its statistics and request log).
+    :param dag_prefix: the scenario DAGs of the vendor are ``{dag_prefix}_{scenario}``.
+    :param cancel_route: the emulator's route of a cancel request, as its statistics name it.
+    :param polls: the status requests (method, path pattern): the job's own record, or the
+        listing the triggerer's shared poller reads (a faulted answer is logged with its path
+        as route: match the path).
+    :param submit: the submit request (method, path pattern), e.g. for a held-back answer.
+    :param poll_fault: what an emulator fault rule matches to hit the status requests.
+    """
+
+    name: str
+    dag_prefix: str
+    cancel_route: str
+    polls: tuple[tuple[str, re.Pattern[str]], ...]
+    submit: tuple[str, str]
+    poll_fault: dict[str, str]
+
+    def dag(self, scenario: str) -> str:
+        return f"{self.dag_prefix}_{scenario}"
+
+    def is_poll(self, record: dict[str, Any]) -> bool:
+        return any(record["method"] == m and p.match(record["path"]) for m, p in self.polls)
+
+    def __str__(self) -> str:  # the test ids of a parametrized scenario
+        return self.name
+
+
+#: A status request of IBM: the job's GET, or the listing of pending jobs.
 POLL_PATH = re.compile(r"^/api/v1/jobs(/[^/]+)?$")
+IBM = ScenarioVendor(
+    name="ibm",
+    dag_prefix="reliability",
+    cancel_route="POST /api/v1/jobs/{job_id}/cancel",
+    polls=(("GET", POLL_PATH),),
+    submit=("POST", "/api/v1/jobs$"),
+    poll_fault={"vendor": "ibm", "method": "GET", "path": POLL_PATH.pattern},
+)
+#: Braket's status requests: GetQuantumTask, and SearchQuantumTasks (the shared poller's
+#: listing, and a retry's search for the task an earlier try created).
+BRAKET = ScenarioVendor(
+    name="braket",
+    dag_prefix="reliability_braket",
+    cancel_route="PUT /quantum-task/{arn:path}/cancel",
+    polls=(
+        ("GET", re.compile(r"^/quantum-task/[^/]+(/[^/]+)*$")),
+        ("POST", re.compile(r"^/quantum-tasks$")),
+    ),
+    submit=("POST", "/quantum-task$"),
+    # The task was created before a fault is set: what is left are status requests (and a
+    # cancel, which no scenario of faults makes).
+    poll_fault={"vendor": "braket", "path": "^/quantum-tasks?(/|$)"},
+)
+#: The vendors of the scenarios that every vendor goes through.
+VENDORS = (IBM, BRAKET)
+CANCEL_ROUTE = IBM.cancel_route
 
 
-def deferred_job(deployment: AirflowDeployment, dag_id: str) -> tuple[str, str]:
+def deferred_job(
+    deployment: AirflowDeployment, dag_id: str, vendor: ScenarioVendor = IBM
+) -> tuple[str, str]:
     """Trigger ``dag_id``; return (run id, job id) once ``sample`` waits in the triggerer."""
     run_id = deployment.trigger(dag_id)
     deployment.wait_for_task_state(dag_id, run_id, "sample", {"deferred"})
     job_id = deployment.xcom(dag_id, run_id, "sample", "job_id")
-    wait_for_polls(deployment, 2)  # beyond the operator's listing and check: the trigger
+    wait_for_polls(deployment, 2, vendor=vendor)  # beyond the operator's own requests
     return run_id, job_id
 
 
-def job_polls(deployment: AirflowDeployment) -> list[dict[str, Any]]:
-    return [r for r in deployment.requests() if r["method"] == "GET" and POLL_PATH.match(r["path"])]
+def job_polls(deployment: AirflowDeployment, vendor: ScenarioVendor = IBM) -> list[dict[str, Any]]:
+    return [r for r in deployment.requests(vendor.name) if vendor.is_poll(r)]
 
 
-def wait_for_polls(deployment: AirflowDeployment, more_than: int, timeout: float = 60) -> None:
-    """Wait until the job route has seen more than ``more_than`` GETs (the trigger polls)."""
+def wait_for_polls(
+    deployment: AirflowDeployment,
+    more_than: int,
+    timeout: float = 60,
+    vendor: ScenarioVendor = IBM,
+) -> None:
+    """Wait until the job's status routes have seen more than ``more_than`` requests."""
     wait_for(
-        lambda: len(job_polls(deployment)) > more_than,
+        lambda: len(job_polls(deployment, vendor)) > more_than,
         timeout,
-        f"more than {more_than} polls of the job",
+        f"more than {more_than} polls of the {vendor} job",
         interval=0.2,
     )
 
 
+def emulator_id(job_id: str) -> str:
+    """The emulator's id of a job: the job id, or the last part of a Braket task's ARN."""
+    return job_id.rsplit("/", 1)[-1]
+
+
 def emulator_job(deployment: AirflowDeployment, job_id: str) -> dict[str, Any]:
-    return deployment.emulator_api("GET", f"/jobs/{job_id}")
+    return deployment.emulator_api("GET", f"/jobs/{emulator_id(job_id)}")
 
 
 def assert_bell_counts(deployment: AirflowDeployment, dag_id: str, run_id: str) -> None:

@@ -14,10 +14,12 @@ import time
 
 import pytest
 from reliability_support import (
-    CANCEL_ROUTE,
+    VENDORS,
     AirflowDeployment,
+    ScenarioVendor,
     assert_bell_counts,
     deferred_job,
+    emulator_id,
     emulator_job,
     job_polls,
     wait_for,
@@ -25,25 +27,31 @@ from reliability_support import (
 )
 
 pytestmark = pytest.mark.slow
+#: The scenarios every vendor goes through (an IBM Sampler job, an Amazon Braket task on SV1).
+EVERY_VENDOR = pytest.mark.parametrize("vendor", VENDORS, ids=str)
 
 
-def test_triggerer_sigkilled_mid_wait_resumes_with_one_job(deployment: AirflowDeployment) -> None:
+@EVERY_VENDOR
+def test_triggerer_sigkilled_mid_wait_resumes_with_one_job(
+    deployment: AirflowDeployment, vendor: ScenarioVendor
+) -> None:
     """(1) The triggerer dies (SIGKILL) while a job waits; a new one finishes the wait."""
-    dag_id = "reliability_wait"
-    run_id, job_id = deferred_job(deployment, dag_id)
+    dag_id = vendor.dag("wait")
+    run_id, job_id = deferred_job(deployment, dag_id, vendor)
     deployment.kill_triggerer()
-    polls_while_dead = len(job_polls(deployment))
+    polls_while_dead = len(job_polls(deployment, vendor))
     time.sleep(3)
-    assert len(job_polls(deployment)) == polls_while_dead  # nobody waits any more
+    assert len(job_polls(deployment, vendor)) == polls_while_dead  # nobody waits any more
     deployment.start_triggerer()
-    wait_for_polls(deployment, polls_while_dead, timeout=90)  # the new triggerer took it over
-    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+    # The new triggerer took it over.
+    wait_for_polls(deployment, polls_while_dead, timeout=90, vendor=vendor)
+    deployment.emulator_api("POST", f"/jobs/{emulator_id(job_id)}/finish")
 
     assert deployment.wait_for_run(dag_id, run_id) == "success"
     assert_bell_counts(deployment, dag_id, run_id)
-    stats = deployment.stats()
+    stats = deployment.stats(vendor.name)
     assert stats["jobs_submitted"] == 1
-    assert stats["routes"].get(CANCEL_ROUTE, 0) == 0  # a restart is not a kill
+    assert stats["routes"].get(vendor.cancel_route, 0) == 0  # a restart is not a kill
     assert deployment.task(dag_id, run_id, "sample")["try_number"] == 1
 
 
@@ -73,10 +81,13 @@ def test_job_ended_from_outside_fails_task_and_skips_downstream(
     assert deployment.stats()["jobs_submitted"] == 1
 
 
-def test_deferral_timeout_cancels_job_and_says_so(deployment: AirflowDeployment) -> None:
+@EVERY_VENDOR
+def test_deferral_timeout_cancels_job_and_says_so(
+    deployment: AirflowDeployment, vendor: ScenarioVendor
+) -> None:
     """(5) The wait passes its timeout: the job is cancelled and the failure says so."""
-    dag_id = "reliability_timeout"
-    run_id, job_id = deferred_job(deployment, dag_id)
+    dag_id = vendor.dag("timeout")
+    run_id, job_id = deferred_job(deployment, dag_id, vendor)
 
     assert deployment.wait_for_run(dag_id, run_id, timeout=90) == "failed"
     sample = deployment.task(dag_id, run_id, "sample")
@@ -85,15 +96,18 @@ def test_deferral_timeout_cancels_job_and_says_so(deployment: AirflowDeployment)
     assert emulator_job(deployment, job_id)["phase"] == "cancelled"
     log = deployment.task_log(dag_id, run_id, "sample", sample["try_number"])
     assert "passed its deadline; the job was cancelled" in log
-    stats = deployment.stats()
+    stats = deployment.stats(vendor.name)
     assert stats["jobs_submitted"] == 1
-    assert stats["routes"].get(CANCEL_ROUTE) == 1
+    assert stats["routes"].get(vendor.cancel_route) == 1
 
 
-def test_marking_deferred_task_failed_cancels_job(deployment: AirflowDeployment) -> None:
+@EVERY_VENDOR
+def test_marking_deferred_task_failed_cancels_job(
+    deployment: AirflowDeployment, vendor: ScenarioVendor
+) -> None:
     """(4) A user marks the deferred task failed: the trigger's on_kill cancels the job."""
-    dag_id = "reliability_wait"
-    run_id, job_id = deferred_job(deployment, dag_id)
+    dag_id = vendor.dag("wait")
+    run_id, job_id = deferred_job(deployment, dag_id, vendor)
     deployment.set_task_state(dag_id, run_id, "sample", "failed")
 
     wait_for(
@@ -103,9 +117,9 @@ def test_marking_deferred_task_failed_cancels_job(deployment: AirflowDeployment)
     )
     assert deployment.wait_for_run(dag_id, run_id) == "failed"
     assert deployment.task(dag_id, run_id, "sample")["state"] == "failed"
-    stats = deployment.stats()
+    stats = deployment.stats(vendor.name)
     assert stats["jobs_submitted"] == 1
-    assert stats["routes"].get(CANCEL_ROUTE) == 1
+    assert stats["routes"].get(vendor.cancel_route) == 1
 
 
 def test_sweep_worker_killed_mid_submission_retry_submits_only_the_missing_chunks(
@@ -143,20 +157,24 @@ def test_sweep_worker_killed_mid_submission_retry_submits_only_the_missing_chunk
     assert deployment.stats("azure")["jobs_submitted"] == 3
 
 
+@EVERY_VENDOR
 def test_worker_killed_after_submit_retry_reattaches_to_the_same_job(
-    deployment: AirflowDeployment,
+    deployment: AirflowDeployment, vendor: ScenarioVendor
 ) -> None:
     """(3) The worker dies after the job was created but before its id reached XCom."""
-    dag_id = "reliability_retry"
+    dag_id = vendor.dag("retry")
     # The service creates the job at once and holds its answer back: the worker is killed
     # while it waits for it, so no job id ever reaches XCom from the first try.
+    method, path = vendor.submit
     deployment.emulator_api(
         "POST",
         "/faults",
-        json={"kind": "late", "delay": 60, "count": 1, "method": "POST", "path": "/api/v1/jobs$"},
+        json={"kind": "late", "delay": 60, "count": 1, "method": method, "path": path},
     )
     run_id = deployment.trigger(dag_id)
-    wait_for(lambda: deployment.stats()["jobs_submitted"] == 1, 90, "the first try's submit")
+    wait_for(
+        lambda: deployment.stats(vendor.name)["jobs_submitted"] == 1, 90, "the first try's submit"
+    )
     first_try = deployment.task(dag_id, run_id, "sample")
     pids = wait_for(
         lambda: deployment.task_runner_pids(first_try["id"]), 30, "the task's worker process"
@@ -171,8 +189,8 @@ def test_worker_killed_after_submit_retry_reattaches_to_the_same_job(
     assert retried["try_number"] == 2
     job_id = deployment.xcom(dag_id, run_id, "sample", "job_id")
     assert emulator_job(deployment, job_id)["phase"] in ("queued", "running")
-    assert deployment.stats()["jobs_submitted"] == 1
-    deployment.emulator_api("POST", f"/jobs/{job_id}/finish")
+    assert deployment.stats(vendor.name)["jobs_submitted"] == 1
+    deployment.emulator_api("POST", f"/jobs/{emulator_id(job_id)}/finish")
     assert deployment.wait_for_run(dag_id, run_id) == "success"
     assert_bell_counts(deployment, dag_id, run_id)
-    assert deployment.stats()["jobs_submitted"] == 1
+    assert deployment.stats(vendor.name)["jobs_submitted"] == 1
