@@ -25,7 +25,7 @@ from airflow_quantum.clients.ibm import (
 )
 from airflow_quantum.clients.ibm.auth import IAMTokenSource, token_from_answer
 from airflow_quantum.clients.ibm.listing import JobPager, job_filters
-from airflow_quantum.clients.ibm.models import IBMJobPage, status_from_wire
+from airflow_quantum.clients.ibm.models import IBMJobPage, IBMJobStateInfo, status_from_wire
 from airflow_quantum.clients.retries import decide
 from airflow_quantum.clients.state import JobState
 from airflow_quantum.clients.transport import Request, api_error, parse_error_body
@@ -443,3 +443,11 @@ def test_ibm_errors_carry_their_solution_and_an_empty_401_its_challenge():
     challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     _, refused, _ = parse_error_body(b"", challenge)
     assert refused == 'refused: Bearer error="invalid_token"'
+
+
+@pytest.mark.parametrize(
+    ("wire", "read"), [(" 1517 ", 1517), (1305.0, 1305), ("²", "²"), ("1²", "1²"), ("E17", "E17")]
+)
+def test_a_reason_code_is_a_number_only_when_it_is_ascii_digits(wire, read):
+    """A superscript digit passes str.isdigit() but not int(): it stays text, never a crash."""
+    assert IBMJobStateInfo.model_validate({"reasonCode": wire}).reason_code == read

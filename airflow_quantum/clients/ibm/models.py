@@ -64,8 +64,9 @@ def status_from_wire(status: str | None, reason_code: Any = None) -> IBMJobStatu
 
 def _reason_code(value: Any) -> Any:
     """Reason codes are numbers on the wire; digit strings become numbers, other text stays."""
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    # isdigit() alone also takes digits int() refuses ("²", "①"): those stay text.
+    if isinstance(value, str) and (text := value.strip()).isascii() and text.isdigit():
+        return int(text)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
